@@ -1,0 +1,126 @@
+"""Contacts and agents as the rest of the system sees them: the events the engine emits.
+
+The engine core keeps one :class:`ContactRecord` per contact and emits a :class:`ContactEvent`
+with a snapshot of it at every step; the SQL recorder and the metrics are built only from these
+events (they never poll the engine).  Agent presence and activity changes are emitted as
+:class:`AgentEvent`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+class Outcome(StrEnum):
+    """How a contact ended.  ``None`` on the record while it is still in progress."""
+
+    ANSWERED = "answered"  # an agent answered and talked to the caller
+    ABANDONED = "abandoned"  # the caller hung up before an agent answered
+    CLOSED = "closed"  # the line was closed
+    UNKNOWN_LINE = "unknown_line"  # no line matched the Stasis args or dialled number
+    FAILED = "failed"  # the engine could not handle it (ARI refused, channel vanished)
+
+
+class OfferResult(StrEnum):
+    """What became of ringing one agent for a contact."""
+
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"  # ring timeout
+    BUSY = "busy"  # SIP 486 / cause 17
+    UNREACHABLE = "unreachable"  # no response, cannot be dialled, or other failure
+    CANCELLED = "cancelled"  # the caller hung up while the agent rang
+
+
+class Presence(StrEnum):
+    """What the agent chose (mod_callcenter's *status*)."""
+
+    LOGGED_OUT = "logged_out"
+    AVAILABLE = "available"
+    NOT_AVAILABLE = "not_available"
+
+
+class Activity(StrEnum):
+    """What the agent is doing (mod_callcenter's *state*)."""
+
+    IDLE = "idle"
+    RESERVED = "reserved"
+    RINGING = "ringing"
+    ON_CALL = "on_call"
+    WRAP_UP = "wrap_up"
+
+
+@dataclass(slots=True)
+class Offer:
+    agent_id: str
+    offered_at: datetime
+    result: OfferResult | None = None
+    ended_at: datetime | None = None
+    cause: int | None = None  # the ARI hang-up cause, when the leg failed
+
+
+@dataclass(slots=True)
+class ContactRecord:
+    id: str
+    channel_id: str
+    line: str | None
+    caller_number: str
+    arrived_at: datetime
+    line_code: str | None = None
+    queued_at: datetime | None = None
+    offered_at: datetime | None = None  # first offer to an agent
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    outcome: Outcome | None = None
+    agent_id: str | None = None  # the agent who answered
+    offers: list[Offer] = field(default_factory=list)
+
+    def snapshot(self) -> ContactRecord:
+        """A deep copy, safe to hand to consumers that keep it."""
+        return dataclasses.replace(self, offers=[dataclasses.replace(o) for o in self.offers])
+
+    @property
+    def wait_seconds(self) -> float | None:
+        """Time in queue until answered or ended; None if never queued or still waiting."""
+        if self.queued_at is None:
+            return None
+        end = self.answered_at or self.ended_at
+        return None if end is None else (end - self.queued_at).total_seconds()
+
+
+class ContactEventKind(StrEnum):
+    ARRIVED = "arrived"
+    QUEUED = "queued"
+    OFFERED = "offered"  # an agent is being rung (the last entry of ``offers``)
+    OFFER_ENDED = "offer_ended"  # that ring ended without a connection (result on the offer)
+    ANSWERED = "answered"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactEvent:
+    kind: ContactEventKind
+    at: datetime
+    contact: ContactRecord  # a snapshot taken when the event was emitted
+
+
+@dataclass(frozen=True, slots=True)
+class AgentEvent:
+    agent_id: str
+    at: datetime
+    presence: Presence
+    activity: Activity
+    reason: str | None  # the not-available reason, else None
+    previous_presence: Presence | None
+    previous_activity: Activity | None
+
+
+class ContactEventSink(Protocol):
+    """Anything that consumes engine events.  Must not block: queue I/O for later."""
+
+    def contact_event(self, event: ContactEvent) -> None: ...
+
+    def agent_event(self, event: AgentEvent) -> None: ...
