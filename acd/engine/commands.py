@@ -1,0 +1,98 @@
+"""What the engine core asks the shell to do.  The core never performs I/O: it returns these,
+and ``acd.engine.runtime`` executes them against ARI, the timer wheel and the event sinks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from acd.contact import AgentEvent, ContactEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    channel_id: str
+    media: tuple[str, ...]
+    playback_id: str
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StartMoh:
+    channel_id: str
+    moh_class: str
+
+
+@dataclass(frozen=True, slots=True)
+class StopMoh:
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Originate:
+    """Ring an agent.  ``timeout_s`` is handed to Asterisk, which gives up by itself
+    (ChannelDestroyed cause 19); the core also keeps a guard timer in case that event is lost."""
+
+    channel_id: str
+    endpoint: str
+    app_args: tuple[str, ...]
+    caller_id: str
+    timeout_s: int
+    originator: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Hangup:
+    channel_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateBridge:
+    bridge_id: str
+    bridge_type: str = "mixing"
+
+
+@dataclass(frozen=True, slots=True)
+class AddToBridge:
+    bridge_id: str
+    channel_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DestroyBridge:
+    bridge_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartTimer:
+    key: tuple[str, ...]
+    delay_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTimer:
+    key: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    event: ContactEvent | AgentEvent
+
+
+AriCommand = (
+    Answer
+    | Play
+    | StartMoh
+    | StopMoh
+    | Originate
+    | Hangup
+    | CreateBridge
+    | AddToBridge
+    | DestroyBridge
+)
+Command = AriCommand | StartTimer | CancelTimer | Emit

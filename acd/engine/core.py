@@ -1,0 +1,586 @@
+"""The engine core: contacts and agents as sans-I/O state machines.
+
+``EngineCore.handle(input, now)`` applies one input and returns the commands for the shell to
+carry out.  Everything that changes a contact's phase or an agent's presence/activity happens
+here, and every such change is logged in one place (:meth:`_to_phase`, :meth:`_set_agent`).
+An input that does not fit the current state (a late event after a race, a duplicate event)
+changes nothing and returns no commands.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+from acd.contact import (
+    Activity,
+    AgentEvent,
+    ContactEvent,
+    ContactEventKind,
+    ContactRecord,
+    Offer,
+    OfferResult,
+    Outcome,
+    Presence,
+)
+from acd.engine import commands as cmd
+from acd.engine import inputs as inp
+from acd.engine.model import AgentState, ContactState, EngineConfig, LineConfig, Phase
+from acd.errors import AcdError
+from skills.selection import Candidate, select_agent
+
+log = logging.getLogger(__name__)
+
+IdFactory = Callable[[str], str]
+
+# Q.850 causes seen on agent legs that never answered (see shared/asterisk/README.md).
+_CAUSE_RESULT = {17: OfferResult.BUSY, 21: OfferResult.BUSY, 19: OfferResult.NO_ANSWER}
+_RECENTLY_ENDED = 10_000  # channel ids remembered to ignore late duplicate events
+
+
+def random_ids(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+class UnknownAgent(AcdError):
+    def __init__(self, agent_id: str) -> None:
+        self.agent_id = agent_id
+        super().__init__(f"no agent with id {agent_id!r}")
+
+
+class RefusedTransition(AcdError):
+    """An agent request that does not fit the agent's state or the configuration."""
+
+    def __init__(self, error_id: str, message: str) -> None:
+        self.error_id = error_id
+        super().__init__(message)
+
+
+class EngineCore:
+    def __init__(self, config: EngineConfig, ids: IdFactory = random_ids) -> None:
+        self.config = config
+        self._ids = ids
+        self._seq = itertools.count()
+        self.agents: dict[str, AgentState] = {a.id: AgentState(a) for a in config.agents}
+        self.contacts: dict[str, ContactState] = {}
+        self._by_channel: dict[str, str] = {}  # caller and agent-leg channel id -> contact id
+        self._by_playback: dict[str, str] = {}
+        self._ended_channels: deque[str] = deque(maxlen=_RECENTLY_ENDED)
+        self._ended_set: set[str] = set()
+
+    # ------------------------------------------------------------------ entry point
+
+    def handle(self, event: inp.Input, now: datetime) -> list[cmd.Command]:
+        out: list[cmd.Command] = []
+        handler = _HANDLERS[type(event)]
+        if handler(self, event, now, out):
+            self._dispatch(now, out)
+        return out
+
+    def initial_events(self, now: datetime) -> list[cmd.Command]:
+        """Announce every agent's starting state (for gauges that count agents)."""
+        return [
+            cmd.Emit(AgentEvent(a.id, now, a.presence, a.activity, a.reason, None, None))
+            for a in self.agents.values()
+        ]
+
+    def knows_channel(self, channel_id: str) -> bool:
+        return channel_id in self._by_channel or channel_id in self._ended_set
+
+    def tracked_channels(self) -> Iterator[str]:
+        return iter(tuple(self._by_channel))
+
+    # ------------------------------------------------------------------ calls
+
+    def _on_call_arrived(self, ev: inp.CallArrived, now: datetime, out: list[cmd.Command]) -> bool:
+        if self.knows_channel(ev.channel_id):
+            return False  # duplicate StasisStart (e.g. subscribed twice): already handled
+        line = self.config.line_for(ev.args, ev.exten)
+        record = ContactRecord(
+            id=self._ids("ct"),
+            channel_id=ev.channel_id,
+            line=line.id if line else None,
+            caller_number=ev.caller_number,
+            arrived_at=now,
+        )
+        contact = ContactState(record=record, line=line, seq=next(self._seq))
+        self.contacts[record.id] = contact
+        self._by_channel[ev.channel_id] = record.id
+        out.append(cmd.Answer(ev.channel_id))
+        if line is None:
+            log.warning(
+                "unknown line for channel %s: Stasis args %s, dialled %r; refusing politely",
+                ev.channel_id,
+                list(ev.args),
+                ev.exten,
+            )
+            self._to_phase(contact, Phase.UNKNOWN_LINE)
+            self._play(contact, self.config.unknown_line_prompt, None, out)
+        else:
+            record.line_code = self._line_code_hint(line, ev.args)
+            self._emit(contact, ContactEventKind.ARRIVED, now, out)
+            if line.welcome:
+                self._play(contact, line.welcome, line.language, out)
+            else:
+                self._enqueue(contact, now, out)
+                return True
+        return False
+
+    @staticmethod
+    def _line_code_hint(line: LineConfig, args: tuple[str, ...]) -> str:
+        # Stasis(acd,inbound,<line>,<line code>) may name the line code directly.
+        if len(args) > 2 and args[2] in line.line_codes:
+            return args[2]
+        return line.default_line_code
+
+    def _on_playback_done(
+        self, ev: inp.PlaybackDone, now: datetime, out: list[cmd.Command]
+    ) -> bool:
+        contact_id = self._by_playback.pop(ev.playback_id, None)
+        contact = self.contacts.get(contact_id) if contact_id else None
+        if contact is None or contact.playback_id != ev.playback_id:
+            return False
+        return self._prompt_finished(contact, now, out)
+
+    def _prompt_finished(
+        self, contact: ContactState, now: datetime, out: list[cmd.Command]
+    ) -> bool:
+        contact.playback_id = None
+        out.append(cmd.CancelTimer(("prompt", contact.id)))
+        if contact.phase is Phase.UNKNOWN_LINE:
+            out.append(cmd.Hangup(contact.caller_channel))
+            return False
+        if contact.phase is Phase.WELCOME:
+            self._enqueue(contact, now, out)
+            return True
+        return False
+
+    def _enqueue(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
+        assert contact.line is not None
+        contact.record.queued_at = now
+        self._to_phase(contact, Phase.QUEUED)
+        out.append(cmd.StartMoh(contact.caller_channel, contact.line.moh_class))
+        self._emit(contact, ContactEventKind.QUEUED, now, out)
+
+    def _on_leg_ringing(
+        self, ev: inp.AgentLegRinging, now: datetime, out: list[cmd.Command]
+    ) -> bool:
+        contact = self._contact_of(ev.channel_id)
+        if contact and contact.phase is Phase.RINGING and contact.agent_channel == ev.channel_id:
+            agent = self.agents[contact.agent_id or ""]
+            if agent.activity is Activity.RESERVED:
+                self._set_agent(agent, now, out, activity=Activity.RINGING)
+        return False
+
+    def _on_leg_answered(
+        self, ev: inp.AgentLegAnswered, now: datetime, out: list[cmd.Command]
+    ) -> bool:
+        contact = self._contact_of(ev.channel_id)
+        if contact is None or contact.agent_channel != ev.channel_id:
+            # The contact ended while this agent's phone was ringing: release the agent's phone.
+            log.info("agent leg %s answered after its contact ended; hanging up", ev.channel_id)
+            out.append(cmd.Hangup(ev.channel_id))
+            return False
+        if contact.phase is not Phase.RINGING:
+            return False
+        agent = self.agents[contact.agent_id or ""]
+        bridge_id = self._ids("br")
+        contact.bridge_id = bridge_id
+        out += [
+            cmd.CancelTimer(("ring", ev.channel_id)),
+            cmd.StopMoh(contact.caller_channel),
+            cmd.CreateBridge(bridge_id),
+            cmd.AddToBridge(bridge_id, (contact.caller_channel, ev.channel_id)),
+        ]
+        record = contact.record
+        record.answered_at = now
+        record.agent_id = agent.id
+        self._close_offer(contact, OfferResult.ANSWERED, None, now)
+        self._to_phase(contact, Phase.CONNECTED)
+        self._set_agent(agent, now, out, activity=Activity.ON_CALL)
+        self._emit(contact, ContactEventKind.ANSWERED, now, out)
+        return False
+
+    def _on_channel_gone(self, ev: inp.ChannelGone, now: datetime, out: list[cmd.Command]) -> bool:
+        contact = self._contact_of(ev.channel_id)
+        if contact is None:
+            return False
+        if ev.channel_id == contact.caller_channel:
+            return self._caller_gone(contact, now, out)
+        if ev.channel_id == contact.agent_channel:
+            return self._agent_leg_gone(contact, ev.cause, now, out)
+        return False
+
+    def _on_channel_missing(
+        self, ev: inp.ChannelMissing, now: datetime, out: list[cmd.Command]
+    ) -> bool:
+        return self._on_channel_gone(inp.ChannelGone(ev.channel_id), now, out)
+
+    def _caller_gone(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> bool:
+        phase = contact.phase
+        if phase is Phase.RINGING:
+            assert contact.agent_channel is not None
+            out.append(cmd.Hangup(contact.agent_channel))
+            out.append(cmd.CancelTimer(("ring", contact.agent_channel)))
+            self._close_offer(contact, OfferResult.CANCELLED, None, now)
+            self._release_agent(contact, now, out, wrap_up=False)
+        elif phase is Phase.CONNECTED:
+            self._hang_up_leg_and_bridge(contact, contact.agent_channel, out)
+            self._release_agent(contact, now, out, wrap_up=True)
+        outcome = {
+            Phase.UNKNOWN_LINE: Outcome.UNKNOWN_LINE,
+            Phase.CONNECTED: Outcome.ANSWERED,
+        }.get(phase, Outcome.ABANDONED)
+        self._end(contact, outcome, now, out)
+        # A ringing agent freed by an abandon can take the next caller at once.
+        return phase is Phase.RINGING
+
+    def _agent_leg_gone(
+        self, contact: ContactState, cause: int | None, now: datetime, out: list[cmd.Command]
+    ) -> bool:
+        if contact.phase is Phase.CONNECTED:
+            # Asterisk leaves the caller alone in the bridge: we hang up and tear down.
+            self._hang_up_leg_and_bridge(contact, contact.caller_channel, out)
+            self._release_agent(contact, now, out, wrap_up=True)
+            self._end(contact, Outcome.ANSWERED, now, out)
+            return False
+        if contact.phase is Phase.RINGING:
+            result = _CAUSE_RESULT.get(cause or 0, OfferResult.UNREACHABLE)
+            if cause is None:
+                result = OfferResult.NO_ANSWER  # found gone on resync: the cause is lost
+            self._offer_failed(contact, result, cause, now, out)
+            return True
+        return False
+
+    def _on_originate_failed(
+        self, ev: inp.OriginateFailed, now: datetime, out: list[cmd.Command]
+    ) -> bool:
+        contact = self._contact_of(ev.channel_id)
+        if contact is None or contact.agent_channel != ev.channel_id:
+            return False
+        log.warning("cannot dial agent %s: %s", contact.agent_id, ev.reason)
+        self._offer_failed(contact, OfferResult.UNREACHABLE, None, now, out)
+        return True
+
+    def _offer_failed(
+        self,
+        contact: ContactState,
+        result: OfferResult,
+        cause: int | None,
+        now: datetime,
+        out: list[cmd.Command],
+    ) -> None:
+        assert contact.agent_channel is not None
+        assert contact.agent_id is not None
+        agent = self.agents[contact.agent_id]
+        out.append(cmd.CancelTimer(("ring", contact.agent_channel)))
+        self._close_offer(contact, result, cause, now)
+        self._release_agent(contact, now, out, wrap_up=False)
+        if agent.presence is Presence.AVAILABLE:
+            self._set_agent(
+                agent,
+                now,
+                out,
+                presence=Presence.NOT_AVAILABLE,
+                reason=self.config.missed_reason,
+            )
+        self._to_phase(contact, Phase.QUEUED)
+        self._emit(contact, ContactEventKind.OFFER_ENDED, now, out)
+
+    def _on_timer(self, ev: inp.TimerFired, now: datetime, out: list[cmd.Command]) -> bool:
+        kind, subject = ev.key[0], ev.key[1]
+        if kind == "prompt":
+            contact = self.contacts.get(subject)
+            if contact is not None and contact.playback_id is not None:
+                log.warning("prompt for contact %s never finished; moving on", subject)
+                self._by_playback.pop(contact.playback_id, None)
+                return self._prompt_finished(contact, now, out)
+        elif kind == "ring":
+            contact = self._contact_of(subject)
+            if contact and contact.phase is Phase.RINGING and contact.agent_channel == subject:
+                log.warning("agent leg %s outlived its ring timeout; hanging up", subject)
+                out.append(cmd.Hangup(subject))
+                self._offer_failed(contact, OfferResult.NO_ANSWER, None, now, out)
+                return True
+        elif kind == "wrap_up":
+            agent = self.agents.get(subject)
+            if agent is not None and agent.activity is Activity.WRAP_UP:
+                self._set_agent(agent, now, out, activity=Activity.IDLE, idle_since=now)
+                return True
+        return False
+
+    def _on_resynced(self, ev: inp.Resynced, now: datetime, out: list[cmd.Command]) -> bool:
+        """Replay what the lost events would have told us, from what ARI says exists now."""
+        changed = False
+        for contact in list(self.contacts.values()):
+            leg = contact.agent_channel
+            if contact.caller_channel not in ev.live:
+                changed |= self._caller_gone(contact, now, out)
+            elif leg is not None and leg not in ev.live:
+                changed |= self._agent_leg_gone(contact, None, now, out)
+            elif leg is not None and contact.phase is Phase.RINGING and leg in ev.up_in_app:
+                self._on_leg_answered(inp.AgentLegAnswered(leg), now, out)
+        return changed
+
+    # ------------------------------------------------------------------ agents
+
+    def _agent(self, agent_id: str) -> AgentState:
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise UnknownAgent(agent_id)
+        return agent
+
+    def _on_login(self, ev: inp.AgentLogin, now: datetime, out: list[cmd.Command]) -> bool:
+        agent = self._agent(ev.agent_id)
+        if agent.presence is not Presence.LOGGED_OUT:
+            return False  # logging in twice is harmless
+        self._set_agent(agent, now, out, presence=Presence.AVAILABLE, idle_since=now)
+        return True
+
+    def _on_logout(self, ev: inp.AgentLogout, now: datetime, out: list[cmd.Command]) -> bool:
+        agent = self._agent(ev.agent_id)
+        if agent.presence is not Presence.LOGGED_OUT:
+            # A call in progress goes on; presence only governs new offers.
+            self._set_agent(agent, now, out, presence=Presence.LOGGED_OUT)
+        return False
+
+    def _on_set_presence(self, ev: inp.SetPresence, now: datetime, out: list[cmd.Command]) -> bool:
+        agent = self._agent(ev.agent_id)
+        if ev.presence is Presence.LOGGED_OUT:
+            return self._on_logout(inp.AgentLogout(ev.agent_id), now, out)
+        if agent.presence is Presence.LOGGED_OUT:
+            raise RefusedTransition("agent_logged_out", f"agent {agent.id} must log in first")
+        if ev.presence is Presence.AVAILABLE:
+            if ev.reason is not None:
+                raise RefusedTransition("invalid_reason", "available takes no reason")
+            if agent.presence is Presence.AVAILABLE:
+                return False
+            self._set_agent(agent, now, out, presence=Presence.AVAILABLE, idle_since=now)
+            return True
+        if ev.reason not in self.config.presence_reasons:
+            allowed = ", ".join(sorted(self.config.presence_reasons))
+            raise RefusedTransition(
+                "invalid_reason", f"not available needs a reason, one of: {allowed}"
+            )
+        self._set_agent(agent, now, out, presence=Presence.NOT_AVAILABLE, reason=ev.reason)
+        return False
+
+    def _release_agent(
+        self, contact: ContactState, now: datetime, out: list[cmd.Command], *, wrap_up: bool
+    ) -> None:
+        agent = self.agents[contact.agent_id or ""]
+        self._by_channel.pop(contact.agent_channel or "", None)
+        self._forget(contact.agent_channel)
+        contact.agent_id = None
+        contact.agent_channel = None
+        agent.contact_id = None
+        if wrap_up and self.config.wrap_up_s > 0:
+            self._set_agent(agent, now, out, activity=Activity.WRAP_UP)
+            out.append(cmd.StartTimer(("wrap_up", agent.id), self.config.wrap_up_s))
+        elif wrap_up:
+            self._set_agent(agent, now, out, activity=Activity.IDLE, idle_since=now)
+        else:
+            # A ring that came to nothing: the agent keeps their place in the idle order.
+            self._set_agent(agent, now, out, activity=Activity.IDLE)
+
+    def _set_agent(
+        self,
+        agent: AgentState,
+        now: datetime,
+        out: list[cmd.Command],
+        *,
+        presence: Presence | None = None,
+        activity: Activity | None = None,
+        reason: str | None = None,
+        idle_since: datetime | None = None,
+    ) -> None:
+        before = (agent.presence, agent.activity, agent.reason)
+        if presence is not None:  # a reason goes with a presence and only with one
+            agent.presence = presence
+            agent.reason = reason
+        if activity is not None:
+            agent.activity = activity
+        if idle_since is not None:
+            agent.idle_since = idle_since
+        if (agent.presence, agent.activity, agent.reason) == before:
+            return
+        log.info(
+            "agent %s: %s/%s -> %s/%s%s",
+            agent.id,
+            before[0],
+            before[1],
+            agent.presence,
+            agent.activity,
+            f" ({agent.reason})" if agent.reason else "",
+        )
+        out.append(
+            cmd.Emit(
+                AgentEvent(
+                    agent.id,
+                    now,
+                    agent.presence,
+                    agent.activity,
+                    agent.reason,
+                    before[0],
+                    before[1],
+                )
+            )
+        )
+
+    # ------------------------------------------------------------------ routing
+
+    def _dispatch(self, now: datetime, out: list[cmd.Command]) -> None:
+        """Offer waiting contacts, oldest first, to the longest-idle skilled free agent."""
+        free = [
+            a
+            for a in self.agents.values()
+            if a.presence is Presence.AVAILABLE and a.activity is Activity.IDLE
+        ]
+        if not free:
+            return
+        waiting = sorted(
+            (c for c in self.contacts.values() if c.phase is Phase.QUEUED),
+            key=lambda c: (c.record.queued_at, c.seq),
+        )
+        for contact in waiting:
+            line_code = contact.record.line_code or ""
+            best = select_agent(
+                Candidate(a.id, a.idle_since or now, a.config.line_codes[line_code])
+                for a in free
+                if a.can_take(line_code)
+            )
+            if best is None:
+                continue
+            agent = self.agents[best.agent_id]
+            free.remove(agent)
+            self._offer(contact, agent, now, out)
+            if not free:
+                return
+
+    def _offer(
+        self, contact: ContactState, agent: AgentState, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        channel_id = self._ids("ag")
+        contact.agent_id = agent.id
+        contact.agent_channel = channel_id
+        agent.contact_id = contact.id
+        self._by_channel[channel_id] = contact.id
+        record = contact.record
+        record.offers.append(Offer(agent_id=agent.id, offered_at=now))
+        if record.offered_at is None:
+            record.offered_at = now
+        log.info(
+            "offering contact %s (%s) to agent %s: longest idle with the line code",
+            contact.id,
+            record.line_code,
+            agent.id,
+        )
+        self._to_phase(contact, Phase.RINGING)
+        self._set_agent(agent, now, out, activity=Activity.RESERVED)
+        out += [
+            cmd.Originate(
+                channel_id=channel_id,
+                endpoint=agent.config.endpoint,
+                app_args=("agent", agent.id, contact.id),
+                caller_id=self.config.caller_id,
+                timeout_s=self.config.ring_timeout_s,
+                originator=contact.caller_channel,
+            ),
+            cmd.StartTimer(
+                ("ring", channel_id), self.config.ring_timeout_s + self.config.ring_guard_slack_s
+            ),
+        ]
+        self._emit(contact, ContactEventKind.OFFERED, now, out)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _contact_of(self, channel_id: str) -> ContactState | None:
+        contact_id = self._by_channel.get(channel_id)
+        return self.contacts.get(contact_id) if contact_id else None
+
+    def _play(
+        self,
+        contact: ContactState,
+        media: tuple[str, ...],
+        lang: str | None,
+        out: list[cmd.Command],
+    ) -> None:
+        playback_id = self._ids("pb")
+        contact.playback_id = playback_id
+        self._by_playback[playback_id] = contact.id
+        out.append(cmd.Play(contact.caller_channel, media, playback_id, lang))
+        out.append(cmd.StartTimer(("prompt", contact.id), self.config.prompt_guard_s))
+
+    def _close_offer(
+        self, contact: ContactState, result: OfferResult, cause: int | None, now: datetime
+    ) -> None:
+        offer = contact.record.offers[-1]
+        offer.result = result
+        offer.ended_at = now
+        offer.cause = cause
+
+    def _hang_up_leg_and_bridge(
+        self, contact: ContactState, other: str | None, out: list[cmd.Command]
+    ) -> None:
+        if other is not None:
+            out.append(cmd.Hangup(other))
+        if contact.bridge_id is not None:
+            out.append(cmd.DestroyBridge(contact.bridge_id))
+            contact.bridge_id = None
+
+    def _end(
+        self, contact: ContactState, outcome: Outcome, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        if contact.playback_id is not None:
+            self._by_playback.pop(contact.playback_id, None)
+            out.append(cmd.CancelTimer(("prompt", contact.id)))
+        contact.record.outcome = outcome
+        contact.record.ended_at = now
+        self._to_phase(contact, Phase.ENDED)
+        self._emit(contact, ContactEventKind.ENDED, now, out)
+        self._by_channel.pop(contact.caller_channel, None)
+        self._forget(contact.caller_channel)
+        del self.contacts[contact.id]
+
+    def _forget(self, channel_id: str | None) -> None:
+        if channel_id is None:
+            return
+        if len(self._ended_channels) == self._ended_channels.maxlen:
+            self._ended_set.discard(self._ended_channels[0])
+        self._ended_channels.append(channel_id)
+        self._ended_set.add(channel_id)
+
+    def _to_phase(self, contact: ContactState, phase: Phase) -> None:
+        log.debug("contact %s: %s -> %s", contact.id, contact.phase, phase)
+        contact.phase = phase
+
+    def _emit(
+        self,
+        contact: ContactState,
+        kind: ContactEventKind,
+        now: datetime,
+        out: list[cmd.Command],
+    ) -> None:
+        out.append(cmd.Emit(ContactEvent(kind, now, contact.record.snapshot())))
+
+
+_Handler = Callable[[EngineCore, inp.Input, datetime, list[cmd.Command]], bool]
+# Each handler returns True when the change may allow a new offer (dispatch runs after it).
+_HANDLERS: dict[type, _Handler] = {
+    inp.CallArrived: EngineCore._on_call_arrived,  # type: ignore[dict-item]
+    inp.AgentLegRinging: EngineCore._on_leg_ringing,  # type: ignore[dict-item]
+    inp.AgentLegAnswered: EngineCore._on_leg_answered,  # type: ignore[dict-item]
+    inp.ChannelGone: EngineCore._on_channel_gone,  # type: ignore[dict-item]
+    inp.ChannelMissing: EngineCore._on_channel_missing,  # type: ignore[dict-item]
+    inp.PlaybackDone: EngineCore._on_playback_done,  # type: ignore[dict-item]
+    inp.TimerFired: EngineCore._on_timer,  # type: ignore[dict-item]
+    inp.OriginateFailed: EngineCore._on_originate_failed,  # type: ignore[dict-item]
+    inp.Resynced: EngineCore._on_resynced,  # type: ignore[dict-item]
+    inp.AgentLogin: EngineCore._on_login,  # type: ignore[dict-item]
+    inp.AgentLogout: EngineCore._on_logout,  # type: ignore[dict-item]
+    inp.SetPresence: EngineCore._on_set_presence,  # type: ignore[dict-item]
+}

@@ -1,0 +1,111 @@
+"""What happens to the engine core: ARI events translated by the shell into domain terms, timer
+expiries, results of commands that failed, and requests from the HTTP API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from acd.contact import Presence
+
+
+@dataclass(frozen=True, slots=True)
+class CallArrived:
+    """A channel entered the app that is not one of our agent legs (StasisStart)."""
+
+    channel_id: str
+    args: tuple[str, ...]
+    exten: str
+    caller_number: str
+    caller_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLegRinging:
+    """The agent's phone rings (``Dial`` with dialstatus RINGING for our agent leg)."""
+
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLegAnswered:
+    """An agent leg we originated entered the app: the agent picked up (StasisStart)."""
+
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelGone:
+    """A channel left the app or was destroyed (StasisEnd, ChannelDestroyed, or found missing
+    when resynchronising).  ``cause`` is the hang-up cause when Asterisk gave one."""
+
+    channel_id: str
+    cause: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybackDone:
+    playback_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    key: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OriginateFailed:
+    """ARI refused to originate (500 Allocation failed, 4xx): the agent cannot be dialled."""
+
+    channel_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelMissing:
+    """A command on a caller channel answered 404: the caller is gone (a normal race)."""
+
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resynced:
+    """After a reconnect of the events WebSocket: what ARI says exists now.
+
+    ``live`` are the ids of every channel that still exists; ``up_in_app`` those of them in our
+    Stasis app in state Up (an agent leg among these answered while events were lost)."""
+
+    live: frozenset[str]
+    up_in_app: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLogin:
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLogout:
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetPresence:
+    agent_id: str
+    presence: Presence
+    reason: str | None = None
+
+
+Input = (
+    CallArrived
+    | AgentLegRinging
+    | AgentLegAnswered
+    | ChannelGone
+    | PlaybackDone
+    | TimerFired
+    | OriginateFailed
+    | ChannelMissing
+    | Resynced
+    | AgentLogin
+    | AgentLogout
+    | SetPresence
+)
