@@ -237,7 +237,9 @@ def _str(raw: Mapping[str, Any], key: str) -> str:
     return value
 
 
-def _channel_event(cls: type[ChannelEvent]) -> Callable[[Mapping[str, Any], dict[str, Any]], AriEvent]:
+def _channel_event(
+    cls: type[ChannelEvent],
+) -> Callable[[Mapping[str, Any], dict[str, Any]], AriEvent]:
     def build(raw: Mapping[str, Any], base: dict[str, Any]) -> AriEvent:
         return cls(**base, channel=Channel.parse(raw["channel"]))
 

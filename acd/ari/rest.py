@@ -1,0 +1,235 @@
+"""The one place where ARI REST traffic meets aiohttp.
+
+Rules of this module: every failure of a request, whatever layer it comes from (refused
+connection, reset socket, timeout, an HTTP error status, a body that is not JSON), leaves here
+as an :class:`~acd.errors.AriError` subclass, translated in :func:`error_for_status` or
+:meth:`RestTransport.request`; nothing above this module sees an aiohttp exception.  Ids are
+always quoted as single path segments (Local channel ids end in ``;2``).  All parameters go in
+the query string, as the recorded traces show, except ``variables``, which ARI only takes in a
+JSON body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from yarl import URL
+
+from acd.errors import (
+    AriAllocationFailed,
+    AriBadRequest,
+    AriError,
+    AriNotFound,
+    AriServerError,
+    AriUnauthorized,
+    AriUnavailable,
+    AriWrongState,
+)
+
+log = logging.getLogger(__name__)
+
+ParamValue = str | int | bool | Sequence[str] | None
+Params = Mapping[str, ParamValue]
+
+DEFAULT_TIMEOUT_S = 10.0
+
+_STATUS_ERRORS: dict[int, type[AriError]] = {
+    400: AriBadRequest,
+    401: AriUnauthorized,
+    403: AriUnauthorized,
+    404: AriNotFound,
+    409: AriWrongState,
+    412: AriWrongState,
+    422: AriWrongState,
+}
+
+# Asterisk answers 500 {"error": "Allocation failed"} when the endpoint or technology of an
+# originate cannot be dialled; the engine treats that like a failed agent leg, not an outage.
+_ALLOCATION_FAILED = "allocation failed"
+
+
+def ari_path(*segments: str) -> str:
+    """``/ari/<segment>/...`` with every segment quoted, so an id can never add a path level."""
+    return "/ari/" + "/".join(quote(s, safe="") for s in segments)
+
+
+def encode_params(params: Params) -> dict[str, str]:
+    """Query parameters as ARI reads them: lists comma-joined, booleans lower case, no None."""
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, int | str):
+            out[key] = str(value)
+        else:
+            out[key] = ",".join(value)
+    return out
+
+
+def error_message(body: object) -> str:
+    """Asterisk's explanation: bodies are ``{"message": ...}`` or ``{"error": ...}``."""
+    if isinstance(body, Mapping):
+        for key in ("message", "error"):
+            if isinstance(body.get(key), str):
+                return str(body[key])
+        return json.dumps(body)[:200]
+    if body is None:
+        return ""
+    return str(body)[:200]
+
+
+def error_for_status(status: int, body: object, method: str, path: str) -> AriError:
+    """The most specific :class:`AriError` for an HTTP error answer from ARI."""
+    message = error_message(body)
+    cls: type[AriError]
+    if status in _STATUS_ERRORS:
+        cls = _STATUS_ERRORS[status]
+    elif status == 500 and message.strip().lower() == _ALLOCATION_FAILED:
+        cls = AriAllocationFailed
+    elif status >= 500:
+        cls = AriServerError
+    elif status >= 400:
+        # A 4xx ARI does not document (405, 413, ...) is still a request ARI refused.
+        cls = AriBadRequest
+    else:
+        cls = AriError
+    return cls(status, message, method, path)
+
+
+class RestTransport:
+    """Sends one ARI request and returns its decoded JSON body (None for an empty answer).
+
+    ``session`` is the transport seam: pass one to share a connection pool or to point the
+    client at a test server; a session passed in is not closed here.  The per-request timeout
+    runs on the event loop's clock.  Idempotent GETs are retried once after a connection
+    failure, because the usual cause is a pooled keep-alive connection the server has closed.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        retry_gets: bool = True,
+    ) -> None:
+        self._base = URL(base_url.rstrip("/"))
+        self._auth = aiohttp.BasicAuth(username, password)
+        self._session = session
+        self._owns_session = session is None
+        self._timeout_s = timeout_s
+        self._retry_gets = retry_gets
+
+    @property
+    def base_url(self) -> URL:
+        return self._base
+
+    async def close(self) -> None:
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+        self._session = None
+
+    def _client_session(self) -> aiohttp.ClientSession:
+        # Created lazily: a ClientSession must be made inside the running loop.
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+            self._owns_session = True
+        return self._session
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        params: Params | None = None,
+        *,
+        json_body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        query = encode_params(params or {})
+        try:
+            return await self._send(method, path, query, json_body)
+        except AriUnavailable:
+            if method != "GET" or not self._retry_gets:
+                raise
+            log.info("ARI %s %s: retrying once after a connection failure", method, path)
+            return await self._send(method, path, query, json_body)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        json_body: Mapping[str, Any] | None,
+    ) -> Any:
+        # Keeps a path prefix of the base URL (Asterisk behind a reverse proxy).
+        full_path = self._base.raw_path.rstrip("/") + path
+        url = self._base.with_path(full_path, encoded=True).with_query(query)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                async with self._client_session().request(
+                    method, url, auth=self._auth, json=json_body
+                ) as resp:
+                    status = resp.status
+                    raw = await resp.read()
+        except TimeoutError as exc:
+            # aiohttp's own socket timeouts are TimeoutError subclasses too.
+            error = AriUnavailable(0, f"no answer within {self._timeout_s:g} s", method, path)
+            log.warning("%s", error)
+            raise error from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            error = AriUnavailable(0, f"{type(exc).__name__}: {exc}", method, path)
+            log.warning("%s", error)
+            raise error from exc
+        elapsed_ms = (loop.time() - started) * 1000
+        body = _decode(raw)
+        if status >= 300:
+            ari_error = error_for_status(status, body, method, path)
+            _log_error(ari_error, elapsed_ms)
+            raise ari_error
+        log.debug("ARI %s %s -> %d (%.1f ms)", method, path, status, elapsed_ms)
+        if isinstance(body, _Undecodable):
+            raise AriServerError(status, f"answer is not JSON: {body.text[:200]}", method, path)
+        return body
+
+
+class _Undecodable:
+    """A body that is not JSON (a proxy's HTML page, say): kept as text for the message."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _decode(raw: bytes) -> Any:
+    if not raw.strip():
+        return None
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return _Undecodable(text)
+
+
+def _log_error(error: AriError, elapsed_ms: float) -> None:
+    # A 404 is usually a channel that just hung up: routine, so debug.  Other refusals point
+    # at a state race or a bug in the request; a 5xx is Asterisk in trouble.
+    if isinstance(error, AriNotFound):
+        level = logging.DEBUG
+    elif error.status >= 500:
+        level = logging.WARNING
+    else:
+        level = logging.INFO
+    log.log(level, "ARI %s (%.1f ms)", error, elapsed_ms)
