@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import selectors
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 
 class Clock:
@@ -88,7 +90,9 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         super().__init__()
         self._virtual_now = start
         self._real_jobs = 0
-        self._selector = _FastForwardSelector(self._selector, self)  # type: ignore[has-type,assignment]
+        inner: selectors.BaseSelector = self._selector  # type: ignore[has-type]
+        # The loop only calls select/register/modify/unregister/get_key/get_map/close on it.
+        setattr(self, "_selector", _FastForwardSelector(inner, self))  # noqa: B010
 
     def time(self) -> float:
         return self._virtual_now
@@ -103,7 +107,9 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         """Context manager: the clock stands still while real work (a thread) runs."""
         return _ClockHold(self)
 
-    def run_in_executor(self, executor: Any, func: Any, *args: Any) -> asyncio.Future[Any]:
+    def run_in_executor(  # type: ignore[override]
+        self, executor: Any, func: Callable[..., _T], *args: Any
+    ) -> asyncio.Future[_T]:
         fut = super().run_in_executor(executor, func, *args)
         self._real_jobs += 1
         fut.add_done_callback(self._job_done)

@@ -76,7 +76,7 @@ class EngineConfig:
                     numbers=tuple(ln.numbers),
                     line_codes=tuple(ln.line_codes),
                     default_line_code=ln.default_line_code,
-                    welcome=tuple(ln.welcome_media),
+                    welcome=tuple(ln.welcome_prompt),
                     language=ln.language,
                     moh_class=ln.moh_class,
                 )
@@ -88,12 +88,12 @@ class EngineConfig:
                 )
                 for a in settings.agents
             ),
-            ring_timeout_s=eng.ring_timeout_s,
+            ring_timeout_s=max(1, round(eng.ring_timeout_s)),
             wrap_up_s=eng.wrap_up_s,
             missed_reason=eng.missed_reason,
             presence_reasons=frozenset(eng.presence_reasons),
             caller_id=eng.caller_id,
-            unknown_line_prompt=tuple(eng.unknown_line_media),
+            unknown_line_prompt=(eng.unknown_line_prompt,),
         )
 
 

@@ -1,0 +1,192 @@
+"""The engine's HTTP API (aiohttp): agent log-in/out and presence, snapshots, metrics.
+
+Every error is JSON ``{"status", "error", "message", "details"}`` with a stable error id.
+Authentication is a pluggable :class:`Authenticator` run by a middleware before any handler;
+the default lets everyone in (a later issue brings real credentials and roles).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from acd.clock import Clock
+from acd.contact import Presence
+from acd.engine import inputs as inp
+from acd.engine.core import RefusedTransition, UnknownAgent
+from acd.engine.runtime import EngineRuntime
+from acd.engine.snapshot import agent_view, agents_snapshot, queues_snapshot
+from acd.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Authenticator(Protocol):
+    """Decides who may call the API.  Raise :class:`ApiError` (401/403) to refuse."""
+
+    async def authenticate(self, request: web.Request) -> None: ...
+
+
+class AllowAll:
+    async def authenticate(self, request: web.Request) -> None:
+        return None
+
+
+class MetricsSource(Protocol):
+    content_type: str
+
+    def render(self) -> bytes: ...
+
+
+RUNTIME = web.AppKey("runtime", EngineRuntime)
+CLOCK = web.AppKey("clock", Clock)
+METRICS = web.AppKey("metrics", object)
+AUTH = web.AppKey("auth", object)
+HEALTH = web.AppKey("health", object)
+
+_REFUSAL_STATUS = {"invalid_reason": 422, "agent_logged_out": 409}
+
+
+def error_body(
+    status: int, error_id: str, message: str, details: dict[str, Any] | None = None
+) -> web.Response:
+    return web.json_response(
+        {"status": status, "error": error_id, "message": message, "details": details or {}},
+        status=status,
+    )
+
+
+@web.middleware
+async def errors_and_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        auth: Authenticator = request.app[AUTH]  # type: ignore[assignment]
+        await auth.authenticate(request)
+        return await handler(request)
+    except ApiError as exc:
+        return error_body(exc.status, exc.error_id, exc.message, exc.details)
+    except UnknownAgent as exc:
+        return error_body(404, "agent_not_found", str(exc), {"agent_id": exc.agent_id})
+    except RefusedTransition as exc:
+        return error_body(_REFUSAL_STATUS.get(exc.error_id, 409), exc.error_id, str(exc))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return error_body(exc.status, _http_error_id(exc.status), exc.reason)
+    except Exception:
+        log.exception("API request %s %s failed", request.method, request.path)
+        return error_body(500, "internal_error", "the request failed; see the engine log")
+
+
+def _http_error_id(status: int) -> str:
+    return {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"request body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "request body must be a JSON object")
+    return body
+
+
+def _runtime(request: web.Request) -> EngineRuntime:
+    return request.app[RUNTIME]
+
+
+def _agent_response(request: web.Request, agent_id: str) -> web.Response:
+    runtime = _runtime(request)
+    agent = runtime.core.agents.get(agent_id)
+    if agent is None:
+        raise UnknownAgent(agent_id)
+    return web.json_response(agent_view(agent, request.app[CLOCK].now()))
+
+
+async def list_agents(request: web.Request) -> web.Response:
+    core = _runtime(request).core
+    return web.json_response({"agents": agents_snapshot(core, request.app[CLOCK].now())})
+
+
+async def get_agent(request: web.Request) -> web.Response:
+    return _agent_response(request, request.match_info["agent_id"])
+
+
+async def login(request: web.Request) -> web.Response:
+    agent_id = request.match_info["agent_id"]
+    _runtime(request).submit(inp.AgentLogin(agent_id))
+    return _agent_response(request, agent_id)
+
+
+async def logout(request: web.Request) -> web.Response:
+    agent_id = request.match_info["agent_id"]
+    _runtime(request).submit(inp.AgentLogout(agent_id))
+    return _agent_response(request, agent_id)
+
+
+async def set_presence(request: web.Request) -> web.Response:
+    agent_id = request.match_info["agent_id"]
+    body = await _json_body(request)
+    raw = body.get("presence")
+    try:
+        presence = Presence(str(raw))
+    except ValueError:
+        allowed = [p.value for p in Presence]
+        raise ApiError(
+            422, "invalid_presence", f"presence must be one of {allowed}", {"presence": raw}
+        ) from None
+    reason = body.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise ApiError(422, "invalid_reason", "reason must be a string")
+    _runtime(request).submit(inp.SetPresence(agent_id, presence, reason))
+    return _agent_response(request, agent_id)
+
+
+async def list_queues(request: web.Request) -> web.Response:
+    core = _runtime(request).core
+    return web.json_response({"queues": queues_snapshot(core, request.app[CLOCK].now())})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    source: MetricsSource = request.app[METRICS]  # type: ignore[assignment]
+    resp = web.Response(body=source.render())
+    resp.headers["Content-Type"] = source.content_type
+    return resp
+
+
+async def health(request: web.Request) -> web.Response:
+    check: Callable[[], dict[str, Any]] = request.app[HEALTH]  # type: ignore[assignment]
+    state = check()
+    return web.json_response(state, status=200 if state.get("ok") else 503)
+
+
+def create_api(
+    runtime: EngineRuntime,
+    clock: Clock,
+    metrics_source: MetricsSource,
+    health_check: Callable[[], dict[str, Any]] | None = None,
+    authenticator: Authenticator | None = None,
+) -> web.Application:
+    app = web.Application(middlewares=[errors_and_auth])
+    app[RUNTIME] = runtime
+    app[CLOCK] = clock
+    app[METRICS] = metrics_source
+    app[AUTH] = authenticator or AllowAll()
+    app[HEALTH] = health_check or (lambda: {"ok": True})
+    app.router.add_get("/api/agents", list_agents)
+    app.router.add_get("/api/agents/{agent_id}", get_agent)
+    app.router.add_post("/api/agents/{agent_id}/login", login)
+    app.router.add_post("/api/agents/{agent_id}/logout", logout)
+    app.router.add_put("/api/agents/{agent_id}/presence", set_presence)
+    app.router.add_get("/api/queues", list_queues)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/healthz", health)
+    return app

@@ -1,0 +1,125 @@
+"""The composition root: builds the engine's parts from the settings, starts them in order and
+tears them down in reverse.  ``acd run``, ``acd demo`` and the system tests all start the engine
+through :func:`running_engine`, so there is exactly one way the parts are wired.
+
+    storage (migrate, recorder) -> metrics -> ARI client -> core + runtime
+        -> events WebSocket (on_event / on_connected -> runtime) -> HTTP API
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from acd.api import create_api
+from acd.ari.client import AriClient
+from acd.ari.stream import Backoff, EventStream
+from acd.clock import Clock
+from acd.engine.core import EngineCore, IdFactory, random_ids
+from acd.engine.model import EngineConfig
+from acd.engine.runtime import EngineRuntime
+from acd.records.migrate import migrate
+from acd.records.recorder import ContactRecorder
+from acd.records.store import ContactStore
+from acd.settings import Settings
+from sla.metrics import EngineMetrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunningEngine:
+    settings: Settings
+    clock: Clock
+    core: EngineCore
+    runtime: EngineRuntime
+    ari: AriClient
+    stream: EventStream
+    recorder: ContactRecorder
+    store: ContactStore
+    metrics: EngineMetrics
+    http_url: str | None
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "ok": self.stream.connected,
+            "ari_connected": self.stream.connected,
+            "records_backlog": self.recorder.backlog,
+        }
+
+
+@asynccontextmanager
+async def running_engine(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    http: bool = True,
+    ids: IdFactory = random_ids,
+) -> AsyncIterator[RunningEngine]:
+    """Start the whole engine; on exit stop it, flushing contact records first."""
+    clock = clock or Clock()
+    async with AsyncExitStack() as stack:
+        await migrate(settings.storage.url)
+        store = await stack.enter_async_context(ContactStore.open(settings.storage.url))
+        recorder = ContactRecorder(store)
+        await recorder.start()
+        stack.push_async_callback(recorder.stop)
+
+        metrics = EngineMetrics()
+        ari_settings = settings.ari
+        ari = AriClient(
+            str(ari_settings.url),
+            ari_settings.username,
+            ari_settings.password.get_secret_value(),
+            ari_settings.app,
+            request_timeout_s=ari_settings.request_timeout_s,
+        )
+        stack.push_async_callback(ari.close)
+
+        core = EngineCore(EngineConfig.from_settings(settings), ids=ids)
+        runtime = EngineRuntime(core, ari, clock, [recorder, metrics], ari_settings.app)
+        runtime.start()
+        stack.push_async_callback(runtime.close)
+
+        stream = EventStream(
+            str(ari_settings.url),
+            ari_settings.username,
+            ari_settings.password.get_secret_value(),
+            ari_settings.app,
+            on_event=runtime.on_event,
+            on_connected=runtime.on_connected,
+            backoff=Backoff(ari_settings.reconnect_min_s, ari_settings.reconnect_max_s),
+        )
+        stream.start()
+        stack.push_async_callback(stream.stop)
+
+        engine = RunningEngine(
+            settings, clock, core, runtime, ari, stream, recorder, store, metrics, None
+        )
+        if http:
+            engine.http_url = await _serve_api(stack, engine)
+        log.info(
+            "engine up: ARI %s app %r, storage %s, API %s",
+            ari_settings.url,
+            ari_settings.app,
+            settings.storage.url,
+            engine.http_url or "off",
+        )
+        yield engine
+
+
+async def _serve_api(stack: AsyncExitStack, engine: RunningEngine) -> str:
+    app = create_api(engine.runtime, engine.clock, engine.metrics, engine.health)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    host, port = engine.settings.http.host, engine.settings.http.port
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = runner.addresses[0][1] if port == 0 else port
+    return f"http://{host}:{bound}"

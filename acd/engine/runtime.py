@@ -1,0 +1,284 @@
+"""The shell around the engine core: ARI events in, commands out.
+
+It translates typed ARI events into core inputs, runs the core, and executes the commands the
+core returns: ARI requests (ordered per channel and bridge, concurrent across calls), timers on
+the one loop clock, and contact/agent events to the sinks.  ARI errors come back to the core as
+inputs (a 404 on a caller channel means the caller is gone; a refused originate means the agent
+cannot be dialled).  After a WebSocket reconnect it resynchronises from ARI's own view, because
+real Asterisk replays nothing that happened during the outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Iterable, Sequence
+from typing import Any, Protocol
+
+from acd.ari import events as ev
+from acd.ari.events import Channel
+from acd.clock import Clock
+from acd.contact import AgentEvent, ContactEvent, ContactEventSink
+from acd.engine import commands as cmd
+from acd.engine import inputs as inp
+from acd.engine.core import EngineCore
+from acd.errors import AriError, AriNotFound
+
+log = logging.getLogger(__name__)
+
+
+class AriPort(Protocol):
+    """The part of ``acd.ari.client.AriClient`` the runtime uses (a fake may stand in)."""
+
+    async def answer(self, channel_id: str) -> None: ...
+    async def hangup(self, channel_id: str, reason: str | None = None) -> None: ...
+    async def play(
+        self, channel_id: str, media: list[str], playback_id: str, lang: str | None = None
+    ) -> Any: ...
+    async def start_moh(self, channel_id: str, moh_class: str | None = None) -> None: ...
+    async def stop_moh(self, channel_id: str) -> None: ...
+    async def originate(
+        self,
+        endpoint: str,
+        *,
+        channel_id: str,
+        app: str,
+        app_args: list[str],
+        caller_id: str | None = None,
+        timeout_s: int | None = None,
+        originator: str | None = None,
+    ) -> Any: ...
+    async def create_bridge(self, bridge_id: str, bridge_type: str = "mixing") -> Any: ...
+    async def add_channel(self, bridge_id: str, channel_ids: list[str]) -> None: ...
+    async def destroy_bridge(self, bridge_id: str) -> None: ...
+    async def list_channels(self) -> list[Channel]: ...
+
+
+class EngineRuntime:
+    def __init__(
+        self,
+        core: EngineCore,
+        ari: AriPort,
+        clock: Clock,
+        sinks: Sequence[ContactEventSink],
+        app: str,
+    ) -> None:
+        self.core = core
+        self._ari = ari
+        self._clock = clock
+        self._sinks = list(sinks)
+        self._app = app
+        self._timers: dict[tuple[str, ...], asyncio.TimerHandle] = {}
+        self._tails: dict[str, asyncio.Future[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.events_handled = 0
+
+    def start(self) -> None:
+        self._apply(self.core.initial_events(self._clock.now()))
+
+    # ------------------------------------------------------------------ inputs
+
+    def submit(self, event: inp.Input) -> None:
+        """Apply one input now.  Raises the core's refusal errors for API requests."""
+        self._apply(self.core.handle(event, self._clock.now()))
+
+    def on_event(self, event: ev.AriEvent) -> None:
+        """Callback for the events WebSocket: translate and apply, in arrival order."""
+        self.events_handled += 1
+        translated = self._translate(event)
+        if translated is not None:
+            self.submit(translated)
+
+    def _translate(self, event: ev.AriEvent) -> inp.Input | None:
+        match event:
+            case ev.StasisStart(channel=ch, args=args):
+                if (args and args[0] == "agent") or self.core.knows_channel(ch.id):
+                    return inp.AgentLegAnswered(ch.id)
+                return inp.CallArrived(ch.id, args, ch.exten, ch.caller_number, ch.caller_name)
+            case ev.StasisEnd(channel=ch):
+                return inp.ChannelGone(ch.id)
+            case ev.ChannelDestroyed(channel=ch, cause=cause):
+                return inp.ChannelGone(ch.id, cause)
+            case ev.Dial(peer=peer, dialstatus="RINGING"):
+                return inp.AgentLegRinging(peer.id)
+            case ev.PlaybackFinished(playback=pb):
+                return inp.PlaybackDone(pb.id)
+            case ev.ApplicationReplaced():
+                log.error("another client took over the ARI app %r", self._app)
+            case ev.MalformedEvent(type=kind, error=error):
+                log.warning("ignoring malformed %s event: %s", kind, error)
+        return None
+
+    async def on_connected(self, first: bool) -> None:
+        """Resynchronise after (re)connecting: lost events are replayed from ARI's state."""
+        try:
+            channels = await self._ari.list_channels()
+        except AriError as exc:
+            log.error("cannot resynchronise with ARI: %s", exc)
+            return
+        in_app = [c for c in channels if self._in_app(c)]
+        if not first:
+            live = frozenset(c.id for c in channels)
+            up = frozenset(c.id for c in in_app if c.state == "Up")
+            log.info("events reconnected: resynchronising against %d live channels", len(live))
+            self.submit(inp.Resynced(live=live, up_in_app=up))
+        for channel in in_app:
+            if not self.core.knows_channel(channel.id):
+                self._adopt(channel)
+
+    def _in_app(self, channel: Channel) -> bool:
+        return channel.app_name == "Stasis" and channel.app_data.split(",")[0] == self._app
+
+    def _adopt(self, channel: Channel) -> None:
+        args = tuple(channel.stasis_args())
+        if args and args[0] == "agent":
+            # An agent leg from before a restart, for a contact we no longer know: release it.
+            log.warning("hanging up orphaned agent leg %s", channel.id)
+            self._run([cmd.Hangup(channel.id)])
+            return
+        log.warning("adopting call %s whose StasisStart was missed", channel.id)
+        self.submit(
+            inp.CallArrived(
+                channel.id, args, channel.exten, channel.caller_number, channel.caller_name
+            )
+        )
+
+    # ------------------------------------------------------------------ commands
+
+    def _apply(self, commands: list[cmd.Command]) -> None:
+        ari_commands: list[cmd.AriCommand] = []
+        for c in commands:
+            if isinstance(c, cmd.Emit):
+                self._emit(c.event)
+            elif isinstance(c, cmd.StartTimer):
+                self._start_timer(c.key, c.delay_s)
+            elif isinstance(c, cmd.CancelTimer):
+                handle = self._timers.pop(c.key, None)
+                if handle is not None:
+                    handle.cancel()
+            else:
+                ari_commands.append(c)
+        if ari_commands:
+            self._run(ari_commands)
+
+    def _emit(self, event: ContactEvent | AgentEvent) -> None:
+        for sink in self._sinks:
+            try:
+                if isinstance(event, ContactEvent):
+                    sink.contact_event(event)
+                else:
+                    sink.agent_event(event)
+            except Exception:
+                log.exception("event sink %r failed on %s", sink, event)
+
+    def _start_timer(self, key: tuple[str, ...], delay_s: float) -> None:
+        old = self._timers.pop(key, None)
+        if old is not None:
+            old.cancel()
+
+        def fire() -> None:
+            self._timers.pop(key, None)
+            self.submit(inp.TimerFired(key))
+
+        self._timers[key] = self._clock.loop.call_later(delay_s, fire)
+
+    def _run(self, batch: list[cmd.AriCommand]) -> None:
+        """Run a batch in order, after earlier batches that touch the same channels/bridges."""
+        keys = {k for c in batch for k in _resources(c)}
+        before = [self._tails[k] for k in keys if k in self._tails]
+        task = asyncio.get_running_loop().create_task(self._execute(batch, before))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        for k in keys:
+            self._tails[k] = task
+        task.add_done_callback(lambda t: self._drop_tails(keys, t))
+
+    def _drop_tails(self, keys: Iterable[str], task: asyncio.Future[None]) -> None:
+        for k in keys:
+            if self._tails.get(k) is task:
+                del self._tails[k]
+
+    async def _execute(
+        self, batch: list[cmd.AriCommand], before: list[asyncio.Future[None]]
+    ) -> None:
+        if before:
+            await asyncio.gather(*before, return_exceptions=True)
+        for command in batch:
+            try:
+                await self._call(command)
+            except AriNotFound as exc:
+                self._not_found(command, exc)
+            except AriError as exc:
+                self._refused(command, exc)
+            except Exception:
+                log.exception("executing %s failed", command)
+
+    def _call(self, c: cmd.AriCommand) -> Coroutine[Any, Any, Any]:
+        ari = self._ari
+        match c:
+            case cmd.Answer(channel_id=ch):
+                return ari.answer(ch)
+            case cmd.Play(channel_id=ch, media=media, playback_id=pb, lang=lang):
+                return ari.play(ch, list(media), pb, lang)
+            case cmd.StartMoh(channel_id=ch, moh_class=moh):
+                return ari.start_moh(ch, moh)
+            case cmd.StopMoh(channel_id=ch):
+                return ari.stop_moh(ch)
+            case cmd.Originate():
+                return ari.originate(
+                    c.endpoint,
+                    channel_id=c.channel_id,
+                    app=self._app,
+                    app_args=list(c.app_args),
+                    caller_id=c.caller_id,
+                    timeout_s=c.timeout_s,
+                    originator=c.originator,
+                )
+            case cmd.Hangup(channel_id=ch, reason=reason):
+                return ari.hangup(ch, reason)
+            case cmd.CreateBridge(bridge_id=br, bridge_type=kind):
+                return ari.create_bridge(br, kind)
+            case cmd.AddToBridge(bridge_id=br, channel_ids=chans):
+                return ari.add_channel(br, list(chans))
+            case cmd.DestroyBridge(bridge_id=br):
+                return ari.destroy_bridge(br)
+        raise TypeError(f"not an ARI command: {c!r}")
+
+    def _not_found(self, c: cmd.AriCommand, exc: AriNotFound) -> None:
+        if isinstance(c, cmd.Hangup | cmd.DestroyBridge):
+            return  # already gone: exactly what we wanted
+        if isinstance(c, cmd.Originate):
+            self.submit(inp.OriginateFailed(c.channel_id, str(exc)))
+            return
+        channel = getattr(c, "channel_id", None)
+        log.info("%s: channel gone (%s)", type(c).__name__, exc)
+        if isinstance(channel, str):
+            self.submit(inp.ChannelMissing(channel))
+
+    def _refused(self, c: cmd.AriCommand, exc: AriError) -> None:
+        if isinstance(c, cmd.Originate):
+            self.submit(inp.OriginateFailed(c.channel_id, str(exc)))
+        else:
+            log.warning("%s refused by ARI: %s", type(c).__name__, exc)
+
+    async def drain(self) -> None:
+        """Wait until every ARI command issued so far has been carried out (for tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+        await self.drain()
+
+
+def _resources(c: cmd.AriCommand) -> list[str]:
+    match c:
+        case cmd.AddToBridge(bridge_id=br, channel_ids=chans):
+            return [br, *chans]
+        case cmd.CreateBridge(bridge_id=br) | cmd.DestroyBridge(bridge_id=br):
+            return [br]
+        case cmd.Originate(channel_id=ch, originator=orig):
+            return [ch] if orig is None else [ch, orig]
+    return [c.channel_id]

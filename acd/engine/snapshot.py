@@ -1,0 +1,81 @@
+"""Read-only views of the engine core for the HTTP API: plain JSON-ready dicts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from acd.contact import Activity, Presence
+from acd.engine.core import EngineCore
+from acd.engine.model import AgentState, ContactState, Phase
+
+
+def agent_view(agent: AgentState, now: datetime) -> dict[str, Any]:
+    idle_s = (
+        (now - agent.idle_since).total_seconds()
+        if agent.idle_since and agent.activity is Activity.IDLE
+        else None
+    )
+    return {
+        "id": agent.id,
+        "name": agent.config.name,
+        "endpoint": agent.config.endpoint,
+        "line_codes": dict(agent.config.line_codes),
+        "presence": agent.presence.value,
+        "reason": agent.reason,
+        "activity": agent.activity.value,
+        "idle_seconds": idle_s,
+        "contact_id": agent.contact_id,
+    }
+
+
+def contact_view(contact: ContactState, now: datetime) -> dict[str, Any]:
+    record = contact.record
+    return {
+        "id": record.id,
+        "line": record.line,
+        "line_code": record.line_code,
+        "caller_number": record.caller_number,
+        "phase": contact.phase.value,
+        "arrived_at": record.arrived_at.isoformat(),
+        "waiting_seconds": (now - record.queued_at).total_seconds() if record.queued_at else None,
+        "agent_id": contact.agent_id,
+        "offers": len(record.offers),
+    }
+
+
+def agents_snapshot(core: EngineCore, now: datetime) -> list[dict[str, Any]]:
+    return [agent_view(a, now) for a in core.agents.values()]
+
+
+def queues_snapshot(core: EngineCore, now: datetime) -> list[dict[str, Any]]:
+    """One entry per line code: who waits (oldest first) and which agents could serve it."""
+    codes = sorted({code for line in core.config.lines for code in line.line_codes})
+    waiting_phases = (Phase.QUEUED, Phase.RINGING)
+    result = []
+    for code in codes:
+        waiting = sorted(
+            (
+                c
+                for c in core.contacts.values()
+                if c.record.line_code == code and c.phase in waiting_phases
+            ),
+            key=lambda c: (c.record.queued_at or now, c.seq),
+        )
+        skilled = [a for a in core.agents.values() if code in a.config.line_codes]
+        result.append(
+            {
+                "line_code": code,
+                "waiting": len(waiting),
+                "longest_wait_seconds": (
+                    (now - waiting[0].record.queued_at).total_seconds()
+                    if waiting and waiting[0].record.queued_at
+                    else 0.0
+                ),
+                "contacts": [contact_view(c, now) for c in waiting],
+                "agents_logged_in": sum(a.presence is not Presence.LOGGED_OUT for a in skilled),
+                "agents_available": sum(a.presence is Presence.AVAILABLE for a in skilled),
+                "agents_idle": sum(a.can_take(code) for a in skilled),
+            }
+        )
+    return result
