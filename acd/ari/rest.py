@@ -12,6 +12,7 @@ JSON body.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -124,7 +125,8 @@ class RestTransport:
         retry_gets: bool = True,
     ) -> None:
         self._base = URL(base_url.rstrip("/"))
-        self._auth = aiohttp.BasicAuth(username, password)
+        credentials = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        self._headers = {"Authorization": f"Basic {credentials}"}
         self._session = session
         self._owns_session = session is None
         self._timeout_s = timeout_s
@@ -178,7 +180,7 @@ class RestTransport:
         try:
             async with asyncio.timeout(self._timeout_s):
                 async with self._client_session().request(
-                    method, url, auth=self._auth, json=json_body
+                    method, url, headers=self._headers, json=json_body
                 ) as resp:
                     status = resp.status
                     raw = await resp.read()
