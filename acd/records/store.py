@@ -1,0 +1,172 @@
+"""Async reads and writes of contact records.
+
+``save`` is an idempotent upsert of the contact row and its offers in one transaction.  An
+ended contact is final: a snapshot taken before the end never overwrites it, so a late or
+retried write of an older state cannot undo the outcome.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
+
+from acd.clock import hold_clock
+from acd.contact import ContactRecord, Offer
+from acd.records.engine import create_engine
+from acd.records.schema import ContactRow, OfferRow
+
+DEFAULT_LIST_LIMIT = 1000
+
+
+class ContactStore:
+    """Contact records in SQLite or PostgreSQL.  Run :func:`acd.records.migrate` first."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, url: str) -> AsyncIterator[ContactStore]:
+        """``async with ContactStore.open(url) as store``: the engine is disposed on exit."""
+        engine = create_engine(url)
+        try:
+            yield cls(engine)
+        finally:
+            await engine.dispose()
+
+    async def save(self, record: ContactRecord) -> bool:
+        """Insert or replace the contact and its offers.
+
+        Returns False, and changes nothing, when the stored contact has ended and ``record``
+        (an older snapshot) has not.
+        """
+        with hold_clock():
+            async with self._sessions.begin() as session:
+                updated = await session.scalar(self._upsert(record))
+                if updated is None:
+                    return False
+                await session.execute(delete(OfferRow).where(OfferRow.contact_id == record.id))
+                if record.offers:
+                    await session.execute(insert(OfferRow), _offer_values(record))
+        return True
+
+    async def get(self, contact_id: str) -> ContactRecord | None:
+        found = await self._load(select(ContactRow).where(ContactRow.id == contact_id))
+        return found[0] if found else None
+
+    async def list(
+        self,
+        line: str | None = None,
+        since: datetime | None = None,
+        limit: int = DEFAULT_LIST_LIMIT,
+    ) -> builtins.list[ContactRecord]:
+        """Contacts in arrival order, oldest first, optionally of one line and arrived at or
+        after ``since``."""
+        if since is not None and since.utcoffset() is None:
+            raise ValueError(f"naive datetime {since!r}: pass a timezone-aware time")
+        query = select(ContactRow)
+        if line is not None:
+            query = query.where(ContactRow.line == line)
+        if since is not None:
+            query = query.where(ContactRow.arrived_at >= since)
+        query = query.order_by(ContactRow.arrived_at, ContactRow.id).limit(limit)
+        return await self._load(query)
+
+    def _upsert(self, record: ContactRecord) -> ReturningInsert[tuple[str]]:
+        values = _contact_values(record)
+        statement: postgresql.Insert | sqlite.Insert
+        if self._engine.dialect.name == "postgresql":
+            statement = postgresql.insert(ContactRow).values(values)
+        else:
+            statement = sqlite.insert(ContactRow).values(values)
+        return statement.on_conflict_do_update(
+            index_elements=[ContactRow.id],
+            set_={key: statement.excluded[key] for key in values if key != "id"},
+            where=or_(ContactRow.ended_at.is_(None), statement.excluded.ended_at.is_not(None)),
+        ).returning(ContactRow.id)
+
+    async def _load(self, query: Select[tuple[ContactRow]]) -> builtins.list[ContactRecord]:
+        with hold_clock():
+            async with self._sessions() as session:
+                contacts: Sequence[ContactRow] = (await session.scalars(query)).all()
+                if not contacts:
+                    return []
+                offers = await session.scalars(
+                    select(OfferRow)
+                    .where(OfferRow.contact_id.in_([c.id for c in contacts]))
+                    .order_by(OfferRow.contact_id, OfferRow.seq)
+                )
+                by_contact: dict[str, builtins.list[Offer]] = {}
+                for row in offers:
+                    by_contact.setdefault(row.contact_id, []).append(_offer(row))
+        return [_record(c, by_contact.get(c.id, [])) for c in contacts]
+
+
+def _contact_values(record: ContactRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "channel_id": record.channel_id,
+        "line": record.line,
+        "line_code": record.line_code,
+        "caller_number": record.caller_number,
+        "arrived_at": record.arrived_at,
+        "queued_at": record.queued_at,
+        "offered_at": record.offered_at,
+        "answered_at": record.answered_at,
+        "ended_at": record.ended_at,
+        "outcome": record.outcome,
+        "agent_id": record.agent_id,
+        "wait_seconds": record.wait_seconds,
+    }
+
+
+def _offer_values(record: ContactRecord) -> builtins.list[dict[str, Any]]:
+    return [
+        {
+            "contact_id": record.id,
+            "seq": seq,
+            "agent_id": offer.agent_id,
+            "offered_at": offer.offered_at,
+            "ended_at": offer.ended_at,
+            "result": offer.result,
+            "cause": offer.cause,
+        }
+        for seq, offer in enumerate(record.offers)
+    ]
+
+
+def _offer(row: OfferRow) -> Offer:
+    return Offer(
+        agent_id=row.agent_id,
+        offered_at=row.offered_at,
+        result=row.result,
+        ended_at=row.ended_at,
+        cause=row.cause,
+    )
+
+
+def _record(row: ContactRow, offers: builtins.list[Offer]) -> ContactRecord:
+    return ContactRecord(
+        id=row.id,
+        channel_id=row.channel_id,
+        line=row.line,
+        caller_number=row.caller_number,
+        arrived_at=row.arrived_at,
+        line_code=row.line_code,
+        queued_at=row.queued_at,
+        offered_at=row.offered_at,
+        answered_at=row.answered_at,
+        ended_at=row.ended_at,
+        outcome=row.outcome,
+        agent_id=row.agent_id,
+        offers=offers,
+    )

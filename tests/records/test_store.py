@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+
+import pytest
+
+from acd.contact import Offer, OfferResult, Outcome
+from acd.records import ContactStore
+from tests.records.contacts import T0, answered_after_one_no_answer, arrived, ended, unique
+
+BRUSSELS_SUMMER = timezone(timedelta(hours=2))
+
+
+async def test_a_record_round_trips_with_offers_and_utc_times(store: ContactStore):
+    record = ended(answered_after_one_no_answer(arrived(at=T0.astimezone(BRUSSELS_SUMMER))))
+    record.offers[0].cause = 19
+
+    assert await store.save(record)
+    loaded = await store.get(record.id)
+
+    assert loaded == record  # datetimes compare as instants, whatever their zone
+    assert loaded is not None
+    stamps = [loaded.arrived_at, loaded.queued_at, loaded.answered_at, loaded.ended_at]
+    stamps += [o.offered_at for o in loaded.offers] + [o.ended_at for o in loaded.offers]
+    assert all(s is not None and s.utcoffset() == timedelta(0) for s in stamps)
+    assert loaded.offers[0].result is OfferResult.NO_ANSWER
+    assert loaded.outcome is Outcome.ANSWERED
+    assert loaded.wait_seconds == 65.0
+
+
+async def test_an_unknown_contact_is_none(store: ContactStore):
+    assert await store.get(unique("nobody")) is None
+
+
+async def test_saving_again_replaces_the_contact_and_its_offers(store: ContactStore):
+    first = answered_after_one_no_answer(arrived())
+    await store.save(first)
+    await store.save(first)  # idempotent
+
+    second = first.snapshot()
+    second.offers = [Offer("a9", T0 + timedelta(seconds=41), OfferResult.BUSY, cause=17)]
+    second.agent_id = None
+    await store.save(second)
+
+    loaded = await store.get(first.id)
+    assert loaded == second
+    assert loaded is not None
+    assert [o.agent_id for o in loaded.offers] == ["a9"]
+
+
+async def test_an_ended_contact_is_not_overwritten_by_an_older_snapshot(store: ContactStore):
+    in_progress = answered_after_one_no_answer(arrived())
+    final = ended(in_progress)
+    await store.save(final)
+
+    assert not await store.save(in_progress)
+    assert await store.get(final.id) == final
+
+    corrected = final.snapshot()
+    corrected.outcome = Outcome.FAILED
+    assert await store.save(corrected)  # a later ended snapshot still wins
+    assert await store.get(final.id) == corrected
+
+
+async def test_list_filters_by_line_and_arrival_in_arrival_order(store: ContactStore):
+    line = unique("line")
+    times = [T0 + timedelta(minutes=m) for m in (3, 1, 2, 0)]
+    for at in times:
+        await store.save(arrived(line=line, at=at))
+    await store.save(arrived(line=unique("other"), at=T0 + timedelta(minutes=2)))
+
+    listed = await store.list(line=line, since=T0 + timedelta(minutes=1))
+    assert [c.arrived_at for c in listed] == sorted(times)[1:]
+    assert {c.line for c in listed} == {line}
+    assert len(await store.list(line=line, limit=2)) == 2
+
+
+async def test_naive_times_are_refused(store: ContactStore):
+    with pytest.raises(ValueError, match="naive"):
+        await store.list(since=T0.replace(tzinfo=None))
+    with pytest.raises(Exception, match="naive"):
+        await store.save(arrived(at=T0.replace(tzinfo=None)))
