@@ -10,6 +10,9 @@ from sqlalchemy.engine import Connection
 from acd.clock import hold_clock
 from acd.records.engine import create_engine, ensure_sqlite_directory
 
+# Our own version table, so other components can keep their migrations in the same database.
+VERSION_TABLE = "acd_records_alembic_version"
+
 # A package resource path, so the migrations are found wherever the package is installed.
 SCRIPT_LOCATION = "acd.records:migrations"
 

@@ -13,10 +13,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from acd.records.migrate import VERSION_TABLE
 from acd.records.schema import Base
-
-# Our own version table, so other components can keep their migrations in the same database.
-VERSION_TABLE = "acd_records_alembic_version"
 
 
 def _run(connection: Connection) -> None:

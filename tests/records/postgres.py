@@ -1,0 +1,49 @@
+"""The PostgreSQL server the records tests run against, and how to create databases on it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import asyncpg
+import pytest
+
+from acd.clock import hold_clock
+
+# The maintenance database we connect to in order to create and drop the test databases.
+MAINTENANCE_URL = os.environ.get(
+    "ACD_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
+
+def url_for(database: str) -> str:
+    """The SQLAlchemy URL of another database on the same server."""
+    return MAINTENANCE_URL.rsplit("/", 1)[0] + "/" + database
+
+
+async def admin(statement: str) -> None:
+    """Run one statement (CREATE/DROP DATABASE) on the maintenance database."""
+    dsn = MAINTENANCE_URL.replace("postgresql+asyncpg://", "postgresql://", 1)
+    with hold_clock():
+        try:
+            connection = await asyncpg.connect(dsn, timeout=10)
+        except (OSError, asyncpg.PostgresError) as exc:
+            pytest.fail(
+                f"PostgreSQL is not reachable at {dsn} ({exc!r}). These tests need a real"
+                " server: start it (CI does) or point ACD_TEST_PG_URL at one.",
+                pytrace=False,
+            )
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+
+def run_outside_test_loop(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run set-up work to completion on a loop of its own, in a thread, leaving the calling
+    thread's event loop (and pytest-asyncio's bookkeeping of it) untouched."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, coroutine).result()

@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from acd.contact import ContactEventKind, ContactRecord
+from acd.records import ContactRecorder, ContactStore, migrate
+from tests.records import postgres
+from tests.records.contacts import answered_after_one_no_answer, arrived, ended, event, unique
+
+ARRIVED = ContactEventKind.ARRIVED
+ANSWERED = ContactEventKind.ANSWERED
+OFFER_ENDED = ContactEventKind.OFFER_ENDED
+ENDED = ContactEventKind.ENDED
+
+
+class SavesInMemory:
+    """A RecordSaver that keeps every snapshot it is given, in order."""
+
+    def __init__(self) -> None:
+        self.saved: list[ContactRecord] = []
+
+    async def save(self, record: ContactRecord) -> bool:
+        self.saved.append(record)
+        return True
+
+
+class Flaky:
+    """A RecordSaver in front of a real store whose first ``failures`` saves fail."""
+
+    def __init__(self, store: ContactStore | None, failures: int) -> None:
+        self.store = store
+        self.failures = failures
+        self.attempts = 0
+
+    async def save(self, record: ContactRecord) -> bool:
+        self.attempts += 1
+        if self.failures > 0:
+            self.failures -= 1
+            raise OperationalError("INSERT INTO contacts", {}, Exception("connection refused"))
+        assert self.store is not None
+        return await self.store.save(record)
+
+
+async def test_the_arrival_is_written_before_the_end_and_the_end_wins(store: ContactStore):
+    async with ContactRecorder(store) as recorder:
+        first = arrived()
+        recorder.contact_event(event(ARRIVED, first))
+        await recorder.flush()
+        assert await store.get(first.id) == first  # a crash now still leaves a trace
+
+        in_call = answered_after_one_no_answer(first)
+        final = ended(in_call)
+        recorder.contact_event(event(ANSWERED, in_call))
+        recorder.contact_event(event(ENDED, final))
+        recorder.contact_event(event(OFFER_ENDED, in_call))  # a straggler, queued behind
+        await recorder.flush()
+        assert await store.get(first.id) == final
+
+        recorder.contact_event(event(ANSWERED, in_call))  # a straggler, after the end is saved
+        await recorder.flush()
+        assert await store.get(first.id) == final
+        assert recorder.backlog == 0
+
+
+async def test_snapshots_queued_together_are_coalesced_and_the_end_is_kept():
+    saver = SavesInMemory()
+    recorder = ContactRecorder(saver)
+    first = arrived()
+    in_call = answered_after_one_no_answer(first)
+    final = ended(in_call)
+    for kind, record in [(ARRIVED, first), (ANSWERED, in_call), (ENDED, final)]:
+        recorder.contact_event(event(kind, record))
+    recorder.contact_event(event(ANSWERED, in_call))
+    assert recorder.backlog == 1
+
+    with pytest.raises(RuntimeError, match="start"):
+        await recorder.flush()
+    await recorder.start()
+    await recorder.stop()
+    assert saver.saved == [final]
+
+
+async def test_a_failing_save_is_logged_and_retried_until_it_succeeds(
+    store: ContactStore, caplog: pytest.LogCaptureFixture
+):
+    flaky = Flaky(store, failures=3)
+    record = arrived()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with ContactRecorder(flaky, retry_initial=1.0) as recorder:
+        recorder.contact_event(event(ARRIVED, record))
+        await recorder.flush()
+
+    assert await store.get(record.id) == record
+    assert flaky.attempts == 4
+    assert loop.time() - started >= 1 + 2 + 4  # backed off, in virtual seconds
+    failures = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(failures) == 3
+    assert all(record.id in r.getMessage() for r in failures)
+
+
+async def test_stopping_while_the_database_stays_down_names_the_unsaved_contacts(
+    caplog: pytest.LogCaptureFixture,
+):
+    recorder = ContactRecorder(Flaky(None, failures=10**6), retry_max=5.0)
+    await recorder.start()
+    record = arrived()
+    recorder.contact_event(event(ARRIVED, record))
+
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(60):
+            await recorder.stop()
+
+    assert recorder.backlog == 1
+    assert f"1 record(s) unsaved: {record.id}" in caplog.text
+
+
+class NoticesFailure:
+    """A RecordSaver in front of a real store that signals when a save has failed."""
+
+    def __init__(self, store: ContactStore) -> None:
+        self.store = store
+        self.failed = asyncio.Event()
+
+    async def save(self, record: ContactRecord) -> bool:
+        try:
+            return await self.store.save(record)
+        except Exception:
+            self.failed.set()
+            raise
+
+
+LateDatabase = tuple[str, Callable[[], Awaitable[None]]]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def late_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[LateDatabase]:
+    """A database URL that does not work yet, and how to bring the database up."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'not-yet' / 'records.db'}"
+        yield url, lambda: migrate(url)
+        return
+    request.getfixturevalue("postgres_url")  # fails clearly if PostgreSQL is not there
+    name = unique("acd_records_late").replace("-", "_")
+    url = postgres.url_for(name)
+
+    async def bring_up() -> None:
+        await postgres.admin(f'CREATE DATABASE "{name}"')
+        await migrate(url)
+
+    try:
+        yield url, bring_up
+    finally:
+        await postgres.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_a_database_that_comes_up_late_gets_the_record(
+    late_database: LateDatabase, caplog: pytest.LogCaptureFixture
+):
+    url, bring_up = late_database
+    record = ended(answered_after_one_no_answer(arrived()))
+    async with ContactStore.open(url) as store:
+        watched = NoticesFailure(store)
+        async with ContactRecorder(watched) as recorder:
+            recorder.contact_event(event(ENDED, record))
+            await watched.failed.wait()
+            assert recorder.backlog == 1
+            assert record.id in caplog.text
+
+            await bring_up()
+            await recorder.flush()
+        assert await store.get(record.id) == record
