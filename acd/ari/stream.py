@@ -223,13 +223,21 @@ class EventStream:
         if self.stats.connects > 1:
             self.stats.reconnects += 1
         log.info("ARI events for %r connected (connection %d)", self.app, generation)
+        # The socket is drained into our own queue from the start, even while on_connected
+        # resynchronises: left unread, aiohttp would stop reading the TCP socket, and Asterisk
+        # drops a client it cannot write to within its websocket_write_timeout.
+        inbox: asyncio.Queue[aiohttp.WSMessage] = asyncio.Queue()
+        pump = asyncio.get_running_loop().create_task(_pump(ws, inbox))
         try:
             if not await self._run_on_connected():
                 return _Ended.DROPPED
             self._ready.set()
-            return await self._read(ws, generation)
+            return await self._read(ws, inbox, generation)
         finally:
             self._ready.clear()
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
             await ws.close()
 
     async def _run_on_connected(self) -> bool:
@@ -246,9 +254,14 @@ class EventStream:
         self._first = False
         return True
 
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse, generation: int) -> _Ended:
+    async def _read(
+        self,
+        ws: aiohttp.ClientWebSocketResponse,
+        inbox: asyncio.Queue[aiohttp.WSMessage],
+        generation: int,
+    ) -> _Ended:
         while True:
-            msg = await ws.receive()
+            msg = await inbox.get()
             if msg.type is aiohttp.WSMsgType.TEXT:
                 if self._handle_text(msg.data, generation) is _Ended.REPLACED:
                     return _Ended.REPLACED
@@ -313,6 +326,17 @@ class EventStream:
 
 
 _CLOSED = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED)
+
+
+async def _pump(
+    ws: aiohttp.ClientWebSocketResponse, inbox: asyncio.Queue[aiohttp.WSMessage]
+) -> None:
+    """Move messages from the socket to ``inbox`` until the message that ends the connection."""
+    while True:
+        msg = await ws.receive()
+        inbox.put_nowait(msg)
+        if msg.type is aiohttp.WSMsgType.ERROR or msg.type in _CLOSED:
+            return
 
 
 def _events_url(base_url: str, app: str, subscribe_all: bool) -> URL:
