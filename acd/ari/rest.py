@@ -111,7 +111,8 @@ class RestTransport:
     ``session`` is the transport seam: pass one to share a connection pool or to point the
     client at a test server; a session passed in is not closed here.  The per-request timeout
     runs on the event loop's clock.  Idempotent GETs are retried once after a connection
-    failure, because the usual cause is a pooled keep-alive connection the server has closed.
+    failure (not after a timeout), because the usual cause is a pooled keep-alive connection
+    the server has closed.
     """
 
     def __init__(
@@ -159,8 +160,11 @@ class RestTransport:
         query = encode_params(params or {})
         try:
             return await self._send(method, path, query, json_body)
-        except AriUnavailable:
-            if method != "GET" or not self._retry_gets:
+        except AriUnavailable as exc:
+            # Not after a timeout: a server that did not answer in time will not answer a
+            # second time either, and the caller would wait twice as long to learn it.
+            timed_out = isinstance(exc.__cause__, TimeoutError)
+            if method != "GET" or not self._retry_gets or timed_out:
                 raise
             log.info("ARI %s %s: retrying once after a connection failure", method, path)
             return await self._send(method, path, query, json_body)

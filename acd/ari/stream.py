@@ -69,6 +69,7 @@ class StreamStats:
 
 
 class _Ended(enum.Enum):
+    FAILED = "failed"  # no connection was made
     DROPPED = "dropped"
     REPLACED = "replaced"
 
@@ -172,27 +173,34 @@ class EventStream:
     # -- the reader task ----------------------------------------------------------------------
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         failures = 0
         while True:
-            ws = await self._connect()
-            if ws is None:
+            try:
+                ended, healthy = await self._connect_and_serve()
+            except Exception:
+                # A bug must not end the reader: the engine would go deaf without a sign.
+                log.exception("ARI events for %r: unexpected error in the reader", self.app)
+                ended, healthy = _Ended.FAILED, False
+            if healthy:
+                failures = 0
+            if ended is _Ended.REPLACED:
+                delay = self._replaced_backoff_s * (1 + self._backoff.jitter * self._rng.random())
+            else:
                 delay = self._backoff.delay(failures, self._rng.random())
                 failures += 1
-            else:
-                opened_at = loop.time()
-                ended = await self._serve(ws)
-                if loop.time() - opened_at >= self._healthy_after_s:
-                    failures = 0
-                if ended is _Ended.REPLACED:
-                    delay = self._replaced_backoff_s * (
-                        1 + self._backoff.jitter * self._rng.random()
-                    )
-                else:
-                    delay = self._backoff.delay(failures, self._rng.random())
-                    failures += 1
             log.info("ARI events for %r: reconnecting in %.2f s", self.app, delay)
             await asyncio.sleep(delay)
+
+    async def _connect_and_serve(self) -> tuple[_Ended, bool]:
+        """How the attempt ended, and whether the connection stayed up long enough to count
+        as healthy (which resets the backoff)."""
+        ws = await self._connect()
+        if ws is None:
+            return _Ended.FAILED, False
+        loop = asyncio.get_running_loop()
+        opened_at = loop.time()
+        ended = await self._serve(ws)
+        return ended, loop.time() - opened_at >= self._healthy_after_s
 
     def _client_session(self) -> aiohttp.ClientSession:
         if self._session is None:

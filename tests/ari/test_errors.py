@@ -199,3 +199,22 @@ async def test_a_post_is_never_retried(fake: FakeAri, client: AriClient) -> None
     with pytest.raises(AriUnavailable):
         await client.answer("c1")
     assert calls == 1
+
+
+async def test_a_get_that_timed_out_is_not_retried(fake: FakeAri) -> None:
+    calls = 0
+
+    async def silent(_request: web.Request) -> web.Response:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(3600)
+        return web.json_response([])
+
+    fake.handle("GET", "/ari/channels", silent)
+    loop = asyncio.get_running_loop()
+    async with AriClient(fake.url, "asterisk", "asterisk", "acd", request_timeout_s=3) as ari:
+        started = loop.time()
+        with pytest.raises(AriUnavailable):
+            await ari.list_channels()
+    assert calls == 1
+    assert loop.time() - started == pytest.approx(3, abs=0.1)

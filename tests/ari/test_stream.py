@@ -431,3 +431,39 @@ def test_backoff_delays(attempt: int, rand: float, expected: float) -> None:
     assert Backoff(min_s=0.5, max_s=30.0, jitter=0.25).delay(attempt, rand) == pytest.approx(
         expected
     )
+
+
+async def test_a_quiet_connection_stays_up_for_an_hour(
+    fake: FakeAri, streams: Callable[..., EventStream]
+) -> None:
+    # Heartbeats are answered, and no session or receive timeout ends an idle socket.
+    stream = streams(heartbeat_s=10.0)
+    await fake.next_connection()
+    await stream.wait_connected()
+    await asyncio.sleep(3600)
+    assert stream.connected
+    assert stream.reconnects == 0
+    assert len(fake.ws_attempts) == 1
+
+
+async def test_an_unexpected_error_in_the_reader_is_survived(
+    fake: FakeAri,
+    streams: Callable[..., EventStream],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stream = streams(backoff=Backoff(jitter=0.0))
+    real_connect = stream._connect
+    calls = 0
+
+    async def buggy_once() -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise KeyError("a bug")
+        return await real_connect()
+
+    monkeypatch.setattr(stream, "_connect", buggy_once)
+    await stream.wait_connected()
+    assert calls == 2
+    assert any("unexpected error" in r.getMessage() for r in caplog.records)
