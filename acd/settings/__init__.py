@@ -1,0 +1,62 @@
+"""Configuration: one typed, frozen :class:`Settings` object, loaded once at start.
+
+A config directory holds ``acd.yaml`` (optional: ARI, storage, HTTP, engine, log level),
+``line_codes.yaml``, ``lines.yaml`` and ``agents.yaml``.  Precedence, lowest first: model
+defaults < ``acd.yaml`` < environment (``ACD_<SECTION>__<KEY>``, e.g. ``ACD_ARI__URL``,
+``ACD_LOG_LEVEL``) < command-line overrides (``{"ari.url": ...}``).  Only
+:func:`load_settings` reads the environment; everything else receives :class:`Settings`.
+
+Mistakes are refused with :class:`~acd.errors.ConfigErrors`, one ``file: key: reason`` each,
+e.g. ``config/lines.yaml: lines[2].numbers[0]: '17OO' is not a dialable number``.
+"""
+
+from acd.settings.fields import (
+    DEFAULT_PROFICIENCY,
+    LOG_LEVELS,
+    MAX_PROFICIENCY,
+    MIN_PROFICIENCY,
+    split_listen,
+)
+from acd.settings.loader import (
+    ACD_FILE,
+    AGENTS_FILE,
+    LINE_CODES_FILE,
+    LINES_FILE,
+    load_settings,
+)
+from acd.settings.models import (
+    Agent,
+    AriSettings,
+    EngineSettings,
+    HttpSettings,
+    Line,
+    LineCode,
+    StorageSettings,
+)
+from acd.settings.problems import format_key
+from acd.settings.settings import Settings
+from acd.settings.summary import check_config, summarize
+
+__all__ = [
+    "ACD_FILE",
+    "AGENTS_FILE",
+    "DEFAULT_PROFICIENCY",
+    "LINES_FILE",
+    "LINE_CODES_FILE",
+    "LOG_LEVELS",
+    "MAX_PROFICIENCY",
+    "MIN_PROFICIENCY",
+    "Agent",
+    "AriSettings",
+    "EngineSettings",
+    "HttpSettings",
+    "Line",
+    "LineCode",
+    "Settings",
+    "StorageSettings",
+    "check_config",
+    "format_key",
+    "load_settings",
+    "split_listen",
+    "summarize",
+]

@@ -1,0 +1,128 @@
+"""The value types the config models are built from: text that must match a shape (dialable
+numbers, endpoints, media URIs, ...), bounded numbers, and the proficiency mapping.
+
+Each refuses a bad value with a reason an operator can act on ("'17OO' is not a dialable
+number"), which :mod:`acd.settings.problems` turns into ``file: key: reason``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
+
+# Proficiency per line code: 1 (novice) .. 5 (expert).  An agent listed with plain line code
+# names gets the middle level, so routing by proficiency treats them all alike until a planner
+# says otherwise.
+MIN_PROFICIENCY = 1
+MAX_PROFICIENCY = 5
+DEFAULT_PROFICIENCY = 3
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _matching(pattern: str, what: str) -> AfterValidator:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _http_url(value: str) -> str:
+    if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
+        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    # Kept as text without a trailing slash so the ARI client can append "/ari/..." directly.
+    return value.rstrip("/")
+
+
+def split_listen(value: str) -> tuple[str, int]:
+    """``"127.0.0.1:8080"`` -> ``("127.0.0.1", 8080)``; IPv6 hosts in brackets: ``[::1]:8080``."""
+    host, _, port = value.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        host = ""  # an unbracketed IPv6 address: which colon starts the port is ambiguous
+    if not host or not port.isdigit():
+        raise ValueError(f"{value!r} is not host:port (such as 127.0.0.1:8080)")
+    # Port 0 is allowed: the OS picks a free port, which tests on loopback rely on.
+    if int(port) > 65535:
+        raise ValueError(f"port {port} is out of range 0-65535")
+    return host, int(port)
+
+
+def _listen(value: str) -> str:
+    split_listen(value)
+    return value
+
+
+def _log_level(value: object) -> object:
+    if isinstance(value, str):
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a log level ({', '.join(LOG_LEVELS)})")
+        return value.upper()
+    return value
+
+
+def one_or_many(value: object) -> object:
+    # welcome_prompt: "sound:x" is shorthand for ["sound:x"]; an empty key means no prompt.
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else value
+
+
+Text = Annotated[str, AfterValidator(_not_blank)]
+# Ids travel in Stasis arguments (comma separated) and in HTTP API paths: keep them plain.
+Identifier = Annotated[
+    str, _matching(r"[A-Za-z0-9][A-Za-z0-9_.-]*", "a valid id (letters, digits, '.', '_', '-')")
+]
+DialableNumber = Annotated[str, _matching(r"\+?[0-9*#]+", "a dialable number")]
+Endpoint = Annotated[
+    str,
+    _matching(
+        r"[A-Za-z][A-Za-z0-9_-]*/[^\s/]\S*",
+        "an endpoint of the form TECH/resource (such as PJSIP/1001)",
+    ),
+]
+MediaUri = Annotated[
+    str,
+    _matching(
+        r"(sound|recording|number|digits|characters|tone):\S+",
+        "a media URI (such as sound:hello-world)",
+    ),
+]
+Language = Annotated[str, _matching(r"[a-z]{2,3}([_-][A-Za-z]{2,})?", "a language (such as nl)")]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+DatabaseUrl = Annotated[
+    str,
+    _matching(
+        r"[A-Za-z][A-Za-z0-9+_-]*://\S*",
+        "a database URL (such as sqlite+aiosqlite:///var/acd.sqlite3)",
+    ),
+]
+ListenAddress = Annotated[str, AfterValidator(_listen)]
+# inf and nan parse as floats; a ring timeout of "inf" is a mistake, not a wish.
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+SecondsOrZero = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Proficiency = Annotated[int, Field(ge=MIN_PROFICIENCY, le=MAX_PROFICIENCY)]
+LogLevel = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_log_level)
+]
+ProficiencyMap = Annotated[
+    Mapping[str, Proficiency],
+    # Read-only so a frozen Agent really is frozen; serialised back as a plain dict.
+    AfterValidator(lambda levels: MappingProxyType(dict(levels))),
+    PlainSerializer(dict, return_type=dict[str, int]),
+]

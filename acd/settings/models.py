@@ -1,0 +1,214 @@
+"""The typed shape of the configuration: one frozen pydantic model per section and per file.
+
+Models are frozen (settings never change after start) and forbid extra keys (a typo such as
+``nmbers`` must be refused, not silently ignored).  Each model checks what it can see on its own;
+what needs several lines or files (unique ids, numbers, references to line codes) is checked in
+:mod:`acd.settings.checks`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Self
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+from acd.settings.fields import (
+    DEFAULT_PROFICIENCY,
+    DatabaseUrl,
+    DialableNumber,
+    Endpoint,
+    HttpUrl,
+    Identifier,
+    Language,
+    ListenAddress,
+    LogLevel,
+    MediaUri,
+    ProficiencyMap,
+    Seconds,
+    SecondsOrZero,
+    Text,
+    one_or_many,
+    split_listen,
+)
+from acd.settings.problems import describe, field_error
+
+
+class ConfigModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _listed_twice(items: tuple[str, ...], field: str) -> None:
+    seen: set[str] = set()
+    for item in items:
+        if item in seen:
+            raise field_error(field, f"{item!r} is listed twice")
+        seen.add(item)
+
+
+# --- acd.yaml -------------------------------------------------------------------------------
+
+
+class AriSettings(ConfigModel):
+    url: HttpUrl = "http://127.0.0.1:8088"
+    username: Text = "asterisk"
+    password: SecretStr = SecretStr("asterisk")  # SecretStr: never printed in logs or reprs
+    app: Identifier = "acd"
+    reconnect_min_s: Seconds = 0.5
+    reconnect_max_s: Seconds = 30.0
+    request_timeout_s: Seconds = 10.0
+
+    @model_validator(mode="after")
+    def _backoff_grows(self) -> Self:
+        if self.reconnect_max_s < self.reconnect_min_s:
+            raise field_error(
+                "reconnect_max_s", f"must be at least reconnect_min_s ({self.reconnect_min_s:g})"
+            )
+        return self
+
+
+class StorageSettings(ConfigModel):
+    # Relative SQLite paths are left as given: SQLAlchemy resolves them against the working
+    # directory, which is what an operator running "acd" from a deployment folder expects.
+    url: DatabaseUrl = "sqlite+aiosqlite:///var/acd.sqlite3"
+
+
+class HttpSettings(ConfigModel):
+    listen: ListenAddress = "127.0.0.1:8080"
+
+    @property
+    def host(self) -> str:
+        return split_listen(self.listen)[0]
+
+    @property
+    def port(self) -> int:
+        return split_listen(self.listen)[1]
+
+
+class EngineSettings(ConfigModel):
+    ring_timeout_s: Seconds = 15.0
+    wrap_up_s: SecondsOrZero = 10.0
+    # The presence reason an agent gets when a call rang out on them unanswered.
+    missed_reason: Text = "missed"
+    presence_reasons: tuple[Text, ...] = (
+        "training",
+        "lunch",
+        "break",
+        "meeting",
+        "admin",
+        "missed",
+    )
+    caller_id: Text = "ACD <1700>"  # shown on the agent's phone for calls the ACD offers
+    unknown_line_prompt: MediaUri = "sound:ss-noservice"
+
+    @model_validator(mode="after")
+    def _reasons_consistent(self) -> Self:
+        _listed_twice(self.presence_reasons, "presence_reasons")
+        if self.missed_reason not in self.presence_reasons:
+            raise field_error(
+                "missed_reason", f"{self.missed_reason!r} is not one of presence_reasons"
+            )
+        return self
+
+
+class AcdFile(ConfigModel):
+    """``acd.yaml``: everything but the contact centre's own data; every key has a default."""
+
+    ari: AriSettings = Field(default_factory=AriSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    engine: EngineSettings = Field(default_factory=EngineSettings)
+    log_level: LogLevel = "INFO"
+
+
+# --- line_codes.yaml, lines.yaml, agents.yaml -------------------------------------------------
+
+
+class LineCode(ConfigModel):
+    """A topic a call is for and an agent is trained in (lijncode), e.g. "1700 Andere Vragen"."""
+
+    name: Text
+    description: str = ""
+
+
+class Line(ConfigModel):
+    """A line callers dial: 1700 or a sector line with its own numbers."""
+
+    id: Identifier
+    name: Text
+    numbers: tuple[DialableNumber, ...] = ()
+    line_codes: tuple[Text, ...] = Field(min_length=1)
+    # Always one of line_codes after validation; "" only as the placeholder the model validator
+    # below fills in with the first line code.
+    default_line_code: str = ""
+    language: Language = "nl"
+    welcome_prompt: Annotated[tuple[MediaUri, ...], BeforeValidator(one_or_many)] = ()
+    moh_class: Text = "default"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_to_first_line_code(cls, data: object) -> object:
+        if isinstance(data, Mapping) and data.get("default_line_code") is None:
+            codes = data.get("line_codes")
+            if isinstance(codes, list | tuple) and codes:
+                return {**data, "default_line_code": codes[0]}
+        return data
+
+    @model_validator(mode="after")
+    def _default_is_own_line_code(self) -> Self:
+        _listed_twice(self.line_codes, "line_codes")
+        if self.default_line_code not in self.line_codes:
+            raise field_error(
+                "default_line_code",
+                f"{self.default_line_code!r} is not one of the line's line_codes",
+            )
+        return self
+
+
+class Agent(ConfigModel):
+    """An agent (voorlichter) and the line codes they take calls for, with a proficiency each."""
+
+    id: Identifier
+    name: Text
+    endpoint: Endpoint
+    line_codes: ProficiencyMap = Field(min_length=1)
+
+    @field_validator("line_codes", mode="before")
+    @classmethod
+    def _levels_from_names(cls, value: object) -> object:
+        # Two spellings: a list of names (each at DEFAULT_PROFICIENCY) or {name: level}, where an
+        # empty level also means the default.  Both end up as one mapping name -> level.
+        if isinstance(value, Mapping):
+            return {k: DEFAULT_PROFICIENCY if v is None else v for k, v in value.items()}
+        if not isinstance(value, list | tuple):
+            shapes = "a list of line codes or a mapping line code: level"
+            raise ValueError(f"expected {shapes}, got {describe(value)}")
+        levels: dict[str, object] = {}
+        for index, name in enumerate(value):
+            if not isinstance(name, str):
+                raise field_error(index, f"expected a line code name, got {describe(name)}")
+            if name in levels:
+                raise field_error(index, f"{name!r} is listed twice")
+            levels[name] = DEFAULT_PROFICIENCY
+        return levels
+
+
+class LineCodesFile(ConfigModel):
+    line_codes: tuple[LineCode, ...] = Field(min_length=1)
+
+
+class LinesFile(ConfigModel):
+    lines: tuple[Line, ...] = Field(min_length=1)
+
+
+class AgentsFile(ConfigModel):
+    # May be empty: a new deployment can start before its agents are entered.
+    agents: tuple[Agent, ...]

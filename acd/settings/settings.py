@@ -1,0 +1,81 @@
+"""The one settings object the rest of the engine receives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from acd.settings.checks import agent_problems, line_code_problems, line_problems
+from acd.settings.fields import LogLevel
+from acd.settings.models import (
+    Agent,
+    AriSettings,
+    ConfigModel,
+    EngineSettings,
+    HttpSettings,
+    Line,
+    LineCode,
+    StorageSettings,
+)
+
+
+class Settings(ConfigModel):
+    """Everything the engine is configured with, validated and frozen.
+
+    Built by :func:`acd.settings.load_settings`; tests may also build one directly from models
+    (``Settings(line_codes=..., lines=..., agents=...)``), which runs the same cross checks.
+    """
+
+    config_dir: Path = Path()
+    ari: AriSettings = Field(default_factory=AriSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    engine: EngineSettings = Field(default_factory=EngineSettings)
+    log_level: LogLevel = "INFO"
+    line_codes: tuple[LineCode, ...]
+    lines: tuple[Line, ...]
+    agents: tuple[Agent, ...]
+
+    # Indexes for the lookups the engine does on every call; filled once after validation.
+    _lines_by_id: dict[str, Line] = PrivateAttr(default_factory=dict)
+    _lines_by_number: dict[str, Line] = PrivateAttr(default_factory=dict)
+    _agents_by_id: dict[str, Agent] = PrivateAttr(default_factory=dict)
+    _line_codes_by_name: dict[str, LineCode] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        defined = {code.name for code in self.line_codes}
+        problems = [
+            *line_code_problems(self.line_codes),
+            *line_problems(self.lines, defined),
+            *agent_problems(self.agents, defined),
+        ]
+        if problems:
+            raise ValueError("; ".join(f"{p.key}: {p.reason}" for p in problems))
+        return self
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._lines_by_id.update((line.id, line) for line in self.lines)
+        self._lines_by_number.update((n, line) for line in self.lines for n in line.numbers)
+        self._agents_by_id.update((agent.id, agent) for agent in self.agents)
+        self._line_codes_by_name.update((code.name, code) for code in self.line_codes)
+
+    def line_by_id(self, line_id: str) -> Line | None:
+        """The line named by the Stasis argument after ``inbound``, or None if there is none."""
+        return self._lines_by_id.get(line_id)
+
+    def line_by_number(self, number: str) -> Line | None:
+        """The line a dialled number belongs to (exact match), or None."""
+        return self._lines_by_number.get(number)
+
+    def agent_by_id(self, agent_id: str) -> Agent | None:
+        return self._agents_by_id.get(agent_id)
+
+    def line_code(self, name: str) -> LineCode | None:
+        return self._line_codes_by_name.get(name)
+
+    def agents_for_line_code(self, name: str) -> tuple[Agent, ...]:
+        """The agents skilled in a line code, in config order."""
+        return tuple(agent for agent in self.agents if name in agent.line_codes)

@@ -1,0 +1,45 @@
+"""A short human summary of a valid configuration, for ``acd check-config DIR``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from acd.settings.loader import load_settings
+from acd.settings.settings import Settings
+
+
+def check_config(
+    config_dir: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> str:
+    """Load ``config_dir`` as the engine would and summarise it.
+
+    Raises :class:`acd.errors.ConfigErrors` when the configuration is refused; the caller prints
+    ``str(exc)`` (one ``file: key: reason`` per line) and exits non-zero.
+    """
+    return summarize(load_settings(config_dir, env=env, overrides=overrides))
+
+
+def summarize(settings: Settings) -> str:
+    out = [
+        f"{settings.config_dir}: OK: {len(settings.lines)} lines, "
+        f"{len(settings.line_codes)} line codes, {len(settings.agents)} agents"
+    ]
+    for line in settings.lines:
+        numbers = ", ".join(line.numbers) or "none (reached by id only)"
+        out.append(f"  line {line.id} ({line.name}): numbers {numbers}")
+        for name in line.line_codes:
+            default = " (default)" if name == line.default_line_code else ""
+            agents = len(settings.agents_for_line_code(name))
+            out.append(f"    {name}{default}: {agents} agents")
+    # Valid but probably unintended: calls for these would never be answered or never arrive.
+    on_lines = {name for line in settings.lines for name in line.line_codes}
+    for code in settings.line_codes:
+        if not settings.agents_for_line_code(code.name):
+            out.append(f"  warning: no agent has line code {code.name!r}")
+        if code.name not in on_lines:
+            out.append(f"  warning: line code {code.name!r} is on no line")
+    return "\n".join(out)
