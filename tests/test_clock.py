@@ -2,8 +2,8 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
-from aiohttp import web
 import aiohttp
+from aiohttp import web
 
 from acd.clock import Clock, VirtualTimeLoop
 

@@ -42,7 +42,9 @@ class Harness:
     def feed(self, event: inp.Input, after_s: float = 0.0) -> list[cmd.Command]:
         self.now += timedelta(seconds=after_s)
         out = self.core.handle(event, self.now)
-        self.events += [c.event for c in out if isinstance(c, cmd.Emit) and isinstance(c.event, ContactEvent)]
+        self.events += [
+            c.event for c in out if isinstance(c, cmd.Emit) and isinstance(c.event, ContactEvent)
+        ]
         return out
 
     def login(self, *agent_ids: str, gap_s: float = 1.0) -> None:
@@ -124,7 +126,10 @@ def test_ring_timeout_marks_agent_missed_and_offers_the_next_agent():
     a1 = h.core.agents["a1"]
     assert (a1.presence, a1.reason) == (Presence.NOT_AVAILABLE, "missed")
     assert only(out, cmd.Originate).endpoint == "PJSIP/1002"
-    assert [e.kind for e in h.events][-2:] == [ContactEventKind.OFFER_ENDED, ContactEventKind.OFFERED]
+    assert [e.kind for e in h.events][-2:] == [
+        ContactEventKind.OFFER_ENDED,
+        ContactEventKind.OFFERED,
+    ]
     assert h.events[-2].contact.offers[0].result is OfferResult.NO_ANSWER
 
 
@@ -175,7 +180,8 @@ def test_caller_abandons_while_queued_without_agents():
 def test_unknown_line_is_refused_politely_and_recorded():
     h = Harness()
     out = h.feed(inp.CallArrived("c9", ("inbound", "9999"), "9999", "0470"))
-    assert of(out, cmd.Answer) and only(out, cmd.Play).media == ("sound:ss-noservice",)
+    assert of(out, cmd.Answer)
+    assert only(out, cmd.Play).media == ("sound:ss-noservice",)
     out = h.feed(inp.PlaybackDone(only(out, cmd.Play).playback_id))
     assert out[-1] == cmd.Hangup("c9")
     h.feed(inp.ChannelGone("c9"))

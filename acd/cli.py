@@ -1,0 +1,180 @@
+"""The ``acd`` command: run the engine, the emulator or the demo; check a config directory."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from acd.errors import ConfigError, ConfigErrors
+
+log = logging.getLogger("acd")
+
+DEFAULT_CONFIG = Path("config")
+
+
+def _config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG,
+        metavar="DIR",
+        help="config directory with acd.yaml, lines.yaml, line_codes.yaml, agents.yaml "
+        "(default: ./config)",
+    )
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, str]:
+    """Command-line settings beat the environment and the files."""
+    pairs = {
+        "ari.url": getattr(args, "ari_url", None),
+        "storage.url": getattr(args, "storage_url", None),
+        "http.listen": getattr(args, "listen", None),
+        "log_level": getattr(args, "log_level", None),
+    }
+    return {k: v for k, v in pairs.items() if v is not None}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="acd",
+        description="ACD and skills-routing engine on the Asterisk REST Interface (ARI).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="run the engine against the ARI server in the config (a real Asterisk)",
+        description="Run the engine against the ARI URL in the config (a real Asterisk, or "
+        "`acd emulator`).  Stops cleanly on Ctrl-C / SIGTERM.",
+    )
+    _config_arg(run)
+    run.add_argument("--ari-url", help="override ari.url, e.g. http://127.0.0.1:8088")
+    run.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
+    run.add_argument("--listen", help="override http.listen, HOST:PORT of the HTTP API")
+    run.add_argument("--log-level", help="override log_level (DEBUG, INFO, WARNING, ...)")
+
+    emu = sub.add_parser(
+        "emulator",
+        help="run the ARI emulator alone (point `acd run` at it)",
+        description="Serve the ARI emulator: Asterisk 22's REST paths and events over a "
+        "simulated PBX whose dialplan and agent endpoints come from the config.",
+    )
+    _config_arg(emu)
+    emu.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    emu.add_argument("--port", type=int, default=8088, help="listen port (default 8088)")
+
+    demo = sub.add_parser(
+        "demo",
+        help="engine + emulator + simulated callers and agents in one process",
+        description="Run the engine against the built-in ARI emulator with simulated callers "
+        "and agents (SQLite, no Redis), print a live summary, and end with a summary.  By "
+        "default time is virtual: an hour of traffic takes seconds.",
+    )
+    _config_arg(demo)
+    demo.add_argument("--minutes", type=float, default=60.0, help="simulated minutes (60)")
+    demo.add_argument("--json", action="store_true", help="print only one JSON summary")
+    demo.add_argument(
+        "--realtime", action="store_true", help="run on the wall clock instead of virtual time"
+    )
+    demo.add_argument("--calls-per-hour", type=float, default=300.0, help="arrival rate (300)")
+    demo.add_argument("--seed", type=int, default=1700, help="random seed (1700)")
+    demo.add_argument("--storage-url", help="contact records database (default: a temp SQLite)")
+
+    check = sub.add_parser(
+        "check-config",
+        help="validate a config directory and summarise it",
+        description="Load and validate a config directory; print a summary, or every mistake "
+        "with its file, key and reason (exit status 2).",
+    )
+    check.add_argument("dir", type=Path, metavar="DIR", help="the config directory")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check-config":
+            return _check_config(args.dir)
+        if args.command == "run":
+            return _run(args)
+        if args.command == "emulator":
+            return _emulator(args)
+        if args.command == "demo":
+            from acd.demo import run_demo_command
+
+            return run_demo_command(args)
+    except (ConfigError, ConfigErrors) as exc:
+        print(f"acd: invalid configuration:\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+def _check_config(directory: Path) -> int:
+    from acd.settings import check_config
+
+    print(check_config(directory))
+    return 0
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    from acd.app import running_engine
+    from acd.settings import load_settings
+
+    settings = load_settings(args.config, overrides=_overrides(args))
+    _setup_logging(settings.log_level)
+
+    async def serve() -> None:
+        async with running_engine(settings) as engine:
+            log.info("HTTP API on %s; metrics at %s/metrics", engine.http_url, engine.http_url)
+            await _until_signalled()
+
+    asyncio.run(serve())
+    return 0
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    from acd.emulator.config import pbx_config_from_settings
+    from acd.emulator.server import serve_emulator
+    from acd.settings import load_settings
+
+    settings = load_settings(args.config)
+    _setup_logging(settings.log_level)
+    config = pbx_config_from_settings(settings)
+
+    async def serve() -> None:
+        task = asyncio.create_task(serve_emulator(args.host, args.port, config))
+        log.info("ARI emulator on http://%s:%d (user asterisk)", args.host, args.port)
+        await _until_signalled()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(serve())
+    return 0
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
