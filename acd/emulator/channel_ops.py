@@ -93,9 +93,9 @@ class ChannelOps:
         else:
             target_context, target_exten = chan.context, extension or chan.exten
         same_place = not context and not extension
+        self.pbx.lifecycle.leave_stasis(chan)
         chan.priority = chan.priority + 1 if same_place and priority is None else priority or 1
         chan.context, chan.exten = target_context, target_exten
-        self.pbx.lifecycle.leave_stasis(chan)
         self.pbx.later(0, lambda: self._run_dialplan(chan, same_place), owner=chan)
 
     def _run_dialplan(self, chan: Channel, same_place: bool) -> None:

@@ -79,8 +79,6 @@ class Lifecycle:
             context=context,
             exten=exten,
             priority=priority,
-            app_name=app[0],
-            app_data=app[1],
             caller=caller or Party(),
             created_at=pbx.now(),
         )
@@ -90,7 +88,8 @@ class Lifecycle:
         # Only applications subscribed to the endpoint (or to everything) see these: the
         # channel itself is subscribed after it exists.
         self.publish(chan, "ChannelCreated")
-        if chan.app_name:
+        if app[0]:
+            chan.app_name, chan.app_data = app
             self.publish_dialplan(chan)
         return chan
 

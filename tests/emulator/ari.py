@@ -27,21 +27,20 @@ class EventStream:
                 self.events.append(json.loads(message.data))
                 self._new.set()
 
-    async def wait_for(self, event_type: str, timeout: float = 60.0, **match: Any) -> dict[str, Any]:
-        """The first event of ``event_type`` (not yet returned) matching ``match``."""
+    async def wait_for(self, event_type: str, **match: Any) -> dict[str, Any]:
+        """The first event of ``event_type`` not yet taken that matches ``match``.
 
-        async def find() -> dict[str, Any]:
-            seen = 0
+        ``match`` keys use ``__`` for nesting: ``channel__state="Up"``.  Gives up after a
+        minute of (virtual) time.
+        """
+        async with asyncio.timeout(60):
             while True:
-                for event in self.events[seen:]:
+                for event in self.events:
                     if event["type"] == event_type and _matches(event, match):
                         self.events.remove(event)
                         return event
-                seen = 0
                 self._new.clear()
                 await self._new.wait()
-
-        return await asyncio.wait_for(find(), timeout)
 
     def types(self) -> list[str]:
         return [e["type"] for e in self.events]

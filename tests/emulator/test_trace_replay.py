@@ -1,0 +1,45 @@
+"""The emulator against every recorded flow of a real Asterisk 22 (see ``replay.py``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import aiohttp
+import pytest
+
+from acd.emulator import EndpointBehaviour, PbxConfig, reference_config, run_emulator
+from tests.emulator.replay import TRACE_DIR, compare, load_trace, replay
+
+#: Where a recording's far end behaved differently from the reference setup.
+ENDPOINT_OVERRIDES: dict[str, dict[str, EndpointBehaviour]] = {
+    "subscriptions": {"agent1": EndpointBehaviour.answer(0.5)},
+    "transfer": {"agent2": EndpointBehaviour.answer(1.5)},
+    "callback_agent_first": {"agent2": EndpointBehaviour.answer(2.0)},
+}
+
+FLOWS = sorted(p.stem for p in TRACE_DIR.glob("*.jsonl"))
+
+
+def flow_config(flow: str) -> PbxConfig:
+    config = reference_config()
+    overrides = ENDPOINT_OVERRIDES.get(flow, {})
+    endpoints = tuple(
+        dataclasses.replace(e, behaviour=overrides.get(e.resource, e.behaviour))
+        for e in config.endpoints
+    )
+    return dataclasses.replace(config, endpoints=endpoints)
+
+
+def test_the_traces_are_there() -> None:
+    assert len(FLOWS) >= 18, f"no traces found in {TRACE_DIR}"
+
+
+@pytest.mark.parametrize("flow", FLOWS)
+async def test_emulator_reproduces_the_recorded_flow(flow: str) -> None:
+    started = time.perf_counter()
+    async with run_emulator(config=flow_config(flow)) as emu, aiohttp.ClientSession() as session:
+        result = await replay(emu, session, load_trace(flow))
+    problems = compare(result)
+    assert not problems, f"{flow}: {len(problems)} differences\n" + "\n".join(problems)
+    assert time.perf_counter() - started < 5.0  # virtual time: a 32 s SIP timeout is instant
