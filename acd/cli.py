@@ -147,9 +147,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from acd.emulator.config import pbx_config_from_settings
-    from acd.emulator.server import serve_emulator
+    from acd.emulator import serve_emulator
     from acd.settings import load_settings
+    from acd.simulation import pbx_config_from_settings
 
     settings = load_settings(args.config)
     _setup_logging(settings.log_level)

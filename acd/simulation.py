@@ -1,0 +1,104 @@
+"""The simulated world around the engine, for the demo and the system tests: the emulated PBX's
+dialplan and agent phones derived from the engine's own settings, and callers who dial in.
+
+The dialplan mirrors what the README tells an operator to write for a real Asterisk
+(``exten => <number>,1,Stasis(acd,inbound,<line id>)``), so the engine sees the same thing in
+both worlds.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from acd.emulator import (
+    CallerScript,
+    EndpointBehaviour,
+    EndpointSpec,
+    PbxConfig,
+    RandomBehaviour,
+    StasisTarget,
+)
+from acd.emulator.scripts import Behaviour
+from acd.settings import Settings
+
+
+def pbx_config_from_settings(
+    settings: Settings,
+    behaviours: Mapping[str, Behaviour] | None = None,
+    default: Behaviour | None = None,
+    seed: int = 0,
+) -> PbxConfig:
+    """A PBX whose dialplan sends every line number into the app, with one phone per agent.
+
+    ``behaviours`` maps an agent id to how that agent's phone answers; the others use
+    ``default`` (answer after 2 s)."""
+    behaviours = behaviours or {}
+    default = default or EndpointBehaviour.answer(2.0)
+    app = settings.ari.app
+    dialplan = {
+        number: StasisTarget(app, ("inbound", line.id))
+        for line in settings.lines
+        for number in (line.numbers or (line.id,))
+    }
+    endpoints = []
+    for agent in settings.agents:
+        technology, _, resource = agent.endpoint.partition("/")
+        endpoints.append(
+            EndpointSpec(
+                resource, behaviours.get(agent.id, default), technology=technology or "PJSIP"
+            )
+        )
+    return PbxConfig(
+        dialplan=dialplan,
+        endpoints=tuple(endpoints),
+        seed=seed,
+        username=settings.ari.username,
+        password=settings.ari.password.get_secret_value(),
+    )
+
+
+def demo_agent_behaviour() -> RandomBehaviour:
+    """Agents on softphones: most answer within a few seconds, a few let it ring or are busy;
+    they talk for two to five minutes and hang up themselves."""
+    return RandomBehaviour(ring_s=(1.0, 6.0), talk_s=(90.0, 300.0))
+
+
+@dataclass(frozen=True, slots=True)
+class CallerProfile:
+    """How simulated callers behave: how long they will wait before hanging up."""
+
+    mean_patience_s: float = 240.0
+    talk_s: float = 600.0  # the agent normally ends the call first
+
+
+class CallerGenerator:
+    """Poisson arrivals spread over the lines' numbers by weight."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        calls_per_hour: float,
+        rng: random.Random,
+        profile: CallerProfile | None = None,
+    ) -> None:
+        self._numbers = [ln.numbers[0] if ln.numbers else ln.id for ln in settings.lines]
+        # The main number carries most traffic, as 1700 does beside its sector lines.
+        self._weights = [4.0 if i == 0 else 1.0 for i in range(len(self._numbers))]
+        self._rate_per_s = calls_per_hour / 3600.0
+        self._rng = rng
+        self._profile = profile or CallerProfile()
+        self._count = 0
+
+    def next_gap_s(self) -> float:
+        return self._rng.expovariate(self._rate_per_s)
+
+    def next_call(self) -> tuple[str, str, CallerScript]:
+        """The number dialled, the caller's number, and what the caller will do."""
+        self._count += 1
+        number = self._rng.choices(self._numbers, weights=self._weights)[0]
+        caller = f"04{self._rng.randrange(70_000_000, 99_999_999)}"
+        patience = self._rng.expovariate(1.0 / self._profile.mean_patience_s)
+        script = CallerScript(patience_s=max(5.0, patience), talk_s=self._profile.talk_s)
+        return number, caller, script

@@ -1,0 +1,100 @@
+"""The engine and the ARI emulator in one process, talking over real loopback HTTP and
+WebSocket, on the test's virtual clock."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from acd.app import RunningEngine, running_engine
+from acd.clock import Clock
+from acd.contact import ContactRecord
+from acd.emulator import Emulator, StasisTarget, run_emulator
+from acd.emulator.scripts import Behaviour
+from acd.engine import inputs as inp
+from acd.settings import load_settings
+from acd.simulation import pbx_config_from_settings
+
+CONFIG = Path(__file__).parent / "config"
+START = datetime(2027, 3, 30, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class System:
+    engine: RunningEngine
+    emu: Emulator
+
+    async def until(
+        self, predicate: Callable[[], object], timeout_s: float = 120.0, step_s: float = 0.1
+    ) -> None:
+        """Wait (in virtual time) until ``predicate()`` is true."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while not predicate():
+            if loop.time() > deadline:
+                raise AssertionError(f"not true after {timeout_s} s: {predicate}")
+            await asyncio.sleep(step_s)
+
+    async def wait(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    def login(self, *agent_ids: str) -> None:
+        for agent_id in agent_ids:
+            self.engine.runtime.submit(inp.AgentLogin(agent_id))
+
+    def agent(self, agent_id: str):  # type: ignore[no-untyped-def]
+        return self.engine.core.agents[agent_id]
+
+    def bridged_agent(self, caller_channel: str) -> str | None:
+        """The endpoint resource (e.g. ``1002``) of the agent bridged with the caller."""
+        peers = self.emu.pbx.bridged_with(caller_channel)
+        if not peers:
+            return None
+        name = str(self.emu.pbx.describe_channel(peers[0])["name"])  # PJSIP/1002-00000003
+        return name.split("/", 1)[1].rsplit("-", 1)[0]
+
+    def channel_exists(self, channel_id: str) -> bool:
+        return channel_id in self.emu.pbx.channels
+
+    async def records(self) -> list[ContactRecord]:
+        await self.engine.recorder.flush()
+        return list(await self.engine.store.list())
+
+
+@asynccontextmanager
+async def system(
+    tmp_path: Path,
+    behaviours: Mapping[str, Behaviour] | None = None,
+    storage_url: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+    extra_dialplan: Mapping[str, tuple[str, ...]] | None = None,
+) -> AsyncIterator[System]:
+    base = load_settings(CONFIG, env={})
+    pbx = pbx_config_from_settings(base, behaviours)
+    if extra_dialplan:
+        targets = {n: StasisTarget("acd", args) for n, args in extra_dialplan.items()}
+        pbx = replace(pbx, dialplan={**pbx.dialplan, **targets})
+    async with run_emulator(config=pbx) as emu:
+        settings = load_settings(
+            CONFIG,
+            env={},
+            overrides={
+                "ari.url": emu.url,
+                "storage.url": storage_url or f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}",
+                "http.listen": "127.0.0.1:0",
+                **(overrides or {}),
+            },
+        )
+        counter = itertools.count(1)
+        async with running_engine(
+            settings,
+            clock=Clock(wall_start=START),
+            ids=lambda prefix: f"{prefix}-{next(counter)}",
+        ) as engine:
+            await engine.stream.wait_connected(timeout_s=10)
+            yield System(engine, emu)
