@@ -75,10 +75,11 @@ class ContactRecorder:
             raise RuntimeError("the contact recorder is not running: call start() first")
         idle = asyncio.ensure_future(self._idle.wait())
         try:
-            await asyncio.wait({idle, writer}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({idle, writer}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             idle.cancel()
-        if not self._idle.is_set():
+        # Not a second look at self._idle: a new event may already have cleared it again.
+        if idle not in done:
             raise RuntimeError("the contact recorder's writer stopped before flushing")
 
     async def stop(self) -> None:
@@ -139,7 +140,8 @@ class ContactRecorder:
         finally:
             self._in_flight = None
             if not saved:  # failed or cancelled: a newer snapshot may have arrived meanwhile
-                self._pending[record.id] = _newest(record, self._pending.get(record.id))
+                newer = self._pending.get(record.id)
+                self._pending[record.id] = record if newer is None else _newest(record, newer)
         self._consecutive_failures = 0
         self._attempts.pop(record.id, None)
         return 0.0
@@ -161,11 +163,8 @@ class ContactRecorder:
         return delay
 
 
-def _newest(older: ContactRecord | None, newer: ContactRecord | None) -> ContactRecord:
+def _newest(older: ContactRecord | None, newer: ContactRecord) -> ContactRecord:
     """The snapshot to keep of two of one contact: the newer, unless only the older has ended."""
-    if older is None:
-        assert newer is not None
-        return newer
-    if newer is None or (older.ended_at is not None and newer.ended_at is None):
+    if older is not None and older.ended_at is not None and newer.ended_at is None:
         return older
     return newer

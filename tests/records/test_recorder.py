@@ -86,6 +86,31 @@ async def test_snapshots_queued_together_are_coalesced_and_the_end_is_kept():
     assert saver.saved == [final]
 
 
+@pytest.mark.parametrize("failing_is_the_end", [False, True])
+async def test_a_snapshot_arriving_during_a_failed_save_is_merged_for_the_retry(
+    failing_is_the_end: bool,
+):
+    in_call = answered_after_one_no_answer(arrived())
+    final = ended(in_call)
+    failing, arriving = (final, in_call) if failing_is_the_end else (in_call, final)
+    saver = SavesInMemory()
+    recorder: ContactRecorder
+
+    class FailsOnceWhileAnotherSnapshotArrives:
+        failed = False
+
+        async def save(self, record: ContactRecord) -> bool:
+            if not self.failed:
+                self.failed = True
+                recorder.contact_event(event(ANSWERED, arriving))
+                raise OperationalError("INSERT INTO contacts", {}, Exception("timeout"))
+            return await saver.save(record)
+
+    async with ContactRecorder(FailsOnceWhileAnotherSnapshotArrives()) as recorder:
+        recorder.contact_event(event(ENDED, failing))
+    assert saver.saved == [final]
+
+
 async def test_a_failing_save_is_logged_and_retried_until_it_succeeds(
     store: ContactStore, caplog: pytest.LogCaptureFixture
 ):
