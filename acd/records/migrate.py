@@ -45,7 +45,8 @@ async def migrate(url: str, revision: str = "head") -> None:
             async with engine.begin() as connection:
                 await connection.run_sync(_upgrade, revision)
     finally:
-        await engine.dispose()
+        with hold_clock():
+            await engine.dispose()
 
 
 def _upgrade(connection: Connection, revision: str) -> None:

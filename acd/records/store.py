@@ -41,7 +41,8 @@ class ContactStore:
         try:
             yield cls(engine)
         finally:
-            await engine.dispose()
+            with hold_clock():
+                await engine.dispose()
 
     async def save(self, record: ContactRecord) -> bool:
         """Insert or replace the contact and its offers.

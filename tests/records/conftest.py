@@ -33,7 +33,7 @@ def postgres_url() -> Iterator[str]:
         )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated database URL, once per backend."""
     if request.param == "postgresql":

@@ -164,7 +164,7 @@ class NoticesFailure:
 LateDatabase = tuple[str, Callable[[], Awaitable[None]]]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def late_database(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[LateDatabase]:
