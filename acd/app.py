@@ -9,7 +9,7 @@ through :func:`running_engine`, so there is exactly one way the parts are wired.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +20,7 @@ from acd.api import create_api
 from acd.ari.client import AriClient
 from acd.ari.stream import Backoff, EventStream
 from acd.clock import Clock
+from acd.contact import ContactEventSink
 from acd.engine.core import EngineCore, IdFactory, random_ids
 from acd.engine.model import EngineConfig
 from acd.engine.runtime import EngineRuntime
@@ -60,6 +61,7 @@ async def running_engine(
     clock: Clock | None = None,
     http: bool = True,
     ids: IdFactory = random_ids,
+    extra_sinks: Sequence[ContactEventSink] = (),
 ) -> AsyncIterator[RunningEngine]:
     """Start the whole engine; on exit stop it, flushing contact records first."""
     clock = clock or Clock()
@@ -82,7 +84,9 @@ async def running_engine(
         stack.push_async_callback(ari.close)
 
         core = EngineCore(EngineConfig.from_settings(settings), ids=ids)
-        runtime = EngineRuntime(core, ari, clock, [recorder, metrics], ari_settings.app)
+        runtime = EngineRuntime(
+            core, ari, clock, [recorder, metrics, *extra_sinks], ari_settings.app
+        )
         runtime.start()
         stack.push_async_callback(runtime.close)
 

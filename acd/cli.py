@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--realtime", action="store_true", help="run on the wall clock instead of virtual time"
     )
-    demo.add_argument("--calls-per-hour", type=float, default=300.0, help="arrival rate (300)")
+    demo.add_argument("--calls-per-hour", type=float, default=150.0, help="arrival rate (150)")
     demo.add_argument("--seed", type=int, default=1700, help="random seed (1700)")
     demo.add_argument("--storage-url", help="contact records database (default: a temp SQLite)")
 

@@ -16,6 +16,7 @@ from acd.emulator import (
     CallerScript,
     EndpointBehaviour,
     EndpointSpec,
+    Mode,
     PbxConfig,
     RandomBehaviour,
     StasisTarget,
@@ -62,7 +63,8 @@ def pbx_config_from_settings(
 def demo_agent_behaviour() -> RandomBehaviour:
     """Agents on softphones: most answer within a few seconds, a few let it ring or are busy;
     they talk for two to five minutes and hang up themselves."""
-    return RandomBehaviour(ring_s=(1.0, 6.0), talk_s=(90.0, 300.0))
+    weights = {Mode.ANSWER: 0.92, Mode.RING: 0.05, Mode.BUSY: 0.03}
+    return RandomBehaviour(weights, ring_s=(1.0, 6.0), talk_s=(90.0, 300.0))
 
 
 @dataclass(frozen=True, slots=True)

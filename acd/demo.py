@@ -1,0 +1,280 @@
+"""``acd demo``: the engine against the built-in ARI emulator, with simulated callers and agents.
+
+Everything real but the PBX: the engine talks to the emulator over loopback HTTP and WebSocket,
+agents log in through the HTTP API, contacts are written to SQLite.  By default the event loop
+runs on virtual time, so an hour of traffic takes seconds; ``--realtime`` uses the wall clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from acd.app import RunningEngine, running_engine
+from acd.clock import Clock, VirtualTimeLoop
+from acd.contact import (
+    Activity,
+    AgentEvent,
+    ContactEvent,
+    ContactEventKind,
+    Outcome,
+    Presence,
+)
+from acd.emulator import Emulator, run_emulator
+from acd.settings import Settings, load_settings
+from acd.simulation import CallerGenerator, demo_agent_behaviour, pbx_config_from_settings
+
+log = logging.getLogger(__name__)
+
+SERVICE_LEVEL_S = 20.0  # the classic "answered within 20 s" threshold, for the summary
+DRAIN_S = 15 * 60.0  # after the last arrival, how long calls in progress may finish
+
+
+@dataclass
+class DemoStats:
+    """A contact-event sink that tallies what a supervisor would ask about."""
+
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    other_outcomes: Counter[str] = field(default_factory=Counter)
+    answered_waits: list[float] = field(default_factory=list)
+    abandoned_waits: list[float] = field(default_factory=list)
+    agent_offers: Counter[str] = field(default_factory=Counter)
+    waiting: int = 0
+    agents: dict[str, tuple[Presence, Activity]] = field(default_factory=dict)
+    on_missed: Callable[[str], None] | None = None
+
+    def contact_event(self, event: ContactEvent) -> None:
+        record = event.contact
+        if event.kind is ContactEventKind.QUEUED:
+            self.offered += 1
+            self.waiting += 1
+        elif event.kind is ContactEventKind.ANSWERED:
+            self.waiting -= 1
+            self.answered += 1
+            self.answered_waits.append(record.wait_seconds or 0.0)
+            self.agent_offers["answered"] += 1
+        elif event.kind is ContactEventKind.OFFER_ENDED:
+            self.agent_offers[str(record.offers[-1].result)] += 1
+        elif event.kind is ContactEventKind.ENDED:
+            self._ended(event)
+
+    def _ended(self, event: ContactEvent) -> None:
+        record = event.contact
+        if record.outcome is Outcome.ABANDONED:
+            if record.queued_at is not None:
+                self.waiting -= 1
+            self.abandoned += 1
+            self.abandoned_waits.append(record.wait_seconds or 0.0)
+            if record.offers and record.offers[-1].result is not None:
+                self.agent_offers[str(record.offers[-1].result)] += 1
+        elif record.outcome is not Outcome.ANSWERED:
+            self.other_outcomes[str(record.outcome)] += 1
+
+    def agent_event(self, event: AgentEvent) -> None:
+        self.agents[event.agent_id] = (event.presence, event.activity)
+        missed = event.reason == "missed" and event.previous_presence is Presence.AVAILABLE
+        if missed and self.on_missed is not None:
+            self.on_missed(event.agent_id)
+
+    def agent_line(self) -> str:
+        counts = Counter(
+            "not available" if p is Presence.NOT_AVAILABLE else str(a)
+            for p, a in self.agents.values()
+            if p is not Presence.LOGGED_OUT
+        )
+        return ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+
+    def summary(self) -> dict[str, Any]:
+        waits = self.answered_waits
+        finished = self.answered + self.abandoned
+        return {
+            "offered": self.offered,
+            "answered": self.answered,
+            "abandoned": self.abandoned,
+            "still_waiting": self.waiting,
+            "answer_rate": round(self.answered / finished, 4) if finished else 0.0,
+            "avg_wait_s": round(sum(waits) / len(waits), 1) if waits else 0.0,
+            "max_wait_s": round(max(waits), 1) if waits else 0.0,
+            "service_level_20s": (
+                round(sum(w <= SERVICE_LEVEL_S for w in waits) / finished, 4) if finished else 0.0
+            ),
+            "avg_abandon_wait_s": (
+                round(sum(self.abandoned_waits) / len(self.abandoned_waits), 1)
+                if self.abandoned_waits
+                else 0.0
+            ),
+            "other_outcomes": dict(self.other_outcomes),
+            "agent_offers": dict(self.agent_offers),
+        }
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    minutes: float = 60.0
+    calls_per_hour: float = 150.0
+    seed: int = 1700
+    realtime: bool = False
+    quiet: bool = False
+    storage_url: str | None = None
+
+
+class Demo:
+    def __init__(self, config_dir: Path, options: DemoOptions, out: Callable[[str], None]) -> None:
+        self._config_dir = config_dir
+        self._opts = options
+        self._out = out
+        self._rng = random.Random(options.seed)
+        self.stats = DemoStats(on_missed=self._agent_comes_back_later)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._api: str = ""
+        self._session: aiohttp.ClientSession | None = None
+
+    async def run(self, storage_url: str) -> dict[str, Any]:
+        opts = self._opts
+        base = load_settings(self._config_dir, overrides={"storage.url": storage_url})
+        pbx = pbx_config_from_settings(base, default=demo_agent_behaviour(), seed=opts.seed)
+        async with run_emulator(config=pbx) as emu:
+            settings = load_settings(
+                self._config_dir,
+                overrides={
+                    "ari.url": emu.url,
+                    "storage.url": storage_url,
+                    "http.listen": "127.0.0.1:0",
+                },
+            )
+            async with (
+                running_engine(settings, clock=Clock(), extra_sinks=[self.stats]) as engine,
+                aiohttp.ClientSession() as session,
+            ):
+                self._session = session
+                self._api = engine.http_url or ""
+                await engine.stream.wait_connected(timeout_s=30)
+                await self._log_in_everyone(settings)
+                await self._traffic(settings, emu, engine)
+                summary = self.stats.summary()
+                await engine.recorder.flush()
+                summary["contacts_recorded"] = len(await engine.store.list(limit=1_000_000))
+        return summary
+
+    async def _log_in_everyone(self, settings: Settings) -> None:
+        for agent in settings.agents:
+            await self._api_call("POST", f"/api/agents/{agent.id}/login")
+
+    async def _api_call(self, method: str, path: str, body: Any = None) -> None:
+        assert self._session is not None
+        async with self._session.request(method, self._api + path, json=body) as resp:
+            if resp.status >= 400:
+                log.warning("%s %s: %s %s", method, path, resp.status, await resp.text())
+
+    def _agent_comes_back_later(self, agent_id: str) -> None:
+        """A simulated agent who missed a call sets themself available again after a while."""
+
+        async def later() -> None:
+            await asyncio.sleep(self._rng.uniform(30.0, 120.0))
+            await self._api_call(
+                "PUT", f"/api/agents/{agent_id}/presence", {"presence": "available"}
+            )
+
+        self._spawn(later())
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _traffic(self, settings: Settings, emu: Emulator, engine: RunningEngine) -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        end = start + self._opts.minutes * 60.0
+        callers = CallerGenerator(settings, self._opts.calls_per_hour, self._rng)
+        report_every = 10.0 if self._opts.realtime else 300.0
+        next_report = start + report_every
+        next_call = start + callers.next_gap_s()
+        while next_call < end:
+            while next_report <= next_call:
+                await asyncio.sleep(max(0.0, next_report - loop.time()))
+                self._report(next_report - start)
+                next_report += report_every
+            await asyncio.sleep(max(0.0, next_call - loop.time()))
+            number, caller, script = callers.next_call()
+            emu.pbx.place_call(number, caller_number=caller, script=script)
+            next_call += callers.next_gap_s()
+        await asyncio.sleep(max(0.0, end - loop.time()))
+        self._report(end - start)
+        # Let the calls in progress finish, as a contact centre does at closing time.
+        drain_until = loop.time() + DRAIN_S
+        while engine.core.contacts and loop.time() < drain_until:  # noqa: ASYNC110 (polls a plain dict)
+            await asyncio.sleep(1.0)
+        for task in list(self._tasks):
+            task.cancel()
+
+    def _report(self, elapsed_s: float) -> None:
+        if self._opts.quiet:
+            return
+        s = self.stats.summary()
+        minutes, seconds = divmod(int(elapsed_s), 60)
+        self._out(
+            f"[{minutes:3d}:{seconds:02d}] waiting {self.stats.waiting:3d} | offered "
+            f"{s['offered']:4d} answered {s['answered']:4d} abandoned {s['abandoned']:3d} | "
+            f"avg wait {s['avg_wait_s']:5.1f} s | agents: {self.stats.agent_line()}"
+        )
+
+
+def run_demo(
+    config_dir: Path, options: DemoOptions, out: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """Run the demo to the end and return its summary (also used by the tests)."""
+    demo = Demo(config_dir, options, out)
+    real_start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="acd-demo-") as tmp:
+        url = options.storage_url or f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}"
+        factory = asyncio.new_event_loop if options.realtime else VirtualTimeLoop
+        with asyncio.Runner(loop_factory=factory) as runner:
+            summary = runner.run(demo.run(url))
+    summary["simulated_minutes"] = options.minutes
+    summary["calls_per_hour"] = options.calls_per_hour
+    summary["real_seconds"] = round(time.perf_counter() - real_start, 2)
+    return summary
+
+
+def run_demo_command(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    options = DemoOptions(
+        minutes=args.minutes,
+        calls_per_hour=args.calls_per_hour,
+        seed=args.seed,
+        realtime=args.realtime,
+        quiet=args.json,
+        storage_url=args.storage_url,
+    )
+    if not args.json:
+        clock = "wall clock" if args.realtime else "virtual clock"
+        print(
+            f"acd demo: {args.minutes:g} minutes of traffic at {args.calls_per_hour:g} calls/hour "
+            f"on the {clock}; engine + ARI emulator over loopback, SQLite"
+        )
+    summary = run_demo(args.config, options)
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        print("\nSummary:")
+        for key, value in summary.items():
+            print(f"  {key:22} {value}")
+    return 0

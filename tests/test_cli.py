@@ -1,0 +1,75 @@
+"""The ``acd`` command as a user runs it: help for every command, config checks, the demo."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from acd.cli import main
+from acd.demo import DemoOptions, run_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "config"
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["emulator"], ["demo"], ["check-config"]])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: acd" in capsys.readouterr().out
+
+
+def test_check_config_summarises_the_shipped_example(capsys):
+    assert main(["check-config", str(CONFIG)]) == 0
+    out = capsys.readouterr().out
+    assert "3 lines" in out
+    assert "12 agents" in out
+
+
+def test_check_config_names_file_key_and_reason_and_exits_2(tmp_path, capsys):
+    broken = tmp_path / "config"
+    shutil.copytree(CONFIG, broken)
+    lines = broken / "lines.yaml"
+    lines.write_text(lines.read_text().replace('numbers: ["1702"]', 'numbers: ["17OO"]'))
+    assert main(["check-config", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "config/lines.yaml: lines[2].numbers[0]: '17OO' is not a dialable number" in err
+
+
+def test_demo_json_summary_adds_up():
+    summary = run_demo(CONFIG, DemoOptions(minutes=20, calls_per_hour=150, quiet=True))
+    assert summary["offered"] > 20
+    assert (
+        summary["offered"] == summary["answered"] + summary["abandoned"] + summary["still_waiting"]
+    )
+    assert summary["contacts_recorded"] >= summary["offered"]  # every contact reached SQL
+    assert 0.0 < summary["answer_rate"] <= 1.0
+    assert summary["avg_wait_s"] >= 0.0
+
+
+def test_demo_command_prints_one_json_object():
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "acd.cli",
+            "demo",
+            "--minutes",
+            "5",
+            "--json",
+            "--config",
+            str(CONFIG),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    summary = json.loads(proc.stdout)
+    assert {"offered", "answered", "abandoned", "answer_rate", "avg_wait_s"} <= summary.keys()
