@@ -62,6 +62,8 @@ class _FastForwardSelector:
         ready = self._inner.select(0)
         if ready:
             return ready
+        if timeout is not None and timeout <= 0:
+            return []  # callbacks are ready to run: a poll, never a wait (nor a time jump)
         if timeout is None or self._loop.real_work_pending():
             # Nothing scheduled, or a worker thread is busy: wait for real I/O (a thread's
             # result arrives through the loop's self-pipe), in short real slices.
@@ -90,7 +92,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         super().__init__()
         self._virtual_now = start
         self._real_jobs = 0
-        inner: selectors.BaseSelector = self._selector  # type: ignore[has-type]
+        inner: selectors.BaseSelector = getattr(self, "_selector")  # noqa: B009
         # The loop only calls select/register/modify/unregister/get_key/get_map/close on it.
         setattr(self, "_selector", _FastForwardSelector(inner, self))  # noqa: B010
 

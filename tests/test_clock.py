@@ -46,3 +46,48 @@ async def test_executor_work_holds_the_clock():
     await loop.run_in_executor(None, time.sleep, 0.05)  # real work in a thread
     assert loop.time() - t0 < 10  # the 10 s timer did not jump ahead of the thread
     assert timer_fired_at == []
+
+
+class RecordingSelector:
+    """Stands in for the loop's real selector: nothing is ever ready; records each wait."""
+
+    def __init__(self) -> None:
+        self.waits: list[float | None] = []
+
+    def select(self, timeout=None):
+        self.waits.append(timeout)
+        return []
+
+
+def fast_forward(selector: RecordingSelector, *, held: bool):
+    from acd.clock import _FastForwardSelector
+
+    class Loop:
+        now = 0.0
+
+        def real_work_pending(self) -> bool:
+            return held
+
+        def advance(self, seconds: float) -> None:
+            self.now += seconds
+
+    loop = Loop()
+    return _FastForwardSelector(selector, loop), loop  # type: ignore[arg-type]
+
+
+def test_idle_loop_jumps_to_the_next_timer_without_waiting():
+    inner = RecordingSelector()
+    selector, loop = fast_forward(inner, held=False)
+    assert selector.select(12.5) == []
+    assert loop.now == 12.5
+    assert inner.waits == [0]  # polled, never blocked
+
+
+def test_a_poll_while_a_thread_holds_the_clock_neither_waits_nor_jumps():
+    inner = RecordingSelector()
+    selector, loop = fast_forward(inner, held=True)
+    assert selector.select(0) == []
+    assert (loop.now, inner.waits) == (0.0, [0])
+    selector.select(10)  # a timer is due later: wait for the thread in a short real slice
+    assert loop.now == 0.0
+    assert inner.waits[-1] == 0.05
