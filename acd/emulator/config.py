@@ -145,6 +145,11 @@ def _dialplan(raw: Any, source: str) -> dict[str, StasisTarget]:
     return out
 
 
+_ENDPOINT_KEYS = frozenset(
+    {"mode", "ring_s", "hangup_after_s", "online", "context", "weights", "talk_s"}
+)
+
+
 def _endpoints(raw: Any, source: str) -> tuple[EndpointSpec, ...]:
     if not isinstance(raw, Mapping):
         raise ConfigError(source, "endpoints", "expected a mapping of endpoint to behaviour")
@@ -155,6 +160,9 @@ def _endpoints(raw: Any, source: str) -> tuple[EndpointSpec, ...]:
         body = body or {}
         if not isinstance(body, Mapping):
             raise ConfigError(source, key, "expected a mapping")
+        for field_name in body:
+            if field_name not in _ENDPOINT_KEYS:
+                raise ConfigError(source, f"{key}.{field_name}", "unknown key")
         try:
             behaviour = behaviour_from_dict(body)
         except ValueError as exc:

@@ -144,6 +144,7 @@ class Dialer:
         if caller_chan is not None:
             chan.dial.caller_id = caller_chan.id
             chan.connected = Party(caller_chan.caller.name, caller_chan.caller.number)
+        chan.dial.started = True
         chan.dial.timeout_s = _timeout(timeout)
         if chan.dial.timeout_s is not None:
             chan.dial.timeout_handle = self.pbx.later(

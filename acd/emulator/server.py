@@ -51,20 +51,24 @@ def build_app(state: EmulatorState) -> web.Application:
 @web.middleware
 async def _request_log(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
-    if request.path.startswith("/ari"):
-        state = request.app[STATE_KEY]
-        query = {k: v for k, v in request.query.items() if k != "api_key"}
-        state.request_log.append(
-            RequestRecord(
-                method=request.method,
-                path=request.path,
-                query=query,
-                body=await _body(request),
-                status=response.status,
-                at=state.pbx.now(),
-            )
-        )
+    upgraded = isinstance(response, web.WebSocketResponse)
+    if request.path.startswith("/ari") and not upgraded:  # sockets log themselves on upgrade
+        await _log(request, response.status)
     return response
+
+
+async def _log(request: web.Request, status: int) -> None:
+    state = request.app[STATE_KEY]
+    state.request_log.append(
+        RequestRecord(
+            method=request.method,
+            path=request.path,
+            query={k: v for k, v in request.query.items() if k != "api_key"},
+            body=await _body(request),
+            status=status,
+            at=state.pbx.now(),
+        )
+    )
 
 
 async def _body(request: web.Request) -> Any:
@@ -140,6 +144,7 @@ async def _events(request: web.Request) -> web.StreamResponse:
     subscribe_all = request.query.get("subscribeAll", "").lower() in ("true", "yes", "1")
     ws = web.WebSocketResponse()
     await ws.prepare(request)
+    await _log(request, 101)
     conn = Connection(apps, subscribe_all)
     state.pbx.bus.connect(conn)
     state.sockets[conn] = ws

@@ -486,9 +486,13 @@ def _canonical_ringing(events: list[_Norm]) -> list[_Norm]:
     for i in range(len(out) - 1):
         a, b = out[i].event, out[i + 1].event
         dial_first = a.get("type") == "Dial" and a.get("dialstatus") == "RINGING"
-        if dial_first and b.get("type") == "ChannelStateChange":
+        if dial_first and b.get("type") == "ChannelStateChange" and _state(b) == "Ringing":
             out[i], out[i + 1] = out[i + 1], out[i]
     return out
+
+
+def _state(event: dict[str, Any]) -> str:
+    return str((event.get("channel") or {}).get("state", ""))
 
 
 def _compare_entities(rec: list[_Norm], emu: list[_Norm]) -> list[str]:
