@@ -256,10 +256,12 @@ class EngineRuntime:
             self.submit(inp.ChannelMissing(channel))
 
     def _refused(self, c: cmd.AriCommand, exc: AriError) -> None:
+        log.warning("%s refused by ARI: %s", type(c).__name__, exc)
         if isinstance(c, cmd.Originate):
             self.submit(inp.OriginateFailed(c.channel_id, str(exc)))
-        else:
-            log.warning("%s refused by ARI: %s", type(c).__name__, exc)
+        elif isinstance(c, cmd.Play):
+            # A prompt that cannot play must not hold the caller in silence until the guard.
+            self.submit(inp.PlaybackDone(c.playback_id))
 
     async def drain(self) -> None:
         """Wait until every ARI command issued so far has been carried out (for tests)."""

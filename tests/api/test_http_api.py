@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import aiohttp
 import pytest
@@ -16,27 +15,14 @@ from acd.engine.core import EngineCore
 from acd.engine.runtime import EngineRuntime
 from sla.metrics import EngineMetrics
 from tests.engine.test_core import make_config
-
-
-class RecordingAri:
-    """Implements the runtime's AriPort; remembers calls and answers like an empty Asterisk."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
-
-    def __getattr__(self, name: str):
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            self.calls.append((name, args))
-            return [] if name == "list_channels" else None
-
-        return call
+from tests.fakes import FakeAri
 
 
 @pytest.fixture
 async def api() -> AsyncIterator[tuple[aiohttp.ClientSession, str, EngineMetrics]]:
     clock = Clock()
     metrics = EngineMetrics()
-    runtime = EngineRuntime(EngineCore(make_config()), RecordingAri(), clock, [metrics], "acd")
+    runtime = EngineRuntime(EngineCore(make_config()), FakeAri(), clock, [metrics], "acd")
     runtime.start()
     runner = web.AppRunner(create_api(runtime, clock, metrics))
     await runner.setup()

@@ -6,31 +6,13 @@ dropped at the end; tests share it and stay apart by using unique contact ids an
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from acd.records import ContactStore, migrate
-from tests.records import postgres
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this session and xdist worker."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"acd_records_test_{worker}_{os.getpid()}_{secrets.token_hex(4)}"
-    postgres.run_outside_test_loop(postgres.admin(f'CREATE DATABASE "{name}"'))
-    url = postgres.url_for(name)
-    try:
-        postgres.run_outside_test_loop(migrate(url))
-        yield url
-    finally:
-        postgres.run_outside_test_loop(
-            postgres.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
+from tests import postgres
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from acd.contact import ContactEventKind, ContactRecord
 from acd.records import ContactRecorder, ContactStore, migrate
-from tests.records import postgres
+from tests import postgres
 from tests.records.contacts import answered_after_one_no_answer, arrived, ended, event, unique
 
 ARRIVED = ContactEventKind.ARRIVED

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -91,10 +92,11 @@ async def system(
             },
         )
         counter = itertools.count(1)
+        run = secrets.token_hex(3)  # ids unique across tests sharing one PostgreSQL database
         async with running_engine(
             settings,
             clock=Clock(wall_start=START),
-            ids=lambda prefix: f"{prefix}-{next(counter)}",
+            ids=lambda prefix: f"{prefix}-{run}-{next(counter)}",
         ) as engine:
             await engine.stream.wait_connected(timeout_s=10)
             yield System(engine, emu)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from acd.contact import Activity, OfferResult, Outcome, Presence
 from acd.emulator import CallerScript, EndpointBehaviour
-from tests.system.harness import system
+from tests.system.harness import START, system
 
 GENERAL = "1700 Andere Vragen"
 
@@ -174,3 +176,26 @@ async def test_caller_hangup_lost_during_an_outage_is_found_on_reconnect(tmp_pat
         (record,) = await s.records()
         assert record.outcome is Outcome.ANSWERED
         assert record.ended_at is not None
+
+
+@pytest.mark.postgres
+async def test_contact_rows_land_in_postgresql(tmp_path, postgres_url):
+    async with system(tmp_path, storage_url=postgres_url) as s:
+        s.login("1001")
+        answered = s.emu.pbx.place_call("1700", caller_number="0470111111")
+        await s.until(lambda: s.bridged_agent(answered))
+        s.emu.pbx.hangup_from_phone(answered)
+        abandoned = s.emu.pbx.place_call("1700", caller_number="0470222222")
+        await s.until(lambda: s.agent("1001").activity is Activity.WRAP_UP)
+        s.emu.pbx.hangup_from_phone(abandoned)
+        await s.until(lambda: not s.engine.core.contacts)
+        await s.engine.recorder.flush()
+        rows = {
+            r.caller_number: r
+            for r in await s.engine.store.list(since=START)
+            if r.caller_number in {"0470111111", "0470222222"}
+        }
+        assert rows["0470111111"].outcome is Outcome.ANSWERED
+        assert rows["0470111111"].agent_id == "1001"
+        assert rows["0470222222"].outcome is Outcome.ABANDONED
+        assert rows["0470222222"].ended_at.tzinfo is not None

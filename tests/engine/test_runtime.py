@@ -1,0 +1,106 @@
+"""The runtime shell with an ARI fake: how ARI refusals flow back into the core."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from acd.ari import events as ev
+from acd.clock import Clock
+from acd.contact import ContactEvent, ContactEventKind, Outcome
+from acd.engine import inputs as inp
+from acd.engine.core import EngineCore
+from acd.engine.model import Phase
+from acd.engine.runtime import EngineRuntime
+from acd.errors import AriAllocationFailed, AriNotFound, AriWrongState
+from tests.engine.test_core import make_config
+from tests.fakes import FakeAri
+
+
+class Events:
+    def __init__(self) -> None:
+        self.contacts: list[ContactEvent] = []
+
+    def contact_event(self, event: ContactEvent) -> None:
+        self.contacts.append(event)
+
+    def agent_event(self, event: Any) -> None:
+        pass
+
+
+def runtime_with(ari: FakeAri) -> tuple[EngineRuntime, Events]:
+    sink = Events()
+    runtime = EngineRuntime(EngineCore(make_config()), ari, Clock(), [sink], "acd")
+    runtime.start()
+    return runtime, sink
+
+
+def stasis_start(channel_id: str, *args: str) -> ev.AriEvent:
+    return ev.parse_event(
+        {
+            "type": "StasisStart",
+            "application": "acd",
+            "args": list(args),
+            "channel": {
+                "id": channel_id,
+                "name": "PJSIP/caller-1",
+                "state": "Ring",
+                "caller": {"number": "0470"},
+                "dialplan": {"exten": args[1]},
+            },
+        }
+    )
+
+
+def playback_finished(playback_id: str) -> ev.AriEvent:
+    return ev.parse_event(
+        {
+            "type": "PlaybackFinished",
+            "application": "acd",
+            "playback": {"id": playback_id, "target_uri": "channel:c1", "state": "done"},
+        }
+    )
+
+
+async def test_a_prompt_refused_by_ari_does_not_hold_the_caller_in_silence():
+    ari = FakeAri({"play": AriWrongState(412, "Channel in invalid state")})
+    runtime, _ = runtime_with(ari)
+    runtime.on_event(stasis_start("c1", "inbound", "1700"))
+    await runtime.drain()
+    (contact,) = runtime.core.contacts.values()
+    assert contact.phase is Phase.QUEUED
+    assert ari.called("start_moh") == [("c1", "default")]
+
+
+async def test_an_agent_that_cannot_be_dialled_passes_the_call_to_the_next():
+    ari = FakeAri({"originate": AriAllocationFailed(500, "Allocation failed")})
+    runtime, _ = runtime_with(ari)
+    runtime.submit(inp.AgentLogin("a1"))
+    await asyncio.sleep(1)
+    runtime.submit(inp.AgentLogin("a2"))
+    runtime.on_event(stasis_start("c1", "inbound", "1700"))
+    await runtime.drain()
+    (playback_id,) = [args[2] for args in ari.called("play")]
+    runtime.on_event(playback_finished(playback_id))
+    await runtime.drain()
+    tried = [args[0] for args in ari.called("originate")]
+    assert tried[:2] == ["PJSIP/1001", "PJSIP/1002"]
+    assert runtime.core.agents["a1"].reason == "missed"
+
+
+async def test_a_caller_gone_before_the_answer_is_recorded_abandoned():
+    ari = FakeAri({"answer": AriNotFound(404, "Channel not found")})
+    runtime, sink = runtime_with(ari)
+    runtime.on_event(stasis_start("c1", "inbound", "1700"))
+    await runtime.drain()
+    assert not runtime.core.contacts
+    assert sink.contacts[-1].kind is ContactEventKind.ENDED
+    assert sink.contacts[-1].contact.outcome is Outcome.ABANDONED
+
+
+async def test_unknown_and_malformed_events_are_survived(caplog):
+    runtime, _ = runtime_with(FakeAri())
+    runtime.on_event(ev.parse_event({"type": "SomethingNew", "application": "acd"}))
+    runtime.on_event(ev.parse_event({"type": "StasisStart", "application": "acd"}))
+    assert "malformed StasisStart" in caplog.text
+    assert runtime.events_handled == 2
