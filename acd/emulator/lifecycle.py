@@ -121,8 +121,9 @@ class Lifecycle:
 
     def endpoint_changed(self, chan: Channel) -> None:
         spec = self.pbx.endpoints.get(chan.endpoint_key)
-        if spec is None:
-            return
+        apps = self.pbx.bus.apps.values()
+        if spec is None or not any(a.subscribe_all or a.sees_endpoint(spec.key) for a in apps):
+            return  # nobody listens: skip the scan over all channels
         ids = [c.id for c in self.pbx.channels.values() if c.endpoint_key == spec.key]
         state = "online" if spec.online else "offline"
         endpoint = {
