@@ -36,8 +36,7 @@ class ChannelOps:
         chan = self.pbx.controlled_answerable(channel_id)
         if chan.state == "Up":
             return
-        chan.answered_at = self.pbx.now()
-        self.pbx.history[chan.id].answered_at = chan.answered_at
+        self.pbx.lifecycle.mark_answered(chan)
         self.pbx.lifecycle.set_state(chan, "Up")
         self.pbx.phones.answered(chan)
 
@@ -147,6 +146,7 @@ class ChannelOps:
             name=f"Snoop/{target.id}-{counter:08x}",
         )
         snoop.snoop_target_id = target.id
+        target.snoop_ids.append(snoop.id)
         snoop.answered_at = self.pbx.now()
         target.audiohooked = True
         self.pbx.bridging.retune_for(target)

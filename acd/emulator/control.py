@@ -72,8 +72,9 @@ async def place_call(request: web.Request) -> web.StreamResponse:
         script=script,
         endpoint=body.get("endpoint"),
     )
-    record = pbx.history[channel_id]
-    return web.json_response({"channel_id": channel_id, "rejected": record.rejected}, status=201)
+    record = pbx.history.get(channel_id)
+    rejected = record is not None and record.rejected
+    return web.json_response({"channel_id": channel_id, "rejected": rejected}, status=201)
 
 
 async def list_calls(request: web.Request) -> web.StreamResponse:

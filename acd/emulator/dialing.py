@@ -274,8 +274,7 @@ class Dialer:
             return
         if dial.timeout_handle is not None:
             dial.timeout_handle.cancel()
-        chan.answered_at = self.pbx.now()
-        self.pbx.history[chan.id].answered_at = chan.answered_at
+        self.pbx.lifecycle.mark_answered(chan)
         self.pbx.lifecycle.set_state(chan, "Up")
         self.publish_dial(chan, "ANSWER")
         hangup_after = dial.behaviour.hangup_after_s

@@ -83,7 +83,7 @@ class Lifecycle:
             created_at=pbx.now(),
         )
         pbx.channels[cid] = chan
-        pbx.history[cid] = CallRecord.of(chan)
+        pbx.remember(CallRecord.of(chan))
         self.endpoint_changed(chan)
         # Only applications subscribed to the endpoint (or to everything) see these: the
         # channel itself is subscribed after it exists.
@@ -113,6 +113,12 @@ class Lifecycle:
             "ChannelVarset",
             {"variable": name, "value": value, "channel": chan.to_json()},
         )
+
+    def mark_answered(self, chan: Channel) -> None:
+        chan.answered_at = self.pbx.now()
+        record = self.pbx.history.get(chan.id)
+        if record is not None:
+            record.answered_at = chan.answered_at
 
     def set_state(self, chan: Channel, state: str) -> None:
         if chan.state != state:
@@ -229,8 +235,10 @@ class Lifecycle:
             record.ended_at, record.cause = pbx.now(), chan.hangup_cause
         self.endpoint_changed(chan)
         pbx.phones.channel_gone(chan)
-        for snoop in [c for c in pbx.channels.values() if c.snoop_target_id == chan.id]:
-            self.phone_hangup(snoop)
+        for snoop_id in chan.snoop_ids:
+            snoop = pbx.channels.get(snoop_id)
+            if snoop is not None:
+                self.phone_hangup(snoop)
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -89,6 +89,7 @@ class Channel:
     dial: DialState | None = None
     local_peer_id: str | None = None
     snoop_target_id: str | None = None
+    snoop_ids: list[str] = field(default_factory=list)
     script: CallerScript | None = None
     talk_started: bool = False
     timers: list[asyncio.TimerHandle] = field(default_factory=list)

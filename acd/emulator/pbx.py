@@ -35,6 +35,9 @@ from acd.emulator.scripts import Behaviour, CallerScript
 
 log = logging.getLogger(__name__)
 
+#: Call records kept for observability (a long demo run would otherwise grow without bound).
+HISTORY_LIMIT = 100_000
+
 
 def asterisk_timestamp(moment: datetime) -> str:
     """Asterisk's format: ``2026-11-22T23:34:08.413+0000`` (always UTC here)."""
@@ -74,6 +77,10 @@ class Pbx:
         if not self.started_at:
             self.started_at = stamp
         return stamp
+
+    def mark_started(self) -> None:
+        """Anchor the wall clock and ``/asterisk/info``'s startup time at server start."""
+        self.started_at = self.timestamp()
 
     def new_unique_id(self) -> str:
         """``<epoch>.<sequence>`` like Asterisk's uniqueids; every channel uses up a number."""
@@ -185,6 +192,12 @@ class Pbx:
         return spec
 
     # --- observability -------------------------------------------------------------------
+
+    def remember(self, record: CallRecord) -> None:
+        """Keep a call's record; the oldest go once ``HISTORY_LIMIT`` is reached."""
+        self.history[record.id] = record
+        while len(self.history) > HISTORY_LIMIT:
+            del self.history[next(iter(self.history))]
 
     @property
     def channel_count(self) -> int:

@@ -72,7 +72,7 @@ class Phones:
             cause=causes.UNALLOCATED,
             rejected=True,
         )
-        pbx.history[record.id] = record
+        pbx.remember(record)
         return record.id
 
     def hangup(self, channel_id: str, cause: int | None) -> None:

@@ -90,6 +90,7 @@ async def run_emulator(
     """Serve an emulator on ``host:port`` (0 picks a free port) for the ``async with`` body."""
     pbx_config = _config(config)
     state = EmulatorState(Pbx(pbx_config), pbx_config.username, pbx_config.password)
+    state.pbx.mark_started()
     runner = web.AppRunner(build_app(state), handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -27,6 +27,7 @@ from acd.emulator.rest import PBX_KEY, STATE_KEY, EmulatorState, Handler, Reques
 log = logging.getLogger(__name__)
 
 _PROTECTED = ("/ari", "/emulator")
+DRAIN_TIMEOUT_S = 1.0
 
 
 def build_app(state: EmulatorState) -> web.Application:
@@ -127,7 +128,10 @@ def _authorized(request: web.Request) -> bool:
 async def _drain(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
     if request.path != "/ari/events":
-        await request.app[PBX_KEY].bus.drain()
+        # Bounded: a client that stops reading its socket while it waits for this response
+        # must not deadlock the two of us (Asterisk's REST never waits for the socket).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(request.app[PBX_KEY].bus.drain(), DRAIN_TIMEOUT_S)
     return response
 
 
