@@ -1,0 +1,105 @@
+"""Playbacks and recordings beyond the recorded flows: queues, stops, bridge media, max length."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.emulator.ari import Ari
+
+
+async def answered(ari: Ari) -> str:
+    events = await ari.events()
+    channel_id = ari.emu.pbx.place_call("1700")
+    await events.wait_for("StasisStart")
+    await ari.call("POST", f"/channels/{channel_id}/answer")
+    return channel_id
+
+
+async def test_playbacks_to_one_channel_queue_and_can_be_stopped(ari: Ari) -> None:
+    events = await ari.events("watch")
+    channel_id = await answered(ari)
+    await ari.call("POST", "/applications/watch/subscription", eventSource=f"channel:{channel_id}")
+    _, first = await ari.call("POST", f"/channels/{channel_id}/play/p1", media="sound:tt-monkeys")
+    _, second = await ari.call("POST", f"/channels/{channel_id}/play/p2", media="sound:beep")
+    assert (first["state"], second["state"]) == ("queued", "queued")
+    await events.wait_for("PlaybackStarted", playback__id="p1")
+    assert (await ari.call("GET", "/playbacks/p2"))[1]["state"] == "queued"
+    assert (await ari.call("DELETE", "/playbacks/p1"))[0] == 204
+    assert (await events.wait_for("PlaybackFinished", playback__id="p1"))["playback"]["state"] == (
+        "done"
+    )
+    await events.wait_for("PlaybackStarted", playback__id="p2")
+    await events.wait_for("PlaybackFinished", playback__id="p2")
+    assert (await ari.call("GET", "/playbacks/p2"))[0] == 404
+
+
+async def test_a_media_list_continues_item_by_item(ari: Ari) -> None:
+    events = await ari.events("watch")
+    channel_id = await answered(ari)
+    await ari.call("POST", "/applications/watch/subscription", eventSource=f"channel:{channel_id}")
+    _, body = await ari.call(
+        "POST", f"/channels/{channel_id}/play", media="digits:12,number:42,sound:beep"
+    )
+    assert body["next_media_uri"] == "number:42"
+    await events.wait_for("PlaybackContinuing", playback__media_uri="digits:12")
+    await events.wait_for("PlaybackContinuing", playback__media_uri="number:42")
+    done = await events.wait_for("PlaybackFinished")
+    assert (done["playback"]["media_uri"], done["playback"]["state"]) == ("sound:beep", "done")
+
+
+async def test_bridge_playback_goes_to_the_bridge_subscribers(ari: Ari) -> None:
+    events = await ari.events("watch")
+    channel_id = await answered(ari)
+    await ari.call("POST", "/bridges/b1", type="mixing")
+    await ari.call("POST", "/applications/watch/subscription", eventSource="bridge:b1")
+    await ari.call("POST", "/bridges/b1/addChannel", channel=channel_id)
+    status, body = await ari.call("POST", "/bridges/b1/play/bp", media="sound:hello-world")
+    assert (status, body["target_uri"]) == (201, "bridge:b1")
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await events.wait_for("PlaybackStarted", playback__id="bp")
+    await events.wait_for("PlaybackFinished", playback__id="bp", playback__state="done")
+    assert abs(loop.time() - start - 1.4) < 0.01
+
+
+async def test_a_recording_stops_at_its_maximum_length_and_can_be_played(ari: Ari) -> None:
+    events = await ari.events("watch")
+    channel_id = await answered(ari)
+    await ari.call("POST", "/applications/watch/subscription", eventSource=f"channel:{channel_id}")
+    status, body = await ari.call(
+        "POST", f"/channels/{channel_id}/record", name="msg", format="wav", maxDurationSeconds=3
+    )
+    assert (status, body["state"]) == (201, "queued")
+    await events.wait_for("RecordingStarted")
+    finished = await events.wait_for("RecordingFinished")
+    assert finished["recording"]["duration"] == 3
+    assert await ari.call("GET", "/recordings/stored") == (200, [{"name": "msg", "format": "wav"}])
+    assert (await ari.call("POST", f"/channels/{channel_id}/record", name="msg", format="wav"))[
+        0
+    ] == 409
+    await ari.call("POST", f"/channels/{channel_id}/play/p", media="recording:msg")
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await events.wait_for("PlaybackFinished", playback__id="p", playback__state="done")
+    assert abs(loop.time() - start - 3) < 0.01
+    await ari.call("POST", f"/channels/{channel_id}/play/q", media="recording:nothing")
+    await events.wait_for("PlaybackFinished", playback__id="q", playback__state="failed")
+
+
+async def test_continue_back_into_stasis_or_out_of_the_dialplan(ari: Ari) -> None:
+    events = await ari.events()
+    channel_id = ari.emu.pbx.place_call("1700")
+    await events.wait_for("StasisStart")
+    await ari.call("POST", f"/channels/{channel_id}/answer")
+    status, _ = await ari.call(
+        "POST", f"/channels/{channel_id}/continue", context="from-caller", extension="1701"
+    )
+    assert status == 204
+    await events.wait_for("StasisEnd")
+    again = await events.wait_for("StasisStart")
+    assert again["args"] == ["inbound", "1701", "sales"]
+    await ari.call("POST", f"/channels/{channel_id}/continue", context="nowhere")
+    await events.wait_for("StasisEnd")
+    await asyncio.sleep(0.1)
+    assert ari.emu.pbx.history[channel_id].cause == 16
+    assert channel_id not in ari.emu.pbx.channels
