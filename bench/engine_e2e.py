@@ -1,0 +1,302 @@
+"""End-to-end engine figures (docs/performance.md, "Engine end to end").
+
+1. Contacts per second the whole engine routes through the ARI emulator over loopback, arrival
+   (StasisStart) to answer and bridge, and the engine's CPU per contact.  The emulator runs in
+   its own process (`acd emulator`), so the engine's CPU time is its own.
+2. ARI events per second the engine ingests and dispatches on one core: raw WebSocket JSON ->
+   typed event -> core input -> commands, with an ARI port that answers at once.
+
+    .venv/bin/python bench/engine_e2e.py [--calls 2000] [--agents 300] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import yaml
+
+from acd.app import running_engine
+from acd.ari.events import parse_event
+from acd.clock import Clock
+from acd.contact import AgentEvent, ContactEvent, ContactEventKind
+from acd.engine import inputs as inp
+from acd.engine.core import EngineCore
+from acd.engine.model import AgentConfig, EngineConfig, LineConfig
+from acd.engine.runtime import EngineRuntime
+from acd.settings import load_settings
+
+LINE_CODE = "1700 Andere Vragen"
+
+
+def write_config(directory: Path, agents: int) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "acd.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "engine": {"ring_timeout_s": 15, "wrap_up_s": 0},
+                "log_level": "WARNING",
+                "storage": {"url": f"sqlite+aiosqlite:///{directory / 'bench.sqlite3'}"},
+            }
+        )
+    )
+    (directory / "line_codes.yaml").write_text(
+        yaml.safe_dump({"line_codes": [{"name": LINE_CODE}]})
+    )
+    (directory / "lines.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "lines": [
+                    {"id": "1700", "name": "1700", "numbers": ["1700"], "line_codes": [LINE_CODE]}
+                ]
+            }
+        )
+    )
+    (directory / "agents.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "agents": [
+                    {
+                        "id": f"{9000 + i}",
+                        "name": f"Agent {i}",
+                        "endpoint": f"PJSIP/{9000 + i}",
+                        "line_codes": [LINE_CODE],
+                    }
+                    for i in range(agents)
+                ]
+            }
+        )
+    )
+
+
+class Timing:
+    """Contact-event sink: arrival and answer times of every contact, on the loop clock."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[str, float] = {}
+        self.answered: dict[str, float] = {}
+        self.ended = 0
+
+    def contact_event(self, event: ContactEvent) -> None:
+        now = time.perf_counter()
+        if event.kind is ContactEventKind.ARRIVED:
+            self.arrived[event.contact.id] = now
+        elif event.kind is ContactEventKind.ANSWERED:
+            self.answered[event.contact.id] = now
+        elif event.kind is ContactEventKind.ENDED:
+            self.ended += 1
+
+    def agent_event(self, event: AgentEvent) -> None:
+        pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def end_to_end(calls: int, agents: int, rate: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "config"
+        write_config(config, agents)
+        port = free_port()
+        emulator = subprocess.Popen(  # noqa: ASYNC220 (set-up, before the measurement)
+            [
+                sys.executable,
+                "-m",
+                "acd.cli",
+                "emulator",
+                "--config",
+                str(config),
+                "--port",
+                str(port),
+            ],
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            return await _drive(config, port, calls, agents, rate)
+        finally:
+            emulator.terminate()
+            emulator.wait(10)
+
+
+async def _drive(config: Path, port: int, calls: int, agents: int, rate: float) -> dict[str, Any]:
+    url = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": aiohttp.encode_basic_auth("asterisk", "asterisk")}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        for _ in range(100):
+            try:
+                async with http.get(f"{url}/ari/asterisk/ping"):
+                    break
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.1)
+        for i in range(agents):  # quick agents: answer at once, talk half a second
+            body = {"mode": "answer", "ring_s": 0.05, "hangup_after_s": 0.5}
+            async with http.put(f"{url}/emulator/endpoints/PJSIP/{9000 + i}", json=body):
+                pass
+        settings = load_settings(
+            config, env={}, overrides={"ari.url": url, "http.listen": "127.0.0.1:0"}
+        )
+        timing = Timing()
+        async with running_engine(
+            settings, clock=Clock(), extra_sinks=[timing], http=False
+        ) as engine:
+            await engine.stream.wait_connected(10)
+            for agent in settings.agents:
+                engine.runtime.submit(inp.AgentLogin(agent.id))
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            # The callers are a process of their own, so their HTTP work is not engine CPU.
+            placer = await asyncio.create_subprocess_exec(
+                sys.executable, __file__, "--place-calls", url, str(calls), str(rate)
+            )
+            await placer.wait()
+            deadline = time.perf_counter() + 120
+            while timing.ended < calls and time.perf_counter() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            wall = time.perf_counter() - wall0
+            cpu = time.process_time() - cpu0
+            events = engine.runtime.events_handled
+            await engine.recorder.flush()
+    latencies = sorted(
+        timing.answered[c] - timing.arrived[c] for c in timing.answered if c in timing.arrived
+    )
+    return {
+        "calls": calls,
+        "answered": len(timing.answered),
+        "ended": timing.ended,
+        "wall_s": round(wall, 2),
+        "contacts_per_s": round(len(timing.answered) / wall, 1),
+        "engine_cpu_s": round(cpu, 2),
+        "engine_cpu_ms_per_contact": round(1000 * cpu / max(1, len(timing.answered)), 2),
+        "contacts_per_cpu_s": round(len(timing.answered) / cpu, 1) if cpu else None,
+        "arrival_to_answer_p50_ms": round(1000 * statistics.median(latencies), 1)
+        if latencies
+        else None,
+        "arrival_to_answer_p99_ms": (
+            round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1) if latencies else None
+        ),
+        "ari_events_handled": events,
+    }
+
+
+async def place_calls(url: str, calls: int, rate: float) -> None:
+    """Place calls at ``rate`` per second through the emulator's control API."""
+    headers = {"Authorization": aiohttp.encode_basic_auth("asterisk", "asterisk")}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        await _place_calls(http, url, calls, rate)
+
+
+async def _place_calls(http: aiohttp.ClientSession, url: str, calls: int, rate: float) -> None:
+    start = time.perf_counter()
+    pending: set[asyncio.Task[Any]] = set()
+
+    async def place(i: int) -> None:
+        body = {"number": "1700", "caller_number": f"047{i:07d}"}
+        async with http.post(f"{url}/emulator/calls", json=body) as resp:
+            await resp.read()
+
+    for i in range(calls):
+        await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+        task = asyncio.create_task(place(i))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    await asyncio.gather(*pending)
+
+
+class InstantAri:
+    """An ARI port that answers every request at once (the ingest benchmark measures the engine)."""
+
+    def __getattr__(self, name: str) -> Any:
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return [] if name == "list_channels" else None
+
+        return call
+
+
+def recorded_call_events(n: int) -> list[str]:
+    """n calls' worth of the real event JSON of bridge.jsonl, ids made unique per call."""
+    trace = Path(__file__).resolve().parents[2] / "shared/asterisk/ari-traces/bridge.jsonl"
+    if not trace.exists():
+        trace = Path("../shared/asterisk/ari-traces/bridge.jsonl")
+    template = [
+        json.dumps(rec["event"])
+        for rec in map(json.loads, trace.read_text().splitlines())
+        if rec["dir"] == "event"
+    ]
+    out = []
+    for i in range(n):
+        for raw in template:
+            out.append(raw.replace("1795390452.1", f"c{i}.1").replace("ag-41843068", f"x{i}"))
+    return out
+
+
+async def ingest(calls: int) -> dict[str, Any]:
+    config = EngineConfig(
+        lines=(LineConfig("1701", "1701", ("1701",), (LINE_CODE,), LINE_CODE),),
+        agents=tuple(
+            AgentConfig(f"a{i}", f"A{i}", f"PJSIP/a{i}", {LINE_CODE: 3}) for i in range(50)
+        ),
+    )
+    runtime = EngineRuntime(EngineCore(config), InstantAri(), Clock(), [], "acd")
+    runtime.start()
+    messages = recorded_call_events(calls)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for i, raw in enumerate(messages):
+        runtime.on_event(parse_event(json.loads(raw)))
+        if i % 1000 == 0:
+            await asyncio.sleep(0)  # let the command tasks run, as the reader does between frames
+    await runtime.drain()
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return {
+        "events": len(messages),
+        "events_per_s": round(len(messages) / wall),
+        "events_per_cpu_s": round(len(messages) / cpu),
+    }
+
+
+def machine() -> str:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--place-calls"]:
+        url, calls, rate = sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+        asyncio.run(place_calls(url, calls, rate))
+        return
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--agents", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=250.0, help="offered calls per second")
+    parser.add_argument("--quick", action="store_true", help="a small run to check it works")
+    args = parser.parse_args()
+    calls = 200 if args.quick else args.calls
+    print(f"machine: {machine()}")
+    print("ingest:", json.dumps(asyncio.run(ingest(200 if args.quick else 2000))))
+    print("end to end:", json.dumps(asyncio.run(end_to_end(calls, args.agents, args.rate))))
+
+
+if __name__ == "__main__":
+    main()
