@@ -22,6 +22,14 @@ class Play:
 
 
 @dataclass(frozen=True, slots=True)
+class StopPlayback:
+    """Cut a prompt short (a digit interrupts a menu, the agent answers during an
+    announcement).  Real Asterisk never stops a playback on a digit by itself."""
+
+    playback_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class StartMoh:
     channel_id: str
     moh_class: str

@@ -166,6 +166,9 @@ class EngineCore:
         out.append(cmd.StartMoh(contact.caller_channel, contact.line.moh_class))
         self._emit(contact, ContactEventKind.QUEUED, now, out)
 
+    def _on_dtmf(self, ev: inp.DtmfReceived, now: datetime, out: list[cmd.Command]) -> bool:
+        return False  # no menu reads digits yet
+
     def _on_leg_ringing(
         self, ev: inp.AgentLegRinging, now: datetime, out: list[cmd.Command]
     ) -> bool:
@@ -577,6 +580,7 @@ _HANDLERS: dict[type, _Handler] = {
     inp.ChannelGone: EngineCore._on_channel_gone,  # type: ignore[dict-item]
     inp.ChannelMissing: EngineCore._on_channel_missing,  # type: ignore[dict-item]
     inp.PlaybackDone: EngineCore._on_playback_done,  # type: ignore[dict-item]
+    inp.DtmfReceived: EngineCore._on_dtmf,  # type: ignore[dict-item]
     inp.TimerFired: EngineCore._on_timer,  # type: ignore[dict-item]
     inp.OriginateFailed: EngineCore._on_originate_failed,  # type: ignore[dict-item]
     inp.Resynced: EngineCore._on_resynced,  # type: ignore[dict-item]

@@ -43,6 +43,14 @@ class ChannelGone:
 
 
 @dataclass(frozen=True, slots=True)
+class DtmfReceived:
+    """One key pressed by the caller (Asterisk reports it when the digit ends)."""
+
+    channel_id: str
+    digit: str
+
+
+@dataclass(frozen=True, slots=True)
 class PlaybackDone:
     playback_id: str
 
@@ -101,6 +109,7 @@ Input = (
     | AgentLegAnswered
     | ChannelGone
     | PlaybackDone
+    | DtmfReceived
     | TimerFired
     | OriginateFailed
     | ChannelMissing

@@ -35,6 +35,7 @@ class AriPort(Protocol):
     async def play(
         self, channel_id: str, media: list[str], playback_id: str, lang: str | None = None
     ) -> Any: ...
+    async def stop_playback(self, playback_id: str) -> None: ...
     async def start_moh(self, channel_id: str, moh_class: str | None = None) -> None: ...
     async def stop_moh(self, channel_id: str) -> None: ...
     async def originate(
@@ -103,6 +104,8 @@ class EngineRuntime:
                 return inp.AgentLegRinging(peer.id)
             case ev.PlaybackFinished(playback=pb):
                 return inp.PlaybackDone(pb.id)
+            case ev.ChannelDtmfReceived(channel=ch, digit=digit):
+                return inp.DtmfReceived(ch.id, digit)
             case ev.ApplicationReplaced():
                 log.error("another client took over the ARI app %r", self._app)
             case ev.MalformedEvent(type=kind, error=error):
@@ -220,6 +223,8 @@ class EngineRuntime:
                 return ari.answer(ch)
             case cmd.Play(channel_id=ch, media=media, playback_id=pb, lang=lang):
                 return ari.play(ch, list(media), pb, lang)
+            case cmd.StopPlayback(playback_id=pb):
+                return ari.stop_playback(pb)
             case cmd.StartMoh(channel_id=ch, moh_class=moh):
                 return ari.start_moh(ch, moh)
             case cmd.StopMoh(channel_id=ch):
@@ -245,7 +250,7 @@ class EngineRuntime:
         raise TypeError(f"not an ARI command: {c!r}")
 
     def _not_found(self, c: cmd.AriCommand, exc: AriNotFound) -> None:
-        if isinstance(c, cmd.Hangup | cmd.DestroyBridge):
+        if isinstance(c, cmd.Hangup | cmd.DestroyBridge | cmd.StopPlayback):
             return  # already gone: exactly what we wanted
         if isinstance(c, cmd.Originate):
             self.submit(inp.OriginateFailed(c.channel_id, str(exc)))
@@ -277,6 +282,10 @@ class EngineRuntime:
 
 def _resources(c: cmd.AriCommand) -> list[str]:
     match c:
+        case cmd.StopPlayback(playback_id=pb):
+            return [pb]
+        case cmd.Play(channel_id=ch, playback_id=pb):
+            return [ch, pb]  # a stop must wait for the play request that created it
         case cmd.AddToBridge(bridge_id=br, channel_ids=chans):
             return [br, *chans]
         case cmd.CreateBridge(bridge_id=br) | cmd.DestroyBridge(bridge_id=br):
