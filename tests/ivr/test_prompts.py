@@ -1,0 +1,202 @@
+"""Media lists for position, wait and closed messages, and waits rounded as a person says them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ivr.prompts import (
+    DUTCH,
+    ENGLISH,
+    LESS_THAN_A_MINUTE,
+    ClosedReason,
+    SoundNames,
+    announcement_media,
+    closed_media,
+    next_opening_media,
+    position_media,
+    spoken_wait_minutes,
+    wait_media,
+)
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+@pytest.mark.parametrize(
+    ("wait_s", "minutes"),
+    [
+        (0, LESS_THAN_A_MINUTE),
+        (-5, LESS_THAN_A_MINUTE),
+        (59.9, LESS_THAN_A_MINUTE),
+        (60, 1),
+        (89, 1),
+        (90, 2),  # halves round up, as people do (round() would say 2 for 2.5, too)
+        (150, 3),  # round() would say 2
+        (269, 4),
+        (270, 5),
+        (600, 10),
+        (630, 10),  # 10.5 min: beyond ten minutes, nearest five
+        (749, 10),
+        (750, 15),
+        (1000, 15),
+        (1350, 25),  # 22.5 min rounds up
+        (3600, 60),
+    ],
+)
+def test_waits_are_rounded_as_a_person_says_them(wait_s, minutes):
+    assert spoken_wait_minutes(wait_s) == minutes
+
+
+def test_a_spoken_wait_is_never_zero_minutes():
+    assert all(spoken_wait_minutes(s) != 0 or s < 60 for s in range(0, 7200, 7))
+    assert wait_media(0) == (
+        "sound:queue-holdtime",
+        "sound:queue-less-than",
+        "number:1",
+        "sound:queue-minute",
+    )
+
+
+@pytest.mark.parametrize(
+    ("wait_s", "media"),
+    [
+        (75, ("sound:queue-holdtime", "number:1", "sound:queue-minute")),
+        (125, ("sound:queue-holdtime", "number:2", "sound:queue-minutes")),
+        (900, ("sound:queue-holdtime", "number:15", "sound:queue-minutes")),
+    ],
+)
+def test_wait_media(wait_s, media):
+    assert wait_media(wait_s) == media
+
+
+@pytest.mark.parametrize(
+    ("position", "limit", "media"),
+    [
+        (1, None, ("sound:queue-youarenext",)),
+        (1, 5, ("sound:queue-youarenext",)),
+        (4, None, ("sound:queue-thereare", "number:4", "sound:queue-callswaiting")),
+        (5, 5, ("sound:queue-thereare", "number:5", "sound:queue-callswaiting")),
+        (6, 5, ("sound:queue-quantity1", "number:5", "sound:queue-quantity2")),
+    ],
+)
+def test_position_media(position, limit, media):
+    assert position_media(position, limit=limit) == media
+
+
+def test_a_position_below_one_is_a_bug():
+    with pytest.raises(ValueError, match="starts at 1"):
+        position_media(0)
+
+
+def test_announcement_joins_position_wait_and_thanks():
+    assert announcement_media(3, 200) == (
+        "sound:queue-thereare",
+        "number:3",
+        "sound:queue-callswaiting",
+        "sound:queue-holdtime",
+        "number:3",
+        "sound:queue-minutes",
+        "sound:queue-thankyou",
+    )
+    assert announcement_media(None, 30) == (*wait_media(30), "sound:queue-thankyou")
+    assert announcement_media(2, None) == (*position_media(2), "sound:queue-thankyou")
+    assert announcement_media(None, None) == ()
+
+
+def test_an_empty_sound_name_leaves_that_piece_out():
+    quiet = SoundNames(thank_you="", calls_waiting="")
+    assert announcement_media(3, None, quiet) == ("sound:queue-thereare", "number:3")
+
+
+# Tuesday 30 March 2027, Europe/Brussels (CEST, UTC+2).
+NOW = datetime(2027, 3, 30, 19, 5, tzinfo=BRUSSELS)
+
+
+@pytest.mark.parametrize(
+    ("opening", "day"),
+    [
+        (datetime(2027, 3, 30, 21, 0, tzinfo=BRUSSELS), ("sound:digits/today",)),
+        (datetime(2027, 3, 31, 9, 0, tzinfo=BRUSSELS), ("sound:digits/tomorrow",)),
+        (datetime(2027, 4, 1, 9, 0, tzinfo=BRUSSELS), ("sound:digits/day-4",)),  # Thursday
+        (datetime(2027, 4, 4, 9, 0, tzinfo=BRUSSELS), ("sound:digits/day-0",)),  # Sunday
+        (datetime(2027, 4, 5, 9, 0, tzinfo=BRUSSELS), ("sound:digits/day-1",)),  # Monday
+        (  # a week or more away: the date too
+            datetime(2027, 4, 6, 9, 0, tzinfo=BRUSSELS),
+            ("sound:digits/day-2", "number:6", "sound:digits/mon-3"),
+        ),
+    ],
+)
+def test_the_next_opening_day(opening, day):
+    media = next_opening_media(opening, NOW)
+    assert media[0] == "sound:acd/open-again"
+    assert media[1 : 1 + len(day)] == day
+    assert media[1 + len(day)] == "sound:digits/at"
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "dutch", "english"),
+    [
+        (9, 0, ("number:9", "sound:digits/nl-uur"), ("number:9", "sound:digits/oclock")),
+        (9, 30, ("number:9", "sound:digits/nl-uur", "number:30"), ("number:9", "number:30")),
+        (
+            13,
+            5,
+            ("number:13", "sound:digits/nl-uur", "number:5"),
+            ("number:13", "sound:digits/oh", "number:5"),
+        ),
+    ],
+)
+def test_the_next_opening_time_in_dutch_and_english(hour, minute, dutch, english):
+    opening = datetime(2027, 4, 1, hour, minute, tzinfo=BRUSSELS)
+    assert next_opening_media(opening, NOW)[3:] == dutch
+    assert next_opening_media(opening, NOW, ENGLISH)[3:] == english
+
+
+def test_the_next_opening_is_said_in_brussels_time_whatever_the_input_zone():
+    opening_utc = datetime(2027, 3, 31, 7, 0, tzinfo=UTC)  # 09:00 in Brussels (CEST)
+    now_utc = datetime(2027, 3, 30, 21, 30, tzinfo=UTC)  # 23:30 the day before in Brussels
+    assert next_opening_media(opening_utc, now_utc) == (
+        "sound:acd/open-again",
+        "sound:digits/tomorrow",
+        "sound:digits/at",
+        "number:9",
+        "sound:digits/nl-uur",
+    )
+
+
+def test_naive_datetimes_are_refused():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        next_opening_media(datetime(2027, 4, 1, 9, 0), NOW)
+
+
+def test_closed_message_per_reason_with_and_without_the_next_opening():
+    opening = datetime(2027, 3, 31, 9, 0, tzinfo=BRUSSELS)
+    assert closed_media(ClosedReason.HOLIDAY, NOW) == ("sound:acd/closed-holiday",)
+    assert closed_media("outside_hours", NOW, opening) == (
+        "sound:acd/closed-outside-hours",
+        *next_opening_media(opening, NOW),
+    )
+    assert closed_media("strike", NOW) == ("sound:acd/closed",)
+
+
+def test_closed_message_where_the_prompts_do_not_allow_a_next_opening():
+    no_open_again = SoundNames(open_again="")
+    opening = datetime(2027, 3, 31, 9, 0, tzinfo=BRUSSELS)
+    assert closed_media("holiday", NOW, opening, no_open_again) == ("sound:acd/closed-holiday",)
+
+
+def test_closed_prompts_are_overridable_per_deployment():
+    sounds = SoundNames(closed={"holiday": "vlaanderen/feestdag"}, closed_default="vl/dicht")
+    assert closed_media("holiday", NOW, sounds=sounds) == ("sound:vlaanderen/feestdag",)
+    assert closed_media("outside_hours", NOW, sounds=sounds) == ("sound:vl/dicht",)
+
+
+def test_a_sound_table_needs_seven_days_and_twelve_months():
+    with pytest.raises(ValueError, match="7 weekdays"):
+        SoundNames(weekdays=("digits/day-1",))
+
+
+def test_dutch_is_the_default():
+    assert SoundNames() == DUTCH
