@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from acd.ari.events import Channel
 from acd.errors import AriError
 
 
 class FakeAri:
-    """Implements the runtime's AriPort.  ``fail[method]`` makes that method raise."""
+    """Implements the runtime's AriPort.  ``fail[method]`` makes that method raise;
+    ``list_channels`` answers ``channels`` (what ARI would list; set it to stage a resync)."""
 
-    def __init__(self, fail: dict[str, AriError] | None = None) -> None:
+    def __init__(
+        self, fail: dict[str, AriError] | None = None, channels: list[Channel] | None = None
+    ) -> None:
         self.fail = fail or {}
+        self.channels: list[Channel] = list(channels or [])
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
 
     def __getattr__(self, name: str):
@@ -19,7 +24,7 @@ class FakeAri:
             self.calls.append((name, args))
             if name in self.fail:
                 raise self.fail[name]
-            return [] if name == "list_channels" else None
+            return list(self.channels) if name == "list_channels" else None
 
         return call
 

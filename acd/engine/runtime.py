@@ -93,7 +93,11 @@ class EngineRuntime:
     def _translate(self, event: ev.AriEvent) -> inp.Input | None:
         match event:
             case ev.StasisStart(channel=ch, args=args):
-                if (args and args[0] == "agent") or self.core.knows_channel(ch.id):
+                # Our agent legs always carry the appArgs we originated them with.  Anything
+                # else is a call; the core ignores a repeated StasisStart of one it already has.
+                # (Knowing the channel is not enough: a caller's repeat would pass for an agent
+                # leg answering, and the caller would be hung up.)
+                if args and args[0] == "agent":
                     return inp.AgentLegAnswered(ch.id)
                 return inp.CallArrived(ch.id, args, ch.exten, ch.caller_number, ch.caller_name)
             case ev.StasisEnd(channel=ch):
@@ -102,6 +106,12 @@ class EngineRuntime:
                 return inp.ChannelGone(ch.id, cause)
             case ev.Dial(peer=peer, dialstatus="RINGING"):
                 return inp.AgentLegRinging(peer.id)
+            case ev.Dial(peer=peer, dialstatus="BUSY"):
+                # A busy Local/... leg says so only here: its ;1 half is then destroyed with
+                # cause 0 "Unknown" (originate_failures.jsonl), which would read as unreachable.
+                # A busy PJSIP leg sends this between ChannelHangupRequest 17 and
+                # ChannelDestroyed 17, so ending the offer here changes nothing for it.
+                return inp.ChannelGone(peer.id, 17)
             case ev.PlaybackFinished(playback=pb):
                 return inp.PlaybackDone(pb.id)
             case ev.ChannelDtmfReceived(channel=ch, digit=digit):
