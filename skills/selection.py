@@ -1,8 +1,9 @@
-"""Choosing an agent for a contact: a pure function over a snapshot of candidates.
+"""The engine's first selector, kept until the engine switches to :class:`skills.router.Router`.
 
-Policies are ranking keys registered under an enum; the smallest key wins.  No I/O here: the
-dispatcher in ``acd.engine`` builds the snapshot, calls :func:`select_agent`, and reserves the
-winner in a separate step.
+``select_agent(candidates, policy)`` ranks a snapshot of free agents that carry only an idle
+time and a level; it knows the policies that need nothing more (longest idle, most
+proficient).  The other policies need :class:`skills.model.AgentStats` and live in
+:mod:`skills.policies`, used by the router.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from skills.model import Policy
 
-class Policy(StrEnum):
-    LONGEST_IDLE = "longest_idle"
+__all__ = ["Candidate", "Policy", "select_agent"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +26,11 @@ class Candidate:
     level: int = 3
 
 
-RankKey = tuple[object, ...]
-_POLICIES: dict[Policy, Callable[[Candidate], RankKey]] = {
-    # Ties on idle time are broken by id so the choice is deterministic.
+_LegacyKey = tuple[object, ...]
+_POLICIES: dict[Policy, Callable[[Candidate], _LegacyKey]] = {
+    # Ties are broken by id so the choice is deterministic.
     Policy.LONGEST_IDLE: lambda c: (c.idle_since, c.agent_id),
+    Policy.MOST_PROFICIENT: lambda c: (-c.level, c.idle_since, c.agent_id),
 }
 
 
@@ -37,4 +38,7 @@ def select_agent(
     candidates: Iterable[Candidate], policy: Policy = Policy.LONGEST_IDLE
 ) -> Candidate | None:
     """The best candidate under ``policy``, or None when there is none."""
-    return min(candidates, key=_POLICIES[policy], default=None)
+    key = _POLICIES.get(policy)
+    if key is None:
+        raise ValueError(f"policy {policy} needs agent stats: route with skills.router.Router")
+    return min(candidates, key=key, default=None)

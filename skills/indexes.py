@@ -1,0 +1,278 @@
+"""The router's incremental indexes: free agents, waiting contacts, logged-in counts, deadlines.
+
+Every index is a set of binary heaps with *lazy deletion*: an entry carries the id and the
+epoch its owner had when it was pushed, and it is live only while ``epochs[id]`` still equals
+that epoch.  Removing an owner is then one dict deletion, whatever the number of heaps it sits
+in; dead entries are dropped when they reach a heap's top, and a heap is rebuilt once dead
+entries outnumber live ones (so memory stays within twice the live size, amortised O(1)).
+
+Heaps are keyed so that a question touches only the heaps that can answer it:
+
+* free agents by (skill, level, policy), ordered by the policy's ranking key: "the best free
+  agent for this step" peeks at most 5 levels per admission (own line code and fallbacks);
+* waiting contacts by (skill, minimum level) the contact's current step admits, then by line
+  code weight, ordered by (priority, place): "the best contact this agent may take" peeks at
+  most 5 levels per skill of the agent and one heap per distinct weight.
+
+Nothing here knows about time steps or reservations; :mod:`skills.router` drives it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from skills.model import MAX_LEVEL, AgentStats, Policy
+from skills.ordering import ChoiceKey, QueueKey
+from skills.policies import RANKINGS
+from skills.steps import Admission, Plans
+
+_SLACK = 16  # dead entries a heap may carry before a rebuild is considered
+
+
+class _Heap:
+    """A heap of tuples ending in (owner id, epoch), with a count of its live entries."""
+
+    __slots__ = ("entries", "live")
+
+    def __init__(self) -> None:
+        self.entries: list[Any] = []
+        self.live = 0
+
+    def top(self, epochs: Mapping[str, int]) -> Any:
+        entries = self.entries
+        while entries:
+            entry = entries[0]
+            if epochs.get(entry[-2]) == entry[-1]:
+                return entry
+            heapq.heappop(entries)
+        return None
+
+    def forget_one(self, epochs: Mapping[str, int]) -> None:
+        self.live -= 1
+        if len(self.entries) > 2 * self.live + _SLACK:
+            self.entries = [e for e in self.entries if epochs.get(e[-2]) == e[-1]]
+            heapq.heapify(self.entries)
+
+    def live_ids(self, epochs: Mapping[str, int]) -> frozenset[str]:
+        return frozenset(e[-2] for e in self.entries if epochs.get(e[-2]) == e[-1])
+
+
+class FreeAgents:
+    """Agents that may be offered a contact now, per (skill, level, policy)."""
+
+    def __init__(self, plans: Plans) -> None:
+        self._plans = plans
+        self.epochs: dict[str, int] = {}
+        self._heaps: dict[tuple[str, int, Policy], _Heap] = {}
+        self._member_of: dict[str, list[_Heap]] = {}
+        self._epoch = itertools.count()
+
+    def __contains__(self, agent_id: str) -> bool:
+        return agent_id in self.epochs
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def add(self, agent_id: str, skills: Mapping[str, int], stats: AgentStats) -> None:
+        self.remove(agent_id)
+        epoch = next(self._epoch)
+        self.epochs[agent_id] = epoch
+        member_of: list[_Heap] = []
+        for skill, level in skills.items():
+            # Several line codes (own policy, fallback users) may rank this skill's agents,
+            # each under its own policy: one heap per policy in use, never per line code.
+            for policy in self._plans.policies_for_skill(skill):
+                heap = self._heaps.get((skill, level, policy))
+                if heap is None:
+                    heap = self._heaps[(skill, level, policy)] = _Heap()
+                heapq.heappush(heap.entries, (RANKINGS[policy](level, stats), agent_id, epoch))
+                heap.live += 1
+                member_of.append(heap)
+        self._member_of[agent_id] = member_of
+
+    def remove(self, agent_id: str) -> None:
+        if self.epochs.pop(agent_id, None) is None:
+            return
+        for heap in self._member_of.pop(agent_id):
+            heap.forget_one(self.epochs)
+
+    def best(
+        self, admissions: tuple[Admission, ...], policy: Policy, own: str
+    ) -> tuple[ChoiceKey, int] | None:
+        """The best free agent a step admits: (choice key, level on the skill used)."""
+        best: ChoiceKey | None = None
+        best_level = 0
+        heaps, epochs = self._heaps, self.epochs
+        for skill, min_level in admissions:
+            for level in range(min_level, MAX_LEVEL + 1):
+                heap = heaps.get((skill, level, policy))
+                if heap is None:
+                    continue
+                entry = heap.top(epochs)
+                if entry is None:
+                    continue
+                key = (entry[0], entry[1], skill != own, skill)
+                if best is None or key < best:
+                    best, best_level = key, level
+        return None if best is None else (best, best_level)
+
+    def view(self) -> dict[tuple[str, int, Policy], frozenset[str]]:
+        """Live members of every non-empty heap (for tests: the oracle recomputes this)."""
+        view = {key: heap.live_ids(self.epochs) for key, heap in self._heaps.items()}
+        return {key: ids for key, ids in view.items() if ids}
+
+    def entry_count(self) -> int:
+        return sum(len(heap.entries) for heap in self._heaps.values())
+
+
+class WaitingContacts:
+    """Contacts waiting for an agent, per (skill, min level) their step admits, then weight."""
+
+    def __init__(self) -> None:
+        self.epochs: dict[str, int] = {}
+        self._heaps: dict[Admission, dict[float, _Heap]] = {}
+        self._member_of: dict[str, list[_Heap]] = {}
+        self._epoch = itertools.count()
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def add(
+        self,
+        contact_id: str,
+        admissions: tuple[Admission, ...],
+        weight: float,
+        priority: int,
+        waiting_since: float,
+        seq: int,
+    ) -> None:
+        self.remove(contact_id)
+        epoch = next(self._epoch)
+        self.epochs[contact_id] = epoch
+        # One tuple shared by every heap the contact is in: memory per contact stays small.
+        entry = (-priority, waiting_since, seq, contact_id, epoch)
+        member_of: list[_Heap] = []
+        for admission in admissions:
+            by_weight = self._heaps.get(admission)
+            if by_weight is None:
+                by_weight = self._heaps[admission] = {}
+            heap = by_weight.get(weight)
+            if heap is None:
+                heap = by_weight[weight] = _Heap()
+            heapq.heappush(heap.entries, entry)
+            heap.live += 1
+            member_of.append(heap)
+        self._member_of[contact_id] = member_of
+
+    def remove(self, contact_id: str) -> None:
+        if self.epochs.pop(contact_id, None) is None:
+            return
+        for heap in self._member_of.pop(contact_id):
+            heap.forget_one(self.epochs)
+
+    def best_for(self, skills: Mapping[str, int], now: float) -> tuple[QueueKey, str] | None:
+        """The best waiting contact an agent with ``skills`` may take, with its queue key."""
+        best: QueueKey | None = None
+        best_id = ""
+        heaps, epochs = self._heaps, self.epochs
+        for skill, level in skills.items():
+            for min_level in range(1, level + 1):
+                by_weight = heaps.get((skill, min_level))
+                if not by_weight:
+                    continue
+                for weight, heap in by_weight.items():
+                    entry = heap.top(epochs)
+                    if entry is None:
+                        continue
+                    # Same arithmetic as skills.ordering.queue_key, inlined on the hot path.
+                    key = (entry[0], -((now - entry[1]) * weight), entry[1], entry[2])
+                    if best is None or key < best:
+                        best, best_id = key, entry[3]
+        return None if best is None else (best, best_id)
+
+    def view(self) -> dict[Admission, frozenset[str]]:
+        view: dict[Admission, frozenset[str]] = {}
+        for admission, by_weight in self._heaps.items():
+            ids = frozenset().union(*(h.live_ids(self.epochs) for h in by_weight.values()))
+            if ids:
+                view[admission] = ids
+        return view
+
+    def entry_count(self) -> int:
+        return sum(len(h.entries) for by_w in self._heaps.values() for h in by_w.values())
+
+
+class LoggedInCounts:
+    """Per skill, how many logged-in agents have at least each level: what skip_if asks."""
+
+    def __init__(self) -> None:
+        self._at_least: dict[str, list[int]] = {}
+
+    def change(self, old: Mapping[str, int], new: Mapping[str, int]) -> set[Admission]:
+        """Replace one agent's logged-in skills ``old`` by ``new`` (either may be empty);
+        return the admissions whose "some logged-in agent matches" answer flipped."""
+        touched = {
+            (skill, m)
+            for skill, level in itertools.chain(old.items(), new.items())
+            for m in range(1, level + 1)
+        }
+        before = {adm: self.has(*adm) for adm in touched}
+        for skill, level in old.items():
+            counts = self._at_least[skill]
+            for m in range(1, level + 1):
+                counts[m] -= 1
+            if counts[1] == 0:
+                del self._at_least[skill]
+        for skill, level in new.items():
+            counts = self._at_least.setdefault(skill, [0] * (MAX_LEVEL + 1))
+            for m in range(1, level + 1):
+                counts[m] += 1
+        return {adm for adm, had in before.items() if self.has(*adm) != had}
+
+    def has(self, skill: str, min_level: int) -> bool:
+        counts = self._at_least.get(skill)
+        return counts is not None and counts[min_level] > 0
+
+    def any(self, admissions: tuple[Admission, ...]) -> bool:
+        return any(self.has(skill, level) for skill, level in admissions)
+
+    def view(self) -> dict[str, tuple[int, ...]]:
+        return {skill: tuple(counts[1:]) for skill, counts in self._at_least.items()}
+
+
+class Deadlines:
+    """Times at which something may change (a step starts, a delay ends), lazily cancelled:
+    an entry counts only while ``is_current(id, when)`` still holds."""
+
+    def __init__(self, is_current: Callable[[str, float], bool]) -> None:
+        self._heap: list[tuple[float, int, str]] = []
+        self._is_current = is_current
+        self._seq = itertools.count()
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def push(self, when: float, owner: str) -> None:
+        heapq.heappush(self._heap, (when, next(self._seq), owner))
+
+    def pop_due(self, now: float) -> Iterator[str]:
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            when, _, owner = heapq.heappop(heap)
+            if self._is_current(owner, when):
+                yield owner
+
+    def next(self) -> float | None:
+        heap = self._heap
+        while heap and not self._is_current(heap[0][2], heap[0][0]):
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    def compact(self, live: int) -> None:
+        """Drop cancelled entries once they outnumber the live ones."""
+        if len(self._heap) > 2 * live + _SLACK:
+            self._heap = [e for e in self._heap if self._is_current(e[2], e[0])]
+            heapq.heapify(self._heap)
