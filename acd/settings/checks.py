@@ -1,16 +1,19 @@
-"""Checks that need more than one model: unique ids, numbers and endpoints, and references from
-lines and agents to the line codes of ``line_codes.yaml``.
+"""Checks that need more than one model: unique ids, names, numbers and endpoints, and
+references from lines, agents and routing steps to the line codes of ``line_codes.yaml``, and
+from lines to the calendars of ``calendars.yaml``.
 
 Each function returns every problem it finds (not only the first), located inside its own file,
 so an operator fixes a whole file in one round.  Items that are wrong on their own are passed as
-None (keeping the positions of the others right) and skipped.  ``defined`` is None when
-``line_codes.yaml`` is broken: references are then not checked, as many would look wrong.
+None (keeping the positions of the others right) and skipped.  ``defined`` (line code names) and
+``calendars`` (calendar names) are None when their file is broken: references to it are then
+not checked, as many would look wrong.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from acd.settings.calendars import CalendarConfig
 from acd.settings.models import Agent, Line, LineCode
 from acd.settings.problems import Loc, Problem, format_key
 
@@ -29,10 +32,46 @@ def line_code_problems(line_codes: Sequence[LineCode | None]) -> list[Problem]:
                 )
             )
         first.setdefault(code.name, index)
+    # A broken line code is None here, and a step falling back to it would look undefined.
+    if all(code is not None for code in line_codes):
+        problems += _fallback_problems(line_codes, set(first))
     return problems
 
 
-def line_problems(lines: Sequence[Line | None], defined: Collection[str] | None) -> list[Problem]:
+def _fallback_problems(line_codes: Sequence[LineCode | None], defined: set[str]) -> list[Problem]:
+    return [
+        Problem(("line_codes", index, "steps", position, "fallback", name), _undefined(name))
+        for index, code in enumerate(line_codes)
+        if code is not None
+        for position, step in enumerate(code.steps)
+        for name in step.fallback
+        if name not in defined
+    ]
+
+
+def calendar_problems(calendars: Sequence[CalendarConfig | None]) -> list[Problem]:
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
+    for index, calendar in enumerate(calendars):
+        if calendar is None:
+            continue
+        if calendar.name in first:
+            where = format_key(("calendars", first[calendar.name]))
+            problems.append(
+                Problem(
+                    ("calendars", index, "name"),
+                    f"{calendar.name!r} is already defined at {where}",
+                )
+            )
+        first.setdefault(calendar.name, index)
+    return problems
+
+
+def line_problems(
+    lines: Sequence[Line | None],
+    defined: Collection[str] | None,
+    calendars: Collection[str] | None = None,
+) -> list[Problem]:
     problems: list[Problem] = []
     first_id: dict[str, int] = {}
     first_number: dict[str, Loc] = {}
@@ -58,6 +97,20 @@ def line_problems(lines: Sequence[Line | None], defined: Collection[str] | None)
                 for position, name in enumerate(line.line_codes)
                 if name not in defined
             ]
+            fallback = line.no_agents.fallback_line_code
+            if fallback is not None and fallback not in defined:
+                problems.append(
+                    Problem(
+                        ("lines", index, "no_agents", "fallback_line_code"), _undefined(fallback)
+                    )
+                )
+        if calendars is not None and line.calendar not in calendars:
+            problems.append(
+                Problem(
+                    ("lines", index, "calendar"),
+                    f"{line.calendar!r} is not defined in calendars.yaml",
+                )
+            )
     return problems
 
 

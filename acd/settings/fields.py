@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
+
+from acd.calendars import Slot
+from acd.settings.problems import field_error
 
 # Proficiency per line code: 1 (novice) .. 5 (expert).  An agent listed with plain line code
 # names gets the middle level, so routing by proficiency treats them all alike until a planner
@@ -126,3 +131,72 @@ ProficiencyMap = Annotated[
     AfterValidator(lambda levels: MappingProxyType(dict(levels))),
     PlainSerializer(dict, return_type=dict[str, int]),
 ]
+
+
+# --- prompts, menus, calendars ----------------------------------------------------------------
+
+# One media URI or a list played in order; "sound:x" is shorthand for ["sound:x"].
+Prompts = Annotated[tuple[MediaUri, ...], BeforeValidator(one_or_many)]
+Count = Annotated[int, Field(ge=1)]
+Weight = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+DTMF_DIGITS = "0123456789*#"
+
+
+def dtmf_digit(value: str) -> str:
+    if len(value) != 1 or value not in DTMF_DIGITS:
+        raise ValueError(f"{value!r} is not a DTMF digit (0-9, * or #)")
+    return value
+
+
+def _slot(value: str) -> str:
+    Slot.parse(value)  # the calendars own the slot syntax
+    return value
+
+
+def _no_overlap(slots: tuple[str, ...]) -> tuple[str, ...]:
+    parsed = [Slot.parse(slot) for slot in slots]
+    for index, slot in enumerate(parsed):
+        for earlier, other in enumerate(parsed[:index]):
+            if slot.overlaps(other):
+                raise field_error(index, f"{slots[index]!r} overlaps {slots[earlier]!r}")
+    return slots
+
+
+def _local_date(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return value
+
+
+def _local_datetime(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", value):
+                raise ValueError
+            return datetime.fromisoformat(value)
+        except ValueError:
+            # No offset on purpose: closures are wall-clock time in the calendar's zone.
+            reason = "is not a date and time (YYYY-MM-DDTHH:MM, local time without offset)"
+            raise ValueError(f"{value!r} {reason}") from None
+    return value
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a known time zone (such as Europe/Brussels)") from None
+    return value
+
+
+TimeSlot = Annotated[str, AfterValidator(_slot)]
+DaySlots = Annotated[tuple[TimeSlot, ...], AfterValidator(_no_overlap)]
+LocalDate = Annotated[date, BeforeValidator(_local_date)]
+LocalDateTime = Annotated[datetime, BeforeValidator(_local_datetime)]
+TimeZoneName = Annotated[str, AfterValidator(_time_zone)]

@@ -14,7 +14,13 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from acd.errors import ConfigError, ConfigErrors
-from acd.settings.checks import agent_problems, line_code_problems, line_problems
+from acd.settings.calendars import STANDARD_CALENDAR, CalendarConfig, CalendarsFile
+from acd.settings.checks import (
+    agent_problems,
+    calendar_problems,
+    line_code_problems,
+    line_problems,
+)
 from acd.settings.models import (
     AcdFile,
     Agent,
@@ -30,6 +36,7 @@ from acd.settings.sources import Origin, apply_layers, file_label, layer_values,
 
 ACD_FILE = "acd.yaml"
 LINE_CODES_FILE = "line_codes.yaml"
+CALENDARS_FILE = "calendars.yaml"
 LINES_FILE = "lines.yaml"
 AGENTS_FILE = "agents.yaml"
 
@@ -61,12 +68,17 @@ def load_settings(
     codes_ok, codes, problems = _load(config_dir, LINE_CODES_FILE, LineCodesFile, LineCode, errors)
     _report(config_dir, LINE_CODES_FILE, problems + line_code_problems(codes), errors)
     defined = {code.name for code in codes if code is not None} if codes_ok else None
+    calendars_ok, calendars, problems = _load(
+        config_dir, CALENDARS_FILE, CalendarsFile, CalendarConfig, errors, required=False
+    )
+    _report(config_dir, CALENDARS_FILE, problems + calendar_problems(calendars), errors)
+    named = {STANDARD_CALENDAR, *(c.name for c in calendars if c)} if calendars_ok else None
     lines_ok, lines, problems = _load(config_dir, LINES_FILE, LinesFile, Line, errors)
-    _report(config_dir, LINES_FILE, problems + line_problems(lines, defined), errors)
+    _report(config_dir, LINES_FILE, problems + line_problems(lines, defined, named), errors)
     agents_ok, agents, problems = _load(config_dir, AGENTS_FILE, AgentsFile, Agent, errors)
     _report(config_dir, AGENTS_FILE, problems + agent_problems(agents, defined), errors)
 
-    if errors or acd is None or not (codes_ok and lines_ok and agents_ok):
+    if errors or acd is None or not (codes_ok and calendars_ok and lines_ok and agents_ok):
         raise ConfigErrors(errors)
     return Settings(
         config_dir=config_dir,
@@ -76,6 +88,7 @@ def load_settings(
         engine=acd.engine,
         log_level=acd.log_level,
         line_codes=_all(codes),
+        calendars=_all(calendars),
         lines=_all(lines),
         agents=_all(agents),
     )
@@ -105,11 +118,16 @@ def _load(
     file_model: type[BaseModel],
     item_model: type[_Item],
     errors: list[ConfigError],
+    *,
+    required: bool = True,
 ) -> tuple[bool, list[_Item | None], list[Problem]]:
     """Whether the file is entirely right, its items (one list under one key), each None where
-    that item is wrong, and what is wrong.  A file that cannot be read goes to ``errors``."""
+    that item is wrong, and what is wrong.  A file that cannot be read goes to ``errors``; an
+    optional file that is absent has no items."""
     label = file_label(config_dir, name)
     path = config_dir / name
+    if not path.exists() and not required:
+        return True, [], []
     if not path.is_file():
         errors.append(ConfigError(label, "", "required file is missing"))
         return False, [], []

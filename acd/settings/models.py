@@ -2,27 +2,29 @@
 
 Models are frozen (settings never change after start) and forbid extra keys (a typo such as
 ``nmbers`` must be refused, not silently ignored).  Each model checks what it can see on its own;
-what needs several lines or files (unique ids, numbers, references to line codes) is checked in
-:mod:`acd.settings.checks`.
+what needs several lines or files (unique ids, numbers, references to line codes and calendars)
+is checked in :mod:`acd.settings.checks`.  A line's options live in
+:mod:`acd.settings.line_options`, a line code's routing in :mod:`acd.settings.routing`, the
+calendars in :mod:`acd.settings.calendars`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Self
+from typing import Self
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     SecretStr,
     field_validator,
     model_validator,
 )
 
+from acd.settings.base import ConfigModel, listed_twice
+from acd.settings.calendars import STANDARD_CALENDAR
 from acd.settings.fields import (
     DEFAULT_PROFICIENCY,
+    Count,
     DatabaseUrl,
     DialableNumber,
     Endpoint,
@@ -33,26 +35,21 @@ from acd.settings.fields import (
     LogLevel,
     MediaUri,
     ProficiencyMap,
+    Prompts,
     Seconds,
     SecondsOrZero,
     Text,
-    one_or_many,
     split_listen,
 )
+from acd.settings.line_options import (
+    Announcements,
+    AtClosing,
+    ClosedPrompts,
+    Menu,
+    NoAgents,
+)
 from acd.settings.problems import describe, field_error
-
-
-class ConfigModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _listed_twice(items: tuple[str, ...], field: str) -> None:
-    seen: set[str] = set()
-    for item in items:
-        if item in seen:
-            raise field_error(field, f"{item!r} is listed twice")
-        seen.add(item)
-
+from acd.settings.routing import RoutingFields
 
 # --- acd.yaml -------------------------------------------------------------------------------
 
@@ -93,6 +90,15 @@ class HttpSettings(ConfigModel):
         return split_listen(self.listen)[1]
 
 
+class OfferDelays(ConfigModel):
+    """A pause per agent before they are offered a contact again, after an offer ended so:
+    an agent whose phone was busy is probably on a private call and should not ring at once."""
+
+    no_answer: SecondsOrZero = 0.0
+    busy: SecondsOrZero = 0.0
+    rejected: SecondsOrZero = 0.0
+
+
 class EngineSettings(ConfigModel):
     ring_timeout_s: Seconds = 15.0
     wrap_up_s: SecondsOrZero = 10.0
@@ -108,10 +114,16 @@ class EngineSettings(ConfigModel):
     )
     caller_id: Text = "ACD <1700>"  # shown on the agent's phone for calls the ACD offers
     unknown_line_prompt: MediaUri = "sound:ss-noservice"
+    # An agent who lets this many offers in a row ring out is set not available (missed_reason);
+    # 1 is the strict default of a contact centre with a service level to keep.
+    missed_in_a_row_before_not_available: Count = 1
+    offer_delay_s: OfferDelays = Field(default_factory=lambda: OfferDelays())
+    # How many of the most recent handling times the estimated-wait announcement averages.
+    announcement_handling_window: Count = 20
 
     @model_validator(mode="after")
     def _reasons_consistent(self) -> Self:
-        _listed_twice(self.presence_reasons, "presence_reasons")
+        listed_twice(self.presence_reasons, "presence_reasons")
         if self.missed_reason not in self.presence_reasons:
             raise field_error(
                 "missed_reason", f"{self.missed_reason!r} is not one of presence_reasons"
@@ -132,11 +144,21 @@ class AcdFile(ConfigModel):
 # --- line_codes.yaml, lines.yaml, agents.yaml -------------------------------------------------
 
 
-class LineCode(ConfigModel):
-    """A topic a call is for and an agent is trained in (lijncode), e.g. "1700 Andere Vragen"."""
+class LineCode(RoutingFields):
+    """A topic a call is for and an agent is trained in (lijncode), e.g. "1700 Andere Vragen",
+    with its routing (``policy``, ``weight``, ``steps``: see :mod:`acd.settings.routing`)."""
 
     name: Text
     description: str = ""
+
+    @model_validator(mode="after")
+    def _no_fallback_to_itself(self) -> Self:
+        for index, step in enumerate(self.steps):
+            if self.name in step.fallback:
+                raise field_error(
+                    ("steps", index, "fallback", self.name), "is the line code itself"
+                )
+        return self
 
 
 class Line(ConfigModel):
@@ -150,8 +172,17 @@ class Line(ConfigModel):
     # below fills in with the first line code.
     default_line_code: str = ""
     language: Language = "nl"
-    welcome_prompt: Annotated[tuple[MediaUri, ...], BeforeValidator(one_or_many)] = ()
+    welcome_prompt: Prompts = ()
     moh_class: Text = "default"
+    calendar: Text = STANDARD_CALENDAR  # a calendar of calendars.yaml
+    closed_prompts: ClosedPrompts = Field(default_factory=lambda: ClosedPrompts())
+    at_closing: AtClosing = AtClosing.KEEP_SERVING
+    closing_prompt: Prompts = ("sound:acd-closing",)  # to queued callers, with close_queue
+    menu: Menu | None = None
+    announcements: Announcements = Field(default_factory=lambda: Announcements())
+    no_agents: NoAgents = Field(default_factory=lambda: NoAgents())
+    # A caller who hangs up and calls again within this window gets their place back.
+    rejoin_window_s: SecondsOrZero = 120.0
 
     @model_validator(mode="before")
     @classmethod
@@ -164,12 +195,17 @@ class Line(ConfigModel):
 
     @model_validator(mode="after")
     def _default_is_own_line_code(self) -> Self:
-        _listed_twice(self.line_codes, "line_codes")
+        listed_twice(self.line_codes, "line_codes")
         if self.default_line_code not in self.line_codes:
             raise field_error(
                 "default_line_code",
                 f"{self.default_line_code!r} is not one of the line's line_codes",
             )
+        for digit, name in self.menu.options.items() if self.menu else ():
+            if name not in self.line_codes:
+                raise field_error(
+                    ("menu", "options", digit), f"{name!r} is not one of the line's line_codes"
+                )
         return self
 
 

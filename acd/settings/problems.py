@@ -49,12 +49,13 @@ def format_key(loc: Loc) -> str:
     return key
 
 
-def field_error(field: str | int, reason: str) -> PydanticCustomError:
+def field_error(field: str | int | Loc, reason: str) -> PydanticCustomError:
     """An error for a model validator to raise about one of its fields (or, from a field
     validator, one item of the field).  A model validator can only report at the model's own
     location; this carries the field along so the message points at ``lines[0].default_line_code``
-    rather than at ``lines[0]``."""
-    return PydanticCustomError(_FIELD_ERROR, "{reason}", {"field": field, "reason": reason})
+    rather than at ``lines[0]``.  A tuple reaches deeper: ``("menu", "options", "1")``."""
+    path = field if isinstance(field, tuple) else (field,)
+    return PydanticCustomError(_FIELD_ERROR, "{reason}", {"field": path, "reason": reason})
 
 
 def describe(value: object) -> str:
@@ -92,6 +93,12 @@ def _bound(word: str, ctx_key: str) -> Callable[[object, dict[str, Any]], str]:
     return reason
 
 
+def _choice(value: object, ctx: dict[str, Any]) -> str:
+    if isinstance(value, str):
+        return f"must be {ctx['expected']}, not {value!r}"
+    return f"expected {ctx['expected']}, got {describe(value)}"
+
+
 def _too_short(value: object, ctx: dict[str, Any]) -> str:
     if ctx["min_length"] == 1:
         return "must not be empty"
@@ -118,6 +125,7 @@ _REASONS: dict[str, Callable[[object, dict[str, Any]], str]] = {
     "greater_than_equal": _bound("at least", "ge"),
     "less_than": _bound("less than", "lt"),
     "less_than_equal": _bound("at most", "le"),
+    "enum": _choice,
     "too_short": _too_short,
     "string_too_short": lambda value, ctx: "must not be empty",
 }
@@ -136,7 +144,7 @@ def translate(error: ErrorDetails) -> Problem:
     if kind == "extra_forbidden":
         return Problem(loc[:-1], f"unknown key '{loc[-1]}'")
     if kind == _FIELD_ERROR:
-        return Problem((*loc, ctx["field"]), str(ctx["reason"]))
+        return Problem((*loc, *ctx["field"]), str(ctx["reason"]))
     if kind == "value_error":
         return Problem(loc, str(ctx["error"]))
     if value is None and kind.endswith("_type"):

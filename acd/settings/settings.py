@@ -7,12 +7,19 @@ from typing import Any, Self
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from acd.settings.checks import agent_problems, line_code_problems, line_problems
+from acd.calendars import Calendar
+from acd.settings.base import ConfigModel
+from acd.settings.calendars import STANDARD, STANDARD_CALENDAR, CalendarConfig
+from acd.settings.checks import (
+    agent_problems,
+    calendar_problems,
+    line_code_problems,
+    line_problems,
+)
 from acd.settings.fields import LogLevel
 from acd.settings.models import (
     Agent,
     AriSettings,
-    ConfigModel,
     EngineSettings,
     HttpSettings,
     Line,
@@ -37,19 +44,23 @@ class Settings(ConfigModel):
     line_codes: tuple[LineCode, ...]
     lines: tuple[Line, ...]
     agents: tuple[Agent, ...]
+    calendars: tuple[CalendarConfig, ...] = ()  # as configured; see calendar() for the models
 
     # Indexes for the lookups the engine does on every call; filled once after validation.
     _lines_by_id: dict[str, Line] = PrivateAttr(default_factory=dict)
     _lines_by_number: dict[str, Line] = PrivateAttr(default_factory=dict)
     _agents_by_id: dict[str, Agent] = PrivateAttr(default_factory=dict)
     _line_codes_by_name: dict[str, LineCode] = PrivateAttr(default_factory=dict)
+    _calendars_by_name: dict[str, Calendar] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         defined = {code.name for code in self.line_codes}
+        named = {STANDARD_CALENDAR, *(calendar.name for calendar in self.calendars)}
         problems = [
             *line_code_problems(self.line_codes),
-            *line_problems(self.lines, defined),
+            *calendar_problems(self.calendars),
+            *line_problems(self.lines, defined, named),
             *agent_problems(self.agents, defined),
         ]
         if problems:
@@ -61,6 +72,10 @@ class Settings(ConfigModel):
         self._lines_by_number.update((n, line) for line in self.lines for n in line.numbers)
         self._agents_by_id.update((agent.id, agent) for agent in self.agents)
         self._line_codes_by_name.update((code.name, code) for code in self.line_codes)
+        # Built once: the engine asks for a line's calendar on every call.  The file may
+        # redefine the standard calendar.
+        self._calendars_by_name[STANDARD_CALENDAR] = STANDARD
+        self._calendars_by_name.update((c.name, c.to_calendar()) for c in self.calendars)
 
     def line_by_id(self, line_id: str) -> Line | None:
         """The line named by the Stasis argument after ``inbound``, or None if there is none."""
@@ -79,3 +94,11 @@ class Settings(ConfigModel):
     def agents_for_line_code(self, name: str) -> tuple[Agent, ...]:
         """The agents skilled in a line code, in config order."""
         return tuple(agent for agent in self.agents if name in agent.line_codes)
+
+    def calendar(self, name: str) -> Calendar | None:
+        """The calendar of that name in calendars.yaml, or the built-in ``standard``."""
+        return self._calendars_by_name.get(name)
+
+    def line_calendar(self, line: Line) -> Calendar:
+        """The calendar a line's hours follow (always defined: references are checked)."""
+        return self._calendars_by_name[line.calendar]

@@ -96,17 +96,19 @@ class Origin:
     key: str  # ACD_ARI__URL or ari.url
 
 
-def _settable() -> dict[SettingPath, bool]:
+def _settable(
+    model: type[BaseModel] = AcdFile, prefix: SettingPath = ()
+) -> dict[SettingPath, bool]:
     """Every acd.yaml setting that the environment and the command line may set, mapped to
-    whether it is a list (given there as comma-separated text)."""
+    whether it is a list (given there as comma-separated text).  Nested sections nest:
+    ``engine.offer_delay_s.busy`` is ``ACD_ENGINE__OFFER_DELAY_S__BUSY``."""
     settable: dict[SettingPath, bool] = {}
-    for name, field in AcdFile.model_fields.items():
+    for name, field in model.model_fields.items():
         section = field.annotation
         if isinstance(section, type) and issubclass(section, BaseModel):
-            for key, sub in section.model_fields.items():
-                settable[(name, key)] = get_origin(sub.annotation) in (tuple, list)
+            settable.update(_settable(section, (*prefix, name)))
         else:
-            settable[(name,)] = get_origin(section) in (tuple, list)
+            settable[(*prefix, name)] = get_origin(section) in (tuple, list)
     return settable
 
 

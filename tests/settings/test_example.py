@@ -63,7 +63,12 @@ def test_every_line_code_is_on_a_line_and_served_by_two_agents(example: Settings
 
 def test_acd_yaml_spells_out_the_defaults(example: Settings) -> None:
     # The example documents every setting; it must not drift from the model defaults.
-    defaults = Settings(line_codes=example.line_codes, lines=example.lines, agents=example.agents)
+    defaults = Settings(
+        line_codes=example.line_codes,
+        lines=example.lines,
+        agents=example.agents,
+        calendars=example.calendars,
+    )
     for section in ("ari", "storage", "http", "engine", "log_level"):
         assert getattr(example, section) == getattr(defaults, section), section
     assert example.http.host == "127.0.0.1"
@@ -79,3 +84,46 @@ def test_check_config_summarises(example: Settings) -> None:
     assert "  line 1700 (1700 Vlaamse overheid): numbers 1700" in rest
     assert "    Onderwijs Studietoelagen (default): 3 agents" in rest
     assert not [line for line in rest if "warning" in line]
+
+
+def test_1700_has_its_calendar_a_menu_and_announcements(example: Settings) -> None:
+    main = example.line_by_id("1700")
+    assert main is not None
+    calendar = example.line_calendar(main)
+    assert calendar.name == "1700"
+    assert calendar.timezone.key == "Europe/Brussels"
+    assert [[str(slot) for slot in day] for day in calendar.weekly] == [["09:00-19:00"]] * 5 + [
+        []
+    ] * 2
+    assert calendar.public_holidays is not None
+    assert calendar.public_holidays.country == "BE"
+    notes = [closure.note for closure in calendar.closures]
+    assert "Feest van de Vlaamse Gemeenschap" in notes
+    assert any("Brugdag" in note for note in notes)
+    assert main.menu is not None
+    assert dict(main.menu.options) == {"1": "1700 Wonen en energie", "2": "1700 Belastingen"}
+    assert main.default_line_code == "1700 Andere Vragen"
+    assert main.announcements.enabled
+
+
+def test_sector_lines_have_their_own_hours(example: Settings) -> None:
+    onderwijs = example.line_calendar(example.line_by_id("1701"))  # type: ignore[arg-type]
+    mobiliteit = example.line_calendar(example.line_by_id("1702"))  # type: ignore[arg-type]
+    assert [str(slot) for slot in onderwijs.weekly[0]] == ["09:00-17:00"]
+    assert [[str(s) for s in day] for day in mobiliteit.weekly] == [
+        ["08:30-12:30", "13:00-16:30"]
+    ] * 4 + [[]] * 3
+
+
+def test_wonen_en_energie_widens_from_specialists_to_everyone(example: Settings) -> None:
+    code = example.line_code("1700 Wonen en energie")
+    assert code is not None
+    assert [(step.after_s, step.min_level, dict(step.fallback)) for step in code.steps] == [
+        (0, 4, {}),
+        (30, 1, {}),
+        (90, 1, {"1700 Andere Vragen": 1}),
+    ]
+    # The steps matter: some agents have it at level 4 or more, some below.
+    levels = [a.line_codes[code.name] for a in example.agents_for_line_code(code.name)]
+    assert any(level >= 4 for level in levels)
+    assert any(level < 4 for level in levels)
