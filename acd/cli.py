@@ -1,4 +1,5 @@
-"""The ``acd`` command: run the engine, the emulator or the demo; check a config directory."""
+"""The ``acd`` command: run the engine, the emulator or the demo; check a config directory;
+show a line's opening hours."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from acd.errors import ConfigError, ConfigErrors
@@ -86,6 +88,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1700, help="random seed (1700)")
     demo.add_argument("--storage-url", help="contact records database (default: a temp SQLite)")
 
+    hours = sub.add_parser(
+        "hours",
+        help="show a line's opening hours at a moment or for a week",
+        description="Print whether a line is open at a moment (default: now), why not, and "
+        "when it opens next; or, with --week, each day's effective hours after holidays, "
+        "closures and exceptional openings.",
+    )
+    _config_arg(hours)
+    hours.add_argument("--line", required=True, help="the line id, such as 1700")
+    when = hours.add_mutually_exclusive_group()
+    when.add_argument(
+        "--at",
+        metavar="DATETIME",
+        help="such as 2027-03-29T10:00 (the line's time zone) or with an offset",
+    )
+    when.add_argument("--week", metavar="YYYY-Www", help="an ISO week, such as 2027-W13")
+
     check = sub.add_parser(
         "check-config",
         help="validate a config directory and summarise it",
@@ -105,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "emulator":
             return _emulator(args)
+        if args.command == "hours":
+            return _hours(args)
         if args.command == "demo":
             from acd.demo import run_demo_command
 
@@ -121,6 +142,24 @@ def _check_config(directory: Path) -> int:
     from acd.settings import check_config
 
     print(check_config(directory))
+    return 0
+
+
+def _hours(args: argparse.Namespace) -> int:
+    from acd.calendars.hours import hours_at, hours_week, parse_at, parse_week
+    from acd.settings import load_settings
+
+    settings = load_settings(args.config)
+    try:
+        if args.week is not None:
+            print(hours_week(settings, args.line, parse_week(args.week)))
+        else:
+            # The one place `acd hours` reads the clock.
+            at = parse_at(args.at) if args.at is not None else datetime.now(UTC)
+            print(hours_at(settings, args.line, at))
+    except ValueError as exc:
+        print(f"acd: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
