@@ -110,10 +110,16 @@ class PublicHolidays:
 
     def __post_init__(self) -> None:
         try:
-            known = holidays.country_holidays(self.country, subdiv=self.subdiv)
+            known = holidays.country_holidays(self.country)
         except NotImplementedError:
-            where = f"{self.country}/{self.subdiv}" if self.subdiv else self.country
-            raise ValueError(f"the holidays package has no holidays for {where!r}") from None
+            raise ValueError(f"the holidays package has no holidays for {self.country!r}") from None
+        subdivisions = known.subdivisions
+        aliases = getattr(known, "subdivisions_aliases", {})
+        if self.subdiv is not None and self.subdiv not in (*subdivisions, *aliases):
+            listed = ", ".join(subdivisions[:12]) + (", ..." if len(subdivisions) > 12 else "")
+            raise ValueError(
+                f"{self.subdiv!r} is not a subdivision of {self.country} ({listed or 'none'})"
+            )
         # An unknown language silently gives English names; a typo should not go unnoticed.
         languages = known.supported_languages
         if self.language is not None and self.language not in languages:

@@ -163,7 +163,7 @@ def _one_per_date(key: str, dates: list[date]) -> None:
     for index, day in enumerate(dates):
         if day in first:
             where = format_key((key, first[day]))
-            raise field_error((key, index, "date"), f"{day} is already at {where}")
+            raise field_error((key, index, "date"), f"{day} is already the date of {where}")
         first[day] = index
 
 

@@ -91,7 +91,10 @@ def test_slot_str_and_overlap() -> None:
             "more than one message on a date",
         ),
         (lambda: PublicHolidays("ZZ"), "the holidays package has no holidays for 'ZZ'"),
-        (lambda: PublicHolidays("BE", "XX"), "the holidays package has no holidays for 'BE/XX'"),
+        (
+            lambda: PublicHolidays("BE", "XX"),
+            "'XX' is not a subdivision of BE (Flemish, French, German)",
+        ),
         (
             lambda: PublicHolidays("BE", language="xx"),
             "'xx' is not a language of BE's holidays (de, en_US, fr, nl, uk)",
