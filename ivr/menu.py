@@ -45,7 +45,7 @@ from ivr.actions import (
 log = logging.getLogger(__name__)
 
 IdFactory = Callable[[str], str]
-DTMF_DIGITS = frozenset("0123456789*#ABCD")
+DTMF_DIGITS = frozenset("0123456789*#")
 
 
 class MenuConfigError(ValueError):
@@ -59,8 +59,10 @@ class MenuConfig:
     default_line_code: str
     timeout_s: float = 5.0
     max_tries: int = 3
-    invalid_prompt: tuple[str, ...] = ("sound:option-is-invalid",)
-    timeout_prompt: tuple[str, ...] = ()  # empty: the menu simply plays again
+    # The defaults of the line settings (acd.settings.line_options.Menu); an empty prompt
+    # skips straight to the menu again.
+    invalid_prompt: tuple[str, ...] = ("sound:acd-menu-invalid",)
+    timeout_prompt: tuple[str, ...] = ("sound:acd-menu-timeout",)
     interruptible: bool = True
     prompt_guard_s: float = 120.0  # longest any one prompt may take before we move on
 
@@ -69,7 +71,7 @@ class MenuConfig:
             *([] if self.prompt else ["prompt: the menu needs a prompt"]),
             *([] if self.options else ["options: a menu needs at least one option"]),
             *(
-                f"options: {digit!r} is not one DTMF digit (0-9, *, #, A-D)"
+                f"options: {digit!r} is not one DTMF digit (0-9, * or #)"
                 for digit in self.options
                 if digit not in DTMF_DIGITS
             ),

@@ -7,19 +7,17 @@ single playback id covers the whole sentence (one ``DELETE /playbacks/{id}`` cut
 Sound names come from a :class:`SoundNames` table so a deployment can swap in its own
 recordings.  The defaults are stock Asterisk sounds wherever one exists (the names
 ``app_queue`` uses for its announcements, and the ``digits/*`` files ``say.c`` uses for dates
-and times; see ``docs/ivr.md``), and otherwise ``acd/*`` names that a deployment records in
-Dutch: there is no stock "we are closed for a holiday".  ``number:`` is said by Asterisk in
+and times; listed in ``docs/ivr.md``), and otherwise an ``acd-*`` name that a deployment
+records in Dutch, like the closed messages of the line settings: no stock sound says "we are
+open again".  ``number:`` is said by Asterisk in
 the channel's language, so the same list works in Dutch and in English.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -28,23 +26,8 @@ LESS_THAN_A_MINUTE = 0
 """What :func:`spoken_wait_minutes` returns for a wait under a minute: never say "0 minutes"."""
 
 
-class ClosedReason(StrEnum):
-    HOLIDAY = "holiday"  # a public holiday
-    OUTSIDE_HOURS = "outside_hours"  # before or after the weekly opening hours
-    CLOSURE = "closure"  # an exceptional closure (a strike, a bridge day, an outage)
-
-
 def _names(prefix: str, count: int) -> tuple[str, ...]:
     return tuple(f"{prefix}{i}" for i in range(count))
-
-
-_CLOSED_DEFAULT: Mapping[str, str] = MappingProxyType(
-    {
-        ClosedReason.HOLIDAY: "acd/closed-holiday",
-        ClosedReason.OUTSIDE_HOURS: "acd/closed-outside-hours",
-        ClosedReason.CLOSURE: "acd/closed",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +59,8 @@ class SoundNames:
     hour_word: str = "digits/nl-uur"  # said after the hour: "negen uur"
     oclock: str = ""  # said for a whole hour instead of minutes ("nine o'clock")
     minute_oh: str = ""  # said before minutes 1-9 ("nine oh five")
-    # Closed messages: recorded per deployment (no stock sound says these).
-    closed: Mapping[str, str] = field(default_factory=lambda: _CLOSED_DEFAULT)
-    closed_default: str = "acd/closed"
-    open_again: str = "acd/open-again"  # "We are open again", followed by day and time
+    # Recorded per deployment, like the closed messages themselves: no stock sound says it.
+    open_again: str = "acd-open-again"  # "We are open again", followed by day and time
 
     def __post_init__(self) -> None:
         if len(self.weekdays) != 7 or len(self.months) != 12:
@@ -204,15 +185,15 @@ def next_opening_media(
 
 
 def closed_media(
-    reason: str,
+    closed_prompt: tuple[str, ...],
     now: datetime,
     next_opening: datetime | None = None,
     sounds: SoundNames = DUTCH,
     tz: ZoneInfo = BRUSSELS,
 ) -> tuple[str, ...]:
-    """The closed message for ``reason`` (a :class:`ClosedReason` value; an unknown reason gets
-    the general one), then the next opening time when it is known."""
-    media = _sounds(sounds.closed.get(reason, sounds.closed_default))
-    if next_opening is not None:
-        media += next_opening_media(next_opening, now, sounds, tz)
-    return media
+    """The line's closed message for the reason it is closed (``closed_prompts.for_reason``
+    in the settings: holiday, weekend, closure, outside hours), then the next opening when the
+    calendar knows one (``Status.next_opening``)."""
+    if next_opening is None:
+        return closed_prompt
+    return (*closed_prompt, *next_opening_media(next_opening, now, sounds, tz))

@@ -318,6 +318,7 @@ def test_options_cannot_change_under_a_caller():
         ({"options": {}}, "options: a menu needs at least one option"),
         ({"options": {"12": HOUSING}}, "'12' is not one DTMF digit"),
         ({"options": {"x": HOUSING}}, "'x' is not one DTMF digit"),
+        ({"options": {"A": HOUSING}}, "'A' is not one DTMF digit"),
         ({"timeout_s": 0}, "timeout_s: must be more than 0"),
         ({"max_tries": 0}, "max_tries: must be at least 1"),
         ({"prompt_guard_s": -1}, "prompt_guard_s: must be more than 0"),

@@ -11,7 +11,6 @@ from ivr.prompts import (
     DUTCH,
     ENGLISH,
     LESS_THAN_A_MINUTE,
-    ClosedReason,
     SoundNames,
     announcement_media,
     closed_media,
@@ -130,7 +129,7 @@ NOW = datetime(2027, 3, 30, 19, 5, tzinfo=BRUSSELS)
 )
 def test_the_next_opening_day(opening, day):
     media = next_opening_media(opening, NOW)
-    assert media[0] == "sound:acd/open-again"
+    assert media[0] == "sound:acd-open-again"
     assert media[1 : 1 + len(day)] == day
     assert media[1 + len(day)] == "sound:digits/at"
 
@@ -158,7 +157,7 @@ def test_the_next_opening_is_said_in_brussels_time_whatever_the_input_zone():
     opening_utc = datetime(2027, 3, 31, 7, 0, tzinfo=UTC)  # 09:00 in Brussels (CEST)
     now_utc = datetime(2027, 3, 30, 21, 30, tzinfo=UTC)  # 23:30 the day before in Brussels
     assert next_opening_media(opening_utc, now_utc) == (
-        "sound:acd/open-again",
+        "sound:acd-open-again",
         "sound:digits/tomorrow",
         "sound:digits/at",
         "number:9",
@@ -171,26 +170,26 @@ def test_naive_datetimes_are_refused():
         next_opening_media(datetime(2027, 4, 1, 9, 0), NOW)
 
 
-def test_closed_message_per_reason_with_and_without_the_next_opening():
+HOLIDAY = ("sound:acd-closed-holiday",)
+
+
+def test_closed_message_with_and_without_the_next_opening():
     opening = datetime(2027, 3, 31, 9, 0, tzinfo=BRUSSELS)
-    assert closed_media(ClosedReason.HOLIDAY, NOW) == ("sound:acd/closed-holiday",)
-    assert closed_media("outside_hours", NOW, opening) == (
-        "sound:acd/closed-outside-hours",
-        *next_opening_media(opening, NOW),
+    assert closed_media(HOLIDAY, NOW) == HOLIDAY
+    assert closed_media(HOLIDAY, NOW, opening) == (
+        "sound:acd-closed-holiday",
+        "sound:acd-open-again",
+        "sound:digits/tomorrow",
+        "sound:digits/at",
+        "number:9",
+        "sound:digits/nl-uur",
     )
-    assert closed_media("strike", NOW) == ("sound:acd/closed",)
 
 
 def test_closed_message_where_the_prompts_do_not_allow_a_next_opening():
     no_open_again = SoundNames(open_again="")
     opening = datetime(2027, 3, 31, 9, 0, tzinfo=BRUSSELS)
-    assert closed_media("holiday", NOW, opening, no_open_again) == ("sound:acd/closed-holiday",)
-
-
-def test_closed_prompts_are_overridable_per_deployment():
-    sounds = SoundNames(closed={"holiday": "vlaanderen/feestdag"}, closed_default="vl/dicht")
-    assert closed_media("holiday", NOW, sounds=sounds) == ("sound:vlaanderen/feestdag",)
-    assert closed_media("outside_hours", NOW, sounds=sounds) == ("sound:vl/dicht",)
+    assert closed_media(HOLIDAY, NOW, opening, no_open_again) == HOLIDAY
 
 
 def test_a_sound_table_needs_seven_days_and_twelve_months():
