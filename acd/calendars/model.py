@@ -14,10 +14,11 @@ report the same mistakes as ``file: key: reason``).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -102,7 +103,7 @@ def check_slots(slots: tuple[Slot, ...]) -> None:
 @dataclass(frozen=True, slots=True)
 class PublicHolidays:
     """Public holidays of a country (and optionally a subdivision) from the ``holidays``
-    package; names in ``language``, or the country's own default (Dutch for Belgium)."""
+    package; names in ``language``, by default the country's own (Dutch for Belgium)."""
 
     country: str = "BE"
     subdiv: str | None = None
@@ -136,11 +137,13 @@ class PublicHolidays:
 
 
 @lru_cache(maxsize=64)
-def _holidays(country: str, subdiv: str | None, language: str | None, year: int) -> dict[date, str]:
-    # The package computes holidays lazily per year and mutates itself as it does; a plain dict
-    # per year keeps lookups pure and cheap (one call per incoming call reads it).
+def _holidays(
+    country: str, subdiv: str | None, language: str | None, year: int
+) -> Mapping[date, str]:
+    # The package computes holidays lazily per year and mutates itself as it does; a read-only
+    # mapping per year keeps lookups pure and cheap (every incoming call reads it).
     found = holidays.country_holidays(country, subdiv=subdiv, years=year, language=language)
-    return dict(found.items())
+    return MappingProxyType(dict(found.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,11 +168,12 @@ class Closure:
         return cls(start, start + timedelta(days=1), note)
 
     def covers_day(self, day: date) -> bool:
-        return self.start <= datetime.combine(day, time(0)) and self.end >= datetime.combine(
-            day + timedelta(days=1), time(0)
-        )
+        """Closed from ``day``'s first moment to its last."""
+        midnight = datetime.combine(day, time(0))
+        return self.start <= midnight and self.end >= midnight + timedelta(days=1)
 
     def touches_day(self, day: date) -> bool:
+        """Closed for at least part of ``day``."""
         midnight = datetime.combine(day, time(0))
         return self.start < midnight + timedelta(days=1) and self.end > midnight
 
