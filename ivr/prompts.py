@@ -7,7 +7,7 @@ single playback id covers the whole sentence (one ``DELETE /playbacks/{id}`` cut
 Sound names come from a :class:`SoundNames` table so a deployment can swap in its own
 recordings.  The defaults are stock Asterisk sounds wherever one exists (the names
 ``app_queue`` uses for its announcements, and the ``digits/*`` files ``say.c`` uses for dates
-and times; listed in ``docs/ivr.md``), and otherwise an ``acd-*`` name that a deployment
+and times; listed in ``ivr/README.md``), and otherwise an ``acd-*`` name that a deployment
 records in Dutch, like the closed messages of the line settings: no stock sound says "we are
 open again".  ``number:`` is said by Asterisk in
 the channel's language, so the same list works in Dutch and in English.
