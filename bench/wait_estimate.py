@@ -6,7 +6,8 @@ no I/O.  Each contact gets the estimate of ``sla.wait_estimate`` at arrival, fro
 engine would know then (position, agents, rolling mean handle time and answer delay), and the
 actual wait until an agent answered.  Printed per load level: the mean absolute error in
 seconds and relative to the mean wait, over the contacts that had to queue (those served at
-once are estimated and served at ~0 s; counting them changes neither ratio).
+once are estimated and served within the ring time; counting them would add near-zero
+errors and near-zero waits alike).
 
 Handle times: ``exponential`` (mean 270 s, the textbook case) or ``realistic`` (talk lognormal,
 mean 240 s and sd 190 s, plus the engine's fixed 30 s wrap-up).  Agents answer 2-6 s after the

@@ -13,11 +13,11 @@ and wrap-up), agents free up at a rate ``c / H`` and the ``N``-th of them comes 
 earlier (``(N - 1/3) * H / c``, the median of an Erlang-N wait), because the median is what
 minimises the mean absolute error a caller experiences.
 
-What the model leaves out, and why: busy agents' time already spent in their call (with
-realistic handle times it sharpened the estimate by only two or three points in simulation,
-against an estimator that knew the true distributions; see docs/performance.md), agents shared
-with other line codes (they count as full agents here), and callers ahead who abandon (the
-estimate errs long, which callers forgive more easily than the opposite).
+What the model leaves out, and why: busy agents' time already spent in their call (in
+simulation, an estimator that knew the true handle-time distributions and every busy agent's
+time in call did only 0-2 points better; see docs/performance.md), agents shared with other
+line codes (they count as full agents here), and callers ahead who abandon (the estimate then
+errs long, which callers forgive more easily than the opposite).
 """
 
 from __future__ import annotations
