@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--calls-per-hour", type=float, default=150.0, help="arrival rate (150)")
     demo.add_argument("--seed", type=int, default=1700, help="random seed (1700)")
     demo.add_argument("--storage-url", help="contact records database (default: a temp SQLite)")
+    demo.add_argument(
+        "--start",
+        type=datetime.fromisoformat,
+        help="when the simulated day starts, ISO 8601 with offset "
+        "(default 2027-03-30T09:00+02:00, a Tuesday morning)",
+    )
 
     hours = sub.add_parser(
         "hours",

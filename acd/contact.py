@@ -22,6 +22,7 @@ class Outcome(StrEnum):
     ABANDONED = "abandoned"  # the caller hung up before an agent answered
     CLOSED = "closed"  # the line was closed
     UNKNOWN_LINE = "unknown_line"  # no line matched the Stasis args or dialled number
+    NO_AGENTS = "no_agents"  # nobody could answer; the line's rule says: message, hang up
     FAILED = "failed"  # the engine could not handle it (ARI refused, channel vanished)
 
 

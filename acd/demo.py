@@ -18,8 +18,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
@@ -75,9 +77,10 @@ class DemoStats:
 
     def _ended(self, event: ContactEvent) -> None:
         record = event.contact
-        if record.outcome is Outcome.ABANDONED:
-            if record.queued_at is not None:
-                self.waiting -= 1
+        if record.outcome is Outcome.ABANDONED and record.queued_at is None:
+            self.other_outcomes["abandoned_before_queue"] += 1
+        elif record.outcome is Outcome.ABANDONED:
+            self.waiting -= 1
             self.abandoned += 1
             self.abandoned_waits.append(record.wait_seconds or 0.0)
             if record.offers and record.offers[-1].result is not None:
@@ -131,6 +134,8 @@ class DemoOptions:
     realtime: bool = False
     quiet: bool = False
     storage_url: str | None = None
+    # A fixed, ordinary working morning: the lines are open, and runs are repeatable.
+    start: datetime = datetime(2027, 3, 30, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
 
 
 class Demo:
@@ -158,7 +163,9 @@ class Demo:
                 },
             )
             async with (
-                running_engine(settings, clock=Clock(), extra_sinks=[self.stats]) as engine,
+                running_engine(
+                    settings, clock=Clock(wall_start=opts.start), extra_sinks=[self.stats]
+                ) as engine,
                 aiohttp.ClientSession() as session,
             ):
                 self._session = session
@@ -263,6 +270,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
         realtime=args.realtime,
         quiet=args.json,
         storage_url=args.storage_url,
+        **({"start": args.start} if args.start else {}),
     )
     if not args.json:
         clock = "wall clock" if args.realtime else "virtual clock"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from acd.emulator import (
     CallerScript,
+    DtmfPress,
     EndpointBehaviour,
     EndpointSpec,
     Mode,
@@ -73,6 +74,8 @@ class CallerProfile:
 
     mean_patience_s: float = 240.0
     talk_s: float = 600.0  # the agent normally ends the call first
+    menu_press_s: float = 3.0  # seconds after the answer a caller starts keying a choice
+    ignore_menu: float = 0.2  # share of callers who never press a key
 
 
 class CallerGenerator:
@@ -86,6 +89,11 @@ class CallerGenerator:
         profile: CallerProfile | None = None,
     ) -> None:
         self._numbers = [ln.numbers[0] if ln.numbers else ln.id for ln in settings.lines]
+        self._menu_digits = {
+            number: sorted(ln.menu.options)
+            for number, ln in zip(self._numbers, settings.lines, strict=True)
+            if ln.menu is not None
+        }
         # The main number carries most traffic, as 1700 does beside its sector lines.
         self._weights = [4.0 if i == 0 else 1.0 for i in range(len(self._numbers))]
         self._rate_per_s = calls_per_hour / 3600.0
@@ -102,5 +110,17 @@ class CallerGenerator:
         number = self._rng.choices(self._numbers, weights=self._weights)[0]
         caller = f"04{self._rng.randrange(70_000_000, 99_999_999)}"
         patience = self._rng.expovariate(1.0 / self._profile.mean_patience_s)
-        script = CallerScript(patience_s=max(5.0, patience), talk_s=self._profile.talk_s)
+        script = CallerScript(
+            dtmf=self._menu_choice(number),
+            patience_s=max(5.0, patience),
+            talk_s=self._profile.talk_s,
+        )
         return number, caller, script
+
+    def _menu_choice(self, number: str) -> tuple[DtmfPress, ...]:
+        """Most callers answer a line's menu a few seconds in; the rest let it time out."""
+        options = self._menu_digits.get(number)
+        if not options or self._rng.random() < self._profile.ignore_menu:
+            return ()
+        at = self._profile.menu_press_s + self._rng.uniform(0.0, 3.0)
+        return (DtmfPress(at, self._rng.choice(options)),)

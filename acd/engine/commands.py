@@ -95,6 +95,7 @@ class Emit:
 AriCommand = (
     Answer
     | Play
+    | StopPlayback
     | StartMoh
     | StopMoh
     | Originate

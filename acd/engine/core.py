@@ -14,8 +14,10 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
+from acd.calendars import next_close, status
 from acd.contact import (
     Activity,
     AgentEvent,
@@ -29,9 +31,21 @@ from acd.contact import (
 )
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
-from acd.engine.model import AgentState, ContactState, EngineConfig, LineConfig, Phase
+from acd.engine import ivr_glue
+from acd.engine.model import (
+    AgentState,
+    ContactState,
+    EngineConfig,
+    LineConfig,
+    NoAgentsAction,
+    Phase,
+)
 from acd.errors import AcdError
+from ivr.announcements import AnnouncementScheduler
+from ivr.menu import Menu
+from ivr.prompts import closed_media
 from skills.selection import Candidate, select_agent
+from sla.wait_estimate import HandleTimes
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +85,9 @@ class EngineCore:
         self._by_playback: dict[str, str] = {}
         self._ended_channels: deque[str] = deque(maxlen=_RECENTLY_ENDED)
         self._ended_set: set[str] = set()
+        self._handle_times = HandleTimes(window=config.handle_time_window)
+        # (line, caller number) -> (original queue time, until when a call back rejoins there)
+        self._rejoin: dict[tuple[str, str], tuple[datetime, datetime]] = {}
 
     # ------------------------------------------------------------------ entry point
 
@@ -82,11 +99,23 @@ class EngineCore:
         return out
 
     def initial_events(self, now: datetime) -> list[cmd.Command]:
-        """Announce every agent's starting state (for gauges that count agents)."""
-        return [
+        """Announce every agent's starting state (for gauges that count agents) and arm the
+        closing-time timers of lines that close their queue."""
+        out: list[cmd.Command] = [
             cmd.Emit(AgentEvent(a.id, now, a.presence, a.activity, a.reason, None, None))
             for a in self.agents.values()
         ]
+        for line in self.config.lines:
+            self._arm_closing(line, now, out)
+        return out
+
+    def _arm_closing(self, line: LineConfig, now: datetime, out: list[cmd.Command]) -> None:
+        if not line.close_queue_at_closing or line.calendar is None:
+            return
+        closes = next_close(line.calendar, now)
+        if closes is not None:
+            delay = max(0.0, (closes - now).total_seconds())
+            out.append(cmd.StartTimer(("close", line.id), delay))
 
     def knows_channel(self, channel_id: str) -> bool:
         return channel_id in self._by_channel or channel_id in self._ended_set
@@ -118,17 +147,67 @@ class EngineCore:
                 list(ev.args),
                 ev.exten,
             )
-            self._to_phase(contact, Phase.UNKNOWN_LINE)
-            self._play(contact, self.config.unknown_line_prompt, None, out)
+            self._farewell(contact, Outcome.UNKNOWN_LINE, self.config.unknown_line_prompt, out)
+            return False
+        record.line_code = self._line_code_hint(line, ev.args)
+        self._emit(contact, ContactEventKind.ARRIVED, now, out)
+        if line.calendar is not None:
+            hours = status(line.calendar, now)
+            if not hours.open:
+                log.info(
+                    "line %s closed (%s %s): contact %s",
+                    line.id,
+                    hours.reason,
+                    hours.detail,
+                    record.id,
+                )
+                prompt = (
+                    (hours.message,) if hours.message else line.closed_prompts.get(hours.reason, ())
+                )
+                media = closed_media(
+                    prompt, now, hours.next_opening, line.sounds, line.calendar.timezone
+                )
+                self._farewell(contact, Outcome.CLOSED, tuple(media), out)
+                return False
+        if line.welcome:
+            self._play(contact, line.welcome, line.language, out)
+            return False
+        return self._after_welcome(contact, now, out)
+
+    def _farewell(
+        self,
+        contact: ContactState,
+        outcome: Outcome,
+        media: tuple[str, ...],
+        out: list[cmd.Command],
+    ) -> None:
+        """A last message, then hang up; the contact ends with ``outcome``."""
+        contact.farewell = outcome
+        self._to_phase(contact, Phase.FAREWELL)
+        if media:
+            lang = contact.line.language if contact.line else None
+            self._play(contact, media, lang, out)
         else:
-            record.line_code = self._line_code_hint(line, ev.args)
-            self._emit(contact, ContactEventKind.ARRIVED, now, out)
-            if line.welcome:
-                self._play(contact, line.welcome, line.language, out)
-            else:
-                self._enqueue(contact, now, out)
-                return True
-        return False
+            out.append(cmd.Hangup(contact.caller_channel))
+
+    def _after_welcome(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> bool:
+        assert contact.line is not None
+        if contact.line.menu is None:
+            return self._enqueue(contact, now, out)
+        self._to_phase(contact, Phase.MENU)
+        contact.menu = Menu(contact.line.menu, self._ids, key=("menu", contact.id))
+        return self._menu_actions(contact, contact.menu.start(now), now, out)
+
+    def _menu_actions(
+        self, contact: ContactState, actions: list[Any], now: datetime, out: list[cmd.Command]
+    ) -> bool:
+        done = ivr_glue.translate(actions, contact, self._by_playback, out)
+        if done is None or contact.phase is not Phase.MENU:
+            return False
+        log.info("contact %s chose %s in the menu (%s)", contact.id, done.line_code, done.reason)
+        contact.record.line_code = done.line_code
+        contact.menu = None
+        return self._enqueue(contact, now, out)
 
     @staticmethod
     def _line_code_hint(line: LineConfig, args: tuple[str, ...]) -> str:
@@ -142,32 +221,98 @@ class EngineCore:
     ) -> bool:
         contact_id = self._by_playback.pop(ev.playback_id, None)
         contact = self.contacts.get(contact_id) if contact_id else None
-        if contact is None or contact.playback_id != ev.playback_id:
+        if contact is None:
             return False
-        return self._prompt_finished(contact, now, out)
+        if contact.playback_id == ev.playback_id:
+            return self._prompt_finished(contact, now, out)
+        if contact.menu is not None and contact.menu.playback_id == ev.playback_id:
+            return self._menu_actions(
+                contact, contact.menu.playback_finished(ev.playback_id, now), now, out
+            )
+        announcer = contact.announcer
+        if announcer is not None and announcer.playback_id == ev.playback_id:
+            ivr_glue.translate(
+                announcer.playback_finished(ev.playback_id, now), contact, self._by_playback, out
+            )
+            if contact.phase in ivr_glue.WAITING and contact.line is not None:
+                out.append(cmd.StartMoh(contact.caller_channel, contact.line.moh_class))
+        return False
 
     def _prompt_finished(
         self, contact: ContactState, now: datetime, out: list[cmd.Command]
     ) -> bool:
         contact.playback_id = None
         out.append(cmd.CancelTimer(("prompt", contact.id)))
-        if contact.phase is Phase.UNKNOWN_LINE:
+        if contact.phase is Phase.FAREWELL:
             out.append(cmd.Hangup(contact.caller_channel))
             return False
         if contact.phase is Phase.WELCOME:
-            self._enqueue(contact, now, out)
-            return True
+            return self._after_welcome(contact, now, out)
         return False
 
-    def _enqueue(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
-        assert contact.line is not None
-        contact.record.queued_at = now
+    def _enqueue(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> bool:
+        line = contact.line
+        assert line is not None
+        record = contact.record
+        if not self._anyone_for(record.line_code or ""):
+            rule = line.no_agents
+            if rule.action is NoAgentsAction.MESSAGE:
+                log.info(
+                    "no agents for %s: contact %s hears the message", record.line_code, contact.id
+                )
+                self._farewell(contact, Outcome.NO_AGENTS, rule.prompt, out)
+                return False
+            if rule.action is NoAgentsAction.FALLBACK and rule.fallback_line_code:
+                log.info(
+                    "no agents for %s: contact %s goes to %s",
+                    record.line_code,
+                    contact.id,
+                    rule.fallback_line_code,
+                )
+                record.line_code = rule.fallback_line_code
+        record.queued_at = self._rejoined_at(contact, now) or now
         self._to_phase(contact, Phase.QUEUED)
-        out.append(cmd.StartMoh(contact.caller_channel, contact.line.moh_class))
+        out.append(cmd.StartMoh(contact.caller_channel, line.moh_class))
         self._emit(contact, ContactEventKind.QUEUED, now, out)
+        if line.announcements is not None:
+            contact.announcer = AnnouncementScheduler(
+                line.announcements, self._ids, key=("announce", contact.id), last_prompt_at=now
+            )
+            ivr_glue.translate(contact.announcer.start(now), contact, self._by_playback, out)
+        return True
+
+    def _anyone_for(self, line_code: str) -> bool:
+        """Is anybody available (busy or not) who could answer this line code?"""
+        return any(
+            a.presence is Presence.AVAILABLE and line_code in a.config.line_codes
+            for a in self.agents.values()
+        )
+
+    def _rejoined_at(self, contact: ContactState, now: datetime) -> datetime | None:
+        """A caller whose call dropped and who calls the same line again soon gets their old
+        place and wait clock back."""
+        key = (contact.record.line or "", contact.record.caller_number)
+        found = self._rejoin.pop(key, None)
+        if found is None or found[1] < now:
+            return None
+        log.info("contact %s rejoins the queue at its earlier place (%s)", contact.id, found[0])
+        return found[0]
+
+    def _remember_for_rejoin(self, contact: ContactState, now: datetime) -> None:
+        record, line = contact.record, contact.line
+        anonymous = record.caller_number in ("", "anonymous", "unknown")
+        if line is None or record.queued_at is None or anonymous or line.rejoin_window_s <= 0:
+            return
+        until = now + timedelta(seconds=line.rejoin_window_s)
+        self._rejoin[(line.id, record.caller_number)] = (record.queued_at, until)
+        if len(self._rejoin) > _RECENTLY_ENDED:  # forget the expired ones now and then
+            self._rejoin = {k: v for k, v in self._rejoin.items() if v[1] >= now}
 
     def _on_dtmf(self, ev: inp.DtmfReceived, now: datetime, out: list[cmd.Command]) -> bool:
-        return False  # no menu reads digits yet
+        contact = self._contact_of(ev.channel_id)
+        if contact is None or contact.menu is None or contact.phase is not Phase.MENU:
+            return False  # digits outside a menu mean nothing (yet: callbacks will read them)
+        return self._menu_actions(contact, contact.menu.digit(ev.digit, now), now, out)
 
     def _on_leg_ringing(
         self, ev: inp.AgentLegRinging, now: datetime, out: list[cmd.Command]
@@ -193,6 +338,7 @@ class EngineCore:
         agent = self.agents[contact.agent_id or ""]
         bridge_id = self._ids("br")
         contact.bridge_id = bridge_id
+        self._stop_announcements(contact, now, out)  # the agent connection always wins
         out += [
             cmd.CancelTimer(("ring", ev.channel_id)),
             cmd.StopMoh(contact.caller_channel),
@@ -234,10 +380,10 @@ class EngineCore:
         elif phase is Phase.CONNECTED:
             self._hang_up_leg_and_bridge(contact, contact.agent_channel, out)
             self._release_agent(contact, now, out, wrap_up=True)
-        outcome = {
-            Phase.UNKNOWN_LINE: Outcome.UNKNOWN_LINE,
-            Phase.CONNECTED: Outcome.ANSWERED,
-        }.get(phase, Outcome.ABANDONED)
+        if phase is Phase.FAREWELL and contact.farewell is not None:
+            outcome = contact.farewell
+        else:
+            outcome = Outcome.ANSWERED if phase is Phase.CONNECTED else Outcome.ABANDONED
         self._end(contact, outcome, now, out)
         # A ringing agent freed by an abandon can take the next caller at once.
         return phase is Phase.RINGING
@@ -296,6 +442,15 @@ class EngineCore:
 
     def _on_timer(self, ev: inp.TimerFired, now: datetime, out: list[cmd.Command]) -> bool:
         kind, subject = ev.key[0], ev.key[1]
+        contact = self.contacts.get(subject)
+        if kind == "menu" and contact is not None and contact.menu is not None:
+            return self._menu_actions(contact, contact.menu.timer(ev.key, now), now, out)
+        if kind == "announce" and contact is not None and contact.announcer is not None:
+            self._announce(contact, ev.key, now, out)
+            return False
+        if kind == "close":
+            self._close_queue(subject, now, out)
+            return False
         if kind == "prompt":
             contact = self.contacts.get(subject)
             if contact is not None and contact.playback_id is not None:
@@ -315,6 +470,32 @@ class EngineCore:
                 self._set_agent(agent, now, out, activity=Activity.IDLE, idle_since=now)
                 return True
         return False
+
+    def _announce(
+        self, contact: ContactState, key: tuple[str, ...], now: datetime, out: list[cmd.Command]
+    ) -> None:
+        assert contact.announcer is not None
+        position = ivr_glue.queue_position(contact, self.contacts.values())
+        estimate = ivr_glue.wait_estimate(
+            contact.record.line_code or "", position, self.agents, self._handle_times
+        )
+        actions = contact.announcer.tick(
+            key, now, position, estimate, connecting=contact.phase is Phase.RINGING
+        )
+        ivr_glue.translate(actions, contact, self._by_playback, out, pause_moh=True)
+
+    def _close_queue(self, line_id: str, now: datetime, out: list[cmd.Command]) -> None:
+        """Closing time on a line that closes its queue: who still waits hears the closing
+        message; a caller whose agent is already ringing is still served."""
+        line = next((ln for ln in self.config.lines if ln.id == line_id), None)
+        if line is None:
+            return
+        for contact in [c for c in self.contacts.values() if c.record.line == line_id]:
+            if contact.phase is Phase.QUEUED:
+                self._stop_announcements(contact, now, out)
+                out.append(cmd.StopMoh(contact.caller_channel))
+                self._farewell(contact, Outcome.CLOSED, line.closing_prompt, out)
+        self._arm_closing(line, now + timedelta(seconds=1), out)
 
     def _on_resynced(self, ev: inp.Resynced, now: datetime, out: list[cmd.Command]) -> bool:
         """Replay what the lost events would have told us, from what ARI says exists now."""
@@ -541,13 +722,29 @@ class EngineCore:
         if contact.playback_id is not None:
             self._by_playback.pop(contact.playback_id, None)
             out.append(cmd.CancelTimer(("prompt", contact.id)))
+        if contact.menu is not None:
+            ivr_glue.translate(contact.menu.cancel(now), contact, self._by_playback, out)
+            contact.menu = None
+        self._stop_announcements(contact, now, out)
         contact.record.outcome = outcome
         contact.record.ended_at = now
+        handled = ivr_glue.handle_seconds(contact.record, self.config.wrap_up_s)
+        if handled is not None and contact.record.line_code:
+            self._handle_times.add(contact.record.line_code, handled)
+        if outcome is Outcome.ABANDONED:
+            self._remember_for_rejoin(contact, now)
         self._to_phase(contact, Phase.ENDED)
         self._emit(contact, ContactEventKind.ENDED, now, out)
         self._by_channel.pop(contact.caller_channel, None)
         self._forget(contact.caller_channel)
         del self.contacts[contact.id]
+
+    def _stop_announcements(
+        self, contact: ContactState, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        if contact.announcer is not None:
+            ivr_glue.translate(contact.announcer.stop(now), contact, self._by_playback, out)
+            contact.announcer = None
 
     def _forget(self, channel_id: str | None) -> None:
         if channel_id is None:

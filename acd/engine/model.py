@@ -12,10 +12,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from acd.contact import Activity, ContactRecord, Presence
+from acd.calendars import Calendar, Reason
+from acd.contact import Activity, ContactRecord, Outcome, Presence
+from ivr.announcements import AnnouncementConfig, AnnouncementScheduler
+from ivr.menu import Menu, MenuConfig
+from ivr.prompts import DUTCH, ENGLISH, SoundNames
 
 if TYPE_CHECKING:
-    from acd.settings import Settings
+    from acd.settings import Line, Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,33 @@ class LineConfig:
     welcome: tuple[str, ...] = ()
     language: str | None = None
     moh_class: str = "default"
+    calendar: Calendar | None = None  # None: always open
+    closed_prompts: Mapping[Reason, tuple[str, ...]] = field(default_factory=dict)
+    close_queue_at_closing: bool = False  # else keep serving who is queued at closing time
+    closing_prompt: tuple[str, ...] = ()
+    menu: MenuConfig | None = None
+    announcements: AnnouncementConfig | None = None
+    no_agents: NoAgentsRule = field(default_factory=lambda: NoAgentsRule())
+    rejoin_window_s: float = 120.0
+
+    @property
+    def sounds(self) -> SoundNames:
+        return ENGLISH if (self.language or "").startswith("en") else DUTCH
+
+
+class NoAgentsAction(StrEnum):
+    WAIT = "wait"
+    FALLBACK = "fallback"
+    MESSAGE = "message"
+
+
+@dataclass(frozen=True, slots=True)
+class NoAgentsRule:
+    """What a line does with a caller when nobody could ever answer their line code now."""
+
+    action: NoAgentsAction = NoAgentsAction.WAIT
+    fallback_line_code: str | None = None
+    prompt: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +84,7 @@ class EngineConfig:
     # for the agent leg's ChannelDestroyed before hanging it up ourselves.
     prompt_guard_s: float = 120.0
     ring_guard_slack_s: float = 5.0
+    handle_time_window: int = 100  # recent handling times per line code behind wait estimates
 
     def line_for(self, args: tuple[str, ...], exten: str) -> LineConfig | None:
         """The line a call is for: ``Stasis(acd,inbound,<line id or number>)``, else the
@@ -69,19 +101,7 @@ class EngineConfig:
     def from_settings(cls, settings: Settings) -> EngineConfig:
         eng = settings.engine
         return cls(
-            lines=tuple(
-                LineConfig(
-                    id=ln.id,
-                    name=ln.name,
-                    numbers=tuple(ln.numbers),
-                    line_codes=tuple(ln.line_codes),
-                    default_line_code=ln.default_line_code,
-                    welcome=tuple(ln.welcome_prompt),
-                    language=ln.language,
-                    moh_class=ln.moh_class,
-                )
-                for ln in settings.lines
-            ),
+            lines=tuple(_line_config(settings, ln) for ln in settings.lines),
             agents=tuple(
                 AgentConfig(
                     id=a.id, name=a.name, endpoint=a.endpoint, line_codes=dict(a.line_codes)
@@ -94,7 +114,62 @@ class EngineConfig:
             presence_reasons=frozenset(eng.presence_reasons),
             caller_id=eng.caller_id,
             unknown_line_prompt=(eng.unknown_line_prompt,),
+            handle_time_window=eng.announcement_handling_window,
         )
+
+
+def _line_config(settings: Settings, ln: Line) -> LineConfig:
+    from acd.settings.line_options import AtClosing
+
+    menu = ln.menu
+    ann = ln.announcements
+    return LineConfig(
+        id=ln.id,
+        name=ln.name,
+        numbers=tuple(ln.numbers),
+        line_codes=tuple(ln.line_codes),
+        default_line_code=ln.default_line_code,
+        welcome=tuple(ln.welcome_prompt),
+        language=ln.language,
+        moh_class=ln.moh_class,
+        calendar=settings.line_calendar(ln),
+        closed_prompts={r: ln.closed_prompts.for_reason(r) for r in Reason if r is not Reason.OPEN},
+        close_queue_at_closing=ln.at_closing is AtClosing.CLOSE_QUEUE,
+        closing_prompt=tuple(ln.closing_prompt),
+        menu=(
+            MenuConfig(
+                prompt=tuple(menu.prompt),
+                options=dict(menu.options),
+                default_line_code=ln.default_line_code,
+                timeout_s=menu.timeout_s,
+                max_tries=menu.max_tries,
+                invalid_prompt=tuple(menu.invalid_prompt),
+                timeout_prompt=tuple(menu.timeout_prompt),
+                interruptible=menu.interruptible,
+            )
+            if menu is not None
+            else None
+        ),
+        announcements=(
+            AnnouncementConfig(
+                first_after_s=ann.first_after_s,
+                interval_s=ann.interval_s,
+                min_gap_s=ann.min_gap_s,
+                position=ann.position,
+                estimated_wait=ann.estimated_wait,
+                not_when_next=ann.not_when_next,
+                sounds=ENGLISH if ln.language.startswith("en") else DUTCH,
+            )
+            if ann.enabled
+            else None
+        ),
+        no_agents=NoAgentsRule(
+            NoAgentsAction(ln.no_agents.action.value),
+            ln.no_agents.fallback_line_code,
+            tuple(ln.no_agents.prompt),
+        ),
+        rejoin_window_s=ln.rejoin_window_s,
+    )
 
 
 @dataclass(slots=True)
@@ -121,8 +196,9 @@ class AgentState:
 class Phase(StrEnum):
     """Where a contact is in its flow."""
 
-    UNKNOWN_LINE = "unknown_line"  # answered, hearing the polite refusal, then hung up
+    FAREWELL = "farewell"  # hearing a last message (unknown line, closed, ...), then hung up
     WELCOME = "welcome"  # answered, hearing the line's welcome prompt
+    MENU = "menu"  # choosing a line code with DTMF
     QUEUED = "queued"  # waiting with music on hold, no agent rung
     RINGING = "ringing"  # an agent leg is ringing; the caller keeps hearing music
     CONNECTED = "connected"  # caller and agent bridged
@@ -135,11 +211,14 @@ class ContactState:
     line: LineConfig | None
     seq: int  # arrival order: first come, first served among equals
     phase: Phase = Phase.WELCOME
+    priority: int = 0  # higher first; routing steps may raise it
     playback_id: str | None = None
     agent_id: str | None = None
     agent_channel: str | None = None
     bridge_id: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    farewell: Outcome | None = None  # the outcome recorded once the farewell ends the call
+    menu: Menu | None = None
+    announcer: AnnouncementScheduler | None = None
 
     @property
     def id(self) -> str:

@@ -257,3 +257,27 @@ def test_presence_rules():
     h.queue()
     out = h.feed(inp.SetPresence("a1", Presence.AVAILABLE))
     assert only(out, cmd.Originate) is not None  # available again: offered at once
+
+
+def test_an_agent_answering_mid_announcement_cuts_it_and_wins():
+    from ivr.announcements import AnnouncementConfig
+
+    announcements = AnnouncementConfig(first_after_s=30, min_gap_s=0, not_when_next=False)
+    line = LineConfig(
+        "1700", "1700", ("1700",), (GENERAL,), GENERAL, (), announcements=announcements
+    )
+    h = Harness(lines=(line,))
+    out = h.arrive("c1")  # no welcome: queued at once, announcements armed
+    (tick,) = [c for c in of(out, cmd.StartTimer) if c.key[0] == "announce"]
+    assert tick.delay_s == 30
+    out = h.feed(inp.TimerFired(tick.key), after_s=30)
+    assert of(out, cmd.StopMoh) == [cmd.StopMoh("c1")]  # music paused for the announcement
+    announcement = only(out, cmd.Play)
+    assert "sound:queue-youarenext" in announcement.media
+    agent_leg = only(h.feed(inp.AgentLogin("a1")), cmd.Originate).channel_id
+    out = h.feed(inp.AgentLegAnswered(agent_leg), after_s=2)
+    stop = out.index(cmd.StopPlayback(announcement.playback_id))
+    bridge = out.index(next(c for c in out if isinstance(c, cmd.CreateBridge)))
+    assert stop < bridge  # the agent connection always wins
+    # The cut announcement's PlaybackFinished must not restart the music under the call.
+    assert of(h.feed(inp.PlaybackDone(announcement.playback_id)), cmd.StartMoh) == []

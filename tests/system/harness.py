@@ -59,6 +59,13 @@ class System:
         name = str(self.emu.pbx.describe_channel(peers[0])["name"])  # PJSIP/1002-00000003
         return name.split("/", 1)[1].rsplit("-", 1)[0]
 
+    def media_played_to(self, channel_id: str) -> list[str]:
+        """Every media URI the engine asked to play to ``channel_id``, in order."""
+        played: list[str] = []
+        for request in self.emu.requests("POST", f"/ari/channels/{channel_id}/play"):
+            played += str(request.query.get("media", "")).split(",")
+        return played
+
     def channel_exists(self, channel_id: str) -> bool:
         return channel_id in self.emu.pbx.channels
 
@@ -74,15 +81,17 @@ async def system(
     storage_url: str | None = None,
     overrides: Mapping[str, str] | None = None,
     extra_dialplan: Mapping[str, tuple[str, ...]] | None = None,
+    config: Path = CONFIG,
+    start: datetime = START,
 ) -> AsyncIterator[System]:
-    base = load_settings(CONFIG, env={})
+    base = load_settings(config, env={})
     pbx = pbx_config_from_settings(base, behaviours)
     if extra_dialplan:
         targets = {n: StasisTarget("acd", args) for n, args in extra_dialplan.items()}
         pbx = replace(pbx, dialplan={**pbx.dialplan, **targets})
     async with run_emulator(config=pbx) as emu:
         settings = load_settings(
-            CONFIG,
+            config,
             env={},
             overrides={
                 "ari.url": emu.url,
@@ -95,7 +104,7 @@ async def system(
         run = secrets.token_hex(3)  # ids unique across tests sharing one PostgreSQL database
         async with running_engine(
             settings,
-            clock=Clock(wall_start=START),
+            clock=Clock(wall_start=start),
             ids=lambda prefix: f"{prefix}-{run}-{next(counter)}",
         ) as engine:
             await engine.stream.wait_connected(timeout_s=10)
