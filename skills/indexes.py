@@ -8,11 +8,13 @@ entries outnumber live ones (so memory stays within twice the live size, amortis
 
 Heaps are keyed so that a question touches only the heaps that can answer it:
 
-* free agents by (skill, level, policy), ordered by the policy's ranking key: "the best free
-  agent for this step" peeks at most 5 levels per admission (own line code and fallbacks);
-* waiting contacts by (skill, minimum level) the contact's current step admits, then by line
-  code weight, ordered by (priority, place): "the best contact this agent may take" peeks at
-  most 5 levels per skill of the agent and one heap per distinct weight.
+* free agents by (skill, policy), then level, ordered by the policy's ranking key: "the best
+  free agent for this step" peeks at most 5 levels per admission (own line code, fallbacks);
+* waiting contacts by (skill, minimum level the contact's current step admits on it, line
+  code weight), ordered by (priority, place): "the best contact this agent may take" peeks
+  at the heaps of the agent's skills only, at most one per (minimum level, weight) in use.
+
+A heap with no live entry is passed over without looking inside (``live`` is exact).
 
 Nothing here knows about time steps or reservations; :mod:`skills.router` drives it.
 """
@@ -26,7 +28,7 @@ from typing import Any
 
 from skills.model import MAX_LEVEL, AgentStats, Policy
 from skills.ordering import ChoiceKey, QueueKey
-from skills.policies import RANKINGS
+from skills.policies import RANKINGS, RankFn
 from skills.steps import Admission, Plans
 
 _SLACK = 16  # dead entries a heap may carry before a rebuild is considered
@@ -42,6 +44,7 @@ class _Heap:
         self.live = 0
 
     def top(self, epochs: Mapping[str, int]) -> Any:
+        """The best live entry; only call it when ``live`` is not 0."""
         entries = self.entries
         while entries:
             entry = entries[0]
@@ -60,15 +63,30 @@ class _Heap:
         return frozenset(e[-2] for e in self.entries if epochs.get(e[-2]) == e[-1])
 
 
+def _by_level() -> list[Any]:
+    return [None] * (MAX_LEVEL + 1)  # index 0 unused: levels are 1..5
+
+
 class FreeAgents:
-    """Agents that may be offered a contact now, per (skill, level, policy)."""
+    """Agents that may be offered a contact now, per (skill, policy), then level."""
 
     def __init__(self, plans: Plans) -> None:
         self._plans = plans
         self.epochs: dict[str, int] = {}
-        self._heaps: dict[tuple[str, int, Policy], _Heap] = {}
+        self._heaps: dict[tuple[str, Policy], list[_Heap | None]] = {}
+        # Per skill, each policy that ranks its agents with its key and its heaps by level:
+        # what agent_free walks, found with one lookup per skill.
+        self._rankers: dict[str, list[tuple[RankFn, list[_Heap | None]]]] = {}
         self._member_of: dict[str, list[_Heap]] = {}
         self._epoch = itertools.count()
+
+    def _rankers_of(self, skill: str) -> list[tuple[RankFn, list[_Heap | None]]]:
+        rankers = []
+        for policy in self._plans.policies_for_skill(skill):
+            by_level = self._heaps.setdefault((skill, policy), _by_level())
+            rankers.append((RANKINGS[policy], by_level))
+        self._rankers[skill] = rankers
+        return rankers
 
     def __contains__(self, agent_id: str) -> bool:
         return agent_id in self.epochs
@@ -81,14 +99,15 @@ class FreeAgents:
         epoch = next(self._epoch)
         self.epochs[agent_id] = epoch
         member_of: list[_Heap] = []
+        rankers = self._rankers
         for skill, level in skills.items():
             # Several line codes (own policy, fallback users) may rank this skill's agents,
             # each under its own policy: one heap per policy in use, never per line code.
-            for policy in self._plans.policies_for_skill(skill):
-                heap = self._heaps.get((skill, level, policy))
+            for rank_fn, by_level in rankers.get(skill) or self._rankers_of(skill):
+                heap = by_level[level]
                 if heap is None:
-                    heap = self._heaps[(skill, level, policy)] = _Heap()
-                heapq.heappush(heap.entries, (RANKINGS[policy](level, stats), agent_id, epoch))
+                    heap = by_level[level] = _Heap()
+                heapq.heappush(heap.entries, (rank_fn(level, stats), agent_id, epoch))
                 heap.live += 1
                 member_of.append(heap)
         self._member_of[agent_id] = member_of
@@ -99,41 +118,48 @@ class FreeAgents:
         for heap in self._member_of.pop(agent_id):
             heap.forget_one(self.epochs)
 
-    def best(
-        self, admissions: tuple[Admission, ...], policy: Policy, own: str
-    ) -> tuple[ChoiceKey, int] | None:
-        """The best free agent a step admits: (choice key, level on the skill used)."""
+    def best(self, admissions: tuple[Admission, ...], policy: Policy, own: str) -> ChoiceKey | None:
+        """The best free agent a step admits, as its choice key."""
         best: ChoiceKey | None = None
-        best_level = 0
         heaps, epochs = self._heaps, self.epochs
         for skill, min_level in admissions:
+            by_level = heaps.get((skill, policy))
+            if by_level is None:
+                continue
             for level in range(min_level, MAX_LEVEL + 1):
-                heap = heaps.get((skill, level, policy))
-                if heap is None:
+                heap = by_level[level]
+                if heap is None or not heap.live:
                     continue
-                entry = heap.top(epochs)
-                if entry is None:
-                    continue
+                entry = heap.entries[0]
+                if epochs.get(entry[1]) != entry[2]:
+                    entry = heap.top(epochs)
                 key = (entry[0], entry[1], skill != own, skill)
                 if best is None or key < best:
-                    best, best_level = key, level
-        return None if best is None else (best, best_level)
+                    best = key
+        return best
 
     def view(self) -> dict[tuple[str, int, Policy], frozenset[str]]:
         """Live members of every non-empty heap (for tests: the oracle recomputes this)."""
-        view = {key: heap.live_ids(self.epochs) for key, heap in self._heaps.items()}
+        view = {
+            (skill, level, policy): heap.live_ids(self.epochs)
+            for (skill, policy), by_level in self._heaps.items()
+            for level, heap in enumerate(by_level)
+            if heap is not None
+        }
         return {key: ids for key, ids in view.items() if ids}
 
     def entry_count(self) -> int:
-        return sum(len(heap.entries) for heap in self._heaps.values())
+        return sum(len(h.entries) for by_level in self._heaps.values() for h in by_level if h)
 
 
 class WaitingContacts:
-    """Contacts waiting for an agent, per (skill, min level) their step admits, then weight."""
+    """Contacts waiting for an agent, per (skill, min level their step admits, weight)."""
 
     def __init__(self) -> None:
         self.epochs: dict[str, int] = {}
-        self._heaps: dict[Admission, dict[float, _Heap]] = {}
+        self._heaps: dict[tuple[str, int, float], _Heap] = {}
+        # Per skill, its heaps as (min level, weight, heap): the few an agent must look at.
+        self._by_skill: dict[str, list[tuple[int, float, _Heap]]] = {}
         self._member_of: dict[str, list[_Heap]] = {}
         self._epoch = itertools.count()
 
@@ -155,13 +181,12 @@ class WaitingContacts:
         # One tuple shared by every heap the contact is in: memory per contact stays small.
         entry = (-priority, waiting_since, seq, contact_id, epoch)
         member_of: list[_Heap] = []
-        for admission in admissions:
-            by_weight = self._heaps.get(admission)
-            if by_weight is None:
-                by_weight = self._heaps[admission] = {}
-            heap = by_weight.get(weight)
+        heaps = self._heaps
+        for skill, min_level in admissions:
+            heap = heaps.get((skill, min_level, weight))
             if heap is None:
-                heap = by_weight[weight] = _Heap()
+                heap = heaps[(skill, min_level, weight)] = _Heap()
+                self._by_skill.setdefault(skill, []).append((min_level, weight, heap))
             heapq.heappush(heap.entries, entry)
             heap.live += 1
             member_of.append(heap)
@@ -177,32 +202,28 @@ class WaitingContacts:
         """The best waiting contact an agent with ``skills`` may take, with its queue key."""
         best: QueueKey | None = None
         best_id = ""
-        heaps, epochs = self._heaps, self.epochs
+        by_skill, epochs = self._by_skill, self.epochs
         for skill, level in skills.items():
-            for min_level in range(1, level + 1):
-                by_weight = heaps.get((skill, min_level))
-                if not by_weight:
+            for min_level, weight, heap in by_skill.get(skill, ()):
+                if min_level > level or not heap.live:
                     continue
-                for weight, heap in by_weight.items():
+                entry = heap.entries[0]
+                if epochs.get(entry[3]) != entry[4]:
                     entry = heap.top(epochs)
-                    if entry is None:
-                        continue
-                    # Same arithmetic as skills.ordering.queue_key, inlined on the hot path.
-                    key = (entry[0], -((now - entry[1]) * weight), entry[1], entry[2])
-                    if best is None or key < best:
-                        best, best_id = key, entry[3]
+                # Same arithmetic as skills.ordering.queue_key, inlined on the hot path.
+                key = (entry[0], -((now - entry[1]) * weight), entry[1], entry[2])
+                if best is None or key < best:
+                    best, best_id = key, entry[3]
         return None if best is None else (best, best_id)
 
     def view(self) -> dict[Admission, frozenset[str]]:
-        view: dict[Admission, frozenset[str]] = {}
-        for admission, by_weight in self._heaps.items():
-            ids = frozenset().union(*(h.live_ids(self.epochs) for h in by_weight.values()))
-            if ids:
-                view[admission] = ids
-        return view
+        view: dict[Admission, set[str]] = {}
+        for (skill, min_level, _), heap in self._heaps.items():
+            view.setdefault((skill, min_level), set()).update(heap.live_ids(self.epochs))
+        return {admission: frozenset(ids) for admission, ids in view.items() if ids}
 
     def entry_count(self) -> int:
-        return sum(len(h.entries) for by_w in self._heaps.values() for h in by_w.values())
+        return sum(len(heap.entries) for heap in self._heaps.values())
 
 
 class LoggedInCounts:
@@ -245,7 +266,11 @@ class LoggedInCounts:
 
 class Deadlines:
     """Times at which something may change (a step starts, a delay ends), lazily cancelled:
-    an entry counts only while ``is_current(id, when)`` still holds."""
+    an entry counts only while ``is_current(id, when)`` still holds.
+
+    Cancelled entries are never swept: each leaves the heap when its time comes, so they are
+    bounded by what was cancelled within the longest step offset or delay, and no single call
+    ever pays for a rebuild of the whole heap."""
 
     def __init__(self, is_current: Callable[[str, float], bool]) -> None:
         self._heap: list[tuple[float, int, str]] = []
@@ -270,9 +295,3 @@ class Deadlines:
         while heap and not self._is_current(heap[0][2], heap[0][0]):
             heapq.heappop(heap)
         return heap[0][0] if heap else None
-
-    def compact(self, live: int) -> None:
-        """Drop cancelled entries once they outnumber the live ones."""
-        if len(self._heap) > 2 * live + _SLACK:
-            self._heap = [e for e in self._heap if self._is_current(e[2], e[0])]
-            heapq.heapify(self._heap)

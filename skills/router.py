@@ -262,7 +262,6 @@ class Router:
         contact.next_start = contact.plan.next_start(contact.waiting_since, contact.time_step)
         if contact.next_start is not None:
             self._step_starts.push(contact.next_start, contact_id)
-            self._step_starts.compact(len(self._waiting))
 
     def _step_start_current(self, contact_id: str, when: float) -> bool:
         contact = self._contacts.get(contact_id)
@@ -378,7 +377,7 @@ class Router:
             best = self._free.best(admissions, plan.policy, plan.line_code)
             if best is None:
                 return None
-            (rank, agent_id, _, via), _ = best
+            rank, agent_id, _, via = best
             agent = self._agents[agent_id]
             if self._reservations.try_reserve(agent_id, contact_id):
                 break
