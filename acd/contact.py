@@ -32,6 +32,7 @@ class OfferResult(StrEnum):
     ANSWERED = "answered"
     NO_ANSWER = "no_answer"  # ring timeout
     BUSY = "busy"  # SIP 486 / cause 17
+    REJECTED = "rejected"  # the agent declined (SIP 603 / cause 21)
     UNREACHABLE = "unreachable"  # no response, cannot be dialled, or other failure
     CANCELLED = "cancelled"  # the caller hung up while the agent rang
 

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from acd.calendars import next_close, status
 from acd.contact import (
@@ -44,7 +45,7 @@ from acd.errors import AcdError
 from ivr.announcements import AnnouncementScheduler
 from ivr.menu import Menu
 from ivr.prompts import closed_media
-from skills.selection import Candidate, select_agent
+from skills import Match, Router
 from sla.wait_estimate import HandleTimes
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,8 @@ log = logging.getLogger(__name__)
 IdFactory = Callable[[str], str]
 
 # Q.850 causes seen on agent legs that never answered (see shared/asterisk/README.md).
-_CAUSE_RESULT = {17: OfferResult.BUSY, 21: OfferResult.BUSY, 19: OfferResult.NO_ANSWER}
+_CAUSE_RESULT = {17: OfferResult.BUSY, 21: OfferResult.REJECTED, 19: OfferResult.NO_ANSWER}
+_LOCAL = ZoneInfo("Europe/Brussels")  # where "today" starts for the per-agent day counters
 _RECENTLY_ENDED = 10_000  # channel ids remembered to ignore late duplicate events
 
 
@@ -80,6 +82,11 @@ class EngineCore:
         self._ids = ids
         self._seq = itertools.count()
         self.agents: dict[str, AgentState] = {a.id: AgentState(a) for a in config.agents}
+        self.router = Router(config.routing)
+        for agent in config.agents:
+            self.router.set_agent(agent.id, agent.line_codes)
+        self._offers_made = itertools.count(1)
+        self._route_deadline: float | None = None
         self.contacts: dict[str, ContactState] = {}
         self._by_channel: dict[str, str] = {}  # caller and agent-leg channel id -> contact id
         self._by_playback: dict[str, str] = {}
@@ -93,9 +100,10 @@ class EngineCore:
 
     def handle(self, event: inp.Input, now: datetime) -> list[cmd.Command]:
         out: list[cmd.Command] = []
-        handler = _HANDLERS[type(event)]
-        if handler(self, event, now, out):
-            self._dispatch(now, out)
+        _HANDLERS[type(event)](self, event, now, out)
+        # Routing looks only at what changed since its last decision, so asking after every
+        # input is cheap, and no input can leave a free agent and a fitting contact apart.
+        self._dispatch(now, out)
         return out
 
     def initial_events(self, now: datetime) -> list[cmd.Command]:
@@ -182,6 +190,7 @@ class EngineCore:
         out: list[cmd.Command],
     ) -> None:
         """A last message, then hang up; the contact ends with ``outcome``."""
+        self._unroute(contact)
         contact.farewell = outcome
         self._to_phase(contact, Phase.FAREWELL)
         if media:
@@ -272,6 +281,14 @@ class EngineCore:
                 record.line_code = rule.fallback_line_code
         record.queued_at = self._rejoined_at(contact, now) or now
         self._to_phase(contact, Phase.QUEUED)
+        self.router.add_contact(
+            contact.id,
+            record.line_code or "",
+            now.timestamp(),
+            priority=contact.priority,
+            waiting_since=record.queued_at.timestamp(),
+        )
+        contact.routed = True
         out.append(cmd.StartMoh(contact.caller_channel, line.moh_class))
         self._emit(contact, ContactEventKind.QUEUED, now, out)
         if line.announcements is not None:
@@ -345,9 +362,13 @@ class EngineCore:
             cmd.CreateBridge(bridge_id),
             cmd.AddToBridge(bridge_id, (contact.caller_channel, ev.channel_id)),
         ]
+        self._unroute(contact)
         record = contact.record
         record.answered_at = now
         record.agent_id = agent.id
+        self._roll_day(agent, now)
+        agent.contacts_today += 1
+        agent.missed_in_a_row = 0
         self._close_offer(contact, OfferResult.ANSWERED, None, now)
         self._to_phase(contact, Phase.CONNECTED)
         self._set_agent(agent, now, out, activity=Activity.ON_CALL)
@@ -428,16 +449,18 @@ class EngineCore:
         agent = self.agents[contact.agent_id]
         out.append(cmd.CancelTimer(("ring", contact.agent_channel)))
         self._close_offer(contact, result, cause, now)
-        self._release_agent(contact, now, out, wrap_up=False)
-        if agent.presence is Presence.AVAILABLE:
+        agent.missed_in_a_row += 1
+        delay = self.config.offer_delay_s.get(result, 0.0)
+        agent.not_before = now + timedelta(seconds=delay) if delay > 0 else None
+        missed_too_often = agent.missed_in_a_row >= self.config.missed_in_a_row
+        if agent.presence is Presence.AVAILABLE and missed_too_often:
+            # Not available in every line code at once: one presence, not one per queue.
             self._set_agent(
-                agent,
-                now,
-                out,
-                presence=Presence.NOT_AVAILABLE,
-                reason=self.config.missed_reason,
+                agent, now, out, presence=Presence.NOT_AVAILABLE, reason=self.config.missed_reason
             )
+        self._release_agent(contact, now, out, wrap_up=False)
         self._to_phase(contact, Phase.QUEUED)
+        self.router.requeue(contact.id, now.timestamp())
         self._emit(contact, ContactEventKind.OFFER_ENDED, now, out)
 
     def _on_timer(self, ev: inp.TimerFired, now: datetime, out: list[cmd.Command]) -> bool:
@@ -451,6 +474,9 @@ class EngineCore:
         if kind == "close":
             self._close_queue(subject, now, out)
             return False
+        if kind == "route":
+            self._route_deadline = None  # fired: _dispatch re-arms it for the next deadline
+            return True
         if kind == "prompt":
             contact = self.contacts.get(subject)
             if contact is not None and contact.playback_id is not None:
@@ -590,6 +616,7 @@ class EngineCore:
             agent.activity = activity
         if idle_since is not None:
             agent.idle_since = idle_since
+        self._sync_router(agent, now)
         if (agent.presence, agent.activity, agent.reason) == before:
             return
         log.info(
@@ -617,36 +644,58 @@ class EngineCore:
 
     # ------------------------------------------------------------------ routing
 
+    def _sync_router(self, agent: AgentState, now: datetime) -> None:
+        """Tell the router what an agent's presence and activity now mean for offers."""
+        logged_in = agent.presence is not Presence.LOGGED_OUT
+        if logged_in != agent.logged_in:
+            agent.logged_in = logged_in
+            self.router.set_logged_in(agent.id, logged_in)
+            agent.offerable = False  # logging in or out leaves the agent busy in the router
+        offerable = agent.presence is Presence.AVAILABLE and agent.activity is Activity.IDLE
+        if offerable and not agent.offerable:
+            self._roll_day(agent, now)
+            not_before = agent.not_before.timestamp() if agent.not_before else None
+            self.router.agent_free(agent.id, now.timestamp(), agent.routing_stats(now), not_before)
+        elif agent.offerable and not offerable:
+            self.router.agent_busy(agent.id)
+        agent.offerable = offerable
+        agent.not_before = None
+
+    @staticmethod
+    def _roll_day(agent: AgentState, now: datetime) -> None:
+        today = now.astimezone(_LOCAL).date()
+        if agent.stats_day != today:
+            agent.stats_day = today
+            agent.contacts_today = 0
+            agent.talk_time_today_s = 0.0
+
+    def _unroute(self, contact: ContactState) -> None:
+        if contact.routed:
+            contact.routed = False
+            self.router.remove_contact(contact.id)
+
     def _dispatch(self, now: datetime, out: list[cmd.Command]) -> None:
-        """Offer waiting contacts, oldest first, to the longest-idle skilled free agent."""
-        free = [
-            a
-            for a in self.agents.values()
-            if a.presence is Presence.AVAILABLE and a.activity is Activity.IDLE
-        ]
-        if not free:
-            return
-        waiting = sorted(
-            (c for c in self.contacts.values() if c.phase is Phase.QUEUED),
-            key=lambda c: (c.record.queued_at, c.seq),
-        )
-        for contact in waiting:
-            line_code = contact.record.line_code or ""
-            best = select_agent(
-                Candidate(a.id, a.idle_since or now, a.config.line_codes[line_code])
-                for a in free
-                if a.can_take(line_code)
+        """Make every offer the router finds possible now, and keep its one timer armed."""
+        t = now.timestamp()
+        for match in self.router.match(t):
+            self._offer(
+                self.contacts[match.contact_id], self.agents[match.agent_id], match, now, out
             )
-            if best is None:
-                continue
-            agent = self.agents[best.agent_id]
-            free.remove(agent)
-            self._offer(contact, agent, now, out)
-            if not free:
-                return
+        deadline = self.router.next_deadline()
+        if deadline != self._route_deadline:
+            self._route_deadline = deadline
+            if deadline is None:
+                out.append(cmd.CancelTimer(("route", "")))
+            else:
+                out.append(cmd.StartTimer(("route", ""), max(0.0, deadline - t)))
 
     def _offer(
-        self, contact: ContactState, agent: AgentState, now: datetime, out: list[cmd.Command]
+        self,
+        contact: ContactState,
+        agent: AgentState,
+        match: Match,
+        now: datetime,
+        out: list[cmd.Command],
     ) -> None:
         channel_id = self._ids("ag")
         contact.agent_id = agent.id
@@ -657,11 +706,18 @@ class EngineCore:
         record.offers.append(Offer(agent_id=agent.id, offered_at=now))
         if record.offered_at is None:
             record.offered_at = now
+        contact.priority = match.priority
+        agent.last_offered_seq = next(self._offers_made)
         log.info(
-            "offering contact %s (%s) to agent %s: longest idle with the line code",
+            "offering contact %s (%s, priority %d) to agent %s via %s: step %d, policy %s, rank %s",
             contact.id,
             record.line_code,
+            match.priority,
             agent.id,
+            match.via_line_code,
+            match.step_index,
+            match.policy,
+            match.rank,
         )
         self._to_phase(contact, Phase.RINGING)
         self._set_agent(agent, now, out, activity=Activity.RESERVED)
@@ -726,8 +782,13 @@ class EngineCore:
             ivr_glue.translate(contact.menu.cancel(now), contact, self._by_playback, out)
             contact.menu = None
         self._stop_announcements(contact, now, out)
+        self._unroute(contact)
         contact.record.outcome = outcome
         contact.record.ended_at = now
+        answered_by = self.agents.get(contact.record.agent_id or "")
+        if answered_by is not None and contact.record.answered_at is not None:
+            self._roll_day(answered_by, now)
+            answered_by.talk_time_today_s += (now - contact.record.answered_at).total_seconds()
         handled = ivr_glue.handle_seconds(contact.record, self.config.wrap_up_s)
         if handled is not None and contact.record.line_code:
             self._handle_times.add(contact.record.line_code, handled)

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from acd.calendars import Calendar, Reason
-from acd.contact import Activity, ContactRecord, Outcome, Presence
+from acd.contact import Activity, ContactRecord, OfferResult, Outcome, Presence
 from ivr.announcements import AnnouncementConfig, AnnouncementScheduler
 from ivr.menu import Menu, MenuConfig
 from ivr.prompts import DUTCH, ENGLISH, SoundNames
+from skills import AgentStats, LineCodeRouting, Policy, RoutingConfig, Step
 
 if TYPE_CHECKING:
-    from acd.settings import Line, Settings
+    from acd.settings import Line, LineCode, Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,10 @@ class EngineConfig:
     prompt_guard_s: float = 120.0
     ring_guard_slack_s: float = 5.0
     handle_time_window: int = 100  # recent handling times per line code behind wait estimates
+    routing: RoutingConfig = field(default_factory=RoutingConfig)
+    missed_in_a_row: int = 1  # missed offers in a row before the agent goes not available
+    # A pause before an agent is offered again after such an offer result (0: at once).
+    offer_delay_s: Mapping[OfferResult, float] = field(default_factory=dict)
 
     def line_for(self, args: tuple[str, ...], exten: str) -> LineConfig | None:
         """The line a call is for: ``Stasis(acd,inbound,<line id or number>)``, else the
@@ -115,7 +120,34 @@ class EngineConfig:
             caller_id=eng.caller_id,
             unknown_line_prompt=(eng.unknown_line_prompt,),
             handle_time_window=eng.announcement_handling_window,
+            routing=RoutingConfig(
+                routing={code.name: _routing(code) for code in settings.line_codes}
+            ),
+            missed_in_a_row=eng.missed_in_a_row_before_not_available,
+            offer_delay_s={
+                OfferResult.NO_ANSWER: eng.offer_delay_s.no_answer,
+                OfferResult.UNREACHABLE: eng.offer_delay_s.no_answer,
+                OfferResult.BUSY: eng.offer_delay_s.busy,
+                OfferResult.REJECTED: eng.offer_delay_s.rejected,
+            },
         )
+
+
+def _routing(code: LineCode) -> LineCodeRouting:
+    return LineCodeRouting(
+        steps=tuple(
+            Step(
+                after_s=step.after_s,
+                min_level=step.min_level,
+                fallback=dict(step.fallback),
+                priority=step.priority,
+                skip_if_no_agents=step.skip_if_no_agents,
+            )
+            for step in code.steps
+        ),
+        policy=Policy(code.policy.value),
+        weight=code.weight,
+    )
 
 
 def _line_config(settings: Settings, ln: Line) -> LineConfig:
@@ -180,10 +212,27 @@ class AgentState:
     activity: Activity = Activity.IDLE
     idle_since: datetime | None = None
     contact_id: str | None = None
+    # What the routing policies rank by, and the missed-offer bookkeeping.
+    stats_day: date | None = None
+    contacts_today: int = 0
+    talk_time_today_s: float = 0.0
+    last_offered_seq: int = 0
+    missed_in_a_row: int = 0
+    not_before: datetime | None = None  # no offers before this (after a missed offer)
+    offerable: bool = False  # as last told to the router
+    logged_in: bool = False  # as last told to the router
 
     @property
     def id(self) -> str:
         return self.config.id
+
+    def routing_stats(self, now: datetime) -> AgentStats:
+        return AgentStats(
+            idle_since=(self.idle_since or now).timestamp(),
+            contacts_today=self.contacts_today,
+            talk_time_today_s=self.talk_time_today_s,
+            last_offered_seq=self.last_offered_seq,
+        )
 
     def can_take(self, line_code: str) -> bool:
         return (
@@ -212,6 +261,7 @@ class ContactState:
     seq: int  # arrival order: first come, first served among equals
     phase: Phase = Phase.WELCOME
     priority: int = 0  # higher first; routing steps may raise it
+    routed: bool = False  # known to the router (queued or offered)
     playback_id: str | None = None
     agent_id: str | None = None
     agent_channel: str | None = None

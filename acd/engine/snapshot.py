@@ -29,8 +29,15 @@ def agent_view(agent: AgentState, now: datetime) -> dict[str, Any]:
     }
 
 
-def contact_view(contact: ContactState, now: datetime) -> dict[str, Any]:
+def contact_view(
+    contact: ContactState, now: datetime, core: EngineCore | None = None
+) -> dict[str, Any]:
     record = contact.record
+    step: int | None = None
+    next_step_in: float | None = None
+    if core is not None and contact.routed:
+        step, next_at = core.router.contact_step(contact.id, now.timestamp())
+        next_step_in = None if next_at is None else max(0.0, next_at - now.timestamp())
     return {
         "id": record.id,
         "line": record.line,
@@ -41,6 +48,9 @@ def contact_view(contact: ContactState, now: datetime) -> dict[str, Any]:
         "waiting_seconds": (now - record.queued_at).total_seconds() if record.queued_at else None,
         "agent_id": contact.agent_id,
         "offers": len(record.offers),
+        "priority": contact.priority,
+        "step": step,  # the routing step it is at (0 = the line code's first)
+        "next_step_in_seconds": next_step_in,  # None after the last step
     }
 
 
@@ -72,7 +82,7 @@ def queues_snapshot(core: EngineCore, now: datetime) -> list[dict[str, Any]]:
                     if waiting and waiting[0].record.queued_at
                     else 0.0
                 ),
-                "contacts": [contact_view(c, now) for c in waiting],
+                "contacts": [contact_view(c, now, core) for c in waiting],
                 "agents_logged_in": sum(a.presence is not Presence.LOGGED_OUT for a in skilled),
                 "agents_available": sum(a.presence is Presence.AVAILABLE for a in skilled),
                 "agents_idle": sum(a.can_take(code) for a in skilled),

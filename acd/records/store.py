@@ -1,8 +1,11 @@
 """Async reads and writes of contact records.
 
-``save`` is an idempotent upsert of the contact row and its offers in one transaction.  An
+``save_many`` is an idempotent upsert of contact rows and their offers, all in one transaction,
+written with a few Core statements over parameter lists (the recorder's hot path: per-row ORM
+work cost more CPU than the rest of the engine).  ``save`` is the same for one contact.  An
 ended contact is final: a snapshot taken before the end never overwrites it, so a late or
-retried write of an older state cannot undo the outcome.
+retried write of an older state cannot undo the outcome.  The rule is a condition on the SQL
+upsert, so it also holds between engine nodes writing the same database.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, or_, select
+from sqlalchemy import Delete, Insert, Select, bindparam, delete, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
@@ -25,6 +28,9 @@ from acd.records.schema import ContactRow, OfferRow
 
 DEFAULT_LIST_LIMIT = 1000
 
+# Contact ids per DELETE of old offers: well under SQLite's limit of bound parameters.
+_DELETE_CHUNK = 1000
+
 
 class ContactStore:
     """Contact records in SQLite or PostgreSQL.  Run :func:`acd.records.migrate` first."""
@@ -32,6 +38,13 @@ class ContactStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # Built once: the statements take their values as parameters, so each save reuses
+        # them (and SQLAlchemy's compiled form) instead of building and compiling anew.
+        self._upsert = _upsert(engine.dialect.name)
+        self._delete_offers: Delete = delete(OfferRow).where(
+            OfferRow.contact_id.in_(bindparam("ids", expanding=True))
+        )
+        self._insert_offers: Insert = insert(OfferRow)
 
     @classmethod
     @asynccontextmanager
@@ -50,15 +63,46 @@ class ContactStore:
         Returns False, and changes nothing, when the stored contact has ended and ``record``
         (an older snapshot) has not.
         """
+        return (await self.save_many([record]))[0]
+
+    async def save_many(self, records: Sequence[ContactRecord]) -> builtins.list[bool]:
+        """Insert or replace several contacts and their offers in one transaction: all of them
+        are saved or, if it raises, none.
+
+        Returns one flag per record, as :meth:`save` would: False for a record that changed
+        nothing because its stored contact has ended and it has not.  Each contact may appear
+        only once: coalescing two snapshots of one contact is the caller's business.
+        """
+        if not records:
+            return []
+        ids = {record.id for record in records}
+        if len(ids) != len(records):
+            raise ValueError("save_many takes one snapshot per contact; a contact id repeats")
+        # In id order: nodes writing overlapping batches then lock the rows in the same order
+        # and wait for each other instead of deadlocking.
+        ordered = sorted(records, key=lambda record: record.id)
         with hold_clock():
-            async with self._sessions.begin() as session:
-                updated = await session.scalar(self._upsert(record))
-                if updated is None:
-                    return False
-                await session.execute(delete(OfferRow).where(OfferRow.contact_id == record.id))
-                if record.offers:
-                    await session.execute(insert(OfferRow), _offer_values(record))
-        return True
+            async with self._engine.begin() as connection:
+                result = await connection.execute(
+                    self._upsert, [_contact_values(record) for record in ordered]
+                )
+                # The upsert returns only the rows it wrote: an ended contact left alone is
+                # absent, and its offers must stay as they are too.
+                written = set(result.scalars().all())
+                written_ids = [record.id for record in ordered if record.id in written]
+                for chunk in range(0, len(written_ids), _DELETE_CHUNK):
+                    await connection.execute(
+                        self._delete_offers, {"ids": written_ids[chunk : chunk + _DELETE_CHUNK]}
+                    )
+                offers = [
+                    values
+                    for record in ordered
+                    if record.id in written
+                    for values in _offer_values(record)
+                ]
+                if offers:
+                    await connection.execute(self._insert_offers, offers)
+        return [record.id in written for record in records]
 
     async def get(self, contact_id: str) -> ContactRecord | None:
         found = await self._load(select(ContactRow).where(ContactRow.id == contact_id))
@@ -82,19 +126,6 @@ class ContactStore:
         query = query.order_by(ContactRow.arrived_at, ContactRow.id).limit(limit)
         return await self._load(query)
 
-    def _upsert(self, record: ContactRecord) -> ReturningInsert[tuple[str]]:
-        values = _contact_values(record)
-        statement: postgresql.Insert | sqlite.Insert
-        if self._engine.dialect.name == "postgresql":
-            statement = postgresql.insert(ContactRow).values(values)
-        else:
-            statement = sqlite.insert(ContactRow).values(values)
-        return statement.on_conflict_do_update(
-            index_elements=[ContactRow.id],
-            set_={key: statement.excluded[key] for key in values if key != "id"},
-            where=or_(ContactRow.ended_at.is_(None), statement.excluded.ended_at.is_not(None)),
-        ).returning(ContactRow.id)
-
     async def _load(self, query: Select[tuple[ContactRow]]) -> builtins.list[ContactRecord]:
         with hold_clock():
             async with self._sessions() as session:
@@ -110,6 +141,23 @@ class ContactStore:
                 for row in offers:
                     by_contact.setdefault(row.contact_id, []).append(_offer(row))
         return [_record(c, by_contact.get(c.id, [])) for c in contacts]
+
+
+def _upsert(dialect: str) -> ReturningInsert[tuple[str]]:
+    """Insert contacts or update them in place, unless the stored one has ended and the new
+    one has not; returns the ids of the rows it wrote."""
+    statement = (
+        postgresql.insert(ContactRow) if dialect == "postgresql" else sqlite.insert(ContactRow)
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[ContactRow.id],
+        set_={
+            column.name: statement.excluded[column.name]
+            for column in ContactRow.__table__.columns
+            if column.name != "id"
+        },
+        where=or_(ContactRow.ended_at.is_(None), statement.excluded.ended_at.is_not(None)),
+    ).returning(ContactRow.id)
 
 
 def _contact_values(record: ContactRecord) -> dict[str, Any]:
