@@ -67,9 +67,11 @@ async def test_the_queue_snapshot_shows_each_contacts_step_and_the_next_steps_ti
         s.emu.pbx.place_call("1700")
         await s.until(lambda: s.engine.core.contacts)
         await s.wait(10)
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"{s.engine.http_url}/api/queues") as resp:
-                queues = {q["line_code"]: q for q in (await resp.json())["queues"]}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"{s.engine.http_url}/api/queues") as resp,
+        ):
+            queues = {q["line_code"]: q for q in (await resp.json())["queues"]}
         (waiting,) = queues["1700 Wonen en energie"]["contacts"]
         assert waiting["step"] == 1  # step 0 (level >= 4) matches nobody logged in: skipped
         assert 79 <= waiting["next_step_in_seconds"] <= 81  # the fallback step at 90 s
