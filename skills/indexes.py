@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from skills.model import MAX_LEVEL, AgentStats, Policy
@@ -53,11 +53,10 @@ class _Heap:
             heapq.heappop(entries)
         return None
 
-    def forget_one(self, epochs: Mapping[str, int]) -> None:
-        self.live -= 1
-        if len(self.entries) > 2 * self.live + _SLACK:
-            self.entries = [e for e in self.entries if epochs.get(e[-2]) == e[-1]]
-            heapq.heapify(self.entries)
+    def compact(self, epochs: Mapping[str, int]) -> None:
+        """Drop dead entries: called once they outnumber the live ones (amortised O(1))."""
+        self.entries = [e for e in self.entries if epochs.get(e[-2]) == e[-1]]
+        heapq.heapify(self.entries)
 
     def live_ids(self, epochs: Mapping[str, int]) -> frozenset[str]:
         return frozenset(e[-2] for e in self.entries if epochs.get(e[-2]) == e[-1])
@@ -113,10 +112,13 @@ class FreeAgents:
         self._member_of[agent_id] = member_of
 
     def remove(self, agent_id: str) -> None:
-        if self.epochs.pop(agent_id, None) is None:
+        epochs = self.epochs
+        if epochs.pop(agent_id, None) is None:
             return
         for heap in self._member_of.pop(agent_id):
-            heap.forget_one(self.epochs)
+            heap.live -= 1
+            if len(heap.entries) > 2 * heap.live + _SLACK:
+                heap.compact(epochs)
 
     def best(self, admissions: tuple[Admission, ...], policy: Policy, own: str) -> ChoiceKey | None:
         """The best free agent a step admits, as its choice key."""
@@ -193,10 +195,13 @@ class WaitingContacts:
         self._member_of[contact_id] = member_of
 
     def remove(self, contact_id: str) -> None:
-        if self.epochs.pop(contact_id, None) is None:
+        epochs = self.epochs
+        if epochs.pop(contact_id, None) is None:
             return
         for heap in self._member_of.pop(contact_id):
-            heap.forget_one(self.epochs)
+            heap.live -= 1
+            if len(heap.entries) > 2 * heap.live + _SLACK:
+                heap.compact(epochs)
 
     def best_for(self, skills: Mapping[str, int], now: float) -> tuple[QueueKey, str] | None:
         """The best waiting contact an agent with ``skills`` may take, with its queue key."""
@@ -264,6 +269,9 @@ class LoggedInCounts:
         return {skill: tuple(counts[1:]) for skill, counts in self._at_least.items()}
 
 
+_NONE_DUE: list[str] = []
+
+
 class Deadlines:
     """Times at which something may change (a step starts, a delay ends), lazily cancelled:
     an entry counts only while ``is_current(id, when)`` still holds.
@@ -283,12 +291,17 @@ class Deadlines:
     def push(self, when: float, owner: str) -> None:
         heapq.heappush(self._heap, (when, next(self._seq), owner))
 
-    def pop_due(self, now: float) -> Iterator[str]:
+    def pop_due(self, now: float) -> list[str]:
+        """Remove and return the owners of the current entries due by ``now``, in time order."""
         heap = self._heap
+        if not heap or heap[0][0] > now:
+            return _NONE_DUE  # the common case, without allocating
+        due = []
         while heap and heap[0][0] <= now:
             when, _, owner = heapq.heappop(heap)
             if self._is_current(owner, when):
-                yield owner
+                due.append(owner)
+        return due
 
     def next(self) -> float | None:
         heap = self._heap

@@ -44,8 +44,9 @@ class Step:
     """Who may take a contact once it has waited ``after_s`` seconds (until the next step).
 
     ``min_level`` applies to the contact's own line code; ``fallback`` names other line codes
-    whose agents may also take it, each with its own minimum level.  ``priority`` replaces the
-    contact's priority from this step on (None keeps the one it has).  A step with
+    whose agents may also take it, each with its own minimum level.  ``priority`` is the
+    contact's priority from this step on, unless the contact has a higher one of its own (a
+    callback, an escalation return): steps raise priority, never lower it.  A step with
     ``skip_if_no_agents`` is passed over at once while no logged-in agent could match it.
     """
 

@@ -322,8 +322,10 @@ class Router:
 
     def next_deadline(self) -> float | None:
         """The next time :meth:`advance` would change something (the engine's one timer)."""
-        times = [t for t in (self._step_starts.next(), self._delays.next()) if t is not None]
-        return min(times, default=None)
+        step_start, delay_end = self._step_starts.next(), self._delays.next()
+        if step_start is None or delay_end is None:
+            return delay_end if step_start is None else step_start
+        return min(step_start, delay_end)
 
     # ------------------------------------------------------------------ decisions
 

@@ -34,7 +34,7 @@ class StepPlan:
     weight: float
     offsets: tuple[float, ...]  # after_s of each step
     admissions: tuple[tuple[Admission, ...], ...]  # per step; the own line code first
-    priorities: tuple[int | None, ...]  # per step: the priority in force, None = the contact's
+    priorities: tuple[int | None, ...]  # per step: the highest step priority so far, if any
     skippable: tuple[bool, ...]  # per step: may be skipped (never the last one)
     # The admissions whose matchability can change which step applies: when the count of
     # logged-in agents for one of them crosses zero, this line code's contacts are re-stepped.
@@ -53,7 +53,7 @@ class StepPlan:
             others = sorted((n, lv) for n, lv in step.fallback.items() if n != line_code)
             admissions.append(((line_code, own), *others))
             if step.priority is not None:
-                in_force = step.priority
+                in_force = step.priority if in_force is None else max(in_force, step.priority)
             priorities.append(in_force)
         last = len(steps) - 1
         skippable = tuple(s.skip_if_no_agents and i < last for i, s in enumerate(steps))
@@ -94,8 +94,10 @@ class StepPlan:
         return self.step_start(waiting_since, time_step + 1)
 
     def priority(self, own: int, index: int) -> int:
+        """A step raises the contact's priority, never lowers it: a callback or escalation
+        return queued with a high priority of its own keeps it at every step."""
         in_force = self.priorities[index]
-        return own if in_force is None else in_force
+        return own if in_force is None else max(own, in_force)
 
     def open_from(self, matchable: Matchable) -> tuple[int, ...]:
         """For each time step, the step a contact is at: the first one not skipped."""

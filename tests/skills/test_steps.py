@@ -85,8 +85,10 @@ def test_skipping_steps_nobody_logged_in_could_match(
     [
         ((None, None, None), 0, (0, 0, 0)),
         ((None, None, None), 7, (7, 7, 7)),  # a callback keeps its own priority
-        ((None, 3, None), 0, (0, 3, 3)),  # a step's priority holds until another replaces it
-        ((1, None, 0), 5, (1, 1, 0)),  # a step's priority replaces the contact's own
+        ((None, 3, None), 0, (0, 3, 3)),  # a step's priority holds from that step on
+        ((None, 3, None), 5, (5, 5, 5)),  # and never lowers a callback's higher own priority
+        ((1, None, 4), 2, (2, 2, 4)),
+        ((3, None, 1), 0, (3, 3, 3)),  # a later, lower step priority lowers nothing
     ],
 )
 def test_priority_from_each_step_on(
