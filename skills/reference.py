@@ -270,8 +270,16 @@ class BruteForceRouter:
         contact = self._contact(contact_id)
         plan = contact.plan
         time_step = max(contact.time_step, plan.time_step(contact.waiting_since, now))
-        contact_now = _Contact(plan, 0, contact.waiting_since, contact.seq, time_step)
-        return self.step_of(contact_now), plan.next_start(contact.waiting_since, time_step)
+        steps = [
+            self.step_of(_Contact(plan, 0, contact.waiting_since, contact.seq, t))
+            for t in range(len(plan.offsets))
+        ]
+        changes = [
+            plan.step_start(contact.waiting_since, t)
+            for t in range(time_step + 1, len(steps))
+            if steps[t] != steps[time_step]
+        ]
+        return steps[time_step], changes[0] if changes else None
 
     def index_view(self) -> IndexView:
         free: dict[tuple[str, int, Policy], set[str]] = {}

@@ -403,14 +403,16 @@ class Router:
     # ------------------------------------------------------------------ visibility
 
     def contact_step(self, contact_id: str, now: float) -> tuple[int, float | None]:
-        """The contact's step at ``now`` and when its waiting time next reaches a new step
-        (None after the last), as :meth:`advance` would leave them; changes nothing."""
+        """The contact's step at ``now`` and the time its step next changes (None if it
+        never will), both as things stand: a login or logout may change either.  A step
+        being skipped is not a change: a contact skipped to its fallback step at once gets
+        that step and the time the one after it starts.  Changes nothing."""
         contact = self._contact(contact_id)
         plan = contact.plan
         time_step = max(contact.time_step, plan.time_step(contact.waiting_since, now))
         line = self._lines.get(plan.line_code)
         open_from = line.open_from if line is not None else plan.open_from(self._logged_in.any)
-        return open_from[time_step], plan.next_start(contact.waiting_since, time_step)
+        return open_from[time_step], plan.next_change(contact.waiting_since, time_step, open_from)
 
     def index_view(self) -> IndexView:
         """What the indexes hold (O(size): for tests and debugging, not the hot path)."""

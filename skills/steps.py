@@ -93,6 +93,16 @@ class StepPlan:
             return None
         return self.step_start(waiting_since, time_step + 1)
 
+    def next_change(
+        self, waiting_since: float, time_step: int, open_from: tuple[int, ...]
+    ) -> float | None:
+        """When the step next changes, if who is logged in stays as it is: the start of the
+        first later time step that leads to another step (None when none does)."""
+        for later in range(time_step + 1, len(self.offsets)):
+            if open_from[later] != open_from[time_step]:
+                return self.step_start(waiting_since, later)
+        return None
+
     def priority(self, own: int, index: int) -> int:
         """A step raises the contact's priority, never lowers it: a callback or escalation
         return queued with a high priority of its own keeps it at every step."""

@@ -102,12 +102,13 @@ def test_a_skipped_step_applies_again_once_someone_for_it_logs_in(make: Factory)
     router.set_agent("novice", {WONEN: 2})
     router.set_logged_in("novice", True)  # logged in, on a call
     router.add_contact("c1", WONEN, 0.0)
-    assert router.contact_step("c1", 0.0) == (1, 30.0)
+    # Skipped to step 1 at once; at 30 s nothing changes, the fallback step comes at 90 s.
+    assert router.contact_step("c1", 0.0) == (1, 90.0)
     router.set_agent("expert", {WONEN: 4})
     router.set_logged_in("expert", True)
     assert router.contact_step("c1", 1.0) == (0, 30.0)
     router.set_logged_in("expert", False)
-    assert router.contact_step("c1", 2.0) == (1, 30.0)
+    assert router.contact_step("c1", 2.0) == (1, 90.0)
 
 
 def test_widening_keeps_place_and_wait_clock(make: Factory) -> None:

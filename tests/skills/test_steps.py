@@ -81,6 +81,22 @@ def test_skipping_steps_nobody_logged_in_could_match(
 
 
 @pytest.mark.parametrize(
+    ("time_step", "open_from", "next_change"),
+    [
+        (0, (0, 1, 2), 130.0),
+        (1, (0, 1, 2), 190.0),
+        (2, (0, 1, 2), None),
+        (0, (1, 1, 2), 190.0),  # skipped to step 1 at once: 30 s changes nothing
+        (0, (2, 2, 2), None),  # already at the last step
+    ],
+)
+def test_when_the_step_next_changes(
+    time_step: int, open_from: tuple[int, ...], next_change: float | None
+) -> None:
+    assert PLAN.next_change(100.0, time_step, open_from) == next_change
+
+
+@pytest.mark.parametrize(
     ("priorities", "own", "expected"),
     [
         ((None, None, None), 0, (0, 0, 0)),
