@@ -7,7 +7,6 @@ import asyncio
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from acd.contact import Activity, OfferResult, Presence
 from acd.emulator import EndpointBehaviour
@@ -59,7 +58,6 @@ async def test_the_fallback_line_code_joins_at_its_step(tmp_path):
         assert s.bridged_agent(caller) == "1001"
 
 
-@pytest.mark.xfail(strict=True, reason="router reports the next time step, not the next open one")
 async def test_the_queue_snapshot_shows_each_contacts_step_and_the_next_steps_time(tmp_path):
     async with routing(tmp_path) as s:
         s.login("1002")
