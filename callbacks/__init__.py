@@ -1,0 +1,39 @@
+"""Callbacks (terugbelafspraken): offered to callers who wait too long, stored durably, placed
+within a number of working days at calm moments, and never lost.
+
+:mod:`callbacks.model` holds the data, :mod:`callbacks.schedule` the pure rules (deadlines,
+retries, urgency, calm moments, crash recovery), :mod:`callbacks.store` the SQL store with its
+own Alembic migrations (run :func:`migrate` before opening it), :mod:`callbacks.http` the API
+routes and :mod:`callbacks.cli` ``acd callbacks``.
+"""
+
+from callbacks.errors import CallbackError, CallbackInvalid, CallbackNotFound, CallbackWrongState
+from callbacks.migrate import migrate
+from callbacks.model import (
+    CITIZEN_RESULTS,
+    OPEN_STATUSES,
+    Attempt,
+    AttemptResult,
+    Callback,
+    CallbackStatus,
+)
+from callbacks.schedule import CallbackRules, CalmThresholds, Outcome
+from callbacks.store import CallbackStore
+
+__all__ = [
+    "CITIZEN_RESULTS",
+    "OPEN_STATUSES",
+    "Attempt",
+    "AttemptResult",
+    "Callback",
+    "CallbackError",
+    "CallbackInvalid",
+    "CallbackNotFound",
+    "CallbackRules",
+    "CallbackStatus",
+    "CallbackStore",
+    "CallbackWrongState",
+    "CalmThresholds",
+    "Outcome",
+    "migrate",
+]
