@@ -20,6 +20,12 @@ from acd.settings.calendars import (
     OpeningConfig,
     WeeklyConfig,
 )
+from acd.settings.callback_options import (
+    CallbackDigits,
+    CallbackMode,
+    CallbackPrompts,
+    CallbackSettings,
+)
 from acd.settings.fields import (
     DEFAULT_PROFICIENCY,
     LOG_LEVELS,
@@ -74,6 +80,10 @@ __all__ = [
     "AriSettings",
     "AtClosing",
     "CalendarConfig",
+    "CallbackDigits",
+    "CallbackMode",
+    "CallbackPrompts",
+    "CallbackSettings",
     "ClosedPrompts",
     "ClosureConfig",
     "EngineSettings",

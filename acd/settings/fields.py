@@ -138,6 +138,7 @@ ProficiencyMap = Annotated[
 # One media URI or a list played in order; "sound:x" is shorthand for ["sound:x"].
 Prompts = Annotated[tuple[MediaUri, ...], BeforeValidator(one_or_many)]
 Count = Annotated[int, Field(ge=1)]
+CountOrZero = Annotated[int, Field(ge=0)]
 Weight = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 DTMF_DIGITS = "0123456789*#"
@@ -147,6 +148,20 @@ def dtmf_digit(value: str) -> str:
     if len(value) != 1 or value not in DTMF_DIGITS:
         raise ValueError(f"{value!r} is not a DTMF digit (0-9, * or #)")
     return value
+
+
+def _digit_text(value: object) -> object:
+    # YAML reads an unquoted 1 as a number; a key on the phone is still the digit "1".
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+DtmfDigit = Annotated[str, BeforeValidator(_digit_text), AfterValidator(dtmf_digit)]
+# ISO 3166 alpha-2, as phone number libraries name regions: the country of numbers without one.
+RegionCode = Annotated[
+    str, _matching(r"[A-Z]{2}", "a region code of two capital letters (such as BE)")
+]
 
 
 def _slot(value: str) -> str:

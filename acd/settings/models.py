@@ -22,6 +22,7 @@ from pydantic import (
 
 from acd.settings.base import ConfigModel, listed_twice
 from acd.settings.calendars import STANDARD_CALENDAR
+from acd.settings.callback_options import CallbackSettings
 from acd.settings.fields import (
     DEFAULT_PROFICIENCY,
     Count,
@@ -183,6 +184,7 @@ class Line(ConfigModel):
     no_agents: NoAgents = Field(default_factory=lambda: NoAgents())
     # A caller who hangs up and calls again within this window gets their place back.
     rejoin_window_s: SecondsOrZero = 120.0
+    callbacks: CallbackSettings = Field(default_factory=lambda: CallbackSettings())
 
     @model_validator(mode="before")
     @classmethod
