@@ -332,6 +332,10 @@ class Router:
     def match(self, now: float) -> list[Match]:
         """Advance to ``now``, then make every offer possible now; each is reserved."""
         self.advance(now)
+        if not self._free:
+            # Every offer needs a free agent: with a long queue this is the common case.
+            self._fresh_contacts.clear()
+            return []
         proposals = self._fresh_proposals(now)
         matches: list[Match] = []
         while proposals:
