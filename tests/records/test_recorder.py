@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,14 @@ from sqlalchemy.exc import OperationalError
 from acd.contact import ContactEventKind, ContactRecord
 from acd.records import ContactRecorder, ContactStore, migrate
 from tests import postgres
-from tests.records.contacts import answered_after_one_no_answer, arrived, ended, event, unique
+from tests.records.contacts import (
+    T0,
+    answered_after_one_no_answer,
+    arrived,
+    ended,
+    event,
+    unique,
+)
 
 ARRIVED = ContactEventKind.ARRIVED
 ANSWERED = ContactEventKind.ANSWERED
@@ -20,31 +27,35 @@ ENDED = ContactEventKind.ENDED
 
 
 class SavesInMemory:
-    """A RecordSaver that keeps every snapshot it is given, in order."""
+    """A RecordSaver that keeps every snapshot it is given, in order, and every batch."""
 
     def __init__(self) -> None:
         self.saved: list[ContactRecord] = []
+        self.batches: list[list[str]] = []
 
-    async def save(self, record: ContactRecord) -> bool:
-        self.saved.append(record)
-        return True
+    async def save_many(self, records: Sequence[ContactRecord]) -> list[bool]:
+        self.saved.extend(records)
+        self.batches.append([r.id for r in records])
+        return [True] * len(records)
 
 
 class Flaky:
-    """A RecordSaver in front of a real store whose first ``failures`` saves fail."""
+    """A RecordSaver in front of a real store whose first ``failures`` batches fail."""
 
     def __init__(self, store: ContactStore | None, failures: int) -> None:
         self.store = store
         self.failures = failures
         self.attempts = 0
+        self.batches: list[list[str]] = []
 
-    async def save(self, record: ContactRecord) -> bool:
+    async def save_many(self, records: Sequence[ContactRecord]) -> list[bool]:
         self.attempts += 1
+        self.batches.append([r.id for r in records])
         if self.failures > 0:
             self.failures -= 1
             raise OperationalError("INSERT INTO contacts", {}, Exception("connection refused"))
         assert self.store is not None
-        return await self.store.save(record)
+        return await self.store.save_many(records)
 
 
 async def test_the_arrival_is_written_before_the_end_and_the_end_wins(store: ContactStore):
@@ -99,12 +110,12 @@ async def test_a_snapshot_arriving_during_a_failed_save_is_merged_for_the_retry(
     class FailsOnceWhileAnotherSnapshotArrives:
         failed = False
 
-        async def save(self, record: ContactRecord) -> bool:
+        async def save_many(self, records: Sequence[ContactRecord]) -> list[bool]:
             if not self.failed:
                 self.failed = True
                 recorder.contact_event(event(ANSWERED, arriving))
                 raise OperationalError("INSERT INTO contacts", {}, Exception("timeout"))
-            return await saver.save(record)
+            return await saver.save_many(records)
 
     async with ContactRecorder(FailsOnceWhileAnotherSnapshotArrives()) as recorder:
         recorder.contact_event(event(ENDED, failing))
@@ -153,9 +164,9 @@ class NoticesFailure:
         self.store = store
         self.failed = asyncio.Event()
 
-    async def save(self, record: ContactRecord) -> bool:
+    async def save_many(self, records: Sequence[ContactRecord]) -> list[bool]:
         try:
-            return await self.store.save(record)
+            return await self.store.save_many(records)
         except Exception:
             self.failed.set()
             raise
@@ -202,4 +213,147 @@ async def test_a_database_that_comes_up_late_gets_the_record(
 
             await bring_up()
             await recorder.flush()
+        assert await store.get(record.id) == record
+
+
+class Watched:
+    """A RecordSaver in front of a real store that remembers every batch and how it went."""
+
+    def __init__(self, store: ContactStore) -> None:
+        self.store = store
+        self.attempts: list[tuple[list[str], bool]] = []
+        self.changed = asyncio.Condition()
+
+    @property
+    def saved(self) -> set[str]:
+        return {cid for ids, ok in self.attempts if ok for cid in ids}
+
+    async def save_many(self, records: Sequence[ContactRecord]) -> list[bool]:
+        ids = [r.id for r in records]
+        ok = False
+        try:
+            written = await self.store.save_many(records)
+            ok = True
+        finally:
+            self.attempts.append((ids, ok))
+            async with self.changed:
+                self.changed.notify_all()
+        return written
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        """Wait, in virtual time, until the attempts so far satisfy ``condition``."""
+        async with asyncio.timeout(600), self.changed:
+            await self.changed.wait_for(condition)
+
+
+async def test_contacts_pending_together_are_written_in_one_batch(store: ContactStore):
+    watched = Watched(store)
+    recorder = ContactRecorder(watched, batch_size=4)
+    records = [arrived() for _ in range(5)]
+    records[1] = answered_after_one_no_answer(records[1])
+    records[2] = ended(answered_after_one_no_answer(records[2]))
+    for record in records:
+        recorder.contact_event(event(ARRIVED, record))
+
+    async with recorder:
+        await recorder.flush()
+
+    ids = [r.id for r in records]
+    assert watched.attempts == [(ids[:4], True), (ids[4:], True)]  # capped at batch_size
+    for record in records:
+        assert await store.get(record.id) == record
+
+
+async def test_a_busy_recorder_paces_its_batches_and_flush_cuts_the_wait():
+    saver = SavesInMemory()
+    loop = asyncio.get_running_loop()
+    first, *others = [arrived() for _ in range(4)]
+    async with ContactRecorder(saver, write_interval=10.0) as recorder:
+        recorder.contact_event(event(ARRIVED, first))
+        await asyncio.sleep(0.01)
+        assert saver.batches == [[first.id]]  # an idle recorder writes at once
+
+        for record in others:
+            recorder.contact_event(event(ARRIVED, record))
+        await asyncio.sleep(5)
+        assert saver.batches == [[first.id]]  # the rest waits for the next interval
+
+        started = loop.time()
+        await recorder.flush()
+        assert loop.time() - started < 1
+    assert saver.batches == [[first.id], [r.id for r in others]]
+
+
+async def test_an_older_snapshot_in_a_batch_does_not_reopen_an_ended_contact(store: ContactStore):
+    first = arrived()
+    final = ended(answered_after_one_no_answer(first))
+    await store.save(final)  # by another node, say, which saw the end first
+    newcomers = [arrived() for _ in range(3)]
+    watched = Watched(store)
+    recorder = ContactRecorder(watched)
+    recorder.contact_event(event(ARRIVED, newcomers[0]))
+    recorder.contact_event(event(ARRIVED, first))
+    for record in newcomers[1:]:
+        recorder.contact_event(event(ARRIVED, record))
+
+    async with recorder:
+        await recorder.flush()
+
+    assert len(watched.attempts) == 1
+    assert await store.get(final.id) == final  # outcome, end time and both offers
+    for record in newcomers:
+        assert await store.get(record.id) == record
+
+
+@pytest.mark.parametrize(
+    ("failures", "batches"),
+    [
+        (1, [[0, 1, 2, 3], [0, 1, 2, 3]]),  # retried whole: the fault may have been passing
+        (3, [[0, 1, 2, 3], [0, 1, 2, 3], [0, 1], [2, 3], [0], [1]]),  # then split, and split
+    ],
+)
+async def test_a_failing_batch_is_retried_and_nothing_is_lost(
+    store: ContactStore, failures: int, batches: list[list[int]]
+):
+    flaky = Flaky(store, failures=failures)
+    records = [arrived() for _ in range(3)] + [ended(answered_after_one_no_answer(arrived()))]
+    recorder = ContactRecorder(flaky)
+    for record in records:
+        recorder.contact_event(event(ARRIVED, record))
+
+    async with recorder:
+        await recorder.flush()
+
+    assert flaky.batches == [[records[i].id for i in batch] for batch in batches]
+    for record in records:
+        assert await store.get(record.id) == record
+    assert recorder.backlog == 0
+
+
+async def test_a_record_the_database_refuses_is_split_off_and_does_not_hold_back_the_rest(
+    store: ContactStore, caplog: pytest.LogCaptureFixture
+):
+    bad = arrived(at=T0.replace(tzinfo=None))  # refused by the store on every backend
+    good = [arrived() for _ in range(7)]
+    watched = Watched(store)
+    recorder = ContactRecorder(watched, retry_initial=1.0, retry_max=60.0)
+    for record in [*good[:3], bad, *good[3:]]:
+        recorder.contact_event(event(ARRIVED, record))
+    await recorder.start()
+
+    await watched.until(lambda: watched.saved >= {r.id for r in good})
+    await watched.until(lambda: watched.attempts[-1] == ([bad.id], False))  # alone, and backing off
+    assert f"saving 1 contact(s) failed (attempt 5); retrying in 16.0 s: {bad.id}" in caplog.text
+
+    newcomer = arrived()
+    recorder.contact_event(event(ARRIVED, newcomer))
+    await watched.until(lambda: newcomer.id in watched.saved)
+    assert watched.attempts[-2:] == [([bad.id], False), ([newcomer.id], True)]
+
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(60):
+            await recorder.stop()
+    assert recorder.backlog == 1
+    assert f"1 record(s) unsaved: {bad.id}" in caplog.text
+    for record in [*good, newcomer]:
         assert await store.get(record.id) == record

@@ -80,3 +80,43 @@ async def test_naive_times_are_refused(store: ContactStore):
         await store.list(since=T0.replace(tzinfo=None))
     with pytest.raises(Exception, match="naive"):
         await store.save(arrived(at=T0.replace(tzinfo=None)))
+
+
+async def test_save_many_writes_several_contacts_and_their_offers(store: ContactStore):
+    records = [
+        ended(answered_after_one_no_answer(arrived())),
+        answered_after_one_no_answer(arrived()),
+        arrived(at=T0.astimezone(BRUSSELS_SUMMER)),
+    ]
+
+    assert await store.save_many(records) == [True, True, True]
+
+    for record in records:
+        assert await store.get(record.id) == record
+    assert await store.save_many([]) == []
+
+
+async def test_save_many_leaves_an_ended_contact_and_its_offers_alone(store: ContactStore):
+    first = arrived()  # no offers yet: writing it would delete the ended contact's two
+    final = ended(answered_after_one_no_answer(first))
+    await store.save(final)
+    newcomer = arrived()
+
+    assert await store.save_many([first, newcomer]) == [False, True]
+
+    assert await store.get(final.id) == final
+    assert await store.get(newcomer.id) == newcomer
+
+
+async def test_save_many_saves_all_or_nothing(store: ContactStore):
+    good = arrived()
+    with pytest.raises(Exception, match="naive"):
+        await store.save_many([good, arrived(at=T0.replace(tzinfo=None))])
+    assert await store.get(good.id) is None
+
+
+async def test_save_many_refuses_two_snapshots_of_one_contact(store: ContactStore):
+    record = arrived()
+    with pytest.raises(ValueError, match="repeats"):
+        await store.save_many([record, ended(record)])
+    assert await store.get(record.id) is None
