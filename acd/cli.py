@@ -1,5 +1,5 @@
 """The ``acd`` command: run the engine, the emulator or the demo; check a config directory;
-show a line's opening hours."""
+show a line's opening hours; list, cancel or reschedule callbacks."""
 
 from __future__ import annotations
 
@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     when.add_argument("--week", metavar="YYYY-Www", help="an ISO week, such as 2027-W13")
 
+    _callbacks_parser(sub)
+
     check = sub.add_parser(
         "check-config",
         help="validate a config directory and summarise it",
@@ -119,6 +121,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("dir", type=Path, metavar="DIR", help="the config directory")
     return parser
+
+
+CALLBACK_STATUSES = (
+    "pending",
+    "dialing",
+    "completed",
+    "no_answer",
+    "failed",
+    "cancelled",
+    "expired",
+)
+
+
+def _callbacks_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    # Defined here, not in the callbacks package: importing that loads SQLAlchemy, and
+    # `acd --help` should stay quick.
+    callbacks = sub.add_parser(
+        "callbacks",
+        help="list, cancel or reschedule callbacks",
+        description="Callbacks in the store of the config's storage.url: list them with "
+        "filters, cancel one with a reason, or set when one is tried next.  Times without an "
+        "offset are Europe/Brussels wall-clock time.",
+    )
+    actions = callbacks.add_subparsers(dest="callbacks_command", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="list callbacks, oldest request first")
+    listing.add_argument("--status", choices=CALLBACK_STATUSES, help="only in this status")
+    listing.add_argument("--line", help="only of this line id, such as 1700")
+    listing.add_argument("--line-code", help="only of this line code")
+    listing.add_argument(
+        "--due-before", metavar="DATETIME", help="only due before then, such as 2027-03-31T19:00"
+    )
+    listing.add_argument("--limit", type=int, default=1000, help="at most this many (1000)")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    cancel = actions.add_parser("cancel", help="cancel a pending callback")
+    cancel.add_argument("id", help="the callback id")
+    cancel.add_argument("--reason", required=True, help="why, for the other supervisors")
+    reschedule = actions.add_parser("reschedule", help="set when a pending callback is tried")
+    reschedule.add_argument("id", help="the callback id")
+    reschedule.add_argument(
+        "--at", required=True, metavar="DATETIME", help="such as 2027-03-31T10:00"
+    )
+    for parser in (listing, cancel, reschedule):
+        _config_arg(parser)
+        parser.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -136,6 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from acd.demo import run_demo_command
 
             return run_demo_command(args)
+        if args.command == "callbacks":
+            from callbacks.cli import callbacks_command
+
+            return callbacks_command(args)
     except (ConfigError, ConfigErrors) as exc:
         print(f"acd: invalid configuration:\n{exc}", file=sys.stderr)
         return 2

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from callbacks import CallbackStore, migrate
+from callbacks.migrate import migrate
+from callbacks.store import CallbackStore
 from tests import postgres
 
 

@@ -16,9 +16,9 @@ from sqlalchemy.engine import Connection
 from acd.clock import hold_clock
 from acd.records import migrate as migrate_records
 from acd.records.engine import create_engine
-from callbacks import CallbackStore, migrate
-from callbacks.migrate import VERSION_TABLE, alembic_config
+from callbacks.migrate import VERSION_TABLE, alembic_config, migrate
 from callbacks.schema import Base
+from callbacks.store import CallbackStore
 from tests.callbacks.factories import DUE, MORNING, key, number
 
 T = TypeVar("T")

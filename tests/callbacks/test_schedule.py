@@ -10,17 +10,19 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from acd.calendars import Calendar, Closure, standard_calendar
+from acd.settings import CallbackSettings
 from callbacks import (
     Attempt,
     AttemptResult,
     Callback,
-    CallbackRules,
     CallbackStatus,
-    CalmThresholds,
-    Outcome,
 )
+from callbacks.config import rules_from_settings
 from callbacks.schedule import (
     MAX_URGENCY,
+    CallbackRules,
+    CalmThresholds,
+    Outcome,
     after_attempt,
     due_by,
     expire,
@@ -330,3 +332,12 @@ def test_overdue_means_open_past_the_deadline() -> None:
     assert not due.overdue(due.due_by - timedelta(seconds=1))
     assert due.overdue(due.due_by)
     assert not replace(due, status=S.COMPLETED).overdue(due.due_by)
+
+
+def test_rules_from_a_line_s_settings() -> None:
+    options = CallbackSettings(
+        working_days=3, max_attempts=4, min_gap_s=1800, calm_max_waiting=1, calm_min_idle_agents=2
+    )
+    assert rules_from_settings(options, STANDARD) == CallbackRules(
+        STANDARD, 3, 4, timedelta(minutes=30), CalmThresholds(max_waiting=1, min_idle_agents=2)
+    )

@@ -15,10 +15,10 @@ from callbacks import (
     CallbackInvalid,
     CallbackNotFound,
     CallbackStatus,
-    CallbackStore,
     CallbackWrongState,
-    Outcome,
 )
+from callbacks.schedule import Outcome
+from callbacks.store import CallbackStore
 from tests.callbacks.factories import DUE, MORNING, key, line, number
 
 CODE = "1700 Andere Vragen"

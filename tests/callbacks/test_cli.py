@@ -1,0 +1,130 @@
+"""``acd callbacks`` as a supervisor runs it, against a SQLite store named on the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from acd.cli import CALLBACK_STATUSES, main
+from callbacks import CallbackStatus
+from callbacks.store import CallbackStore
+from tests import postgres
+from tests.callbacks.factories import DUE, MORNING
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'var' / 'acd.db'}"
+
+
+def seed(url: str) -> list[str]:
+    """Two callbacks on 1700, one of them asked for twice, and one on 1701."""
+    ids: list[str] = []
+
+    async def work() -> None:
+        from callbacks import migrate
+
+        await migrate(url)
+        async with CallbackStore.open(url) as store:
+            requests = [
+                ("+3212345678", "1700", "1700 Andere Vragen", MORNING, "k1"),
+                ("+3212345678", "1700", "1700 Andere Vragen", MORNING, "k2"),
+                ("+32470000001", "1700", "1700 Belastingen", MORNING + timedelta(minutes=1), "k3"),
+                (
+                    "+32470000002",
+                    "1701",
+                    "Onderwijs Studietoelagen",
+                    MORNING + timedelta(seconds=30),
+                    "k4",
+                ),
+            ]
+            for number, line, code, at, key in requests:
+                callback, merged = await store.request(number, line, code, None, at, DUE, key)
+                if not merged:
+                    ids.append(callback.id)
+
+    postgres.run_outside_test_loop(work())
+    return ids
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["callbacks", *args, "--config", str(CONFIG)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_prints_a_table_in_brussels_time(url: str, capsys: pytest.CaptureFixture[str]):
+    first, second, _ = seed(url)
+    code, out, _ = run(capsys, "list", "--line", "1700", "--storage-url", url)
+    assert code == 0
+    header, *rows = out.strip().splitlines()
+    assert header.split()[:3] == ["id", "status", "line"]
+    assert [row.split()[0] for row in rows] == [first, second]
+    assert "2027-03-30 10:00" in rows[0]  # 08:00 UTC, summer time in Brussels
+    assert "2027-04-01 19:00" in rows[0]
+    assert "asked 2 times" in rows[0]
+
+
+def test_list_filters_and_json(url: str, capsys: pytest.CaptureFixture[str]):
+    first, second, third = seed(url)
+    code, out, _ = run(capsys, "list", "--json", "--status", "pending", "--storage-url", url)
+    assert code == 0
+    assert [c["id"] for c in json.loads(out)["callbacks"]] == [first, third, second]
+    _, out, _ = run(
+        capsys, "list", "--json", "--line-code", "1700 Belastingen", "--storage-url", url
+    )
+    assert [c["id"] for c in json.loads(out)["callbacks"]] == [second]
+    _, out, _ = run(
+        capsys, "list", "--json", "--due-before", "2027-04-01T19:00", "--storage-url", url
+    )
+    assert json.loads(out)["callbacks"] == []
+    _, out, _ = run(capsys, "list", "--status", "expired", "--storage-url", url)
+    assert out.strip() == "no callbacks"
+
+
+def test_cancel_and_reschedule(url: str, capsys: pytest.CaptureFixture[str]):
+    first, second, _ = seed(url)
+    code, out, _ = run(capsys, "cancel", first, "--reason", "called in again", "--storage-url", url)
+    assert code == 0
+    assert "cancelled" in out
+    assert "called in again" in out
+    code, out, _ = run(
+        capsys, "reschedule", second, "--at", "2027-03-31T10:00", "--storage-url", url
+    )
+    assert code == 0
+    assert "next try 2027-03-31 10:00" in out
+    code, _, err = run(capsys, "cancel", first, "--reason", "again", "--storage-url", url)
+    assert code == 1
+    assert "is cancelled: it cannot be cancelled" in err
+    code, _, err = run(capsys, "cancel", "nope", "--reason", "x", "--storage-url", url)
+    assert (code, err.strip()) == (1, "acd: no callback 'nope'")
+
+
+def test_bad_input_exits_2(url: str, capsys: pytest.CaptureFixture[str]):
+    seed(url)
+    code, _, err = run(capsys, "list", "--due-before", "tomorrow", "--storage-url", url)
+    assert code == 2
+    assert "is not a date and time" in err
+    code, _, err = run(capsys, "list", "--limit", "0", "--storage-url", url)
+    assert code == 2
+
+
+def test_an_empty_deployment_lists_nothing(url: str, capsys: pytest.CaptureFixture[str]):
+    code, out, _ = run(capsys, "list", "--storage-url", url)
+    assert (code, out.strip()) == (0, "no callbacks")
+
+
+def test_the_parser_knows_every_status():
+    assert tuple(status.value for status in CallbackStatus) == CALLBACK_STATUSES
+
+
+def test_help(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["callbacks", "list", "--help"])
+    assert exit_info.value.code == 0
+    assert "--due-before" in capsys.readouterr().out
