@@ -28,6 +28,8 @@ from acd.records.migrate import migrate
 from acd.records.recorder import ContactRecorder
 from acd.records.store import ContactStore
 from acd.settings import Settings
+from callbacks import CallbackStore
+from callbacks import migrate as migrate_callbacks
 from sla.metrics import EngineMetrics
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class RunningEngine:
     stream: EventStream
     recorder: ContactRecorder
     store: ContactStore
+    callbacks: CallbackStore
     metrics: EngineMetrics
     http_url: str | None
 
@@ -71,6 +74,10 @@ async def running_engine(
         recorder = ContactRecorder(store)
         await recorder.start()
         stack.push_async_callback(recorder.stop)
+        # Callbacks are awaited, not queued: a caller hears "we will call you back" only once
+        # the promise is on disk.
+        await migrate_callbacks(settings.storage.url)
+        callbacks = await stack.enter_async_context(CallbackStore.open(settings.storage.url))
 
         metrics = EngineMetrics()
         ari_settings = settings.ari
@@ -85,7 +92,7 @@ async def running_engine(
 
         core = EngineCore(EngineConfig.from_settings(settings), ids=ids)
         runtime = EngineRuntime(
-            core, ari, clock, [recorder, metrics, *extra_sinks], ari_settings.app
+            core, ari, clock, [recorder, metrics, *extra_sinks], ari_settings.app, callbacks
         )
         runtime.start()
         stack.push_async_callback(runtime.close)
@@ -103,7 +110,7 @@ async def running_engine(
         stack.push_async_callback(stream.stop)
 
         engine = RunningEngine(
-            settings, clock, core, runtime, ari, stream, recorder, store, metrics, None
+            settings, clock, core, runtime, ari, stream, recorder, store, callbacks, metrics, None
         )
         if http:
             engine.http_url = await _serve_api(stack, engine)

@@ -4,6 +4,7 @@ and ``acd.engine.runtime`` executes them against ARI, the timer wheel and the ev
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from acd.contact import AgentEvent, ContactEvent
 
@@ -77,6 +78,20 @@ class DestroyBridge:
 
 
 @dataclass(frozen=True, slots=True)
+class StoreCallback:
+    """Store a callback durably; the shell answers with CallbackStored or CallbackStoreFailed.
+    The caller hears the confirmation only after that answer: a crash cannot lose a callback
+    that was promised."""
+
+    contact_id: str
+    number: str  # E.164
+    line: str
+    line_code: str
+    requested_at: datetime
+    due_by: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StartTimer:
     key: tuple[str, ...]
     delay_s: float
@@ -104,4 +119,4 @@ AriCommand = (
     | AddToBridge
     | DestroyBridge
 )
-Command = AriCommand | StartTimer | CancelTimer | Emit
+Command = AriCommand | StoreCallback | StartTimer | CancelTimer | Emit

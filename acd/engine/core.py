@@ -42,7 +42,10 @@ from acd.engine.model import (
     Phase,
 )
 from acd.errors import AcdError
+from callbacks.schedule import due_by
+from ivr.actions import Done
 from ivr.announcements import AnnouncementScheduler
+from ivr.callback_offer import Accepted, BackToQueue, CallbackOffer, Declined, Finished
 from ivr.menu import Menu
 from ivr.prompts import closed_media
 from skills import Match, Router
@@ -211,7 +214,7 @@ class EngineCore:
         self, contact: ContactState, actions: list[Any], now: datetime, out: list[cmd.Command]
     ) -> bool:
         done = ivr_glue.translate(actions, contact, self._by_playback, out)
-        if done is None or contact.phase is not Phase.MENU:
+        if not isinstance(done, Done) or contact.phase is not Phase.MENU:
             return False
         log.info("contact %s chose %s in the menu (%s)", contact.id, done.line_code, done.reason)
         contact.record.line_code = done.line_code
@@ -237,6 +240,11 @@ class EngineCore:
         if contact.menu is not None and contact.menu.playback_id == ev.playback_id:
             return self._menu_actions(
                 contact, contact.menu.playback_finished(ev.playback_id, now), now, out
+            )
+        offer = contact.callback_offer
+        if offer is not None and offer.playback_id == ev.playback_id:
+            return self._offer_actions(
+                contact, offer.playback_finished(ev.playback_id, now), now, out
             )
         announcer = contact.announcer
         if announcer is not None and announcer.playback_id == ev.playback_id:
@@ -281,16 +289,13 @@ class EngineCore:
                 record.line_code = rule.fallback_line_code
         record.queued_at = self._rejoined_at(contact, now) or now
         self._to_phase(contact, Phase.QUEUED)
-        self.router.add_contact(
-            contact.id,
-            record.line_code or "",
-            now.timestamp(),
-            priority=contact.priority,
-            waiting_since=record.queued_at.timestamp(),
-        )
-        contact.routed = True
+        self._route(contact, now)
         out.append(cmd.StartMoh(contact.caller_channel, line.moh_class))
         self._emit(contact, ContactEventKind.QUEUED, now, out)
+        if line.callbacks is not None:
+            waited = (now - record.queued_at).total_seconds()  # a rejoined caller waited before
+            delay = max(0.0, line.callbacks.offer_after_s - waited)
+            out.append(cmd.StartTimer(("cboffer", contact.id), delay))
         if line.announcements is not None:
             contact.announcer = AnnouncementScheduler(
                 line.announcements, self._ids, key=("announce", contact.id), last_prompt_at=now
@@ -327,9 +332,15 @@ class EngineCore:
 
     def _on_dtmf(self, ev: inp.DtmfReceived, now: datetime, out: list[cmd.Command]) -> bool:
         contact = self._contact_of(ev.channel_id)
-        if contact is None or contact.menu is None or contact.phase is not Phase.MENU:
-            return False  # digits outside a menu mean nothing (yet: callbacks will read them)
-        return self._menu_actions(contact, contact.menu.digit(ev.digit, now), now, out)
+        if contact is None or ev.channel_id != contact.caller_channel:
+            return False
+        if contact.menu is not None and contact.phase is Phase.MENU:
+            return self._menu_actions(contact, contact.menu.digit(ev.digit, now), now, out)
+        if contact.callback_offer is not None:
+            return self._offer_actions(
+                contact, contact.callback_offer.digit(ev.digit, now), now, out
+            )
+        return False  # digits outside a dialogue mean nothing
 
     def _on_leg_ringing(
         self, ev: inp.AgentLegRinging, now: datetime, out: list[cmd.Command]
@@ -356,6 +367,7 @@ class EngineCore:
         bridge_id = self._ids("br")
         contact.bridge_id = bridge_id
         self._stop_announcements(contact, now, out)  # the agent connection always wins
+        self._cancel_callback_offer(contact, now, out)
         out += [
             cmd.CancelTimer(("ring", ev.channel_id)),
             cmd.StopMoh(contact.caller_channel),
@@ -474,6 +486,11 @@ class EngineCore:
         if kind == "close":
             self._close_queue(subject, now, out)
             return False
+        if kind == "cboffer" and contact is not None:
+            self._start_callback_offer(contact, now, out)
+            return False
+        if kind == "cbo" and contact is not None and contact.callback_offer is not None:
+            return self._offer_actions(contact, contact.callback_offer.timer(ev.key, now), now, out)
         if kind == "route":
             self._route_deadline = None  # fired: _dispatch re-arms it for the next deadline
             return True
@@ -496,6 +513,126 @@ class EngineCore:
                 self._set_agent(agent, now, out, activity=Activity.IDLE, idle_since=now)
                 return True
         return False
+
+    # ------------------------------------------------------------------ callback offer
+
+    def _start_callback_offer(
+        self, contact: ContactState, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        rule = contact.line.callbacks if contact.line else None
+        if rule is None or contact.callback_offer is not None:
+            return
+        if contact.phase is Phase.RINGING:
+            # An agent is about to answer: offering now would only be cut off.  Ask later.
+            out.append(cmd.StartTimer(("cboffer", contact.id), 15.0))
+            return
+        if contact.phase is not Phase.QUEUED:
+            return
+        log.info(
+            "contact %s waited %.0f s: offering a callback",
+            contact.id,
+            (now - (contact.record.queued_at or now)).total_seconds(),
+        )
+        if contact.announcer is not None:
+            ivr_glue.translate(
+                contact.announcer.other_prompt_started(now), contact, self._by_playback, out
+            )
+        contact.callback_offer = CallbackOffer(
+            rule.offer, self._ids, key=("cbo", contact.id), caller_id=contact.record.caller_number
+        )
+        self._offer_actions(contact, contact.callback_offer.start(now), now, out, pause_moh=True)
+
+    def _offer_actions(
+        self,
+        contact: ContactState,
+        actions: list[Any],
+        now: datetime,
+        out: list[cmd.Command],
+        *,
+        pause_moh: bool = False,
+    ) -> bool:
+        ending = ivr_glue.translate(actions, contact, self._by_playback, out, pause_moh=pause_moh)
+        match ending:
+            case Accepted(number_e164=number):
+                return self._store_callback(contact, number, now, out)
+            case Finished():
+                contact.callback_offer = None
+                self._farewell(contact, Outcome.CALLBACK_REQUESTED, (), out)
+            case Declined() | BackToQueue():
+                log.info("contact %s keeps waiting (%s)", contact.id, ending)
+                self._callback_offer_over(contact, now, out)
+                return True
+        return False
+
+    def _store_callback(
+        self, contact: ContactState, number: str, now: datetime, out: list[cmd.Command]
+    ) -> bool:
+        line = contact.line
+        assert line is not None and line.callbacks is not None
+        # Out of the queue while we store: no agent must be rung for a caller who is leaving.
+        self._unroute(contact)
+        due = (
+            due_by(line.calendar, now, line.callbacks.working_days)
+            if line.calendar is not None
+            else now + timedelta(days=line.callbacks.working_days)
+        )
+        out.append(
+            cmd.StoreCallback(contact.id, number, line.id, contact.record.line_code or "", now, due)
+        )
+        return False
+
+    def _on_callback_stored(
+        self, ev: inp.CallbackStored, now: datetime, out: list[cmd.Command]
+    ) -> bool:
+        contact = self.contacts.get(ev.contact_id)
+        if contact is None or contact.callback_offer is None:
+            return False  # the caller hung up meanwhile: the callback is stored all the same
+        log.info(
+            "callback %s stored for contact %s%s",
+            ev.callback_id,
+            contact.id,
+            " (merged with a pending one)" if ev.merged else "",
+        )
+        return self._offer_actions(contact, contact.callback_offer.stored(ev.merged, now), now, out)
+
+    def _on_callback_store_failed(
+        self, ev: inp.CallbackStoreFailed, now: datetime, out: list[cmd.Command]
+    ) -> bool:
+        contact = self.contacts.get(ev.contact_id)
+        if contact is None or contact.callback_offer is None:
+            return False
+        log.error("could not store the callback of contact %s: %s", contact.id, ev.reason)
+        return self._offer_actions(contact, contact.callback_offer.store_failed(now), now, out)
+
+    def _callback_offer_over(
+        self, contact: ContactState, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        """Declined or given up: back to the music, in the same place."""
+        contact.callback_offer = None
+        line = contact.line
+        assert line is not None
+        if contact.phase in ivr_glue.WAITING:
+            out.append(cmd.StartMoh(contact.caller_channel, line.moh_class))
+        if not contact.routed and contact.phase is Phase.QUEUED:
+            self._route(contact, now)
+        if contact.announcer is not None:
+            ivr_glue.translate(
+                contact.announcer.other_prompt_ended(now), contact, self._by_playback, out
+            )
+        if line.callbacks is not None and line.callbacks.repeat_offer_s > 0:
+            out.append(cmd.StartTimer(("cboffer", contact.id), line.callbacks.repeat_offer_s))
+
+    def _cancel_callback_offer(
+        self, contact: ContactState, now: datetime, out: list[cmd.Command]
+    ) -> bool:
+        """Stop an offer in progress; True if the caller had already accepted it."""
+        offer = contact.callback_offer
+        if offer is None:
+            return False
+        accepted = offer.number is not None
+        ivr_glue.translate(offer.cancel(now), contact, self._by_playback, out)
+        contact.callback_offer = None
+        return accepted
 
     def _announce(
         self, contact: ContactState, key: tuple[str, ...], now: datetime, out: list[cmd.Command]
@@ -669,6 +806,18 @@ class EngineCore:
             agent.contacts_today = 0
             agent.talk_time_today_s = 0.0
 
+    def _route(self, contact: ContactState, now: datetime) -> None:
+        """Into the router, at the place its queue time gives it (kept across re-routing)."""
+        queued_at = contact.record.queued_at or now
+        self.router.add_contact(
+            contact.id,
+            contact.record.line_code or "",
+            now.timestamp(),
+            priority=contact.priority,
+            waiting_since=queued_at.timestamp(),
+        )
+        contact.routed = True
+
     def _unroute(self, contact: ContactState) -> None:
         if contact.routed:
             contact.routed = False
@@ -782,6 +931,8 @@ class EngineCore:
             ivr_glue.translate(contact.menu.cancel(now), contact, self._by_playback, out)
             contact.menu = None
         self._stop_announcements(contact, now, out)
+        if self._cancel_callback_offer(contact, now, out) and outcome is Outcome.ABANDONED:
+            outcome = Outcome.CALLBACK_REQUESTED  # hung up during the confirmation: still owed
         self._unroute(contact)
         contact.record.outcome = outcome
         contact.record.ended_at = now
@@ -840,6 +991,8 @@ _HANDLERS: dict[type, _Handler] = {
     inp.PlaybackDone: EngineCore._on_playback_done,  # type: ignore[dict-item]
     inp.DtmfReceived: EngineCore._on_dtmf,  # type: ignore[dict-item]
     inp.TimerFired: EngineCore._on_timer,  # type: ignore[dict-item]
+    inp.CallbackStored: EngineCore._on_callback_stored,  # type: ignore[dict-item]
+    inp.CallbackStoreFailed: EngineCore._on_callback_store_failed,  # type: ignore[dict-item]
     inp.OriginateFailed: EngineCore._on_originate_failed,  # type: ignore[dict-item]
     inp.Resynced: EngineCore._on_resynced,  # type: ignore[dict-item]
     inp.AgentLogin: EngineCore._on_login,  # type: ignore[dict-item]

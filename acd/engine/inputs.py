@@ -56,6 +56,19 @@ class PlaybackDone:
 
 
 @dataclass(frozen=True, slots=True)
+class CallbackStored:
+    contact_id: str
+    callback_id: str
+    merged: bool  # the number already had a pending callback for this line code
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackStoreFailed:
+    contact_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class TimerFired:
     key: tuple[str, ...]
 
@@ -111,6 +124,8 @@ Input = (
     | PlaybackDone
     | DtmfReceived
     | TimerFired
+    | CallbackStored
+    | CallbackStoreFailed
     | OriginateFailed
     | ChannelMissing
     | Resynced

@@ -19,18 +19,19 @@ WAITING = (Phase.QUEUED, Phase.RINGING)
 
 
 def translate(
-    actions: Iterable[act.Action],
+    actions: Iterable[object],
     contact: ContactState,
     playbacks: dict[str, str],
     out: list[cmd.Command],
     *,
     pause_moh: bool = False,
-) -> act.Done | None:
-    """Append the commands for ``actions``; return the menu's decision if it made one.
+) -> object | None:
+    """Append the commands for ``actions``; return the flow's last other action (a menu's
+    decision, a callback offer's outcome) for the core to act on.
 
     ``pause_moh``: the caller is on music on hold, which a playback on the channel silences
     for good, so stop it explicitly first (the core restarts it when the prompt ends)."""
-    done: act.Done | None = None
+    done: object | None = None
     lang = contact.line.language if contact.line else None
     for action in actions:
         match action:
@@ -45,7 +46,7 @@ def translate(
                 out.append(cmd.StartTimer(key, delay))
             case act.CancelTimer(key=key):
                 out.append(cmd.CancelTimer(key))
-            case act.Done():
+            case _:
                 done = action
     return done
 

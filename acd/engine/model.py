@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from acd.calendars import Calendar, Reason
 from acd.contact import Activity, ContactRecord, OfferResult, Outcome, Presence
 from ivr.announcements import AnnouncementConfig, AnnouncementScheduler
+from ivr.callback_offer import NUMBER, CallbackOffer, CallbackOfferConfig
 from ivr.menu import Menu, MenuConfig
 from ivr.prompts import DUTCH, ENGLISH, SoundNames
 from skills import AgentStats, LineCodeRouting, Policy, RoutingConfig, Step
@@ -41,10 +42,21 @@ class LineConfig:
     announcements: AnnouncementConfig | None = None
     no_agents: NoAgentsRule = field(default_factory=lambda: NoAgentsRule())
     rejoin_window_s: float = 120.0
+    callbacks: CallbackRule | None = None  # None: no callback offer on this line
 
     @property
     def sounds(self) -> SoundNames:
         return ENGLISH if (self.language or "").startswith("en") else DUTCH
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRule:
+    """When a waiting caller hears the callback offer, and how soon the callback is due."""
+
+    offer: CallbackOfferConfig
+    offer_after_s: float = 150.0
+    repeat_offer_s: float = 0.0  # 0: offer once
+    working_days: int = 2
 
 
 class NoAgentsAction(StrEnum):
@@ -201,6 +213,32 @@ def _line_config(settings: Settings, ln: Line) -> LineConfig:
             tuple(ln.no_agents.prompt),
         ),
         rejoin_window_s=ln.rejoin_window_s,
+        callbacks=_callback_rule(ln),
+    )
+
+
+def _callback_rule(ln: Line) -> CallbackRule | None:
+    options = ln.callbacks
+    if not options.enabled:
+        return None
+    prompts = options.prompts
+    offer = CallbackOfferConfig(
+        offer_prompt=tuple(prompts.offer),
+        confirm_prompt=(*prompts.confirm_number, NUMBER),
+        enter_prompt=tuple(prompts.enter_number),
+        invalid_prompt=tuple(prompts.invalid_number),
+        accepted_prompt=(*prompts.accepted, NUMBER),
+        merged_prompt=tuple(prompts.merged),
+        sorry_prompt=tuple(prompts.unavailable),
+        digit_timeout_s=options.number_timeout_s,
+        default_region=options.default_region,
+        allow_foreign=options.allow_foreign,
+    )
+    return CallbackRule(
+        offer=offer,
+        offer_after_s=options.offer_after_s,
+        repeat_offer_s=options.repeat_offer_s,
+        working_days=options.working_days,
     )
 
 
@@ -269,6 +307,7 @@ class ContactState:
     farewell: Outcome | None = None  # the outcome recorded once the farewell ends the call
     menu: Menu | None = None
     announcer: AnnouncementScheduler | None = None
+    callback_offer: CallbackOffer | None = None
 
     @property
     def id(self) -> str:

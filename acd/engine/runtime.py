@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine, Iterable, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from acd.ari import events as ev
@@ -55,6 +56,24 @@ class AriPort(Protocol):
     async def list_channels(self) -> list[Channel]: ...
 
 
+class CallbackPort(Protocol):
+    """The part of ``callbacks.store.CallbackStore`` the runtime uses."""
+
+    async def request(
+        self,
+        number: str,
+        line: str,
+        line_code: str,
+        contact_id: str | None,
+        requested_at: datetime,
+        due_by: datetime,
+        idempotency_key: str,
+    ) -> tuple[Any, bool]: ...
+
+
+STORE_TRIES = 3  # a callback store that fails this often in a row sends the caller back
+
+
 class EngineRuntime:
     def __init__(
         self,
@@ -63,7 +82,9 @@ class EngineRuntime:
         clock: Clock,
         sinks: Sequence[ContactEventSink],
         app: str,
+        callbacks: CallbackPort | None = None,
     ) -> None:
+        self._callbacks = callbacks
         self.core = core
         self._ari = ari
         self._clock = clock
@@ -169,6 +190,8 @@ class EngineRuntime:
                 handle = self._timers.pop(c.key, None)
                 if handle is not None:
                     handle.cancel()
+            elif isinstance(c, cmd.StoreCallback):
+                self._spawn(self._store_callback(c))
             else:
                 ari_commands.append(c)
         if ari_commands:
@@ -194,6 +217,43 @@ class EngineRuntime:
             self.submit(inp.TimerFired(key))
 
         self._timers[key] = self._clock.loop.call_later(delay_s, fire)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _store_callback(self, c: cmd.StoreCallback) -> None:
+        """Store durably, retrying with the same idempotency key: a retry after a timeout
+        cannot create a second callback."""
+        if self._callbacks is None:
+            self.submit(inp.CallbackStoreFailed(c.contact_id, "no callback store configured"))
+            return
+        error = ""
+        for attempt in range(STORE_TRIES):
+            try:
+                callback, merged = await self._callbacks.request(
+                    c.number,
+                    c.line,
+                    c.line_code,
+                    c.contact_id,
+                    c.requested_at,
+                    c.due_by,
+                    idempotency_key=f"offer-{c.contact_id}",
+                )
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning(
+                    "storing the callback of %s failed (try %d): %s",
+                    c.contact_id,
+                    attempt + 1,
+                    error,
+                )
+                await asyncio.sleep(0.5 * 2**attempt)
+                continue
+            self.submit(inp.CallbackStored(c.contact_id, str(callback.id), merged))
+            return
+        self.submit(inp.CallbackStoreFailed(c.contact_id, error))
 
     def _run(self, batch: list[cmd.AriCommand]) -> None:
         """Run a batch in order, after earlier batches that touch the same channels/bridges."""

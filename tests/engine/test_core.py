@@ -281,3 +281,73 @@ def test_an_agent_answering_mid_announcement_cuts_it_and_wins():
     assert stop < bridge  # the agent connection always wins
     # The cut announcement's PlaybackFinished must not restart the music under the call.
     assert of(h.feed(inp.PlaybackDone(announcement.playback_id)), cmd.StartMoh) == []
+
+
+def callback_line() -> LineConfig:
+    from acd.engine.model import CallbackRule
+    from ivr.callback_offer import CallbackOfferConfig
+
+    return LineConfig(
+        "1700",
+        "1700",
+        ("1700",),
+        (GENERAL,),
+        GENERAL,
+        (),
+        callbacks=CallbackRule(CallbackOfferConfig(), offer_after_s=150),
+    )
+
+
+def press(h: Harness, digit: str) -> list[cmd.Command]:
+    return h.feed(inp.DtmfReceived("c1", digit), after_s=1)
+
+
+def test_callback_offered_at_150_s_stored_before_the_confirmation_then_the_call_ends():
+    h = Harness(lines=(callback_line(),))
+    out = h.arrive("c1")
+    (offer_timer,) = [c for c in of(out, cmd.StartTimer) if c.key[0] == "cboffer"]
+    assert offer_timer.delay_s == 150  # not at 149 s
+    out = h.feed(inp.TimerFired(offer_timer.key), after_s=150)
+    assert of(out, cmd.StopMoh) == [cmd.StopMoh("c1")]
+    assert only(out, cmd.Play).media == ("sound:acd-callback-offer",)
+    press(h, "1")  # yes, call me back
+    out = press(h, "1")  # on the number I call from
+    (store,) = of(out, cmd.StoreCallback)
+    assert (store.number, store.line, store.line_code) == ("+32470123456", "1700", GENERAL)
+    assert not of(out, cmd.Play)  # nothing confirmed before it is stored
+    assert not of(h.feed(inp.AgentLogin("a1")), cmd.Originate)  # no agent for a leaving caller
+    out = h.feed(inp.CallbackStored(store.contact_id, "cb-1", merged=False))
+    confirmation = only(out, cmd.Play)
+    assert "sound:acd-callback-accepted" in confirmation.media
+    out = h.feed(inp.PlaybackDone(confirmation.playback_id), after_s=4)
+    assert cmd.Hangup("c1") in out
+    h.feed(inp.ChannelGone("c1"))
+    (record,) = h.ended()
+    assert record.outcome is Outcome.CALLBACK_REQUESTED
+
+
+def test_declining_the_callback_keeps_the_place_and_the_music():
+    h = Harness(lines=(callback_line(),))
+    h.arrive("c1")
+    (contact,) = h.core.contacts.values()
+    h.feed(inp.TimerFired(("cboffer", contact.id)), after_s=150)
+    out = press(h, "5")  # no thanks
+    assert of(out, cmd.StartMoh) == [cmd.StartMoh("c1", "default")]
+    out = h.feed(inp.AgentLogin("a1"))
+    assert only(out, cmd.Originate).originator == "c1"  # still queued, served as before
+
+
+def test_a_failed_store_apologises_and_returns_the_caller_to_the_queue():
+    h = Harness(lines=(callback_line(),))
+    h.arrive("c1")
+    (contact,) = h.core.contacts.values()
+    h.feed(inp.TimerFired(("cboffer", contact.id)), after_s=150)
+    press(h, "1")
+    (store,) = of(press(h, "1"), cmd.StoreCallback)
+    out = h.feed(inp.CallbackStoreFailed(store.contact_id, "database down"))
+    sorry = only(out, cmd.Play)
+    assert "sound:acd-callback-sorry" in sorry.media
+    out = h.feed(inp.PlaybackDone(sorry.playback_id))
+    assert of(out, cmd.StartMoh)
+    assert contact.routed
+    assert contact.record.queued_at == T0  # the wait clock was never reset
