@@ -475,44 +475,50 @@ class EngineCore:
         self.router.requeue(contact.id, now.timestamp())
         self._emit(contact, ContactEventKind.OFFER_ENDED, now, out)
 
-    def _on_timer(self, ev: inp.TimerFired, now: datetime, out: list[cmd.Command]) -> bool:
-        kind, subject = ev.key[0], ev.key[1]
-        contact = self.contacts.get(subject)
-        if kind == "menu" and contact is not None and contact.menu is not None:
-            return self._menu_actions(contact, contact.menu.timer(ev.key, now), now, out)
-        if kind == "announce" and contact is not None and contact.announcer is not None:
-            self._announce(contact, ev.key, now, out)
-            return False
-        if kind == "close":
-            self._close_queue(subject, now, out)
-            return False
-        if kind == "cboffer" and contact is not None:
+    def _on_timer(self, ev: inp.TimerFired, now: datetime, out: list[cmd.Command]) -> None:
+        handler = _TIMERS.get(ev.key[0])
+        if handler is not None:
+            handler(self, ev.key, now, out)
+
+    def _contact_timer(self, key: tuple[str, ...], now: datetime, out: list[cmd.Command]) -> None:
+        """Timers of a contact's dialogue flows: menu, announcements, callback offer."""
+        kind, contact = key[0], self.contacts.get(key[1])
+        if contact is None:
+            return
+        if kind == "menu" and contact.menu is not None:
+            self._menu_actions(contact, contact.menu.timer(key, now), now, out)
+        elif kind == "announce" and contact.announcer is not None:
+            self._announce(contact, key, now, out)
+        elif kind == "cboffer":
             self._start_callback_offer(contact, now, out)
-            return False
-        if kind == "cbo" and contact is not None and contact.callback_offer is not None:
-            return self._offer_actions(contact, contact.callback_offer.timer(ev.key, now), now, out)
-        if kind == "route":
-            self._route_deadline = None  # fired: _dispatch re-arms it for the next deadline
-            return True
-        if kind == "prompt":
-            contact = self.contacts.get(subject)
-            if contact is not None and contact.playback_id is not None:
-                log.warning("prompt for contact %s never finished; moving on", subject)
-                self._by_playback.pop(contact.playback_id, None)
-                return self._prompt_finished(contact, now, out)
-        elif kind == "ring":
-            contact = self._contact_of(subject)
-            if contact and contact.phase is Phase.RINGING and contact.agent_channel == subject:
-                log.warning("agent leg %s outlived its ring timeout; hanging up", subject)
-                out.append(cmd.Hangup(subject))
-                self._offer_failed(contact, OfferResult.NO_ANSWER, None, now, out)
-                return True
-        elif kind == "wrap_up":
-            agent = self.agents.get(subject)
-            if agent is not None and agent.activity is Activity.WRAP_UP:
-                self._set_agent(agent, now, out, activity=Activity.IDLE, idle_since=now)
-                return True
-        return False
+        elif kind == "cbo" and contact.callback_offer is not None:
+            self._offer_actions(contact, contact.callback_offer.timer(key, now), now, out)
+
+    def _close_timer(self, key: tuple[str, ...], now: datetime, out: list[cmd.Command]) -> None:
+        self._close_queue(key[1], now, out)
+
+    def _route_timer(self, key: tuple[str, ...], now: datetime, out: list[cmd.Command]) -> None:
+        self._route_deadline = None  # fired: _dispatch re-arms it for the next deadline
+
+    def _prompt_guard(self, key: tuple[str, ...], now: datetime, out: list[cmd.Command]) -> None:
+        contact = self.contacts.get(key[1])
+        if contact is not None and contact.playback_id is not None:
+            log.warning("prompt for contact %s never finished; moving on", contact.id)
+            self._by_playback.pop(contact.playback_id, None)
+            self._prompt_finished(contact, now, out)
+
+    def _ring_guard(self, key: tuple[str, ...], now: datetime, out: list[cmd.Command]) -> None:
+        leg = key[1]
+        contact = self._contact_of(leg)
+        if contact and contact.phase is Phase.RINGING and contact.agent_channel == leg:
+            log.warning("agent leg %s outlived its ring timeout; hanging up", leg)
+            out.append(cmd.Hangup(leg))
+            self._offer_failed(contact, OfferResult.NO_ANSWER, None, now, out)
+
+    def _wrap_up_over(self, key: tuple[str, ...], now: datetime, out: list[cmd.Command]) -> None:
+        agent = self.agents.get(key[1])
+        if agent is not None and agent.activity is Activity.WRAP_UP:
+            self._set_agent(agent, now, out, activity=Activity.IDLE, idle_since=now)
 
     # ------------------------------------------------------------------ callback offer
 
@@ -568,7 +574,8 @@ class EngineCore:
         self, contact: ContactState, number: str, now: datetime, out: list[cmd.Command]
     ) -> bool:
         line = contact.line
-        assert line is not None and line.callbacks is not None
+        assert line is not None
+        assert line.callbacks is not None
         # Out of the queue while we store: no agent must be rung for a caller who is leaving.
         self._unroute(contact)
         due = (
@@ -980,7 +987,21 @@ class EngineCore:
         out.append(cmd.Emit(ContactEvent(kind, now, contact.record.snapshot())))
 
 
-_Handler = Callable[[EngineCore, inp.Input, datetime, list[cmd.Command]], bool]
+_TimerHandler = Callable[[EngineCore, tuple[str, ...], datetime, list[cmd.Command]], None]
+# Timer keys are (kind, subject, ...): the kind says which part of the core it belongs to.
+_TIMERS: dict[str, _TimerHandler] = {
+    "menu": EngineCore._contact_timer,
+    "announce": EngineCore._contact_timer,
+    "cboffer": EngineCore._contact_timer,
+    "cbo": EngineCore._contact_timer,
+    "close": EngineCore._close_timer,
+    "route": EngineCore._route_timer,
+    "prompt": EngineCore._prompt_guard,
+    "ring": EngineCore._ring_guard,
+    "wrap_up": EngineCore._wrap_up_over,
+}
+
+_Handler = Callable[[EngineCore, inp.Input, datetime, list[cmd.Command]], object]
 # Each handler returns True when the change may allow a new offer (dispatch runs after it).
 _HANDLERS: dict[type, _Handler] = {
     inp.CallArrived: EngineCore._on_call_arrived,  # type: ignore[dict-item]
