@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -234,6 +235,10 @@ def _run(args: argparse.Namespace) -> int:
 
     async def serve() -> None:
         async with running_engine(settings) as engine:
+            # Start-up objects live for the whole run: freeze them out of the cyclic GC, and
+            # collect less often, which halves routing's p99 (docs/performance.md).
+            gc.freeze()
+            gc.set_threshold(50_000, 20, 100)
             log.info("HTTP API on %s; metrics at %s/metrics", engine.http_url, engine.http_url)
             await _until_signalled()
 
