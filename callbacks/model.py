@@ -114,3 +114,12 @@ class Callback:
 
     def overdue(self, now: datetime) -> bool:
         return self.status.is_open and now >= self.due_by
+
+    @property
+    def completed_within_deadline(self) -> bool:
+        """Completed no later than ``due_by``: the promise kept (the SLA metric's label)."""
+        return (
+            self.status is CallbackStatus.COMPLETED
+            and self.closed_at is not None
+            and self.closed_at <= self.due_by
+        )

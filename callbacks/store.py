@@ -9,33 +9,29 @@ number and line code and one dialling callback per number even when two nodes ra
 attempt's primary key ``(callback_id, seq)`` means the same attempt is never recorded, so
 never placed, twice.
 
-On SQLite every transaction starts with ``BEGIN IMMEDIATE``: a transaction that reads and then
-writes would otherwise fail at once with "database is locked" when another one wrote
-meanwhile, instead of waiting its turn.
+The statements themselves are in :mod:`callbacks.sql`.
 """
 
 from __future__ import annotations
 
 import builtins
 import logging
-import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, event, exists, func, insert, or_, select, update
-from sqlalchemy.engine import Connection as SyncConnection
+from sqlalchemy import exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Select
 
 from acd.clock import hold_clock
-from acd.records.engine import create_engine
+from callbacks import sql
 from callbacks.errors import CallbackInvalid, CallbackNotFound, CallbackWrongState
-from callbacks.model import OPEN_STATUSES, Attempt, AttemptResult, Callback, CallbackStatus
+from callbacks.model import OPEN_STATUSES, AttemptResult, Callback, CallbackStatus
 from callbacks.schedule import Outcome, expire, resolve_after_crash
-from callbacks.schema import AttemptRow, CallbackRow, RequestRow
+from callbacks.sql import ATTEMPTS, CALLBACKS, create_store_engine
 
 log = logging.getLogger(__name__)
 
@@ -45,32 +41,6 @@ DEFAULT_DUE_LIMIT = 100
 # A request or claim that lost a race on a unique index is tried again this often: the second
 # time it finds the winner's row.
 _RACE_RETRIES = 3
-
-CALLBACKS = cast(Table, CallbackRow.__table__)
-ATTEMPTS = cast(Table, AttemptRow.__table__)
-REQUESTS = cast(Table, RequestRow.__table__)
-
-
-def create_store_engine(url: str) -> AsyncEngine:
-    """An async engine for the store; on SQLite, with ``BEGIN IMMEDIATE`` transactions."""
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_manual_begin)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
-    return engine
-
-
-def _sqlite_manual_begin(dbapi_connection: Any, _record: Any) -> None:
-    # The driver would otherwise start its own deferred transaction before the first write.
-    dbapi_connection.isolation_level = None
-
-
-def _sqlite_begin_immediate(connection: SyncConnection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-class _Lost(Exception):
-    """A conditional update found the row changed by someone else: roll back."""
 
 
 class CallbackStore:
@@ -116,7 +86,7 @@ class CallbackStore:
             try:
                 with hold_clock():
                     async with self._engine.begin() as connection:
-                        return await _request(
+                        return await sql.request_or_merge(
                             connection,
                             {
                                 "number": number,
@@ -204,7 +174,7 @@ class CallbackStore:
                             started_at=now,
                         )
                     )
-                    return (await _load(connection, [callback_id]))[0]
+                    return (await sql.load(connection, [callback_id]))[0]
         except IntegrityError:
             # Another callback to the same number is being dialled (or, should a row ever be
             # out of step, this attempt exists already): not ours to place.
@@ -229,14 +199,16 @@ class CallbackStore:
         try:
             with hold_clock():
                 async with self._engine.begin() as connection:
-                    if not await _close_attempt(
+                    if not await sql.close_attempt(
                         connection, callback_id, seq, result, now, agent_id
                     ):
                         return None
                     completed_by = agent_id if outcome.status is CallbackStatus.COMPLETED else None
-                    await _apply(connection, callback_id, seq, outcome, now, completed_by)
-                    return (await _load(connection, [callback_id]))[0]
-        except _Lost:
+                    await sql.apply_outcome(
+                        connection, callback_id, seq, outcome, now, completed_by
+                    )
+                    return (await sql.load(connection, [callback_id]))[0]
+        except sql.Lost:
             return None
 
     async def recover(
@@ -287,17 +259,17 @@ class CallbackStore:
         try:
             with hold_clock():
                 async with self._engine.begin() as connection:
-                    found = await _load(connection, [callback_id])
+                    found = await sql.load(connection, [callback_id])
                     outcome = resolve_after_crash(found[0], now) if found else None
                     if outcome is None:
                         return None
                     seq = found[0].attempts[-1].seq if found[0].attempts else 0
-                    await _close_attempt(
+                    await sql.close_attempt(
                         connection, callback_id, seq, AttemptResult.INTERRUPTED, now, None
                     )
-                    await _apply(connection, callback_id, seq, outcome, now, None)
-                    return (await _load(connection, [callback_id]))[0]
-        except _Lost:
+                    await sql.apply_outcome(connection, callback_id, seq, outcome, now, None)
+                    return (await sql.load(connection, [callback_id]))[0]
+        except sql.Lost:
             return None
 
     async def expire_overdue(self, now: datetime) -> builtins.list[Callback]:
@@ -309,7 +281,7 @@ class CallbackStore:
         expired = []
         with hold_clock():
             async with self._engine.begin() as connection:
-                for callback in await _fetch(connection, query):
+                for callback in await sql.fetch(connection, query):
                     outcome = expire(callback, now)
                     if outcome is None:  # pragma: no cover - the query already says so
                         continue
@@ -319,18 +291,18 @@ class CallbackStore:
                             CALLBACKS.c.id == callback.id,
                             CALLBACKS.c.status == CallbackStatus.PENDING,
                         )
-                        .values(_outcome_values(outcome, now))
+                        .values(sql.outcome_values(outcome, now))
                     )
                     if changed.rowcount:
                         expired.append(callback.id)
-                return await _load(connection, expired)
+                return await sql.load(connection, expired)
 
     # --- supervisors -------------------------------------------------------------------------
 
     async def get(self, callback_id: str) -> Callback | None:
         with hold_clock():
             async with self._engine.connect() as connection:
-                found = await _load(connection, [callback_id])
+                found = await sql.load(connection, [callback_id])
         return found[0] if found else None
 
     async def list(
@@ -372,7 +344,7 @@ class CallbackStore:
     async def cancel(self, callback_id: str, reason: str, now: datetime) -> Callback:
         """Cancel a pending callback, with the reason supervisors will read."""
         outcome = Outcome(CallbackStatus.CANCELLED, reason=reason)
-        change = update(CALLBACKS).values(_outcome_values(outcome, _aware(now, "now")))
+        change = update(CALLBACKS).values(sql.outcome_values(outcome, _aware(now, "now")))
         return await self._change(callback_id, change, "cancelled")
 
     async def reschedule(self, callback_id: str, at: datetime, now: datetime) -> Callback:
@@ -384,7 +356,7 @@ class CallbackStore:
         )
         try:
             return await self._change(callback_id, change, "rescheduled")
-        except _Lost:
+        except sql.Lost:
             raise CallbackInvalid(
                 callback_id, f"callback {callback_id!r} is due before {at.isoformat()}"
             ) from None
@@ -397,189 +369,19 @@ class CallbackStore:
         with hold_clock():
             async with self._engine.begin() as connection:
                 changed = (await connection.execute(change)).rowcount
-                found = await _load(connection, [callback_id])
+                found = await sql.load(connection, [callback_id])
         if not found:
             raise CallbackNotFound(callback_id)
         if not changed and found[0].status is not CallbackStatus.PENDING:
             raise CallbackWrongState(callback_id, found[0].status, action)
         if not changed:
-            raise _Lost
+            raise sql.Lost
         return found[0]
 
     async def _read(self, query: Select[Any]) -> builtins.list[Callback]:
         with hold_clock():
             async with self._engine.connect() as connection:
-                return await _fetch(connection, query)
-
-
-# --- statements ----------------------------------------------------------------------------
-
-
-async def _request(
-    connection: AsyncConnection, values: dict[str, Any], key: str
-) -> tuple[Callback, bool]:
-    known = (
-        await connection.execute(
-            select(REQUESTS.c.callback_id, REQUESTS.c.merged).where(REQUESTS.c.key == key)
-        )
-    ).first()
-    if known is not None:
-        return (await _load(connection, [known.callback_id]))[0], bool(known.merged)
-    open_one = (
-        select(CALLBACKS.c.id)
-        .where(
-            CALLBACKS.c.number == values["number"],
-            CALLBACKS.c.line_code == values["line_code"],
-            CALLBACKS.c.status.in_(sorted(OPEN_STATUSES)),
-        )
-        .with_for_update()
-    )
-    callback_id = (await connection.execute(open_one)).scalar_one_or_none()
-    merged = callback_id is not None
-    now = values["requested_at"]
-    if callback_id is not None:
-        await connection.execute(
-            update(CALLBACKS)
-            .where(CALLBACKS.c.id == callback_id)
-            .values(merged_count=CALLBACKS.c.merged_count + 1, updated_at=now)
-        )
-    else:
-        callback_id = uuid.uuid4().hex
-        await connection.execute(
-            insert(CALLBACKS).values(
-                id=callback_id,
-                status=CallbackStatus.PENDING,
-                merged_count=0,
-                attempt_count=0,
-                updated_at=now,
-                **values,
-            )
-        )
-    await connection.execute(
-        insert(REQUESTS).values(
-            key=key,
-            callback_id=callback_id,
-            merged=merged,
-            contact_id=values["contact_id"],
-            requested_at=now,
-        )
-    )
-    return (await _load(connection, [callback_id]))[0], merged
-
-
-async def _close_attempt(
-    connection: AsyncConnection,
-    callback_id: str,
-    seq: int,
-    result: AttemptResult,
-    now: datetime,
-    agent_id: str | None,
-) -> bool:
-    """End attempt ``seq`` if it is still under way; whether it was."""
-    values: dict[str, Any] = {"ended_at": now, "result": result}
-    if agent_id is not None:
-        values["agent_id"] = agent_id
-    closed = await connection.execute(
-        update(ATTEMPTS)
-        .where(
-            ATTEMPTS.c.callback_id == callback_id,
-            ATTEMPTS.c.seq == seq,
-            ATTEMPTS.c.ended_at.is_(None),
-        )
-        .values(values)
-    )
-    return bool(closed.rowcount)
-
-
-async def _apply(
-    connection: AsyncConnection,
-    callback_id: str,
-    seq: int,
-    outcome: Outcome,
-    now: datetime,
-    agent_id: str | None,
-) -> None:
-    """Move a dialing callback whose latest attempt is ``seq``; raise :class:`_Lost` if it
-    is not (any more)."""
-    values = _outcome_values(outcome, now)
-    if agent_id is not None:
-        values["agent_id"] = agent_id
-    moved = await connection.execute(
-        update(CALLBACKS)
-        .where(
-            CALLBACKS.c.id == callback_id,
-            CALLBACKS.c.status == CallbackStatus.DIALING,
-            CALLBACKS.c.attempt_count == seq,
-        )
-        .values(values)
-    )
-    if not moved.rowcount:
-        raise _Lost
-
-
-def _outcome_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
-    return {
-        "status": outcome.status,
-        "next_attempt_at": outcome.next_attempt_at,
-        "reason": outcome.reason,
-        "claimed_by": None,
-        "closed_at": now if outcome.final else None,
-        "updated_at": now,
-    }
-
-
-async def _load(connection: AsyncConnection, ids: Sequence[str]) -> builtins.list[Callback]:
-    """The callbacks with these ids, in that order (missing ones left out)."""
-    if not ids:
-        return []
-    found = await _fetch(connection, select(CALLBACKS).where(CALLBACKS.c.id.in_(list(ids))))
-    by_id = {callback.id: callback for callback in found}
-    return [by_id[i] for i in ids if i in by_id]
-
-
-async def _fetch(connection: AsyncConnection, query: Select[Any]) -> builtins.list[Callback]:
-    rows = (await connection.execute(query)).all()
-    if not rows:
-        return []
-    attempts: dict[str, builtins.list[Attempt]] = {}
-    found = await connection.execute(
-        select(ATTEMPTS)
-        .where(ATTEMPTS.c.callback_id.in_([row.id for row in rows]))
-        .order_by(ATTEMPTS.c.callback_id, ATTEMPTS.c.seq)
-    )
-    for row in found:
-        attempts.setdefault(row.callback_id, []).append(
-            Attempt(
-                seq=row.seq,
-                started_at=row.started_at,
-                ended_at=row.ended_at,
-                result=row.result,
-                agent_id=row.agent_id,
-                node_id=row.node_id,
-            )
-        )
-    return [_callback(row, tuple(attempts.get(row.id, ()))) for row in rows]
-
-
-def _callback(row: Any, attempts: tuple[Attempt, ...]) -> Callback:
-    return Callback(
-        id=row.id,
-        number=row.number,
-        line=row.line,
-        line_code=row.line_code,
-        contact_id=row.contact_id,
-        requested_at=row.requested_at,
-        due_by=row.due_by,
-        status=row.status,
-        priority=row.priority,
-        attempts=attempts,
-        agent_id=row.agent_id,
-        reason=row.reason,
-        next_attempt_at=row.next_attempt_at,
-        merged_count=row.merged_count,
-        claimed_by=row.claimed_by,
-        closed_at=row.closed_at,
-    )
+                return await sql.fetch(connection, query)
 
 
 def _aware(at: datetime, name: str) -> datetime:

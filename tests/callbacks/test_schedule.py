@@ -341,3 +341,11 @@ def test_rules_from_a_line_s_settings() -> None:
     assert rules_from_settings(options, STANDARD) == CallbackRules(
         STANDARD, 3, 4, timedelta(minutes=30), CalmThresholds(max_waiting=1, min_idle_agents=2)
     )
+
+
+def test_completed_within_deadline() -> None:
+    due = callback()
+    done = replace(due, status=S.COMPLETED, closed_at=due.due_by)
+    assert done.completed_within_deadline
+    assert not replace(done, closed_at=due.due_by + timedelta(seconds=1)).completed_within_deadline
+    assert not replace(due, status=S.EXPIRED, closed_at=due.due_by).completed_within_deadline
