@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, or_, select, update
+from sqlalchemy import Update, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Select
@@ -361,7 +361,7 @@ class CallbackStore:
                 callback_id, f"callback {callback_id!r} is due before {at.isoformat()}"
             ) from None
 
-    async def _change(self, callback_id: str, change: Any, action: str) -> Callback:
+    async def _change(self, callback_id: str, change: Update, action: str) -> Callback:
         """Apply ``change`` to a pending callback; raise why not when it is not pending."""
         change = change.where(
             CALLBACKS.c.id == callback_id, CALLBACKS.c.status == CallbackStatus.PENDING
