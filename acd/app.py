@@ -22,14 +22,17 @@ from acd.ari.stream import Backoff, EventStream
 from acd.clock import Clock
 from acd.contact import ContactEventSink
 from acd.engine.core import EngineCore, IdFactory, random_ids
+from acd.engine.dialer import CallbackDialer
 from acd.engine.model import EngineConfig
 from acd.engine.runtime import EngineRuntime
 from acd.records.migrate import migrate
 from acd.records.recorder import ContactRecorder
 from acd.records.store import ContactStore
 from acd.settings import Settings
-from callbacks import CallbackStore
+from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
+from callbacks.config import rules_from_settings
+from callbacks.http import CALLBACK_STORE, add_callback_routes
 from sla.metrics import EngineMetrics
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class RunningEngine:
     recorder: ContactRecorder
     store: ContactStore
     callbacks: CallbackStore
+    dialer: CallbackDialer
     metrics: EngineMetrics
     http_url: str | None
 
@@ -97,6 +101,10 @@ async def running_engine(
         runtime.start()
         stack.push_async_callback(runtime.close)
 
+        dialer = CallbackDialer(runtime, callbacks, _callback_rules(settings), clock)
+        await dialer.start()
+        stack.push_async_callback(dialer.stop)
+
         stream = EventStream(
             str(ari_settings.url),
             ari_settings.username,
@@ -110,7 +118,18 @@ async def running_engine(
         stack.push_async_callback(stream.stop)
 
         engine = RunningEngine(
-            settings, clock, core, runtime, ari, stream, recorder, store, callbacks, metrics, None
+            settings,
+            clock,
+            core,
+            runtime,
+            ari,
+            stream,
+            recorder,
+            store,
+            callbacks,
+            dialer,
+            metrics,
+            None,
         )
         if http:
             engine.http_url = await _serve_api(stack, engine)
@@ -124,8 +143,18 @@ async def running_engine(
         yield engine
 
 
+def _callback_rules(settings: Settings) -> dict[str, CallbackRules]:
+    return {
+        line.id: rules_from_settings(line.callbacks, settings.line_calendar(line))
+        for line in settings.lines
+        if line.callbacks.enabled
+    }
+
+
 async def _serve_api(stack: AsyncExitStack, engine: RunningEngine) -> str:
     app = create_api(engine.runtime, engine.clock, engine.metrics, engine.health)
+    app[CALLBACK_STORE] = engine.callbacks
+    add_callback_routes(app, CALLBACK_STORE, now=engine.clock.now)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     stack.push_async_callback(runner.cleanup)

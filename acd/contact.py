@@ -24,6 +24,7 @@ class Outcome(StrEnum):
     UNKNOWN_LINE = "unknown_line"  # no line matched the Stasis args or dialled number
     NO_AGENTS = "no_agents"  # nobody could answer; the line's rule says: message, hang up
     CALLBACK_REQUESTED = "callback_requested"  # the caller accepted a callback and hung up
+    CALLBACK_NOT_REACHED = "callback_not_reached"  # a callback attempt did not reach the citizen
     FAILED = "failed"  # the engine could not handle it (ARI refused, channel vanished)
 
 

@@ -92,6 +92,18 @@ class StoreCallback:
 
 
 @dataclass(frozen=True, slots=True)
+class FinishCallback:
+    """A callback attempt ended (``result`` is a ``callbacks.AttemptResult`` value): the
+    dialer records it and moves the callback on (completed, retry later, give up)."""
+
+    callback_id: str
+    attempt_seq: int
+    line: str
+    result: str
+    agent_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class StartTimer:
     key: tuple[str, ...]
     delay_s: float
@@ -119,4 +131,4 @@ AriCommand = (
     | AddToBridge
     | DestroyBridge
 )
-Command = AriCommand | StoreCallback | StartTimer | CancelTimer | Emit
+Command = AriCommand | StoreCallback | FinishCallback | StartTimer | CancelTimer | Emit

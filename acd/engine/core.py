@@ -35,6 +35,7 @@ from acd.engine import inputs as inp
 from acd.engine import ivr_glue
 from acd.engine.model import (
     AgentState,
+    CallbackLeg,
     ContactState,
     EngineConfig,
     LineConfig,
@@ -265,6 +266,8 @@ class EngineCore:
             return False
         if contact.phase is Phase.WELCOME:
             return self._after_welcome(contact, now, out)
+        if contact.phase is Phase.WHISPER:
+            self._dial_citizen(contact, now, out)
         return False
 
     def _enqueue(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> bool:
@@ -364,6 +367,9 @@ class EngineCore:
         if contact.phase is not Phase.RINGING:
             return False
         agent = self.agents[contact.agent_id or ""]
+        if contact.callback is not None:
+            self._whisper(contact, agent, ev.channel_id, now, out)
+            return False
         bridge_id = self._ids("br")
         contact.bridge_id = bridge_id
         self._stop_announcements(contact, now, out)  # the agent connection always wins
@@ -391,6 +397,9 @@ class EngineCore:
         contact = self._contact_of(ev.channel_id)
         if contact is None:
             return False
+        if ev.channel_id == contact.caller_channel and contact.phase is Phase.DIALING:
+            self._citizen_not_reached(contact, ev.cause, now, out)
+            return True
         if ev.channel_id == contact.caller_channel:
             return self._caller_gone(contact, now, out)
         if ev.channel_id == contact.agent_channel:
@@ -424,6 +433,9 @@ class EngineCore:
     def _agent_leg_gone(
         self, contact: ContactState, cause: int | None, now: datetime, out: list[cmd.Command]
     ) -> bool:
+        if contact.phase in (Phase.WHISPER, Phase.DIALING):
+            self._callback_agent_left(contact, now, out)
+            return True
         if contact.phase is Phase.CONNECTED:
             # Asterisk leaves the caller alone in the bridge: we hang up and tear down.
             self._hang_up_leg_and_bridge(contact, contact.caller_channel, out)
@@ -641,6 +653,158 @@ class EngineCore:
         contact.callback_offer = None
         return accepted
 
+    # ------------------------------------------------------------------ placing callbacks
+
+    def _on_callback_due(self, ev: inp.CallbackDue, now: datetime, out: list[cmd.Command]) -> None:
+        """A stored callback to place: agent first, like a contact whose caller is not yet on
+        the line.  Its age (since the request) is its place among callbacks."""
+        line = next((ln for ln in self.config.lines if ln.id == ev.line), None)
+        record = ContactRecord(
+            id=self._ids("ct"),
+            channel_id=self._ids("cz"),  # the citizen's channel, once dialled
+            line=ev.line,
+            caller_number=ev.number,
+            arrived_at=now,
+            line_code=ev.line_code,
+            queued_at=now,
+        )
+        contact = ContactState(
+            record=record, line=line, seq=next(self._seq), phase=Phase.QUEUED, priority=ev.priority
+        )
+        contact.callback = CallbackLeg(ev.callback_id, ev.attempt_seq, ev.number)
+        self.contacts[record.id] = contact
+        self._by_channel[record.channel_id] = record.id
+        log.info(
+            "placing callback %s (attempt %d) to %s as contact %s",
+            ev.callback_id,
+            ev.attempt_seq,
+            ev.number,
+            record.id,
+        )
+        self._emit(contact, ContactEventKind.ARRIVED, now, out)
+        self.router.add_contact(
+            contact.id,
+            ev.line_code,
+            now.timestamp(),
+            priority=ev.priority,
+            waiting_since=ev.requested_at.timestamp(),
+        )
+        contact.routed = True
+
+    def _whisper(
+        self,
+        contact: ContactState,
+        agent: AgentState,
+        leg: str,
+        now: datetime,
+        out: list[cmd.Command],
+    ) -> None:
+        """The agent picked up: into a bridge of their own, and told whom they will call."""
+        callback = contact.callback
+        assert callback is not None
+        bridge_id = self._ids("br")
+        contact.bridge_id = bridge_id
+        playback_id = self._ids("pb")
+        contact.playback_id = playback_id
+        self._by_playback[playback_id] = contact.id
+        lang = contact.line.language if contact.line else None
+        media = (*self.config.callback_whisper, *ivr_glue.number_media(callback.number))
+        out += [
+            cmd.CancelTimer(("ring", leg)),
+            cmd.CreateBridge(bridge_id),
+            cmd.AddToBridge(bridge_id, (leg,)),
+            cmd.Play(leg, media, playback_id, lang),
+            cmd.StartTimer(("prompt", contact.id), self.config.prompt_guard_s),
+        ]
+        self._unroute(contact)
+        contact.record.agent_id = agent.id
+        agent.missed_in_a_row = 0
+        self._close_offer(contact, OfferResult.ANSWERED, None, now)
+        self._to_phase(contact, Phase.WHISPER)
+        self._set_agent(agent, now, out, activity=Activity.ON_CALL)
+
+    def _dial_citizen(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
+        callback = contact.callback
+        assert callback is not None
+        timeout = self.config.callback_ring_timeout_s
+        out += [
+            cmd.Originate(
+                channel_id=contact.caller_channel,
+                endpoint=ivr_glue.dial_string(self.config.callback_dial, callback.number),
+                app_args=("citizen", contact.id),
+                caller_id=self.config.caller_id,
+                timeout_s=timeout,
+                originator=contact.agent_channel,
+            ),
+            cmd.StartTimer(("citizen", contact.id), timeout + self.config.ring_guard_slack_s),
+        ]
+        self._to_phase(contact, Phase.DIALING)
+
+    def _on_citizen_answered(
+        self, ev: inp.CitizenAnswered, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        contact = self._contact_of(ev.channel_id)
+        if contact is None or contact.phase is not Phase.DIALING or contact.callback is None:
+            log.info(
+                "citizen leg %s answered for no callback in progress; hanging up", ev.channel_id
+            )
+            out.append(cmd.Hangup(ev.channel_id))
+            return
+        assert contact.bridge_id is not None
+        out += [
+            cmd.CancelTimer(("citizen", contact.id)),
+            cmd.AddToBridge(contact.bridge_id, (ev.channel_id,)),
+        ]
+        contact.record.answered_at = now
+        self._to_phase(contact, Phase.CONNECTED)
+        self._emit(contact, ContactEventKind.ANSWERED, now, out)
+        self._finish_callback(contact, "answered", out)
+
+    def _citizen_not_reached(
+        self, contact: ContactState, cause: int | None, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        result = {17: "busy", 21: "busy", 19: "no_answer"}.get(cause or 19, "failed")
+        log.info("callback contact %s: the citizen was not reached (%s)", contact.id, result)
+        out.append(cmd.CancelTimer(("citizen", contact.id)))
+        self._hang_up_leg_and_bridge(contact, contact.agent_channel, out)
+        self._release_agent(contact, now, out, wrap_up=False)
+        self._finish_callback(contact, result, out)
+        self._end(contact, Outcome.CALLBACK_NOT_REACHED, now, out)
+
+    def _callback_agent_left(
+        self, contact: ContactState, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        """The agent hung up before the citizen answered: the attempt did not count against
+        the citizen; the callback goes back to the dialer."""
+        if contact.phase is Phase.DIALING:
+            out.append(cmd.Hangup(contact.caller_channel))
+        out.append(cmd.CancelTimer(("citizen", contact.id)))
+        self._hang_up_leg_and_bridge(contact, None, out)
+        self._release_agent(contact, now, out, wrap_up=False)
+        self._finish_callback(contact, "agent_unavailable", out)
+        self._end(contact, Outcome.CALLBACK_NOT_REACHED, now, out)
+
+    def _citizen_guard(self, key: tuple[str, ...], now: datetime, out: list[cmd.Command]) -> None:
+        contact = self.contacts.get(key[1])
+        if contact is not None and contact.phase is Phase.DIALING:
+            log.warning("citizen leg of %s outlived its ring timeout; hanging up", contact.id)
+            out.append(cmd.Hangup(contact.caller_channel))
+            self._citizen_not_reached(contact, 19, now, out)
+
+    def _finish_callback(self, contact: ContactState, result: str, out: list[cmd.Command]) -> None:
+        callback = contact.callback
+        if callback is None:
+            return
+        out.append(
+            cmd.FinishCallback(
+                callback.callback_id,
+                callback.attempt_seq,
+                contact.record.line or "",
+                result,
+                contact.record.agent_id,
+            )
+        )
+
     def _announce(
         self, contact: ContactState, key: tuple[str, ...], now: datetime, out: list[cmd.Command]
     ) -> None:
@@ -672,7 +836,8 @@ class EngineCore:
         changed = False
         for contact in list(self.contacts.values()):
             leg = contact.agent_channel
-            if contact.caller_channel not in ev.live:
+            undialled = contact.callback is not None and contact.phase not in _CITIZEN_DIALLED
+            if contact.caller_channel not in ev.live and not undialled:
                 changed |= self._caller_gone(contact, now, out)
             elif leg is not None and leg not in ev.live:
                 changed |= self._agent_leg_gone(contact, None, now, out)
@@ -884,7 +1049,8 @@ class EngineCore:
                 app_args=("agent", agent.id, contact.id),
                 caller_id=self.config.caller_id,
                 timeout_s=self.config.ring_timeout_s,
-                originator=contact.caller_channel,
+                # A callback's citizen is dialled only once the agent is on the line.
+                originator=None if contact.callback else contact.caller_channel,
             ),
             cmd.StartTimer(
                 ("ring", channel_id), self.config.ring_timeout_s + self.config.ring_guard_slack_s
@@ -999,7 +1165,9 @@ _TIMERS: dict[str, _TimerHandler] = {
     "prompt": EngineCore._prompt_guard,
     "ring": EngineCore._ring_guard,
     "wrap_up": EngineCore._wrap_up_over,
+    "citizen": EngineCore._citizen_guard,
 }
+_CITIZEN_DIALLED = (Phase.DIALING, Phase.CONNECTED)
 
 _Handler = Callable[[EngineCore, inp.Input, datetime, list[cmd.Command]], object]
 # Each handler returns True when the change may allow a new offer (dispatch runs after it).
@@ -1013,6 +1181,8 @@ _HANDLERS: dict[type, _Handler] = {
     inp.DtmfReceived: EngineCore._on_dtmf,  # type: ignore[dict-item]
     inp.TimerFired: EngineCore._on_timer,  # type: ignore[dict-item]
     inp.CallbackStored: EngineCore._on_callback_stored,  # type: ignore[dict-item]
+    inp.CallbackDue: EngineCore._on_callback_due,  # type: ignore[dict-item]
+    inp.CitizenAnswered: EngineCore._on_citizen_answered,  # type: ignore[dict-item]
     inp.CallbackStoreFailed: EngineCore._on_callback_store_failed,  # type: ignore[dict-item]
     inp.OriginateFailed: EngineCore._on_originate_failed,  # type: ignore[dict-item]
     inp.Resynced: EngineCore._on_resynced,  # type: ignore[dict-item]

@@ -4,6 +4,7 @@ expiries, results of commands that failed, and requests from the HTTP API."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from acd.contact import Presence
 
@@ -69,6 +70,26 @@ class CallbackStoreFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class CallbackDue:
+    """The dialer claimed a stored callback for an attempt: find an agent, then the citizen."""
+
+    callback_id: str
+    attempt_seq: int
+    number: str  # E.164
+    line: str
+    line_code: str
+    requested_at: datetime  # its age decides its place among callbacks
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenAnswered:
+    """The citizen we dialled for a callback picked up (StasisStart ``citizen,<contact>``)."""
+
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class TimerFired:
     key: tuple[str, ...]
 
@@ -125,6 +146,8 @@ Input = (
     | DtmfReceived
     | TimerFired
     | CallbackStored
+    | CallbackDue
+    | CitizenAnswered
     | CallbackStoreFailed
     | OriginateFailed
     | ChannelMissing

@@ -13,6 +13,7 @@ from acd.contact import Activity, ContactRecord, Outcome, Presence
 from acd.engine import commands as cmd
 from acd.engine.model import AgentState, ContactState, Phase
 from ivr import actions as act
+from ivr.numbers import dial_groups
 from sla.wait_estimate import HandleTimes, estimate_wait
 
 WAITING = (Phase.QUEUED, Phase.RINGING)
@@ -49,6 +50,17 @@ def translate(
             case _:
                 done = action
     return done
+
+
+def number_media(e164: str) -> tuple[str, ...]:
+    """A number said as it is dialled here, group by group (``digits:0470``, ``digits:12``)."""
+    return tuple(f"digits:{group}" for group in dial_groups(e164))
+
+
+def dial_string(template: str, e164: str) -> str:
+    """The ARI endpoint for a citizen's number: ``{e164}``, ``{digits}`` or ``{national}``."""
+    national = "".join(dial_groups(e164))
+    return template.format(e164=e164, digits=e164.lstrip("+"), national=national)
 
 
 def queue_position(contact: ContactState, contacts: Iterable[ContactState]) -> int:

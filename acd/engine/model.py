@@ -99,6 +99,9 @@ class EngineConfig:
     ring_guard_slack_s: float = 5.0
     handle_time_window: int = 100  # recent handling times per line code behind wait estimates
     routing: RoutingConfig = field(default_factory=RoutingConfig)
+    callback_dial: str = "PJSIP/{e164}@trunk"
+    callback_whisper: tuple[str, ...] = ("sound:acd-callback-whisper",)
+    callback_ring_timeout_s: int = 30
     missed_in_a_row: int = 1  # missed offers in a row before the agent goes not available
     # A pause before an agent is offered again after such an offer result (0: at once).
     offer_delay_s: Mapping[OfferResult, float] = field(default_factory=dict)
@@ -136,6 +139,9 @@ class EngineConfig:
                 routing={code.name: _routing(code) for code in settings.line_codes}
             ),
             missed_in_a_row=eng.missed_in_a_row_before_not_available,
+            callback_dial=eng.callback_dial,
+            callback_whisper=tuple(eng.callback_whisper),
+            callback_ring_timeout_s=max(1, round(eng.callback_ring_timeout_s)),
             offer_delay_s={
                 OfferResult.NO_ANSWER: eng.offer_delay_s.no_answer,
                 OfferResult.UNREACHABLE: eng.offer_delay_s.no_answer,
@@ -285,6 +291,8 @@ class Phase(StrEnum):
 
     FAREWELL = "farewell"  # hearing a last message (unknown line, closed, ...), then hung up
     WELCOME = "welcome"  # answered, hearing the line's welcome prompt
+    WHISPER = "whisper"  # callback: the agent answered and hears whom they will call
+    DIALING = "dialing"  # callback: the citizen's phone rings, the agent waits in the bridge
     MENU = "menu"  # choosing a line code with DTMF
     QUEUED = "queued"  # waiting with music on hold, no agent rung
     RINGING = "ringing"  # an agent leg is ringing; the caller keeps hearing music
@@ -308,6 +316,7 @@ class ContactState:
     menu: Menu | None = None
     announcer: AnnouncementScheduler | None = None
     callback_offer: CallbackOffer | None = None
+    callback: CallbackLeg | None = None  # set for a callback being placed (agent first)
 
     @property
     def id(self) -> str:
@@ -316,3 +325,13 @@ class ContactState:
     @property
     def caller_channel(self) -> str:
         return self.record.channel_id
+
+
+@dataclass(slots=True)
+class CallbackLeg:
+    """A stored callback this contact is placing: which one, which attempt, to what number."""
+
+    callback_id: str
+    attempt_seq: int
+    number: str  # E.164
+    whisper_id: str | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -85,6 +85,9 @@ class EngineRuntime:
         callbacks: CallbackPort | None = None,
     ) -> None:
         self._callbacks = callbacks
+        # Set by the callback dialer: records how a callback attempt ended.
+        self.on_finish_callback: Callable[[cmd.FinishCallback], Coroutine[Any, Any, None]] | None
+        self.on_finish_callback = None
         self.core = core
         self._ari = ari
         self._clock = clock
@@ -120,6 +123,8 @@ class EngineRuntime:
                 # leg answering, and the caller would be hung up.)
                 if args and args[0] == "agent":
                     return inp.AgentLegAnswered(ch.id)
+                if args and args[0] == "citizen":  # a callback's citizen picked up
+                    return inp.CitizenAnswered(ch.id)
                 return inp.CallArrived(ch.id, args, ch.exten, ch.caller_number, ch.caller_name)
             case ev.StasisEnd(channel=ch):
                 return inp.ChannelGone(ch.id)
@@ -192,6 +197,11 @@ class EngineRuntime:
                     handle.cancel()
             elif isinstance(c, cmd.StoreCallback):
                 self._spawn(self._store_callback(c))
+            elif isinstance(c, cmd.FinishCallback):
+                if self.on_finish_callback is None:
+                    log.error("no dialer to record callback %s's attempt", c.callback_id)
+                else:
+                    self._spawn(self.on_finish_callback(c))
             else:
                 ari_commands.append(c)
         if ari_commands:

@@ -121,6 +121,11 @@ class EngineSettings(ConfigModel):
     offer_delay_s: OfferDelays = Field(default_factory=lambda: OfferDelays())
     # How many of the most recent handling times the estimated-wait announcement averages.
     announcement_handling_window: Count = 20
+    # How a callback reaches the citizen: {e164} (+32...), {digits} (32...) or {national}
+    # (0470...) in an ARI endpoint, e.g. "PJSIP/{e164}@trunk" through a SIP trunk.
+    callback_dial: Text = "PJSIP/{e164}@trunk"
+    callback_whisper: Prompts = ("sound:acd-callback-whisper",)  # to the agent, before dialling
+    callback_ring_timeout_s: Seconds = 30.0
 
     @model_validator(mode="after")
     def _reasons_consistent(self) -> Self:

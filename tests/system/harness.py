@@ -15,7 +15,7 @@ from pathlib import Path
 from acd.app import RunningEngine, running_engine
 from acd.clock import Clock
 from acd.contact import ContactRecord
-from acd.emulator import Emulator, StasisTarget, run_emulator
+from acd.emulator import Emulator, EndpointSpec, StasisTarget, run_emulator
 from acd.emulator.scripts import Behaviour
 from acd.engine import inputs as inp
 from acd.settings import load_settings
@@ -83,9 +83,12 @@ async def system(
     extra_dialplan: Mapping[str, tuple[str, ...]] | None = None,
     config: Path = CONFIG,
     start: datetime = START,
+    phones: Mapping[str, Behaviour] | None = None,
 ) -> AsyncIterator[System]:
     base = load_settings(config, env={})
     pbx = pbx_config_from_settings(base, behaviours)
+    for resource, behaviour in (phones or {}).items():  # other phones: citizens called back
+        pbx = pbx.with_endpoint(EndpointSpec(resource, behaviour))
     if extra_dialplan:
         targets = {n: StasisTarget("acd", args) for n, args in extra_dialplan.items()}
         pbx = replace(pbx, dialplan={**pbx.dialplan, **targets})

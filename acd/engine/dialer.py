@@ -1,0 +1,158 @@
+"""The callback dialer: releases stored callbacks to the engine at calm moments, and records
+how each attempt ended.  The I/O edge of ``callbacks.schedule``'s pure rules.
+
+Every ``interval_s`` (and once at start, after recovering what a crash left ``dialing``), for
+each open line with callbacks and each of its line codes: when no more than the configured
+number of live callers wait and enough eligible agents are idle, it claims the oldest due
+callbacks (an atomic conditional update in SQL: a second engine can never claim the same
+attempt) and hands them to the core, never more than there are idle eligible agents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Mapping
+
+from acd.calendars import is_open
+from acd.clock import Clock
+from acd.contact import Activity, Presence
+from acd.engine import commands as cmd
+from acd.engine import inputs as inp
+from acd.engine.ivr_glue import WAITING
+from acd.engine.model import LineConfig, Phase
+from acd.engine.runtime import EngineRuntime
+from callbacks import AttemptResult, CallbackRules, CallbackStore
+from callbacks.schedule import after_attempt, how_many_to_release, is_calm, priority
+
+log = logging.getLogger(__name__)
+
+
+class CallbackDialer:
+    def __init__(
+        self,
+        runtime: EngineRuntime,
+        store: CallbackStore,
+        rules: Mapping[str, CallbackRules],
+        clock: Clock,
+        *,
+        node_id: str | None = None,
+        interval_s: float = 15.0,
+    ) -> None:
+        self._runtime = runtime
+        self._store = store
+        self._rules = dict(rules)  # per line id, for the lines that offer callbacks
+        self._clock = clock
+        self.node_id = node_id or f"acd-{uuid.uuid4().hex[:8]}"
+        self._interval_s = interval_s
+        self._task: asyncio.Task[None] | None = None
+        runtime.on_finish_callback = self.finish
+
+    async def start(self) -> None:
+        recovered = await self._store.recover(self._clock.now())
+        for callback in recovered:
+            log.warning(
+                "callback %s was being dialled at a crash: now %s", callback.id, callback.status
+            )
+        self._task = asyncio.create_task(self._run(), name="callback-dialer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("callback dialer tick failed; trying again later")
+            await asyncio.sleep(self._interval_s)
+
+    async def tick(self) -> int:
+        """Release what is calm enough now; returns how many callbacks were handed over."""
+        released = 0
+        for line in self._runtime.core.config.lines:
+            rules = self._rules.get(line.id)
+            if rules is None or (
+                line.calendar is not None and not is_open(line.calendar, self._clock.now())
+            ):
+                continue
+            for line_code in line.line_codes:
+                released += await self._release(line, line_code, rules)
+        return released
+
+    async def _release(self, line: LineConfig, line_code: str, rules: CallbackRules) -> int:
+        core = self._runtime.core
+        contacts = list(core.contacts.values())
+        waiting_live = sum(
+            1
+            for c in contacts
+            if c.callback is None and c.record.line_code == line_code and c.phase in WAITING
+        )
+        idle = sum(
+            1
+            for a in core.agents.values()
+            if a.presence is Presence.AVAILABLE
+            and a.activity is Activity.IDLE
+            and line_code in a.config.line_codes
+        )
+        placing = sum(
+            1
+            for c in contacts
+            if c.callback is not None
+            and c.record.line_code == line_code
+            and c.phase is Phase.QUEUED
+        )
+        if not is_calm(waiting_live, idle, rules.calm):
+            return 0
+        room = how_many_to_release(idle, placing, rules.calm)
+        if room <= 0:
+            return 0
+        now = self._clock.now()
+        handed = 0
+        for due in await self._store.due(now, line_code=line_code, line=line.id, limit=room):
+            claimed = await self._store.claim(due.id, self.node_id, self._clock.now())
+            if claimed is None or claimed.current_attempt is None:
+                continue  # another node took it, or its number is being dialled already
+            self._runtime.submit(
+                inp.CallbackDue(
+                    callback_id=claimed.id,
+                    attempt_seq=claimed.current_attempt.seq,
+                    number=claimed.number,
+                    line=claimed.line,
+                    line_code=claimed.line_code,
+                    requested_at=claimed.requested_at,
+                    priority=priority(claimed, now),
+                )
+            )
+            handed += 1
+        return handed
+
+    async def finish(self, c: cmd.FinishCallback) -> None:
+        """Record an attempt's end; a failure here is logged, and recovery at the next start
+        resolves the attempt (it stays ``dialing`` until then, so it is never dialled twice)."""
+        now = self._clock.now()
+        try:
+            callback = await self._store.get(c.callback_id)
+            rules = self._rules.get(c.line)
+            if callback is None or rules is None:
+                log.error("callback %s: unknown callback or line %r", c.callback_id, c.line)
+                return
+            result = AttemptResult(c.result)
+            outcome = after_attempt(callback, result, now, rules)
+            await self._store.finish_attempt(
+                c.callback_id, c.attempt_seq, result, now, outcome, agent_id=c.agent_id
+            )
+            log.info(
+                "callback %s attempt %d: %s -> %s",
+                c.callback_id,
+                c.attempt_seq,
+                result,
+                outcome.status,
+            )
+        except Exception:
+            log.exception("could not record callback %s attempt %d", c.callback_id, c.attempt_seq)

@@ -1,0 +1,133 @@
+"""End to end through the emulator: the callback offer after 150 s, the durable store, and the
+agent-first dialer that places callbacks at calm moments (issue 6)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from acd.contact import Activity, Outcome
+from acd.emulator import CallerScript, DtmfPress, EndpointBehaviour
+from callbacks import CallbackStatus
+from tests.system.harness import system
+
+IVR = Path(__file__).parent / "config_ivr"
+BRUSSELS = ZoneInfo("Europe/Brussels")
+TUESDAY_10H = datetime(2027, 3, 30, 10, 0, tzinfo=BRUSSELS)
+CITIZEN = "cb32470123456"  # the emulator's phone for +32 470 12 34 56 (callback_dial)
+
+
+def callbacks_system(tmp_path, start=TUESDAY_10H, **kwargs):
+    return system(tmp_path, config=IVR, start=start, **kwargs)
+
+
+async def test_the_offer_comes_at_150_s_and_an_accepted_callback_is_stored_before_goodbye(
+    tmp_path,
+):
+    async with callbacks_system(tmp_path) as s:
+        loop = asyncio.get_running_loop()
+        script = CallerScript(dtmf=(DtmfPress(151.0, "1"), DtmfPress(157.0, "1")))
+        caller = s.emu.pbx.place_call("1705", caller_number="0470123456", script=script)
+        await s.until(lambda: s.engine.core.contacts)
+        queued = loop.time()
+        await s.wait(149)
+        assert "sound:acd-callback-offer" not in s.media_played_to(caller)  # not at 149 s
+        await s.until(lambda: "sound:acd-callback-offer" in s.media_played_to(caller))
+        assert loop.time() - queued >= 149.8  # (queued is read up to 0.1 s late)
+        await s.until(lambda: not s.channel_exists(caller), timeout_s=120)
+        (callback,) = await s.engine.callbacks.list()
+        assert (callback.number, callback.line, callback.status) == (
+            "+32470123456",
+            "1705",
+            CallbackStatus.PENDING,
+        )
+        assert "sound:acd-callback-accepted" in s.media_played_to(caller)  # after storing
+        (record,) = await s.records()
+        assert record.outcome is Outcome.CALLBACK_REQUESTED
+
+
+async def test_friday_evening_request_is_due_tuesday_and_placed_monday_once_calm(tmp_path):
+    friday = datetime(2027, 4, 2, 18, 50, tzinfo=BRUSSELS)
+    phones = {CITIZEN: EndpointBehaviour.answer(2.0, hangup_after_s=60.0)}
+    behaviours = {"1006": EndpointBehaviour.answer(1.0, hangup_after_s=120.0)}
+    async with callbacks_system(tmp_path, start=friday, phones=phones, behaviours=behaviours) as s:
+        store = s.engine.callbacks
+        now = s.engine.clock.now()
+        await store.request(
+            "+32470123456",
+            "1705",
+            "Test Terugbellen",
+            None,
+            now,
+            due_by(s, now),
+            "test-friday",
+        )
+        (callback,) = await store.list()
+        assert callback.due_by.astimezone(BRUSSELS) == datetime(2027, 4, 6, 19, 0, tzinfo=BRUSSELS)
+        monday_9h = datetime(2027, 4, 5, 9, 0, tzinfo=BRUSSELS)
+        await s.wait((monday_9h - now).total_seconds() + 5)  # the weekend passes: not placed
+        assert (await store.get(callback.id)).attempts == ()
+        live = s.emu.pbx.place_call("1705", caller_number="0470999999")  # a live caller waits
+        s.login("1006")
+        await s.until(lambda: s.bridged_agent(live))  # the live caller is served first
+        assert (await store.get(callback.id)).attempts == ()  # not while a caller waits
+        await s.until(
+            lambda: (
+                s.emu.pbx.channels.get(CITIZEN)
+                or any(
+                    CITIZEN in str(s.emu.pbx.describe_channel(c)["name"])
+                    for c in s.emu.pbx.channels
+                )
+            ),
+            timeout_s=600,
+        )
+        await s.until(lambda: s.agent("1006").activity is Activity.ON_CALL, timeout_s=60)
+
+        async def completed() -> bool:
+            return (await store.get(callback.id)).status is CallbackStatus.COMPLETED
+
+        for _ in range(600):
+            if await completed():
+                break
+            await s.wait(1)
+        done = await store.get(callback.id)
+        assert done.status is CallbackStatus.COMPLETED
+        assert done.attempts[0].started_at.astimezone(BRUSSELS).date() == monday_9h.date()
+        assert done.agent_id == "1006" or done.attempts[0].agent_id == "1006"
+
+
+def due_by(s, now: datetime) -> datetime:
+    from callbacks.schedule import due_by as rule
+
+    line = s.engine.settings.line_by_id("1705")
+    return rule(s.engine.settings.line_calendar(line), now, 2)
+
+
+async def test_a_citizen_who_does_not_answer_is_tried_again_after_the_gap(tmp_path):
+    phones = {CITIZEN: EndpointBehaviour.ring_forever()}
+    async with callbacks_system(tmp_path, phones=phones) as s:
+        store = s.engine.callbacks
+        now = s.engine.clock.now()
+        await store.request(
+            "+32470123456", "1705", "Test Terugbellen", None, now, due_by(s, now), "test-retry"
+        )
+        s.login("1006")
+        (callback,) = await store.list()
+
+        async def attempts() -> int:
+            return len((await store.get(callback.id)).attempts)
+
+        while (
+            await attempts() < 1
+            or (await store.get(callback.id)).status is not CallbackStatus.PENDING
+        ):
+            await s.wait(5)
+        first = await store.get(callback.id)
+        assert first.attempts[0].result.value == "no_answer"
+        assert first.next_attempt_at - first.attempts[0].ended_at >= timedelta(hours=1)
+        while await attempts() < 2:
+            await s.wait(30)
+        second = await store.get(callback.id)
+        assert second.attempts[1].started_at >= first.next_attempt_at
