@@ -101,7 +101,13 @@ async def running_engine(
         runtime.start()
         stack.push_async_callback(runtime.close)
 
-        dialer = CallbackDialer(runtime, callbacks, _callback_rules(settings), clock)
+        dialer = CallbackDialer(
+            runtime,
+            callbacks,
+            _callback_rules(settings),
+            clock,
+            interval_s=settings.engine.callback_dialer_interval_s,
+        )
         await dialer.start()
         stack.push_async_callback(dialer.stop)
 

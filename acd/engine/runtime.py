@@ -170,9 +170,10 @@ class EngineRuntime:
 
     def _adopt(self, channel: Channel) -> None:
         args = tuple(channel.stasis_args())
-        if args and args[0] == "agent":
-            # An agent leg from before a restart, for a contact we no longer know: release it.
-            log.warning("hanging up orphaned agent leg %s", channel.id)
+        if args and args[0] in ("agent", "citizen"):
+            # A leg we originated before a restart, for a contact we no longer know: release
+            # it (a callback it belonged to is re-dialled: the dialer recovered it).
+            log.warning("hanging up orphaned %s leg %s", args[0], channel.id)
             self._run([cmd.Hangup(channel.id)])
             return
         log.warning("adopting call %s whose StasisStart was missed", channel.id)

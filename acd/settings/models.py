@@ -126,6 +126,7 @@ class EngineSettings(ConfigModel):
     callback_dial: Text = "PJSIP/{e164}@trunk"
     callback_whisper: Prompts = ("sound:acd-callback-whisper",)  # to the agent, before dialling
     callback_ring_timeout_s: Seconds = 30.0
+    callback_dialer_interval_s: Seconds = 15.0  # how often the dialer looks for calm moments
 
     @model_validator(mode="after")
     def _reasons_consistent(self) -> Self:
