@@ -33,6 +33,7 @@ from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
 from callbacks.config import rules_from_settings
 from callbacks.http import CALLBACK_STORE, add_callback_routes
+from sla.callback_metrics import CallbackEvents, CallbackMetrics
 from sla.metrics import EngineMetrics
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ async def running_engine(
         callbacks = await stack.enter_async_context(CallbackStore.open(settings.storage.url))
 
         metrics = EngineMetrics()
+        callback_metrics = CallbackMetrics(metrics.registry)  # one /metrics for both
         ari_settings = settings.ari
         ari = AriClient(
             str(ari_settings.url),
@@ -96,7 +98,12 @@ async def running_engine(
 
         core = EngineCore(EngineConfig.from_settings(settings), ids=ids)
         runtime = EngineRuntime(
-            core, ari, clock, [recorder, metrics, *extra_sinks], ari_settings.app, callbacks
+            core,
+            ari,
+            clock,
+            [recorder, metrics, CallbackEvents(callback_metrics), *extra_sinks],
+            ari_settings.app,
+            callbacks,
         )
         runtime.start()
         stack.push_async_callback(runtime.close)
@@ -107,6 +114,7 @@ async def running_engine(
             _callback_rules(settings),
             clock,
             interval_s=settings.engine.callback_dialer_interval_s,
+            metrics=callback_metrics,
         )
         await dialer.start()
         stack.push_async_callback(dialer.stop)

@@ -15,6 +15,11 @@ from enum import StrEnum
 from typing import Protocol
 
 
+class ContactKind(StrEnum):
+    INBOUND = "inbound"  # a caller who dialled in
+    CALLBACK = "callback"  # the engine placing a stored callback, agent first
+
+
 class Outcome(StrEnum):
     """How a contact ended.  ``None`` on the record while it is still in progress."""
 
@@ -81,6 +86,7 @@ class ContactRecord:
     outcome: Outcome | None = None
     agent_id: str | None = None  # the agent who answered
     offers: list[Offer] = field(default_factory=list)
+    kind: ContactKind = ContactKind.INBOUND
 
     def snapshot(self) -> ContactRecord:
         """A deep copy, safe to hand to consumers that keep it."""
@@ -102,6 +108,8 @@ class ContactEventKind(StrEnum):
     OFFER_ENDED = "offer_ended"  # that ring ended without a connection (result on the offer)
     ANSWERED = "answered"
     ENDED = "ended"
+    CALLBACK_OFFERED = "callback_offered"  # the caller hears the callback offer
+    CALLBACK_REQUESTED = "callback_requested"  # the callback is stored: the caller is promised
 
 
 @dataclass(frozen=True, slots=True)

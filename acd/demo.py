@@ -32,12 +32,15 @@ from acd.contact import (
     AgentEvent,
     ContactEvent,
     ContactEventKind,
+    ContactKind,
     Outcome,
     Presence,
 )
-from acd.emulator import Emulator, run_emulator
+from acd.emulator import Emulator, EndpointBehaviour, run_emulator
 from acd.settings import Settings, load_settings
 from acd.simulation import CallerGenerator, demo_agent_behaviour, pbx_config_from_settings
+from callbacks import CallbackStatus
+from ivr.numbers import normalise
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +61,19 @@ class DemoStats:
     agent_offers: Counter[str] = field(default_factory=Counter)
     waiting: int = 0
     agents: dict[str, tuple[Presence, Activity]] = field(default_factory=dict)
+    callbacks_offered: int = 0
+    callbacks_requested: int = 0
     on_missed: Callable[[str], None] | None = None
 
     def contact_event(self, event: ContactEvent) -> None:
         record = event.contact
-        if event.kind is ContactEventKind.QUEUED:
+        if record.kind is ContactKind.CALLBACK:
+            return  # callback placements are counted from the callback store
+        if event.kind is ContactEventKind.CALLBACK_OFFERED:
+            self.callbacks_offered += 1
+        elif event.kind is ContactEventKind.CALLBACK_REQUESTED:
+            self.callbacks_requested += 1
+        elif event.kind is ContactEventKind.QUEUED:
             self.offered += 1
             self.waiting += 1
         elif event.kind is ContactEventKind.ANSWERED:
@@ -86,6 +97,8 @@ class DemoStats:
             if record.offers and record.offers[-1].result is not None:
                 self.agent_offers[str(record.offers[-1].result)] += 1
         elif record.outcome is not Outcome.ANSWERED:
+            if record.queued_at is not None and record.answered_at is None:
+                self.waiting -= 1  # left the queue another way: a callback, closing time
             self.other_outcomes[str(record.outcome)] += 1
 
     def agent_event(self, event: AgentEvent) -> None:
@@ -122,6 +135,8 @@ class DemoStats:
                 else 0.0
             ),
             "other_outcomes": dict(self.other_outcomes),
+            "callbacks_offered": self.callbacks_offered,
+            "callbacks_requested": self.callbacks_requested,
             "agent_offers": dict(self.agent_offers),
         }
 
@@ -160,6 +175,8 @@ class Demo:
                     "ari.url": emu.url,
                     "storage.url": storage_url,
                     "http.listen": "127.0.0.1:0",
+                    # The emulator stands in for the trunk: one phone per caller's number.
+                    "engine.callback_dial": "PJSIP/cb{digits}",
                 },
             )
             async with (
@@ -174,6 +191,7 @@ class Demo:
                 await self._log_in_everyone(settings)
                 await self._traffic(settings, emu, engine)
                 summary = self.stats.summary()
+                summary |= await _callback_figures(engine)
                 await engine.recorder.flush()
                 summary["contacts_recorded"] = len(await engine.store.list(limit=1_000_000))
         return summary
@@ -209,6 +227,7 @@ class Demo:
         start = loop.time()
         end = start + self._opts.minutes * 60.0
         callers = CallerGenerator(settings, self._opts.calls_per_hour, self._rng)
+        citizen_phone = EndpointBehaviour.answer(4.0, hangup_after_s=120.0)
         report_every = 10.0 if self._opts.realtime else 300.0
         next_report = start + report_every
         next_call = start + callers.next_gap_s()
@@ -219,6 +238,9 @@ class Demo:
                 next_report += report_every
             await asyncio.sleep(max(0.0, next_call - loop.time()))
             number, caller, script = callers.next_call()
+            citizen = normalise(caller)
+            if citizen is not None:  # the phone a callback will ring: answers, talks a while
+                emu.pbx.set_endpoint(f"PJSIP/cb{citizen.lstrip('+')}", citizen_phone)
             emu.pbx.place_call(number, caller_number=caller, script=script)
             next_call += callers.next_gap_s()
         await asyncio.sleep(max(0.0, end - loop.time()))
@@ -240,6 +262,17 @@ class Demo:
             f"{s['offered']:4d} answered {s['answered']:4d} abandoned {s['abandoned']:3d} | "
             f"avg wait {s['avg_wait_s']:5.1f} s | agents: {self.stats.agent_line()}"
         )
+
+
+async def _callback_figures(engine: RunningEngine) -> dict[str, int]:
+    """How the stored callbacks fared: from the durable store, the source of truth."""
+    stored = await engine.callbacks.list(limit=1_000_000)
+    completed = [c for c in stored if c.status is CallbackStatus.COMPLETED]
+    return {
+        "callbacks_completed": len(completed),
+        "callbacks_within_deadline": sum(c.completed_within_deadline for c in completed),
+        "callbacks_pending": sum(c.status.is_open for c in stored),
+    }
 
 
 def run_demo(

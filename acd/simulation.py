@@ -76,6 +76,8 @@ class CallerProfile:
     talk_s: float = 600.0  # the agent normally ends the call first
     menu_press_s: float = 3.0  # seconds after the answer a caller starts keying a choice
     ignore_menu: float = 0.2  # share of callers who never press a key
+    accept_callback: float = 0.5  # share of callers who would take a callback when offered
+    accept_after_s: float = 160.0  # when they press 1 (the offer comes 150 s into the queue)
 
 
 class CallerGenerator:
@@ -89,6 +91,10 @@ class CallerGenerator:
         profile: CallerProfile | None = None,
     ) -> None:
         self._numbers = [ln.numbers[0] if ln.numbers else ln.id for ln in settings.lines]
+        self._offers_callbacks = {
+            number: ln.callbacks.enabled
+            for number, ln in zip(self._numbers, settings.lines, strict=True)
+        }
         self._menu_digits = {
             number: sorted(ln.menu.options)
             for number, ln in zip(self._numbers, settings.lines, strict=True)
@@ -109,12 +115,17 @@ class CallerGenerator:
         self._count += 1
         number = self._rng.choices(self._numbers, weights=self._weights)[0]
         caller = f"04{self._rng.randrange(70_000_000, 99_999_999)}"
-        patience = self._rng.expovariate(1.0 / self._profile.mean_patience_s)
-        script = CallerScript(
-            dtmf=self._menu_choice(number),
-            patience_s=max(5.0, patience),
-            talk_s=self._profile.talk_s,
+        patience = max(5.0, self._rng.expovariate(1.0 / self._profile.mean_patience_s))
+        dtmf = self._menu_choice(number)
+        accepts = self._offers_callbacks.get(number, False) and (
+            self._rng.random() < self._profile.accept_callback
         )
+        if accepts:
+            # "1" for a callback once the offer plays, "1" again to confirm the caller ID.
+            at = self._profile.accept_after_s
+            dtmf = (*dtmf, DtmfPress(at, "1"), DtmfPress(at + 6.0, "1"))
+            patience = max(patience, at + 60.0)
+        script = CallerScript(dtmf=dtmf, patience_s=patience, talk_s=self._profile.talk_s)
         return number, caller, script
 
     def _menu_choice(self, number: str) -> tuple[DtmfPress, ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from acd.contact import AgentEvent, ContactEvent, ContactEventKind
 from callbacks.model import AttemptResult, CallbackStatus
 
 # Final statuses other than completed: how a callback can fail the citizen.
@@ -20,6 +21,24 @@ _UNSUCCESSFUL = (
     CallbackStatus.EXPIRED,
     CallbackStatus.CANCELLED,
 )
+
+
+class CallbackEvents:
+    """A contact-event sink feeding the offer side of :class:`CallbackMetrics` (the dialer
+    reports attempts and completions itself)."""
+
+    def __init__(self, metrics: CallbackMetrics) -> None:
+        self._metrics = metrics
+
+    def contact_event(self, event: ContactEvent) -> None:
+        line = event.contact.line or ""
+        if event.kind is ContactEventKind.CALLBACK_OFFERED:
+            self._metrics.offered(line)
+        elif event.kind is ContactEventKind.CALLBACK_REQUESTED:
+            self._metrics.accepted(line)
+
+    def agent_event(self, event: AgentEvent) -> None:
+        return None
 
 
 class CallbackMetrics:

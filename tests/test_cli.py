@@ -45,9 +45,12 @@ def test_check_config_names_file_key_and_reason_and_exits_2(tmp_path, capsys):
 def test_demo_json_summary_adds_up():
     summary = run_demo(CONFIG, DemoOptions(minutes=20, calls_per_hour=150, quiet=True))
     assert summary["offered"] > 20
-    assert (
-        summary["offered"] == summary["answered"] + summary["abandoned"] + summary["still_waiting"]
+    left_otherwise = sum(summary["other_outcomes"].get(o, 0) for o in ("callback_requested",))
+    assert summary["offered"] == (
+        summary["answered"] + summary["abandoned"] + left_otherwise + summary["still_waiting"]
     )
+    assert summary["callbacks_requested"] <= summary["callbacks_offered"]
+    assert summary["callbacks_within_deadline"] <= summary["callbacks_completed"]
     assert summary["contacts_recorded"] >= summary["offered"]  # every contact reached SQL
     assert 0.0 < summary["answer_rate"] <= 1.0
     assert summary["avg_wait_s"] >= 0.0
@@ -73,3 +76,9 @@ def test_demo_command_prints_one_json_object():
     )
     summary = json.loads(proc.stdout)
     assert {"offered", "answered", "abandoned", "answer_rate", "avg_wait_s"} <= summary.keys()
+    assert {
+        "callbacks_offered",
+        "callbacks_requested",
+        "callbacks_completed",
+        "callbacks_within_deadline",
+    } <= summary.keys()

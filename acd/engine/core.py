@@ -24,6 +24,7 @@ from acd.contact import (
     AgentEvent,
     ContactEvent,
     ContactEventKind,
+    ContactKind,
     ContactRecord,
     Offer,
     OfferResult,
@@ -398,7 +399,8 @@ class EngineCore:
         if contact is None:
             return False
         if ev.channel_id == contact.caller_channel and contact.phase is Phase.DIALING:
-            self._citizen_not_reached(contact, ev.cause, now, out)
+            result = _CITIZEN_RESULT.get(ev.cause or 19, "failed")  # no cause: it rang out
+            self._citizen_not_reached(contact, result, now, out)
             return True
         if ev.channel_id == contact.caller_channel:
             return self._caller_gone(contact, now, out)
@@ -454,7 +456,13 @@ class EngineCore:
         self, ev: inp.OriginateFailed, now: datetime, out: list[cmd.Command]
     ) -> bool:
         contact = self._contact_of(ev.channel_id)
-        if contact is None or contact.agent_channel != ev.channel_id:
+        if contact is None:
+            return False
+        if contact.phase is Phase.DIALING and ev.channel_id == contact.caller_channel:
+            log.warning("cannot dial the citizen of callback contact %s: %s", contact.id, ev.reason)
+            self._citizen_not_reached(contact, "failed", now, out)
+            return True
+        if contact.agent_channel != ev.channel_id:
             return False
         log.warning("cannot dial agent %s: %s", contact.agent_id, ev.reason)
         self._offer_failed(contact, OfferResult.UNREACHABLE, None, now, out)
@@ -558,6 +566,7 @@ class EngineCore:
         contact.callback_offer = CallbackOffer(
             rule.offer, self._ids, key=("cbo", contact.id), caller_id=contact.record.caller_number
         )
+        self._emit(contact, ContactEventKind.CALLBACK_OFFERED, now, out)
         self._offer_actions(contact, contact.callback_offer.start(now), now, out, pause_moh=True)
 
     def _offer_actions(
@@ -612,6 +621,7 @@ class EngineCore:
             contact.id,
             " (merged with a pending one)" if ev.merged else "",
         )
+        self._emit(contact, ContactEventKind.CALLBACK_REQUESTED, now, out)
         return self._offer_actions(contact, contact.callback_offer.stored(ev.merged, now), now, out)
 
     def _on_callback_store_failed(
@@ -672,6 +682,7 @@ class EngineCore:
             record=record, line=line, seq=next(self._seq), phase=Phase.QUEUED, priority=ev.priority
         )
         contact.callback = CallbackLeg(ev.callback_id, ev.attempt_seq, ev.number)
+        record.kind = ContactKind.CALLBACK
         self.contacts[record.id] = contact
         self._by_channel[record.channel_id] = record.id
         log.info(
@@ -761,9 +772,9 @@ class EngineCore:
         self._finish_callback(contact, "answered", out)
 
     def _citizen_not_reached(
-        self, contact: ContactState, cause: int | None, now: datetime, out: list[cmd.Command]
+        self, contact: ContactState, result: str, now: datetime, out: list[cmd.Command]
     ) -> None:
-        result = {17: "busy", 21: "busy", 19: "no_answer"}.get(cause or 19, "failed")
+        """``result`` is the attempt's ``callbacks.AttemptResult`` value."""
         log.info("callback contact %s: the citizen was not reached (%s)", contact.id, result)
         out.append(cmd.CancelTimer(("citizen", contact.id)))
         self._hang_up_leg_and_bridge(contact, contact.agent_channel, out)
@@ -789,7 +800,7 @@ class EngineCore:
         if contact is not None and contact.phase is Phase.DIALING:
             log.warning("citizen leg of %s outlived its ring timeout; hanging up", contact.id)
             out.append(cmd.Hangup(contact.caller_channel))
-            self._citizen_not_reached(contact, 19, now, out)
+            self._citizen_not_reached(contact, "no_answer", now, out)
 
     def _finish_callback(self, contact: ContactState, result: str, out: list[cmd.Command]) -> None:
         callback = contact.callback
@@ -1168,6 +1179,8 @@ _TIMERS: dict[str, _TimerHandler] = {
     "citizen": EngineCore._citizen_guard,
 }
 _CITIZEN_DIALLED = (Phase.DIALING, Phase.CONNECTED)
+# How a citizen's leg that never answered ended (Q.850 cause) -> the attempt's result.
+_CITIZEN_RESULT = {17: "busy", 21: "busy", 19: "no_answer", 18: "no_answer"}
 
 _Handler = Callable[[EngineCore, inp.Input, datetime, list[cmd.Command]], object]
 # Each handler returns True when the change may allow a new offer (dispatch runs after it).

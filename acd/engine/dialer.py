@@ -24,8 +24,9 @@ from acd.engine import inputs as inp
 from acd.engine.ivr_glue import WAITING
 from acd.engine.model import LineConfig, Phase
 from acd.engine.runtime import EngineRuntime
-from callbacks import AttemptResult, CallbackRules, CallbackStore
+from callbacks import AttemptResult, Callback, CallbackRules, CallbackStatus, CallbackStore
 from callbacks.schedule import after_attempt, how_many_to_release, is_calm, priority
+from sla.callback_metrics import CallbackMetrics
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,9 @@ class CallbackDialer:
         *,
         node_id: str | None = None,
         interval_s: float = 15.0,
+        metrics: CallbackMetrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._runtime = runtime
         self._store = store
         self._rules = dict(rules)  # per line id, for the lines that offer callbacks
@@ -75,6 +78,8 @@ class CallbackDialer:
     async def tick(self) -> int:
         """Release what is calm enough now; returns how many callbacks were handed over."""
         released = 0
+        if self._metrics is not None:
+            self._metrics.set_overdue(await self._store.count_overdue(self._clock.now()))
         for line in self._runtime.core.config.lines:
             rules = self._rules.get(line.id)
             if rules is None or (
@@ -132,6 +137,14 @@ class CallbackDialer:
             handed += 1
         return handed
 
+    def _count(self, callback: Callback, result: AttemptResult) -> None:
+        assert self._metrics is not None
+        self._metrics.attempt(callback.line, result)
+        if callback.status is CallbackStatus.COMPLETED:
+            self._metrics.completed(callback.line, callback.completed_within_deadline)
+        elif not callback.status.is_open:
+            self._metrics.ended(callback.line, callback.status)
+
     async def finish(self, c: cmd.FinishCallback) -> None:
         """Record an attempt's end; a failure here is logged, and recovery at the next start
         resolves the attempt (it stays ``dialing`` until then, so it is never dialled twice)."""
@@ -144,9 +157,11 @@ class CallbackDialer:
                 return
             result = AttemptResult(c.result)
             outcome = after_attempt(callback, result, now, rules)
-            await self._store.finish_attempt(
+            done = await self._store.finish_attempt(
                 c.callback_id, c.attempt_seq, result, now, outcome, agent_id=c.agent_id
             )
+            if done is not None and self._metrics is not None:
+                self._count(done, result)
             log.info(
                 "callback %s attempt %d: %s -> %s",
                 c.callback_id,
