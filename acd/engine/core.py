@@ -55,7 +55,12 @@ from sla.wait_estimate import HandleTimes
 
 log = logging.getLogger(__name__)
 
-IdFactory = Callable[[str], str]
+IdFactory = Callable[[str], str]  # "ag" -> "ag-<unique>": every id starts with its prefix, "-"
+
+# The ids of the legs the engine originates start with these: an agent's phone, a citizen called
+# back.  After a restart they tell our own legs still ringing from other outgoing calls.
+AGENT_LEG = "ag"
+CITIZEN_LEG = "cz"
 
 # Q.850 causes seen on agent legs that never answered (see shared/asterisk/README.md).
 _CAUSE_RESULT = {17: OfferResult.BUSY, 21: OfferResult.REJECTED, 19: OfferResult.NO_ANSWER}
@@ -65,6 +70,12 @@ _RECENTLY_ENDED = 10_000  # channel ids remembered to ignore late duplicate even
 
 def random_ids(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def is_originated_leg(channel_id: str) -> bool:
+    """Whether ``channel_id`` is one the engine minted for a leg it originates."""
+    prefix, dash, _ = channel_id.partition("-")
+    return bool(dash) and prefix in (AGENT_LEG, CITIZEN_LEG)
 
 
 class UnknownAgent(AcdError):
@@ -671,7 +682,7 @@ class EngineCore:
         line = next((ln for ln in self.config.lines if ln.id == ev.line), None)
         record = ContactRecord(
             id=self._ids("ct"),
-            channel_id=self._ids("cz"),  # the citizen's channel, once dialled
+            channel_id=self._ids(CITIZEN_LEG),  # the citizen's channel, once dialled
             line=ev.line,
             caller_number=ev.number,
             arrived_at=now,
@@ -1029,7 +1040,7 @@ class EngineCore:
         now: datetime,
         out: list[cmd.Command],
     ) -> None:
-        channel_id = self._ids("ag")
+        channel_id = self._ids(AGENT_LEG)
         contact.agent_id = agent.id
         contact.agent_channel = channel_id
         agent.contact_id = contact.id

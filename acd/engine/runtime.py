@@ -22,7 +22,7 @@ from acd.clock import Clock
 from acd.contact import AgentEvent, ContactEvent, ContactEventSink
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
-from acd.engine.core import EngineCore
+from acd.engine.core import EngineCore, is_originated_leg
 from acd.errors import AriError, AriNotFound
 
 log = logging.getLogger(__name__)
@@ -164,6 +164,13 @@ class EngineRuntime:
         for channel in in_app:
             if not self.core.knows_channel(channel.id):
                 self._adopt(channel)
+        for channel in channels:
+            if _still_dialling(channel) and not self.core.knows_channel(channel.id):
+                # A leg we originated before a restart, still ringing for a contact we no longer
+                # know: answered, it would be hung up on at once (and a callback it belonged to
+                # is dialled again: the citizen's phone would ring twice).  Release it now.
+                log.warning("hanging up orphaned leg %s, still ringing", channel.id)
+                self._run([cmd.Hangup(channel.id)])
 
     def _in_app(self, channel: Channel) -> bool:
         return channel.app_name == "Stasis" and channel.app_data.split(",")[0] == self._app
@@ -359,6 +366,12 @@ class EngineRuntime:
             handle.cancel()
         self._timers.clear()
         await self.drain()
+
+
+def _still_dialling(channel: Channel) -> bool:
+    """An outgoing leg of ours not answered yet: Asterisk shows it in ``AppDial2``, outside any
+    Stasis application, until the far end answers (``callback_agent_first.jsonl``)."""
+    return channel.app_name == "AppDial2" and is_originated_leg(channel.id)
 
 
 def _resources(c: cmd.AriCommand) -> list[str]:

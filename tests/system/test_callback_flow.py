@@ -131,3 +131,52 @@ async def test_a_citizen_who_does_not_answer_is_tried_again_after_the_gap(tmp_pa
             await s.wait(30)
         second = await store.get(callback.id)
         assert second.attempts[1].started_at >= first.next_attempt_at
+
+
+async def test_a_caller_may_key_in_another_number(tmp_path):
+    async with callbacks_system(tmp_path) as s:
+        keyed = [DtmfPress(160.0 + i * 0.5, d) for i, d in enumerate("025531111#")]
+        script = CallerScript(dtmf=(DtmfPress(151.0, "1"), *keyed))
+        caller = s.emu.pbx.place_call("1705", caller_number="anonymous", script=script)
+        await s.until(lambda: not s.channel_exists(caller), timeout_s=240)
+        (callback,) = await s.engine.callbacks.list()
+        assert callback.number == "+3225531111"  # the keyed number, in E.164
+
+
+async def test_three_invalid_numbers_keep_the_callers_place_in_the_queue(tmp_path):
+    async with callbacks_system(tmp_path) as s:
+        presses = [DtmfPress(151.0, "1")]
+        for attempt in range(3):  # "0900..." premium numbers are refused
+            start = 158.0 + attempt * 14.0
+            presses += [DtmfPress(start + i * 0.4, d) for i, d in enumerate("0900123#")]
+        caller = s.emu.pbx.place_call(
+            "1705", caller_number="anonymous", script=CallerScript(dtmf=tuple(presses))
+        )
+        await s.until(lambda: s.engine.core.contacts)
+        (contact,) = s.engine.core.contacts.values()
+        queued_at = contact.record.queued_at
+        await s.until(
+            lambda: "sound:acd-callback-unavailable" in s.media_played_to(caller), timeout_s=300
+        )
+        await s.until(lambda: contact.callback_offer is None, timeout_s=60)
+        assert s.channel_exists(caller)  # still waiting
+        assert contact.routed  # in the queue, with the same place and wait clock
+        assert contact.record.queued_at == queued_at
+        assert await s.engine.callbacks.list() == []
+        s.login("1006")
+        await s.until(lambda: s.bridged_agent(caller))
+
+
+async def test_a_caller_who_declines_keeps_waiting_and_is_served(tmp_path):
+    async with callbacks_system(tmp_path) as s:
+        script = CallerScript(dtmf=(DtmfPress(151.0, "5"),))  # anything but 1: no thanks
+        caller = s.emu.pbx.place_call("1705", caller_number="0470123456", script=script)
+        await s.until(
+            lambda: "sound:acd-callback-offer" in s.media_played_to(caller), timeout_s=200
+        )
+        await s.wait(10)
+        assert s.channel_exists(caller)
+        assert s.emu.requests("POST", f"/ari/channels/{caller}/moh")  # the music is back
+        s.login("1006")
+        await s.until(lambda: s.bridged_agent(caller))
+        assert await s.engine.callbacks.list() == []

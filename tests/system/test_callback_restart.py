@@ -1,0 +1,297 @@
+"""Issue 6: an engine killed (SIGKILL) while a callback is dialing, restarted, completes the
+callback exactly once.
+
+Unlike the rest of this folder, this runs real processes on the wall clock: ``acd emulator`` and
+``acd run`` (twice), talking over loopback HTTP and WebSocket, with the callbacks in a SQLite
+file both engines share.  A crash is something only a real process can do: no cleanup, no
+``finally``, an open WebSocket dropped and a live call left ringing.
+
+The citizen's first leg rings longer than the restart takes, so the restarted engine must deal
+with it while it still rings: it must be gone before the second leg is placed (a citizen whose
+phone rings twice at once, or who picks up a call no one is on, is what a crash must not
+cause).  Everything waits by polling under generous deadlines, never by fixed sleeps, so a
+loaded CI machine is slower but not flaky.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from callbacks import AttemptResult, Callback, CallbackStatus, CallbackStore
+from callbacks import migrate as migrate_callbacks
+
+ROOT = Path(__file__).resolve().parents[2]
+IVR = Path(__file__).parent / "config_ivr"
+NUMBER = "+32470123456"
+CITIZEN = "PJSIP/cb32470123456"  # engine.callback_dial "PJSIP/cb{digits}" of NUMBER
+AGENT = "1006"  # the only agent of "Test Terugbellen", on PJSIP/1006
+AUTH = "Basic " + base64.b64encode(b"asterisk:asterisk").decode()
+
+# Generous: a loaded two-core CI machine may start a process in seconds, not tenths.
+DEADLINE_S = 60.0
+STEP_S = 0.05
+
+# Short timings, so both attempts fit in seconds: the dialer looks twice a second, the whisper
+# is a beep (the number read out after it still takes about 5.5 s in the emulator), and the
+# engine reconnects quickly.  Only the files these tests depend on change; the rest is
+# config_ivr as it is.
+ACD_YAML = """\
+engine:
+  ring_timeout_s: 10
+  wrap_up_s: 1
+  presence_reasons: [training, lunch, break, missed]
+  callback_dial: "PJSIP/cb{digits}"
+  callback_whisper: "sound:beep"
+  callback_ring_timeout_s: 30
+  callback_dialer_interval_s: 0.5
+ari:
+  reconnect_min_s: 0.1
+  reconnect_max_s: 0.5
+"""
+# The engine places callbacks only while the line is open, and real processes run on the wall
+# clock: open around the clock, no holidays, so the test passes on any day at any hour.
+CALENDARS_YAML = """\
+calendars:
+  - name: "1700"
+    timezone: Europe/Brussels
+    weekly: {mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"],
+             thu: ["00:00-24:00"], fri: ["00:00-24:00"], sat: ["00:00-24:00"],
+             sun: ["00:00-24:00"]}
+    holidays: null
+"""
+
+T = TypeVar("T")
+
+
+def test_an_engine_killed_while_dialling_a_callback_completes_it_once_after_restart(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(IVR, config)
+    (config / "acd.yaml").write_text(ACD_YAML, encoding="utf-8")
+    (config / "calendars.yaml").write_text(CALENDARS_YAML, encoding="utf-8")
+    storage = f"sqlite+aiosqlite:///{tmp_path / 'acd.sqlite3'}"
+    callback_id = asyncio.run(store_callback(storage))
+
+    port = free_port()
+    emulator = Http(f"http://127.0.0.1:{port}", AUTH)
+    with process(
+        ["emulator", "--config", str(config), "--port", str(port)], tmp_path / "emulator.log"
+    ):
+        until(lambda: emulator.get("/emulator/stats"), "the emulator is up")
+        emulator.put(f"/emulator/endpoints/{AGENT_ENDPOINT}", {"mode": "answer", "ring_s": 0.2})
+        # The first leg would ring for a minute: longer than any restart, so the restarted
+        # engine finds it still ringing.  (The originate times out at 30 s in any case.)
+        emulator.put(f"/emulator/endpoints/{CITIZEN}", {"mode": "answer", "ring_s": 60})
+        engine_args = [
+            "run",
+            "--config",
+            str(config),
+            "--ari-url",
+            emulator.base,
+            "--listen",
+            "127.0.0.1:0",
+            "--storage-url",
+            storage,
+        ]
+
+        # --- the first engine: it claims the callback, rings the agent, whispers, dials ----
+        with process(engine_args, tmp_path / "engine-1.log") as first:
+            api = engine_api(tmp_path / "engine-1.log", first)
+            api.post(f"/api/agents/{AGENT}/login", {})
+            leg1 = until(lambda: citizen_ringing(emulator), "the citizen's phone rings")
+            os.kill(first.pid, signal.SIGKILL)  # kill -9: no cleanup of any kind
+            first.wait(timeout=DEADLINE_S)
+        assert first.returncode == -signal.SIGKILL
+
+        left = asyncio.run(load(storage, callback_id))
+        assert left.status is CallbackStatus.DIALING
+        assert [(a.seq, a.result) for a in left.attempts] == [(1, None)]
+        assert live(emulator, leg1["id"]) is not None  # the crash left it ringing
+        # The citizen answers the next call quickly and hangs up after a short talk.
+        emulator.put(
+            f"/emulator/endpoints/{CITIZEN}",
+            {"mode": "answer", "ring_s": 1.0, "hangup_after_s": 2.0},
+        )
+
+        # --- the second engine: recovers the callback, cleans up, places it again --------
+        with process(engine_args, tmp_path / "engine-2.log") as second:
+            api = engine_api(tmp_path / "engine-2.log", second)
+            api.post(f"/api/agents/{AGENT}/login", {})  # presence is not kept over a restart
+
+            def completed() -> dict[str, Any] | None:
+                view: dict[str, Any] = api.get(f"/api/callbacks/{callback_id}")
+                return view if view["status"] == "completed" else None
+
+            until(completed, "the callback is completed")
+            calls = emulator.get("/emulator/calls")
+            second.send_signal(signal.SIGTERM)
+            second.wait(timeout=DEADLINE_S)
+
+    done = asyncio.run(load(storage, callback_id))
+    assert done.status is CallbackStatus.COMPLETED
+    assert [(a.seq, a.result) for a in done.attempts] == [
+        (1, AttemptResult.INTERRUPTED),
+        (2, AttemptResult.ANSWERED),
+    ]
+    assert done.agent_id == AGENT
+
+    # The citizen was called exactly twice: the leg the crash left ringing, never answered and
+    # gone before the second one was placed, and the second one, answered.
+    legs = sorted(
+        (c for c in calls if c["name"].startswith(CITIZEN + "-")), key=lambda c: c["created_at"]
+    )
+    assert [leg["id"] for leg in legs][:1] == [leg1["id"]]
+    assert len(legs) == 2, legs
+    orphan, redial = legs
+    assert orphan["answered_at"] is None
+    assert orphan["ended_at"] is not None and orphan["ended_at"] <= redial["created_at"]
+    assert redial["answered_at"] is not None
+
+
+AGENT_ENDPOINT = "PJSIP/" + AGENT
+
+
+async def store_callback(url: str) -> str:
+    """A callback as a caller would have left it: pending, due by this time tomorrow."""
+    await migrate_callbacks(url)
+    async with CallbackStore.open(url) as store:
+        now = datetime.now(UTC)
+        callback, _ = await store.request(
+            NUMBER,
+            "1705",
+            "Test Terugbellen",
+            None,
+            now,
+            now + timedelta(days=1),
+            "restart-test",
+        )
+        return callback.id
+
+
+async def load(url: str, callback_id: str) -> Callback:
+    async with CallbackStore.open(url) as store:
+        found = await store.get(callback_id)
+    assert found is not None
+    return found
+
+
+def citizen_ringing(emulator: Http) -> dict[str, Any] | None:
+    for channel in emulator.get("/emulator/channels"):
+        if channel["name"].startswith(CITIZEN + "-") and channel["state"] == "Ringing":
+            return dict(channel)
+    return None
+
+
+def live(emulator: Http, channel_id: str) -> dict[str, Any] | None:
+    return next((c for c in emulator.get("/emulator/channels") if c["id"] == channel_id), None)
+
+
+# --- processes and HTTP ------------------------------------------------------------------------
+
+
+@contextmanager
+def process(args: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``acd ARGS`` in the background, its output in ``log``; stopped however the test ends."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACD_")}  # settings: ours
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "acd.cli", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+def engine_api(log: Path, proc: subprocess.Popen[bytes]) -> Http:
+    """The engine's API once it is connected to ARI (it listens on a port of its choosing)."""
+
+    def bound() -> str | None:
+        if proc.poll() is not None:
+            raise AssertionError(f"the engine exited ({proc.returncode}):\n{log.read_text()}")
+        found = re.search(r"HTTP API on (http://\S+);", log.read_text(errors="replace"))
+        return found[1] if found else None
+
+    api = Http(until(bound, "the engine's API listens"), None)
+    until(lambda: api.get("/healthz").get("ari_connected"), "the engine is connected to ARI")
+    return api
+
+
+class Http:
+    def __init__(self, base: str, auth: str | None) -> None:
+        self.base = base
+        self._auth = auth
+
+    def get(self, path: str) -> Any:
+        return self._send("GET", path, None)
+
+    def post(self, path: str, body: object) -> Any:
+        return self._send("POST", path, body)
+
+    def put(self, path: str, body: object) -> Any:
+        return self._send("PUT", path, body)
+
+    def _send(self, method: str, path: str, body: object) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if self._auth is not None:
+            request.add_header("Authorization", self._auth)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                text = response.read()
+        except urllib.error.HTTPError as error:
+            if error.code != 503:  # /healthz while ARI is not connected yet
+                raise
+            text = error.read()
+        return json.loads(text) if text else None
+
+
+def until(predicate: Callable[[], T | None], what: str) -> T:
+    """Poll ``predicate`` until it returns something true; connection refusals count as not
+    yet (a process still starting)."""
+    deadline = time.monotonic() + DEADLINE_S
+    while True:
+        try:
+            result = predicate()
+        except (ConnectionError, urllib.error.URLError):
+            result = None
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {DEADLINE_S} s: {what}")
+        time.sleep(STEP_S)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
