@@ -14,8 +14,8 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from datetime import datetime
 from collections.abc import Mapping
+from datetime import datetime
 
 from acd.calendars import is_open
 from acd.clock import Clock
