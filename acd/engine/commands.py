@@ -104,6 +104,15 @@ class FinishCallback:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceCallbackNow:
+    """Virtual hold: claim this stored callback at once and route it with the caller's
+    original queue time (its place), rather than waiting for a calm moment."""
+
+    callback_id: str
+    waiting_since: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StartTimer:
     key: tuple[str, ...]
     delay_s: float
@@ -131,4 +140,6 @@ AriCommand = (
     | AddToBridge
     | DestroyBridge
 )
-Command = AriCommand | StoreCallback | FinishCallback | StartTimer | CancelTimer | Emit
+Command = (
+    AriCommand | StoreCallback | FinishCallback | PlaceCallbackNow | StartTimer | CancelTimer | Emit
+)

@@ -633,6 +633,9 @@ class EngineCore:
             " (merged with a pending one)" if ev.merged else "",
         )
         self._emit(contact, ContactEventKind.CALLBACK_REQUESTED, now, out)
+        rule = contact.line.callbacks if contact.line else None
+        if rule is not None and rule.virtual_hold and not ev.merged:
+            out.append(cmd.PlaceCallbackNow(ev.callback_id, contact.record.queued_at or now))
         return self._offer_actions(contact, contact.callback_offer.stored(ev.merged, now), now, out)
 
     def _on_callback_store_failed(

@@ -54,6 +54,7 @@ class CallbackDialer:
         self._interval_s = interval_s
         self._task: asyncio.Task[None] | None = None
         runtime.on_finish_callback = self.finish
+        runtime.on_place_callback = self.place_now
 
     async def start(self) -> None:
         recovered = await self._store.recover(self._clock.now())
@@ -128,17 +129,7 @@ class CallbackDialer:
             claimed = await self._store.claim(due.id, self.node_id, self._clock.now())
             if claimed is None or claimed.current_attempt is None:
                 continue  # another node took it, or its number is being dialled already
-            self._runtime.submit(
-                inp.CallbackDue(
-                    callback_id=claimed.id,
-                    attempt_seq=claimed.current_attempt.seq,
-                    number=claimed.number,
-                    line=claimed.line,
-                    line_code=claimed.line_code,
-                    requested_at=claimed.requested_at,
-                    priority=priority(claimed, now),
-                )
-            )
+            self._hand_over(claimed, claimed.requested_at)
             handed += 1
         return handed
 
@@ -149,6 +140,32 @@ class CallbackDialer:
             self._metrics.completed(callback.line, callback.completed_within_deadline)
         elif not callback.status.is_open:
             self._metrics.ended(callback.line, callback.status)
+
+    async def place_now(self, c: cmd.PlaceCallbackNow) -> None:
+        """Virtual hold: claim at once; the caller's queue time is the callback's place."""
+        try:
+            claimed = await self._store.claim(c.callback_id, self.node_id, self._clock.now())
+        except Exception:
+            log.exception(
+                "could not claim virtual-hold callback %s; the dialer will retry it", c.callback_id
+            )
+            return
+        if claimed is not None and claimed.current_attempt is not None:
+            self._hand_over(claimed, c.waiting_since)
+
+    def _hand_over(self, claimed: Callback, waiting_since: datetime) -> None:
+        assert claimed.current_attempt is not None
+        self._runtime.submit(
+            inp.CallbackDue(
+                callback_id=claimed.id,
+                attempt_seq=claimed.current_attempt.seq,
+                number=claimed.number,
+                line=claimed.line,
+                line_code=claimed.line_code,
+                requested_at=waiting_since,
+                priority=priority(claimed, self._clock.now()),
+            )
+        )
 
     async def finish(self, c: cmd.FinishCallback) -> None:
         """Record an attempt's end; a failure here is logged, and recovery at the next start

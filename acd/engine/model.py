@@ -57,6 +57,9 @@ class CallbackRule:
     offer_after_s: float = 150.0
     repeat_offer_s: float = 0.0  # 0: offer once
     working_days: int = 2
+    # Virtual hold: placed as soon as the stored callback is, keeping the caller's queue time,
+    # so it is called back when its turn comes instead of at a calm moment.
+    virtual_hold: bool = False
 
 
 class NoAgentsAction(StrEnum):
@@ -245,6 +248,7 @@ def _callback_rule(ln: Line) -> CallbackRule | None:
         offer_after_s=options.offer_after_s,
         repeat_offer_s=options.repeat_offer_s,
         working_days=options.working_days,
+        virtual_hold=options.mode.value == "virtual_hold",
     )
 
 

@@ -88,6 +88,8 @@ class EngineRuntime:
         # Set by the callback dialer: records how a callback attempt ended.
         self.on_finish_callback: Callable[[cmd.FinishCallback], Coroutine[Any, Any, None]] | None
         self.on_finish_callback = None
+        self.on_place_callback: Callable[[cmd.PlaceCallbackNow], Coroutine[Any, Any, None]] | None
+        self.on_place_callback = None
         self.core = core
         self._ari = ari
         self._clock = clock
@@ -205,6 +207,9 @@ class EngineRuntime:
                     handle.cancel()
             elif isinstance(c, cmd.StoreCallback):
                 self._spawn(self._store_callback(c))
+            elif isinstance(c, cmd.PlaceCallbackNow):
+                if self.on_place_callback is not None:
+                    self._spawn(self.on_place_callback(c))
             elif isinstance(c, cmd.FinishCallback):
                 if self.on_finish_callback is None:
                     log.error("no dialer to record callback %s's attempt", c.callback_id)

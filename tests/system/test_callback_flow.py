@@ -180,3 +180,32 @@ async def test_a_caller_who_declines_keeps_waiting_and_is_served(tmp_path):
         s.login("1006")
         await s.until(lambda: s.bridged_agent(caller))
         assert await s.engine.callbacks.list() == []
+
+
+async def test_virtual_hold_calls_back_when_the_callers_turn_comes_keeping_their_place(tmp_path):
+    phones = {CITIZEN: EndpointBehaviour.answer(2.0, hangup_after_s=60.0)}
+    behaviours = {"1006": EndpointBehaviour.answer(1.0, hangup_after_s=60.0)}
+    async with callbacks_system(tmp_path, phones=phones, behaviours=behaviours) as s:
+        script = CallerScript(dtmf=(DtmfPress(151.0, "1"), DtmfPress(157.0, "1")))
+        held = s.emu.pbx.place_call("1706", caller_number="0470123456", script=script)
+        await s.wait(60)
+        later = s.emu.pbx.place_call("1706", caller_number="0470999999")  # queued after
+        await s.until(lambda: not s.channel_exists(held), timeout_s=240)  # hung up, on hold
+        (callback,) = await s.engine.callbacks.list()
+        assert callback.status is CallbackStatus.DIALING  # claimed at once: no calm needed
+        s.login("1006")  # the first agent goes to whoever waited longest: the held caller
+        await s.until(
+            lambda: any(
+                CITIZEN in str(s.emu.pbx.describe_channel(c)["name"]) for c in s.emu.pbx.channels
+            ),
+            timeout_s=120,
+        )
+        assert not s.bridged_agent(later)  # the later live caller still waits
+        done = None
+        for _ in range(120):
+            done = await s.engine.callbacks.get(callback.id)
+            if done.status is CallbackStatus.COMPLETED:
+                break
+            await s.wait(1)
+        assert done is not None
+        assert done.status is CallbackStatus.COMPLETED
