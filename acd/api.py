@@ -7,7 +7,6 @@ the default lets everyone in (a later issue brings real credentials and roles).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -21,6 +20,7 @@ from acd.engine.core import RefusedTransition, UnknownAgent
 from acd.engine.runtime import EngineRuntime
 from acd.engine.snapshot import agent_view, agents_snapshot, queues_snapshot
 from acd.errors import ApiError
+from acd.json_body import read_json_object
 
 log = logging.getLogger(__name__)
 
@@ -87,18 +87,6 @@ def _http_error_id(status: int) -> str:
     return {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
-        return {}
-    try:
-        body = await request.json()
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, "invalid_json", f"request body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json", "request body must be a JSON object")
-    return body
-
-
 def _runtime(request: web.Request) -> EngineRuntime:
     return request.app[RUNTIME]
 
@@ -134,7 +122,7 @@ async def logout(request: web.Request) -> web.Response:
 
 async def set_presence(request: web.Request) -> web.Response:
     agent_id = request.match_info["agent_id"]
-    body = await _json_body(request)
+    body = await read_json_object(request)
     raw = body.get("presence")
     try:
         presence = Presence(str(raw))

@@ -13,7 +13,6 @@ offset: a naive time would mean something else on every supervisor's machine.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from acd.errors import ApiError
+from acd.json_body import read_json_object
 from callbacks.errors import CallbackError, CallbackNotFound, CallbackWrongState
 from callbacks.model import Attempt, Callback, CallbackStatus
 from callbacks.store import DEFAULT_LIST_LIMIT, CallbackStore
@@ -82,7 +82,7 @@ class _Routes:
 
     async def cancel(self, request: web.Request) -> web.Response:
         callback_id = request.match_info["callback_id"]
-        body = await _json_body(request)
+        body = await read_json_object(request)
         reason = body.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise ApiError(
@@ -97,7 +97,7 @@ class _Routes:
 
     async def reschedule(self, request: web.Request) -> web.Response:
         callback_id = request.match_info["callback_id"]
-        body = await _json_body(request)
+        body = await read_json_object(request)
         raw = body.get("at")
         if not isinstance(raw, str):
             raise ApiError(422, "invalid_time", "at is required: an ISO 8601 time with offset")
@@ -197,15 +197,3 @@ def _limit(raw: str | None) -> int:
             422, "invalid_limit", f"limit must be a whole number 1-{MAX_LIST_LIMIT}", {"limit": raw}
         )
     return int(raw)
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
-        return {}
-    try:
-        body = await request.json()
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, "invalid_json", f"request body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json", "request body must be a JSON object")
-    return body
