@@ -1,10 +1,11 @@
-"""The PostgreSQL server the records tests run against, and how to create databases on it."""
+"""The PostgreSQL server the SQL tests run against, and how to create databases on it."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Coroutine
+import secrets
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -47,3 +48,21 @@ def run_outside_test_loop(coroutine: Coroutine[Any, Any, None]) -> None:
     thread's event loop (and pytest-asyncio's bookkeeping of it) untouched."""
     with ThreadPoolExecutor(1) as thread:
         thread.submit(asyncio.run, coroutine).result()
+
+
+def fresh_database(
+    prefix: str, migrate: Callable[[str], Coroutine[Any, Any, None]]
+) -> Iterator[str]:
+    """A fresh PostgreSQL database for this session and xdist worker, named ``prefix_...`` and
+    brought up to date by ``migrate``; dropped when the generator is closed.  Yield from it in a
+    session fixture: one database per component, so each one's schema test sees only its own
+    tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{prefix}_{worker}_{os.getpid()}_{secrets.token_hex(4)}"
+    run_outside_test_loop(admin(f'CREATE DATABASE "{name}"'))
+    url = url_for(name)
+    try:
+        run_outside_test_loop(migrate(url))
+        yield url
+    finally:
+        run_outside_test_loop(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

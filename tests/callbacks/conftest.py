@@ -7,43 +7,24 @@ dropped at the end; tests share it and stay apart by using unique numbers and li
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
 from callbacks.migrate import migrate
 from callbacks.store import CallbackStore
-from tests import postgres
+from tests import postgres, sql
 
 
 @pytest.fixture(scope="session")
 def callbacks_postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database with the callback tables, for this session and worker."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"acd_callbacks_test_{worker}_{os.getpid()}_{secrets.token_hex(4)}"
-    postgres.run_outside_test_loop(postgres.admin(f'CREATE DATABASE "{name}"'))
-    url = postgres.url_for(name)
-    try:
-        postgres.run_outside_test_loop(migrate(url))
-        yield url
-    finally:
-        postgres.run_outside_test_loop(
-            postgres.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
+    yield from postgres.fresh_database("acd_callbacks_test", migrate)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated database URL, once per backend."""
-    if request.param == "postgresql":
-        url: str = request.getfixturevalue("callbacks_postgres_url")
-        return url
-    url = f"sqlite+aiosqlite:///{tmp_path / 'callbacks.db'}"
-    postgres.run_outside_test_loop(migrate(url))
-    return url
+db_url = sql.db_url_fixture(
+    postgres_fixture="callbacks_postgres_url", sqlite_file="callbacks.db", migrate=migrate
+)
 
 
 @pytest.fixture

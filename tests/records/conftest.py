@@ -7,23 +7,15 @@ dropped at the end; tests share it and stay apart by using unique contact ids an
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from acd.records import ContactStore, migrate
-from tests import postgres
+from tests import sql
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated database URL, once per backend."""
-    if request.param == "postgresql":
-        url: str = request.getfixturevalue("postgres_url")
-        return url
-    url = f"sqlite+aiosqlite:///{tmp_path / 'records.db'}"
-    postgres.run_outside_test_loop(migrate(url))
-    return url
+db_url = sql.db_url_fixture(
+    postgres_fixture="postgres_url", sqlite_file="records.db", migrate=migrate
+)
 
 
 @pytest.fixture
