@@ -317,5 +317,5 @@ def run_demo_command(args: argparse.Namespace) -> int:
     else:
         print("\nSummary:")
         for key, value in summary.items():
-            print(f"  {key:22} {value}")
+            print(f"  {key:26} {value}")
     return 0
