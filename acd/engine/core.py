@@ -427,11 +427,7 @@ class EngineCore:
     def _caller_gone(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> bool:
         phase = contact.phase
         if phase is Phase.RINGING:
-            assert contact.agent_channel is not None
-            out.append(cmd.Hangup(contact.agent_channel))
-            out.append(cmd.CancelTimer(("ring", contact.agent_channel)))
-            self._close_offer(contact, OfferResult.CANCELLED, None, now)
-            self._release_agent(contact, now, out, wrap_up=False)
+            self._cancel_ring(contact, now, out)
         elif phase is Phase.CONNECTED:
             self._hang_up_leg_and_bridge(contact, contact.agent_channel, out)
             self._release_agent(contact, now, out, wrap_up=True)
@@ -442,6 +438,15 @@ class EngineCore:
         self._end(contact, outcome, now, out)
         # A ringing agent freed by an abandon can take the next caller at once.
         return phase is Phase.RINGING
+
+    def _cancel_ring(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
+        """Stop ringing the agent for this contact; the agent keeps their place, unpenalised."""
+        assert contact.agent_channel is not None
+        out.append(cmd.Hangup(contact.agent_channel))
+        out.append(cmd.CancelTimer(("ring", contact.agent_channel)))
+        self._close_offer(contact, OfferResult.CANCELLED, None, now)
+        self._release_agent(contact, now, out, wrap_up=False)
+        self._to_phase(contact, Phase.QUEUED)
 
     def _agent_leg_gone(
         self, contact: ContactState, cause: int | None, now: datetime, out: list[cmd.Command]
@@ -503,7 +508,8 @@ class EngineCore:
             )
         self._release_agent(contact, now, out, wrap_up=False)
         self._to_phase(contact, Phase.QUEUED)
-        self.router.requeue(contact.id, now.timestamp())
+        if contact.routed:  # a caller leaving with a callback is no longer routed
+            self.router.requeue(contact.id, now.timestamp())
         self._emit(contact, ContactEventKind.OFFER_ENDED, now, out)
 
     def _on_timer(self, ev: inp.TimerFired, now: datetime, out: list[cmd.Command]) -> None:
@@ -608,7 +614,10 @@ class EngineCore:
         line = contact.line
         assert line is not None
         assert line.callbacks is not None
-        # Out of the queue while we store: no agent must be rung for a caller who is leaving.
+        # Out of the queue while we store: no agent must be rung for a caller who is leaving,
+        # and one already ringing is released (it was not their miss).
+        if contact.phase is Phase.RINGING:
+            self._cancel_ring(contact, now, out)
         self._unroute(contact)
         due = (
             due_by(line.calendar, now, line.callbacks.working_days)

@@ -351,3 +351,18 @@ def test_a_failed_store_apologises_and_returns_the_caller_to_the_queue():
     assert of(out, cmd.StartMoh)
     assert contact.routed
     assert contact.record.queued_at == T0  # the wait clock was never reset
+
+
+def test_accepting_a_callback_while_an_agent_rings_releases_that_agent():
+    h = Harness(lines=(callback_line(),))
+    h.arrive("c1")
+    (contact,) = h.core.contacts.values()
+    h.feed(inp.TimerFired(("cboffer", contact.id)), after_s=150)
+    leg = only(h.feed(inp.AgentLogin("a1")), cmd.Originate).channel_id  # rings mid-offer
+    press(h, "1")
+    out = press(h, "1")
+    assert of(out, cmd.StoreCallback)
+    assert cmd.Hangup(leg) in out  # no agent rung for a caller who is leaving
+    a1 = h.core.agents["a1"]
+    assert (a1.presence, a1.activity) == (Presence.AVAILABLE, Activity.IDLE)  # not missed
+    assert h.feed(inp.ChannelGone(leg, cause=17)) == []  # its late end changes nothing
