@@ -209,3 +209,18 @@ async def test_virtual_hold_calls_back_when_the_callers_turn_comes_keeping_their
             await s.wait(1)
         assert done is not None
         assert done.status is CallbackStatus.COMPLETED
+
+
+async def test_a_second_request_from_the_same_number_is_merged_and_the_caller_told_so(tmp_path):
+    async with callbacks_system(tmp_path) as s:
+        store = s.engine.callbacks
+        now = s.engine.clock.now()
+        await store.request(
+            "+32470123456", "1705", "Test Terugbellen", None, now, due_by(s, now), "earlier-call"
+        )
+        script = CallerScript(dtmf=(DtmfPress(151.0, "1"), DtmfPress(157.0, "1")))
+        caller = s.emu.pbx.place_call("1705", caller_number="0470123456", script=script)
+        await s.until(lambda: not s.channel_exists(caller), timeout_s=240)
+        assert "sound:acd-callback-merged" in s.media_played_to(caller)
+        (callback,) = await store.list()  # still one callback for that number
+        assert callback.merged_count == 1
