@@ -7,6 +7,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# CI shares 2 cores with PostgreSQL and parallel workers: time per example says nothing about
+# correctness there, so no per-example deadline (the example counts stay each test's own).
+settings.register_profile("acd", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("acd")
 
 from acd.clock import VirtualTimeLoop
 from acd.records import migrate
