@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from acd.clock import VirtualTimeLoop
+from acd.records import migrate
+from tests import postgres
+
 # CI shares 2 cores with PostgreSQL and parallel workers: time per example says nothing about
 # correctness there, so no per-example deadline (the example counts stay each test's own).
 settings.register_profile("acd", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("acd")
-
-from acd.clock import VirtualTimeLoop
-from acd.records import migrate
-from tests import postgres
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> Mapping[str, Any]:
