@@ -145,13 +145,14 @@ class EngineCore:
         return channel_id in self._by_channel or channel_id in self._ended_set
 
     def tracked_channels(self) -> Iterator[str]:
+        """Every caller and agent-leg channel the core follows now (for inspection)."""
         return iter(tuple(self._by_channel))
 
     # ------------------------------------------------------------------ calls
 
-    def _on_call_arrived(self, ev: inp.CallArrived, now: datetime, out: list[cmd.Command]) -> bool:
+    def _on_call_arrived(self, ev: inp.CallArrived, now: datetime, out: list[cmd.Command]) -> None:
         if self.knows_channel(ev.channel_id):
-            return False  # duplicate StasisStart (e.g. subscribed twice): already handled
+            return  # duplicate StasisStart (e.g. subscribed twice): already handled
         line = self.config.line_for(ev.args, ev.exten)
         record = ContactRecord(
             id=self._ids("ct"),
@@ -172,7 +173,7 @@ class EngineCore:
                 ev.exten,
             )
             self._farewell(contact, Outcome.UNKNOWN_LINE, self.config.unknown_line_prompt, out)
-            return False
+            return
         record.line_code = self._line_code_hint(line, ev.args)
         self._emit(contact, ContactEventKind.ARRIVED, now, out)
         if line.calendar is not None:
@@ -192,10 +193,10 @@ class EngineCore:
                     prompt, now, hours.next_opening, line.sounds, line.calendar.timezone
                 )
                 self._farewell(contact, Outcome.CLOSED, tuple(media), out)
-                return False
+                return
         if line.welcome:
             self._play(contact, line.welcome, line.language, out)
-            return False
+            return
         return self._after_welcome(contact, now, out)
 
     def _farewell(
@@ -215,7 +216,7 @@ class EngineCore:
         else:
             out.append(cmd.Hangup(contact.caller_channel))
 
-    def _after_welcome(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> bool:
+    def _after_welcome(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
         assert contact.line is not None
         if contact.line.menu is None:
             return self._enqueue(contact, now, out)
@@ -225,10 +226,10 @@ class EngineCore:
 
     def _menu_actions(
         self, contact: ContactState, actions: list[Any], now: datetime, out: list[cmd.Command]
-    ) -> bool:
+    ) -> None:
         done = ivr_glue.translate(actions, contact, self._by_playback, out)
         if not isinstance(done, Done) or contact.phase is not Phase.MENU:
-            return False
+            return
         log.info("contact %s chose %s in the menu (%s)", contact.id, done.line_code, done.reason)
         contact.record.line_code = done.line_code
         contact.menu = None
@@ -243,11 +244,11 @@ class EngineCore:
 
     def _on_playback_done(
         self, ev: inp.PlaybackDone, now: datetime, out: list[cmd.Command]
-    ) -> bool:
+    ) -> None:
         contact_id = self._by_playback.pop(ev.playback_id, None)
         contact = self.contacts.get(contact_id) if contact_id else None
         if contact is None:
-            return False
+            return
         if contact.playback_id == ev.playback_id:
             return self._prompt_finished(contact, now, out)
         if contact.menu is not None and contact.menu.playback_id == ev.playback_id:
@@ -266,23 +267,23 @@ class EngineCore:
             )
             if contact.phase in ivr_glue.WAITING and contact.line is not None:
                 out.append(cmd.StartMoh(contact.caller_channel, contact.line.moh_class))
-        return False
+        return
 
     def _prompt_finished(
         self, contact: ContactState, now: datetime, out: list[cmd.Command]
-    ) -> bool:
+    ) -> None:
         contact.playback_id = None
         out.append(cmd.CancelTimer(("prompt", contact.id)))
         if contact.phase is Phase.FAREWELL:
             out.append(cmd.Hangup(contact.caller_channel))
-            return False
+            return
         if contact.phase is Phase.WELCOME:
             return self._after_welcome(contact, now, out)
         if contact.phase is Phase.WHISPER:
             self._dial_citizen(contact, now, out)
-        return False
+        return
 
-    def _enqueue(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> bool:
+    def _enqueue(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
         line = contact.line
         assert line is not None
         record = contact.record
@@ -293,7 +294,7 @@ class EngineCore:
                     "no agents for %s: contact %s hears the message", record.line_code, contact.id
                 )
                 self._farewell(contact, Outcome.NO_AGENTS, rule.prompt, out)
-                return False
+                return
             if rule.action is NoAgentsAction.FALLBACK and rule.fallback_line_code:
                 log.info(
                     "no agents for %s: contact %s goes to %s",
@@ -316,7 +317,7 @@ class EngineCore:
                 line.announcements, self._ids, key=("announce", contact.id), last_prompt_at=now
             )
             ivr_glue.translate(contact.announcer.start(now), contact, self._by_playback, out)
-        return True
+        return
 
     def _anyone_for(self, line_code: str) -> bool:
         """Is anybody available (busy or not) who could answer this line code?"""
@@ -345,43 +346,42 @@ class EngineCore:
         if len(self._rejoin) > _RECENTLY_ENDED:  # forget the expired ones now and then
             self._rejoin = {k: v for k, v in self._rejoin.items() if v[1] >= now}
 
-    def _on_dtmf(self, ev: inp.DtmfReceived, now: datetime, out: list[cmd.Command]) -> bool:
+    def _on_dtmf(self, ev: inp.DtmfReceived, now: datetime, out: list[cmd.Command]) -> None:
         contact = self._contact_of(ev.channel_id)
         if contact is None or ev.channel_id != contact.caller_channel:
-            return False
+            return
         if contact.menu is not None and contact.phase is Phase.MENU:
             return self._menu_actions(contact, contact.menu.digit(ev.digit, now), now, out)
         if contact.callback_offer is not None:
             return self._offer_actions(
                 contact, contact.callback_offer.digit(ev.digit, now), now, out
             )
-        return False  # digits outside a dialogue mean nothing
+        # Digits outside a dialogue mean nothing.
 
     def _on_leg_ringing(
         self, ev: inp.AgentLegRinging, now: datetime, out: list[cmd.Command]
-    ) -> bool:
+    ) -> None:
         contact = self._contact_of(ev.channel_id)
         if contact and contact.phase is Phase.RINGING and contact.agent_channel == ev.channel_id:
             agent = self.agents[contact.agent_id or ""]
             if agent.activity is Activity.RESERVED:
                 self._set_agent(agent, now, out, activity=Activity.RINGING)
-        return False
 
     def _on_leg_answered(
         self, ev: inp.AgentLegAnswered, now: datetime, out: list[cmd.Command]
-    ) -> bool:
+    ) -> None:
         contact = self._contact_of(ev.channel_id)
         if contact is None or contact.agent_channel != ev.channel_id:
             # The contact ended while this agent's phone was ringing: release the agent's phone.
             log.info("agent leg %s answered after its contact ended; hanging up", ev.channel_id)
             out.append(cmd.Hangup(ev.channel_id))
-            return False
+            return
         if contact.phase is not Phase.RINGING:
-            return False
+            return
         agent = self.agents[contact.agent_id or ""]
         if contact.callback is not None:
             self._whisper(contact, agent, ev.channel_id, now, out)
-            return False
+            return
         bridge_id = self._ids("br")
         contact.bridge_id = bridge_id
         self._stop_announcements(contact, now, out)  # the agent connection always wins
@@ -403,28 +403,28 @@ class EngineCore:
         self._to_phase(contact, Phase.CONNECTED)
         self._set_agent(agent, now, out, activity=Activity.ON_CALL)
         self._emit(contact, ContactEventKind.ANSWERED, now, out)
-        return False
+        return
 
-    def _on_channel_gone(self, ev: inp.ChannelGone, now: datetime, out: list[cmd.Command]) -> bool:
+    def _on_channel_gone(self, ev: inp.ChannelGone, now: datetime, out: list[cmd.Command]) -> None:
         contact = self._contact_of(ev.channel_id)
         if contact is None:
-            return False
+            return
         if ev.channel_id == contact.caller_channel and contact.phase is Phase.DIALING:
             result = _CITIZEN_RESULT.get(ev.cause or 19, "failed")  # no cause: it rang out
             self._citizen_not_reached(contact, result, now, out)
-            return True
+            return
         if ev.channel_id == contact.caller_channel:
             return self._caller_gone(contact, now, out)
         if ev.channel_id == contact.agent_channel:
             return self._agent_leg_gone(contact, ev.cause, now, out)
-        return False
+        return
 
     def _on_channel_missing(
         self, ev: inp.ChannelMissing, now: datetime, out: list[cmd.Command]
-    ) -> bool:
+    ) -> None:
         return self._on_channel_gone(inp.ChannelGone(ev.channel_id), now, out)
 
-    def _caller_gone(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> bool:
+    def _caller_gone(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
         phase = contact.phase
         if phase is Phase.RINGING:
             self._cancel_ring(contact, now, out)
@@ -436,8 +436,6 @@ class EngineCore:
         else:
             outcome = Outcome.ANSWERED if phase is Phase.CONNECTED else Outcome.ABANDONED
         self._end(contact, outcome, now, out)
-        # A ringing agent freed by an abandon can take the next caller at once.
-        return phase is Phase.RINGING
 
     def _cancel_ring(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
         """Stop ringing the agent for this contact; the agent keeps their place, unpenalised."""
@@ -450,39 +448,39 @@ class EngineCore:
 
     def _agent_leg_gone(
         self, contact: ContactState, cause: int | None, now: datetime, out: list[cmd.Command]
-    ) -> bool:
+    ) -> None:
         if contact.phase in (Phase.WHISPER, Phase.DIALING):
             self._callback_agent_left(contact, now, out)
-            return True
+            return
         if contact.phase is Phase.CONNECTED:
             # Asterisk leaves the caller alone in the bridge: we hang up and tear down.
             self._hang_up_leg_and_bridge(contact, contact.caller_channel, out)
             self._release_agent(contact, now, out, wrap_up=True)
             self._end(contact, Outcome.ANSWERED, now, out)
-            return False
+            return
         if contact.phase is Phase.RINGING:
             result = _CAUSE_RESULT.get(cause or 0, OfferResult.UNREACHABLE)
             if cause is None:
                 result = OfferResult.NO_ANSWER  # found gone on resync: the cause is lost
             self._offer_failed(contact, result, cause, now, out)
-            return True
-        return False
+            return
+        return
 
     def _on_originate_failed(
         self, ev: inp.OriginateFailed, now: datetime, out: list[cmd.Command]
-    ) -> bool:
+    ) -> None:
         contact = self._contact_of(ev.channel_id)
         if contact is None:
-            return False
+            return
         if contact.phase is Phase.DIALING and ev.channel_id == contact.caller_channel:
             log.warning("cannot dial the citizen of callback contact %s: %s", contact.id, ev.reason)
             self._citizen_not_reached(contact, "failed", now, out)
-            return True
+            return
         if contact.agent_channel != ev.channel_id:
-            return False
+            return
         log.warning("cannot dial agent %s: %s", contact.agent_id, ev.reason)
         self._offer_failed(contact, OfferResult.UNREACHABLE, None, now, out)
-        return True
+        return
 
     def _offer_failed(
         self,
@@ -594,7 +592,7 @@ class EngineCore:
         out: list[cmd.Command],
         *,
         pause_moh: bool = False,
-    ) -> bool:
+    ) -> None:
         ending = ivr_glue.translate(actions, contact, self._by_playback, out, pause_moh=pause_moh)
         match ending:
             case Accepted(number_e164=number):
@@ -605,12 +603,12 @@ class EngineCore:
             case Declined() | BackToQueue():
                 log.info("contact %s keeps waiting (%s)", contact.id, ending)
                 self._callback_offer_over(contact, now, out)
-                return True
-        return False
+                return
+        return
 
     def _store_callback(
         self, contact: ContactState, number: str, now: datetime, out: list[cmd.Command]
-    ) -> bool:
+    ) -> None:
         line = contact.line
         assert line is not None
         assert line.callbacks is not None
@@ -627,14 +625,13 @@ class EngineCore:
         out.append(
             cmd.StoreCallback(contact.id, number, line.id, contact.record.line_code or "", now, due)
         )
-        return False
 
     def _on_callback_stored(
         self, ev: inp.CallbackStored, now: datetime, out: list[cmd.Command]
-    ) -> bool:
+    ) -> None:
         contact = self.contacts.get(ev.contact_id)
         if contact is None or contact.callback_offer is None:
-            return False  # the caller hung up meanwhile: the callback is stored all the same
+            return  # the caller hung up meanwhile: the callback is stored all the same
         log.info(
             "callback %s stored for contact %s%s",
             ev.callback_id,
@@ -649,10 +646,10 @@ class EngineCore:
 
     def _on_callback_store_failed(
         self, ev: inp.CallbackStoreFailed, now: datetime, out: list[cmd.Command]
-    ) -> bool:
+    ) -> None:
         contact = self.contacts.get(ev.contact_id)
         if contact is None or contact.callback_offer is None:
-            return False
+            return
         log.error("could not store the callback of contact %s: %s", contact.id, ev.reason)
         return self._offer_actions(contact, contact.callback_offer.store_failed(now), now, out)
 
@@ -865,19 +862,17 @@ class EngineCore:
                 self._farewell(contact, Outcome.CLOSED, line.closing_prompt, out)
         self._arm_closing(line, now + timedelta(seconds=1), out)
 
-    def _on_resynced(self, ev: inp.Resynced, now: datetime, out: list[cmd.Command]) -> bool:
+    def _on_resynced(self, ev: inp.Resynced, now: datetime, out: list[cmd.Command]) -> None:
         """Replay what the lost events would have told us, from what ARI says exists now."""
-        changed = False
         for contact in list(self.contacts.values()):
             leg = contact.agent_channel
             undialled = contact.callback is not None and contact.phase not in _CITIZEN_DIALLED
             if contact.caller_channel not in ev.live and not undialled:
-                changed |= self._caller_gone(contact, now, out)
+                self._caller_gone(contact, now, out)
             elif leg is not None and leg not in ev.live:
-                changed |= self._agent_leg_gone(contact, None, now, out)
+                self._agent_leg_gone(contact, None, now, out)
             elif leg is not None and contact.phase is Phase.RINGING and leg in ev.up_in_app:
                 self._on_leg_answered(inp.AgentLegAnswered(leg), now, out)
-        return changed
 
     # ------------------------------------------------------------------ agents
 
@@ -887,21 +882,20 @@ class EngineCore:
             raise UnknownAgent(agent_id)
         return agent
 
-    def _on_login(self, ev: inp.AgentLogin, now: datetime, out: list[cmd.Command]) -> bool:
+    def _on_login(self, ev: inp.AgentLogin, now: datetime, out: list[cmd.Command]) -> None:
         agent = self._agent(ev.agent_id)
         if agent.presence is not Presence.LOGGED_OUT:
-            return False  # logging in twice is harmless
+            return  # logging in twice is harmless
         self._set_agent(agent, now, out, presence=Presence.AVAILABLE, idle_since=now)
-        return True
+        return
 
-    def _on_logout(self, ev: inp.AgentLogout, now: datetime, out: list[cmd.Command]) -> bool:
+    def _on_logout(self, ev: inp.AgentLogout, now: datetime, out: list[cmd.Command]) -> None:
         agent = self._agent(ev.agent_id)
         if agent.presence is not Presence.LOGGED_OUT:
             # A call in progress goes on; presence only governs new offers.
             self._set_agent(agent, now, out, presence=Presence.LOGGED_OUT)
-        return False
 
-    def _on_set_presence(self, ev: inp.SetPresence, now: datetime, out: list[cmd.Command]) -> bool:
+    def _on_set_presence(self, ev: inp.SetPresence, now: datetime, out: list[cmd.Command]) -> None:
         agent = self._agent(ev.agent_id)
         if ev.presence is Presence.LOGGED_OUT:
             return self._on_logout(inp.AgentLogout(ev.agent_id), now, out)
@@ -911,16 +905,16 @@ class EngineCore:
             if ev.reason is not None:
                 raise RefusedTransition("invalid_reason", "available takes no reason")
             if agent.presence is Presence.AVAILABLE:
-                return False
+                return
             self._set_agent(agent, now, out, presence=Presence.AVAILABLE, idle_since=now)
-            return True
+            return
         if ev.reason not in self.config.presence_reasons:
             allowed = ", ".join(sorted(self.config.presence_reasons))
             raise RefusedTransition(
                 "invalid_reason", f"not available needs a reason, one of: {allowed}"
             )
         self._set_agent(agent, now, out, presence=Presence.NOT_AVAILABLE, reason=ev.reason)
-        return False
+        return
 
     def _release_agent(
         self, contact: ContactState, now: datetime, out: list[cmd.Command], *, wrap_up: bool
@@ -1205,8 +1199,7 @@ _CITIZEN_DIALLED = (Phase.DIALING, Phase.CONNECTED)
 # How a citizen's leg that never answered ended (Q.850 cause) -> the attempt's result.
 _CITIZEN_RESULT = {17: "busy", 21: "busy", 19: "no_answer", 18: "no_answer"}
 
-_Handler = Callable[[EngineCore, inp.Input, datetime, list[cmd.Command]], object]
-# Each handler returns True when the change may allow a new offer (dispatch runs after it).
+_Handler = Callable[[EngineCore, inp.Input, datetime, list[cmd.Command]], None]
 _HANDLERS: dict[type, _Handler] = {
     inp.CallArrived: EngineCore._on_call_arrived,  # type: ignore[dict-item]
     inp.AgentLegRinging: EngineCore._on_leg_ringing,  # type: ignore[dict-item]

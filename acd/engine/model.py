@@ -338,4 +338,3 @@ class CallbackLeg:
     callback_id: str
     attempt_seq: int
     number: str  # E.164
-    whisper_id: str | None = None
