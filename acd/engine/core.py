@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,7 +51,7 @@ from ivr.callback_offer import Accepted, BackToQueue, CallbackOffer, Declined, F
 from ivr.menu import Menu
 from ivr.prompts import closed_media
 from skills import Match, Router
-from sla.wait_estimate import HandleTimes
+from sla.wait_estimate import HandleTimes, estimate_wait
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,10 @@ class EngineCore:
         for agent in config.agents:
             self.router.set_agent(agent.id, agent.line_codes)
         self._offers_made = itertools.count(1)
+        # Per line code: agents available (busy or not) and free (available and idle), kept
+        # as agents change, so no question about a line code scans every agent.
+        self._available: Counter[str] = Counter()
+        self._free: Counter[str] = Counter()
         self._route_deadline: float | None = None
         self.contacts: dict[str, ContactState] = {}
         self._by_channel: dict[str, str] = {}  # caller and agent-leg channel id -> contact id
@@ -287,7 +291,7 @@ class EngineCore:
         line = contact.line
         assert line is not None
         record = contact.record
-        if not self._anyone_for(record.line_code or ""):
+        if not self.available_for(record.line_code or ""):
             rule = line.no_agents
             if rule.action is NoAgentsAction.MESSAGE:
                 log.info(
@@ -319,12 +323,13 @@ class EngineCore:
             ivr_glue.translate(contact.announcer.start(now), contact, self._by_playback, out)
         return
 
-    def _anyone_for(self, line_code: str) -> bool:
-        """Is anybody available (busy or not) who could answer this line code?"""
-        return any(
-            a.presence is Presence.AVAILABLE and line_code in a.config.line_codes
-            for a in self.agents.values()
-        )
+    def available_for(self, line_code: str) -> int:
+        """Agents available (busy or not) who could answer this line code."""
+        return self._available[line_code]
+
+    def free_for(self, line_code: str) -> int:
+        """Agents available and idle, who could be offered this line code now."""
+        return self._free[line_code]
 
     def _rejoined_at(self, contact: ContactState, now: datetime) -> datetime | None:
         """A caller whose call dropped and who calls the same line again soon gets their old
@@ -841,8 +846,12 @@ class EngineCore:
     ) -> None:
         assert contact.announcer is not None
         position = ivr_glue.queue_position(contact, self.contacts.values())
-        estimate = ivr_glue.wait_estimate(
-            contact.record.line_code or "", position, self.agents, self._handle_times
+        code = contact.record.line_code or ""
+        estimate = estimate_wait(
+            position,
+            self.available_for(code),
+            self._handle_times.mean(code),
+            free_agents=self.free_for(code),
         )
         actions = contact.announcer.tick(
             key, now, position, estimate, connecting=contact.phase is Phase.RINGING
@@ -997,6 +1006,17 @@ class EngineCore:
             self.router.agent_busy(agent.id)
         agent.offerable = offerable
         agent.not_before = None
+        self._recount(agent)
+
+    def _recount(self, agent: AgentState) -> None:
+        available = agent.presence is Presence.AVAILABLE
+        free = available and agent.activity is Activity.IDLE
+        if (available, free) == (agent.counted_available, agent.counted_free):
+            return
+        for code in agent.config.line_codes:
+            self._available[code] += available - agent.counted_available
+            self._free[code] += free - agent.counted_free
+        agent.counted_available, agent.counted_free = available, free
 
     @staticmethod
     def _roll_day(agent: AgentState, now: datetime) -> None:

@@ -19,7 +19,6 @@ from datetime import datetime
 
 from acd.calendars import is_open
 from acd.clock import Clock
-from acd.contact import Activity, Presence
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine.ivr_glue import WAITING
@@ -104,13 +103,7 @@ class CallbackDialer:
             for c in contacts
             if c.callback is None and c.record.line_code == line_code and c.phase in WAITING
         )
-        idle = sum(
-            1
-            for a in core.agents.values()
-            if a.presence is Presence.AVAILABLE
-            and a.activity is Activity.IDLE
-            and line_code in a.config.line_codes
-        )
+        idle = core.free_for(line_code)
         placing = sum(
             1
             for c in contacts

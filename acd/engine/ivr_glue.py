@@ -6,15 +6,14 @@ The flows decide *what* to say; this module only translates and measures.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 
-from acd.contact import Activity, ContactRecord, Outcome, Presence
+from acd.contact import ContactRecord, Outcome
 from acd.engine import commands as cmd
-from acd.engine.model import AgentState, ContactState, Phase
+from acd.engine.model import ContactState, Phase
 from ivr import actions as act
 from ivr.numbers import dial_groups
-from sla.wait_estimate import HandleTimes, estimate_wait
 
 WAITING = (Phase.QUEUED, Phase.RINGING)
 
@@ -81,22 +80,6 @@ def _place(contact: ContactState) -> tuple[int, datetime, int]:
     record = contact.record
     assert record.queued_at is not None
     return (-contact.priority, record.queued_at, contact.seq)
-
-
-def wait_estimate(
-    line_code: str,
-    position: int,
-    agents: Mapping[str, AgentState],
-    handle_times: HandleTimes,
-) -> float | None:
-    """The expected wait of the caller at ``position``, or None when nobody serves it now."""
-    serving = [
-        a
-        for a in agents.values()
-        if a.presence is Presence.AVAILABLE and line_code in a.config.line_codes
-    ]
-    free = sum(a.activity is Activity.IDLE for a in serving)
-    return estimate_wait(position, len(serving), handle_times.mean(line_code), free_agents=free)
 
 
 def handle_seconds(record: ContactRecord, wrap_up_s: float) -> float | None:

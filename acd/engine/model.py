@@ -269,6 +269,8 @@ class AgentState:
     not_before: datetime | None = None  # no offers before this (after a missed offer)
     offerable: bool = False  # as last told to the router
     logged_in: bool = False  # as last told to the router
+    counted_available: bool = False  # as counted in the core's per-line-code tallies
+    counted_free: bool = False
 
     @property
     def id(self) -> str:

@@ -366,3 +366,29 @@ def test_accepting_a_callback_while_an_agent_rings_releases_that_agent():
     a1 = h.core.agents["a1"]
     assert (a1.presence, a1.activity) == (Presence.AVAILABLE, Activity.IDLE)  # not missed
     assert h.feed(inp.ChannelGone(leg, cause=17)) == []  # its late end changes nothing
+
+
+def test_per_line_code_agent_tallies_equal_a_recount_through_a_shift():
+    h = Harness()
+
+    def recount(code: str) -> tuple[int, int]:
+        agents = [a for a in h.core.agents.values() if code in a.config.line_codes]
+        available = [a for a in agents if a.presence is Presence.AVAILABLE]
+        return len(available), sum(a.activity is Activity.IDLE for a in available)
+
+    def check() -> None:
+        for code in (GENERAL, HOUSING, "Onderwijs"):
+            assert (h.core.available_for(code), h.core.free_for(code)) == recount(code)
+
+    h.login("a1", "a2", "a3")
+    check()
+    leg = only(h.queue("c1"), cmd.Originate).channel_id  # a ring: available, not free
+    check()
+    h.feed(inp.AgentLegAnswered(leg), after_s=2)
+    h.feed(inp.SetPresence("a2", Presence.NOT_AVAILABLE, "lunch"))
+    check()
+    h.feed(inp.ChannelGone("c1"), after_s=30)  # wrap-up
+    check()
+    h.feed(inp.TimerFired(("wrap_up", "a1")), after_s=10)
+    h.feed(inp.AgentLogout("a3"))
+    check()
