@@ -19,8 +19,6 @@ from aiohttp import web
 from acd.api import create_api
 from acd.ari.client import AriClient
 from acd.ari.stream import Backoff, EventStream
-from acd.clock import Clock
-from acd.contact import ContactEventSink
 from acd.engine.core import EngineCore, IdFactory, random_ids
 from acd.engine.dialer import CallbackDialer
 from acd.engine.model import EngineConfig
@@ -31,8 +29,9 @@ from acd.records.store import ContactStore
 from acd.settings import Settings
 from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
-from callbacks.config import rules_from_settings
 from callbacks.http import CALLBACK_STORE, add_callback_routes
+from foundation.clock import Clock
+from foundation.contact import ContactEventSink
 from sla.callback_metrics import CallbackEvents, CallbackMetrics
 from sla.metrics import EngineMetrics
 
@@ -159,7 +158,7 @@ async def running_engine(
 
 def _callback_rules(settings: Settings) -> dict[str, CallbackRules]:
     return {
-        line.id: rules_from_settings(line.callbacks, settings.line_calendar(line))
+        line.id: line.callbacks.rules(settings.line_calendar(line))
         for line in settings.lines
         if line.callbacks.enabled
     }

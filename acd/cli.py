@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from acd.errors import ConfigError, ConfigErrors
+from foundation.errors import ConfigError, ConfigErrors
 
 log = logging.getLogger("acd")
 
@@ -184,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_demo_command(args)
         if args.command == "callbacks":
-            from callbacks.cli import callbacks_command
+            from acd.callbacks_cli import callbacks_command
 
             return callbacks_command(args)
     except (ConfigError, ConfigErrors) as exc:
@@ -203,7 +203,7 @@ def _check_config(directory: Path) -> int:
 
 
 def _hours(args: argparse.Namespace) -> int:
-    from acd.calendars.hours import hours_at, hours_week, parse_at, parse_week
+    from acd.hours import hours_at, hours_week, parse_at, parse_week
     from acd.settings import load_settings
 
     settings = load_settings(args.config)
@@ -247,9 +247,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from acd.emulator import serve_emulator
     from acd.settings import load_settings
     from acd.simulation import pbx_config_from_settings
+    from emulator import serve_emulator
 
     settings = load_settings(args.config)
     _setup_logging(settings.log_level)

@@ -26,8 +26,12 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from acd.app import RunningEngine, running_engine
-from acd.clock import Clock, VirtualTimeLoop
-from acd.contact import (
+from acd.settings import Settings, load_settings
+from acd.simulation import CallerGenerator, demo_agent_behaviour, pbx_config_from_settings
+from callbacks import CallbackStatus
+from emulator import Emulator, EndpointBehaviour, run_emulator
+from foundation.clock import Clock, VirtualTimeLoop
+from foundation.contact import (
     Activity,
     AgentEvent,
     ContactEvent,
@@ -36,10 +40,6 @@ from acd.contact import (
     Outcome,
     Presence,
 )
-from acd.emulator import Emulator, EndpointBehaviour, run_emulator
-from acd.settings import Settings, load_settings
-from acd.simulation import CallerGenerator, demo_agent_behaviour, pbx_config_from_settings
-from callbacks import CallbackStatus
 from ivr.numbers import normalise
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,8 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from acd.emulator import (
+from acd.settings import Settings
+from emulator import (
     CallerScript,
     DtmfPress,
     EndpointBehaviour,
@@ -22,8 +23,7 @@ from acd.emulator import (
     RandomBehaviour,
     StasisTarget,
 )
-from acd.emulator.scripts import Behaviour
-from acd.settings import Settings
+from emulator.scripts import Behaviour
 
 
 def pbx_config_from_settings(

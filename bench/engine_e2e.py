@@ -30,13 +30,13 @@ import yaml
 
 from acd.app import running_engine
 from acd.ari.events import parse_event
-from acd.clock import Clock
-from acd.contact import AgentEvent, ContactEvent, ContactEventKind
 from acd.engine import inputs as inp
 from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
 from acd.engine.runtime import EngineRuntime
 from acd.settings import load_settings
+from foundation.clock import Clock
+from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
 
 LINE_CODE = "1700 Andere Vragen"
 

@@ -2,10 +2,10 @@
 within a number of working days at calm moments, and never lost.
 
 :mod:`callbacks.model` holds the data, :mod:`callbacks.schedule` the pure rules (deadlines,
-retries, urgency, calm moments, crash recovery), :mod:`callbacks.config` the rules from a line's
-settings, :mod:`callbacks.store` the SQL store with its own Alembic migrations (run
-:func:`migrate` before opening it), :mod:`callbacks.http` the API routes and
-:mod:`callbacks.cli` ``acd callbacks``.
+retries, urgency, calm moments, crash recovery), :mod:`callbacks.store` the SQL store with its own
+Alembic migrations (run :func:`migrate` before opening it), :mod:`callbacks.http` the API
+routes.  The settings build the rules (``CallbackSettings.rules``); ``acd callbacks``
+lives with the other commands in :mod:`acd.callbacks_cli`.
 """
 
 from callbacks.errors import CallbackError, CallbackInvalid, CallbackNotFound, CallbackWrongState

@@ -1,4 +1,4 @@
-"""What the callback store refuses, under :class:`acd.errors.AcdError`; the HTTP routes turn
+"""What the callback store refuses, under :class:`foundation.errors.AcdError`; the HTTP routes turn
 each into a JSON error with its own status and id.
 
     CallbackError
@@ -9,8 +9,8 @@ each into a JSON error with its own status and id.
 
 from __future__ import annotations
 
-from acd.errors import AcdError
 from callbacks.model import CallbackStatus
+from foundation.errors import AcdError
 
 
 class CallbackError(AcdError):

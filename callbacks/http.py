@@ -5,7 +5,7 @@
     POST /api/callbacks/{id}/cancel       {"reason": "..."}
     POST /api/callbacks/{id}/reschedule   {"at": "2027-03-31T10:00:00+02:00"}
 
-Refusals are raised as :class:`acd.errors.ApiError`, which the API's middleware renders as
+Refusals are raised as :class:`foundation.errors.ApiError`, which the API's middleware renders as
 ``{"status", "error", "message", "details"}``: the app these routes join must have it
 (:func:`acd.api.create_api`'s does).  Times go out as ISO 8601 in UTC and must come in with an
 offset: a naive time would mean something else on every supervisor's machine.
@@ -19,11 +19,11 @@ from typing import Any
 
 from aiohttp import web
 
-from acd.errors import ApiError
-from acd.json_body import read_json_object
 from callbacks.errors import CallbackError, CallbackNotFound, CallbackWrongState
 from callbacks.model import Attempt, Callback, CallbackStatus
 from callbacks.store import DEFAULT_LIST_LIMIT, CallbackStore
+from foundation.errors import ApiError
+from foundation.json_body import read_json_object
 
 # A ready key for apps that have no reason to name their own.
 CALLBACK_STORE = web.AppKey("callback_store", CallbackStore)
@@ -43,7 +43,7 @@ def add_callback_routes(
 ) -> None:
     """Add the callback routes to ``app``, reading the store from ``app[store_key]`` (set it
     before the first request; in a cleanup context, say).  ``now`` is the wall clock the
-    routes read, once per request (the engine's :meth:`acd.clock.Clock.now`; default: the
+    routes read, once per request (the engine's :meth:`foundation.clock.Clock.now`; default: the
     system clock)."""
     clock = now or _utc_now
     routes = _Routes(store_key, clock)

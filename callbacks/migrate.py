@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic.config import Config
 
-from acd import sqlschema
+from foundation import sqlschema
 
 VERSION_TABLE = "acd_callbacks_alembic_version"
 

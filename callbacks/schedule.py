@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
-from acd.calendars import (
+from callbacks.model import Attempt, AttemptResult, Callback, CallbackStatus
+from foundation.calendars import (
     Calendar,
     add_working_days,
     effective_slots,
@@ -25,7 +26,6 @@ from acd.calendars import (
     is_working_day,
     next_opening,
 )
-from callbacks.model import Attempt, AttemptResult, Callback, CallbackStatus
 
 # (time left before the deadline, priority added), most urgent last.  24 h before the close of
 # the last working day is (for a line with the same hours every day) the previous day's close:
@@ -127,7 +127,7 @@ def next_attempt_at(
 ) -> datetime | None:
     """The earliest moment for the next attempt: at least ``min_gap_s`` after the end of the
     last attempt that rang the citizen, never before ``now``, inside opening hours.  None when
-    the calendar never opens again (within :data:`acd.calendars.SEARCH_DAYS`).
+    the calendar never opens again (within :data:`foundation.calendars.SEARCH_DAYS`).
 
     Attempts that did not ring the citizen (no agent after all, an engine restart) leave no gap:
     the citizen has not been bothered yet.

@@ -13,48 +13,28 @@ merged into it), and one callback being dialled per number.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
-    Enum,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from acd.records.schema import UtcDateTime
 from callbacks.model import AttemptResult, CallbackStatus
+from foundation.sql import UtcDateTime, enum_column, named_metadata
 
 # SQL for the partial indexes, spelled the same on SQLite and PostgreSQL.
 OPEN_WHERE = "status IN ('pending', 'dialing')"
 DIALING_WHERE = "status = 'dialing'"
 
 
-def _enum_column(enum: type[StrEnum], length: int) -> Enum:
-    # A plain VARCHAR of the values, as in the contact records: a new status needs no
-    # migration, and the partial indexes can name the values in plain SQL.
-    return Enum(
-        enum,
-        native_enum=False,
-        length=length,
-        values_callable=lambda cls: [member.value for member in cls],
-    )
-
-
 class Base(DeclarativeBase):
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "pk": "pk_%(table_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        }
-    )
+    metadata = named_metadata()
 
 
 class CallbackRow(Base):
@@ -87,7 +67,7 @@ class CallbackRow(Base):
     contact_id: Mapped[str | None] = mapped_column(String(128))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     due_by: Mapped[datetime] = mapped_column(UtcDateTime)
-    status: Mapped[CallbackStatus] = mapped_column(_enum_column(CallbackStatus, 16))
+    status: Mapped[CallbackStatus] = mapped_column(enum_column(CallbackStatus, 16))
     priority: Mapped[int] = mapped_column(Integer)
     agent_id: Mapped[str | None] = mapped_column(String(128))
     reason: Mapped[str | None] = mapped_column(Text)
@@ -112,7 +92,7 @@ class AttemptRow(Base):
     agent_id: Mapped[str | None] = mapped_column(String(128))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    result: Mapped[AttemptResult | None] = mapped_column(_enum_column(AttemptResult, 24))
+    result: Mapped[AttemptResult | None] = mapped_column(enum_column(AttemptResult, 24))
 
 
 class RequestRow(Base):

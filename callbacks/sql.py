@@ -19,10 +19,10 @@ from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Select
 
-from acd.records.engine import create_engine
 from callbacks.model import OPEN_STATUSES, Attempt, AttemptResult, Callback, CallbackStatus
 from callbacks.schedule import Outcome
 from callbacks.schema import AttemptRow, CallbackRow, RequestRow
+from foundation.sql import create_engine
 
 CALLBACKS = cast(Table, CallbackRow.__table__)
 ATTEMPTS = cast(Table, AttemptRow.__table__)

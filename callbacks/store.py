@@ -26,12 +26,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Select
 
-from acd.clock import hold_clock
 from callbacks import sql
 from callbacks.errors import CallbackInvalid, CallbackNotFound, CallbackWrongState
 from callbacks.model import OPEN_STATUSES, AttemptResult, Callback, CallbackStatus
 from callbacks.schedule import Outcome, expire, resolve_after_crash
 from callbacks.sql import ATTEMPTS, CALLBACKS, create_store_engine
+from foundation.clock import hold_clock
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from acd.contact import AgentEvent, ContactEvent, ContactEventKind
 from callbacks.model import AttemptResult, CallbackStatus
+from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
 
 # Final statuses other than completed: how a callback can fail the citizen.
 _UNSUCCESSFUL = (

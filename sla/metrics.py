@@ -19,7 +19,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-from acd.contact import (
+from foundation.contact import (
     Activity,
     AgentEvent,
     ContactEvent,
@@ -50,7 +50,7 @@ class _Progress:
 
 
 class EngineMetrics:
-    """A :class:`acd.contact.ContactEventSink` that keeps the engine's Prometheus metrics.
+    """A :class:`foundation.contact.ContactEventSink` that keeps the engine's Prometheus metrics.
 
     Each instance has its own registry (a new one unless given), never the process-global
     one, so several engines or tests in one process do not mix their numbers.

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from acd.clock import VirtualTimeLoop
 from acd.records import migrate
+from foundation.clock import VirtualTimeLoop
 from tests import postgres
 
 # CI shares 2 cores with PostgreSQL and parallel workers: time per example says nothing about

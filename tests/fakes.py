@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from acd.ari.events import Channel
-from acd.errors import AriError
+from foundation.errors import AriError
 
 
 class FakeAri:

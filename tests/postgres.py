@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from acd.clock import hold_clock
+from foundation.clock import hold_clock
 
 # The maintenance database we connect to in order to create and drop the test databases.
 MAINTENANCE_URL = os.environ.get(

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from acd.clock import hold_clock
-from acd.records.engine import create_engine
+from foundation.clock import hold_clock
+from foundation.sql import create_engine
 from tests import postgres
 
 T = TypeVar("T")

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 from aiohttp import web
 
-from acd.clock import Clock, VirtualTimeLoop
+from foundation.clock import Clock, VirtualTimeLoop
 
 
 async def test_an_hour_of_virtual_time_passes_in_real_milliseconds():
@@ -60,7 +60,7 @@ class RecordingSelector:
 
 
 def fast_forward(selector: RecordingSelector, *, held: bool):
-    from acd.clock import _FastForwardSelector
+    from foundation.clock import _FastForwardSelector
 
     class Loop:
         now = 0.0

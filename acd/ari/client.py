@@ -1,14 +1,15 @@
 """The engine's ARI REST client: one small typed method per ARI operation the engine uses.
 
 The methods only build paths and parameters and parse answers into typed resources; sending,
-timeouts and the translation of every failure into :mod:`acd.errors` happen in
+timeouts and the translation of every failure into :mod:`foundation.errors` happen in
 :mod:`acd.ari.rest`.  Parameter names follow Python (``timeout_s``, ``app_args``); the ARI names
 they map to are the ones in the recorded traces (``timeout``, ``appArgs``).
 
-What callers should expect (see shared/asterisk/README.md): :class:`~acd.errors.AriNotFound` on a
-channel is a normal race (it hung up between the event and the request);
-:class:`~acd.errors.AriAllocationFailed` from :meth:`AriClient.originate` means the endpoint can
-not be dialled at all; events caused by a request often arrive before its answer.
+What callers should expect (see shared/asterisk/README.md):
+:class:`~foundation.errors.AriNotFound` on a channel is a normal race (it hung up between the
+event and the request); :class:`~foundation.errors.AriAllocationFailed` from
+:meth:`AriClient.originate` means the endpoint cannot be dialled at all; events caused by a
+request often arrive before its answer.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import aiohttp
 from acd.ari.events import Bridge, Channel, Playback
 from acd.ari.models import Endpoint, LiveRecording, StoredRecording
 from acd.ari.rest import DEFAULT_TIMEOUT_S, Params, RestTransport, ari_path
-from acd.errors import AriServerError
+from foundation.errors import AriServerError
 
 T = TypeVar("T")
 

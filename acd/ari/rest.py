@@ -2,7 +2,7 @@
 
 Rules of this module: every failure of a request, whatever layer it comes from (refused
 connection, reset socket, timeout, an HTTP error status, a body that is not JSON), leaves here
-as an :class:`~acd.errors.AriError` subclass, translated in :func:`error_for_status` or
+as an :class:`~foundation.errors.AriError` subclass, translated in :func:`error_for_status` or
 :meth:`RestTransport.request`; nothing above this module sees an aiohttp exception.  Ids are
 always quoted as single path segments (Local channel ids end in ``;2``).  All parameters go in
 the query string, as the recorded traces show, except ``variables``, which ARI only takes in a
@@ -22,7 +22,7 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
-from acd.errors import (
+from foundation.errors import (
     AriAllocationFailed,
     AriBadRequest,
     AriError,

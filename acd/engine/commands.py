@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from acd.contact import AgentEvent, ContactEvent
+from foundation.contact import AgentEvent, ContactEvent
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,19 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from acd.calendars import next_close, status
-from acd.contact import (
-    Activity,
-    AgentEvent,
-    ContactEvent,
-    ContactEventKind,
-    ContactKind,
-    ContactRecord,
-    Offer,
-    OfferResult,
-    Outcome,
-    Presence,
-)
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import ivr_glue
@@ -43,8 +30,21 @@ from acd.engine.model import (
     NoAgentsAction,
     Phase,
 )
-from acd.errors import AcdError
 from callbacks.schedule import due_by
+from foundation.calendars import next_close, status
+from foundation.contact import (
+    Activity,
+    AgentEvent,
+    ContactEvent,
+    ContactEventKind,
+    ContactKind,
+    ContactRecord,
+    Offer,
+    OfferResult,
+    Outcome,
+    Presence,
+)
+from foundation.errors import AcdError
 from ivr.actions import Done
 from ivr.announcements import AnnouncementScheduler
 from ivr.callback_offer import Accepted, BackToQueue, CallbackOffer, Declined, Finished

@@ -17,8 +17,6 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
-from acd.calendars import is_open
-from acd.clock import Clock
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine.ivr_glue import WAITING
@@ -26,6 +24,8 @@ from acd.engine.model import LineConfig, Phase
 from acd.engine.runtime import EngineRuntime
 from callbacks import AttemptResult, Callback, CallbackRules, CallbackStatus, CallbackStore
 from callbacks.schedule import after_attempt, how_many_to_release, is_calm, priority
+from foundation.calendars import is_open
+from foundation.clock import Clock
 from sla.callback_metrics import CallbackMetrics
 
 log = logging.getLogger(__name__)

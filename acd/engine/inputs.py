@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from acd.contact import Presence
+from foundation.contact import Presence
 
 
 @dataclass(frozen=True, slots=True)

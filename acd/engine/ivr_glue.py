@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from acd.contact import ContactRecord, Outcome
 from acd.engine import commands as cmd
 from acd.engine.model import ContactState, Phase
+from foundation.contact import ContactRecord, Outcome
 from ivr import actions as act
 from ivr.numbers import dial_groups
 

@@ -12,8 +12,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from acd.calendars import Calendar, Reason
-from acd.contact import Activity, ContactRecord, OfferResult, Outcome, Presence
+from foundation.calendars import Calendar, Reason
+from foundation.contact import Activity, ContactRecord, OfferResult, Outcome, Presence
 from ivr.announcements import AnnouncementConfig, AnnouncementScheduler
 from ivr.callback_offer import NUMBER, CallbackOffer, CallbackOfferConfig
 from ivr.menu import Menu, MenuConfig

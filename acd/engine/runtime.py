@@ -18,12 +18,12 @@ from typing import Any, Protocol
 
 from acd.ari import events as ev
 from acd.ari.events import Channel
-from acd.clock import Clock
-from acd.contact import AgentEvent, ContactEvent, ContactEventSink
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine.core import EngineCore, is_originated_leg
-from acd.errors import AriError, AriNotFound
+from foundation.clock import Clock
+from foundation.contact import AgentEvent, ContactEvent, ContactEventSink
+from foundation.errors import AriError, AriNotFound
 
 log = logging.getLogger(__name__)
 

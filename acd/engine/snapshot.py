@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from acd.contact import Activity, Presence
 from acd.engine.core import EngineCore
 from acd.engine.model import AgentState, ContactState, Phase
+from foundation.contact import Activity, Presence
 
 
 def agent_view(agent: AgentState, now: datetime) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.config import Config
 
-from acd import sqlschema
+from foundation import sqlschema
 
 # Our own version table, so other components can keep their migrations in the same database.
 VERSION_TABLE = "acd_records_alembic_version"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol
 
-from acd.contact import AgentEvent, ContactEvent, ContactRecord
+from foundation.contact import AgentEvent, ContactEvent, ContactRecord
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class _Retry:
 
 
 class ContactRecorder:
-    """A :class:`acd.contact.ContactEventSink` that writes contact records in the background.
+    """A :class:`foundation.contact.ContactEventSink` that writes contact records in the background.
 
     Call :meth:`contact_event` from the event loop's thread.  Events taken before
     :meth:`start` are kept and written once it runs.

@@ -21,10 +21,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
 
-from acd.clock import hold_clock
-from acd.contact import ContactRecord, Offer
-from acd.records.engine import create_engine
 from acd.records.schema import ContactRow, OfferRow
+from foundation.clock import hold_clock
+from foundation.contact import ContactRecord, Offer
+from foundation.sql import create_engine
 
 DEFAULT_LIST_LIMIT = 1000
 

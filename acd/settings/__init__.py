@@ -7,7 +7,7 @@ defaults < ``acd.yaml`` < environment (``ACD_<SECTION>__<KEY>``, e.g. ``ACD_ARI_
 ``ACD_LOG_LEVEL``) < command-line overrides (``{"ari.url": ...}``).  Only
 :func:`load_settings` reads the environment; everything else receives :class:`Settings`.
 
-Mistakes are refused with :class:`~acd.errors.ConfigErrors`, one ``file: key: reason`` each,
+Mistakes are refused with :class:`~foundation.errors.ConfigErrors`, one ``file: key: reason`` each,
 e.g. ``config/lines.yaml: lines[2].numbers[0]: '17OO' is not a dialable number``.
 """
 

@@ -1,5 +1,5 @@
 """``calendars.yaml``: named calendars (opening hours, holidays, closures, exceptional openings,
-per-date messages), turned into :class:`acd.calendars.Calendar` for the rest of the engine.
+per-date messages), turned into :class:`foundation.calendars.Calendar` for the rest of the engine.
 
 The file is optional.  A calendar named :data:`STANDARD_CALENDAR` always exists (Monday to
 Friday 09:00-19:00, Europe/Brussels, Belgian public holidays) unless the file defines its own.
@@ -14,16 +14,6 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
-from acd.calendars import (
-    WEEKDAYS,
-    Calendar,
-    Closure,
-    Message,
-    Opening,
-    PublicHolidays,
-    Slot,
-    standard_calendar,
-)
 from acd.settings.base import ConfigModel
 from acd.settings.fields import (
     DaySlots,
@@ -34,6 +24,16 @@ from acd.settings.fields import (
     TimeZoneName,
 )
 from acd.settings.problems import field_error, format_key
+from foundation.calendars import (
+    WEEKDAYS,
+    Calendar,
+    Closure,
+    Message,
+    Opening,
+    PublicHolidays,
+    Slot,
+    standard_calendar,
+)
 
 STANDARD_CALENDAR = "standard"
 STANDARD = standard_calendar(STANDARD_CALENDAR)

@@ -3,12 +3,13 @@ answers it, the deadline in working days, how often and how far apart the citize
 what counts as a calm moment for placing one.
 
 Off unless a line turns it on.  Default prompts are ``sound:acd-callback-*`` files a deployment
-records in its own language.  :func:`callbacks.config.rules_from_settings` turns these into the
-pure rules of :mod:`callbacks.schedule`.
+records in its own language.  :meth:`CallbackSettings.rules` turns these into the pure rules of
+:mod:`callbacks.schedule`.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from typing import Self
 
@@ -25,6 +26,8 @@ from acd.settings.fields import (
     SecondsOrZero,
 )
 from acd.settings.problems import field_error
+from callbacks.schedule import CallbackRules, CalmThresholds
+from foundation.calendars import Calendar
 
 
 class CallbackMode(StrEnum):
@@ -88,3 +91,17 @@ class CallbackSettings(ConfigModel):
     calm_min_idle_agents: Count = 1
     prompts: CallbackPrompts = Field(default_factory=lambda: CallbackPrompts())
     digits: CallbackDigits = Field(default_factory=lambda: CallbackDigits())
+
+    def rules(self, calendar: Calendar) -> CallbackRules:
+        """The pure rules for a line: these settings and the line's calendar
+        (``settings.line_calendar(line)``), which deadlines and attempts follow."""
+        return CallbackRules(
+            calendar=calendar,
+            working_days=self.working_days,
+            max_attempts=self.max_attempts,
+            min_gap=timedelta(seconds=self.min_gap_s),
+            calm=CalmThresholds(
+                max_waiting=self.calm_max_waiting,
+                min_idle_agents=self.calm_min_idle_agents,
+            ),
+        )

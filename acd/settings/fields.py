@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
 
-from acd.calendars import Slot
 from acd.settings.problems import field_error
+from foundation.calendars import Slot
 
 # Proficiency per line code: 1 (novice) .. 5 (expert).  An agent listed with plain line code
 # names gets the middle level, so routing by proficiency treats them all alike until a planner

@@ -16,10 +16,10 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, model_validator
 
-from acd.calendars import Reason
 from acd.settings.base import ConfigModel
 from acd.settings.fields import Count, Prompts, Seconds, SecondsOrZero, Text, dtmf_digit
 from acd.settings.problems import describe, field_error
+from foundation.calendars import Reason
 
 
 class ClosedPrompts(ConfigModel):
@@ -31,7 +31,7 @@ class ClosedPrompts(ConfigModel):
     outside_hours: Prompts = ("sound:acd-closed-outside-hours",)
 
     def for_reason(self, reason: Reason) -> tuple[str, ...]:
-        """The prompts for a closed :class:`~acd.calendars.Reason` (none for OPEN)."""
+        """The prompts for a closed :class:`~foundation.calendars.Reason` (none for OPEN)."""
         if reason is Reason.OPEN:
             return ()
         prompts: tuple[str, ...] = getattr(self, reason.value)

@@ -1,7 +1,7 @@
 """``load_settings``: defaults < config files < environment < command line, validated once.
 
 Every mistake found is collected, in all files, and raised together as one
-:class:`~acd.errors.ConfigErrors`, so an operator sees the whole list at the first start.
+:class:`~foundation.errors.ConfigErrors`, so an operator sees the whole list at the first start.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from acd.errors import ConfigError, ConfigErrors
 from acd.settings.calendars import STANDARD_CALENDAR, CalendarConfig, CalendarsFile
 from acd.settings.checks import (
     agent_problems,
@@ -33,6 +32,7 @@ from acd.settings.models import (
 from acd.settings.problems import Loc, Problem, problems_of
 from acd.settings.settings import Settings
 from acd.settings.sources import Origin, apply_layers, file_label, layer_values, read_yaml
+from foundation.errors import ConfigError, ConfigErrors
 
 ACD_FILE = "acd.yaml"
 LINE_CODES_FILE = "line_codes.yaml"

@@ -7,7 +7,6 @@ from typing import Any, Self
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from acd.calendars import Calendar
 from acd.settings.base import ConfigModel
 from acd.settings.calendars import STANDARD, STANDARD_CALENDAR, CalendarConfig
 from acd.settings.checks import (
@@ -26,6 +25,7 @@ from acd.settings.models import (
     LineCode,
     StorageSettings,
 )
+from foundation.calendars import Calendar
 
 
 class Settings(ConfigModel):

@@ -18,9 +18,9 @@ from typing import Any, get_origin
 import yaml
 from pydantic import BaseModel
 
-from acd.errors import ConfigError
 from acd.settings.models import AcdFile
 from acd.settings.problems import Loc
+from foundation.errors import ConfigError
 
 ENVIRONMENT = "environment"
 COMMAND_LINE = "command line"

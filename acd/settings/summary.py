@@ -17,8 +17,8 @@ def check_config(
 ) -> str:
     """Load ``config_dir`` as the engine would and summarise it.
 
-    Raises :class:`acd.errors.ConfigErrors` when the configuration is refused; the caller prints
-    ``str(exc)`` (one ``file: key: reason`` per line) and exits non-zero.
+    Raises :class:`foundation.errors.ConfigErrors` when the configuration is refused; the
+    caller prints ``str(exc)`` (one ``file: key: reason`` per line) and exits non-zero.
     """
     return summarize(load_settings(config_dir, env=env, overrides=overrides))
 

@@ -10,9 +10,9 @@ from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from acd.api import create_api
-from acd.clock import Clock
 from acd.engine.core import EngineCore
 from acd.engine.runtime import EngineRuntime
+from foundation.clock import Clock
 from sla.metrics import EngineMetrics
 from tests.engine.test_core import make_config
 from tests.fakes import FakeAri

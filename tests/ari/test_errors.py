@@ -10,7 +10,7 @@ from aiohttp import web
 
 from acd.ari.client import AriClient
 from acd.ari.rest import error_for_status
-from acd.errors import (
+from foundation.errors import (
     AcdError,
     AriAllocationFailed,
     AriBadRequest,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from acd.calendars import (
+from foundation.calendars import (
     WEEKDAYS,
     Calendar,
     Closure,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from acd.calendars.hours import hours_at, hours_week, parse_at, parse_week
 from acd.cli import main
+from acd.hours import hours_at, hours_week, parse_at, parse_week
 from acd.settings import Settings, load_settings
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 
 import pytest
 
-from acd.calendars import (
+from foundation.calendars import (
     END_OF_DAY,
     Calendar,
     Closure,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from acd.calendars import (
+from foundation.calendars import (
     Calendar,
     Reason,
     is_open,

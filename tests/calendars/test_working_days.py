@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from acd.calendars import (
+from foundation.calendars import (
     Calendar,
     add_working_days,
     effective_slots,

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from acd.calendars import Calendar, Closure, standard_calendar
 from acd.settings import CallbackSettings
 from callbacks import (
     Attempt,
@@ -17,7 +16,6 @@ from callbacks import (
     Callback,
     CallbackStatus,
 )
-from callbacks.config import rules_from_settings
 from callbacks.schedule import (
     MAX_URGENCY,
     CallbackRules,
@@ -32,6 +30,7 @@ from callbacks.schedule import (
     priority,
     resolve_after_crash,
 )
+from foundation.calendars import Calendar, Closure, standard_calendar
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 STANDARD = standard_calendar()  # Monday to Friday 09:00-19:00, Belgian holidays
@@ -338,7 +337,7 @@ def test_rules_from_a_line_s_settings() -> None:
     options = CallbackSettings(
         working_days=3, max_attempts=4, min_gap_s=1800, calm_max_waiting=1, calm_min_idle_agents=2
     )
-    assert rules_from_settings(options, STANDARD) == CallbackRules(
+    assert options.rules(STANDARD) == CallbackRules(
         STANDARD, 3, 4, timedelta(minutes=30), CalmThresholds(max_waiting=1, min_idle_agents=2)
     )
 

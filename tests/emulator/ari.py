@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from acd.emulator import Emulator
+from emulator import Emulator
 
 
 class EventStream:

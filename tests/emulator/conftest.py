@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from acd.emulator import Emulator, reference_config, run_emulator
+from emulator import Emulator, reference_config, run_emulator
 from tests.emulator.ari import Ari
 
 

@@ -42,7 +42,7 @@ from typing import Any
 
 import aiohttp
 
-from acd.emulator import Emulator
+from emulator import Emulator
 
 TRACE_DIR = Path(
     os.environ.get(

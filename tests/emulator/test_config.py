@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from acd.emulator import (
+from emulator import (
     CallerScript,
     EndpointBehaviour,
     Mode,
@@ -15,7 +15,7 @@ from acd.emulator import (
     config_from_dict,
     reference_config,
 )
-from acd.errors import ConfigError
+from foundation.errors import ConfigError
 
 
 def test_a_full_config_from_plain_data() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 
-from acd.emulator import EndpointBehaviour, Mode, RandomBehaviour
+from emulator import EndpointBehaviour, Mode, RandomBehaviour
 from tests.emulator.ari import Ari
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from acd.emulator import CallerScript, DtmfPress
+from emulator import CallerScript, DtmfPress
 from tests.emulator.ari import Ari
 
 

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from acd.emulator.pbx import Pbx
+from emulator.pbx import Pbx
 from tests.emulator.ari import Ari
 
 

@@ -8,7 +8,7 @@ import socket
 
 import aiohttp
 
-from acd.emulator import run_emulator, serve_emulator
+from emulator import run_emulator, serve_emulator
 
 
 def free_port() -> int:

@@ -8,7 +8,7 @@ import time
 import aiohttp
 import pytest
 
-from acd.emulator import EndpointBehaviour, PbxConfig, reference_config, run_emulator
+from emulator import EndpointBehaviour, PbxConfig, reference_config, run_emulator
 from tests.emulator.replay import TRACE_DIR, compare, load_trace, replay
 
 #: Where a recording's far end behaved differently from the reference setup.

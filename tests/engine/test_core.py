@@ -7,11 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from acd.contact import Activity, ContactEvent, ContactEventKind, OfferResult, Outcome, Presence
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine.core import EngineCore, RefusedTransition, UnknownAgent
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
+from foundation.contact import (
+    Activity,
+    ContactEvent,
+    ContactEventKind,
+    OfferResult,
+    Outcome,
+    Presence,
+)
 
 T0 = datetime(2027, 3, 30, 9, 0, tzinfo=UTC)
 GENERAL = "1700 Andere Vragen"

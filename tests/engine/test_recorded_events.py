@@ -33,8 +33,12 @@ import pytest
 
 from acd.ari.events import Channel, ChannelHangupRequest, parse_event
 from acd.ari.rest import error_for_status
-from acd.clock import Clock
-from acd.contact import (
+from acd.engine import inputs as inp
+from acd.engine.core import EngineCore
+from acd.engine.model import AgentConfig, EngineConfig, LineConfig, Phase
+from acd.engine.runtime import EngineRuntime
+from foundation.clock import Clock
+from foundation.contact import (
     Activity,
     AgentEvent,
     ContactEvent,
@@ -45,10 +49,6 @@ from acd.contact import (
     Outcome,
     Presence,
 )
-from acd.engine import inputs as inp
-from acd.engine.core import EngineCore
-from acd.engine.model import AgentConfig, EngineConfig, LineConfig, Phase
-from acd.engine.runtime import EngineRuntime
 from tests.fakes import FakeAri
 
 TRACES = Path(

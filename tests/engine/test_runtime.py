@@ -6,13 +6,13 @@ import asyncio
 from typing import Any
 
 from acd.ari import events as ev
-from acd.clock import Clock
-from acd.contact import ContactEvent, ContactEventKind, Outcome
 from acd.engine import inputs as inp
 from acd.engine.core import EngineCore
 from acd.engine.model import Phase
 from acd.engine.runtime import EngineRuntime
-from acd.errors import AriAllocationFailed, AriNotFound, AriWrongState
+from foundation.clock import Clock
+from foundation.contact import ContactEvent, ContactEventKind, Outcome
+from foundation.errors import AriAllocationFailed, AriNotFound, AriWrongState
 from tests.engine.test_core import make_config
 from tests.fakes import FakeAri
 

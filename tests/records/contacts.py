@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from acd.contact import (
+from foundation.contact import (
     ContactEvent,
     ContactEventKind,
     ContactRecord,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from acd.contact import ContactEventKind, ContactRecord
 from acd.records import ContactRecorder, ContactStore, migrate
+from foundation.contact import ContactEventKind, ContactRecord
 from tests import postgres
 from tests.records.contacts import (
     T0,

@@ -4,8 +4,8 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from acd.contact import Offer, OfferResult, Outcome
 from acd.records import ContactStore
+from foundation.contact import Offer, OfferResult, Outcome
 from tests.records.contacts import T0, answered_after_one_no_answer, arrived, ended, unique
 
 BRUSSELS_SUMMER = timezone(timedelta(hours=2))

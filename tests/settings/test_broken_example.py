@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from acd.errors import ConfigErrors
 from acd.settings import check_config
+from foundation.errors import ConfigErrors
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from acd.errors import ConfigError, ConfigErrors
 from acd.settings import load_settings
+from foundation.errors import ConfigError, ConfigErrors
 from tests.settings.conftest import LINE_CODES, WriteConfig
 
 

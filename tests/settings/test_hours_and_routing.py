@@ -8,8 +8,6 @@ from types import MappingProxyType
 
 import pytest
 
-from acd.calendars import Closure, Message, Opening, PublicHolidays, Reason, Slot
-from acd.calendars import standard_calendar as built_in_standard
 from acd.settings import (
     AtClosing,
     ClosedPrompts,
@@ -19,6 +17,8 @@ from acd.settings import (
     Settings,
     load_settings,
 )
+from foundation.calendars import Closure, Message, Opening, PublicHolidays, Reason, Slot
+from foundation.calendars import standard_calendar as built_in_standard
 from tests.settings.conftest import LINE_CODES, WriteConfig
 
 CALENDARS = """\

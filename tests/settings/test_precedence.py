@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from acd.errors import ConfigErrors
 from acd.settings import load_settings
+from foundation.errors import ConfigErrors
 from tests.settings.conftest import WriteConfig
 
 ACD_YAML = """\

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from acd.contact import (
+from foundation.contact import (
     Activity,
     AgentEvent,
     ContactEvent,

@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from acd.app import RunningEngine, running_engine
-from acd.clock import Clock
-from acd.contact import ContactRecord
-from acd.emulator import Emulator, EndpointSpec, StasisTarget, run_emulator
-from acd.emulator.scripts import Behaviour
 from acd.engine import inputs as inp
 from acd.settings import load_settings
 from acd.simulation import pbx_config_from_settings
+from emulator import Emulator, EndpointSpec, StasisTarget, run_emulator
+from emulator.scripts import Behaviour
+from foundation.clock import Clock
+from foundation.contact import ContactRecord
 
 CONFIG = Path(__file__).parent / "config"
 START = datetime(2027, 3, 30, 9, 0, tzinfo=UTC)

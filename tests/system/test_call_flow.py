@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
-from acd.contact import Activity, OfferResult, Outcome, Presence
-from acd.emulator import CallerScript, EndpointBehaviour
+from emulator import CallerScript, EndpointBehaviour
+from foundation.contact import Activity, OfferResult, Outcome, Presence
 from tests.system.harness import START, system
 
 GENERAL = "1700 Andere Vragen"

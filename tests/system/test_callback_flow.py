@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from acd.contact import Activity, Outcome
-from acd.emulator import CallerScript, DtmfPress, EndpointBehaviour
 from callbacks import CallbackStatus
+from emulator import CallerScript, DtmfPress, EndpointBehaviour
+from foundation.contact import Activity, Outcome
 from tests.system.harness import system
 
 IVR = Path(__file__).parent / "config_ivr"

@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from acd.contact import Outcome
-from acd.emulator import CallerScript, DtmfPress, EndpointBehaviour
+from emulator import CallerScript, DtmfPress, EndpointBehaviour
+from foundation.contact import Outcome
 from tests.system.harness import system
 
 IVR = Path(__file__).parent / "config_ivr"
@@ -113,7 +113,7 @@ async def test_a_line_that_closes_its_queue_says_goodbye_at_closing_time(tmp_pat
         s.engine.runtime.submit(
             __import__("acd.engine.inputs", fromlist=["SetPresence"]).SetPresence(
                 "1004",
-                __import__("acd.contact", fromlist=["Presence"]).Presence.NOT_AVAILABLE,
+                __import__("foundation.contact", fromlist=["Presence"]).Presence.NOT_AVAILABLE,
                 "lunch",
             )
         )

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import aiohttp
 
-from acd.contact import Activity, OfferResult, Presence
-from acd.emulator import EndpointBehaviour
 from acd.engine import inputs as inp
+from emulator import EndpointBehaviour
+from foundation.contact import Activity, OfferResult, Presence
 from tests.system.harness import system
 
 ROUTING = Path(__file__).parent / "config_routing"

@@ -1,0 +1,92 @@
+"""``/applications/{app}/subscription``: explicit event sources of a Stasis application.
+
+Answers as ``stasis_app_subscribe`` does: 404 unknown application, 400 missing or badly schemed
+source, 422 a source that does not exist, 409 unsubscribing from a source never subscribed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from typing import TYPE_CHECKING
+
+from emulator.bus import AppState
+from emulator.errors import bad_request, conflict, not_found, unprocessable
+
+if TYPE_CHECKING:
+    from emulator.pbx import Pbx
+
+_SCHEMES = ("channel", "bridge", "endpoint", "deviceState")
+
+
+def application(pbx: Pbx, name: str) -> AppState:
+    app = pbx.bus.apps.get(name)
+    if app is None:
+        raise not_found("Application not found")
+    return app
+
+
+def subscribe(pbx: Pbx, name: str, sources: list[str]) -> AppState:
+    app = application(pbx, name)
+    parsed = _parse(pbx, sources)
+    for scheme, target in parsed:
+        if scheme == "channel":
+            pbx.bus.subscribe_channel(name, target, "explicit")
+        elif scheme == "bridge":
+            pbx.bus.subscribe_bridge(name, target)
+        elif scheme == "endpoint":
+            app.endpoints[target] = None
+        else:
+            app.devices[target] = None
+    return app
+
+
+def unsubscribe(pbx: Pbx, name: str, sources: list[str]) -> AppState:
+    app = application(pbx, name)
+    parsed = _parse(pbx, sources)
+    for scheme, target in parsed:
+        if not _subscribed(app, scheme, target):
+            raise conflict("Application not subscribed to event source")
+    for scheme, target in parsed:
+        if scheme == "channel":
+            pbx.bus.unsubscribe_channel(name, target, "explicit")
+        elif scheme == "bridge":
+            pbx.bus.unsubscribe_bridge(name, target)
+        elif scheme == "endpoint":
+            del app.endpoints[target]
+        else:
+            del app.devices[target]
+    return app
+
+
+def _subscribed(app: AppState, scheme: str, target: str) -> bool:
+    table: dict[str, Container[str]] = {
+        "channel": app.channels,
+        "bridge": app.bridges,
+        "endpoint": app.endpoints,
+        "deviceState": app.devices,
+    }
+    return target in table[scheme]
+
+
+def _parse(pbx: Pbx, sources: list[str]) -> list[tuple[str, str]]:
+    if not sources:
+        raise bad_request("Missing parameter eventSource")
+    parsed = []
+    for source in sources:
+        scheme, _, target = source.partition(":")
+        if scheme not in _SCHEMES or not target:
+            raise bad_request("Invalid event source URI scheme")
+        if not _exists(pbx, scheme, target):
+            raise unprocessable("Event source does not exist")
+        parsed.append((scheme, target))
+    return parsed
+
+
+def _exists(pbx: Pbx, scheme: str, target: str) -> bool:
+    if scheme == "channel":
+        return target in pbx.channels
+    if scheme == "bridge":
+        return target in pbx.bridges
+    if scheme == "endpoint":
+        return target in pbx.endpoints or any(k.startswith(f"{target}/") for k in pbx.endpoints)
+    return True

@@ -1,0 +1,95 @@
+"""The shared SQL base: one place that turns a database URL into an async engine (with the
+per-backend settings that the stores and the migrations rely on), and the column types and
+naming convention every component's tables use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Enum, MetaData, event
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.types import TypeDecorator
+
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine for ``sqlite+aiosqlite://`` or ``postgresql+asyncpg://`` URLs."""
+    backend = make_url(url).get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise ValueError(f"unsupported database {backend!r} in {url!r}: use sqlite or postgresql")
+    engine = create_async_engine(url)
+    if backend == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # SQLite ignores foreign keys unless asked, per connection; offers must not outlive
+    # their contact.
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the parent directory of a SQLite database file; other URLs are left alone."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return
+    if database.startswith("file:"):  # a URI filename; its path is not ours to interpret
+        return
+    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and returned timezone-aware.
+
+    Naive datetimes are refused: their meaning depends on the host's zone, and a report that is
+    off by an hour twice a year is worse than an error at the first save.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: contact times must be timezone-aware")
+        utc = value.astimezone(UTC)
+        # SQLite stores the wall-clock fields as text and would silently drop the offset.
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_column(enum: type[StrEnum], length: int) -> Enum:
+    """A plain VARCHAR of the enum's values: adding a value later needs no migration,
+    PostgreSQL native enums cannot lose a value at all, and partial indexes can name the
+    values in plain SQL."""
+
+    def values(cls: type[StrEnum]) -> list[str]:
+        return [member.value for member in cls]
+
+    return Enum(enum, native_enum=False, length=length, values_callable=values)
+
+
+def named_metadata() -> MetaData:
+    """Metadata with named constraints, so a later migration can drop or alter them by name on
+    every backend."""
+    return MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "pk": "pk_%(table_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        }
+    )
