@@ -14,12 +14,11 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from acd.engine import inputs as inp
-from acd.engine.core import RefusedTransition, UnknownAgent
 from acd.engine.runtime import EngineRuntime
 from acd.engine.snapshot import agent_view, agents_snapshot, queues_snapshot
 from foundation.clock import Clock
 from foundation.contact import Presence
-from foundation.errors import ApiError
+from foundation.errors import ApiError, RefusedTransition, UnknownAgent
 from foundation.json_body import read_json_object
 
 log = logging.getLogger(__name__)

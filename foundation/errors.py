@@ -13,6 +13,8 @@
     |   +-- AriAllocationFailed 500 "Allocation failed": the endpoint cannot be dialled
     |   +-- AriServerError     other 5xx
     +-- ApiError               an HTTP API request is refused: status, stable id, message
+    +-- UnknownAgent           no agent with that id in the configuration
+    +-- RefusedTransition      an agent request that does not fit the agent's state or config
 """
 
 from __future__ import annotations
@@ -93,3 +95,17 @@ class ApiError(AcdError):
         self.message = message
         self.details = details or {}
         super().__init__(f"{status} {error_id}: {message}")
+
+
+class UnknownAgent(AcdError):
+    def __init__(self, agent_id: str) -> None:
+        self.agent_id = agent_id
+        super().__init__(f"no agent with id {agent_id!r}")
+
+
+class RefusedTransition(AcdError):
+    """An agent request that does not fit the agent's state or the configuration."""
+
+    def __init__(self, error_id: str, message: str) -> None:
+        self.error_id = error_id
+        super().__init__(message)

@@ -44,7 +44,7 @@ from foundation.contact import (
     Outcome,
     Presence,
 )
-from foundation.errors import AcdError
+from foundation.errors import RefusedTransition, UnknownAgent
 from ivr.actions import Done
 from ivr.announcements import AnnouncementScheduler
 from ivr.callback_offer import Accepted, BackToQueue, CallbackOffer, Declined, Finished
@@ -76,20 +76,6 @@ def is_originated_leg(channel_id: str) -> bool:
     """Whether ``channel_id`` is one the engine minted for a leg it originates."""
     prefix, dash, _ = channel_id.partition("-")
     return bool(dash) and prefix in (AGENT_LEG, CITIZEN_LEG)
-
-
-class UnknownAgent(AcdError):
-    def __init__(self, agent_id: str) -> None:
-        self.agent_id = agent_id
-        super().__init__(f"no agent with id {agent_id!r}")
-
-
-class RefusedTransition(AcdError):
-    """An agent request that does not fit the agent's state or the configuration."""
-
-    def __init__(self, error_id: str, message: str) -> None:
-        self.error_id = error_id
-        super().__init__(message)
 
 
 class EngineCore:

@@ -9,7 +9,7 @@ import pytest
 
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
-from acd.engine.core import EngineCore, RefusedTransition, UnknownAgent
+from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
 from foundation.contact import (
     Activity,
@@ -19,6 +19,7 @@ from foundation.contact import (
     Outcome,
     Presence,
 )
+from foundation.errors import RefusedTransition, UnknownAgent
 
 T0 = datetime(2027, 3, 30, 9, 0, tzinfo=UTC)
 GENERAL = "1700 Andere Vragen"
