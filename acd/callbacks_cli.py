@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def callbacks_command(args: argparse.Namespace) -> int:
     """Run ``acd callbacks ...``; the exit status (0, 1 when refused, 2 for bad input)."""
     from acd.settings import STANDARD_CALENDAR, load_settings
-    from callbacks.errors import CallbackError
+    from foundation.errors import CallbackError
 
     overrides = {"storage.url": args.storage_url} if args.storage_url else {}
     settings = load_settings(Path(args.config), overrides=overrides)

@@ -8,7 +8,6 @@ routes.  The settings build the rules (``CallbackSettings.rules``); ``acd callba
 lives with the other commands in :mod:`acd.callbacks_cli`.
 """
 
-from callbacks.errors import CallbackError, CallbackInvalid, CallbackNotFound, CallbackWrongState
 from callbacks.migrate import migrate
 from callbacks.model import (
     CITIZEN_RESULTS,
@@ -20,6 +19,7 @@ from callbacks.model import (
 )
 from callbacks.schedule import CallbackRules, CalmThresholds, Outcome
 from callbacks.store import CallbackStore
+from foundation.errors import CallbackError, CallbackInvalid, CallbackNotFound, CallbackWrongState
 
 __all__ = [
     "CITIZEN_RESULTS",

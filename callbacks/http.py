@@ -19,10 +19,9 @@ from typing import Any
 
 from aiohttp import web
 
-from callbacks.errors import CallbackError, CallbackNotFound, CallbackWrongState
 from callbacks.model import Attempt, Callback, CallbackStatus
 from callbacks.store import DEFAULT_LIST_LIMIT, CallbackStore
-from foundation.errors import ApiError
+from foundation.errors import ApiError, CallbackError, CallbackNotFound, CallbackWrongState
 from foundation.json_body import read_json_object
 
 # A ready key for apps that have no reason to name their own.

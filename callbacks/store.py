@@ -27,11 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Select
 
 from callbacks import sql
-from callbacks.errors import CallbackInvalid, CallbackNotFound, CallbackWrongState
 from callbacks.model import OPEN_STATUSES, AttemptResult, Callback, CallbackStatus
 from callbacks.schedule import Outcome, expire, resolve_after_crash
 from callbacks.sql import ATTEMPTS, CALLBACKS, create_store_engine
 from foundation.clock import hold_clock
+from foundation.errors import CallbackInvalid, CallbackNotFound, CallbackWrongState
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,11 @@
-"""The project's exception tree.  Lower-layer errors are translated into these in one place each
-(ARI HTTP errors in ``acd.ari.client``, config errors in ``acd.settings``, HTTP API errors in
-``acd.api``), so callers catch the most specific meaning, never a transport detail.
+"""The project's one exception tree; every package raises from here, nothing else subclasses
+``Exception``.  Lower-layer errors are translated into these in one place each (ARI HTTP errors in
+``acd.ari.client``, config errors in ``acd.settings``, HTTP API errors in ``acd.api``), so callers
+catch the most specific meaning, never a transport detail.
 
     AcdError
     +-- ConfigError            a config file is wrong: file, key, reason
+    +-- ConfigErrors           several ConfigErrors found at once
     +-- AriError               the ARI server refused or failed a request
     |   +-- AriUnavailable     no connection / timeout
     |   +-- AriBadRequest      400: a parameter is missing or wrong
@@ -15,11 +17,31 @@
     +-- ApiError               an HTTP API request is refused: status, stable id, message
     +-- UnknownAgent           no agent with that id in the configuration
     +-- RefusedTransition      an agent request that does not fit the agent's state or config
+    +-- RoutingError           the routing core (``skills``) refuses
+    |   +-- RoutingConfigError      (ValueError) routing data that can not work: key path, reason
+    |   +-- UnknownRoutingAgent     (KeyError) the router has no agent with that id
+    |   +-- UnknownRoutingContact   (KeyError) the router has no contact with that id
+    |   +-- InvalidRoutingTransition a router call that does not fit the agent's/contact's state
+    +-- IvrConfigError         (ValueError) an IVR dialogue's config that can not work
+    |   +-- MenuConfigError
+    |   +-- AnnouncementConfigError
+    |   +-- CallbackOfferConfigError
+    +-- CallbackError          the callback store refuses a change; ``callback_id`` names it
+        +-- CallbackNotFound   no callback with that id
+        +-- CallbackWrongState it exists, but its status does not allow the change
+        +-- CallbackInvalid    the change itself makes no sense (a time after the deadline)
+
+The ``ValueError`` and ``KeyError`` mixins are kept where callers rely on them: the settings'
+pydantic validators turn a ``ValueError`` raised while building routing or IVR configs into a
+``file: key: reason`` problem, and a lookup miss in the router reads as the ``KeyError`` it is.
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
+
+Path = tuple[str | int, ...]
 
 
 class AcdError(Exception):
@@ -109,3 +131,110 @@ class RefusedTransition(AcdError):
     def __init__(self, error_id: str, message: str) -> None:
         self.error_id = error_id
         super().__init__(message)
+
+
+# --- the routing core (skills) ---------------------------------------------------------------
+
+
+class RoutingError(AcdError):
+    """Base of every error raised by the ``skills`` package: a caller catching it around router
+    calls sees refused calls and refused routing data alike."""
+
+
+class RoutingConfigError(RoutingError, ValueError):
+    """Routing data that can not work, with where (a key path) it is wrong."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{format_path(path)}: {reason}" if path else reason)
+
+    def under(self, *prefix: str | int) -> RoutingConfigError:
+        """The same problem, located inside an enclosing key."""
+        return RoutingConfigError((*prefix, *self.path), self.reason)
+
+
+class UnknownRoutingAgent(RoutingError, KeyError):
+    def __init__(self, agent_id: str) -> None:
+        self.agent_id = agent_id
+        super().__init__(f"no agent {agent_id!r}: register it with set_agent first")
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
+
+
+class UnknownRoutingContact(RoutingError, KeyError):
+    def __init__(self, contact_id: str) -> None:
+        self.contact_id = contact_id
+        super().__init__(f"no contact {contact_id!r}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class InvalidRoutingTransition(RoutingError):
+    """A router call that does not fit the agent's or contact's current state; it changes
+    nothing."""
+
+
+def format_path(path: Path) -> str:
+    """``("routing", "1700", "steps", 2)`` -> ``routing['1700'].steps[2]``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part.isidentifier():
+            text += f".{part}" if text else part
+        else:
+            text += f"[{part!r}]"
+    return text
+
+
+# --- IVR dialogues (ivr) ---------------------------------------------------------------------
+
+
+class IvrConfigError(AcdError, ValueError):
+    """An IVR dialogue's config that can not work: every problem found, ``key: reason; ...``."""
+
+
+class MenuConfigError(IvrConfigError):
+    pass
+
+
+class AnnouncementConfigError(IvrConfigError):
+    pass
+
+
+class CallbackOfferConfigError(IvrConfigError):
+    pass
+
+
+# --- the callback store (callbacks) ----------------------------------------------------------
+
+
+class CallbackError(AcdError):
+    """Base of the callback store's refusals; ``callback_id`` names the callback.  The HTTP
+    routes turn each into a JSON error with its own status and id."""
+
+    def __init__(self, callback_id: str, message: str) -> None:
+        self.callback_id = callback_id
+        super().__init__(message)
+
+
+class CallbackNotFound(CallbackError):
+    def __init__(self, callback_id: str) -> None:
+        super().__init__(callback_id, f"no callback {callback_id!r}")
+
+
+class CallbackWrongState(CallbackError):
+    # ``status`` is a ``callbacks.model.CallbackStatus``; typed as its base here because this
+    # module sits below the callbacks package and imports nothing of it.
+    def __init__(self, callback_id: str, status: Enum, action: str) -> None:
+        self.status = status
+        super().__init__(
+            callback_id, f"callback {callback_id!r} is {status.value}: it cannot be {action}"
+        )
+
+
+class CallbackInvalid(CallbackError):
+    """The request names a real callback but asks for something impossible."""

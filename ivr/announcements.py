@@ -33,16 +33,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from foundation.errors import AnnouncementConfigError
 from ivr.actions import Action, CancelTimer, PlayPrompt, StartTimer, StopPrompt, TimerKey
 from ivr.prompts import DUTCH, SoundNames, announcement_media, spoken_wait_minutes
 
 log = logging.getLogger(__name__)
 
 IdFactory = Callable[[str], str]
-
-
-class AnnouncementConfigError(ValueError):
-    pass
 
 
 @dataclass(frozen=True, slots=True)

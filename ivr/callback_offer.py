@@ -46,6 +46,7 @@ from typing import Literal
 
 import phonenumbers
 
+from foundation.errors import CallbackOfferConfigError
 from ivr.actions import CancelTimer, PlayPrompt, StartTimer, StopPrompt, TimerKey
 from ivr.numbers import dial_groups, normalise
 
@@ -67,10 +68,6 @@ _PROMPTS_REQUIRED = (
     "merged_prompt",
 )
 _PROMPTS_OPTIONAL = ("invalid_prompt", "sorry_prompt")
-
-
-class CallbackOfferConfigError(ValueError):
-    pass
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
+from foundation.errors import MenuConfigError
 from ivr.actions import (
     Action,
     CancelTimer,
@@ -46,10 +47,6 @@ log = logging.getLogger(__name__)
 
 IdFactory = Callable[[str], str]
 DTMF_DIGITS = frozenset("0123456789*#")
-
-
-class MenuConfigError(ValueError):
-    pass
 
 
 @dataclass(frozen=True, slots=True)

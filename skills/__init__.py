@@ -4,12 +4,12 @@ selection policies, and the incremental :class:`Router` that matches contacts to
 Pure code over plain data: no I/O, no asyncio, no clock of its own (``now`` is passed in).
 """
 
-from skills.errors import (
-    ConfigError,
-    InvalidTransition,
+from foundation.errors import (
+    InvalidRoutingTransition,
+    RoutingConfigError,
     RoutingError,
-    UnknownAgent,
-    UnknownContact,
+    UnknownRoutingAgent,
+    UnknownRoutingContact,
 )
 from skills.model import (
     AgentStats,
@@ -25,9 +25,8 @@ from skills.router import Router
 
 __all__ = [
     "AgentStats",
-    "ConfigError",
     "InMemoryReservations",
-    "InvalidTransition",
+    "InvalidRoutingTransition",
     "LineCodeRouting",
     "Match",
     "Policy",
@@ -35,8 +34,9 @@ __all__ = [
     "Reservations",
     "Router",
     "RoutingConfig",
+    "RoutingConfigError",
     "RoutingError",
     "Step",
-    "UnknownAgent",
-    "UnknownContact",
+    "UnknownRoutingAgent",
+    "UnknownRoutingContact",
 ]

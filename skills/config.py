@@ -14,7 +14,7 @@ The shape, as it would sit in a ``routing.yaml``::
           - {after_s: 30}
           - {after_s: 90, fallback: {"1700 Andere Vragen": 1}, priority: 2}
 
-Every mistake is refused with its key, as :class:`skills.errors.ConfigError` (a ValueError),
+Every mistake is refused with its key, as :class:`skills.errors.RoutingConfigError` (a ValueError),
 so the settings loader can report it with the file name like any other problem.  Unknown keys
 are refused: a misspelt ``min_levle`` must not silently mean "any level".
 """
@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from skills.errors import ConfigError
+from foundation.errors import RoutingConfigError
 from skills.model import LineCodeRouting, RoutingConfig, Step
 
 _STEP_KEYS = frozenset({"after_s", "min_level", "fallback", "priority", "skip_if_no_agents"})
@@ -45,7 +45,7 @@ def routing_config_from_data(data: object) -> RoutingConfig:
     }
     try:
         return RoutingConfig(routing, default)
-    except ConfigError as exc:
+    except RoutingConfigError as exc:
         raise exc.under("line_codes") from None
 
 
@@ -56,11 +56,11 @@ def _line_code_routing(data: object, path: tuple[str | int, ...]) -> LineCodeRou
     if "steps" in entry:
         steps = entry["steps"]
         if not isinstance(steps, list | tuple):
-            raise ConfigError((*path, "steps"), "must be a list of steps")
+            raise RoutingConfigError((*path, "steps"), "must be a list of steps")
         kwargs["steps"] = tuple(_step(s, (*path, "steps", i)) for i, s in enumerate(steps))
     try:
         return LineCodeRouting(**kwargs)
-    except ConfigError as exc:
+    except RoutingConfigError as exc:
         raise exc.under(*path) from None
 
 
@@ -69,20 +69,20 @@ def _step(data: object, path: tuple[str | int, ...]) -> Step:
     _no_unknown_keys(entry, _STEP_KEYS, path)
     if "after_s" not in entry:
         reason = "is required: the seconds of waiting from which the step applies"
-        raise ConfigError((*path, "after_s"), reason)
+        raise RoutingConfigError((*path, "after_s"), reason)
     if "fallback" in entry:
         entry["fallback"] = _mapping(entry["fallback"], (*path, "fallback"))
     if not isinstance(entry.get("skip_if_no_agents", True), bool):
-        raise ConfigError((*path, "skip_if_no_agents"), "must be true or false")
+        raise RoutingConfigError((*path, "skip_if_no_agents"), "must be true or false")
     try:
         return Step(**entry)
-    except ConfigError as exc:
+    except RoutingConfigError as exc:
         raise exc.under(*path) from None
 
 
 def _mapping(data: object, path: tuple[str | int, ...]) -> Mapping[str, object]:
     if not isinstance(data, Mapping):
-        raise ConfigError(path, f"must be a mapping, got {type(data).__name__}")
+        raise RoutingConfigError(path, f"must be a mapping, got {type(data).__name__}")
     for key in data:
         _name(key, path)
     return data
@@ -90,7 +90,7 @@ def _mapping(data: object, path: tuple[str | int, ...]) -> Mapping[str, object]:
 
 def _name(key: object, path: tuple[str | int, ...]) -> str:
     if not isinstance(key, str) or not key:
-        raise ConfigError(path, f"keys must be non-empty text, got {key!r}")
+        raise RoutingConfigError(path, f"keys must be non-empty text, got {key!r}")
     return key
 
 
@@ -100,4 +100,4 @@ def _no_unknown_keys(
     for key in entry:
         if key not in known:
             expected = ", ".join(sorted(known))
-            raise ConfigError((*path, key), f"unknown key; expected one of {expected}")
+            raise RoutingConfigError((*path, key), f"unknown key; expected one of {expected}")

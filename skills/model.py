@@ -1,7 +1,7 @@
 """The routing model as plain, validated data: policies, steps, per-line-code routing, agent stats.
 
 Everything here is frozen and checked when built, so a router never meets a configuration that
-can not work: a mistake is refused at start with the key that is wrong (:class:`ConfigError`).
+can not work: a mistake is refused at start with the key that is wrong (:class:`RoutingConfigError`).
 Times are float seconds on the engine's one clock; levels are proficiencies 1 (novice) to 5.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
-from skills.errors import ConfigError
+from foundation.errors import RoutingConfigError
 
 MIN_LEVEL = 1
 MAX_LEVEL = 5
@@ -33,9 +33,9 @@ class Policy(StrEnum):
 def _check_level(value: object, path: tuple[str | int, ...]) -> int:
     # bool is an int to Python, but "min_level: true" is a mistake, not level 1.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(path, f"must be a whole number {MIN_LEVEL}..{MAX_LEVEL}")
+        raise RoutingConfigError(path, f"must be a whole number {MIN_LEVEL}..{MAX_LEVEL}")
     if value not in LEVELS:
-        raise ConfigError(path, f"must be {MIN_LEVEL}..{MAX_LEVEL}, got {value}")
+        raise RoutingConfigError(path, f"must be {MIN_LEVEL}..{MAX_LEVEL}, got {value}")
     return value
 
 
@@ -60,22 +60,24 @@ class Step:
         after = self.after_s
         is_number = isinstance(after, int | float) and not isinstance(after, bool)
         if not is_number or not math.isfinite(after):
-            raise ConfigError(("after_s",), "must be a finite number of seconds")
+            raise RoutingConfigError(("after_s",), "must be a finite number of seconds")
         if after < 0:
-            raise ConfigError(("after_s",), f"must not be negative, got {after:g}")
+            raise RoutingConfigError(("after_s",), f"must not be negative, got {after:g}")
         object.__setattr__(self, "after_s", float(after))
         _check_level(self.min_level, ("min_level",))
         fallback = dict(self.fallback)
         for name, level in fallback.items():
             if not isinstance(name, str) or not name:
-                raise ConfigError(("fallback",), f"line code names must be text, got {name!r}")
+                raise RoutingConfigError(
+                    ("fallback",), f"line code names must be text, got {name!r}"
+                )
             _check_level(level, ("fallback", name))
         # A read-only copy: a caller mutating its dict later must not change routing.
         object.__setattr__(self, "fallback", MappingProxyType(fallback))
         if self.priority is not None and (
             isinstance(self.priority, bool) or not isinstance(self.priority, int)
         ):
-            raise ConfigError(("priority",), "must be a whole number or absent")
+            raise RoutingConfigError(("priority",), "must be a whole number or absent")
 
     def __hash__(self) -> int:
         items = tuple(sorted(self.fallback.items()))
@@ -114,35 +116,35 @@ class LineCodeRouting:
         except ValueError:
             known = ", ".join(p.value for p in Policy)
             reason = f"unknown policy {self.policy!r}; one of {known}"
-            raise ConfigError(("policy",), reason) from None
+            raise RoutingConfigError(("policy",), reason) from None
         weight = self.weight
         if isinstance(weight, bool) or not isinstance(weight, int | float):
-            raise ConfigError(("weight",), "must be a number")
+            raise RoutingConfigError(("weight",), "must be a number")
         if not math.isfinite(weight) or weight <= 0:
-            raise ConfigError(("weight",), f"must be greater than 0, got {weight:g}")
+            raise RoutingConfigError(("weight",), f"must be greater than 0, got {weight:g}")
         object.__setattr__(self, "weight", float(weight))
         _check_steps(self.steps)
 
 
 def _check_steps(steps: tuple[Step, ...]) -> None:
     if not steps:
-        raise ConfigError(("steps",), "needs at least one step")
+        raise RoutingConfigError(("steps",), "needs at least one step")
     for index, step in enumerate(steps):
         if not isinstance(step, Step):
-            raise ConfigError(("steps", index), "must be a Step")
+            raise RoutingConfigError(("steps", index), "must be a Step")
     if steps[0].after_s != 0:
-        raise ConfigError(("steps", 0, "after_s"), "the first step must start at 0 s")
+        raise RoutingConfigError(("steps", 0, "after_s"), "the first step must start at 0 s")
     for index in range(1, len(steps)):
         before, step = steps[index - 1], steps[index]
         if step.after_s <= before.after_s:
-            raise ConfigError(
+            raise RoutingConfigError(
                 ("steps", index, "after_s"),
                 f"must be later than the step before ({before.after_s:g} s)",
             )
         # Steps only widen: a contact that waited longer may never be harder to serve, which
         # is what keeps contacts of one line code in arrival order.
         if not step.admits(before):
-            raise ConfigError(
+            raise RoutingConfigError(
                 ("steps", index),
                 "must admit every agent the step before admits (steps only widen): keep "
                 "min_level and fallback levels at most those of the step before",
@@ -168,10 +170,10 @@ class RoutingConfig:
         routing = dict(self.routing)
         for name, entry in routing.items():
             if not isinstance(entry, LineCodeRouting):
-                raise ConfigError((name,), "must be a LineCodeRouting")
+                raise RoutingConfigError((name,), "must be a LineCodeRouting")
             for index, step in enumerate(entry.steps):
                 if name in step.fallback:
-                    raise ConfigError(
+                    raise RoutingConfigError(
                         (name, "steps", index, "fallback", name),
                         "a line code can not be its own fallback; lower min_level instead",
                     )
@@ -220,6 +222,6 @@ def checked_skills(skills: Mapping[str, int]) -> dict[str, int]:
     checked: dict[str, int] = {}
     for name, level in skills.items():
         if not isinstance(name, str) or not name:
-            raise ConfigError(("skills",), f"line code names must be text, got {name!r}")
+            raise RoutingConfigError(("skills",), f"line code names must be text, got {name!r}")
         checked[name] = _check_level(level, ("skills", name))
     return checked

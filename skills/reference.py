@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from skills.errors import InvalidTransition, UnknownAgent, UnknownContact
+from foundation.errors import InvalidRoutingTransition, UnknownRoutingAgent, UnknownRoutingContact
 from skills.index_view import IndexView
 from skills.model import MAX_LEVEL, AgentStats, Match, Policy, RoutingConfig, checked_skills
 from skills.ordering import ChoiceKey, choice_key, queue_key
@@ -82,7 +82,7 @@ class BruteForceRouter:
     ) -> None:
         agent = self._agent(agent_id)
         if not agent.logged_in:
-            raise InvalidTransition(f"agent {agent_id!r} is logged out: log it in first")
+            raise InvalidRoutingTransition(f"agent {agent_id!r} is logged out: log it in first")
         self._release(agent_id, agent)
         agent.stats = stats
         if not_before is not None and not_before > now:
@@ -96,7 +96,7 @@ class BruteForceRouter:
 
     def _agent(self, agent_id: str) -> _Agent:
         if agent_id not in self._agents:
-            raise UnknownAgent(agent_id)
+            raise UnknownRoutingAgent(agent_id)
         return self._agents[agent_id]
 
     def _release(self, agent_id: str, agent: _Agent) -> None:
@@ -116,7 +116,7 @@ class BruteForceRouter:
         waiting_since: float | None = None,
     ) -> None:
         if contact_id in self._contacts:
-            raise InvalidTransition(f"contact {contact_id!r} is already routed")
+            raise InvalidRoutingTransition(f"contact {contact_id!r} is already routed")
         since = now if waiting_since is None else waiting_since
         plan = self._plans.for_line_code(line_code)
         self._contacts[contact_id] = _Contact(
@@ -126,7 +126,7 @@ class BruteForceRouter:
     def requeue(self, contact_id: str, now: float) -> None:
         contact = self._contact(contact_id)
         if not contact.offered:
-            raise InvalidTransition(f"contact {contact_id!r} is waiting, not offered")
+            raise InvalidRoutingTransition(f"contact {contact_id!r} is waiting, not offered")
         contact.offered = False
         time_step = contact.plan.time_step(contact.waiting_since, now)
         contact.time_step = max(contact.time_step, time_step)
@@ -137,7 +137,7 @@ class BruteForceRouter:
 
     def _contact(self, contact_id: str) -> _Contact:
         if contact_id not in self._contacts:
-            raise UnknownContact(contact_id)
+            raise UnknownRoutingContact(contact_id)
         return self._contacts[contact_id]
 
     # ------------------------------------------------------------------ steps and time

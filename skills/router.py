@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from skills.errors import InvalidTransition, UnknownAgent, UnknownContact
+from foundation.errors import InvalidRoutingTransition, UnknownRoutingAgent, UnknownRoutingContact
 from skills.index_view import IndexView
 from skills.indexes import Deadlines, FreeAgents, LoggedInCounts, WaitingContacts
 from skills.model import AgentStats, Match, RoutingConfig, checked_skills
@@ -40,7 +40,10 @@ from skills.steps import Admission, Plans, StepPlan
 _Proposal = tuple[QueueKey, str, str]
 
 
-class AgentState(Enum):
+class AgentAvailability(Enum):
+    """Whether the router may offer the agent a contact (named apart from the engine's
+    richer ``acd.engine.model.AgentState``, which this only summarises)."""
+
     BUSY = "busy"  # not offerable: reserved, ringing, on a call, wrap-up, away, logged out
     DELAYED = "delayed"  # free from ``not_before`` on (after a missed, busy or rejected offer)
     FREE = "free"
@@ -53,7 +56,7 @@ _NO_STATS = AgentStats(idle_since=0.0)  # replaced by the engine's at the first 
 class _Agent:
     skills: dict[str, int]
     logged_in: bool = False
-    state: AgentState = AgentState.BUSY
+    state: AgentAvailability = AgentAvailability.BUSY
     stats: AgentStats = _NO_STATS
     not_before: float | None = None
     holds: str | None = None  # the contact this router reserved the agent for
@@ -111,7 +114,7 @@ class Router:
         old_skills, agent.skills = agent.skills, new_skills
         if agent.logged_in:
             self._restep(self._logged_in.change(old_skills, new_skills))
-        if agent.state is AgentState.FREE:
+        if agent.state is AgentAvailability.FREE:
             self._make_free(agent_id, agent)
 
     def remove_agent(self, agent_id: str) -> None:
@@ -140,12 +143,12 @@ class Router:
         Ends the reservation this router holds for it; calling it again updates the stats."""
         agent = self._agent(agent_id)
         if not agent.logged_in:
-            raise InvalidTransition(f"agent {agent_id!r} is logged out: log it in first")
+            raise InvalidRoutingTransition(f"agent {agent_id!r} is logged out: log it in first")
         self._release(agent_id, agent)
         self._make_busy(agent_id, agent)
         agent.stats = stats
         if not_before is not None and not_before > now:
-            agent.state = AgentState.DELAYED
+            agent.state = AgentAvailability.DELAYED
             agent.not_before = not_before
             self._delays.push(not_before, agent_id)
         else:
@@ -158,20 +161,20 @@ class Router:
     def _agent(self, agent_id: str) -> _Agent:
         agent = self._agents.get(agent_id)
         if agent is None:
-            raise UnknownAgent(agent_id)
+            raise UnknownRoutingAgent(agent_id)
         return agent
 
     def _make_free(self, agent_id: str, agent: _Agent) -> None:
-        agent.state = AgentState.FREE
+        agent.state = AgentAvailability.FREE
         agent.not_before = None
         self._free.add(agent_id, agent.skills, agent.stats)
         self._fresh_agents[agent_id] = None
 
     def _make_busy(self, agent_id: str, agent: _Agent) -> None:
-        if agent.state is AgentState.FREE:
+        if agent.state is AgentAvailability.FREE:
             self._free.remove(agent_id)
             self._fresh_agents.pop(agent_id, None)
-        agent.state = AgentState.BUSY
+        agent.state = AgentAvailability.BUSY
         agent.not_before = None
 
     def _release(self, agent_id: str, agent: _Agent) -> None:
@@ -197,7 +200,7 @@ class Router:
         """Queue a contact.  ``waiting_since`` (default now) is its wait clock and, with its
         arrival sequence, its place: pass the original one to re-queue without losing it."""
         if contact_id in self._contacts:
-            raise InvalidTransition(f"contact {contact_id!r} is already routed")
+            raise InvalidRoutingTransition(f"contact {contact_id!r} is already routed")
         since = now if waiting_since is None else waiting_since
         plan = self._plans.for_line_code(line_code)
         contact = _Contact(plan, priority, since, next(self._seq))
@@ -209,7 +212,7 @@ class Router:
         its waiting time now implies."""
         contact = self._contact(contact_id)
         if not contact.offered:
-            raise InvalidTransition(f"contact {contact_id!r} is waiting, not offered")
+            raise InvalidRoutingTransition(f"contact {contact_id!r} is waiting, not offered")
         contact.offered = False
         time_step = contact.plan.time_step(contact.waiting_since, now)
         self._enqueue(contact_id, contact, max(time_step, contact.time_step))
@@ -224,7 +227,7 @@ class Router:
     def _contact(self, contact_id: str) -> _Contact:
         contact = self._contacts.get(contact_id)
         if contact is None:
-            raise UnknownContact(contact_id)
+            raise UnknownRoutingContact(contact_id)
         return contact
 
     def _enqueue(self, contact_id: str, contact: _Contact, time_step: int) -> None:
@@ -432,7 +435,7 @@ class Router:
             delayed=frozenset(
                 agent_id
                 for agent_id, agent in self._agents.items()
-                if agent.state is AgentState.DELAYED
+                if agent.state is AgentAvailability.DELAYED
             ),
         )
 

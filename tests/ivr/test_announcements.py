@@ -9,12 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from foundation.errors import AnnouncementConfigError
 from ivr.actions import Action, CancelTimer, PlayPrompt, StartTimer, StopPrompt
-from ivr.announcements import (
-    AnnouncementConfig,
-    AnnouncementConfigError,
-    AnnouncementScheduler,
-)
+from ivr.announcements import AnnouncementConfig, AnnouncementScheduler
 
 T0 = datetime(2027, 3, 30, 10, 0, tzinfo=UTC)
 CONFIG = AnnouncementConfig(first_after_s=30, interval_s=60, min_gap_s=20)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from foundation.errors import CallbackOfferConfigError
 from ivr.actions import CancelTimer, PlayPrompt, StartTimer, StopPrompt
 from ivr.callback_offer import (
     NUMBER,
@@ -19,7 +20,6 @@ from ivr.callback_offer import (
     CallbackAction,
     CallbackOffer,
     CallbackOfferConfig,
-    CallbackOfferConfigError,
     Declined,
     DeclineReason,
     Finished,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from foundation.errors import MenuConfigError
 from ivr.actions import (
     Action,
     CancelTimer,
@@ -18,7 +19,7 @@ from ivr.actions import (
     StartTimer,
     StopPrompt,
 )
-from ivr.menu import Menu, MenuConfig, MenuConfigError, MenuState
+from ivr.menu import Menu, MenuConfig, MenuState
 
 NOW = datetime(2027, 3, 30, 9, 0, tzinfo=UTC)
 HOUSING = "1700 Wonen en energie"

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from foundation.errors import RoutingConfigError
 from skills.config import routing_config_from_data
-from skills.errors import ConfigError
 from skills.model import LineCodeRouting, Policy, RoutingConfig, Step, checked_skills
 
 EXAMPLE: dict[str, Any] = {
@@ -108,7 +108,7 @@ def _with_step(step: dict[str, Any], *, before: dict[str, Any] | None = None) ->
     ],
 )
 def test_mistakes_are_refused_with_their_key(data: object, where: str, reason: str) -> None:
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(RoutingConfigError) as caught:
         routing_config_from_data(data)
     assert str(caught.value).startswith(f"{where}: " if where else reason)
     assert reason in caught.value.reason
@@ -116,7 +116,7 @@ def test_mistakes_are_refused_with_their_key(data: object, where: str, reason: s
 
 def test_paths_quote_line_code_names_that_are_not_identifiers() -> None:
     data = {"line_codes": {"1700 Andere Vragen": {"weight": -1}}}
-    with pytest.raises(ConfigError, match=r"^line_codes\['1700 Andere Vragen'\]\.weight: "):
+    with pytest.raises(RoutingConfigError, match=r"^line_codes\['1700 Andere Vragen'\]\.weight: "):
         routing_config_from_data(data)
 
 
@@ -133,5 +133,5 @@ def test_config_objects_are_read_only_copies() -> None:
     [({"X": 0}, "1..5"), ({"X": "3"}, "whole number"), ({"": 3}, "must be text")],
 )
 def test_agent_skills_are_checked(skills: dict[Any, Any], reason: str) -> None:
-    with pytest.raises(ConfigError, match=reason):
+    with pytest.raises(RoutingConfigError, match=reason):
         checked_skills(skills)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from skills.errors import RoutingError
+from foundation.errors import RoutingError
 from skills.model import AgentStats, Match, RoutingConfig
 from skills.reference import BruteForceRouter
 from skills.reservations import InMemoryReservations

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from skills.errors import InvalidTransition, UnknownAgent, UnknownContact
+from foundation.errors import InvalidRoutingTransition, UnknownRoutingAgent, UnknownRoutingContact
 from skills.model import AgentStats, LineCodeRouting, Policy, RoutingConfig, Step
 from skills.policies import rank
 from skills.reference import BruteForceRouter
@@ -279,20 +279,20 @@ def test_an_agent_is_never_offered_two_contacts(make: Factory) -> None:
 
 def test_calls_that_do_not_fit_the_state_are_refused(make: Factory) -> None:
     router = make(RoutingConfig())
-    with pytest.raises(UnknownAgent, match="no agent 'ghost'"):
+    with pytest.raises(UnknownRoutingAgent, match="no agent 'ghost'"):
         router.agent_free("ghost", 0.0, AgentStats(0.0))
     router.set_agent("a1", {"X": 1})
-    with pytest.raises(InvalidTransition, match="logged out"):
+    with pytest.raises(InvalidRoutingTransition, match="logged out"):
         router.agent_free("a1", 0.0, AgentStats(0.0))
     router.add_contact("c1", "X", 0.0)
-    with pytest.raises(InvalidTransition, match="already routed"):
+    with pytest.raises(InvalidRoutingTransition, match="already routed"):
         router.add_contact("c1", "X", 0.0)
-    with pytest.raises(InvalidTransition, match="not offered"):
+    with pytest.raises(InvalidRoutingTransition, match="not offered"):
         router.requeue("c1", 0.0)
     router.remove_contact("c1")
-    with pytest.raises(UnknownContact):
+    with pytest.raises(UnknownRoutingContact):
         router.remove_contact("c1")
-    with pytest.raises(UnknownContact):
+    with pytest.raises(UnknownRoutingContact):
         router.contact_step("c1", 0.0)
 
 
