@@ -149,10 +149,6 @@ class RoutingConfigError(RoutingError, ValueError):
         self.reason = reason
         super().__init__(f"{format_path(path)}: {reason}" if path else reason)
 
-    def under(self, *prefix: str | int) -> RoutingConfigError:
-        """The same problem, located inside an enclosing key."""
-        return RoutingConfigError((*prefix, *self.path), self.reason)
-
 
 class UnknownRoutingAgent(RoutingError, KeyError):
     def __init__(self, agent_id: str) -> None:

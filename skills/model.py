@@ -1,7 +1,9 @@
 """The routing model as plain, validated data: policies, steps, per-line-code routing, agent stats.
 
 Everything here is frozen and checked when built, so a router never meets a configuration that
-can not work: a mistake is refused at start with the key that is wrong (:class:`RoutingConfigError`).
+can not work: a mistake is refused at start with the key that is wrong
+(:class:`~foundation.errors.RoutingConfigError`).  The rules live here once: the settings parse
+``line_codes.yaml`` into these same types and call :func:`check_steps` for the steps.
 Times are float seconds on the engine's one clock; levels are proficiencies 1 (novice) to 5.
 """
 
@@ -123,23 +125,28 @@ class LineCodeRouting:
         if not math.isfinite(weight) or weight <= 0:
             raise RoutingConfigError(("weight",), f"must be greater than 0, got {weight:g}")
         object.__setattr__(self, "weight", float(weight))
-        _check_steps(self.steps)
+        check_steps(self.steps)
 
 
-def _check_steps(steps: tuple[Step, ...]) -> None:
+def check_steps(steps: tuple[Step, ...]) -> None:
+    """Refuse steps that do not start at 0 s, do not follow each other in time, or narrow who
+    may take the contact; the path of a refusal is relative to the line code's routing."""
     if not steps:
         raise RoutingConfigError(("steps",), "needs at least one step")
     for index, step in enumerate(steps):
         if not isinstance(step, Step):
             raise RoutingConfigError(("steps", index), "must be a Step")
     if steps[0].after_s != 0:
-        raise RoutingConfigError(("steps", 0, "after_s"), "the first step must start at 0 s")
+        raise RoutingConfigError(
+            ("steps", 0, "after_s"),
+            f"the first step must start at 0, not {steps[0].after_s:g}",
+        )
     for index in range(1, len(steps)):
         before, step = steps[index - 1], steps[index]
         if step.after_s <= before.after_s:
             raise RoutingConfigError(
                 ("steps", index, "after_s"),
-                f"must be later than the step before ({before.after_s:g} s)",
+                f"must be later than steps[{index - 1}].after_s ({before.after_s:g})",
             )
         # Steps only widen: a contact that waited longer may never be harder to serve, which
         # is what keeps contacts of one line code in arrival order.

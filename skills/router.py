@@ -41,8 +41,8 @@ _Proposal = tuple[QueueKey, str, str]
 
 
 class AgentAvailability(Enum):
-    """Whether the router may offer the agent a contact (named apart from the engine's
-    richer ``acd.engine.model.AgentState``, which this only summarises)."""
+    """Whether the router may offer the agent a contact: a summary of the engine's richer
+    ``AgentState``, named apart from it."""
 
     BUSY = "busy"  # not offerable: reserved, ringing, on a call, wrap-up, away, logged out
     DELAYED = "delayed"  # free from ``not_before`` on (after a missed, busy or rejected offer)

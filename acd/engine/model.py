@@ -18,10 +18,10 @@ from ivr.announcements import AnnouncementConfig, AnnouncementScheduler
 from ivr.callback_offer import NUMBER, CallbackOffer, CallbackOfferConfig
 from ivr.menu import Menu, MenuConfig
 from ivr.prompts import DUTCH, ENGLISH, SoundNames
-from skills import AgentStats, LineCodeRouting, Policy, RoutingConfig, Step
+from skills import AgentStats, RoutingConfig
 
 if TYPE_CHECKING:
-    from acd.settings import Line, LineCode, Settings
+    from acd.settings import Line, Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +139,7 @@ class EngineConfig:
             unknown_line_prompt=(eng.unknown_line_prompt,),
             handle_time_window=eng.announcement_handling_window,
             routing=RoutingConfig(
-                routing={code.name: _routing(code) for code in settings.line_codes}
+                routing={code.name: code.routing for code in settings.line_codes}
             ),
             missed_in_a_row=eng.missed_in_a_row_before_not_available,
             callback_dial=eng.callback_dial,
@@ -152,23 +152,6 @@ class EngineConfig:
                 OfferResult.REJECTED: eng.offer_delay_s.rejected,
             },
         )
-
-
-def _routing(code: LineCode) -> LineCodeRouting:
-    return LineCodeRouting(
-        steps=tuple(
-            Step(
-                after_s=step.after_s,
-                min_level=step.min_level,
-                fallback=dict(step.fallback),
-                priority=step.priority,
-                skip_if_no_agents=step.skip_if_no_agents,
-            )
-            for step in code.steps
-        ),
-        policy=Policy(code.policy.value),
-        weight=code.weight,
-    )
 
 
 def _line_config(settings: Settings, ln: Line) -> LineConfig:

@@ -60,7 +60,6 @@ from acd.settings.models import (
     StorageSettings,
 )
 from acd.settings.problems import format_key
-from acd.settings.routing import RoutingPolicy, RoutingStep
 from acd.settings.settings import Settings
 from acd.settings.summary import check_config, summarize
 
@@ -97,8 +96,6 @@ __all__ = [
     "NoAgentsAction",
     "OfferDelays",
     "OpeningConfig",
-    "RoutingPolicy",
-    "RoutingStep",
     "Settings",
     "StorageSettings",
     "WeeklyConfig",

@@ -1,34 +1,36 @@
 """How a line code routes its contacts (``line_codes.yaml``): the agent selection policy, the
 queue weight, and routing steps that widen who may take a contact as it waits.
 
-Steps only widen (a contact that waited longer is never harder to serve), which keeps the
-contacts of one line code in arrival order: each step admits every agent the step before
-admits, so its ``min_level`` and its fallback levels are at most those of the step before, and
-it keeps the fallback line codes of the step before.
+The settings build the routing core's own types (:class:`skills.Policy`, :class:`skills.Step`,
+:class:`skills.LineCodeRouting`): this module only says how a step is written in YAML (so a
+mistake names the file, key and reason like any other) and hands the rules that relate steps to
+each other (the first starts at 0, each later one starts later and only widens) to
+:func:`skills.model.check_steps`, where they are written once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from types import MappingProxyType
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetPydanticSchema,
+    PlainSerializer,
+    model_validator,
+)
+from pydantic_core import core_schema
 
 from acd.settings.base import ConfigModel
 from acd.settings.fields import MIN_PROFICIENCY, Proficiency, SecondsOrZero, Text, Weight
 from acd.settings.problems import describe, field_error
-
-
-class RoutingPolicy(StrEnum):
-    """How a line code chooses among the free agents that may take its contact."""
-
-    LONGEST_IDLE = "longest_idle"
-    MOST_PROFICIENT = "most_proficient"
-    FEWEST_CONTACTS = "fewest_contacts"
-    LEAST_TALK_TIME = "least_talk_time"
-    ROUND_ROBIN = "round_robin"
+from foundation.errors import RoutingConfigError
+from skills import LineCodeRouting, Policy, Step
+from skills.model import DEFAULT_STEPS, check_steps
 
 
 def _levels_or_default(value: object) -> object:
@@ -48,12 +50,13 @@ FallbackLevels = Annotated[
 ]
 
 
-class RoutingStep(ConfigModel):
-    """Who may take a contact once it has waited ``after_s`` seconds (until the next step):
-    agents of the contact's own line code at ``min_level`` or more, and agents of each
-    ``fallback`` line code at its level or more.  ``priority`` replaces the contact's priority
-    from this step on (None keeps it).  A step with ``skip_if_no_agents`` is passed over at
-    once while no logged-in agent could match it."""
+class _StepData(ConfigModel):
+    """How a :class:`skills.Step` is written in ``line_codes.yaml``: who may take a contact once
+    it has waited ``after_s`` seconds (until the next step): agents of the contact's own line
+    code at ``min_level`` or more, and agents of each ``fallback`` line code at its level or
+    more.  ``priority`` replaces the contact's priority from this step on (None keeps it).  A
+    step with ``skip_if_no_agents`` is passed over at once while no logged-in agent could
+    match it."""
 
     after_s: SecondsOrZero
     min_level: Proficiency = MIN_PROFICIENCY
@@ -61,21 +64,49 @@ class RoutingStep(ConfigModel):
     priority: int | None = None
     skip_if_no_agents: bool = True
 
-    def admits(self, other: RoutingStep) -> bool:
-        """Whether every agent ``other`` admits is admitted here too."""
-        return self.min_level <= other.min_level and all(
-            name in self.fallback and self.fallback[name] <= level
-            for name, level in other.fallback.items()
+    def step(self) -> Step:
+        return Step(
+            after_s=self.after_s,
+            min_level=self.min_level,
+            fallback=self.fallback,
+            priority=self.priority,
+            skip_if_no_agents=self.skip_if_no_agents,
         )
 
 
-DEFAULT_STEPS = (RoutingStep(after_s=0),)
+def _step_dict(step: Step) -> dict[str, Any]:
+    return {
+        "after_s": step.after_s,
+        "min_level": step.min_level,
+        "fallback": dict(step.fallback),
+        "priority": step.priority,
+        "skip_if_no_agents": step.skip_if_no_agents,
+    }
+
+
+def _step_schema(_source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    # YAML data is read as a _StepData (so a mistake is located and worded like any other
+    # key) and then built into a skills.Step; a Step given in code passes as it is.
+    def from_data(value: Any, parse: core_schema.ValidatorFunctionWrapHandler) -> Step:
+        if isinstance(value, Step):
+            return value
+        data: _StepData = parse(value)
+        return data.step()
+
+    return core_schema.no_info_wrap_validator_function(
+        from_data,
+        handler.generate_schema(_StepData),
+        serialization=core_schema.plain_serializer_function_ser_schema(_step_dict),
+    )
+
+
+RoutingStep = Annotated[Step, GetPydanticSchema(_step_schema)]
 
 
 class RoutingFields(ConfigModel):
     """The routing fields of a line code (mixed into :class:`acd.settings.LineCode`)."""
 
-    policy: RoutingPolicy = RoutingPolicy.LONGEST_IDLE
+    policy: Policy = Policy.LONGEST_IDLE
     # Contacts of different line codes competing for one agent: waiting time times weight, so
     # weight 2 counts as having waited twice as long.
     weight: Weight = 1.0
@@ -83,22 +114,13 @@ class RoutingFields(ConfigModel):
 
     @model_validator(mode="after")
     def _steps_widen(self) -> Self:
-        if self.steps[0].after_s != 0:
-            raise field_error(
-                ("steps", 0, "after_s"),
-                f"the first step must start at 0, not {self.steps[0].after_s:g}",
-            )
-        for index in range(1, len(self.steps)):
-            before, step = self.steps[index - 1], self.steps[index]
-            if step.after_s <= before.after_s:
-                raise field_error(
-                    ("steps", index, "after_s"),
-                    f"must be later than steps[{index - 1}].after_s ({before.after_s:g})",
-                )
-            if not step.admits(before):
-                raise field_error(
-                    ("steps", index),
-                    "must admit every agent the step before admits (steps only widen): keep "
-                    "min_level and fallback levels at most those of the step before",
-                )
+        try:
+            check_steps(self.steps)
+        except RoutingConfigError as exc:
+            raise field_error(exc.path, exc.reason) from None
         return self
+
+    @property
+    def routing(self) -> LineCodeRouting:
+        """This line code's routing, as the router takes it."""
+        return LineCodeRouting(steps=self.steps, policy=self.policy, weight=self.weight)

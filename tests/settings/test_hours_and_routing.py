@@ -12,13 +12,12 @@ from acd.settings import (
     AtClosing,
     ClosedPrompts,
     NoAgentsAction,
-    RoutingPolicy,
-    RoutingStep,
     Settings,
     load_settings,
 )
 from foundation.calendars import Closure, Message, Opening, PublicHolidays, Reason, Slot
 from foundation.calendars import standard_calendar as built_in_standard
+from skills import Policy, Step
 from tests.settings.conftest import LINE_CODES, WriteConfig
 
 CALENDARS = """\
@@ -142,9 +141,9 @@ def test_menu_options_are_read_only(write_config: WriteConfig) -> None:
 
 def test_line_code_routing_defaults(write_config: WriteConfig) -> None:
     code = load_settings(write_config(), env={}).line_codes[0]
-    assert code.policy is RoutingPolicy.LONGEST_IDLE
+    assert code.policy is Policy.LONGEST_IDLE
     assert code.weight == 1.0
-    assert code.steps == (RoutingStep(after_s=0),)
+    assert code.steps == (Step(after_s=0),)
     step = code.steps[0]
     assert (step.min_level, dict(step.fallback), step.priority, step.skip_if_no_agents) == (
         1,
@@ -163,7 +162,7 @@ def test_routing_steps_as_written(write_config: WriteConfig) -> None:
         " skip_if_no_agents: false}]}",
     )
     code = load_settings(write_config({"line_codes.yaml": text}), env={}).line_codes[1]
-    assert code.policy is RoutingPolicy.ROUND_ROBIN
+    assert code.policy is Policy.ROUND_ROBIN
     assert code.weight == 2.5
     assert [(s.after_s, s.min_level, dict(s.fallback), s.priority) for s in code.steps] == [
         (0, 4, {}, None),
