@@ -73,15 +73,19 @@ async def running_engine(
     """Start the whole engine; on exit stop it, flushing contact records first."""
     clock = clock or Clock()
     async with AsyncExitStack() as stack:
-        await migrate(settings.storage.url)
-        store = await stack.enter_async_context(ContactStore.open(settings.storage.url))
+        # The stores hold the clock still around their database work (on virtual time).
+        hold = clock.hold
+        await migrate(settings.storage.url, hold=hold)
+        store = await stack.enter_async_context(ContactStore.open(settings.storage.url, hold=hold))
         recorder = ContactRecorder(store)
         await recorder.start()
         stack.push_async_callback(recorder.stop)
         # Callbacks are awaited, not queued: a caller hears "we will call you back" only once
         # the promise is on disk.
-        await migrate_callbacks(settings.storage.url)
-        callbacks = await stack.enter_async_context(CallbackStore.open(settings.storage.url))
+        await migrate_callbacks(settings.storage.url, hold=hold)
+        callbacks = await stack.enter_async_context(
+            CallbackStore.open(settings.storage.url, hold=hold)
+        )
 
         metrics = EngineMetrics()
         callback_metrics = CallbackMetrics(metrics.registry)  # one /metrics for both

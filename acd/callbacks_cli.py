@@ -50,11 +50,15 @@ def callbacks_command(args: argparse.Namespace) -> int:
 async def _run(args: argparse.Namespace, url: str, zone: tzinfo) -> str:
     from callbacks.migrate import migrate
     from callbacks.store import CallbackStore
+    from foundation.clock import Clock
 
+    # The command's composition root: on the real loop asyncio.run gives it, the hold is a
+    # no-op, but the stores are wired the way the engine wires them.
+    hold = Clock().hold
     # Idempotent, and what the engine does at start: a fresh deployment lists no callbacks
     # instead of failing on a missing table.
-    await migrate(url)
-    async with CallbackStore.open(url) as store:
+    await migrate(url, hold=hold)
+    async with CallbackStore.open(url, hold=hold) as store:
         if args.callbacks_command == "list":
             return await _list(store, args, zone)
         now = datetime.now(UTC)  # the one clock read of this command

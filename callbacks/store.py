@@ -30,7 +30,7 @@ from callbacks import sql
 from callbacks.model import OPEN_STATUSES, AttemptResult, Callback, CallbackStatus
 from callbacks.schedule import Outcome, expire, resolve_after_crash
 from callbacks.sql import ATTEMPTS, CALLBACKS, create_store_engine
-from foundation.clock import hold_clock
+from foundation.clock import Hold, no_hold
 from foundation.errors import CallbackInvalid, CallbackNotFound, CallbackWrongState
 
 log = logging.getLogger(__name__)
@@ -46,18 +46,21 @@ _RACE_RETRIES = 3
 class CallbackStore:
     """Callbacks in SQLite or PostgreSQL; all times aware (returned in UTC)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, hold: Hold = no_hold) -> None:
         self._engine = engine
+        # Wrapped around every database round trip: on virtual time the clock stands still
+        # while one runs (see foundation.clock.Hold).
+        self._hold = hold
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, url: str) -> AsyncIterator[CallbackStore]:
+    async def open(cls, url: str, *, hold: Hold = no_hold) -> AsyncIterator[CallbackStore]:
         """``async with CallbackStore.open(url) as store``: the engine is disposed on exit."""
         engine = create_store_engine(url)
         try:
-            yield cls(engine)
+            yield cls(engine, hold=hold)
         finally:
-            with hold_clock():
+            with hold():
                 await engine.dispose()
 
     # --- requests ------------------------------------------------------------------------
@@ -84,7 +87,7 @@ class CallbackStore:
         _aware(due_by, "due_by")
         for attempt in range(_RACE_RETRIES):
             try:
-                with hold_clock():
+                with self._hold():
                     async with self._engine.begin() as connection:
                         return await sql.request_or_merge(
                             connection,
@@ -160,7 +163,7 @@ class CallbackStore:
             .returning(CALLBACKS.c.attempt_count)
         )
         try:
-            with hold_clock():
+            with self._hold():
                 async with self._engine.begin() as connection:
                     seq = (await connection.execute(claim)).scalar_one_or_none()
                     if seq is None:
@@ -197,7 +200,7 @@ class CallbackStore:
         if outcome.status is CallbackStatus.DIALING:
             raise ValueError("an attempt cannot end with the callback still dialing")
         try:
-            with hold_clock():
+            with self._hold():
                 async with self._engine.begin() as connection:
                     if not await sql.close_attempt(
                         connection, callback_id, seq, result, now, agent_id
@@ -240,7 +243,7 @@ class CallbackStore:
                     ATTEMPTS.c.started_at < stale_before,
                 )
             )
-        with hold_clock():
+        with self._hold():
             async with self._engine.connect() as connection:
                 ids = list((await connection.scalars(query.order_by(CALLBACKS.c.id))).all())
         resolved = []
@@ -257,7 +260,7 @@ class CallbackStore:
 
     async def _resolve(self, callback_id: str, now: datetime) -> Callback | None:
         try:
-            with hold_clock():
+            with self._hold():
                 async with self._engine.begin() as connection:
                     found = await sql.load(connection, [callback_id])
                     outcome = resolve_after_crash(found[0], now) if found else None
@@ -279,7 +282,7 @@ class CallbackStore:
             CALLBACKS.c.status == CallbackStatus.PENDING, CALLBACKS.c.due_by <= now
         )
         expired = []
-        with hold_clock():
+        with self._hold():
             async with self._engine.begin() as connection:
                 for callback in await sql.fetch(connection, query):
                     outcome = expire(callback, now)
@@ -300,7 +303,7 @@ class CallbackStore:
     # --- supervisors -------------------------------------------------------------------------
 
     async def get(self, callback_id: str) -> Callback | None:
-        with hold_clock():
+        with self._hold():
             async with self._engine.connect() as connection:
                 found = await sql.load(connection, [callback_id])
         return found[0] if found else None
@@ -337,7 +340,7 @@ class CallbackStore:
                 CALLBACKS.c.due_by <= _aware(now, "now"),
             )
         )
-        with hold_clock():
+        with self._hold():
             async with self._engine.connect() as connection:
                 return int((await connection.execute(query)).scalar_one())
 
@@ -366,7 +369,7 @@ class CallbackStore:
         change = change.where(
             CALLBACKS.c.id == callback_id, CALLBACKS.c.status == CallbackStatus.PENDING
         )
-        with hold_clock():
+        with self._hold():
             async with self._engine.begin() as connection:
                 changed = (await connection.execute(change)).rowcount
                 found = await sql.load(connection, [callback_id])
@@ -379,7 +382,7 @@ class CallbackStore:
         return found[0]
 
     async def _read(self, query: Select[Any]) -> builtins.list[Callback]:
-        with hold_clock():
+        with self._hold():
             async with self._engine.connect() as connection:
                 return await sql.fetch(connection, query)
 

@@ -11,10 +11,22 @@ from __future__ import annotations
 import asyncio
 import selectors
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
+
+Hold = Callable[[], AbstractContextManager[None]]
+"""Holds the clock still around real work (a thread, a database round trip): a store or the
+migration runner takes one from its composition root and wraps its awaits of real I/O in it, so
+on virtual time no timer fires "during" a write it should follow.  On a real loop it is a no-op,
+which is also what a component gets when nobody passes one (:func:`no_hold`)."""
+
+
+def no_hold() -> AbstractContextManager[None]:
+    """The :data:`Hold` of a real clock: real time goes on anyway, there is nothing to hold."""
+    return nullcontext()
 
 
 class Clock:
@@ -48,6 +60,10 @@ class Clock:
                 self._wall_start = datetime.now(UTC)
         assert self._wall_start is not None
         return self._wall_start + timedelta(seconds=t - self._loop_start)
+
+    def hold(self) -> AbstractContextManager[None]:
+        """This clock's :data:`Hold`: stand still while real work runs (virtual time only)."""
+        return _hold(self.loop)
 
 
 class _FastForwardSelector:
@@ -132,17 +148,13 @@ class _ClockHold:
         self._loop._real_jobs -= 1
 
 
-def hold_clock() -> _ClockHold | _NoHold:
-    """Hold the virtual clock (if the running loop has one) around work done in a thread."""
-    loop = asyncio.get_running_loop()
+def hold_clock() -> AbstractContextManager[None]:
+    """The running loop's :data:`Hold`, for code that has no :class:`Clock` at hand (test
+    helpers doing SQL of their own); components take a ``hold`` from their composition root."""
+    return _hold(asyncio.get_running_loop())
+
+
+def _hold(loop: asyncio.AbstractEventLoop) -> AbstractContextManager[None]:
     if isinstance(loop, VirtualTimeLoop):
         return loop.hold_clock()
-    return _NoHold()
-
-
-class _NoHold:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
+    return nullcontext()

@@ -16,7 +16,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from foundation.clock import hold_clock
+from foundation.clock import Hold, no_hold
 
 
 def alembic_config(script_location: str, url: str | None = None) -> Config:
@@ -30,12 +30,15 @@ def alembic_config(script_location: str, url: str | None = None) -> Config:
     return config
 
 
-async def upgrade(url: str, script_location: str, lock_key: int, revision: str = "head") -> None:
+async def upgrade(
+    url: str, script_location: str, lock_key: int, revision: str = "head", *, hold: Hold = no_hold
+) -> None:
     """Upgrade the database at ``url`` to ``revision``; a no-op if it is already there.
 
     For SQLite the database file's parent directory is created if missing.  On PostgreSQL the
     upgrade holds the advisory lock ``lock_key`` for its transaction, which serialises engine
-    nodes that start together against one database.
+    nodes that start together against one database.  ``hold`` (the caller's clock's) is held
+    around the database work.
     """
     # Here, not at the top: acd.records imports its migrate module, which imports this one.
     from foundation.sql import create_engine, ensure_sqlite_directory
@@ -45,11 +48,11 @@ async def upgrade(url: str, script_location: str, lock_key: int, revision: str =
     try:
         # aiosqlite works in a thread and PostgreSQL answers over a socket: either way the
         # virtual clock must not jump ahead (and fire timeouts) while we wait.
-        with hold_clock():
+        with hold():
             async with engine.begin() as connection:
                 await connection.run_sync(_upgrade, script_location, lock_key, revision)
     finally:
-        with hold_clock():
+        with hold():
             await engine.dispose()
 
 

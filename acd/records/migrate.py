@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic.config import Config
 
 from foundation import sqlschema
+from foundation.clock import Hold, no_hold
 
 # Our own version table, so other components can keep their migrations in the same database.
 VERSION_TABLE = "acd_records_alembic_version"
@@ -22,9 +23,10 @@ def alembic_config(url: str | None = None) -> Config:
     return sqlschema.alembic_config(SCRIPT_LOCATION, url)
 
 
-async def migrate(url: str, revision: str = "head") -> None:
+async def migrate(url: str, revision: str = "head", *, hold: Hold = no_hold) -> None:
     """Upgrade the database at ``url`` to ``revision``; a no-op if it is already there.
 
-    For SQLite the database file's parent directory is created if missing.
+    For SQLite the database file's parent directory is created if missing.  ``hold`` is the
+    caller's clock's (:data:`foundation.clock.Hold`), held around the database work.
     """
-    await sqlschema.upgrade(url, SCRIPT_LOCATION, _PG_MIGRATION_LOCK, revision)
+    await sqlschema.upgrade(url, SCRIPT_LOCATION, _PG_MIGRATION_LOCK, revision, hold=hold)

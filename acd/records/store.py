@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
 
 from acd.records.schema import ContactRow, OfferRow
-from foundation.clock import hold_clock
+from foundation.clock import Hold, no_hold
 from foundation.contact import ContactRecord, Offer
 from foundation.sql import create_engine
 
@@ -35,8 +35,11 @@ _DELETE_CHUNK = 1000
 class ContactStore:
     """Contact records in SQLite or PostgreSQL.  Run :func:`acd.records.migrate` first."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, hold: Hold = no_hold) -> None:
         self._engine = engine
+        # Wrapped around every database round trip: on virtual time the clock stands still
+        # while one runs (see foundation.clock.Hold).
+        self._hold = hold
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         # Built once: the statements take their values as parameters, so each save reuses
         # them (and SQLAlchemy's compiled form) instead of building and compiling anew.
@@ -48,13 +51,13 @@ class ContactStore:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, url: str) -> AsyncIterator[ContactStore]:
+    async def open(cls, url: str, *, hold: Hold = no_hold) -> AsyncIterator[ContactStore]:
         """``async with ContactStore.open(url) as store``: the engine is disposed on exit."""
         engine = create_engine(url)
         try:
-            yield cls(engine)
+            yield cls(engine, hold=hold)
         finally:
-            with hold_clock():
+            with hold():
                 await engine.dispose()
 
     async def save(self, record: ContactRecord) -> bool:
@@ -81,7 +84,7 @@ class ContactStore:
         # In id order: nodes writing overlapping batches then lock the rows in the same order
         # and wait for each other instead of deadlocking.
         ordered = sorted(records, key=lambda record: record.id)
-        with hold_clock():
+        with self._hold():
             async with self._engine.begin() as connection:
                 result = await connection.execute(
                     self._upsert, [_contact_values(record) for record in ordered]
@@ -127,7 +130,7 @@ class ContactStore:
         return await self._load(query)
 
     async def _load(self, query: Select[tuple[ContactRow]]) -> builtins.list[ContactRecord]:
-        with hold_clock():
+        with self._hold():
             async with self._sessions() as session:
                 contacts: Sequence[ContactRow] = (await session.scalars(query)).all()
                 if not contacts:

@@ -13,6 +13,7 @@ import pytest
 
 from callbacks.migrate import migrate
 from callbacks.store import CallbackStore
+from foundation.clock import hold_clock
 from tests import postgres, sql
 
 
@@ -29,5 +30,5 @@ db_url = sql.db_url_fixture(
 
 @pytest.fixture
 async def store(db_url: str) -> AsyncIterator[CallbackStore]:
-    async with CallbackStore.open(db_url) as opened:
+    async with CallbackStore.open(db_url, hold=hold_clock) as opened:
         yield opened

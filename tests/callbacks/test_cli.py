@@ -11,6 +11,7 @@ import pytest
 from acd.cli import CALLBACK_STATUSES, main
 from callbacks import CallbackStatus
 from callbacks.store import CallbackStore
+from foundation.clock import hold_clock
 from tests import postgres
 from tests.callbacks.factories import DUE, MORNING
 
@@ -29,8 +30,8 @@ def seed(url: str) -> list[str]:
     async def work() -> None:
         from callbacks import migrate
 
-        await migrate(url)
-        async with CallbackStore.open(url) as store:
+        await migrate(url, hold=hold_clock)
+        async with CallbackStore.open(url, hold=hold_clock) as store:
             requests = [
                 ("+3212345678", "1700", "1700 Andere Vragen", MORNING, "k1"),
                 ("+3212345678", "1700", "1700 Andere Vragen", MORNING, "k2"),

@@ -15,6 +15,7 @@ from acd.records import migrate as migrate_records
 from callbacks.migrate import VERSION_TABLE, alembic_config, migrate
 from callbacks.schema import Base
 from callbacks.store import CallbackStore
+from foundation.clock import hold_clock
 from tests.callbacks.factories import DUE, MORNING, key, number
 from tests.sql import applied_versions, run_sync
 
@@ -37,9 +38,9 @@ def _tables(connection: Connection) -> set[str]:
 
 
 async def test_migrating_twice_is_a_no_op(db_url: str):
-    async with CallbackStore.open(db_url) as store:
+    async with CallbackStore.open(db_url, hold=hold_clock) as store:
         callback, _ = await store.request(number(), "1700", "x", None, MORNING, DUE, key())
-        await migrate(db_url)
+        await migrate(db_url, hold=hold_clock)
         assert await store.get(callback.id) == callback
     assert await applied_versions(db_url, VERSION_TABLE) == ["0001"]
 
@@ -50,7 +51,7 @@ async def test_the_models_match_the_migrations(db_url: str):
 
 async def test_callbacks_and_contact_records_share_a_database(tmp_path: Path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'var' / 'acd.db'}"
-    await migrate(url)
+    await migrate(url, hold=hold_clock)
     await migrate_records(url)
     tables = await run_sync(url, _tables)
     assert {"callbacks", "callback_attempts", "callback_requests", "contacts"} <= tables

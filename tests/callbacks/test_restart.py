@@ -15,6 +15,7 @@ from pathlib import Path
 
 from callbacks import AttemptResult, CallbackStatus
 from callbacks.store import CallbackStore
+from foundation.clock import hold_clock
 from tests.callbacks.factories import DUE, MORNING, key, line, number
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +80,10 @@ async def test_a_callback_dialled_by_a_killed_node_is_redialled_once(
 
 async def test_two_nodes_claiming_at_once_never_share_a_callback(db_url: str):
     where = line()
-    async with CallbackStore.open(db_url) as node_a, CallbackStore.open(db_url) as node_b:
+    async with (
+        CallbackStore.open(db_url, hold=hold_clock) as node_a,
+        CallbackStore.open(db_url, hold=hold_clock) as node_b,
+    ):
         made = [
             (await node_a.request(number(), where, "x", None, MORNING, DUE, key()))[0]
             for _ in range(12)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from acd.records import ContactStore, migrate
+from foundation.clock import hold_clock
 from tests import sql
 
 db_url = sql.db_url_fixture(
@@ -20,5 +21,5 @@ db_url = sql.db_url_fixture(
 
 @pytest.fixture
 async def store(db_url: str) -> AsyncIterator[ContactStore]:
-    async with ContactStore.open(db_url) as opened:
+    async with ContactStore.open(db_url, hold=hold_clock) as opened:
         yield opened

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from acd.records import ContactStore, migrate
 from acd.records.migrate import VERSION_TABLE, alembic_config
 from acd.records.schema import Base
+from foundation.clock import hold_clock
 from tests.records.contacts import arrived
 from tests.sql import applied_versions, run_sync
 
@@ -21,9 +22,9 @@ def _schema_drift(connection: Connection) -> list[object]:
 
 async def test_migrating_twice_is_a_no_op(db_url: str):
     record = arrived()
-    async with ContactStore.open(db_url) as store:
+    async with ContactStore.open(db_url, hold=hold_clock) as store:
         await store.save(record)
-        await migrate(db_url)
+        await migrate(db_url, hold=hold_clock)
         assert await store.get(record.id) == record
     assert await applied_versions(db_url, VERSION_TABLE) == ["0001"]
 
@@ -34,7 +35,7 @@ async def test_the_models_match_the_migrations(db_url: str):
 
 async def test_migrate_creates_the_sqlite_directory(tmp_path: Path):
     path = tmp_path / "var" / "acd" / "records.db"
-    await migrate(f"sqlite+aiosqlite:///{path}")
+    await migrate(f"sqlite+aiosqlite:///{path}", hold=hold_clock)
     assert path.is_file()
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from acd.records import ContactRecorder, ContactStore, migrate
+from foundation.clock import hold_clock
 from foundation.contact import ContactEventKind, ContactRecord
 from tests import postgres
 from tests.records.contacts import (
@@ -182,7 +183,7 @@ async def late_database(
     """A database URL that does not work yet, and how to bring the database up."""
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'not-yet' / 'records.db'}"
-        yield url, lambda: migrate(url)
+        yield url, lambda: migrate(url, hold=hold_clock)
         return
     request.getfixturevalue("postgres_url")  # fails clearly if PostgreSQL is not there
     name = unique("acd_records_late").replace("-", "_")
@@ -190,7 +191,7 @@ async def late_database(
 
     async def bring_up() -> None:
         await postgres.admin(f'CREATE DATABASE "{name}"')
-        await migrate(url)
+        await migrate(url, hold=hold_clock)
 
     try:
         yield url, bring_up
@@ -203,7 +204,7 @@ async def test_a_database_that_comes_up_late_gets_the_record(
 ):
     url, bring_up = late_database
     record = ended(answered_after_one_no_answer(arrived()))
-    async with ContactStore.open(url) as store:
+    async with ContactStore.open(url, hold=hold_clock) as store:
         watched = NoticesFailure(store)
         async with ContactRecorder(watched) as recorder:
             recorder.contact_event(event(ENDED, record))

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 
 from callbacks import AttemptResult, Callback, CallbackStatus, CallbackStore
 from callbacks import migrate as migrate_callbacks
+from foundation.clock import hold_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 IVR = Path(__file__).parent / "config_ivr"
@@ -166,8 +167,8 @@ def test_an_engine_killed_while_dialling_a_callback_completes_it_once_after_rest
 
 async def store_callback(url: str) -> str:
     """A callback as a caller would have left it: pending, due by this time tomorrow."""
-    await migrate_callbacks(url)
-    async with CallbackStore.open(url) as store:
+    await migrate_callbacks(url, hold=hold_clock)
+    async with CallbackStore.open(url, hold=hold_clock) as store:
         now = datetime.now(UTC)
         callback, _ = await store.request(
             NUMBER,
@@ -182,7 +183,7 @@ async def store_callback(url: str) -> str:
 
 
 async def load(url: str, callback_id: str) -> Callback:
-    async with CallbackStore.open(url) as store:
+    async with CallbackStore.open(url, hold=hold_clock) as store:
         found = await store.get(callback_id)
     assert found is not None
     return found
