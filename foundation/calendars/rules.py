@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from foundation.calendars.model import END_OF_DAY, Calendar, Slot
 
@@ -231,11 +232,17 @@ def _open_for_good_from(calendar: Calendar) -> date | None:
     exceptional opening lies ahead of it."""
     if calendar.public_holidays is not None:
         return None
-    if not all(_covers_the_day(slots) for slots in calendar.weekly):
+    if not _covers_the_week(calendar.weekly):
         return None
     later = [closure.end.date() + _DAY for closure in calendar.closures]
     later += [opening.date + _DAY for opening in calendar.openings]
     return max(later, default=date.min)
+
+
+@lru_cache(maxsize=64)
+def _covers_the_week(weekly: tuple[tuple[Slot, ...], ...]) -> bool:
+    # Cached: it is asked on every status, and a week of slots is cheap to hash.
+    return all(_covers_the_day(slots) for slots in weekly)
 
 
 def _covers_the_day(slots: tuple[Slot, ...]) -> bool:
