@@ -8,7 +8,7 @@ never raised (real Asterisk adds event types between versions).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -388,6 +388,16 @@ _PARSERS: dict[str, Callable[[Mapping[str, Any], dict[str, Any]], AriEvent]] = {
     "EndpointStateChange": _endpoint_state,
     "ApplicationReplaced": _plain(ApplicationReplaced),
 }
+
+
+def type_names(classes: Iterable[type[AriEvent]]) -> tuple[str, ...]:
+    """The ARI type names of modelled event classes (each is named as its ARI type), for an
+    event filter; a class the decoder does not produce (a base class, say) is refused."""
+    names = tuple(cls.__name__ for cls in classes)
+    unknown = [name for name in names if name not in _PARSERS]
+    if unknown:
+        raise ValueError(f"not event types the decoder produces: {', '.join(unknown)}")
+    return names
 
 
 def parse_event(raw: Mapping[str, Any]) -> AriEvent:

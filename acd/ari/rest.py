@@ -53,6 +53,7 @@ _STATUS_ERRORS: dict[int, type[AriError]] = {
 # Asterisk answers 500 {"error": "Allocation failed"} when the endpoint or technology of an
 # originate cannot be dialled; the engine treats that like a failed agent leg, not an outage.
 _ALLOCATION_FAILED = "allocation failed"
+_NOT_IMPLEMENTED = 501
 
 
 def ari_path(*segments: str) -> str:
@@ -231,10 +232,11 @@ def _decode(raw: bytes) -> Any:
 
 def _log_error(error: AriError, elapsed_ms: float) -> None:
     # A 404 is usually a channel that just hung up: routine, so debug.  Other refusals point
-    # at a state race or a bug in the request; a 5xx is Asterisk in trouble.
+    # at a state race or a bug in the request; a 5xx is Asterisk in trouble, except a 501: a
+    # resource this Asterisk lacks (its caller decides how much that matters).
     if isinstance(error, AriNotFound):
         level = logging.DEBUG
-    elif error.status >= 500:
+    elif error.status >= 500 and error.status != _NOT_IMPLEMENTED:
         level = logging.WARNING
     else:
         level = logging.INFO

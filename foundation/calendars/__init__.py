@@ -3,10 +3,12 @@ working days that callback deadlines and handling terms are counted in.  One mod
 
 :mod:`foundation.calendars.model` holds the data (frozen, wall-clock time in the calendar's zone);
 :mod:`foundation.calendars.rules` the pure functions over it, which take the moment as an aware
-``at`` instead of reading a clock.  ``acd hours`` renders them (:mod:`acd.hours`,
+``at`` instead of reading a clock; :mod:`foundation.calendars.cache` keeps a status until it
+changes.  ``acd hours`` renders them (:mod:`acd.hours`,
 not imported here: it needs :mod:`acd.settings`, which needs this package).
 """
 
+from foundation.calendars.cache import StatusCache
 from foundation.calendars.model import (
     END_OF_DAY,
     WEEKDAYS,
@@ -48,6 +50,7 @@ __all__ = [
     "Reason",
     "Slot",
     "Status",
+    "StatusCache",
     "add_working_days",
     "day_schedule",
     "effective_slots",

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from foundation.calendars.model import END_OF_DAY, Calendar, Slot
 
@@ -51,6 +52,13 @@ class Status:
     for the date, if any.  ``closes_at`` is when the current open stretch ends (None when
     closed, or when open beyond :data:`SEARCH_DAYS`); ``next_opening`` is the start of the next
     stretch after the current one (None if there is none within :data:`SEARCH_DAYS`).
+
+    ``valid_until`` is the first instant at which any of the other fields changes (open to
+    closed, closed to open, another reason, detail or message), None if they never do; a
+    :class:`~foundation.calendars.cache.StatusCache` keeps the status until then.  When an
+    answer rests on the :data:`SEARCH_DAYS` horizon (no opening found, a stretch open beyond
+    it), the horizon moves at the next midnight and ``valid_until`` is that midnight, where the
+    status may turn out unchanged.
     """
 
     open: bool
@@ -59,6 +67,7 @@ class Status:
     message: str | None
     next_opening: datetime | None
     closes_at: datetime | None
+    valid_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +199,21 @@ def _periods(calendar: Calendar, first_day: date) -> Iterator[Interval]:
     """Open stretches from ``first_day`` on, in order; slots that touch (across midnight too,
     for a line open around the clock) form one stretch."""
     pending: Interval | None = None
+    for_good = _open_for_good_from(calendar)
     for offset in range(SEARCH_DAYS):
-        for start, end in _day_intervals(calendar, first_day + offset * _DAY):
+        day = first_day + offset * _DAY
+        if for_good is not None and day >= for_good:
+            # Every day from here on is open all day: whatever is open now stays open.  Saying
+            # so at once spares a 24/7 line a walk of SEARCH_DAYS days per call.
+            midnight = _midnight(calendar, day)
+            if pending is not None and pending[1] >= midnight:
+                yield (pending[0], _FOREVER)
+                return
+            if pending is not None:
+                yield pending
+            yield (midnight, _FOREVER)
+            return
+        for start, end in _day_intervals(calendar, day):
             if pending is not None and start <= pending[1]:
                 pending = (pending[0], max(pending[1], end))
                 continue
@@ -202,6 +224,45 @@ def _periods(calendar: Calendar, first_day: date) -> Iterator[Interval]:
         # A stretch still open at the end of the search does not end there: say so.
         horizon = _instant(calendar, datetime.combine(first_day + SEARCH_DAYS * _DAY, time(0)))
         yield (pending[0], _FOREVER if pending[1] >= horizon else pending[1])
+
+
+def _open_for_good_from(calendar: Calendar) -> date | None:
+    """The first date from which every day is open all day for sure, if there is one: the
+    weekly schedule covers every hour of the week, no public holidays apply, and no closure or
+    exceptional opening lies ahead of it."""
+    if calendar.public_holidays is not None:
+        return None
+    if not _covers_the_week(calendar.weekly):
+        return None
+    later = [closure.end.date() + _DAY for closure in calendar.closures]
+    later += [opening.date + _DAY for opening in calendar.openings]
+    return max(later, default=date.min)
+
+
+@lru_cache(maxsize=64)
+def _covers_the_week(weekly: tuple[tuple[Slot, ...], ...]) -> bool:
+    # Cached: it is asked on every status, and a week of slots is cheap to hash.
+    return all(_covers_the_day(slots) for slots in weekly)
+
+
+def _covers_the_day(slots: tuple[Slot, ...]) -> bool:
+    reached = timedelta(0)
+    for slot in slots:  # sorted, and never overlapping
+        if slot.start_offset > reached:
+            return False
+        reached = max(reached, slot.end_offset)
+    return reached >= _DAY
+
+
+def _sees_for_good(calendar: Calendar, first_day: date) -> bool:
+    """Whether :func:`_periods` from ``first_day`` reaches the days open for good (then an
+    endless stretch is truly endless, not merely beyond the search horizon)."""
+    for_good = _open_for_good_from(calendar)
+    return for_good is not None and for_good < first_day + SEARCH_DAYS * _DAY
+
+
+def _midnight(calendar: Calendar, day: date) -> datetime:
+    return _instant(calendar, datetime.combine(day, time(0)))
 
 
 def _around(calendar: Calendar, at_utc: datetime) -> tuple[Interval | None, Interval | None]:
@@ -230,13 +291,81 @@ def status(calendar: Calendar, at: datetime) -> Status:
     current, following = _around(calendar, at_utc)
     next_opening = _in_zone(calendar, following[0]) if following else None
     message = calendar.message_on(day)
+    # Past the horizon the answer may change at the next midnight, when the horizon moves on.
+    horizon = None if _sees_for_good(calendar, day) else _midnight(calendar, day + _DAY)
     if current is not None:
-        opening = calendar.opening_on(day)
-        detail = opening.note if opening else ""
+        detail = _opening_note(calendar, day)
         closes_at = None if current[1] == _FOREVER else _in_zone(calendar, current[1])
-        return Status(True, Reason.OPEN, detail, message, next_opening, closes_at)
+        end = current[1] if current[1] != _FOREVER else None
+        if end is None or following is None:
+            end = _earliest(end, horizon)
+        until = _open_until(calendar, at_utc, (detail, message), end)
+        return Status(True, Reason.OPEN, detail, message, next_opening, closes_at, until)
     reason, detail = _closed_reason(calendar, at_utc, day)
-    return Status(False, reason, detail, message, next_opening, None)
+    end = following[0] if following else horizon
+    until = _closed_until(calendar, at_utc, (reason, detail, message), end)
+    return Status(False, reason, detail, message, next_opening, None, until)
+
+
+def _opening_note(calendar: Calendar, day: date) -> str:
+    opening = calendar.opening_on(day)
+    return opening.note if opening else ""
+
+
+def _earliest(first: datetime | None, second: datetime | None) -> datetime | None:
+    if first is None or second is None:
+        return first or second
+    return min(first, second)
+
+
+def _in_zone_or_none(calendar: Calendar, moment: datetime | None) -> datetime | None:
+    return None if moment is None else _in_zone(calendar, moment)
+
+
+def _open_until(
+    calendar: Calendar, at_utc: datetime, now: tuple[str, str | None], end: datetime | None
+) -> datetime | None:
+    """When an open status changes: at the end of its stretch (``end``), or before, at the
+    first midnight where the opening's note or the date's message differs."""
+    dates = {o.date for o in calendar.openings} | {m.date for m in calendar.messages}
+    today = _local_day(calendar, at_utc)
+    # Only the dates with an opening or a message, and the day after each, can differ.
+    for day in sorted({d for d in dates | {d + _DAY for d in dates} if d > today}):
+        midnight = _midnight(calendar, day)
+        if end is not None and midnight >= end:
+            break
+        if midnight > at_utc and (_opening_note(calendar, day), calendar.message_on(day)) != now:
+            return _in_zone(calendar, midnight)
+    return _in_zone_or_none(calendar, end)
+
+
+def _closed_until(
+    calendar: Calendar,
+    at_utc: datetime,
+    now: tuple[Reason, str, str | None],
+    end: datetime | None,
+) -> datetime | None:
+    """When a closed status changes: when it opens (``end``), or before, where the reason,
+    its detail or the message changes: at a closure's bounds or at a midnight (the next day
+    may be a weekend day or a holiday)."""
+    if end is None:  # not reached: a closed status without an opening has a horizon
+        return None
+    candidates = {
+        bound
+        for closure in calendar.closures
+        for bound in (_instant(calendar, closure.start), _instant(calendar, closure.end))
+        if at_utc < bound < end
+    }
+    day = _local_day(calendar, at_utc) + _DAY
+    while (midnight := _midnight(calendar, day)) < end:
+        candidates.add(midnight)
+        day += _DAY
+    for moment in sorted(candidates):
+        local_day = _local_day(calendar, moment)
+        then = (*_closed_reason(calendar, moment, local_day), calendar.message_on(local_day))
+        if then != now:
+            return _in_zone(calendar, moment)
+    return _in_zone(calendar, end)
 
 
 def _closed_reason(calendar: Calendar, at_utc: datetime, day: date) -> tuple[Reason, str]:
