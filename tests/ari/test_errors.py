@@ -24,6 +24,7 @@ from foundation.errors import (
 from tests.ari.fake_server import FakeAriServer
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("status", "body", "expected", "message"),
     [

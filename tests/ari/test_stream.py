@@ -416,6 +416,7 @@ async def test_stop_during_a_backoff(
     assert len(fake.ws_attempts) == attempts
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("attempt", "rand", "expected"),
     [

@@ -32,6 +32,7 @@ def flow_config(flow: str) -> PbxConfig:
     return dataclasses.replace(config, endpoints=endpoints)
 
 
+@pytest.mark.unit
 def test_the_traces_are_there() -> None:
     assert len(FLOWS) >= 18, f"no traces found in {TRACE_DIR}"
 
