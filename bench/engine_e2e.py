@@ -29,11 +29,11 @@ import aiohttp
 import yaml
 
 from acd.app import running_engine
-from acd.ari.events import parse_event
+from acd.ari.events import Channel, parse_event
 from acd.engine import inputs as inp
 from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
-from acd.engine.runtime import EngineRuntime
+from acd.engine.runtime import AriPort, EngineRuntime
 from acd.settings import load_settings
 from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
@@ -217,20 +217,64 @@ async def _place_calls(http: aiohttp.ClientSession, url: str, calls: int, rate: 
 
 
 class InstantAri:
-    """An ARI port that answers every request at once (the ingest benchmark measures the engine)."""
+    """An ARI port that answers every request at once (the ingest benchmark measures the engine).
 
-    def __getattr__(self, name: str) -> Any:
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            return [] if name == "list_channels" else None
+    Not ``tests.fakes.FakeAriClient``: the benchmark runs as a script, without the tests package,
+    and records nothing."""
 
-        return call
+    async def answer(self, channel_id: str) -> None:
+        pass
+
+    async def hangup(self, channel_id: str, reason: str | None = None) -> None:
+        pass
+
+    async def play(
+        self, channel_id: str, media: list[str], playback_id: str, lang: str | None = None
+    ) -> None:
+        pass
+
+    async def stop_playback(self, playback_id: str) -> None:
+        pass
+
+    async def start_moh(self, channel_id: str, moh_class: str | None = None) -> None:
+        pass
+
+    async def stop_moh(self, channel_id: str) -> None:
+        pass
+
+    async def originate(
+        self,
+        endpoint: str,
+        *,
+        channel_id: str,
+        app: str,
+        app_args: list[str],
+        caller_id: str | None = None,
+        timeout_s: int | None = None,
+        originator: str | None = None,
+    ) -> None:
+        pass
+
+    async def create_bridge(self, bridge_id: str, bridge_type: str = "mixing") -> None:
+        pass
+
+    async def add_channel(self, bridge_id: str, channel_ids: list[str]) -> None:
+        pass
+
+    async def destroy_bridge(self, bridge_id: str) -> None:
+        pass
+
+    async def list_channels(self) -> list[Channel]:
+        return []
+
+
+_: AriPort = InstantAri()  # mypy: the benchmark's port keeps up with the runtime's
 
 
 def recorded_call_events(n: int) -> list[str]:
     """n calls' worth of the real event JSON of bridge.jsonl, ids made unique per call."""
-    trace = Path(__file__).resolve().parents[2] / "shared/asterisk/ari-traces/bridge.jsonl"
-    if not trace.exists():
-        trace = Path("../shared/asterisk/ari-traces/bridge.jsonl")
+    # The repository's copy of the recording (tests/data/ari-traces, see tests/traces.py).
+    trace = Path(__file__).resolve().parents[1] / "tests/data/ari-traces/bridge.jsonl"
     template = [
         json.dumps(rec["event"])
         for rec in map(json.loads, trace.read_text().splitlines())

@@ -3,7 +3,9 @@ sockets still work, and no test waits for a timer in real seconds."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,3 +29,70 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> M
 def postgres_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this session and xdist worker."""
     yield from postgres.fresh_database("acd_records_test", migrate)
+
+
+# ------------------------------------------------------------------------------ test tiers
+# Each test is in exactly one tier, so `pytest -m unit|component|system` runs one alone:
+#   unit       pure: no sockets, servers or databases (config files in tmp_path are fine);
+#   component  one component against something real: PostgreSQL, Redis, SQLite files, or a
+#              loopback HTTP server (the emulator alone, the API, the ARI client's fake server);
+#   system     the engine and the emulator together over real HTTP and WebSocket.
+# A test or module may name its tier (pytestmark / a decorator); otherwise its folder's applies.
+TIERS = ("unit", "component", "system")
+FOLDER_TIERS = {
+    "api": "component",
+    "ari": "component",
+    "calendars": "unit",
+    "callbacks": "component",
+    "emulator": "component",
+    "engine": "unit",
+    "ivr": "unit",
+    "records": "component",
+    "settings": "unit",
+    "skills": "unit",
+    "sla": "unit",
+    "system": "system",
+}
+# Fixtures that stand for a server or a database: a unit test asking for one is in the wrong
+# tier.
+COMPONENT_FIXTURES = frozenset(
+    {"emu", "ari", "fake", "client", "store", "db_url", "postgres_url", "callbacks_postgres_url"}
+)
+TESTS = Path(__file__).resolve().parent
+
+
+def _tier(item: pytest.Item) -> str:
+    named = {m.name for m in item.iter_markers() if m.name in TIERS}
+    if len(named) > 1:
+        raise pytest.UsageError(f"{item.nodeid}: in more than one tier {sorted(named)}")
+    if named:
+        return named.pop()
+    folder = item.path.relative_to(TESTS).parts[0]
+    if folder not in FOLDER_TIERS:
+        raise pytest.UsageError(f"{item.nodeid}: no tier (mark it unit, component or system)")
+    return FOLDER_TIERS[folder]
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by these marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        tier = _tier(item)
+        servers = COMPONENT_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if tier == "unit" and servers:
+            raise pytest.UsageError(f"{item.nodeid}: a unit test using {sorted(servers)}")
+        item.add_marker(tier)
+
+
+def _no_network(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("a unit test opened a network socket: mark it component or system")
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_stay_off_the_network(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every server and client (aiohttp, asyncpg, redis) binds or connects a socket.socket;
+    # the loop's own self-pipe is a socketpair and needs neither.
+    if request.node.get_closest_marker("unit") is not None:
+        for method in ("bind", "connect", "connect_ex"):
+            monkeypatch.setattr(socket.socket, method, _no_network)

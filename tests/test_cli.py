@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("command", [[], ["run"], ["emulator"], ["demo"], ["check-config"]])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -25,6 +26,7 @@ def test_every_command_has_help(command, capsys):
     assert "usage: acd" in capsys.readouterr().out
 
 
+@pytest.mark.unit
 def test_check_config_summarises_the_shipped_example(capsys):
     assert main(["check-config", str(CONFIG)]) == 0
     out = capsys.readouterr().out
@@ -32,6 +34,7 @@ def test_check_config_summarises_the_shipped_example(capsys):
     assert "12 agents" in out
 
 
+@pytest.mark.unit
 def test_check_config_names_file_key_and_reason_and_exits_2(tmp_path, capsys):
     broken = tmp_path / "config"
     shutil.copytree(CONFIG, broken)
@@ -42,6 +45,7 @@ def test_check_config_names_file_key_and_reason_and_exits_2(tmp_path, capsys):
     assert "config/lines.yaml: lines[2].numbers[0]: '17OO' is not a dialable number" in err
 
 
+@pytest.mark.system
 def test_demo_json_summary_adds_up():
     summary = run_demo(CONFIG, DemoOptions(minutes=20, calls_per_hour=150, quiet=True))
     assert summary["offered"] > 20
@@ -56,6 +60,7 @@ def test_demo_json_summary_adds_up():
     assert summary["avg_wait_s"] >= 0.0
 
 
+@pytest.mark.system
 def test_demo_command_prints_one_json_object():
     proc = subprocess.run(
         [

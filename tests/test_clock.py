@@ -3,11 +3,13 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
+import pytest
 from aiohttp import web
 
 from foundation.clock import Clock, VirtualTimeLoop
 
 
+@pytest.mark.unit
 async def test_an_hour_of_virtual_time_passes_in_real_milliseconds():
     clock = Clock(wall_start=datetime(2027, 3, 29, 9, 0, tzinfo=UTC))
     start_wall = clock.now()
@@ -17,6 +19,7 @@ async def test_an_hour_of_virtual_time_passes_in_real_milliseconds():
     assert clock.now() - start_wall == timedelta(hours=1)
 
 
+@pytest.mark.component
 async def test_loopback_http_works_while_time_is_virtual():
     async def hello(request: web.Request) -> web.Response:
         await asyncio.sleep(5)  # a slow handler: virtual seconds
@@ -37,6 +40,7 @@ async def test_loopback_http_works_while_time_is_virtual():
     await runner.cleanup()
 
 
+@pytest.mark.unit
 async def test_executor_work_holds_the_clock():
     loop = asyncio.get_running_loop()
     assert isinstance(loop, VirtualTimeLoop)
@@ -75,6 +79,7 @@ def fast_forward(selector: RecordingSelector, *, held: bool):
     return _FastForwardSelector(selector, loop), loop  # type: ignore[arg-type]
 
 
+@pytest.mark.unit
 def test_idle_loop_jumps_to_the_next_timer_without_waiting():
     inner = RecordingSelector()
     selector, loop = fast_forward(inner, held=False)
@@ -83,6 +88,7 @@ def test_idle_loop_jumps_to_the_next_timer_without_waiting():
     assert inner.waits == [0]  # polled, never blocked
 
 
+@pytest.mark.unit
 def test_a_poll_while_a_thread_holds_the_clock_neither_waits_nor_jumps():
     inner = RecordingSelector()
     selector, loop = fast_forward(inner, held=True)

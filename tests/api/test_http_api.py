@@ -15,14 +15,14 @@ from acd.engine.runtime import EngineRuntime
 from foundation.clock import Clock
 from sla.metrics import EngineMetrics
 from tests.engine.test_core import make_config
-from tests.fakes import FakeAri
+from tests.fakes import FakeAriClient
 
 
 @pytest.fixture
 async def api() -> AsyncIterator[tuple[aiohttp.ClientSession, str, EngineMetrics]]:
     clock = Clock()
     metrics = EngineMetrics()
-    runtime = EngineRuntime(EngineCore(make_config()), FakeAri(), clock, [metrics], "acd")
+    runtime = EngineRuntime(EngineCore(make_config()), FakeAriClient(), clock, [metrics], "acd")
     runtime.start()
     runner = web.AppRunner(create_api(runtime, clock, metrics))
     await runner.setup()

@@ -16,7 +16,7 @@ import pytest
 from acd.ari.client import AriClient
 from acd.ari.events import Bridge, Channel, Playback
 from acd.ari.models import Endpoint, LiveRecording, StoredRecording
-from tests.ari.fake_ari import FakeAri, Seen, _key
+from tests.ari.fake_server import FakeAriServer, Seen, _key
 
 Call = Callable[[AriClient], Awaitable[Any]]
 
@@ -326,7 +326,12 @@ REPLAY: list[tuple[str, Call, str, str, dict[str, str]]] = [
     [pytest.param(*case[1:], id=case[0]) for case in REPLAY],
 )
 async def test_request_matches_the_trace_and_the_answer_parses(
-    fake: FakeAri, client: AriClient, call: Call, method: str, path: str, query: dict[str, str]
+    fake: FakeAriServer,
+    client: AriClient,
+    call: Call,
+    method: str,
+    path: str,
+    query: dict[str, str],
 ) -> None:
     await call(client)
     assert fake.seen[-1] == Seen(method, path, query)
@@ -356,7 +361,9 @@ async def test_originate_returns_the_new_channel_down(client: AriClient) -> None
     assert channel.name.startswith("PJSIP/agent1-")
 
 
-async def test_originate_sends_variables_in_a_json_body(fake: FakeAri, client: AriClient) -> None:
+async def test_originate_sends_variables_in_a_json_body(
+    fake: FakeAriServer, client: AriClient
+) -> None:
     fake.answer("POST", "/ari/channels", 200, {"id": "x1", "name": "PJSIP/a-1", "state": "Down"})
     await client.originate(
         "PJSIP/agent1", app="other", variables={"CALLERID(num)": "1700", "ACD_LINE": "1700"}
@@ -369,7 +376,7 @@ async def test_originate_sends_variables_in_a_json_body(fake: FakeAri, client: A
     )
 
 
-async def test_an_id_is_one_quoted_path_segment(fake: FakeAri, client: AriClient) -> None:
+async def test_an_id_is_one_quoted_path_segment(fake: FakeAriServer, client: AriClient) -> None:
     fake.answer("DELETE", "/ari/channels/fail-local-busy-dc52d3;2", 204)
     fake.answer("DELETE", "/ari/channels/odd/id", 500, {"error": "must not be reached"})
     await client.hangup("fail-local-busy-dc52d3;2")
@@ -409,7 +416,7 @@ async def test_typed_results(client: AriClient) -> None:
 
 
 async def test_app_args_are_checked_before_anything_is_sent(
-    fake: FakeAri, client: AriClient
+    fake: FakeAriServer, client: AriClient
 ) -> None:
     # ARI splits appArgs on commas: "a,b" would silently arrive as two arguments.
     with pytest.raises(ValueError, match="comma"):
@@ -419,7 +426,7 @@ async def test_app_args_are_checked_before_anything_is_sent(
     assert fake.seen == []
 
 
-async def test_a_session_passed_in_is_used_and_left_open(fake: FakeAri) -> None:
+async def test_a_session_passed_in_is_used_and_left_open(fake: FakeAriServer) -> None:
     async with aiohttp.ClientSession() as session:
         async with AriClient(fake.url, "asterisk", "asterisk", "acd", session=session) as ari:
             assert (await ari.ping())["ping"] == "pong"

@@ -21,9 +21,10 @@ from foundation.errors import (
     AriUnavailable,
     AriWrongState,
 )
-from tests.ari.fake_ari import FakeAri
+from tests.ari.fake_server import FakeAriServer
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("status", "body", "expected", "message"),
     [
@@ -85,7 +86,7 @@ async def test_500_allocation_failed_for_an_endpoint_that_cannot_be_dialled(
     [(409, AriWrongState), (412, AriWrongState), (422, AriWrongState), (400, AriBadRequest)],
 )
 async def test_refusals_from_the_server(
-    fake: FakeAri, client: AriClient, status: int, expected: type[AriError]
+    fake: FakeAriServer, client: AriClient, status: int, expected: type[AriError]
 ) -> None:
     fake.answer(
         "POST",
@@ -100,13 +101,13 @@ async def test_refusals_from_the_server(
     assert fake.seen[-1].query == {"channel": "c1,c2"}
 
 
-async def test_wrong_password_is_unauthorized(fake: FakeAri) -> None:
+async def test_wrong_password_is_unauthorized(fake: FakeAriServer) -> None:
     async with AriClient(fake.url, "asterisk", "wrong", "acd") as ari:
         with pytest.raises(AriUnauthorized, match="Authentication required"):
             await ari.ping()
 
 
-async def test_other_5xx_is_a_server_error(fake: FakeAri, client: AriClient) -> None:
+async def test_other_5xx_is_a_server_error(fake: FakeAriServer, client: AriClient) -> None:
     fake.answer("POST", "/ari/bridges/q/moh", 503, {"message": "Service Unavailable"})
     with pytest.raises(AriServerError) as caught:
         await client.start_bridge_moh("q", "default")
@@ -114,7 +115,7 @@ async def test_other_5xx_is_a_server_error(fake: FakeAri, client: AriClient) -> 
 
 
 async def test_an_answer_that_is_not_json_is_a_server_error(
-    fake: FakeAri, client: AriClient
+    fake: FakeAriServer, client: AriClient
 ) -> None:
     async def html(_request: web.Request) -> web.Response:
         return web.Response(text="<html>proxy</html>", content_type="text/html")
@@ -125,7 +126,7 @@ async def test_an_answer_that_is_not_json_is_a_server_error(
 
 
 async def test_an_answer_of_the_wrong_shape_is_a_server_error(
-    fake: FakeAri, client: AriClient
+    fake: FakeAriServer, client: AriClient
 ) -> None:
     fake.answer("GET", "/ari/channels/c1", 200, {"name": "no id"})
     with pytest.raises(AriServerError, match="unexpected answer"):
@@ -152,7 +153,7 @@ async def test_connection_refused_is_unavailable() -> None:
 
 
 async def test_no_answer_within_the_timeout_is_unavailable_on_the_loop_clock(
-    fake: FakeAri,
+    fake: FakeAriServer,
 ) -> None:
     async def silent(_request: web.Request) -> web.Response:
         await asyncio.sleep(3600)
@@ -168,7 +169,7 @@ async def test_no_answer_within_the_timeout_is_unavailable_on_the_loop_clock(
 
 
 async def test_a_get_is_retried_once_after_a_dropped_connection(
-    fake: FakeAri, client: AriClient
+    fake: FakeAriServer, client: AriClient
 ) -> None:
     calls = 0
 
@@ -185,7 +186,7 @@ async def test_a_get_is_retried_once_after_a_dropped_connection(
     assert calls == 2
 
 
-async def test_a_post_is_never_retried(fake: FakeAri, client: AriClient) -> None:
+async def test_a_post_is_never_retried(fake: FakeAriServer, client: AriClient) -> None:
     calls = 0
 
     async def drop(request: web.Request) -> web.Response:
@@ -201,7 +202,7 @@ async def test_a_post_is_never_retried(fake: FakeAri, client: AriClient) -> None
     assert calls == 1
 
 
-async def test_a_get_that_timed_out_is_not_retried(fake: FakeAri) -> None:
+async def test_a_get_that_timed_out_is_not_retried(fake: FakeAriServer) -> None:
     calls = 0
 
     async def silent(_request: web.Request) -> web.Response:

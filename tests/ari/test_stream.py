@@ -25,7 +25,8 @@ from acd.ari.events import (
     parse_event,
 )
 from acd.ari.stream import Backoff, EventStream
-from tests.ari.fake_ari import FakeAri, WsConn, load_trace
+from tests.ari.fake_server import FakeAriServer, WsConn
+from tests.traces import read_trace
 
 
 def stasis_start(channel_id: str = "1795390448.0") -> dict[str, Any]:
@@ -88,7 +89,7 @@ def engine() -> Engine:
 
 
 @pytest.fixture
-async def streams(fake: FakeAri, engine: Engine) -> AsyncIterator[Callable[..., EventStream]]:
+async def streams(fake: FakeAriServer, engine: Engine) -> AsyncIterator[Callable[..., EventStream]]:
     made: list[EventStream] = []
 
     def make(**options: Any) -> EventStream:
@@ -116,12 +117,12 @@ def now() -> float:
 
 
 async def test_events_are_parsed_and_delivered_in_trace_order(
-    fake: FakeAri, engine: Engine, streams: Callable[..., EventStream]
+    fake: FakeAriServer, engine: Engine, streams: Callable[..., EventStream]
 ) -> None:
     stream = streams()
     conn = await fake.next_connection()
     await stream.wait_connected()
-    recorded = [r["event"] for r in load_trace("playback.jsonl") if r["dir"] == "event"]
+    recorded = [r["event"] for r in read_trace("playback.jsonl") if r["dir"] == "event"]
     modelled = [
         e["type"] for e in recorded if not isinstance(parse_event(e), UnknownEvent | MalformedEvent)
     ]
@@ -135,7 +136,7 @@ async def test_events_are_parsed_and_delivered_in_trace_order(
 
 
 async def test_on_connected_completes_before_the_connections_events(
-    fake: FakeAri, engine: Engine, streams: Callable[..., EventStream]
+    fake: FakeAriServer, engine: Engine, streams: Callable[..., EventStream]
 ) -> None:
     engine.resync_s = 5.0
     stream = streams()
@@ -158,7 +159,7 @@ async def test_on_connected_completes_before_the_connections_events(
 
 
 async def test_the_socket_is_drained_while_on_connected_runs(
-    fake: FakeAri, engine: Engine, streams: Callable[..., EventStream]
+    fake: FakeAriServer, engine: Engine, streams: Callable[..., EventStream]
 ) -> None:
     # Asterisk drops a client it cannot write to (websocket_write_timeout): a long resync
     # must not stop us reading.  12 MB is more than the loopback socket buffers hold.
@@ -188,7 +189,7 @@ async def test_the_socket_is_drained_while_on_connected_runs(
 
 @pytest.mark.parametrize("drop", ["close", "abort"])
 async def test_reconnects_after_the_server_drops_the_socket(
-    fake: FakeAri, engine: Engine, streams: Callable[..., EventStream], drop: str
+    fake: FakeAriServer, engine: Engine, streams: Callable[..., EventStream], drop: str
 ) -> None:
     stream = streams(backoff=Backoff(min_s=0.5, max_s=30.0, jitter=0.25))
     conn = await fake.next_connection()
@@ -209,7 +210,7 @@ async def test_reconnects_after_the_server_drops_the_socket(
 
 
 async def test_backoff_grows_while_asterisk_is_down_and_resets_after_a_healthy_connection(
-    fake: FakeAri, streams: Callable[..., EventStream]
+    fake: FakeAriServer, streams: Callable[..., EventStream]
 ) -> None:
     fake.ws_refusals = 6
     stream = streams(backoff=Backoff(min_s=0.5, max_s=4.0, jitter=0.25), healthy_after_s=10)
@@ -229,7 +230,7 @@ async def test_backoff_grows_while_asterisk_is_down_and_resets_after_a_healthy_c
 
 
 async def test_a_connection_that_dies_at_once_does_not_reset_the_backoff(
-    fake: FakeAri, streams: Callable[..., EventStream]
+    fake: FakeAriServer, streams: Callable[..., EventStream]
 ) -> None:
     streams(backoff=Backoff(min_s=0.5, max_s=30.0, jitter=0.0), healthy_after_s=10)
     conn = await fake.next_connection()
@@ -243,7 +244,7 @@ async def test_a_connection_that_dies_at_once_does_not_reset_the_backoff(
 
 
 async def test_unknown_and_malformed_messages_are_logged_and_survived(
-    fake: FakeAri,
+    fake: FakeAriServer,
     engine: Engine,
     streams: Callable[..., EventStream],
     caplog: pytest.LogCaptureFixture,
@@ -274,7 +275,7 @@ async def test_unknown_and_malformed_messages_are_logged_and_survived(
 
 
 async def test_an_exception_in_on_event_is_logged_and_the_next_event_delivered(
-    fake: FakeAri,
+    fake: FakeAriServer,
     engine: Engine,
     streams: Callable[..., EventStream],
     caplog: pytest.LogCaptureFixture,
@@ -296,7 +297,7 @@ async def test_an_exception_in_on_event_is_logged_and_the_next_event_delivered(
 
 
 async def test_a_failed_resync_drops_the_connection_and_retries_as_first(
-    fake: FakeAri, engine: Engine, streams: Callable[..., EventStream]
+    fake: FakeAriServer, engine: Engine, streams: Callable[..., EventStream]
 ) -> None:
     engine.fail_resyncs = 1
     stream = streams(backoff=Backoff(jitter=0.0))
@@ -308,7 +309,7 @@ async def test_a_failed_resync_drops_the_connection_and_retries_as_first(
 
 
 async def test_application_replaced_by_another_process_backs_off_long(
-    fake: FakeAri,
+    fake: FakeAriServer,
     engine: Engine,
     streams: Callable[..., EventStream],
     caplog: pytest.LogCaptureFixture,
@@ -346,7 +347,7 @@ async def test_application_replaced_by_another_process_backs_off_long(
 
 
 async def test_application_replaced_from_a_superseded_connection_is_ignored(
-    fake: FakeAri, engine: Engine, streams: Callable[..., EventStream]
+    fake: FakeAriServer, engine: Engine, streams: Callable[..., EventStream]
 ) -> None:
     # Asterisk tells the *old* socket when a new one takes the app; if a message from a socket
     # our own reconnect superseded is ever handled, it must not be mistaken for a takeover.
@@ -361,7 +362,7 @@ async def test_application_replaced_from_a_superseded_connection_is_ignored(
 
 
 async def test_the_heartbeat_notices_a_silent_peer(
-    fake: FakeAri, streams: Callable[..., EventStream]
+    fake: FakeAriServer, streams: Callable[..., EventStream]
 ) -> None:
     fake.ws_autoping = False  # the peer never answers our pings: a half-open connection
     stream = streams(heartbeat_s=10.0, backoff=Backoff(jitter=0.0))
@@ -373,7 +374,7 @@ async def test_the_heartbeat_notices_a_silent_peer(
 
 
 async def test_wrong_credentials_are_logged_as_an_error_and_retried(
-    fake: FakeAri, streams: Callable[..., EventStream], caplog: pytest.LogCaptureFixture
+    fake: FakeAriServer, streams: Callable[..., EventStream], caplog: pytest.LogCaptureFixture
 ) -> None:
     fake.password = "changed"
     stream = streams(backoff=Backoff(jitter=0.0))
@@ -387,7 +388,7 @@ async def test_wrong_credentials_are_logged_as_an_error_and_retried(
 
 
 async def test_stop_closes_the_socket_and_ends_the_reader(
-    fake: FakeAri, streams: Callable[..., EventStream]
+    fake: FakeAriServer, streams: Callable[..., EventStream]
 ) -> None:
     stream = streams()
     conn: WsConn = await fake.next_connection()
@@ -401,7 +402,9 @@ async def test_stop_closes_the_socket_and_ends_the_reader(
     await stream.stop()  # twice is harmless
 
 
-async def test_stop_during_a_backoff(fake: FakeAri, streams: Callable[..., EventStream]) -> None:
+async def test_stop_during_a_backoff(
+    fake: FakeAriServer, streams: Callable[..., EventStream]
+) -> None:
     fake.ws_refusals = 1000
     stream = streams()
     await asyncio.sleep(10)
@@ -413,6 +416,7 @@ async def test_stop_during_a_backoff(fake: FakeAri, streams: Callable[..., Event
     assert len(fake.ws_attempts) == attempts
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("attempt", "rand", "expected"),
     [
@@ -434,7 +438,7 @@ def test_backoff_delays(attempt: int, rand: float, expected: float) -> None:
 
 
 async def test_a_quiet_connection_stays_up_for_an_hour(
-    fake: FakeAri, streams: Callable[..., EventStream]
+    fake: FakeAriServer, streams: Callable[..., EventStream]
 ) -> None:
     # Heartbeats are answered, and no session or receive timeout ends an idle socket.
     stream = streams(heartbeat_s=10.0)
@@ -447,7 +451,7 @@ async def test_a_quiet_connection_stays_up_for_an_hour(
 
 
 async def test_an_unexpected_error_in_the_reader_is_survived(
-    fake: FakeAri,
+    fake: FakeAriServer,
     streams: Callable[..., EventStream],
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,

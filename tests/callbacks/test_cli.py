@@ -120,10 +120,12 @@ def test_an_empty_deployment_lists_nothing(url: str, capsys: pytest.CaptureFixtu
     assert (code, out.strip()) == (0, "no callbacks")
 
 
+@pytest.mark.unit
 def test_the_parser_knows_every_status():
     assert tuple(status.value for status in CallbackStatus) == CALLBACK_STATUSES
 
 
+@pytest.mark.unit
 def test_help(capsys: pytest.CaptureFixture[str]):
     with pytest.raises(SystemExit) as exit_info:
         main(["callbacks", "list", "--help"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -59,6 +60,7 @@ async def test_callbacks_and_contact_records_share_a_database(tmp_path: Path):
     assert await run_sync(url, _schema_drift) == []
 
 
+@pytest.mark.unit
 def test_the_migrations_are_found_by_package_path():
     scripts = ScriptDirectory.from_config(alembic_config())
     assert scripts.get_heads() == ["0001"]

@@ -32,6 +32,8 @@ from callbacks.schedule import (
 )
 from foundation.calendars import Calendar, Closure, standard_calendar
 
+pytestmark = pytest.mark.unit  # pure (the folder's default is component)
+
 BRUSSELS = ZoneInfo("Europe/Brussels")
 STANDARD = standard_calendar()  # Monday to Friday 09:00-19:00, Belgian holidays
 # Monday 5 April 2027 closes at 13:00 (a staff meeting).
@@ -39,6 +41,7 @@ SHORT_MONDAY = replace(
     STANDARD,
     closures=(Closure(datetime(2027, 4, 5, 13), datetime(2027, 4, 5, 19), "meeting"),),
 )
+
 R = AttemptResult
 S = CallbackStatus
 

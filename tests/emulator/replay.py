@@ -32,24 +32,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from emulator import Emulator
+from tests.traces import trace_path
 
-TRACE_DIR = Path(
-    os.environ.get(
-        "ACD_ARI_TRACES",
-        Path(__file__).resolve().parents[2].parent / "shared" / "asterisk" / "ari-traces",
-    )
-)
 TIME_TOLERANCE_S = 0.15
 CAUSAL_WAIT_S = 2.0
 NOISE_VARIABLES = ("BRIDGEPEER", "BRIDGEPVTCALLID", "RTPAUDIOQOS")
@@ -69,8 +62,7 @@ class Entry:
 
 
 def load_trace(name: str) -> list[Entry]:
-    path = TRACE_DIR / f"{name}.jsonl"
-    lines = path.read_text().splitlines()
+    lines = trace_path(name).read_text().splitlines()
     return [Entry(i, float(r["t"]), r) for i, r in enumerate(json.loads(x) for x in lines if x)]
 
 

@@ -17,6 +17,8 @@ from emulator import (
 )
 from foundation.errors import ConfigError
 
+pytestmark = pytest.mark.unit  # pure (the folder's default is component)
+
 
 def test_a_full_config_from_plain_data() -> None:
     config = config_from_dict(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
+
 from emulator import EndpointBehaviour, Mode, RandomBehaviour
 from tests.emulator.ari import Ari
 
@@ -67,6 +69,7 @@ async def test_a_new_endpoint_can_be_added_at_run_time(ari: Ari) -> None:
     assert status == 200
 
 
+@pytest.mark.unit
 def test_random_behaviour_is_reproducible_with_a_seed() -> None:
     behaviour = RandomBehaviour(
         {Mode.ANSWER: 3, Mode.BUSY: 1, Mode.RING: 1}, ring_s=(1, 5), talk_s=(10, 20)

@@ -9,7 +9,8 @@ import aiohttp
 import pytest
 
 from emulator import EndpointBehaviour, PbxConfig, reference_config, run_emulator
-from tests.emulator.replay import TRACE_DIR, compare, load_trace, replay
+from tests.emulator.replay import compare, load_trace, replay
+from tests.traces import TRACE_DIR, trace_names
 
 #: Where a recording's far end behaved differently from the reference setup.
 ENDPOINT_OVERRIDES: dict[str, dict[str, EndpointBehaviour]] = {
@@ -18,7 +19,7 @@ ENDPOINT_OVERRIDES: dict[str, dict[str, EndpointBehaviour]] = {
     "callback_agent_first": {"agent2": EndpointBehaviour.answer(2.0)},
 }
 
-FLOWS = sorted(p.stem for p in TRACE_DIR.glob("*.jsonl"))
+FLOWS = [name.removesuffix(".jsonl") for name in trace_names()]
 
 
 def flow_config(flow: str) -> PbxConfig:
@@ -31,6 +32,7 @@ def flow_config(flow: str) -> PbxConfig:
     return dataclasses.replace(config, endpoints=endpoints)
 
 
+@pytest.mark.unit
 def test_the_traces_are_there() -> None:
     assert len(FLOWS) >= 18, f"no traces found in {TRACE_DIR}"
 

@@ -1,4 +1,4 @@
-"""The engine against the exact event JSON a real Asterisk 22 sent (shared/asterisk/ari-traces).
+"""The engine against the exact event JSON a real Asterisk 22 sent (tests/data/ari-traces).
 
 Each test replays a recorded flow through ``EngineRuntime.on_event``: the recorded events in
 their recorded order and at their recorded times (virtual time), with the ids the recording's
@@ -20,12 +20,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
-import json
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -49,18 +46,10 @@ from foundation.contact import (
     Outcome,
     Presence,
 )
-from tests.fakes import FakeAri
+from tests.fakes import AriCall, FakeAriClient
+from tests.traces import read_trace, trace_names
 
-TRACES = Path(
-    os.environ.get(
-        "ACD_ARI_TRACES",
-        Path(__file__).resolve().parents[2].parent / "shared" / "asterisk" / "ari-traces",
-    )
-)
-TRACE_NAMES = sorted(p.name for p in TRACES.glob("*.jsonl"))
-pytestmark = pytest.mark.skipif(
-    not TRACES.is_dir(), reason=f"no recorded Asterisk ARI traces at {TRACES}"
-)
+TRACE_NAMES = trace_names()
 
 Entry = dict[str, Any]
 
@@ -71,8 +60,7 @@ K = ContactEventKind
 
 
 def load(name: str) -> list[Entry]:
-    with (TRACES / name).open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return read_trace(name)
 
 
 def find(entries: list[Entry], pick: Callable[[Entry], bool], start: int = 0) -> int:
@@ -165,10 +153,9 @@ def doubled(entries: list[Entry], *, stasis_too: bool = False) -> list[Entry]:
 
 
 @dataclass
-class Call:
-    name: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
+class Call(AriCall):
+    """A call the engine made, with where the replay stood."""
+
     at: int = 0  # the replay position when the engine made it
     request: int | None = None  # the recorded request it was matched to
 
@@ -218,26 +205,20 @@ def _replace(value: Any, ids: Mapping[str, str]) -> Any:
     return value
 
 
-class ReplayAri(FakeAri):
-    """The FakeAri, with every call (but ``list_channels``) answered by a :class:`Replay`."""
+class ReplayAri(FakeAriClient):
+    """The fake ARI client, with every call (but ``list_channels``) answered by a
+    :class:`Replay`."""
 
     def __init__(self) -> None:
         super().__init__()
         self.replay: Replay | None = None
         self.made: list[Call] = []
 
-    def __getattr__(self, name: str):
-        record = super().__getattr__(name)
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            result = await record(*args, **kwargs)
-            if self.replay is not None and name != "list_channels":
-                made = Call(name, args, kwargs)
-                self.made.append(made)
-                await self.replay.respond(made)
-            return result
-
-        return call
+    async def _respond(self, call: AriCall) -> None:
+        if self.replay is not None and call.name != "list_channels":
+            made = Call(call.name, call.args, call.kwargs)
+            self.made.append(made)
+            await self.replay.respond(made)
 
     def one(self, name: str) -> Call:
         (call,) = [c for c in self.made if c.name == name]

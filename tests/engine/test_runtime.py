@@ -14,7 +14,7 @@ from foundation.clock import Clock
 from foundation.contact import ContactEvent, ContactEventKind, Outcome
 from foundation.errors import AriAllocationFailed, AriNotFound, AriWrongState
 from tests.engine.test_core import make_config
-from tests.fakes import FakeAri
+from tests.fakes import FakeAriClient
 
 
 class Events:
@@ -28,7 +28,7 @@ class Events:
         pass
 
 
-def runtime_with(ari: FakeAri) -> tuple[EngineRuntime, Events]:
+def runtime_with(ari: FakeAriClient) -> tuple[EngineRuntime, Events]:
     sink = Events()
     runtime = EngineRuntime(EngineCore(make_config()), ari, Clock(), [sink], "acd")
     runtime.start()
@@ -63,7 +63,7 @@ def playback_finished(playback_id: str) -> ev.AriEvent:
 
 
 async def test_a_prompt_refused_by_ari_does_not_hold_the_caller_in_silence():
-    ari = FakeAri({"play": AriWrongState(412, "Channel in invalid state")})
+    ari = FakeAriClient({"play": AriWrongState(412, "Channel in invalid state")})
     runtime, _ = runtime_with(ari)
     runtime.on_event(stasis_start("c1", "inbound", "1700"))
     await runtime.drain()
@@ -73,7 +73,7 @@ async def test_a_prompt_refused_by_ari_does_not_hold_the_caller_in_silence():
 
 
 async def test_an_agent_that_cannot_be_dialled_passes_the_call_to_the_next():
-    ari = FakeAri({"originate": AriAllocationFailed(500, "Allocation failed")})
+    ari = FakeAriClient({"originate": AriAllocationFailed(500, "Allocation failed")})
     runtime, _ = runtime_with(ari)
     runtime.submit(inp.AgentLogin("a1"))
     await asyncio.sleep(1)
@@ -89,7 +89,7 @@ async def test_an_agent_that_cannot_be_dialled_passes_the_call_to_the_next():
 
 
 async def test_a_caller_gone_before_the_answer_is_recorded_abandoned():
-    ari = FakeAri({"answer": AriNotFound(404, "Channel not found")})
+    ari = FakeAriClient({"answer": AriNotFound(404, "Channel not found")})
     runtime, sink = runtime_with(ari)
     runtime.on_event(stasis_start("c1", "inbound", "1700"))
     await runtime.drain()
@@ -99,7 +99,7 @@ async def test_a_caller_gone_before_the_answer_is_recorded_abandoned():
 
 
 async def test_unknown_and_malformed_events_are_survived(caplog):
-    runtime, _ = runtime_with(FakeAri())
+    runtime, _ = runtime_with(FakeAriClient())
     runtime.on_event(ev.parse_event({"type": "SomethingNew", "application": "acd"}))
     runtime.on_event(ev.parse_event({"type": "StasisStart", "application": "acd"}))
     assert "malformed StasisStart" in caplog.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -113,7 +114,7 @@ def token(action: Action) -> str:
 
 # Each row: a name, then (step, expected tokens) pairs.  Timers are numbered per menu, prompts
 # get a 120 s guard timer, the wait for a digit is 5 s.
-PATHS: list[tuple] = [
+PATHS: list[tuple[Any, ...]] = [
     (
         "digit after the prompt chooses",
         ("start", ["play menu pb-1", "timer 1 120"]),
@@ -239,7 +240,7 @@ def test_menu_path(path):
         assert driver.step(step) == expected, step
 
 
-NOT_INTERRUPTIBLE: list[tuple] = [
+NOT_INTERRUPTIBLE: list[tuple[Any, ...]] = [
     (
         "a digit during the prompt waits for its end, then chooses",
         ("start", ["play menu pb-1", "timer 1 120"]),
@@ -294,7 +295,8 @@ def test_state_and_result_are_visible():
     menu = driver.menu
     assert menu.state is MenuState.IDLE
     driver.step("start")
-    assert menu.state is MenuState.PROMPTING
+    # mypy keeps menu.state narrowed to IDLE across driver.step(), which changes it.
+    assert menu.state is MenuState.PROMPTING  # type: ignore[comparison-overlap]
     driver.step("end")
     assert menu.state is MenuState.WAITING
     driver.step("digit 3")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -39,6 +40,7 @@ async def test_migrate_creates_the_sqlite_directory(tmp_path: Path):
     assert path.is_file()
 
 
+@pytest.mark.unit
 def test_the_migrations_are_found_by_package_path():
     scripts = ScriptDirectory.from_config(alembic_config())
     assert scripts.get_heads() == ["0001"]

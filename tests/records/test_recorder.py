@@ -80,6 +80,7 @@ async def test_the_arrival_is_written_before_the_end_and_the_end_wins(store: Con
         assert recorder.backlog == 0
 
 
+@pytest.mark.unit
 async def test_snapshots_queued_together_are_coalesced_and_the_end_is_kept():
     saver = SavesInMemory()
     recorder = ContactRecorder(saver)
@@ -98,6 +99,7 @@ async def test_snapshots_queued_together_are_coalesced_and_the_end_is_kept():
     assert saver.saved == [final]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("failing_is_the_end", [False, True])
 async def test_a_snapshot_arriving_during_a_failed_save_is_merged_for_the_retry(
     failing_is_the_end: bool,
@@ -142,6 +144,7 @@ async def test_a_failing_save_is_logged_and_retried_until_it_succeeds(
     assert all(record.id in r.getMessage() for r in failures)
 
 
+@pytest.mark.unit
 async def test_stopping_while_the_database_stays_down_names_the_unsaved_contacts(
     caplog: pytest.LogCaptureFixture,
 ):
@@ -265,6 +268,7 @@ async def test_contacts_pending_together_are_written_in_one_batch(store: Contact
         assert await store.get(record.id) == record
 
 
+@pytest.mark.unit
 async def test_a_busy_recorder_paces_its_batches_and_flush_cuts_the_wait():
     saver = SavesInMemory()
     loop = asyncio.get_running_loop()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from acd.app import RunningEngine, running_engine
 from acd.engine import inputs as inp
+from acd.engine.model import AgentState
 from acd.settings import load_settings
 from acd.simulation import pbx_config_from_settings
 from emulator import Emulator, EndpointSpec, StasisTarget, run_emulator
@@ -48,7 +49,7 @@ class System:
         for agent_id in agent_ids:
             self.engine.runtime.submit(inp.AgentLogin(agent_id))
 
-    def agent(self, agent_id: str):  # type: ignore[no-untyped-def]
+    def agent(self, agent_id: str) -> AgentState:
         return self.engine.core.agents[agent_id]
 
     def bridged_agent(self, caller_channel: str) -> str | None:

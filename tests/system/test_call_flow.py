@@ -37,6 +37,9 @@ async def test_call_reaches_the_longest_idle_skilled_agent_and_is_bridged(tmp_pa
             "0470123456",
         )
         assert [o.result for o in record.offers] == [OfferResult.ANSWERED]
+        assert record.queued_at is not None
+        assert record.answered_at is not None
+        assert record.ended_at is not None
         assert record.arrived_at <= record.queued_at <= record.answered_at <= record.ended_at
 
 
@@ -198,4 +201,6 @@ async def test_contact_rows_land_in_postgresql(tmp_path, postgres_url):
         assert rows["0470111111"].outcome is Outcome.ANSWERED
         assert rows["0470111111"].agent_id == "1001"
         assert rows["0470222222"].outcome is Outcome.ABANDONED
-        assert rows["0470222222"].ended_at.tzinfo is not None
+        abandoned_at = rows["0470222222"].ended_at
+        assert abandoned_at is not None
+        assert abandoned_at.tzinfo is not None

@@ -4,14 +4,16 @@ agent-first dialer that places callbacks at calm moments (issue 6)."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from callbacks import CallbackStatus
+from callbacks import Callback, CallbackStatus, CallbackStore
 from emulator import CallerScript, DtmfPress, EndpointBehaviour
 from foundation.contact import Activity, Outcome
-from tests.system.harness import system
+from tests.system.harness import System, system
 
 IVR = Path(__file__).parent / "config_ivr"
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -19,7 +21,9 @@ TUESDAY_10H = datetime(2027, 3, 30, 10, 0, tzinfo=BRUSSELS)
 CITIZEN = "cb32470123456"  # the emulator's phone for +32 470 12 34 56 (callback_dial)
 
 
-def callbacks_system(tmp_path, start=TUESDAY_10H, **kwargs):
+def callbacks_system(
+    tmp_path: Path, start: datetime = TUESDAY_10H, **kwargs: Any
+) -> AbstractAsyncContextManager[System]:
     return system(tmp_path, config=IVR, start=start, **kwargs)
 
 
@@ -68,11 +72,11 @@ async def test_friday_evening_request_is_due_tuesday_and_placed_monday_once_calm
         assert callback.due_by.astimezone(BRUSSELS) == datetime(2027, 4, 6, 19, 0, tzinfo=BRUSSELS)
         monday_9h = datetime(2027, 4, 5, 9, 0, tzinfo=BRUSSELS)
         await s.wait((monday_9h - now).total_seconds() + 5)  # the weekend passes: not placed
-        assert (await store.get(callback.id)).attempts == ()
+        assert (await stored(store, callback.id)).attempts == ()
         live = s.emu.pbx.place_call("1705", caller_number="0470999999")  # a live caller waits
         s.login("1006")
         await s.until(lambda: s.bridged_agent(live))  # the live caller is served first
-        assert (await store.get(callback.id)).attempts == ()  # not while a caller waits
+        assert (await stored(store, callback.id)).attempts == ()  # not while a caller waits
         await s.until(
             lambda: (
                 s.emu.pbx.channels.get(CITIZEN)
@@ -86,16 +90,22 @@ async def test_friday_evening_request_is_due_tuesday_and_placed_monday_once_calm
         await s.until(lambda: s.agent("1006").activity is Activity.ON_CALL, timeout_s=60)
 
         async def completed() -> bool:
-            return (await store.get(callback.id)).status is CallbackStatus.COMPLETED
+            return (await stored(store, callback.id)).status is CallbackStatus.COMPLETED
 
         for _ in range(600):
             if await completed():
                 break
             await s.wait(1)
-        done = await store.get(callback.id)
+        done = await stored(store, callback.id)
         assert done.status is CallbackStatus.COMPLETED
         assert done.attempts[0].started_at.astimezone(BRUSSELS).date() == monday_9h.date()
         assert done.agent_id == "1006" or done.attempts[0].agent_id == "1006"
+
+
+async def stored(store: CallbackStore, callback_id: str) -> Callback:
+    found = await store.get(callback_id)
+    assert found is not None, f"callback {callback_id} is gone"
+    return found
 
 
 def due_by(s, now: datetime) -> datetime:
@@ -117,19 +127,23 @@ async def test_a_citizen_who_does_not_answer_is_tried_again_after_the_gap(tmp_pa
         (callback,) = await store.list()
 
         async def attempts() -> int:
-            return len((await store.get(callback.id)).attempts)
+            return len((await stored(store, callback.id)).attempts)
 
         while (
             await attempts() < 1
-            or (await store.get(callback.id)).status is not CallbackStatus.PENDING
+            or (await stored(store, callback.id)).status is not CallbackStatus.PENDING
         ):
             await s.wait(5)
-        first = await store.get(callback.id)
-        assert first.attempts[0].result.value == "no_answer"
-        assert first.next_attempt_at - first.attempts[0].ended_at >= timedelta(hours=1)
+        first = await stored(store, callback.id)
+        result, ended_at = first.attempts[0].result, first.attempts[0].ended_at
+        assert result is not None
+        assert ended_at is not None
+        assert first.next_attempt_at is not None
+        assert result.value == "no_answer"
+        assert first.next_attempt_at - ended_at >= timedelta(hours=1)
         while await attempts() < 2:
             await s.wait(30)
-        second = await store.get(callback.id)
+        second = await stored(store, callback.id)
         assert second.attempts[1].started_at >= first.next_attempt_at
 
 
@@ -203,7 +217,7 @@ async def test_virtual_hold_calls_back_when_the_callers_turn_comes_keeping_their
         assert not s.bridged_agent(later)  # the later live caller still waits
         done = None
         for _ in range(120):
-            done = await s.engine.callbacks.get(callback.id)
+            done = await stored(s.engine.callbacks, callback.id)
             if done.status is CallbackStatus.COMPLETED:
                 break
             await s.wait(1)

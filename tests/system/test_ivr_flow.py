@@ -4,20 +4,24 @@ no-agents rule, closing time and rejoining after a dropped call (issue 5)."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from emulator import CallerScript, DtmfPress, EndpointBehaviour
 from foundation.contact import Outcome
-from tests.system.harness import system
+from tests.system.harness import System, system
 
 IVR = Path(__file__).parent / "config_ivr"
 BRUSSELS = ZoneInfo("Europe/Brussels")
 TUESDAY_10H = datetime(2027, 3, 30, 10, 0, tzinfo=BRUSSELS)
 
 
-def ivr(tmp_path, start=TUESDAY_10H, **kwargs):
+def ivr(
+    tmp_path: Path, start: datetime = TUESDAY_10H, **kwargs: Any
+) -> AbstractAsyncContextManager[System]:
     return system(tmp_path, config=IVR, start=start, **kwargs)
 
 
@@ -122,6 +126,7 @@ async def test_a_line_that_closes_its_queue_says_goodbye_at_closing_time(tmp_pat
         assert "sound:acd-closing" in s.media_played_to(caller)
         (record,) = await s.records()
         assert record.outcome is Outcome.CLOSED
+        assert record.ended_at is not None
         assert record.ended_at >= datetime(2027, 3, 30, 19, 0, tzinfo=BRUSSELS)
 
 

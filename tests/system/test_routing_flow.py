@@ -4,19 +4,21 @@ missed offers in a row and offer delays (issue 4)."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
 from acd.engine import inputs as inp
 from emulator import EndpointBehaviour
 from foundation.contact import Activity, OfferResult, Presence
-from tests.system.harness import system
+from tests.system.harness import System, system
 
 ROUTING = Path(__file__).parent / "config_routing"
 
 
-def routing(tmp_path, **kwargs):
+def routing(tmp_path: Path, **kwargs: Any) -> AbstractAsyncContextManager[System]:
     return system(tmp_path, config=ROUTING, **kwargs)
 
 

@@ -2,7 +2,7 @@
 
 REST requests are answered, in this order, by a programmed answer for (method, path), or by
 the answer real Asterisk 22 gave to the same method, path and query in the recorded traces
-(shared/asterisk/ari-traces), or else by 501 so a request the client shapes differently from
+(tests/data/ari-traces), or else by 501 so a request the client shapes differently from
 the traces fails loudly.  ``/ari/events`` serves WebSockets like Asterisk: ``api_key`` checked,
 and a second connection for an app sends ``ApplicationReplaced`` to the first.
 """
@@ -14,12 +14,11 @@ import base64
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-TRACES = Path(__file__).resolve().parents[3] / "shared" / "asterisk" / "ari-traces"
+from tests.traces import read_trace
 
 Key = tuple[str, str, tuple[tuple[str, str], ...]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -29,17 +28,12 @@ def _key(method: str, path: str, query: dict[str, str]) -> Key:
     return method, path, tuple(sorted(query.items()))
 
 
-def load_trace(name: str) -> list[dict[str, Any]]:
-    with (TRACES / name).open() as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def recorded_exchanges(*names: str) -> dict[Key, tuple[int, Any]]:
     """(method, path, query) -> (status, body) from the traces; the first answer wins."""
     answers: dict[Key, tuple[int, Any]] = {}
     for name in names:
         pending: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for rec in load_trace(name):
+        for rec in read_trace(name):
             if rec.get("websocket"):
                 continue
             if rec["dir"] == "request":
@@ -49,10 +43,6 @@ def recorded_exchanges(*names: str) -> dict[Key, tuple[int, Any]]:
                 key = _key(req["method"], req["path"], req.get("query") or {})
                 answers.setdefault(key, (rec["status"], rec["body"]))
     return answers
-
-
-def all_trace_names() -> list[str]:
-    return sorted(p.name for p in TRACES.glob("*.jsonl"))
 
 
 @dataclass
@@ -87,7 +77,9 @@ class WsConn:
         transport.abort()
 
 
-class FakeAri:
+class FakeAriServer:
+    """A loopback ARI server (not the engine's fake ARI client: ``tests.fakes.FakeAriClient``)."""
+
     def __init__(
         self,
         username: str = "asterisk",
