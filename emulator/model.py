@@ -173,7 +173,8 @@ class Playback:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "media_uri": self.media[self.index]}
-        if self.index + 1 < len(self.media) and self.state != "done":
+        # A playback stopped early still names the sound it never played (moh_announce_dtmf).
+        if self.index + 1 < len(self.media):
             out["next_media_uri"] = self.media[self.index + 1]
         out.update(target_uri=self.target_uri, language=self.language, state=self.state)
         return out

@@ -386,6 +386,12 @@ def normalise(value: Any, known: set[str]) -> Any:
         bridge = {k: v for k, v in value.items() if k != "creationtime"}
         bridge["channels"] = [c for c in value.get("channels", ()) if c in known]
         return bridge
+    if "events_allowed" in value:
+        # An application's bridges include leftovers of earlier runs on the real Asterisk
+        # (event_filter.jsonl); only bridges this flow met are comparable.
+        application = dict(value)
+        application["bridge_ids"] = [b for b in value.get("bridge_ids", ()) if b in known]
+        return application
     drop = {"timestamp", "asterisk_id"}
     out = {k: normalise(v, known) for k, v in value.items() if k not in drop}
     if out.get("type") == "Dial" and out.get("dialstatus") == "RINGING":
@@ -396,7 +402,8 @@ def normalise(value: Any, known: set[str]) -> Any:
 def _channel_ids(
     recorded: list[Observed], emulated: list[Observed], exchanges: list[Exchange], ids: IdMap
 ) -> set[str]:
-    """Ids that belong to channels an application can see (not announcers or recorders)."""
+    """Ids of the channels an application can see (not announcers or recorders) and of the
+    bridges the flow met."""
     known: set[str] = set()
 
     def collect(value: Any) -> None:
@@ -404,7 +411,7 @@ def _channel_ids(
             for v in value:
                 collect(v)
         elif isinstance(value, dict):
-            if "dialplan" in value and "id" in value:
+            if ("dialplan" in value or "bridge_class" in value) and "id" in value:
                 known.add(str(value["id"]))
             for v in value.values():
                 collect(v)
