@@ -225,6 +225,12 @@ class EventBus:
             seen = state.subscribe_all or state.sees_endpoint(endpoint_key)
             self._deliver(state, event_type, fields, int(seen))
 
+    def device_event(self, device: str, fields: dict[str, Any]) -> None:
+        """``DeviceStateChanged``: to applications subscribed to everything or to the device."""
+        for state in list(self.apps.values()):
+            seen = state.subscribe_all or device in state.devices
+            self._deliver(state, "DeviceStateChanged", fields, int(seen))
+
     def _deliver(self, state: AppState, event_type: str, fields: dict[str, Any], n: int) -> None:
         conn = state.connection
         if conn is None or n <= 0:

@@ -138,6 +138,9 @@ class Bridge:
     channel_ids: list[str] = field(default_factory=list)
     moh_class: str | None = None
     destroyed: bool = False
+    #: Names of Asterisk-internal channels in it that count as parties (a bridge's recorder),
+    #: invisible everywhere except in the peers' ``BRIDGEPEER``.
+    internal: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
