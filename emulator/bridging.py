@@ -10,8 +10,11 @@ Recorded facts reproduced here:
 - events carry the bridge as it is *at that moment*: ``technology`` moves from ``simple_bridge``
   to ``native_rtp`` only after the second SIP channel's ``ChannelEnteredBridge``, and back after
   a ``ChannelLeftBridge``; a snooped (audiohooked) channel keeps the bridge ``simple_bridge``;
-- when two parties meet in a mixing bridge each one's connected line becomes the other's caller
-  id (``ChannelConnectedLine`` on both), with ``BRIDGEPEER``/``BRIDGEPVTCALLID`` noise;
+  three or more parties make it ``softmix`` (``supervisor_whisper_barge.jsonl``);
+- when two parties meet in a mixing bridge, by a join or because a third one left, each one's
+  connected line becomes the other's caller id (``ChannelConnectedLine`` on both, the later
+  joiner first), amid ``BRIDGEPEER``/``BRIDGEPVTCALLID`` rounds (:mod:`~emulator.noise`);
+  a third party joining changes no connected line;
 - one side hanging up leaves the other in the bridge, ``Up`` and in Stasis.
 """
 
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from emulator.errors import AriHttpError, bad_request, conflict, unprocessable
 from emulator.model import Bridge, Channel, Party
+from emulator.noise import ROUNDS_ON_AUDIOHOOK, ROUNDS_ON_SWITCH, bridge_members
 
 if TYPE_CHECKING:
     from emulator.pbx import Pbx
@@ -106,14 +110,11 @@ class Bridging:
         if bridge is None:
             chan.bridge_id = None
             return
-        lifecycle = self.pbx.lifecycle
-        if bridge.bridge_type == "mixing" and len(bridge.channel_ids) > 1:
-            lifecycle.set_variable(chan, "BRIDGEPEER", "")
-            lifecycle.set_variable(chan, "BRIDGEPVTCALLID", "")
+        self.pbx.noise.clear_peer(chan)
         bridge.channel_ids.remove(chan.id)
         chan.bridge_id = None
         self._membership(bridge, chan, "ChannelLeftBridge")
-        self._retune(bridge)
+        self._changed(bridge, self._retune(bridge))
         self.pbx.phones.bridge_changed(bridge)
 
     def peers(self, chan: Channel) -> list[Channel]:
@@ -122,8 +123,22 @@ class Bridging:
     def retune_for(self, chan: Channel) -> None:
         """Re-evaluate the technology of ``chan``'s bridge (after a snoop attaches)."""
         bridge = self.pbx.bridges.get(chan.bridge_id or "")
-        if bridge is not None:
-            self._retune(bridge)
+        if bridge is not None and self._retune(bridge) and len(bridge.channel_ids) > 1:
+            for n in range(ROUNDS_ON_AUDIOHOOK):
+                self.pbx.noise.peer_round(bridge, first=n == 0)
+
+    def recorder_joined(self, bridge_id: str, joined: bool) -> None:
+        """A bridge recording starts or stops: Asterisk's recorder channel is a party too
+        (``record.jsonl``: ``BRIDGEPEER`` names ``Recorder/ARI-...;2``)."""
+        bridge = self.pbx.bridges.get(bridge_id)
+        if bridge is None or bridge.bridge_type != "mixing":
+            return
+        if joined:
+            counter = self.pbx.next_name_counter("Recorder")
+            bridge.internal.append(f"Recorder/ARI-{counter:08x};2")
+        elif bridge.internal:
+            bridge.internal.pop(0)
+        self._changed(bridge, switched=True)
 
     # --- music on hold -------------------------------------------------------------------
 
@@ -160,9 +175,7 @@ class Bridging:
         bridge.channel_ids.append(chan.id)
         chan.bridge_id = bridge.id
         self._membership(bridge, chan, "ChannelEnteredBridge")
-        if bridge.bridge_type == "mixing":
-            self._meet(bridge, chan)
-        self._retune(bridge)
+        self._changed(bridge, self._retune(bridge))
         record = self.pbx.history.get(chan.id)
         for peer in self.peers(chan):
             if record is not None and peer.id not in record.bridged_with:
@@ -172,23 +185,25 @@ class Bridging:
                 peer_record.bridged_with.append(chan.id)
         self.pbx.phones.bridge_changed(bridge)
 
-    def _meet(self, bridge: Bridge, chan: Channel) -> None:
-        """A new party in a mixing bridge: peer variables, then connected-line updates."""
-        peers = self.peers(chan)
-        lifecycle = self.pbx.lifecycle
-        for peer in peers:
-            lifecycle.set_variable(chan, "BRIDGEPEER", peer.name)
-            lifecycle.set_variable(chan, "BRIDGEPVTCALLID", peer.protocol_id)
-            lifecycle.set_variable(peer, "BRIDGEPEER", chan.name)
-            lifecycle.set_variable(peer, "BRIDGEPVTCALLID", chan.protocol_id)
-        if len(peers) != 1:
+    def _changed(self, bridge: Bridge, switched: bool) -> None:
+        """After a join or a leave: rounds of peer variables; two parties left alone together
+        see each other on their connected lines (the newer after the second round)."""
+        members = bridge_members(self.pbx, bridge)
+        if bridge.bridge_type != "mixing" or len(members) + len(bridge.internal) < 2:
             return
-        peer = peers[0]
-        for party, other in ((chan, peer), (peer, chan)):
-            wanted = Party(other.caller.name, other.caller.number)
-            if party.connected != wanted:
-                party.connected = wanted
-                lifecycle.publish(party, "ChannelConnectedLine")
+        rounds = ROUNDS_ON_SWITCH if switched else 1
+        for n in range(rounds):
+            self.pbx.noise.peer_round(bridge, first=n == 0)
+            if len(members) == 2 and n == min(1, rounds - 1):
+                self._show_connected(members[1], members[0])
+            if len(members) == 2 and n == rounds - 1:
+                self._show_connected(members[0], members[1])
+
+    def _show_connected(self, party: Channel, other: Channel) -> None:
+        wanted = Party(other.caller.name, other.caller.number)
+        if party.connected != wanted:
+            party.connected = wanted
+            self.pbx.lifecycle.publish(party, "ChannelConnectedLine")
 
     def _membership(self, bridge: Bridge, chan: Channel, event_type: str) -> None:
         self.pbx.bus.membership_event(
@@ -199,12 +214,18 @@ class Bridging:
             {"bridge": bridge.to_json(), "channel": chan.to_json()},
         )
 
-    def _retune(self, bridge: Bridge) -> None:
+    def _retune(self, bridge: Bridge) -> bool:
+        """Pick the mixing bridge's technology for its members; True if it changed."""
         if bridge.bridge_type != "mixing":
-            return
-        members = [self.pbx.channels[c] for c in bridge.channel_ids if c in self.pbx.channels]
+            return False
+        members = bridge_members(self.pbx, bridge)
         native = len(members) == 2 and all(c.is_sip and not c.audiohooked for c in members)
-        bridge.technology = "native_rtp" if native else "simple_bridge"
+        before = bridge.technology
+        if len(members) > 2:
+            bridge.technology = "softmix"
+        else:
+            bridge.technology = "native_rtp" if native else "simple_bridge"
+        return bridge.technology != before
 
     def _unsubscribe(self, chan: Channel, bridge_id: str) -> None:
         if chan.stasis_app is not None:

@@ -11,6 +11,11 @@ connected; events for an inactive application are lost, never replayed (``ws_rec
 A second WebSocket for the same application takes it over and the first receives
 ``ApplicationReplaced`` (``app_replaced.jsonl``).
 
+Each application may narrow its own stream with an event filter (``PUT
+/applications/{app}/eventFilter``, ``event_filter.jsonl``): a type on the ``disallowed`` list is
+never sent; a non-empty ``allowed`` list lets only its types through; disallowed wins when a type
+is on both (``stasis_app_event_allowed``).  Filtering happens here, before an event is formatted.
+
 Publishing is synchronous: it formats the event and puts it on each connection's queue, so
 events caused by a REST call are queued before its response; the server drains the queues
 before answering.
@@ -46,6 +51,11 @@ class AppState:
     endpoints: dict[str, None] = field(default_factory=dict)
     devices: dict[str, None] = field(default_factory=dict)
     subscribe_all: bool = False
+    #: The filter lists exactly as the client gave them (``[{"type": ...}, ...]``, any JSON).
+    events_allowed: list[Any] = field(default_factory=list)
+    events_disallowed: list[Any] = field(default_factory=list)
+    _allowed: frozenset[str] = frozenset()
+    _disallowed: frozenset[str] = frozenset()
 
     @property
     def active(self) -> bool:
@@ -61,6 +71,20 @@ class AppState:
         technology = endpoint_key.partition("/")[0]
         return endpoint_key in self.endpoints or technology in self.endpoints
 
+    def set_filter(self, allowed: list[Any] | None, disallowed: list[Any] | None) -> None:
+        """Replace the lists given; ``None`` leaves that list as it is."""
+        if allowed is not None:
+            self.events_allowed = list(allowed)
+            self._allowed = _types(allowed)
+        if disallowed is not None:
+            self.events_disallowed = list(disallowed)
+            self._disallowed = _types(disallowed)
+
+    def allows(self, event_type: str) -> bool:
+        if event_type in self._disallowed:
+            return False
+        return not self.events_allowed or event_type in self._allowed
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -68,9 +92,16 @@ class AppState:
             "bridge_ids": [b for b, n in self.bridges.items() if n > 0],
             "endpoint_ids": list(self.endpoints),
             "device_names": list(self.devices),
-            "events_allowed": [],
-            "events_disallowed": [],
+            "events_allowed": list(self.events_allowed),
+            "events_disallowed": list(self.events_disallowed),
         }
+
+
+def _types(entries: list[Any]) -> frozenset[str]:
+    """The type names of filter entries; entries without a string ``type`` match nothing."""
+    return frozenset(
+        e["type"] for e in entries if isinstance(e, dict) and isinstance(e.get("type"), str)
+    )
 
 
 class EventBus:
@@ -92,7 +123,8 @@ class EventBus:
             old = app.connection
             if old is not None and old is not conn:
                 old.apps.remove(name)
-                self._put(old, self._envelope("ApplicationReplaced", {}, name))
+                if app.allows("ApplicationReplaced"):
+                    self._put(old, self._envelope("ApplicationReplaced", {}, name))
             app.connection = conn
             app.subscribe_all = conn.subscribe_all
 
@@ -193,10 +225,18 @@ class EventBus:
             seen = state.subscribe_all or state.sees_endpoint(endpoint_key)
             self._deliver(state, event_type, fields, int(seen))
 
+    def device_event(self, device: str, fields: dict[str, Any]) -> None:
+        """``DeviceStateChanged``: to applications subscribed to everything or to the device."""
+        for state in list(self.apps.values()):
+            seen = state.subscribe_all or device in state.devices
+            self._deliver(state, "DeviceStateChanged", fields, int(seen))
+
     def _deliver(self, state: AppState, event_type: str, fields: dict[str, Any], n: int) -> None:
         conn = state.connection
         if conn is None or n <= 0:
             return  # lost: nobody listens for this application right now
+        if not state.allows(event_type):
+            return
         event = self._envelope(event_type, fields, state.name)
         for _ in range(n):
             self._put(conn, event)

@@ -20,23 +20,6 @@ from emulator.model import CallRecord, Channel, ChannelKind, Party
 if TYPE_CHECKING:
     from emulator.pbx import Pbx
 
-#: The RTCP summary variables chan_pjsip sets on an answered channel as it hangs up.
-_QOS_VARIABLES = (
-    ("RTPAUDIOQOS", "ssrc={ssrc};themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;txjitter=0.000000;"
-     "txcount=0;rlp=0;rtt=0.000000;rxmes=0.000000;txmes=0.000000"),
-    ("RTPAUDIOQOSJITTER", "minrxjitter=000.000000;maxrxjitter=000.000000;avgrxjitter=000.000000;"
-     "stdevrxjitter=000.000000;mintxjitter=000.000000;maxtxjitter=000.000000;"
-     "avgtxjitter=000.000000;stdevtxjitter=000.000000;"),
-    ("RTPAUDIOQOSLOSS", "  minrxlost=000.000000;  maxrxlost=000.000000;  avgrxlost=000.000000;"
-     "  stdevrxlost=000.000000;  mintxlost=000.000000;  maxtxlost=000.000000;"
-     "  avgtxlost=000.000000;  stdevtxlost=000.000000;"),
-    ("RTPAUDIOQOSRTT", "     minrtt=000.000000;     maxrtt=000.000000;     avgrtt=000.000000;"
-     "     stdevrtt=000.000000;"),
-    ("RTPAUDIOQOSMES", "   minrxmes=000.000000;   maxrxmes=000.000000;   avgrxmes=000.000000;"
-     "   stdevrxmes=000.000000;   mintxmes=000.000000;   maxtxmes=000.000000;"
-     "   avgtxmes=000.000000;   stdevtxmes=000.000000;"),
-)  # fmt: skip
-
 
 class Lifecycle:
     def __init__(self, pbx: Pbx) -> None:
@@ -124,8 +107,10 @@ class Lifecycle:
         if chan.state != state:
             chan.state = state
             self.publish(chan, "ChannelStateChange")
+            self.pbx.noise.device_changed(chan)
 
     def endpoint_changed(self, chan: Channel) -> None:
+        self.pbx.noise.device_changed(chan)
         spec = self.pbx.endpoints.get(chan.endpoint_key)
         apps = self.pbx.bus.apps.values()
         if spec is None or not any(a.subscribe_all or a.sees_endpoint(spec.key) for a in apps):
@@ -169,7 +154,7 @@ class Lifecycle:
         """``DELETE /channels/{id}``: a soft hang-up requested by the application."""
         if chan.hanging_up:
             return
-        self._qos_noise(chan)
+        self.pbx.noise.qos(chan)
         self.publish(chan, "ChannelHangupRequest", cause=causes.SOFT_HANGUP_EXPLICIT, soft=True)
         self.teardown(chan, cause, dial_status=self._unanswered_dial_status(chan, "NOANSWER"))
 
@@ -177,7 +162,7 @@ class Lifecycle:
         """The far end hangs up (SIP BYE): no cause in the request unless the phone gave one."""
         if chan.hanging_up:
             return
-        self._qos_noise(chan)
+        self.pbx.noise.qos(chan)
         fields = {} if cause is None else {"cause": cause}
         self.publish(chan, "ChannelHangupRequest", **fields)
         self.teardown(chan, causes.NORMAL if cause is None else cause, dial_status=None)
@@ -235,7 +220,13 @@ class Lifecycle:
             record.ended_at, record.cause = pbx.now(), chan.hangup_cause
         self.endpoint_changed(chan)
         pbx.phones.channel_gone(chan)
-        for snoop_id in chan.snoop_ids:
+        target = pbx.channels.get(chan.snoop_target_id or "")
+        if target is not None and chan.id in target.snoop_ids:
+            # The audiohook goes, but the bridge keeps its technology until its membership
+            # changes (snoop.jsonl: still simple_bridge at the next leave).
+            target.snoop_ids.remove(chan.id)
+            target.audiohooked = bool(target.snoop_ids)
+        for snoop_id in list(chan.snoop_ids):
             snoop = pbx.channels.get(snoop_id)
             if snoop is not None:
                 self.phone_hangup(snoop)
@@ -251,16 +242,3 @@ class Lifecycle:
         if chan.kind is ChannelKind.ORIGINATED and chan.dial and chan.answered_at is None:
             return status
         return None
-
-    def _qos_noise(self, chan: Channel) -> None:
-        """chan_pjsip's RTCP summary variables, also copied to the bridge peer (*BRIDGED)."""
-        if not chan.is_sip or chan.answered_at is None:
-            return
-        ssrc = str(self.pbx.rng.getrandbits(31))
-        peers = [self.pbx.channels[c] for c in self.pbx.bridged_with(chan.id)]
-        for name, template in _QOS_VARIABLES:
-            value = template.format(ssrc=ssrc)
-            self.set_variable(chan, name, value)
-            for peer in peers:
-                if peer.is_sip:
-                    self.set_variable(peer, f"{name}BRIDGED", value)

@@ -170,6 +170,9 @@ class Media:
         response = recording.to_json()
         self.live[recording.name] = recording
         recording.state = "recording"
+        kind, _, target_id = target_uri.partition(":")
+        if kind == "bridge":
+            self.pbx.bridging.recorder_joined(target_id, joined=True)
         self._publish_for(target_uri, "RecordingStarted", {"recording": recording.to_json()})
         if options.max_duration_s > 0:
             name = recording.name
@@ -195,6 +198,9 @@ class Media:
         self._publish_for(
             recording.target_uri, "RecordingFinished", {"recording": recording.to_json()}
         )
+        kind, _, target_id = recording.target_uri.partition(":")
+        if kind == "bridge":
+            self.pbx.bridging.recorder_joined(target_id, joined=False)
 
     def stored_recording(self, name: str) -> StoredRecording:
         stored = self.stored.get(name)

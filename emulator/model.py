@@ -138,6 +138,9 @@ class Bridge:
     channel_ids: list[str] = field(default_factory=list)
     moh_class: str | None = None
     destroyed: bool = False
+    #: Names of Asterisk-internal channels in it that count as parties (a bridge's recorder),
+    #: invisible everywhere except in the peers' ``BRIDGEPEER``.
+    internal: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -173,7 +176,8 @@ class Playback:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "media_uri": self.media[self.index]}
-        if self.index + 1 < len(self.media) and self.state != "done":
+        # A playback stopped early still names the sound it never played (moh_announce_dtmf).
+        if self.index + 1 < len(self.media):
             out["next_media_uri"] = self.media[self.index + 1]
         out.update(target_uri=self.target_uri, language=self.language, state=self.state)
         return out

@@ -19,6 +19,7 @@ class Params:
     def __init__(self, query: Mapping[str, str], lists: Mapping[str, list[str]], body: Any) -> None:
         self._query = query
         self._lists = lists
+        self.raw_body = body  # the parsed JSON as sent (a list, a string...), None without one
         self._body: dict[str, Any] = body if isinstance(body, dict) else {}
 
     @classmethod

@@ -29,6 +29,7 @@ from emulator.errors import conflict, not_found, precondition_failed
 from emulator.lifecycle import Lifecycle
 from emulator.media import Media
 from emulator.model import OUTBOUND_PRE_ANSWER_STATES, Bridge, CallRecord, Channel
+from emulator.noise import Noise
 from emulator.phones import Phones
 from emulator.scripts import Behaviour, CallerScript
 from foundation.clock import Clock
@@ -61,6 +62,7 @@ class Pbx:
         self.started_at = ""
         self._timers: list[asyncio.TimerHandle] = []
         self.lifecycle = Lifecycle(self)
+        self.noise = Noise(self)
         self.dialer = Dialer(self)
         self.bridging = Bridging(self)
         self.media = Media(self)

@@ -120,6 +120,11 @@ async def unsubscribe(request: web.Request) -> web.StreamResponse:
     return ok(app.to_json())
 
 
+async def event_filter(request: web.Request) -> web.StreamResponse:
+    pbx, p = await context(request)
+    return ok(subscriptions.set_event_filter(pbx, match(request, "app"), p.raw_body).to_json())
+
+
 def _endpoint(pbx: Pbx, spec: EndpointSpec) -> dict[str, Any]:
     return {
         "technology": spec.technology,
@@ -218,6 +223,7 @@ ROUTES: list[Route] = [
     ("GET", "/ari/applications/{app}", get_application),
     ("POST", "/ari/applications/{app}/subscription", subscribe),
     ("DELETE", "/ari/applications/{app}/subscription", unsubscribe),
+    ("PUT", "/ari/applications/{app}/eventFilter", event_filter),
     ("GET", "/ari/endpoints", list_endpoints),
     ("GET", "/ari/endpoints/{tech}", list_endpoints_by_tech),
     ("GET", "/ari/endpoints/{tech}/{resource}", get_endpoint),

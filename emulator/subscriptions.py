@@ -1,13 +1,14 @@
-"""``/applications/{app}/subscription``: explicit event sources of a Stasis application.
+"""``/applications/{app}/subscription`` and ``/eventFilter``: what a Stasis application hears.
 
-Answers as ``stasis_app_subscribe`` does: 404 unknown application, 400 missing or badly schemed
-source, 422 a source that does not exist, 409 unsubscribing from a source never subscribed.
+Subscriptions answer as ``stasis_app_subscribe`` does: 404 unknown application, 400 missing or
+badly schemed source, 422 a source that does not exist, 409 unsubscribing from a source never
+subscribed.  The event filter follows ``stasis_app_event_filter_set`` (``event_filter.jsonl``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Container
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from emulator.bus import AppState
 from emulator.errors import bad_request, conflict, not_found, unprocessable
@@ -55,6 +56,31 @@ def unsubscribe(pbx: Pbx, name: str, sources: list[str]) -> AppState:
             del app.endpoints[target]
         else:
             del app.devices[target]
+    return app
+
+
+def set_event_filter(pbx: Pbx, name: str, body: Any) -> AppState:
+    """``PUT /applications/{app}/eventFilter``.
+
+    No body (or ``{}``) clears both lists; an object sets the lists it names and leaves the
+    other; a list value that is not an array is refused with 400 ``Invalid format definition``
+    (``allowed`` is applied before ``disallowed`` is checked, as Asterisk does); a bare array
+    sets both lists.  Type names are not checked: an unknown one is kept and matches nothing.
+    """
+    app = application(pbx, name)
+    if body is None or body == {}:
+        app.set_filter([], [])
+        return app
+    for key in ("allowed", "disallowed"):
+        value = body.get(key, None) if isinstance(body, dict) else body
+        if isinstance(body, dict) and key not in body:
+            continue
+        if not isinstance(value, list):
+            raise bad_request("Invalid format definition")
+        if key == "allowed":
+            app.set_filter(value, None)
+        else:
+            app.set_filter(None, value)
     return app
 
 

@@ -17,6 +17,7 @@ ENDPOINT_OVERRIDES: dict[str, dict[str, EndpointBehaviour]] = {
     "subscriptions": {"agent1": EndpointBehaviour.answer(0.5)},
     "transfer": {"agent2": EndpointBehaviour.answer(1.5)},
     "callback_agent_first": {"agent2": EndpointBehaviour.answer(2.0)},
+    "supervisor_whisper_barge": {"agent3": EndpointBehaviour.answer(0.5)},
 }
 
 FLOWS = [name.removesuffix(".jsonl") for name in trace_names()]
