@@ -15,6 +15,7 @@
     +-- ApiError               an HTTP API request is refused: status, stable id, message
     +-- UnknownAgent           no agent with that id in the configuration
     +-- RefusedTransition      an agent request that does not fit the agent's state or config
+    +-- IllegalTransition      an engine state machine asked for a move its table forbids
 """
 
 from __future__ import annotations
@@ -109,3 +110,8 @@ class RefusedTransition(AcdError):
     def __init__(self, error_id: str, message: str) -> None:
         self.error_id = error_id
         super().__init__(message)
+
+
+class IllegalTransition(AcdError):
+    """A state machine of the engine was asked for a move its transition table does not allow
+    (a bug, or an input the guards let through): refused, the state stays as it was."""
