@@ -314,7 +314,9 @@ def press(h: Harness, digit: str) -> list[cmd.Command]:
 def test_callback_offered_at_150_s_stored_before_the_confirmation_then_the_call_ends():
     h = Harness(lines=(callback_line(),))
     out = h.arrive("c1")
-    (offer_timer,) = [c for c in of(out, cmd.StartTimer) if c.key.kind is TimerKind.CALLBACK_OFFER_DUE]
+    (offer_timer,) = [
+        c for c in of(out, cmd.StartTimer) if c.key.kind is TimerKind.CALLBACK_OFFER_DUE
+    ]
     assert offer_timer.delay_s == 150  # not at 149 s
     out = h.feed(inp.TimerFired(offer_timer.key), after_s=150)
     assert of(out, cmd.StopMoh) == [cmd.StopMoh("c1")]
