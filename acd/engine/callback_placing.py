@@ -22,6 +22,7 @@ from acd.engine.contacts import (
     IdFactory,
     Phase,
     Prompt,
+    Trigger,
 )
 from acd.engine.model import EngineConfig
 from acd.engine.offers import Offers
@@ -123,7 +124,7 @@ class CallbackPlacing:
 
     def whisper_over(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
         self._table.prompt_over(contact, Prompt.WHISPER, out)
-        if contact.phase is Phase.WHISPER:
+        if contact.accepts(Trigger.WHISPER_OVER):
             self._dial_citizen(contact, out)
 
     def agent_leg_gone(
@@ -170,7 +171,11 @@ class CallbackPlacing:
         self, ev: inp.CitizenAnswered, now: datetime, out: list[cmd.Command]
     ) -> None:
         contact = self._table.of_channel(ev.channel_id)
-        if contact is None or contact.phase is not Phase.DIALING or contact.callback is None:
+        if (
+            contact is None
+            or contact.callback is None
+            or not contact.accepts(Trigger.CITIZEN_ANSWERED)
+        ):
             log.info(
                 "citizen leg %s answered for no callback in progress; hanging up", ev.channel_id
             )
@@ -197,7 +202,7 @@ class CallbackPlacing:
     def originate_failed(
         self, contact: ContactState, ev: inp.OriginateFailed, now: datetime, out: list[cmd.Command]
     ) -> None:
-        if contact.phase is Phase.DIALING:
+        if contact.accepts(Trigger.CITIZEN_NOT_REACHED):
             log.warning("cannot dial the citizen of callback contact %s: %s", contact.id, ev.reason)
             self._not_reached(contact, AttemptResult.FAILED, now, out)
 
@@ -208,7 +213,7 @@ class CallbackPlacing:
         if key.kind is TimerKind.WHISPER and contact.playback_id is not None:
             log.warning("whisper for contact %s never finished; moving on", contact.id)
             self.whisper_over(contact, now, out)
-        elif key.kind is TimerKind.CITIZEN and contact.phase is Phase.DIALING:
+        elif key.kind is TimerKind.CITIZEN and contact.accepts(Trigger.CITIZEN_NOT_REACHED):
             log.warning("citizen leg of %s outlived its ring timeout; hanging up", contact.id)
             out.append(cmd.Hangup(contact.caller_channel))
             self._not_reached(contact, AttemptResult.NO_ANSWER, now, out)

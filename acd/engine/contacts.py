@@ -68,6 +68,33 @@ PHASE_MOVES: Mapping[Phase, frozenset[Phase]] = {
 WAITING = (Phase.QUEUED, Phase.RINGING)
 
 
+class Trigger(StrEnum):
+    """What may happen to a contact from outside its own flow: a leg's event, a guard timer."""
+
+    AGENT_RINGING = "agent_ringing"
+    AGENT_ANSWERED = "agent_answered"
+    AGENT_LEG_GONE = "agent_leg_gone"
+    OFFER_FAILED = "offer_failed"  # the agent leg could not be dialled or rang out
+    MENU_CHOICE = "menu_choice"
+    WHISPER_OVER = "whisper_over"
+    CITIZEN_ANSWERED = "citizen_answered"
+    CITIZEN_NOT_REACHED = "citizen_not_reached"
+
+
+# In which phases each trigger means something.  Anywhere else it is a late or duplicate event
+# (a race between ARI events, a timer that fired as it was cancelled): logged and ignored.
+ACCEPTS: Mapping[Trigger, frozenset[Phase]] = {
+    Trigger.AGENT_RINGING: frozenset({Phase.RINGING}),
+    Trigger.AGENT_ANSWERED: frozenset({Phase.RINGING}),
+    Trigger.AGENT_LEG_GONE: frozenset({Phase.RINGING, Phase.CONNECTED}),
+    Trigger.OFFER_FAILED: frozenset({Phase.RINGING}),
+    Trigger.MENU_CHOICE: frozenset({Phase.MENU}),
+    Trigger.WHISPER_OVER: frozenset({Phase.WHISPER}),
+    Trigger.CITIZEN_ANSWERED: frozenset({Phase.DIALING}),
+    Trigger.CITIZEN_NOT_REACHED: frozenset({Phase.DIALING}),
+}
+
+
 class Prompt(StrEnum):
     """Which flow a playback belongs to: its end goes back there."""
 
@@ -115,6 +142,13 @@ class ContactState:
 
     def may(self, phase: Phase) -> bool:
         return phase in PHASE_MOVES[self.phase]
+
+    def accepts(self, trigger: Trigger) -> bool:
+        """Whether ``trigger`` means something in this phase; if not, say so once."""
+        if self.phase in ACCEPTS[trigger]:
+            return True
+        log.info("contact %s: %s ignored in phase %s", self.id, trigger, self.phase)
+        return False
 
 
 class ContactTable:

@@ -17,7 +17,15 @@ from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import ivr_glue
 from acd.engine.agents import AgentBook
-from acd.engine.contacts import WAITING, ContactState, ContactTable, IdFactory, Phase, Prompt
+from acd.engine.contacts import (
+    WAITING,
+    ContactState,
+    ContactTable,
+    IdFactory,
+    Phase,
+    Prompt,
+    Trigger,
+)
 from acd.engine.model import EngineConfig, LineConfig, NoAgentsAction
 from acd.engine.offers import Offers
 from acd.engine.timers import TimerKey, TimerKind
@@ -128,7 +136,7 @@ class Inbound:
         self, contact: ContactState, actions: list[Any], now: datetime, out: list[cmd.Command]
     ) -> None:
         done = ivr_glue.translate(actions, contact, self._table, Prompt.MENU, out)
-        if not isinstance(done, Done) or contact.phase is not Phase.MENU:
+        if not isinstance(done, Done) or not contact.accepts(Trigger.MENU_CHOICE):
             return
         log.info("contact %s chose %s in the menu (%s)", contact.id, done.line_code, done.reason)
         contact.record.line_code = done.line_code
@@ -276,7 +284,7 @@ class Inbound:
         if line is None:
             return
         for contact in [c for c in self._table.contacts.values() if c.record.line == line_id]:
-            if contact.phase is Phase.QUEUED:
+            if contact.phase is Phase.QUEUED:  # one already ringing is still served
                 self._table.stop_dialogues(contact, now, out)
                 out.append(cmd.StopMoh(contact.caller_channel))
                 self._farewell(contact, Outcome.CLOSED, line.closing_prompt, out)

@@ -16,7 +16,7 @@ from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import legs
 from acd.engine.agents import AgentBook, AgentState
-from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase
+from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Trigger
 from acd.engine.model import EngineConfig
 from acd.engine.timers import TimerKey, TimerKind
 from foundation.contact import Activity, ContactEventKind, Offer, OfferResult, Outcome
@@ -115,7 +115,9 @@ class Offers:
             self._route_deadline = None  # fired: dispatch re-arms it for the next deadline
             return
         contact = self._table.of_channel(key.subject)
-        if contact and contact.phase is Phase.RINGING and contact.agent_channel == key.subject:
+        if contact is None or contact.agent_channel != key.subject:
+            return
+        if contact.accepts(Trigger.OFFER_FAILED):
             log.warning("agent leg %s outlived its ring timeout; hanging up", key.subject)
             out.append(cmd.Hangup(key.subject))
             self.offer_failed(contact, OfferResult.NO_ANSWER, None, now, out)
@@ -124,7 +126,9 @@ class Offers:
 
     def ringing(self, ev: inp.AgentLegRinging, now: datetime, out: list[cmd.Command]) -> None:
         contact = self._table.of_channel(ev.channel_id)
-        if contact and contact.phase is Phase.RINGING and contact.agent_channel == ev.channel_id:
+        if contact is None or contact.agent_channel != ev.channel_id:
+            return
+        if contact.accepts(Trigger.AGENT_RINGING):
             agent = self._agents.require(contact.agent_id or "")
             if agent.activity is Activity.RESERVED:
                 self._agents.move(agent, now, out, activity=Activity.RINGING)
@@ -138,10 +142,7 @@ class Offers:
             log.info("agent leg %s answered after its contact ended; hanging up", channel_id)
             out.append(cmd.Hangup(channel_id))
             return None
-        if contact.phase is not Phase.RINGING:
-            log.info("agent leg %s answered twice (contact %s); ignored", channel_id, contact.id)
-            return None
-        return contact
+        return contact if contact.accepts(Trigger.AGENT_ANSWERED) else None
 
     def answered(self, ev: inp.AgentLegAnswered, now: datetime, out: list[cmd.Command]) -> None:
         """The agent picked up an inbound contact: caller and agent into one bridge."""
@@ -173,12 +174,14 @@ class Offers:
         self, contact: ContactState, cause: int | None, now: datetime, out: list[cmd.Command]
     ) -> None:
         """The agent leg ended: an offer that came to nothing, or the agent hung up."""
+        if not contact.accepts(Trigger.AGENT_LEG_GONE):
+            return
         if contact.phase is Phase.CONNECTED:
             # Asterisk leaves the caller alone in the bridge: we hang up and tear down.
             self.hang_up_leg_and_bridge(contact, contact.caller_channel, out)
             self.release_agent(contact, now, out, wrap_up=True)
             self._table.end(contact, Outcome.ANSWERED, now, out)
-        elif contact.phase is Phase.RINGING:
+        else:
             result = _CAUSE_RESULT.get(cause or 0, OfferResult.UNREACHABLE)
             if cause is None:
                 result = OfferResult.NO_ANSWER  # found gone on resync: the cause is lost
@@ -203,8 +206,7 @@ class Offers:
     ) -> None:
         assert contact.agent_channel is not None
         agent = self._agents.require(contact.agent_id or "")
-        if contact.phase is not Phase.RINGING:
-            log.info("offer of contact %s ended in phase %s; ignored", contact.id, contact.phase)
+        if not contact.accepts(Trigger.OFFER_FAILED):
             return
         out.append(cmd.CancelTimer(TimerKey(TimerKind.RING, contact.agent_channel)))
         self.close_offer(contact, result, cause, now)
