@@ -64,10 +64,10 @@ def random_ids(prefix: str) -> str:
 class EngineCore:
     def __init__(self, config: EngineConfig, ids: IdFactory = random_ids) -> None:
         self.config = config
-        self.router = Router(config.routing)
-        self._agents = AgentBook(config, self.router)
-        self._table = ContactTable(config, self.router, self._agents, ids)
-        self._offers = Offers(config, ids, self.router, self._agents, self._table)
+        self._router = Router(config.routing)
+        self._agents = AgentBook(config, self._router)
+        self._table = ContactTable(config, self._router, self._agents, ids)
+        self._offers = Offers(config, ids, self._router, self._agents, self._table)
         self._inbound = Inbound(config, ids, self._agents, self._table, self._offers)
         self._placing = CallbackPlacing(config, ids, self._agents, self._table, self._offers)
 
@@ -256,7 +256,7 @@ class EngineCore:
 
     def routing_step(self, contact_id: str, now: datetime) -> tuple[int, float | None]:
         """The routing step a queued contact is at, and when it moves to the next one."""
-        return self.router.contact_step(contact_id, now.timestamp())
+        return self._router.contact_step(contact_id, now.timestamp())
 
     def knows_channel(self, channel_id: str) -> bool:
         return self._table.knows_channel(channel_id)

@@ -15,11 +15,12 @@ from datetime import datetime
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import legs
-from acd.engine.agents import AgentBook, AgentState
+from acd.engine.agents import AgentBook, AgentState, check_move
 from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Trigger
 from acd.engine.model import EngineConfig
 from acd.engine.timers import TimerKey, TimerKind
 from foundation.contact import Activity, ContactEventKind, Offer, OfferResult, Outcome
+from foundation.errors import IllegalTransition
 from skills import Match, Router
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,9 @@ class Offers:
         now: datetime,
         out: list[cmd.Command],
     ) -> None:
+        check_move(agent, None, Activity.RESERVED)  # refused here, before anything changes
+        if not contact.may(Phase.RINGING):
+            raise IllegalTransition(f"contact {contact.id}: {contact.phase} -> ringing")
         channel_id = self._ids(legs.AGENT_PREFIX)
         contact.agent_id = agent.id
         contact.agent_channel = channel_id
