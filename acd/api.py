@@ -98,8 +98,8 @@ def _agent_response(request: web.Request, agent_id: str) -> web.Response:
 
 
 async def list_agents(request: web.Request) -> web.Response:
-    core = _runtime(request).view
-    return web.json_response({"agents": agents_snapshot(core, request.app[CLOCK].now())})
+    view = _runtime(request).view
+    return web.json_response({"agents": agents_snapshot(view, request.app[CLOCK].now())})
 
 
 async def get_agent(request: web.Request) -> web.Response:
@@ -137,8 +137,8 @@ async def set_presence(request: web.Request) -> web.Response:
 
 
 async def list_queues(request: web.Request) -> web.Response:
-    core = _runtime(request).view
-    return web.json_response({"queues": queues_snapshot(core, request.app[CLOCK].now())})
+    view = _runtime(request).view
+    return web.json_response({"queues": queues_snapshot(view, request.app[CLOCK].now())})
 
 
 async def metrics(request: web.Request) -> web.Response:

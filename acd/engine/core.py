@@ -31,14 +31,13 @@ from acd.engine.agents import AgentBook, AgentState
 from acd.engine.callback_placing import CallbackPlacing
 from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Prompt
 from acd.engine.inbound import Inbound
-from acd.engine.legs import is_originated_leg
 from acd.engine.model import EngineConfig
 from acd.engine.offers import Offers
 from acd.engine.timers import TimerKey, TimerKind
 from foundation.errors import RefusedTransition, UnknownAgent
 from skills import Router
 
-__all__ = ["EngineCore", "IdFactory", "is_originated_leg", "random_ids"]
+__all__ = ["EngineCore", "IdFactory", "random_ids"]
 
 log = logging.getLogger(__name__)
 

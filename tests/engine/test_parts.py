@@ -21,6 +21,7 @@ from acd.engine.core import EngineCore
 from acd.engine.model import LineConfig, MenuConfig
 from acd.engine.runtime import _entered
 from acd.engine.timers import TimerKey, TimerKind
+from callbacks.model import AttemptResult
 from foundation.contact import Activity, ContactRecord, Presence
 from foundation.errors import IllegalTransition, RefusedTransition, UnknownAgent
 from skills import Router
@@ -210,3 +211,62 @@ def test_a_failing_input_is_logged_once_changes_nothing_and_emits_nothing(
     (logged,) = caplog.records
     assert "DtmfReceived" in logged.getMessage()
     assert h.feed(inp.AgentLogin("a2")) != []  # the core goes on
+
+
+# ---------------------------------------------------------------------- callback placing
+
+
+def place_callback(h: Harness) -> tuple[str, str]:
+    """A callback handed over, its agent answered and the whisper over: the citizen rings.
+    Returns (agent leg, citizen leg)."""
+    due = inp.CallbackDue("cb-1", 1, "+32470123456", "1700", GENERAL, requested_at=h.now)
+    agent = only(h.feed(due), cmd.Originate)
+    assert agent.originator is None  # the citizen is dialled only once the agent is on
+    assert legs.decode(agent.app_args) == legs.AgentLeg("a1", "ct-1")
+    out = h.feed(inp.AgentLegAnswered(agent.channel_id), after_s=3)
+    whisper = only(out, cmd.Play)
+    assert whisper.channel_id == agent.channel_id
+    assert cmd.StartTimer(TimerKey(TimerKind.WHISPER, "ct-1"), 120.0) in out
+    out = h.feed(inp.PlaybackDone(whisper.playback_id), after_s=4)
+    assert cmd.CancelTimer(TimerKey(TimerKind.WHISPER, "ct-1")) in out
+    citizen = only(out, cmd.Originate)
+    assert legs.decode(citizen.app_args) == legs.CitizenLeg("ct-1")
+    assert citizen.originator == agent.channel_id
+    return agent.channel_id, citizen.channel_id
+
+
+def test_a_callback_is_placed_agent_first_and_its_attempt_ends_answered():
+    h = Harness()
+    h.login("a1")
+    _, citizen = place_callback(h)
+    out = h.feed(inp.CitizenAnswered(citizen), after_s=5)
+    (finish,) = of(out, cmd.FinishCallback)
+    assert (finish.callback_id, finish.result, finish.agent_id) == ("cb-1", "answered", "a1")
+    assert finish.result is AttemptResult.ANSWERED
+
+
+@pytest.mark.parametrize(
+    ("cause", "result"),
+    [(17, AttemptResult.BUSY), (19, AttemptResult.NO_ANSWER), (None, AttemptResult.NO_ANSWER)],
+)
+def test_a_citizen_not_reached_ends_the_attempt_with_its_result_and_frees_the_agent(
+    cause: int | None, result: AttemptResult
+) -> None:
+    h = Harness()
+    h.login("a1")
+    agent_leg, citizen = place_callback(h)
+    out = h.feed(inp.ChannelGone(citizen, cause), after_s=20)
+    assert only(out, cmd.FinishCallback).result is result
+    assert cmd.Hangup(agent_leg) in out
+    assert h.core.agents["a1"].activity is Activity.IDLE
+    assert not h.core.contacts
+
+
+def test_a_citizen_gone_during_an_outage_is_not_reached_and_the_agent_is_freed():
+    h = Harness()
+    h.login("a1")
+    agent_leg, _ = place_callback(h)
+    out = h.feed(inp.Resynced(live=frozenset({agent_leg}), up_in_app=frozenset({agent_leg})))
+    assert only(out, cmd.FinishCallback).result is AttemptResult.NO_ANSWER
+    assert h.core.agents["a1"].activity is Activity.IDLE
+    assert not h.core.contacts
