@@ -45,9 +45,9 @@ class MetricsSource(Protocol):
 
 RUNTIME = web.AppKey("runtime", EngineRuntime)
 CLOCK = web.AppKey("clock", Clock)
-METRICS = web.AppKey("metrics", object)
-AUTH = web.AppKey("auth", object)
-HEALTH = web.AppKey("health", object)
+METRICS = web.AppKey[MetricsSource]("metrics")
+AUTH = web.AppKey[Authenticator]("auth")
+HEALTH = web.AppKey[Callable[[], dict[str, Any]]]("health")
 
 _REFUSAL_STATUS = {"invalid_reason": 422, "agent_logged_out": 409}
 
@@ -64,8 +64,7 @@ def error_body(
 @web.middleware
 async def errors_and_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        auth: Authenticator = request.app[AUTH]  # type: ignore[assignment]
-        await auth.authenticate(request)
+        await request.app[AUTH].authenticate(request)
         return await handler(request)
     except ApiError as exc:
         return error_body(exc.status, exc.error_id, exc.message, exc.details)
@@ -92,15 +91,15 @@ def _runtime(request: web.Request) -> EngineRuntime:
 
 def _agent_response(request: web.Request, agent_id: str) -> web.Response:
     runtime = _runtime(request)
-    agent = runtime.core.agents.get(agent_id)
+    agent = runtime.view.agents.get(agent_id)
     if agent is None:
         raise UnknownAgent(agent_id)
     return web.json_response(agent_view(agent, request.app[CLOCK].now()))
 
 
 async def list_agents(request: web.Request) -> web.Response:
-    core = _runtime(request).core
-    return web.json_response({"agents": agents_snapshot(core, request.app[CLOCK].now())})
+    view = _runtime(request).view
+    return web.json_response({"agents": agents_snapshot(view, request.app[CLOCK].now())})
 
 
 async def get_agent(request: web.Request) -> web.Response:
@@ -138,20 +137,19 @@ async def set_presence(request: web.Request) -> web.Response:
 
 
 async def list_queues(request: web.Request) -> web.Response:
-    core = _runtime(request).core
-    return web.json_response({"queues": queues_snapshot(core, request.app[CLOCK].now())})
+    view = _runtime(request).view
+    return web.json_response({"queues": queues_snapshot(view, request.app[CLOCK].now())})
 
 
 async def metrics(request: web.Request) -> web.Response:
-    source: MetricsSource = request.app[METRICS]  # type: ignore[assignment]
+    source = request.app[METRICS]
     resp = web.Response(body=source.render())
     resp.headers["Content-Type"] = source.content_type
     return resp
 
 
 async def health(request: web.Request) -> web.Response:
-    check: Callable[[], dict[str, Any]] = request.app[HEALTH]  # type: ignore[assignment]
-    state = check()
+    state = request.app[HEALTH]()
     return web.json_response(state, status=200 if state.get("ok") else 503)
 
 

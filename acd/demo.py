@@ -247,7 +247,7 @@ class Demo:
         self._report(end - start)
         # Let the calls in progress finish, as a contact centre does at closing time.
         drain_until = loop.time() + DRAIN_S
-        while engine.core.contacts and loop.time() < drain_until:  # noqa: ASYNC110 (polls a plain dict)
+        while engine.runtime.view.contacts and loop.time() < drain_until:  # noqa: ASYNC110 (polls a plain dict)
             await asyncio.sleep(1.0)
         for task in list(self._tasks):
             task.cancel()

@@ -17,6 +17,7 @@ catch the most specific meaning, never a transport detail.
     +-- ApiError               an HTTP API request is refused: status, stable id, message
     +-- UnknownAgent           no agent with that id in the configuration
     +-- RefusedTransition      an agent request that does not fit the agent's state or config
+    +-- IllegalTransition      an engine state machine asked for a move its table forbids
     +-- RoutingError           the routing core (``skills``) refuses
     |   +-- RoutingConfigError      (ValueError) routing data that can not work: key path, reason
     |   +-- UnknownRoutingAgent     (KeyError) the router has no agent with that id
@@ -234,3 +235,8 @@ class CallbackWrongState(CallbackError):
 
 class CallbackInvalid(CallbackError):
     """The request names a real callback but asks for something impossible."""
+
+
+class IllegalTransition(AcdError):
+    """A state machine of the engine was asked for a move its transition table does not allow
+    (a bug, or an input the guards let through): refused, the state stays as it was."""

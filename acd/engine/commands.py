@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from acd.engine.timers import TimerKey
+from callbacks.model import AttemptResult
 from foundation.contact import AgentEvent, ContactEvent
 
 
@@ -43,7 +45,8 @@ class StopMoh:
 
 @dataclass(frozen=True, slots=True)
 class Originate:
-    """Ring an agent.  ``timeout_s`` is handed to Asterisk, which gives up by itself
+    """Ring an agent or a citizen (``app_args`` built by ``acd.engine.legs``).
+    ``timeout_s`` is handed to Asterisk, which gives up by itself
     (ChannelDestroyed cause 19); the core also keeps a guard timer in case that event is lost."""
 
     channel_id: str
@@ -93,13 +96,13 @@ class StoreCallback:
 
 @dataclass(frozen=True, slots=True)
 class FinishCallback:
-    """A callback attempt ended (``result`` is a ``callbacks.AttemptResult`` value): the
-    dialer records it and moves the callback on (completed, retry later, give up)."""
+    """A callback attempt ended with ``result``: the dialer records it and moves the callback
+    on (completed, retry later, give up)."""
 
     callback_id: str
     attempt_seq: int
     line: str
-    result: str
+    result: AttemptResult
     agent_id: str | None
 
 
@@ -114,13 +117,13 @@ class PlaceCallbackNow:
 
 @dataclass(frozen=True, slots=True)
 class StartTimer:
-    key: tuple[str, ...]
+    key: TimerKey
     delay_s: float
 
 
 @dataclass(frozen=True, slots=True)
 class CancelTimer:
-    key: tuple[str, ...]
+    key: TimerKey
 
 
 @dataclass(frozen=True, slots=True)

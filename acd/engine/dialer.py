@@ -19,8 +19,8 @@ from datetime import datetime
 
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
-from acd.engine.ivr_glue import WAITING
-from acd.engine.model import LineConfig, Phase
+from acd.engine.contacts import WAITING, Phase
+from acd.engine.model import LineConfig
 from acd.engine.runtime import EngineRuntime
 from callbacks import AttemptResult, Callback, CallbackRules, CallbackStatus, CallbackStore
 from callbacks.schedule import after_attempt, how_many_to_release, is_calm, priority
@@ -85,7 +85,7 @@ class CallbackDialer:
         if self._metrics is not None and stale:  # a gauge for people: minutes old is fine
             self._overdue_at = now
             self._metrics.set_overdue(await self._store.count_overdue(now))
-        for line in self._runtime.core.config.lines:
+        for line in self._runtime.view.config.lines:
             rules = self._rules.get(line.id)
             if rules is None or (
                 line.calendar is not None and not is_open(line.calendar, self._clock.now())
@@ -96,14 +96,14 @@ class CallbackDialer:
         return released
 
     async def _release(self, line: LineConfig, line_code: str, rules: CallbackRules) -> int:
-        core = self._runtime.core
-        contacts = list(core.contacts.values())
+        view = self._runtime.view
+        contacts = list(view.contacts.values())
         waiting_live = sum(
             1
             for c in contacts
             if c.callback is None and c.record.line_code == line_code and c.phase in WAITING
         )
-        idle = core.free_for(line_code)
+        idle = view.free_for(line_code)
         placing = sum(
             1
             for c in contacts
@@ -170,7 +170,7 @@ class CallbackDialer:
             if callback is None or rules is None:
                 log.error("callback %s: unknown callback or line %r", c.callback_id, c.line)
                 return
-            result = AttemptResult(c.result)
+            result = c.result
             outcome = after_attempt(callback, result, now, rules)
             done = await self._store.finish_attempt(
                 c.callback_id, c.attempt_seq, result, now, outcome, agent_id=c.agent_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from acd.engine.timers import TimerKey
 from foundation.contact import Presence
 
 
@@ -91,7 +92,7 @@ class CitizenAnswered:
 
 @dataclass(frozen=True, slots=True)
 class TimerFired:
-    key: tuple[str, ...]
+    key: TimerKey
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,48 +7,63 @@ The flows decide *what* to say; this module only translates and measures.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from acd.engine import commands as cmd
-from acd.engine.model import ContactState, Phase
+from acd.engine.timers import TimerKey, TimerKind
 from foundation.contact import ContactRecord, Outcome
 from ivr import actions as act
 from ivr.numbers import dial_groups
 
-WAITING = (Phase.QUEUED, Phase.RINGING)
+if TYPE_CHECKING:
+    from acd.engine.contacts import ContactState, ContactTable, Prompt
 
 
 def translate(
     actions: Iterable[object],
     contact: ContactState,
-    playbacks: dict[str, str],
+    table: ContactTable,
+    owner: Prompt,
     out: list[cmd.Command],
     *,
     pause_moh: bool = False,
 ) -> object | None:
-    """Append the commands for ``actions``; return the flow's last other action (a menu's
-    decision, a callback offer's outcome) for the core to act on.
+    """Append the commands for ``actions`` of the flow ``owner``; return the flow's last other
+    action (a menu's decision, a callback offer's outcome) for the core to act on.
 
-    ``pause_moh``: the caller is on music on hold, which a playback on the channel silences
-    for good, so stop it explicitly first (the core restarts it when the prompt ends)."""
+    Playbacks are recorded as the flow's and its timer keys wrapped in the flow's kind, so their
+    ends come back to it.  ``pause_moh``: the caller is on music on hold, which a playback on
+    the channel silences for good, so stop it explicitly first (the core restarts it when the
+    prompt ends)."""
     done: object | None = None
     lang = contact.line.language if contact.line else None
+    kind = _TIMER_KIND[owner.value]
     for action in actions:
         match action:
             case act.PlayPrompt(media=media, playback_id=pb):
-                playbacks[pb] = contact.id
+                table.add_playback(contact, pb, owner)
                 if pause_moh:
                     out.append(cmd.StopMoh(contact.caller_channel))
                 out.append(cmd.Play(contact.caller_channel, media, pb, lang))
             case act.StopPrompt(playback_id=pb):
                 out.append(cmd.StopPlayback(pb))
             case act.StartTimer(key=key, delay_s=delay):
-                out.append(cmd.StartTimer(key, delay))
+                out.append(cmd.StartTimer(TimerKey(kind, contact.id, key), delay))
             case act.CancelTimer(key=key):
-                out.append(cmd.CancelTimer(key))
+                out.append(cmd.CancelTimer(TimerKey(kind, contact.id, key)))
             case _:
                 done = action
     return done
+
+
+# The IVR flow a playback owner stands for -> the kind its timers are wrapped in.
+_TIMER_KIND = {
+    "menu": TimerKind.MENU,
+    "callback_offer": TimerKind.CALLBACK_DIALOGUE,
+    "announcement": TimerKind.ANNOUNCE,
+    "prompt": TimerKind.PROMPT,
+    "whisper": TimerKind.WHISPER,
+}
 
 
 def number_media(e164: str) -> tuple[str, ...]:
@@ -60,26 +75,6 @@ def dial_string(template: str, e164: str) -> str:
     """The ARI endpoint for a citizen's number: ``{e164}``, ``{digits}`` or ``{national}``."""
     national = "".join(dial_groups(e164))
     return template.format(e164=e164, digits=e164.lstrip("+"), national=national)
-
-
-def queue_position(contact: ContactState, contacts: Iterable[ContactState]) -> int:
-    """1 for the caller who is next for their line code, counting only who is still waiting."""
-    key = _place(contact)
-    code = contact.record.line_code
-    return 1 + sum(
-        1
-        for c in contacts
-        if c is not contact
-        and c.phase in WAITING
-        and c.record.line_code == code
-        and _place(c) < key
-    )
-
-
-def _place(contact: ContactState) -> tuple[int, datetime, int]:
-    record = contact.record
-    assert record.queued_at is not None
-    return (-contact.priority, record.queued_at, contact.seq)
 
 
 def handle_seconds(record: ContactRecord, wrap_up_s: float) -> float | None:

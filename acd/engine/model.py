@@ -1,24 +1,24 @@
-"""The engine core's view of its configuration and of the live agents and contacts.
+"""The engine core's view of its configuration.
 
-Plain data: built once from the validated settings (:func:`EngineConfig.from_settings`) and
-mutated only by ``acd.engine.core``.
+Plain frozen data, built once from the validated settings (:func:`EngineConfig.from_settings`).
+The live state lives with the part of the core that owns it: agents in ``acd.engine.agents``,
+contacts in ``acd.engine.contacts``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from foundation.calendars import Calendar, Reason
-from foundation.contact import Activity, ContactRecord, OfferResult, Outcome, Presence
-from ivr.announcements import AnnouncementConfig, AnnouncementScheduler
-from ivr.callback_offer import NUMBER, CallbackOffer, CallbackOfferConfig
-from ivr.menu import Menu, MenuConfig
+from foundation.contact import OfferResult
+from ivr.announcements import AnnouncementConfig
+from ivr.callback_offer import NUMBER, CallbackOfferConfig
+from ivr.menu import MenuConfig
 from ivr.prompts import DUTCH, ENGLISH, SoundNames
-from skills import AgentStats, RoutingConfig
+from skills import RoutingConfig
 
 if TYPE_CHECKING:
     from acd.settings import Line, Settings
@@ -233,93 +233,3 @@ def _callback_rule(ln: Line) -> CallbackRule | None:
         working_days=options.working_days,
         virtual_hold=options.mode.value == "virtual_hold",
     )
-
-
-@dataclass(slots=True)
-class AgentState:
-    config: AgentConfig
-    presence: Presence = Presence.LOGGED_OUT
-    reason: str | None = None
-    activity: Activity = Activity.IDLE
-    idle_since: datetime | None = None
-    contact_id: str | None = None
-    # What the routing policies rank by, and the missed-offer bookkeeping.
-    stats_day: date | None = None
-    contacts_today: int = 0
-    talk_time_today_s: float = 0.0
-    last_offered_seq: int = 0
-    missed_in_a_row: int = 0
-    not_before: datetime | None = None  # no offers before this (after a missed offer)
-    offerable: bool = False  # as last told to the router
-    logged_in: bool = False  # as last told to the router
-    counted_available: bool = False  # as counted in the core's per-line-code tallies
-    counted_free: bool = False
-
-    @property
-    def id(self) -> str:
-        return self.config.id
-
-    def routing_stats(self, now: datetime) -> AgentStats:
-        return AgentStats(
-            idle_since=(self.idle_since or now).timestamp(),
-            contacts_today=self.contacts_today,
-            talk_time_today_s=self.talk_time_today_s,
-            last_offered_seq=self.last_offered_seq,
-        )
-
-    def can_take(self, line_code: str) -> bool:
-        return (
-            self.presence is Presence.AVAILABLE
-            and self.activity is Activity.IDLE
-            and line_code in self.config.line_codes
-        )
-
-
-class Phase(StrEnum):
-    """Where a contact is in its flow."""
-
-    FAREWELL = "farewell"  # hearing a last message (unknown line, closed, ...), then hung up
-    WELCOME = "welcome"  # answered, hearing the line's welcome prompt
-    WHISPER = "whisper"  # callback: the agent answered and hears whom they will call
-    DIALING = "dialing"  # callback: the citizen's phone rings, the agent waits in the bridge
-    MENU = "menu"  # choosing a line code with DTMF
-    QUEUED = "queued"  # waiting with music on hold, no agent rung
-    RINGING = "ringing"  # an agent leg is ringing; the caller keeps hearing music
-    CONNECTED = "connected"  # caller and agent bridged
-    ENDED = "ended"
-
-
-@dataclass(slots=True)
-class ContactState:
-    record: ContactRecord
-    line: LineConfig | None
-    seq: int  # arrival order: first come, first served among equals
-    phase: Phase = Phase.WELCOME
-    priority: int = 0  # higher first; routing steps may raise it
-    routed: bool = False  # known to the router (queued or offered)
-    playback_id: str | None = None
-    agent_id: str | None = None
-    agent_channel: str | None = None
-    bridge_id: str | None = None
-    farewell: Outcome | None = None  # the outcome recorded once the farewell ends the call
-    menu: Menu | None = None
-    announcer: AnnouncementScheduler | None = None
-    callback_offer: CallbackOffer | None = None
-    callback: CallbackLeg | None = None  # set for a callback being placed (agent first)
-
-    @property
-    def id(self) -> str:
-        return self.record.id
-
-    @property
-    def caller_channel(self) -> str:
-        return self.record.channel_id
-
-
-@dataclass(slots=True)
-class CallbackLeg:
-    """A stored callback this contact is placing: which one, which attempt, to what number."""
-
-    callback_id: str
-    attempt_seq: int
-    number: str  # E.164

@@ -20,7 +20,10 @@ from acd.ari import events as ev
 from acd.ari.events import Channel
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
-from acd.engine.core import EngineCore, is_originated_leg
+from acd.engine import legs
+from acd.engine.core import EngineCore
+from acd.engine.timers import TimerKey
+from acd.engine.view import EngineView
 from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventSink
 from foundation.errors import AriError, AriNotFound
@@ -95,10 +98,15 @@ class EngineRuntime:
         self._clock = clock
         self._sinks = list(sinks)
         self._app = app
-        self._timers: dict[tuple[str, ...], asyncio.TimerHandle] = {}
+        self._timers: dict[TimerKey, asyncio.TimerHandle] = {}
         self._tails: dict[str, asyncio.Future[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.events_handled = 0
+
+    @property
+    def view(self) -> EngineView:
+        """The core, read-only (for the API, the dialer, snapshots)."""
+        return self.core
 
     def start(self) -> None:
         self._apply(self.core.initial_events(self._clock.now()))
@@ -119,15 +127,7 @@ class EngineRuntime:
     def _translate(self, event: ev.AriEvent) -> inp.Input | None:
         match event:
             case ev.StasisStart(channel=ch, args=args):
-                # Our agent legs always carry the appArgs we originated them with.  Anything
-                # else is a call; the core ignores a repeated StasisStart of one it already has.
-                # (Knowing the channel is not enough: a caller's repeat would pass for an agent
-                # leg answering, and the caller would be hung up.)
-                if args and args[0] == "agent":
-                    return inp.AgentLegAnswered(ch.id)
-                if args and args[0] == "citizen":  # a callback's citizen picked up
-                    return inp.CitizenAnswered(ch.id)
-                return inp.CallArrived(ch.id, args, ch.exten, ch.caller_number, ch.caller_name)
+                return _entered(ch, args)
             case ev.StasisEnd(channel=ch):
                 return inp.ChannelGone(ch.id)
             case ev.ChannelDestroyed(channel=ch, cause=cause):
@@ -179,10 +179,11 @@ class EngineRuntime:
 
     def _adopt(self, channel: Channel) -> None:
         args = tuple(channel.stasis_args())
-        if args and args[0] in ("agent", "citizen"):
+        role = legs.decode(args)
+        if not isinstance(role, legs.InboundCall):
             # A leg we originated before a restart, for a contact we no longer know: release
             # it (a callback it belonged to is re-dialled: the dialer recovered it).
-            log.warning("hanging up orphaned %s leg %s", args[0], channel.id)
+            log.warning("hanging up orphaned leg %s (%s)", channel.id, role)
             self._run([cmd.Hangup(channel.id)])
             return
         log.warning("adopting call %s whose StasisStart was missed", channel.id)
@@ -230,7 +231,7 @@ class EngineRuntime:
             except Exception:
                 log.exception("event sink %r failed on %s", sink, event)
 
-    def _start_timer(self, key: tuple[str, ...], delay_s: float) -> None:
+    def _start_timer(self, key: TimerKey, delay_s: float) -> None:
         old = self._timers.pop(key, None)
         if old is not None:
             old.cancel()
@@ -373,10 +374,22 @@ class EngineRuntime:
         await self.drain()
 
 
+def _entered(ch: Channel, args: tuple[str, ...]) -> inp.Input:
+    """A channel entered the app: its args say what it is (knowing the channel is not enough:
+    a caller's repeated StasisStart would pass for an agent leg answering)."""
+    match legs.decode(args):
+        case legs.AgentLeg():
+            return inp.AgentLegAnswered(ch.id)
+        case legs.CitizenLeg():
+            return inp.CitizenAnswered(ch.id)
+        case legs.InboundCall():
+            return inp.CallArrived(ch.id, args, ch.exten, ch.caller_number, ch.caller_name)
+
+
 def _still_dialling(channel: Channel) -> bool:
     """An outgoing leg of ours not answered yet: Asterisk shows it in ``AppDial2``, outside any
     Stasis application, until the far end answers (``callback_agent_first.jsonl``)."""
-    return channel.app_name == "AppDial2" and is_originated_leg(channel.id)
+    return channel.app_name == "AppDial2" and legs.is_originated_leg(channel.id)
 
 
 def _resources(c: cmd.AriCommand) -> list[str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from acd.engine.core import EngineCore
-from acd.engine.model import AgentState, ContactState, Phase
+from acd.engine.contacts import WAITING
+from acd.engine.view import AgentView, ContactView, EngineView
 from foundation.contact import Activity, Presence
 
 
-def agent_view(agent: AgentState, now: datetime) -> dict[str, Any]:
+def agent_view(agent: AgentView, now: datetime) -> dict[str, Any]:
     idle_s = (
         (now - agent.idle_since).total_seconds()
         if agent.idle_since and agent.activity is Activity.IDLE
@@ -30,13 +30,13 @@ def agent_view(agent: AgentState, now: datetime) -> dict[str, Any]:
 
 
 def contact_view(
-    contact: ContactState, now: datetime, core: EngineCore | None = None
+    contact: ContactView, now: datetime, view: EngineView | None = None
 ) -> dict[str, Any]:
     record = contact.record
     step: int | None = None
     next_step_in: float | None = None
-    if core is not None and contact.routed:
-        step, next_at = core.router.contact_step(contact.id, now.timestamp())
+    if view is not None and contact.routed:
+        step, next_at = view.routing_step(contact.id, now)
         next_step_in = None if next_at is None else max(0.0, next_at - now.timestamp())
     return {
         "id": record.id,
@@ -54,25 +54,24 @@ def contact_view(
     }
 
 
-def agents_snapshot(core: EngineCore, now: datetime) -> list[dict[str, Any]]:
-    return [agent_view(a, now) for a in core.agents.values()]
+def agents_snapshot(view: EngineView, now: datetime) -> list[dict[str, Any]]:
+    return [agent_view(a, now) for a in view.agents.values()]
 
 
-def queues_snapshot(core: EngineCore, now: datetime) -> list[dict[str, Any]]:
+def queues_snapshot(view: EngineView, now: datetime) -> list[dict[str, Any]]:
     """One entry per line code: who waits (oldest first) and which agents could serve it."""
-    codes = sorted({code for line in core.config.lines for code in line.line_codes})
-    waiting_phases = (Phase.QUEUED, Phase.RINGING)
+    codes = sorted({code for line in view.config.lines for code in line.line_codes})
     result = []
     for code in codes:
         waiting = sorted(
             (
                 c
-                for c in core.contacts.values()
-                if c.record.line_code == code and c.phase in waiting_phases
+                for c in view.contacts.values()
+                if c.record.line_code == code and c.phase in WAITING
             ),
             key=lambda c: (c.record.queued_at or now, c.seq),
         )
-        skilled = [a for a in core.agents.values() if code in a.config.line_codes]
+        skilled = [a for a in view.agents.values() if code in a.config.line_codes]
         result.append(
             {
                 "line_code": code,
@@ -82,7 +81,7 @@ def queues_snapshot(core: EngineCore, now: datetime) -> list[dict[str, Any]]:
                     if waiting and waiting[0].record.queued_at
                     else 0.0
                 ),
-                "contacts": [contact_view(c, now, core) for c in waiting],
+                "contacts": [contact_view(c, now, view) for c in waiting],
                 "agents_logged_in": sum(a.presence is not Presence.LOGGED_OUT for a in skilled),
                 "agents_available": sum(a.presence is Presence.AVAILABLE for a in skilled),
                 "agents_idle": sum(a.can_take(code) for a in skilled),

@@ -21,7 +21,9 @@ from acd.ari.event_filter import EventFilter
 from acd.ari.stream import EventStream
 from acd.engine.runtime import EngineRuntime
 from foundation.errors import AriBadRequest
-from tests.ari.fake_ari import FakeAri, all_trace_names, load_trace
+from tests.ari.fake_server import FakeAriServer
+from tests.traces import read_trace as load_trace
+from tests.traces import trace_names as all_trace_names
 
 PATH = "/ari/applications/acd/eventFilter"
 ENGINE_TYPES = ev.type_names(ENGINE_EVENTS)
@@ -43,7 +45,7 @@ def _lists(body: dict[str, Any] | None) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("body", _recorded_bodies())
 async def test_the_request_body_is_the_recorded_one(
-    fake: FakeAri, client: AriClient, body: dict[str, Any] | None
+    fake: FakeAriServer, client: AriClient, body: dict[str, Any] | None
 ) -> None:
     await client.set_event_filter("acd", **_lists(body))
     assert (fake.seen[-1].method, fake.seen[-1].path) == ("PUT", PATH)
@@ -58,7 +60,7 @@ async def test_the_answer_is_the_application_with_its_filter(client: AriClient) 
     assert {"type": "ChannelVarset"} in app["events_disallowed"]
 
 
-async def test_a_malformed_filter_is_a_bad_request(fake: FakeAri, client: AriClient) -> None:
+async def test_a_malformed_filter_is_a_bad_request(fake: FakeAriServer, client: AriClient) -> None:
     recorded = next(
         r for r in load_trace("event_filter.jsonl") if r["dir"] == "response" and r["status"] == 400
     )
@@ -68,7 +70,7 @@ async def test_a_malformed_filter_is_a_bad_request(fake: FakeAri, client: AriCli
 
 
 async def test_one_string_is_refused_before_anything_is_sent(
-    fake: FakeAri, client: AriClient
+    fake: FakeAriServer, client: AriClient
 ) -> None:
     with pytest.raises(TypeError, match="list of event types"):
         await client.set_event_filter("acd", allowed="StasisStart")
@@ -76,7 +78,7 @@ async def test_one_string_is_refused_before_anything_is_sent(
 
 
 async def test_the_engine_filter_allows_its_types_and_clears_disallowed_ones(
-    fake: FakeAri, client: AriClient
+    fake: FakeAriServer, client: AriClient
 ) -> None:
     event_filter = EventFilter(client, "acd", ENGINE_TYPES)
     assert await event_filter.apply()
@@ -89,7 +91,7 @@ async def test_the_engine_filter_allows_its_types_and_clears_disallowed_ones(
 
 @pytest.mark.parametrize("status", [400, 404, 405, 501])
 async def test_a_refusal_is_logged_once_and_survived(
-    fake: FakeAri, client: AriClient, caplog: pytest.LogCaptureFixture, status: int
+    fake: FakeAriServer, client: AriClient, caplog: pytest.LogCaptureFixture, status: int
 ) -> None:
     fake.answer("PUT", PATH, status, {"message": "no such resource"})
     event_filter = EventFilter(client, "acd", ENGINE_TYPES)
@@ -104,7 +106,7 @@ async def test_a_refusal_is_logged_once_and_survived(
 
 
 async def test_another_failure_is_logged_and_survived(
-    fake: FakeAri, client: AriClient, caplog: pytest.LogCaptureFixture
+    fake: FakeAriServer, client: AriClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake.answer("PUT", PATH, 500, {"message": "Internal Server Error"})
     with caplog.at_level(logging.WARNING, logger="acd.ari.event_filter"):
@@ -113,7 +115,7 @@ async def test_another_failure_is_logged_and_survived(
 
 
 async def test_the_filter_is_set_before_each_resynchronisation(
-    fake: FakeAri, client: AriClient
+    fake: FakeAriServer, client: AriClient
 ) -> None:
     paths_at_resync: list[list[str]] = []
     resynced: asyncio.Queue[bool] = asyncio.Queue()

@@ -12,6 +12,7 @@ from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
+from acd.engine.timers import TimerKey, TimerKind
 from foundation.contact import (
     Activity,
     ContactEvent,
@@ -121,7 +122,7 @@ def test_answer_bridges_caller_and_agent_and_agent_hangup_ends_the_call_then_wra
     assert cmd.DestroyBridge(bridge) in out
     assert h.core.agents["a1"].activity is Activity.WRAP_UP
     timer = only(out, cmd.StartTimer)
-    assert timer == cmd.StartTimer(("wrap_up", "a1"), 10.0)
+    assert timer == cmd.StartTimer(TimerKey(TimerKind.WRAP_UP, "a1"), 10.0)
     (record,) = h.ended()
     assert record.outcome is Outcome.ANSWERED
     assert record.agent_id == "a1"
@@ -235,7 +236,7 @@ def test_duplicate_stasis_start_is_ignored():
 def test_lost_playback_event_is_covered_by_the_prompt_guard():
     h = Harness()
     h.arrive()
-    out = h.feed(inp.TimerFired(("prompt", "ct-1")), after_s=120)
+    out = h.feed(inp.TimerFired(TimerKey(TimerKind.PROMPT, "ct-1")), after_s=120)
     assert only(out, cmd.StartMoh) is not None
 
 
@@ -243,7 +244,7 @@ def test_ring_guard_hangs_up_a_leg_whose_timeout_event_was_lost():
     h = Harness()
     h.login("a1")
     leg = only(h.queue(), cmd.Originate).channel_id
-    out = h.feed(inp.TimerFired(("ring", leg)), after_s=20)
+    out = h.feed(inp.TimerFired(TimerKey(TimerKind.RING, leg)), after_s=20)
     assert cmd.Hangup(leg) in out
     assert h.core.agents["a1"].reason == "missed"
 
@@ -284,7 +285,7 @@ def test_an_agent_answering_mid_announcement_cuts_it_and_wins():
     )
     h = Harness(lines=(line,))
     out = h.arrive("c1")  # no welcome: queued at once, announcements armed
-    (tick,) = [c for c in of(out, cmd.StartTimer) if c.key[0] == "announce"]
+    (tick,) = [c for c in of(out, cmd.StartTimer) if c.key.kind is TimerKind.ANNOUNCE]
     assert tick.delay_s == 30
     out = h.feed(inp.TimerFired(tick.key), after_s=30)
     assert of(out, cmd.StopMoh) == [cmd.StopMoh("c1")]  # music paused for the announcement
@@ -321,7 +322,9 @@ def press(h: Harness, digit: str) -> list[cmd.Command]:
 def test_callback_offered_at_150_s_stored_before_the_confirmation_then_the_call_ends():
     h = Harness(lines=(callback_line(),))
     out = h.arrive("c1")
-    (offer_timer,) = [c for c in of(out, cmd.StartTimer) if c.key[0] == "cboffer"]
+    (offer_timer,) = [
+        c for c in of(out, cmd.StartTimer) if c.key.kind is TimerKind.CALLBACK_OFFER_DUE
+    ]
     assert offer_timer.delay_s == 150  # not at 149 s
     out = h.feed(inp.TimerFired(offer_timer.key), after_s=150)
     assert of(out, cmd.StopMoh) == [cmd.StopMoh("c1")]
@@ -346,7 +349,7 @@ def test_declining_the_callback_keeps_the_place_and_the_music():
     h = Harness(lines=(callback_line(),))
     h.arrive("c1")
     (contact,) = h.core.contacts.values()
-    h.feed(inp.TimerFired(("cboffer", contact.id)), after_s=150)
+    h.feed(inp.TimerFired(TimerKey(TimerKind.CALLBACK_OFFER_DUE, contact.id)), after_s=150)
     out = press(h, "5")  # no thanks
     assert of(out, cmd.StartMoh) == [cmd.StartMoh("c1", "default")]
     out = h.feed(inp.AgentLogin("a1"))
@@ -357,7 +360,7 @@ def test_a_failed_store_apologises_and_returns_the_caller_to_the_queue():
     h = Harness(lines=(callback_line(),))
     h.arrive("c1")
     (contact,) = h.core.contacts.values()
-    h.feed(inp.TimerFired(("cboffer", contact.id)), after_s=150)
+    h.feed(inp.TimerFired(TimerKey(TimerKind.CALLBACK_OFFER_DUE, contact.id)), after_s=150)
     press(h, "1")
     (store,) = of(press(h, "1"), cmd.StoreCallback)
     out = h.feed(inp.CallbackStoreFailed(store.contact_id, "database down"))
@@ -373,7 +376,7 @@ def test_accepting_a_callback_while_an_agent_rings_releases_that_agent():
     h = Harness(lines=(callback_line(),))
     h.arrive("c1")
     (contact,) = h.core.contacts.values()
-    h.feed(inp.TimerFired(("cboffer", contact.id)), after_s=150)
+    h.feed(inp.TimerFired(TimerKey(TimerKind.CALLBACK_OFFER_DUE, contact.id)), after_s=150)
     leg = only(h.feed(inp.AgentLogin("a1")), cmd.Originate).channel_id  # rings mid-offer
     press(h, "1")
     out = press(h, "1")
@@ -405,6 +408,6 @@ def test_per_line_code_agent_tallies_equal_a_recount_through_a_shift():
     check()
     h.feed(inp.ChannelGone("c1"), after_s=30)  # wrap-up
     check()
-    h.feed(inp.TimerFired(("wrap_up", "a1")), after_s=10)
+    h.feed(inp.TimerFired(TimerKey(TimerKind.WRAP_UP, "a1")), after_s=10)
     h.feed(inp.AgentLogout("a3"))
     check()

@@ -31,8 +31,9 @@ import pytest
 from acd.ari.events import Channel, ChannelHangupRequest, parse_event
 from acd.ari.rest import error_for_status
 from acd.engine import inputs as inp
+from acd.engine.contacts import Phase
 from acd.engine.core import EngineCore
-from acd.engine.model import AgentConfig, EngineConfig, LineConfig, Phase
+from acd.engine.model import AgentConfig, EngineConfig, LineConfig
 from acd.engine.runtime import EngineRuntime
 from foundation.clock import Clock
 from foundation.contact import (

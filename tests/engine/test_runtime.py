@@ -7,8 +7,8 @@ from typing import Any
 
 from acd.ari import events as ev
 from acd.engine import inputs as inp
+from acd.engine.contacts import Phase
 from acd.engine.core import EngineCore
-from acd.engine.model import Phase
 from acd.engine.runtime import EngineRuntime
 from foundation.clock import Clock
 from foundation.contact import ContactEvent, ContactEventKind, Outcome

@@ -20,18 +20,18 @@ def _routing(*steps: Step) -> LineCodeRouting:
 @pytest.mark.parametrize(
     ("build", "where", "reason"),
     [
-        (lambda: LineCodeRouting(policy="random"), "policy", "unknown policy"),
+        (lambda: LineCodeRouting(policy="random"), "policy", "unknown policy"),  # type: ignore[arg-type]  # wrong types on purpose
         (lambda: LineCodeRouting(weight=0), "weight", "greater than 0"),
-        (lambda: LineCodeRouting(weight="2"), "weight", "must be a number"),
+        (lambda: LineCodeRouting(weight="2"), "weight", "must be a number"),  # type: ignore[arg-type]  # wrong types on purpose
         (lambda: _routing(), "steps", "at least one step"),
         (lambda: _routing(Step(5)), "steps[0].after_s", "must start at 0, not 5"),
         (lambda: Step(-1), "after_s", "not be negative"),
         (lambda: _routing(Step(0), Step(0)), "steps[1].after_s", "later than steps[0].after_s (0)"),
-        (lambda: Step("30"), "after_s", "finite number"),
+        (lambda: Step("30"), "after_s", "finite number"),  # type: ignore[arg-type]  # wrong types on purpose
         (lambda: Step(30, min_level=6), "min_level", "1..5"),
         (lambda: Step(30, min_level=True), "min_level", "whole"),
         (lambda: Step(30, fallback={"Y": 0}), "fallback.Y", "1..5"),
-        (lambda: Step(30, priority=1.5), "priority", "whole"),
+        (lambda: Step(30, priority=1.5), "priority", "whole"),  # type: ignore[arg-type]  # wrong types on purpose
         # Steps only widen: a later step may not ask for more than the one before.
         (
             lambda: _routing(Step(0, min_level=2), Step(30, min_level=3)),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from acd.app import RunningEngine, running_engine
 from acd.engine import inputs as inp
-from acd.engine.model import AgentState
+from acd.engine.view import AgentView
 from acd.settings import load_settings
 from acd.simulation import pbx_config_from_settings
 from emulator import Emulator, EndpointSpec, StasisTarget, run_emulator
@@ -49,8 +49,8 @@ class System:
         for agent_id in agent_ids:
             self.engine.runtime.submit(inp.AgentLogin(agent_id))
 
-    def agent(self, agent_id: str) -> AgentState:
-        return self.engine.core.agents[agent_id]
+    def agent(self, agent_id: str) -> AgentView:
+        return self.engine.runtime.view.agents[agent_id]
 
     def bridged_agent(self, caller_channel: str) -> str | None:
         """The endpoint resource (e.g. ``1002``) of the agent bridged with the caller."""

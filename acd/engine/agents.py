@@ -1,0 +1,315 @@
+"""The agent book: every agent's presence and activity, their day's counters, and the router's
+view of them.
+
+It owns the one copy of agent state.  Every change goes through :meth:`AgentBook.move`, which
+checks it against the transition tables below, logs it, emits the agent event, and tells the
+router and the per-line-code tallies what changed, derived from the state before and after the
+move (no flags "as last told to the router").
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+from acd.engine import commands as cmd
+from acd.engine import inputs as inp
+from acd.engine.model import AgentConfig, EngineConfig
+from acd.engine.timers import TimerKey, TimerKind
+from foundation.contact import Activity, AgentEvent, OfferResult, Presence
+from foundation.errors import IllegalTransition, RefusedTransition, UnknownAgent
+from skills import AgentStats, Router
+
+log = logging.getLogger(__name__)
+
+_LOCAL = ZoneInfo("Europe/Brussels")  # where "today" starts for the per-agent day counters
+
+# Presence is the agent's own choice (or the missed-offer rule's); a call in progress goes on
+# whatever it becomes.  A reason goes with NOT_AVAILABLE and may change while in it.
+PRESENCE_MOVES: Mapping[Presence, frozenset[Presence]] = {
+    Presence.LOGGED_OUT: frozenset({Presence.AVAILABLE}),
+    Presence.AVAILABLE: frozenset({Presence.NOT_AVAILABLE, Presence.LOGGED_OUT}),
+    Presence.NOT_AVAILABLE: frozenset(
+        {Presence.AVAILABLE, Presence.NOT_AVAILABLE, Presence.LOGGED_OUT}
+    ),
+}
+# Activity follows the offers: reserved for a contact, its phone ringing, on the call, wrap-up.
+# A ring that comes to nothing, or a callback whose citizen is not reached, goes back to idle.
+ACTIVITY_MOVES: Mapping[Activity, frozenset[Activity]] = {
+    Activity.IDLE: frozenset({Activity.RESERVED}),
+    Activity.RESERVED: frozenset({Activity.RINGING, Activity.ON_CALL, Activity.IDLE}),
+    Activity.RINGING: frozenset({Activity.ON_CALL, Activity.IDLE}),
+    Activity.ON_CALL: frozenset({Activity.WRAP_UP, Activity.IDLE}),
+    Activity.WRAP_UP: frozenset({Activity.IDLE}),
+}
+
+
+@dataclass(slots=True)
+class AgentState:
+    config: AgentConfig
+    presence: Presence = Presence.LOGGED_OUT
+    reason: str | None = None
+    activity: Activity = Activity.IDLE
+    idle_since: datetime | None = None
+    contact_id: str | None = None
+    # What the routing policies rank by, and the missed-offer bookkeeping.
+    stats_day: date | None = None
+    contacts_today: int = 0
+    talk_time_today_s: float = 0.0
+    last_offered_seq: int = 0
+    missed_in_a_row: int = 0
+    not_before: datetime | None = None  # no offers before this (after a missed offer)
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def logged_in(self) -> bool:
+        return self.presence is not Presence.LOGGED_OUT
+
+    @property
+    def available(self) -> bool:
+        return self.presence is Presence.AVAILABLE
+
+    @property
+    def offerable(self) -> bool:
+        """Available and idle: the router may offer this agent a contact."""
+        return self.presence is Presence.AVAILABLE and self.activity is Activity.IDLE
+
+    def routing_stats(self, now: datetime) -> AgentStats:
+        return AgentStats(
+            idle_since=(self.idle_since or now).timestamp(),
+            contacts_today=self.contacts_today,
+            talk_time_today_s=self.talk_time_today_s,
+            last_offered_seq=self.last_offered_seq,
+        )
+
+    def can_take(self, line_code: str) -> bool:
+        return self.offerable and line_code in self.config.line_codes
+
+
+def check_move(agent: AgentState, presence: Presence | None, activity: Activity | None) -> None:
+    """Raise :class:`IllegalTransition` unless the tables allow this move (nothing changed)."""
+    if presence not in (None, agent.presence, *PRESENCE_MOVES[agent.presence]):
+        raise IllegalTransition(f"agent {agent.id}: presence {agent.presence} -> {presence}")
+    if activity not in (None, agent.activity, *ACTIVITY_MOVES[agent.activity]):
+        raise IllegalTransition(f"agent {agent.id}: activity {agent.activity} -> {activity}")
+
+
+class AgentBook:
+    def __init__(self, config: EngineConfig, router: Router) -> None:
+        self._config = config
+        self._router = router
+        self._agents: dict[str, AgentState] = {a.id: AgentState(a) for a in config.agents}
+        for agent in config.agents:
+            router.set_agent(agent.id, agent.line_codes)
+        self._offers_made = itertools.count(1)
+        # Per line code: agents available (busy or not) and free (available and idle), kept
+        # as agents change, so no question about a line code scans every agent.
+        self._available: Counter[str] = Counter()
+        self._free: Counter[str] = Counter()
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def agents(self) -> Mapping[str, AgentState]:
+        return MappingProxyType(self._agents)
+
+    def require(self, agent_id: str) -> AgentState:
+        agent = self._agents.get(agent_id)
+        if agent is None:
+            raise UnknownAgent(agent_id)
+        return agent
+
+    def available_for(self, line_code: str) -> int:
+        """Agents available (busy or not) who could answer this line code."""
+        return self._available[line_code]
+
+    def free_for(self, line_code: str) -> int:
+        """Agents available and idle, who could be offered this line code now."""
+        return self._free[line_code]
+
+    def initial_events(self, now: datetime) -> list[cmd.Command]:
+        """Every agent's starting state (for gauges that count agents)."""
+        return [
+            cmd.Emit(AgentEvent(a.id, now, a.presence, a.activity, a.reason, None, None))
+            for a in self._agents.values()
+        ]
+
+    # ------------------------------------------------------------------ requests (API)
+
+    def login(self, ev: inp.AgentLogin, now: datetime, out: list[cmd.Command]) -> None:
+        agent = self.require(ev.agent_id)
+        if agent.presence is not Presence.LOGGED_OUT:
+            return  # logging in twice is harmless
+        self.move(agent, now, out, presence=Presence.AVAILABLE, idle_since=now)
+
+    def logout(self, ev: inp.AgentLogout, now: datetime, out: list[cmd.Command]) -> None:
+        agent = self.require(ev.agent_id)
+        if agent.presence is not Presence.LOGGED_OUT:
+            # A call in progress goes on; presence only governs new offers.
+            self.move(agent, now, out, presence=Presence.LOGGED_OUT)
+
+    def set_presence(self, ev: inp.SetPresence, now: datetime, out: list[cmd.Command]) -> None:
+        # Every refusal is raised before anything changes.
+        agent = self.require(ev.agent_id)
+        if ev.presence is Presence.LOGGED_OUT:
+            return self.logout(inp.AgentLogout(ev.agent_id), now, out)
+        if agent.presence is Presence.LOGGED_OUT:
+            raise RefusedTransition("agent_logged_out", f"agent {agent.id} must log in first")
+        if ev.presence is Presence.AVAILABLE:
+            if ev.reason is not None:
+                raise RefusedTransition("invalid_reason", "available takes no reason")
+            if agent.presence is not Presence.AVAILABLE:
+                self.move(agent, now, out, presence=Presence.AVAILABLE, idle_since=now)
+            return None
+        if ev.reason not in self._config.presence_reasons:
+            allowed = ", ".join(sorted(self._config.presence_reasons))
+            raise RefusedTransition(
+                "invalid_reason", f"not available needs a reason, one of: {allowed}"
+            )
+        self.move(agent, now, out, presence=Presence.NOT_AVAILABLE, reason=ev.reason)
+        return None
+
+    def timer(self, key: TimerKey, now: datetime, out: list[cmd.Command]) -> None:
+        agent = self._agents.get(key.subject)
+        wrapping_up = agent is not None and agent.activity is Activity.WRAP_UP
+        if key.kind is TimerKind.WRAP_UP and agent is not None and wrapping_up:
+            self.move(agent, now, out, activity=Activity.IDLE, idle_since=now)
+
+    # ------------------------------------------------------------------ what offers do
+
+    def reserve(
+        self, agent: AgentState, contact_id: str, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        check_move(agent, None, Activity.RESERVED)
+        agent.contact_id = contact_id
+        agent.last_offered_seq = next(self._offers_made)
+        self.move(agent, now, out, activity=Activity.RESERVED)
+
+    def answered(self, agent: AgentState, now: datetime, *, counts: bool) -> None:
+        """The agent picked up an offer; ``counts``: a contact for today's tally."""
+        if counts:
+            self._roll_day(agent, now)
+            agent.contacts_today += 1
+        agent.missed_in_a_row = 0
+
+    def missed(
+        self, agent: AgentState, result: OfferResult, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        """An offer came to nothing: a pause before the next one, and after too many in a row
+        the agent goes not available."""
+        agent.missed_in_a_row += 1
+        delay = self._config.offer_delay_s.get(result, 0.0)
+        agent.not_before = now + timedelta(seconds=delay) if delay > 0 else None
+        missed_too_often = agent.missed_in_a_row >= self._config.missed_in_a_row
+        if agent.presence is Presence.AVAILABLE and missed_too_often:
+            # Not available in every line code at once: one presence, not one per queue.
+            self.move(
+                agent, now, out, presence=Presence.NOT_AVAILABLE, reason=self._config.missed_reason
+            )
+
+    def release(
+        self, agent: AgentState, now: datetime, out: list[cmd.Command], *, wrap_up: bool
+    ) -> None:
+        agent.contact_id = None
+        if wrap_up and self._config.wrap_up_s > 0:
+            self.move(agent, now, out, activity=Activity.WRAP_UP)
+            out.append(
+                cmd.StartTimer(TimerKey(TimerKind.WRAP_UP, agent.id), self._config.wrap_up_s)
+            )
+        elif wrap_up:
+            self.move(agent, now, out, activity=Activity.IDLE, idle_since=now)
+        else:
+            # A ring that came to nothing: the agent keeps their place in the idle order.
+            self.move(agent, now, out, activity=Activity.IDLE)
+
+    def add_talk_time(self, agent_id: str | None, seconds: float, now: datetime) -> None:
+        agent = self._agents.get(agent_id or "")
+        if agent is not None:
+            self._roll_day(agent, now)
+            agent.talk_time_today_s += seconds
+
+    # ------------------------------------------------------------------ the one place agents change
+
+    def move(
+        self,
+        agent: AgentState,
+        now: datetime,
+        out: list[cmd.Command],
+        *,
+        presence: Presence | None = None,
+        activity: Activity | None = None,
+        reason: str | None = None,
+        idle_since: datetime | None = None,
+    ) -> None:
+        check_move(agent, presence, activity)
+        before = (agent.presence, agent.activity, agent.reason)
+        was_logged_in, was_available, was_offerable = (
+            agent.logged_in,
+            agent.available,
+            agent.offerable,
+        )
+        if presence is not None:  # a reason goes with a presence and only with one
+            agent.presence = presence
+            agent.reason = reason
+        if activity is not None:
+            agent.activity = activity
+        if idle_since is not None:
+            agent.idle_since = idle_since
+        self._sync_router(agent, was_logged_in, was_offerable, now)
+        self._recount(agent, was_available, was_offerable)
+        if (agent.presence, agent.activity, agent.reason) == before:
+            return
+        log.info(
+            "agent %s: %s/%s -> %s/%s%s",
+            agent.id,
+            before[0],
+            before[1],
+            agent.presence,
+            agent.activity,
+            f" ({agent.reason})" if agent.reason else "",
+        )
+        out.append(
+            cmd.Emit(
+                AgentEvent(agent.id, now, agent.presence, agent.activity, agent.reason, *before[:2])
+            )
+        )
+
+    def _sync_router(
+        self, agent: AgentState, was_logged_in: bool, was_offerable: bool, now: datetime
+    ) -> None:
+        """Tell the router what the move means for offers."""
+        if agent.logged_in != was_logged_in:
+            self._router.set_logged_in(agent.id, agent.logged_in)
+            was_offerable = False  # logging in or out leaves the agent busy in the router
+        if agent.offerable and not was_offerable:
+            self._roll_day(agent, now)
+            not_before = agent.not_before.timestamp() if agent.not_before else None
+            self._router.agent_free(agent.id, now.timestamp(), agent.routing_stats(now), not_before)
+        elif was_offerable and not agent.offerable:
+            self._router.agent_busy(agent.id)
+        agent.not_before = None  # a pause applies to the next time the agent is free only
+
+    def _recount(self, agent: AgentState, was_available: bool, was_free: bool) -> None:
+        available, free = agent.available, agent.offerable
+        if (available, free) == (was_available, was_free):
+            return
+        for code in agent.config.line_codes:
+            self._available[code] += available - was_available
+            self._free[code] += free - was_free
+
+    @staticmethod
+    def _roll_day(agent: AgentState, now: datetime) -> None:
+        today = now.astimezone(_LOCAL).date()
+        if agent.stats_day != today:
+            agent.stats_day = today
+            agent.contacts_today = 0
+            agent.talk_time_today_s = 0.0

@@ -1,0 +1,79 @@
+"""The legs the engine originates, and how a channel entering the app says what it is.
+
+The core builds every originated leg's id and Stasis ``app_args`` here; the shell decodes a
+StasisStart's args here into a typed role.  Neither side spells the args by hand, and the
+shell decides nothing about the domain: it only passes the role on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The ids of the legs the engine originates start with these: an agent's phone, a citizen called
+# back.  After a restart they tell our own legs still ringing from other outgoing calls.
+AGENT_PREFIX = "ag"
+CITIZEN_PREFIX = "cz"
+
+_AGENT = "agent"
+_CITIZEN = "citizen"
+
+
+@dataclass(frozen=True, slots=True)
+class InboundCall:
+    """A call into the app (anything that is not one of our legs): Stasis args as dialled."""
+
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLeg:
+    """An agent's phone we rang for a contact: it picked up."""
+
+    agent_id: str
+    contact_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenLeg:
+    """A citizen we dialled for a callback: they picked up."""
+
+    contact_id: str
+
+
+LegRole = InboundCall | AgentLeg | CitizenLeg
+
+
+def agent_leg_args(agent_id: str, contact_id: str) -> tuple[str, ...]:
+    return (_AGENT, agent_id, contact_id)
+
+
+def citizen_leg_args(contact_id: str) -> tuple[str, ...]:
+    return (_CITIZEN, contact_id)
+
+
+def decode(args: tuple[str, ...]) -> LegRole:
+    """What a channel entering the app is, from its Stasis args.
+
+    Our legs always carry the args we originated them with; anything else is a call (the core
+    ignores a repeated StasisStart of a call it already has)."""
+    if args and args[0] == _AGENT:
+        return AgentLeg(args[1] if len(args) > 1 else "", args[2] if len(args) > 2 else "")
+    if args and args[0] == _CITIZEN:
+        return CitizenLeg(args[1] if len(args) > 1 else "")
+    return InboundCall(args)
+
+
+def encode(role: LegRole) -> tuple[str, ...]:
+    match role:
+        case AgentLeg(agent_id=agent, contact_id=contact):
+            return agent_leg_args(agent, contact)
+        case CitizenLeg(contact_id=contact):
+            return citizen_leg_args(contact)
+        case InboundCall(args=args):
+            return args
+
+
+def is_originated_leg(channel_id: str) -> bool:
+    """Whether ``channel_id`` is one the engine minted for a leg it originates."""
+    prefix, dash, _ = channel_id.partition("-")
+    return bool(dash) and prefix in (AGENT_PREFIX, CITIZEN_PREFIX)
