@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS = ("foundation", "skills", "ivr", "callbacks", "sla", "emulator", "acd")
