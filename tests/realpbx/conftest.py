@@ -77,6 +77,7 @@ def phones(pbx: Pbx, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
         phones.stop()
         for agent in AGENTS:
             pbx.engine.api("POST", f"/api/agents/{agent}/logout")
+        pbx.engine.cancel_pending_callbacks()  # or a later test's agent would place them
         pbx.asterisk.hang_up_everything()
         wait_for(lambda: not pbx.asterisk.channels(), 10, "no channel left on the PBX")
         wait_for(lambda: pbx.engine.waiting() == 0, 10, "no contact left waiting")

@@ -283,6 +283,12 @@ class Engine:
         assert status == 200, body
         return sum(int(q["waiting"]) for q in body["queues"])
 
+    def cancel_pending_callbacks(self) -> None:
+        status, body = self.api("GET", "/api/callbacks?status=pending")
+        assert status == 200, body
+        for callback in body["callbacks"]:
+            self.api("POST", f"/api/callbacks/{callback['id']}/cancel", {"reason": "test over"})
+
     def records(self) -> list[dict[str, Any]]:
         """Every contact record in the SQLite store, oldest first, each with its offers (the
         agents rung, in order, with their results)."""
