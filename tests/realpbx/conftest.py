@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from tests.realpbx.harness import (
     SHARED_ENV,
     Asterisk,
     Engine,
+    Pbx,
     Phones,
     shared_dir,
     tail,
@@ -23,12 +23,6 @@ from tests.realpbx.harness import (
 )
 
 LOGS = pytest.StashKey[Callable[[], list[tuple[str, str]]]]()
-
-
-@dataclass
-class Pbx:
-    asterisk: Asterisk
-    engine: Engine
 
 
 @pytest.fixture(scope="session")

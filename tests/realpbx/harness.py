@@ -478,3 +478,18 @@ def ended_records(engine: Engine, since: set[str], count: int = 1) -> list[dict[
         return new if len(new) >= count and all(r["outcome"] for r in new) else None
 
     return wait_for(done, 20, f"{count} new contact record(s) with an outcome")
+
+
+@dataclass
+class Pbx:
+    """The session's real Asterisk and the engine connected to it."""
+
+    asterisk: Asterisk
+    engine: Engine
+
+    def known_records(self) -> set[str]:
+        """The ids of the contact records so far: a test's own records are the others."""
+        return {r["id"] for r in self.engine.records()}
+
+    def bridged_with_caller(self, endpoint: str, caller: str = "caller") -> bool:
+        return any({caller, endpoint} <= pair for pair in self.asterisk.bridged_pairs())

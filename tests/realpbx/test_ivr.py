@@ -8,21 +8,19 @@ from typing import Any
 
 import pytest
 
-from tests.realpbx.conftest import Pbx
-from tests.realpbx.harness import Phones, endpoint_of, ended_records, wait_for
-from tests.realpbx.test_calls import bridged_with_caller, known
+from tests.realpbx.harness import Pbx, Phones, ended_records, endpoint_of, wait_for
 
 pytestmark = pytest.mark.realpbx
 
 
 def test_a_menu_choice_routes_the_call_to_that_line_code(pbx: Pbx, phones: Phones) -> None:
-    before = known(pbx)
+    before = pbx.known_records()
     agent1 = phones.agent("agent1", "uas_answer")  # general and sales: the wrong agent
     phones.agent("agent3", "uas_answer", delay_ms=500)  # support
     pbx.engine.login("agent1", "agent3")
     # The welcome and the menu prompt are one beep each; 2 is "support".
     caller = phones.caller("1700", [1500, "2", 3000])
-    wait_for(lambda: bridged_with_caller(pbx, "agent3"), 10, "caller and agent3 in one bridge")
+    wait_for(lambda: pbx.bridged_with_caller("agent3"), 10, "caller and agent3 in one bridge")
     assert caller.wait(15) == 0
     (record,) = ended_records(pbx.engine, before)
     assert (record["outcome"], record["agent_id"], record["line_code"]) == (
@@ -43,7 +41,7 @@ def callbacks(pbx: Pbx) -> list[dict[str, Any]]:
 def test_an_accepted_callback_rings_the_agent_first_then_the_citizen(
     pbx: Pbx, phones: Phones
 ) -> None:
-    before = known(pbx)
+    before = pbx.known_records()
     # Nobody is logged in: after 2 s in the queue the offer comes; 1 accepts it, 1 keeps the
     # caller's own number (0470 12 34 56, read out between the two), then the PBX hangs up.
     caller = phones.caller("1702", [3500, "1", 2000, "1"], hang_up=False, user="0470123456")
