@@ -11,6 +11,7 @@ import pytest
 
 from tests.realpbx.harness import (
     AGENTS,
+    REPO,
     REQUIRE_ENV,
     SHARED_ENV,
     Asterisk,
@@ -22,6 +23,7 @@ from tests.realpbx.harness import (
     wait_for,
 )
 
+NOT_RUN = "REAL-PBX TIER NOT RUN"
 LOGS = pytest.StashKey[Callable[[], list[tuple[str, str]]]]()
 
 
@@ -30,12 +32,12 @@ def pbx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pbx]:
     shared = shared_dir()
     if not (shared / "run-asterisk").exists():
         message = (
-            f"REAL-PBX TIER NOT RUN: no real Asterisk at {shared} "
+            f"{NOT_RUN}: no real Asterisk at {shared} "
             f"(set {SHARED_ENV} to the folder holding run-asterisk, etc/ and sipp/)"
         )
         if os.environ.get(REQUIRE_ENV) == "1":
             pytest.fail(message + f"; {REQUIRE_ENV}=1 makes this an error", pytrace=False)
-        pytest.skip(message)
+        pytest.skip(message)  # _SKIP_LINE: where the summary line points
     # pytest keeps the last runs' temporary folders: the logs outlive a failed session.
     root = tmp_path_factory.mktemp("realpbx")
     asterisk = Asterisk.start(shared, root)
@@ -77,11 +79,21 @@ def phones(pbx: Pbx, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
         wait_for(lambda: pbx.engine.waiting() == 0, 10, "no contact left waiting")
 
 
+_SKIP_LINE = next(
+    n
+    for n, line in enumerate(Path(__file__).read_text().splitlines(), 1)
+    if "# _SKIP_LINE:" in line
+)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if report.skipped and isinstance(report.longrepr, tuple) and NOT_RUN in report.longrepr[2]:
+        # One place for every test's skip, so the summary folds them into one loud line.
+        report.longrepr = (str(Path(__file__).relative_to(REPO)), _SKIP_LINE, report.longrepr[2])
     logs = item.stash.get(LOGS, None)
     if report.failed and logs is not None:
         for title, text in logs():
