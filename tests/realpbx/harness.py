@@ -106,13 +106,16 @@ def http_json(
             return exc.code, raw.decode(errors="replace")
 
 
-def tail(path: Path, start: int = 0, limit: int = 12_000) -> str:
-    """The end of a log file from byte ``start`` on (what one test added to it)."""
+def tail(path: Path, start: int = 0, limit: int = 12_000, drop: str | None = None) -> str:
+    """The end of a log file from byte ``start`` on (what one test added to it), without the
+    lines that contain ``drop``."""
     if not path.exists():
         return f"({path} does not exist)"
     with path.open("rb") as f:
         f.seek(start)
         text = f.read().decode(errors="replace")
+    if drop is not None:
+        text = "".join(line for line in text.splitlines(True) if drop not in line)
     return text if len(text) <= limit else "...\n" + text[-limit:]
 
 
