@@ -51,6 +51,7 @@ FOLDER_TIERS = {
     "settings": "unit",
     "skills": "unit",
     "sla": "unit",
+    "realpbx": "system",
     "system": "system",
 }
 # Fixtures that stand for a server or a database: a unit test asking for one is in the wrong
