@@ -2,13 +2,14 @@
 
 Each component (the contact records, the callbacks) owns a ``migrations`` directory with its
 own version table, so several live in one database and each migrates on its own.  Its
-``migrate.py`` names the script location, version table and PostgreSQL lock key and calls
-:func:`upgrade`; its ``migrations/env.py`` calls :func:`run_env`.
+``migrate.py`` describes them in one :class:`Migrations` (script location, version table,
+PostgreSQL lock key); its ``migrations/env.py`` calls :func:`run_env`.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from alembic import command, context
 from alembic.config import Config
@@ -17,6 +18,28 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from foundation.clock import Hold, no_hold
+
+
+@dataclass(frozen=True, slots=True)
+class Migrations:
+    """One component's migrations."""
+
+    # A package resource path (``"callbacks:migrations"``), so the scripts are found wherever
+    # the package is installed.
+    script_location: str
+    # The component's own version table, so other components share the database.
+    version_table: str
+    # Serialises engine nodes that start together against one PostgreSQL database; each
+    # component has its own key, so two components' migrations do not wait for each other.
+    pg_lock_key: int
+
+    def alembic_config(self, url: str | None = None) -> Config:
+        """An Alembic config for these migrations, built in code (no alembic.ini)."""
+        return alembic_config(self.script_location, url)
+
+    async def migrate(self, url: str, revision: str = "head", *, hold: Hold = no_hold) -> None:
+        """Upgrade the database at ``url`` to ``revision`` (see :func:`upgrade`)."""
+        await upgrade(url, self.script_location, self.pg_lock_key, revision, hold=hold)
 
 
 def alembic_config(script_location: str, url: str | None = None) -> Config:
