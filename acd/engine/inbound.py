@@ -15,7 +15,7 @@ from typing import Any
 
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
-from acd.engine import ivr_glue
+from acd.engine import ivr_glue, legs
 from acd.engine.agents import AgentBook
 from acd.engine.contacts import (
     WAITING,
@@ -66,7 +66,8 @@ class Inbound:
     def arrived(self, ev: inp.CallArrived, now: datetime, out: list[cmd.Command]) -> None:
         if self._table.knows_channel(ev.channel_id):
             return  # duplicate StasisStart (e.g. subscribed twice): already handled
-        line = self._config.line_for(ev.args, ev.exten)
+        call = legs.InboundCall(ev.args)
+        line = self._config.line_for(call.line, ev.exten)
         record = ContactRecord(
             id=self._ids("ct"),
             channel_id=ev.channel_id,
@@ -85,7 +86,7 @@ class Inbound:
             )
             self._farewell(contact, Outcome.UNKNOWN_LINE, self._config.unknown_line_prompt, out)
             return
-        record.line_code = _line_code_hint(line, ev.args)
+        record.line_code = _line_code_hint(line, call.line_code)
         self._table.emit(contact, ContactEventKind.ARRIVED, now, out)
         if line.calendar is not None:
             hours = self._hours.status(line.calendar, now)
@@ -410,8 +411,6 @@ class Inbound:
             out.append(cmd.StartTimer(key, line.callbacks.repeat_offer_s))
 
 
-def _line_code_hint(line: LineConfig, args: tuple[str, ...]) -> str:
-    # Stasis(acd,inbound,<line>,<line code>) may name the line code directly.
-    if len(args) > 2 and args[2] in line.line_codes:
-        return args[2]
-    return line.default_line_code
+def _line_code_hint(line: LineConfig, named: str | None) -> str:
+    # The dialplan may name the line code directly; only one of the line's counts.
+    return named if named is not None and named in line.line_codes else line.default_line_code

@@ -16,13 +16,26 @@ CITIZEN_PREFIX = "cz"
 
 _AGENT = "agent"
 _CITIZEN = "citizen"
+_INBOUND = "inbound"
 
 
 @dataclass(frozen=True, slots=True)
 class InboundCall:
-    """A call into the app (anything that is not one of our legs): Stasis args as dialled."""
+    """A call into the app (anything that is not one of our legs): Stasis args as dialled,
+    ``Stasis(acd,inbound,<line id or number>[,<line code>])`` in the documented dialplan."""
 
     args: tuple[str, ...]
+
+    @property
+    def line(self) -> str | None:
+        """The line the dialplan names, if it names one."""
+        args = self.args
+        return args[1] if len(args) > 1 and args[0] == _INBOUND else None
+
+    @property
+    def line_code(self) -> str | None:
+        """The line code the dialplan names, if it names one."""
+        return self.args[2] if self.line is not None and len(self.args) > 2 else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,12 +109,12 @@ class EngineConfig:
     # A pause before an agent is offered again after such an offer result (0: at once).
     offer_delay_s: Mapping[OfferResult, float] = field(default_factory=dict)
 
-    def line_for(self, args: tuple[str, ...], exten: str) -> LineConfig | None:
-        """The line a call is for: ``Stasis(acd,inbound,<line id or number>)``, else the
+    def line_for(self, named: str | None, exten: str) -> LineConfig | None:
+        """The line a call is for: the line the dialplan names (id or number), else the
         dialled extension."""
-        wanted = [args[1]] if len(args) > 1 and args[0] == "inbound" else []
-        wanted.append(exten)
-        for key in wanted:
+        for key in (named, exten):
+            if key is None:
+                continue
             for line in self.lines:
                 if key == line.id or key in line.numbers:
                     return line

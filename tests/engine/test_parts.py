@@ -157,6 +157,22 @@ def test_leg_roles_round_trip_through_app_args(role: legs.LegRole) -> None:
     assert legs.decode(legs.encode(role)) == role
 
 
+@pytest.mark.parametrize(
+    ("args", "line", "line_code"),
+    [
+        (("inbound", "1700"), "1700", None),
+        (("inbound", "1701", "sales"), "1701", "sales"),
+        (("outbound", "1701", "sales"), None, None),  # not the documented dialplan form
+        ((), None, None),
+    ],
+)
+def test_an_inbound_call_names_its_line_and_line_code_only_in_the_dialplan_form(
+    args: tuple[str, ...], line: str | None, line_code: str | None
+) -> None:
+    call = legs.InboundCall(args)
+    assert (call.line, call.line_code) == (line, line_code)
+
+
 def test_the_agent_leg_the_core_originates_decodes_as_that_agent_leg_in_the_shell():
     h = Harness()
     h.login("a1")
