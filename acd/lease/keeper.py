@@ -77,8 +77,13 @@ class LeaseKeeper:
         if task is not None:
             task.cancel()
             await asyncio.wait({task})
-        if not self.lost:
+        if self.lost:
+            return
+        try:
             await self._leases.release(self.key, self.holder.owner)
+        except Exception:
+            # Stopping goes on: the lease expires by itself, the next start waits out the TTL.
+            log.warning("could not release the engine lease on %s", self.key, exc_info=True)
 
     async def _renew_forever(self) -> None:
         while True:

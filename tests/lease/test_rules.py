@@ -112,3 +112,19 @@ async def test_a_failed_renewal_is_retried_not_taken_for_a_loss(
 def test_renewing_must_come_before_expiry() -> None:
     with pytest.raises(ValueError, match="within the TTL"):
         LeaseKeeper(MemoryLeases(), "k", Clock(), Losses(), ttl_s=5, renew_every_s=5)
+
+
+class Unreachable(MemoryLeases):
+    async def release(self, key: str, owner: str) -> None:
+        raise OSError("database down")
+
+
+async def test_a_failed_release_does_not_stop_the_engine_from_stopping(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    leases, key = Unreachable(), new_key()
+    first = keeper(leases, key, Losses())
+    await first.start()
+    await first.stop()
+    assert "could not release" in caplog.text
+    assert leases.leases[key].holder == A  # left to expire
