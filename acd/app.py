@@ -2,13 +2,15 @@
 tears them down in reverse.  ``acd run``, ``acd demo`` and the system tests all start the engine
 through :func:`running_engine`, so there is exactly one way the parts are wired.
 
-    storage (migrate, recorder) -> metrics -> ARI client -> core + runtime
+    lease (refuse if another engine holds this ARI app) -> storage (migrate, recorder)
+        -> metrics -> ARI client -> core + runtime
         -> events WebSocket (on_event -> runtime; on_connected -> event filter, runtime)
         -> HTTP API
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -26,6 +28,8 @@ from acd.engine.core import EngineCore, IdFactory, random_ids
 from acd.engine.dialer import CallbackDialer
 from acd.engine.model import EngineConfig
 from acd.engine.runtime import EngineRuntime
+from acd.lease import LeaseKeeper, LeaseStore, lease_key
+from acd.lease import migrate as migrate_lease
 from acd.records.migrate import migrate
 from acd.records.recorder import ContactRecorder
 from acd.records.store import ContactStore
@@ -69,6 +73,9 @@ class RunningEngine:
     dialer: CallbackDialer
     metrics: EngineMetrics
     http_url: str | None
+    # Set when another engine took this ARI application over: the engine has stopped its
+    # events stream, and whoever runs it should exit (see acd.lease).
+    lost_lease: asyncio.Event
 
     def health(self) -> dict[str, Any]:
         return {
@@ -86,12 +93,27 @@ async def running_engine(
     http: bool = True,
     ids: IdFactory = random_ids,
     extra_sinks: Sequence[ContactEventSink] = (),
+    take_over: bool = False,
 ) -> AsyncIterator[RunningEngine]:
-    """Start the whole engine; on exit stop it, flushing contact records first."""
+    """Start the whole engine; on exit stop it, flushing contact records first.
+
+    Raises :class:`foundation.errors.EngineAlreadyRunning` if a live engine holds the ARI
+    application, unless ``take_over``.
+    """
     clock = clock or Clock()
+    ari_settings = settings.ari
     async with AsyncExitStack() as stack:
         # The stores hold the clock still around their database work (on virtual time).
         hold = clock.hold
+        # First, before anything talks to Asterisk: a second engine would take the app over.
+        await migrate_lease(settings.storage.url, hold=hold)
+        leases = await stack.enter_async_context(LeaseStore.open(settings.storage.url, hold=hold))
+        lost_lease = asyncio.Event()
+        lease = LeaseKeeper(
+            leases, lease_key(str(ari_settings.url), ari_settings.app), clock, lost_lease.set
+        )
+        await lease.start(take_over=take_over)
+        stack.push_async_callback(lease.stop)
         await migrate(settings.storage.url, hold=hold)
         store = await stack.enter_async_context(ContactStore.open(settings.storage.url, hold=hold))
         recorder = ContactRecorder(store)
@@ -106,7 +128,6 @@ async def running_engine(
 
         metrics = EngineMetrics()
         callback_metrics = CallbackMetrics(metrics.registry)  # one /metrics for both
-        ari_settings = settings.ari
         ari = AriClient(
             str(ari_settings.url),
             ari_settings.username,
@@ -151,6 +172,9 @@ async def running_engine(
         )
         stream.start()
         stack.push_async_callback(stream.stop)
+        # Taken over: stop listening at once rather than take the app back from the new engine.
+        stop_on_loss = asyncio.create_task(_stop_when(lost_lease, stream), name="lease-lost")
+        stack.callback(stop_on_loss.cancel)
 
         engine = RunningEngine(
             settings,
@@ -165,6 +189,7 @@ async def running_engine(
             dialer,
             metrics,
             None,
+            lost_lease,
         )
         if http:
             engine.http_url = await _serve_api(stack, engine)
@@ -176,6 +201,11 @@ async def running_engine(
             engine.http_url or "off",
         )
         yield engine
+
+
+async def _stop_when(lost: asyncio.Event, stream: EventStream) -> None:
+    await lost.wait()
+    await stream.stop()
 
 
 def _callback_rules(settings: Settings) -> dict[str, CallbackRules]:

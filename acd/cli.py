@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from foundation.errors import ConfigError, ConfigErrors
+from foundation.errors import ConfigError, ConfigErrors, EngineAlreadyRunning
 
 log = logging.getLogger("acd")
 
@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
     run.add_argument("--listen", help="override http.listen, HOST:PORT of the HTTP API")
     run.add_argument("--log-level", help="override log_level (DEBUG, INFO, WARNING, ...)")
+    run.add_argument(
+        "--take-over",
+        action="store_true",
+        help="start even if another live engine holds this ARI app (it then stops itself)",
+    )
 
     emu = sub.add_parser(
         "emulator",
@@ -190,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, ConfigErrors) as exc:
         print(f"acd: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
+    except EngineAlreadyRunning as exc:
+        print(f"acd: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     return 2
@@ -233,17 +241,22 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, overrides=_overrides(args))
     _setup_logging(settings.log_level)
 
-    async def serve() -> None:
-        async with running_engine(settings) as engine:
+    async def serve() -> int:
+        async with running_engine(settings, take_over=args.take_over) as engine:
             # Start-up objects live for the whole run: freeze them out of the cyclic GC, and
             # collect less often, which halves routing's p99 (docs/performance.md).
             gc.freeze()
             gc.set_threshold(50_000, 20, 100)
             log.info("HTTP API on %s; metrics at %s/metrics", engine.http_url, engine.http_url)
-            await _until_signalled()
+            signalled = asyncio.ensure_future(_until_signalled())
+            lost = asyncio.ensure_future(engine.lost_lease.wait())
+            await asyncio.wait({signalled, lost}, return_when=asyncio.FIRST_COMPLETED)
+            signalled.cancel()
+            lost.cancel()
+            # Another engine took the app over: stop, and say so in the exit status.
+            return 1 if engine.lost_lease.is_set() else 0
 
-    asyncio.run(serve())
-    return 0
+    return asyncio.run(serve())
 
 
 def _emulator(args: argparse.Namespace) -> int:

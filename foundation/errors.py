@@ -18,6 +18,7 @@ catch the most specific meaning, never a transport detail.
     +-- UnknownAgent           no agent with that id in the configuration
     +-- RefusedTransition      an agent request that does not fit the agent's state or config
     +-- IllegalTransition      an engine state machine asked for a move its table forbids
+    +-- EngineAlreadyRunning   another live engine holds the lease on this ARI application
     +-- RoutingError           the routing core (``skills``) refuses
     |   +-- RoutingConfigError      (ValueError) routing data that can not work: key path, reason
     |   +-- UnknownRoutingAgent     (KeyError) the router has no agent with that id
@@ -39,6 +40,7 @@ pydantic validators turn a ``ValueError`` raised while building routing or IVR c
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -240,3 +242,31 @@ class CallbackInvalid(CallbackError):
 class IllegalTransition(AcdError):
     """A state machine of the engine was asked for a move its transition table does not allow
     (a bug, or an input the guards let through): refused, the state stays as it was."""
+
+
+class EngineAlreadyRunning(AcdError):
+    """Another engine holds the lease on this ARI application (URL + app name) and renewed it
+    recently: starting would take the app from a live engine.  ``acd run --take-over`` does so
+    on purpose."""
+
+    def __init__(
+        self,
+        key: str,
+        host: str,
+        pid: int,
+        since: datetime,
+        renewed_at: datetime,
+        expires_at: datetime,
+    ) -> None:
+        self.key = key
+        self.host = host
+        self.pid = pid
+        self.since = since
+        self.renewed_at = renewed_at
+        self.expires_at = expires_at
+        super().__init__(
+            f"another engine is running on ARI application {key}: host {host}, pid {pid}, "
+            f"since {since.isoformat(timespec='seconds')}, last renewed "
+            f"{renewed_at.isoformat(timespec='seconds')} (lease expires "
+            f"{expires_at.isoformat(timespec='seconds')}); stop it, or start with --take-over"
+        )

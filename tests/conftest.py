@@ -47,6 +47,7 @@ FOLDER_TIERS = {
     "emulator": "component",
     "engine": "unit",
     "ivr": "unit",
+    "lease": "component",
     "records": "component",
     "settings": "unit",
     "skills": "unit",
@@ -57,7 +58,17 @@ FOLDER_TIERS = {
 # Fixtures that stand for a server or a database: a unit test asking for one is in the wrong
 # tier.
 COMPONENT_FIXTURES = frozenset(
-    {"emu", "ari", "fake", "client", "store", "db_url", "postgres_url", "callbacks_postgres_url"}
+    {
+        "emu",
+        "ari",
+        "fake",
+        "client",
+        "store",
+        "db_url",
+        "postgres_url",
+        "callbacks_postgres_url",
+        "lease_postgres_url",
+    }
 )
 TESTS = Path(__file__).resolve().parent
 
