@@ -66,7 +66,19 @@ class LeaseKeeper:
         )
         if not won:
             assert current is not None  # refused means someone holds it
-            raise current.refusal()
+            if not _gone(current.holder, self.holder.host):
+                raise current.refusal()
+            # Its engine died on this host (kill -9, a crash) and a service manager restarts
+            # us at once: waiting out the TTL would leave callers unserved for nothing.
+            log.warning(
+                "the engine lease on %s belongs to pid %d on this host, which is gone: taking it",
+                self.key,
+                current.holder.pid,
+            )
+            take_over = True
+            won, current = await self._leases.acquire(
+                self.key, self.holder, self._clock.now(), self._ttl, take_over=True
+            )
         if take_over:
             log.warning("took over the ARI application %s", self.key)
         self._task = asyncio.create_task(self._renew_forever(), name="engine-lease")
@@ -104,3 +116,17 @@ class LeaseKeeper:
                 )
                 self._on_lost()
                 return
+
+
+def _gone(holder: Holder, this_host: str) -> bool:
+    """Whether the holder is an engine process on this host that no longer exists.  On another
+    host nothing can be told, and a pid that exists (even if reused) counts as alive."""
+    if holder.host != this_host:
+        return False
+    try:
+        os.kill(holder.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # exists, owned by another user
+    return False

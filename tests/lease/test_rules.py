@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import subprocess
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import pytest
 
 from acd.lease import LeaseKeeper, MemoryLeases
-from acd.lease.rules import Leases
+from acd.lease.rules import Holder, Leases
 from foundation.clock import Clock
 from foundation.errors import AcdError, EngineAlreadyRunning
 from tests.lease.scenarios import SCENARIOS, T0, TTL, A, B, new_key
@@ -65,6 +68,31 @@ async def test_a_crashed_engines_lease_is_taken_after_the_ttl() -> None:
     await second.start()
     assert leases.leases[key].holder == B
     await second.stop()
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+async def test_a_lease_whose_engine_died_on_this_host_is_taken_at_once() -> None:
+    # A service manager restarts the engine right after a kill -9: no waiting out the TTL.
+    leases, key, clock = MemoryLeases(), new_key(), Clock(wall_start=T0)
+    here = socket.gethostname()
+    await leases.acquire(key, Holder("dead", here, _dead_pid()), clock.now(), TTL, take_over=False)
+    restarted = LeaseKeeper(leases, key, clock, Losses(), holder=Holder("new", here, 303))
+    await restarted.start()
+    assert leases.leases[key].holder.owner == "new"
+    await restarted.stop()
+
+
+async def test_a_lease_whose_engine_lives_on_this_host_is_refused() -> None:
+    leases, key, clock = MemoryLeases(), new_key(), Clock(wall_start=T0)
+    here = socket.gethostname()
+    await leases.acquire(key, Holder("live", here, os.getpid()), clock.now(), TTL, take_over=False)
+    with pytest.raises(EngineAlreadyRunning):
+        await LeaseKeeper(leases, key, clock, Losses(), holder=Holder("new", here, 303)).start()
 
 
 async def test_a_taken_over_engine_notices_within_one_renewal_and_leaves_the_lease() -> None:
