@@ -110,7 +110,12 @@ async def running_engine(
         leases = await stack.enter_async_context(LeaseStore.open(settings.storage.url, hold=hold))
         lost_lease = asyncio.Event()
         lease = LeaseKeeper(
-            leases, lease_key(str(ari_settings.url), ari_settings.app), clock, lost_lease.set
+            leases,
+            lease_key(str(ari_settings.url), ari_settings.app),
+            clock,
+            lost_lease.set,
+            ttl_s=settings.storage.lease_ttl_s,
+            renew_every_s=settings.storage.lease_renew_s,
         )
         await lease.start(take_over=take_over)
         stack.push_async_callback(lease.stop)

@@ -77,6 +77,20 @@ class StorageSettings(ConfigModel):
     # Relative SQLite paths are left as given: SQLAlchemy resolves them against the working
     # directory, which is what an operator running "acd" from a deployment folder expects.
     url: DatabaseUrl = "sqlite+aiosqlite:///var/acd.sqlite3"
+    # The engine's lease on its ARI application (acd.lease): how long it outlives a crashed
+    # engine on another host, and how often the live engine renews it (well within the TTL).
+    lease_ttl_s: Seconds = 15.0
+    lease_renew_s: Seconds = 5.0
+
+    @model_validator(mode="after")
+    def _renew_within_ttl(self) -> Self:
+        if not self.lease_renew_s < self.lease_ttl_s:
+            raise field_error(
+                "lease_renew_s",
+                f"must be shorter than lease_ttl_s ({self.lease_ttl_s:g}), not "
+                f"{self.lease_renew_s:g}",
+            )
+        return self
 
 
 class HttpSettings(ConfigModel):

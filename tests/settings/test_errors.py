@@ -83,6 +83,11 @@ CASES = [
     ),
     (
         "acd.yaml",
+        "storage: {lease_ttl_s: 10, lease_renew_s: 10}",
+        "config/acd.yaml: storage.lease_renew_s: must be shorter than lease_ttl_s (10), not 10",
+    ),
+    (
+        "acd.yaml",
         "ari: {app: 'acd,x'}",
         "config/acd.yaml: ari.app: 'acd,x' is not a valid id (letters, digits, '.', '_', '-')",
     ),

@@ -101,6 +101,10 @@ async def system(
                 "ari.url": emu.url,
                 "storage.url": storage_url or f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}",
                 "http.listen": "127.0.0.1:0",
+                # Virtual days pass in these tests: a renewal every 5 s would be thousands of
+                # real SQL round trips for no test's sake.
+                "storage.lease_ttl_s": "3600",
+                "storage.lease_renew_s": "600",
                 **(overrides or {}),
             },
         )
