@@ -1,12 +1,16 @@
 """End-to-end engine figures (docs/performance.md, "Engine end to end").
 
-1. Contacts per second the whole engine routes through the ARI emulator over loopback, arrival
-   (StasisStart) to answer and bridge, and the engine's CPU per contact.  The emulator runs in
-   its own process (`acd emulator`), so the engine's CPU time is its own.
+1. Calls the whole engine routes through the ARI emulator over loopback, arrival (StasisStart)
+   to answer and bridge, and per call: the engine's CPU, its REST requests, the ARI events and
+   bytes it receives, and the agent-answered -> bridged latency (the answer to addChannel).
+   For an office-hours line and a 24/7 one (``calendar: always``), each with the ARI event
+   filter on, off, and off with the stdlib json (the engine before the filter and orjson).
+   The emulator (as chatty as Asterisk) and the callers run in processes of their own, so the
+   engine's CPU time is its own; they share the machine's cores with it, though.
 2. ARI events per second the engine ingests and dispatches on one core: raw WebSocket JSON ->
    typed event -> core input -> commands, with an ARI port that answers at once.
 
-    .venv/bin/python bench/engine_e2e.py [--calls 2000] [--agents 300] [--quick]
+    .venv/bin/python bench/engine_e2e.py [--calls 3000] [--agents 300] [--rate 250] [--quick]
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
 import yaml
 
 from acd.app import running_engine
+from acd.ari import stream as stream_module
 from acd.ari.event_filter import EventFilter
 from acd.ari.events import Channel, parse_event
 from acd.ari.rest import RestTransport
@@ -44,6 +50,7 @@ from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
 
 LINE_CODE = "1700 Andere Vragen"
+IDLE_S = 2.0
 
 
 # Every day open: an "office hours" calendar with a lunch break and public holidays, in a
@@ -149,11 +156,12 @@ class Wire:
         self.bridged: dict[str, float] = {}
 
     @contextlib.contextmanager
-    def counting(self, event_filter: bool) -> Iterator[None]:
-        request, handle_text, apply = (
+    def counting(self, event_filter: bool, stdlib_json: bool) -> Iterator[None]:
+        request, handle_text, apply, decode = (
             RestTransport.request,
             EventStream._handle_text,
             EventFilter.apply,
+            stream_module._decode,
         )
         wire = self
 
@@ -177,12 +185,23 @@ class Wire:
         EventStream._handle_text = counted_text  # type: ignore[method-assign,assignment]
         if not event_filter:
             EventFilter.apply = no_filter  # type: ignore[method-assign]
+        if stdlib_json:
+            stream_module._decode = _stdlib_decode  # the reader as before orjson
         try:
             yield
         finally:
             RestTransport.request = request  # type: ignore[method-assign]
             EventStream._handle_text = handle_text  # type: ignore[method-assign]
             EventFilter.apply = apply  # type: ignore[method-assign]
+            stream_module._decode = decode
+
+
+def _stdlib_decode(text: str) -> dict[str, Any] | None:
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return None
+    return raw if isinstance(raw, dict) else None
 
 
 def free_port() -> int:
@@ -192,7 +211,7 @@ def free_port() -> int:
 
 
 async def end_to_end(
-    calls: int, agents: int, rate: float, calendar: str, event_filter: bool
+    calls: int, agents: int, rate: float, calendar: str, event_filter: bool, stdlib_json: bool
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config"
@@ -213,9 +232,11 @@ async def end_to_end(
         )
         try:
             wire = Wire()
-            with wire.counting(event_filter):
+            with wire.counting(event_filter, stdlib_json):
                 result = await _drive(config, port, calls, agents, rate, wire)
-            return {"calendar": calendar, "event_filter": event_filter, **result}
+            decoder = "json" if stdlib_json else "orjson"
+            head = {"calendar": calendar, "event_filter": event_filter, "decoder": decoder}
+            return {**head, "rate": rate, **result}
         finally:
             emulator.terminate()
             emulator.wait(10)
@@ -255,6 +276,11 @@ async def _drive(
             for agent in settings.agents:
                 engine.runtime.submit(inp.AgentLogin(agent.id))
             await asyncio.sleep(0.5)  # the logins' and the filter's work is not the calls'
+            # What the engine costs doing nothing (timers, dialer, metrics), so the per-call
+            # figure can be told apart from it: at a low call rate it is a large share.
+            idle_cpu0 = time.process_time()
+            await asyncio.sleep(IDLE_S)
+            idle_cpu_per_s = (time.process_time() - idle_cpu0) / IDLE_S
             stats = engine.stream.stats
             requests0, bytes0, events0 = wire.requests, wire.event_bytes, stats.events_received
             cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -283,6 +309,10 @@ async def _drive(
         "wall_s": round(wall, 2),
         "contacts_per_s": round(answered / wall, 1),
         "engine_cpu_ms_per_call": round(1000 * cpu / per_call, 2),
+        "engine_idle_cpu_ms_per_s": round(1000 * idle_cpu_per_s, 2),
+        "engine_cpu_ms_per_call_net_of_idle": round(
+            1000 * (cpu - idle_cpu_per_s * wall) / per_call, 2
+        ),
         "rest_requests_per_call": round(requests / per_call, 1),
         "events_per_call": round(events / per_call, 1),
         "event_kb_per_call": round(event_bytes / per_call / 1000, 1),
@@ -399,7 +429,7 @@ async def ingest(calls: int) -> dict[str, Any]:
     messages = recorded_call_events(calls)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for i, raw in enumerate(messages):
-        runtime.on_event(parse_event(json.loads(raw)))
+        runtime.on_event(parse_event(orjson.loads(raw)))  # as the event reader decodes
         if i % 1000 == 0:
             await asyncio.sleep(0)  # let the command tasks run, as the reader does between frames
     await runtime.drain()
@@ -439,10 +469,13 @@ def main() -> None:
     calls = 200 if args.quick else args.calls
     print(f"machine: {machine()}")
     print("ingest:", json.dumps(asyncio.run(ingest(200 if args.quick else 2000))))
-    # Each run its own emulator and engine; the engine's figures are per call.
+    # Each run its own emulator and engine; the engine's figures are per call.  "Before" is the
+    # engine before the event filter and orjson: no filter, the stdlib json.
     for calendar in ("office", "always"):
-        for event_filter in (True, False):
-            result = asyncio.run(end_to_end(calls, args.agents, args.rate, calendar, event_filter))
+        for event_filter, stdlib_json in ((True, False), (False, False), (False, True)):
+            result = asyncio.run(
+                end_to_end(calls, args.agents, args.rate, calendar, event_filter, stdlib_json)
+            )
             print("end to end:", json.dumps(result))
 
 
