@@ -67,7 +67,7 @@ def _office_zone(now: datetime) -> str:
     return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
 
 
-def write_config(directory: Path, agents: int, calendar: str) -> None:
+def write_config(directory: Path, agents: int, calendar: str, now: datetime | None = None) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "acd.yaml").write_text(
         yaml.safe_dump(
@@ -88,7 +88,7 @@ def write_config(directory: Path, agents: int, calendar: str) -> None:
                 "calendars": [
                     {
                         "name": "office",
-                        "timezone": _office_zone(datetime.now(UTC)),
+                        "timezone": _office_zone(now or datetime.now(UTC)),
                         "weekly": {day: _OFFICE_SLOTS for day in days},
                     },
                     {
