@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import builtins
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,8 +28,8 @@ from callbacks import sql
 from callbacks.model import OPEN_STATUSES, AttemptResult, Callback, CallbackStatus
 from callbacks.schedule import Outcome, expire, resolve_after_crash
 from callbacks.sql import ATTEMPTS, CALLBACKS, create_store_engine
-from foundation.clock import Hold, no_hold
 from foundation.errors import CallbackInvalid, CallbackNotFound, CallbackWrongState
+from foundation.sql import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -43,25 +41,12 @@ DEFAULT_DUE_LIMIT = 100
 _RACE_RETRIES = 3
 
 
-class CallbackStore:
+class CallbackStore(SqlStore):
     """Callbacks in SQLite or PostgreSQL; all times aware (returned in UTC)."""
 
-    def __init__(self, engine: AsyncEngine, *, hold: Hold = no_hold) -> None:
-        self._engine = engine
-        # Wrapped around every database round trip: on virtual time the clock stands still
-        # while one runs (see foundation.clock.Hold).
-        self._hold = hold
-
     @classmethod
-    @asynccontextmanager
-    async def open(cls, url: str, *, hold: Hold = no_hold) -> AsyncIterator[CallbackStore]:
-        """``async with CallbackStore.open(url) as store``: the engine is disposed on exit."""
-        engine = create_store_engine(url)
-        try:
-            yield cls(engine, hold=hold)
-        finally:
-            with hold():
-                await engine.dispose()
+    def create_engine(cls, url: str) -> AsyncEngine:
+        return create_store_engine(url)
 
     # --- requests ------------------------------------------------------------------------
 

@@ -4,15 +4,19 @@ naming convention every component's tables use."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
+
+from foundation.clock import Hold, no_hold
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
@@ -26,6 +30,32 @@ def create_engine(url: str) -> AsyncEngine:
     if backend == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
     return engine
+
+
+class SqlStore:
+    """Base of the SQL stores: an async engine, and the clock's hold wrapped around every
+    database round trip (on virtual time the clock stands still while one runs; see
+    :data:`foundation.clock.Hold`)."""
+
+    def __init__(self, engine: AsyncEngine, *, hold: Hold = no_hold) -> None:
+        self._engine = engine
+        self._hold = hold
+
+    @classmethod
+    def create_engine(cls, url: str) -> AsyncEngine:
+        """The engine :meth:`open` builds; a store with per-backend needs overrides it."""
+        return create_engine(url)
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, url: str, *, hold: Hold = no_hold) -> AsyncIterator[Self]:
+        """``async with Store.open(url) as store``: the engine is disposed on exit."""
+        engine = cls.create_engine(url)
+        try:
+            yield cls(engine, hold=hold)
+        finally:
+            with hold():
+                await engine.dispose()
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

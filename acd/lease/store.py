@@ -8,39 +8,21 @@ those of :mod:`acd.lease.rules`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from acd.lease.rules import Holder, Lease
 from acd.lease.schema import LEASES
-from foundation.clock import Hold, no_hold
-from foundation.sql import create_engine
+from foundation.sql import SqlStore
 
 
-class LeaseStore:
+class LeaseStore(SqlStore):
     """:class:`acd.lease.rules.Leases` in SQL."""
-
-    def __init__(self, engine: AsyncEngine, *, hold: Hold = no_hold) -> None:
-        self._engine = engine
-        # Around every round trip: on virtual time the clock stands still while one runs.
-        self._hold = hold
-
-    @classmethod
-    @asynccontextmanager
-    async def open(cls, url: str, *, hold: Hold = no_hold) -> AsyncIterator[LeaseStore]:
-        engine = create_engine(url)
-        try:
-            yield cls(engine, hold=hold)
-        finally:
-            with hold():
-                await engine.dispose()
 
     async def acquire(
         self, key: str, holder: Holder, now: datetime, ttl: timedelta, *, take_over: bool

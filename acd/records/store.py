@@ -11,8 +11,7 @@ upsert, so it also holds between engine nodes writing the same database.
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +23,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from acd.records.schema import ContactRow, OfferRow
 from foundation.clock import Hold, no_hold
 from foundation.contact import ContactRecord, Offer
-from foundation.sql import create_engine
+from foundation.sql import SqlStore
 
 DEFAULT_LIST_LIMIT = 1000
 
@@ -32,14 +31,11 @@ DEFAULT_LIST_LIMIT = 1000
 _DELETE_CHUNK = 1000
 
 
-class ContactStore:
+class ContactStore(SqlStore):
     """Contact records in SQLite or PostgreSQL.  Run :func:`acd.records.migrate` first."""
 
     def __init__(self, engine: AsyncEngine, *, hold: Hold = no_hold) -> None:
-        self._engine = engine
-        # Wrapped around every database round trip: on virtual time the clock stands still
-        # while one runs (see foundation.clock.Hold).
-        self._hold = hold
+        super().__init__(engine, hold=hold)
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         # Built once: the statements take their values as parameters, so each save reuses
         # them (and SQLAlchemy's compiled form) instead of building and compiling anew.
@@ -48,17 +44,6 @@ class ContactStore:
             OfferRow.contact_id.in_(bindparam("ids", expanding=True))
         )
         self._insert_offers: Insert = insert(OfferRow)
-
-    @classmethod
-    @asynccontextmanager
-    async def open(cls, url: str, *, hold: Hold = no_hold) -> AsyncIterator[ContactStore]:
-        """``async with ContactStore.open(url) as store``: the engine is disposed on exit."""
-        engine = create_engine(url)
-        try:
-            yield cls(engine, hold=hold)
-        finally:
-            with hold():
-                await engine.dispose()
 
     async def save(self, record: ContactRecord) -> bool:
         """Insert or replace the contact and its offers.
