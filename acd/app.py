@@ -27,7 +27,7 @@ from acd.ari.stream import Backoff, EventStream
 from acd.engine.core import EngineCore, IdFactory, random_ids
 from acd.engine.dialer import CallbackDialer
 from acd.engine.model import EngineConfig
-from acd.engine.runtime import EngineRuntime
+from acd.engine.runtime import ENGINE_EVENTS, EngineRuntime
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
 from acd.records.migrate import migrate
@@ -43,20 +43,6 @@ from sla.callback_metrics import CallbackEvents, CallbackMetrics
 from sla.metrics import EngineMetrics
 
 log = logging.getLogger(__name__)
-
-# The event types the engine reads, the only ones it asks Asterisk for: those
-# EngineRuntime._translate dispatches, and ApplicationReplaced, which EventStream acts on.  A
-# type handled there but missing here would never arrive: tests/ari/test_event_filter.py
-# reads the runtime's dispatch and fails on such a gap.
-ENGINE_EVENTS: tuple[type[ev.AriEvent], ...] = (
-    ev.StasisStart,
-    ev.StasisEnd,
-    ev.ChannelDestroyed,
-    ev.Dial,
-    ev.PlaybackFinished,
-    ev.ChannelDtmfReceived,
-    ev.ApplicationReplaced,
-)
 
 
 @dataclass

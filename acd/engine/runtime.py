@@ -30,6 +30,20 @@ from foundation.errors import AriError, AriNotFound
 
 log = logging.getLogger(__name__)
 
+# The event types the engine reads, the only ones it asks Asterisk for: those
+# EngineRuntime._translate below dispatches, and ApplicationReplaced, which EventStream acts on.  A
+# type handled there but missing here would never arrive: tests/ari/test_event_filter.py
+# reads the runtime's dispatch and fails on such a gap.
+ENGINE_EVENTS: tuple[type[ev.AriEvent], ...] = (
+    ev.StasisStart,
+    ev.StasisEnd,
+    ev.ChannelDestroyed,
+    ev.Dial,
+    ev.PlaybackFinished,
+    ev.ChannelDtmfReceived,
+    ev.ApplicationReplaced,
+)
+
 
 class AriPort(Protocol):
     """The part of ``acd.ari.client.AriClient`` the runtime uses (a fake may stand in)."""

@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 
-from acd.app import ENGINE_EVENTS
 from acd.ari import events as ev
 from acd.ari.client import AriClient
 from acd.ari.event_filter import EventFilter
 from acd.ari.stream import EventStream
-from acd.engine.runtime import EngineRuntime
+from acd.engine.runtime import ENGINE_EVENTS, EngineRuntime
 from foundation.errors import AriBadRequest
 from tests.ari.fake_server import FakeAriServer
 from tests.traces import read_trace as load_trace
