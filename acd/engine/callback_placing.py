@@ -72,9 +72,11 @@ class CallbackPlacing:
         """A stored callback to place: agent first, like a contact whose caller is not yet on
         the line.  Its age (since the request) is its place among callbacks."""
         line = next((ln for ln in self._config.lines if ln.id == ev.line), None)
+        contact_id = self._ids("ct")
         record = ContactRecord(
-            id=self._ids("ct"),
-            channel_id=self._ids(legs.CITIZEN_PREFIX),  # the citizen's channel, once dialled
+            id=contact_id,
+            # The citizen's channel, once dialled.
+            channel_id=legs.leg_id(legs.CITIZEN_PREFIX, self._ids(legs.CITIZEN_PREFIX), contact_id),
             line=ev.line,
             caller_number=ev.number,
             arrived_at=now,
@@ -106,7 +108,7 @@ class CallbackPlacing:
         callback = contact.callback
         assert callback is not None
         agent = self._agents.require(contact.agent_id or "")
-        bridge_id = self._ids("br")
+        bridge_id = legs.bridge_id(contact.id)
         contact.bridge_id = bridge_id
         media = (*self._config.callback_whisper, *ivr_glue.number_media(callback.number))
         out += [

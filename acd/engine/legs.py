@@ -13,6 +13,7 @@ from dataclasses import dataclass
 # back.  After a restart they tell our own legs still ringing from other outgoing calls.
 AGENT_PREFIX = "ag"
 CITIZEN_PREFIX = "cz"
+BRIDGE_PREFIX = "br"
 
 _AGENT = "agent"
 _CITIZEN = "citizen"
@@ -84,6 +85,35 @@ def encode(role: LegRole) -> tuple[str, ...]:
             return citizen_leg_args(contact)
         case InboundCall(args=args):
             return args
+
+
+def leg_id(prefix: str, unique: str, contact_id: str) -> str:
+    """The id of a leg originated for ``contact_id``: ``<unique>.<contact id>``, where
+    ``unique`` (from the id factory) starts with ``prefix``.  The contact is in the id itself so
+    that a restarted engine can tell, from ``GET /channels`` alone, which caller a leg still
+    ringing was for: Asterisk shows a dialling leg outside Stasis, without its args."""
+    if not unique.startswith(prefix + "-") or "." in unique:
+        raise ValueError(f"leg id part {unique!r}: must start with {prefix}- and hold no dot")
+    return f"{unique}.{contact_id}"
+
+
+def leg_contact(channel_id: str) -> str | None:
+    """The contact an originated leg was for (see :func:`leg_id`), else None."""
+    if not is_originated_leg(channel_id):
+        return None
+    _, dot, contact = channel_id.partition(".")
+    return contact if dot and contact else None
+
+
+def bridge_id(contact_id: str) -> str:
+    """The one bridge of a contact: its id names the contact, for the same reason."""
+    return f"{BRIDGE_PREFIX}-{contact_id}"
+
+
+def bridge_contact(bridge: str) -> str | None:
+    """The contact a bridge of ours belongs to (see :func:`bridge_id`), else None."""
+    prefix, dash, contact = bridge.partition("-")
+    return contact if prefix == BRIDGE_PREFIX and dash and contact else None
 
 
 def is_originated_leg(channel_id: str) -> bool:

@@ -75,7 +75,7 @@ class Offers:
         check_move(agent, None, Activity.RESERVED)  # refused here, before anything changes
         if not contact.may(Phase.RINGING):
             raise IllegalTransition(f"contact {contact.id}: {contact.phase} -> ringing")
-        channel_id = self._ids(legs.AGENT_PREFIX)
+        channel_id = legs.leg_id(legs.AGENT_PREFIX, self._ids(legs.AGENT_PREFIX), contact.id)
         contact.agent_id = agent.id
         contact.agent_channel = channel_id
         self._table.add_leg(contact, channel_id)
@@ -154,7 +154,7 @@ class Offers:
         if contact is None:
             return
         agent = self._agents.require(contact.agent_id or "")
-        bridge_id = self._ids("br")
+        bridge_id = legs.bridge_id(contact.id)
         contact.bridge_id = bridge_id
         self._table.stop_dialogues(contact, now, out)  # the agent connection always wins
         self._table.cancel_callback_offer(contact, now, out)
