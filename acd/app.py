@@ -95,9 +95,10 @@ async def running_engine(
         await migrate_lease(settings.storage.url, hold=hold)
         leases = await stack.enter_async_context(LeaseStore.open(settings.storage.url, hold=hold))
         lost_lease = asyncio.Event()
+        engine_key = lease_key(str(ari_settings.url), ari_settings.app)
         lease = LeaseKeeper(
             leases,
-            lease_key(str(ari_settings.url), ari_settings.app),
+            engine_key,
             clock,
             lost_lease.set,
             ttl_s=settings.storage.lease_ttl_s,
@@ -106,7 +107,9 @@ async def running_engine(
         await lease.start(take_over=take_over)
         stack.push_async_callback(lease.stop)
         await migrate(settings.storage.url, hold=hold)
-        store = await stack.enter_async_context(ContactStore.open(settings.storage.url, hold=hold))
+        store = await stack.enter_async_context(
+            ContactStore.open(settings.storage.url, hold=hold, engine_key=engine_key)
+        )
         recorder = ContactRecorder(store)
         await recorder.start()
         stack.push_async_callback(recorder.stop)
@@ -136,6 +139,7 @@ async def running_engine(
             [recorder, metrics, CallbackEvents(callback_metrics), *extra_sinks],
             ari_settings.app,
             callbacks,
+            records=store,  # the calls a restart takes up (acd.engine.recovery)
         )
         runtime.start()
         stack.push_async_callback(runtime.close)

@@ -38,7 +38,7 @@ import yaml
 from acd.app import running_engine
 from acd.ari import stream as stream_module
 from acd.ari.event_filter import EventFilter
-from acd.ari.events import Channel, parse_event
+from acd.ari.events import Bridge, Channel, parse_event
 from acd.ari.rest import RestTransport
 from acd.ari.stream import EventStream
 from acd.engine import inputs as inp
@@ -396,6 +396,12 @@ class InstantAri:
 
     async def list_channels(self) -> list[Channel]:
         return []
+
+    async def list_bridges(self) -> list[Bridge]:
+        return []
+
+    async def get_application(self, app: str) -> dict[str, Any]:
+        return {"name": app, "channel_ids": [], "bridge_ids": []}
 
 
 _: AriPort = InstantAri()  # mypy: the benchmark's port keeps up with the runtime's

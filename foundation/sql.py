@@ -48,11 +48,12 @@ class SqlStore:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, url: str, *, hold: Hold = no_hold) -> AsyncIterator[Self]:
-        """``async with Store.open(url) as store``: the engine is disposed on exit."""
+    async def open(cls, url: str, *, hold: Hold = no_hold, **options: Any) -> AsyncIterator[Self]:
+        """``async with Store.open(url) as store``: the engine is disposed on exit.  ``options``
+        go to the store's constructor."""
         engine = cls.create_engine(url)
         try:
-            yield cls(engine, hold=hold)
+            yield cls(engine, hold=hold, **options)
         finally:
             with hold():
                 await engine.dispose()

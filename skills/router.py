@@ -207,6 +207,31 @@ class Router:
         self._contacts[contact_id] = contact
         self._enqueue(contact_id, contact, plan.time_step(since, now))
 
+    def add_offered(
+        self,
+        contact_id: str,
+        line_code: str,
+        agent_id: str,
+        now: float,
+        *,
+        priority: int = 0,
+        waiting_since: float | None = None,
+    ) -> None:
+        """A contact already offered to ``agent_id`` (an offer that outlived an engine restart):
+        known, not waiting, the agent reserved for it, as if :meth:`match` had just offered it.
+        If the offer fails, :meth:`requeue` puts it back at its place."""
+        agent = self._agent(agent_id)
+        if agent.holds is not None:
+            raise InvalidRoutingTransition(f"agent {agent_id!r} is reserved for {agent.holds!r}")
+        if not self._reservations.try_reserve(agent_id, contact_id):
+            raise InvalidRoutingTransition(f"agent {agent_id!r} is reserved elsewhere")
+        self.add_contact(contact_id, line_code, now, priority=priority, waiting_since=waiting_since)
+        contact = self._contacts[contact_id]
+        self._make_busy(agent_id, agent)
+        agent.holds = contact_id
+        self._dequeue(contact_id, contact)
+        contact.offered = True
+
     def requeue(self, contact_id: str, now: float) -> None:
         """An offer failed: the contact waits again with its place and wait clock, at the step
         its waiting time now implies."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from acd.ari.events import Channel
+from acd.ari.events import Bridge, Channel
 from acd.engine.runtime import AriPort
 from foundation.errors import AriError
 
@@ -48,6 +48,7 @@ class FakeAriClient:
             raise ValueError(f"not methods of the ARI port: {unknown}")
         self.fail = dict(fail or {})
         self.channels: list[Channel] = list(channels or [])
+        self.bridges: list[Bridge] = []
         self.calls: list[AriCall] = []
         self._record = record
 
@@ -124,6 +125,14 @@ class FakeAriClient:
     async def list_channels(self) -> list[Channel]:
         await self._call("list_channels")
         return list(self.channels)
+
+    async def list_bridges(self) -> list[Bridge]:
+        await self._call("list_bridges")
+        return list(self.bridges)
+
+    async def get_application(self, app: str) -> dict[str, Any]:
+        await self._call("get_application", app)
+        return {"name": app, "channel_ids": [], "bridge_ids": [b.id for b in self.bridges]}
 
 
 # mypy checks here that the fake is an AriPort: a method added to the port and not to the fake,

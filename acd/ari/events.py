@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -24,6 +25,7 @@ class Channel:
     context: str = ""
     app_name: str = ""
     app_data: str = ""
+    created_at: datetime | None = None  # ``creationtime``: a restart keeps true wait times
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> Channel:
@@ -39,6 +41,7 @@ class Channel:
             context=str(dialplan.get("context", "")),
             app_name=str(dialplan.get("app_name", "")),
             app_data=str(dialplan.get("app_data", "")),
+            created_at=_creation_time(raw),
         )
 
     def stasis_args(self) -> list[str]:
@@ -55,6 +58,7 @@ class Bridge:
     id: str
     bridge_type: str
     channels: tuple[str, ...] = ()
+    created_at: datetime | None = None  # ``creationtime``: when the call was bridged
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> Bridge:
@@ -62,6 +66,7 @@ class Bridge:
             id=_str(raw, "id"),
             bridge_type=str(raw.get("bridge_type", "")),
             channels=tuple(str(c) for c in raw.get("channels", ())),
+            created_at=_creation_time(raw),
         )
 
 
@@ -228,6 +233,18 @@ class MalformedEvent(AriEvent):
     """A modelled event type whose fields did not parse; logged as a warning and ignored."""
 
     error: str = ""
+
+
+def _creation_time(raw: Mapping[str, Any]) -> datetime | None:
+    """``creationtime`` as Asterisk writes it (``2026-11-22T23:34:12.044+0000``), or None when
+    it is missing or unreadable: it only refines what a resync knows."""
+    value = raw.get("creationtime")
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        return None
 
 
 def _str(raw: Mapping[str, Any], key: str) -> str:

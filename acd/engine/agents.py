@@ -194,6 +194,19 @@ class AgentBook:
         agent.last_offered_seq = next(self._offers_made)
         self.move(agent, now, out, activity=Activity.RESERVED)
 
+    def resume(
+        self,
+        agent: AgentState,
+        contact_id: str,
+        activity: Activity,
+        now: datetime,
+        out: list[cmd.Command],
+    ) -> None:
+        """After a restart: the idle agent's phone still rings for ``contact_id``, or the agent
+        is still talking to its caller.  Reserved, then moved on, as the offer went."""
+        self.reserve(agent, contact_id, now, out)
+        self.move(agent, now, out, activity=activity)
+
     def answered(self, agent: AgentState, now: datetime, *, counts: bool) -> None:
         """The agent picked up an offer; ``counts``: a contact for today's tally."""
         if counts:

@@ -8,7 +8,8 @@ carry out.  The core is split by the state each part owns:
 - :mod:`~acd.engine.contacts` (contact table): contacts and their indexes, phases, teardown;
 - :mod:`~acd.engine.inbound`: arrival to queue, menus, announcements, the callback offer;
 - :mod:`~acd.engine.offers`: router matches, agent legs, bridged calls;
-- :mod:`~acd.engine.callback_placing`: a stored callback placed agent first.
+- :mod:`~acd.engine.callback_placing`: a stored callback placed agent first;
+- :mod:`~acd.engine.recovery`: the calls an earlier run left in Asterisk, taken up.
 
 This façade only routes: each input goes to exactly one part (timers by their
 :class:`~acd.engine.timers.TimerKind`, playbacks by the flow recorded as their owner, channel
@@ -33,6 +34,7 @@ from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Pr
 from acd.engine.inbound import Inbound
 from acd.engine.model import EngineConfig
 from acd.engine.offers import Offers
+from acd.engine.recovery import Recovery
 from acd.engine.timers import TimerKey, TimerKind
 from foundation.errors import RefusedTransition, UnknownAgent
 from skills import Router
@@ -69,6 +71,7 @@ class EngineCore:
         self._offers = Offers(config, ids, self._router, self._agents, self._table)
         self._inbound = Inbound(config, ids, self._agents, self._table, self._offers)
         self._placing = CallbackPlacing(config, ids, self._agents, self._table, self._offers)
+        self._recovery = Recovery(config, self._agents, self._table, self._offers, self._inbound)
 
     # ------------------------------------------------------------------ entry points
 
@@ -122,7 +125,7 @@ class EngineCore:
                 self._channel_gone(channel_id, None, now, out)
             case inp.OriginateFailed():
                 self._originate_failed(event, now, out)
-            case inp.Resynced():
+            case inp.AriState():
                 self._resynced(event, now, out)
 
     def _inbound_input(
@@ -223,17 +226,21 @@ class EngineCore:
             else:
                 self._offers.leg_gone(contact, cause, now, out)
 
-    def _resynced(self, ev: inp.Resynced, now: datetime, out: list[cmd.Command]) -> None:
-        """Replay what the lost events would have told us, from what ARI says exists now."""
+    def _resynced(self, ev: inp.AriState, now: datetime, out: list[cmd.Command]) -> None:
+        """What ARI says exists after a (re)connection: replay what the lost events would have
+        told about the contacts we know, then take up the calls we do not (after a restart)."""
+        live = {c.id for c in ev.channels}
+        up_in_app = {c.id for c in ev.channels if c.up and c.role is not None}
         for contact in list(self._table.contacts.values()):
             leg = contact.agent_channel
             undialled = contact.callback is not None and contact.phase not in _CITIZEN_DIALLED
-            if contact.caller_channel not in ev.live and not undialled:
+            if contact.caller_channel not in live and not undialled:
                 self._channel_gone(contact.caller_channel, None, now, out)
-            elif leg is not None and leg not in ev.live:
+            elif leg is not None and leg not in live:
                 self._channel_gone(leg, None, now, out)
-            elif leg is not None and contact.phase is Phase.RINGING and leg in ev.up_in_app:
+            elif leg is not None and contact.phase is Phase.RINGING and leg in up_in_app:
                 self._route(inp.AgentLegAnswered(leg), now, out)
+        self._recovery.take_up(ev, now, out)
 
     # ------------------------------------------------------------------ read-only queries
 

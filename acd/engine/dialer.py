@@ -70,6 +70,9 @@ class CallbackDialer:
                 await self._task
 
     async def _run(self) -> None:
+        # Not before the first resynchronisation: an agent idle on paper may still be talking
+        # in a bridge an earlier run left, until the runtime has taken that call up.
+        await self._runtime.resynced.wait()
         while True:
             try:
                 await self.tick()

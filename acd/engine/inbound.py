@@ -88,6 +88,35 @@ class Inbound:
             return
         record.line_code = _line_code_hint(line, call.line_code)
         self._table.emit(contact, ContactEventKind.ARRIVED, now, out)
+        self._greet(contact, line, now, out)
+
+    def resume(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
+        """A caller still in the app after a restart, with no agent (a contact just taken up,
+        in phase QUEUED if it was queued, else WELCOME): back in the queue at their place with
+        their wait, or welcomed again."""
+        line = contact.line
+        assert line is not None
+        record = contact.record
+        if contact.phase is Phase.WELCOME or record.queued_at is None:
+            self._greet(contact, line, now, out)
+            return
+        log.info("contact %s: back in the queue, waiting since %s", contact.id, record.queued_at)
+        self._table.route(contact, now, record.queued_at)
+        # The music may have been paused for a prompt when the engine stopped.
+        out.append(cmd.StartMoh(contact.caller_channel, line.moh_class))
+        self._while_waiting(contact, now, out)
+
+    def resume_dialogues(
+        self, contact: ContactState, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        """After a restart, for a caller whose agent still rings: what they hear meanwhile."""
+        self._while_waiting(contact, now, out)
+
+    def _greet(
+        self, contact: ContactState, line: LineConfig, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        """Opening hours, then the welcome (or straight on)."""
+        record = contact.record
         if line.calendar is not None:
             hours = self._hours.status(line.calendar, now)
             if not hours.open:
@@ -242,6 +271,14 @@ class Inbound:
         self._table.route(contact, now, record.queued_at)
         out.append(cmd.StartMoh(contact.caller_channel, line.moh_class))
         self._table.emit(contact, ContactEventKind.QUEUED, now, out)
+        self._while_waiting(contact, now, out)
+
+    def _while_waiting(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
+        """The callback offer, due after the line's wait, and the announcements."""
+        line = contact.line
+        record = contact.record
+        assert line is not None
+        assert record.queued_at is not None
         if line.callbacks is not None:
             waited = (now - record.queued_at).total_seconds()  # a rejoined caller waited before
             delay = max(0.0, line.callbacks.offer_after_s - waited)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from acd.engine.legs import LegRole
 from acd.engine.timers import TimerKey
-from foundation.contact import Presence
+from foundation.contact import ContactRecord, Presence
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,14 +112,39 @@ class ChannelMissing:
 
 
 @dataclass(frozen=True, slots=True)
-class Resynced:
-    """After a reconnect of the events WebSocket: what ARI says exists now.
+class LiveChannel:
+    """A channel as ``GET /channels`` shows it, in the core's terms."""
 
-    ``live`` are the ids of every channel that still exists; ``up_in_app`` those of them in our
-    Stasis app in state Up (an agent leg among these answered while events were lost)."""
+    id: str
+    name: str  # e.g. PJSIP/1002-00000003: the endpoint it belongs to
+    up: bool
+    role: LegRole | None  # in our Stasis app: what its args say it is; else None
+    dialling: bool = False  # an outgoing leg not answered yet (outside any Stasis app)
+    exten: str = ""
+    caller_number: str = ""
+    caller_name: str = ""
+    created_at: datetime | None = None
 
-    live: frozenset[str]
-    up_in_app: frozenset[str]
+
+@dataclass(frozen=True, slots=True)
+class LiveBridge:
+    id: str
+    channels: frozenset[str]
+    ours: bool  # created by our app (so ours to destroy when nobody needs it)
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AriState:
+    """What ARI says exists, read after every (re)connection of the events WebSocket: real
+    Asterisk replays nothing that happened while no one listened.
+
+    ``records`` are the stored contacts of this engine not ended yet (read on the first
+    connection, after a restart; empty on a reconnect, when the core still knows its own)."""
+
+    channels: tuple[LiveChannel, ...]
+    bridges: tuple[LiveBridge, ...] = ()
+    records: tuple[ContactRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +178,7 @@ Input = (
     | CallbackStoreFailed
     | OriginateFailed
     | ChannelMissing
-    | Resynced
+    | AriState
     | AgentLogin
     | AgentLogout
     | SetPresence

@@ -126,6 +126,68 @@ class Offers:
             out.append(cmd.Hangup(key.subject))
             self.offer_failed(contact, OfferResult.NO_ANSWER, None, now, out)
 
+    # ------------------------------------------------------------------ after a restart
+
+    def resume_ringing(
+        self,
+        contact: ContactState,
+        agent: AgentState,
+        channel_id: str,
+        rang_since: datetime,
+        now: datetime,
+        out: list[cmd.Command],
+    ) -> None:
+        """The agent's phone still rings for this caller (a contact just taken up in phase
+        RINGING, an idle agent): the offer goes on where it was, the ring guard counting from
+        when the leg was made."""
+        self._agents.resume(agent, contact.id, Activity.RINGING, now, out)
+        record = contact.record
+        last = record.offers[-1] if record.offers else None
+        if last is None or last.result is not None or last.agent_id != agent.id:
+            record.offers.append(Offer(agent_id=agent.id, offered_at=rang_since))
+        record.offered_at = record.offered_at or rang_since
+        contact.agent_id = agent.id
+        contact.agent_channel = channel_id
+        self._table.add_leg(contact, channel_id)
+        self._router.add_offered(
+            contact.id,
+            record.line_code or "",
+            agent.id,
+            now.timestamp(),
+            priority=contact.priority,
+            waiting_since=(record.queued_at or record.arrived_at).timestamp(),
+        )
+        contact.routed = True
+        rung_s = (now - rang_since).total_seconds()
+        guard = self._config.ring_timeout_s + self._config.ring_guard_slack_s - rung_s
+        out.append(cmd.StartTimer(TimerKey(TimerKind.RING, channel_id), max(0.0, guard)))
+
+    def resume_connected(
+        self,
+        contact: ContactState,
+        agent: AgentState,
+        channel_id: str,
+        bridge_id: str,
+        bridged_at: datetime,
+        now: datetime,
+        out: list[cmd.Command],
+    ) -> None:
+        """Caller and agent are still talking in the contact's bridge (a contact just taken up
+        in phase CONNECTED, an idle agent): the agent is on call again, and the contact ends as
+        any answered one, talk time from the original answer."""
+        self._agents.resume(agent, contact.id, Activity.ON_CALL, now, out)
+        record = contact.record
+        contact.agent_id = agent.id
+        contact.agent_channel = channel_id
+        contact.bridge_id = bridge_id
+        self._table.add_leg(contact, channel_id)
+        if record.offers and record.offers[-1].result is None:
+            self.close_offer(contact, OfferResult.ANSWERED, None, record.answered_at or bridged_at)
+        if record.answered_at is None:  # the answer was not written before the crash
+            record.answered_at = bridged_at
+            record.agent_id = agent.id
+            self._table.emit(contact, ContactEventKind.ANSWERED, now, out)
+
     # ------------------------------------------------------------------ the agent's phone
 
     def ringing(self, ev: inp.AgentLegRinging, now: datetime, out: list[cmd.Command]) -> None:
@@ -154,16 +216,16 @@ class Offers:
         if contact is None:
             return
         agent = self._agents.require(contact.agent_id or "")
-        bridge_id = legs.bridge_id(contact.id)
-        contact.bridge_id = bridge_id
         self._table.stop_dialogues(contact, now, out)  # the agent connection always wins
         self._table.cancel_callback_offer(contact, now, out)
         out += [
             cmd.CancelTimer(TimerKey(TimerKind.RING, ev.channel_id)),
             cmd.StopMoh(contact.caller_channel),
-            cmd.CreateBridge(bridge_id),
-            cmd.AddToBridge(bridge_id, (contact.caller_channel, ev.channel_id)),
         ]
+        if contact.bridge_id is None:  # a restart may have found the contact's bridge
+            contact.bridge_id = legs.bridge_id(contact.id)
+            out.append(cmd.CreateBridge(contact.bridge_id))
+        out.append(cmd.AddToBridge(contact.bridge_id, (contact.caller_channel, ev.channel_id)))
         self._table.unroute(contact)
         record = contact.record
         record.answered_at = now

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from acd.ari import events as ev
-from acd.ari.events import Channel
+from acd.ari.events import Bridge, Channel
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import legs
@@ -25,7 +25,7 @@ from acd.engine.core import EngineCore
 from acd.engine.timers import TimerKey
 from acd.engine.view import EngineView
 from foundation.clock import Clock
-from foundation.contact import AgentEvent, ContactEvent, ContactEventSink
+from foundation.contact import AgentEvent, ContactEvent, ContactEventSink, ContactRecord
 from foundation.errors import AriError, AriNotFound
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,14 @@ class AriPort(Protocol):
     async def add_channel(self, bridge_id: str, channel_ids: list[str]) -> None: ...
     async def destroy_bridge(self, bridge_id: str) -> None: ...
     async def list_channels(self) -> list[Channel]: ...
+    async def list_bridges(self) -> list[Bridge]: ...
+    async def get_application(self, app: str) -> dict[str, Any]: ...
+
+
+class RecordSource(Protocol):
+    """The part of ``acd.records.ContactStore`` the runtime uses: what a restart takes up."""
+
+    async def unfinished(self) -> Sequence[ContactRecord]: ...
 
 
 class CallbackPort(Protocol):
@@ -100,8 +108,13 @@ class EngineRuntime:
         sinks: Sequence[ContactEventSink],
         app: str,
         callbacks: CallbackPort | None = None,
+        records: RecordSource | None = None,
     ) -> None:
         self._callbacks = callbacks
+        self._records = records
+        # Set once the first resynchronisation is done: until then an idle agent may be still
+        # talking in a bridge a crash left, and nothing must be offered to them.
+        self.resynced = asyncio.Event()
         # Set by the callback dialer: records how a callback attempt ended.
         self.on_finish_callback: Callable[[cmd.FinishCallback], Coroutine[Any, Any, None]] | None
         self.on_finish_callback = None
@@ -165,46 +178,57 @@ class EngineRuntime:
         return None
 
     async def on_connected(self, first: bool) -> None:
-        """Resynchronise after (re)connecting: lost events are replayed from ARI's state."""
+        """Resynchronise after (re)connecting: lost events are replayed from ARI's state and,
+        after a restart, the calls an earlier run left in the app are taken up
+        (:mod:`acd.engine.recovery`).  Events of the new connection wait until this is done."""
         try:
             channels = await self._ari.list_channels()
+            bridges = await self._ari.list_bridges()
+            app = await self._ari.get_application(self._app)
         except AriError as exc:
             log.error("cannot resynchronise with ARI: %s", exc)
             return
-        in_app = [c for c in channels if self._in_app(c)]
+        records: tuple[ContactRecord, ...] = ()
+        if first and self._records is not None:
+            try:
+                records = tuple(await self._records.unfinished())
+            except Exception:
+                # Calls still in the app are then taken up as new arrivals: served, not lost.
+                log.exception("cannot read the contacts an earlier run left unfinished")
         if not first:
-            live = frozenset(c.id for c in channels)
-            up = frozenset(c.id for c in in_app if c.state == "Up")
-            log.info("events reconnected: resynchronising against %d live channels", len(live))
-            self.submit(inp.Resynced(live=live, up_in_app=up))
-        for channel in in_app:
-            if not self.core.knows_channel(channel.id):
-                self._adopt(channel)
-        for channel in channels:
-            if _still_dialling(channel) and not self.core.knows_channel(channel.id):
-                # A leg we originated before a restart, still ringing for a contact we no longer
-                # know: answered, it would be hung up on at once (and a callback it belonged to
-                # is dialled again: the citizen's phone would ring twice).  Release it now.
-                log.warning("hanging up orphaned leg %s, still ringing", channel.id)
-                self._run([cmd.Hangup(channel.id)])
-
-    def _in_app(self, channel: Channel) -> bool:
-        return channel.app_name == "Stasis" and channel.app_data.split(",")[0] == self._app
-
-    def _adopt(self, channel: Channel) -> None:
-        args = tuple(channel.stasis_args())
-        role = legs.decode(args)
-        if not isinstance(role, legs.InboundCall):
-            # A leg we originated before a restart, for a contact we no longer know: release
-            # it (a callback it belonged to is re-dialled: the dialer recovered it).
-            log.warning("hanging up orphaned leg %s (%s)", channel.id, role)
-            self._run([cmd.Hangup(channel.id)])
-            return
-        log.warning("adopting call %s whose StasisStart was missed", channel.id)
+            log.info("events reconnected: resynchronising against %d channels", len(channels))
+        app_bridges = frozenset(str(b) for b in app.get("bridge_ids", ()))
         self.submit(
-            inp.CallArrived(
-                channel.id, args, channel.exten, channel.caller_number, channel.caller_name
+            inp.AriState(
+                channels=tuple(self._live_channel(c) for c in channels),
+                bridges=tuple(
+                    inp.LiveBridge(
+                        b.id,
+                        frozenset(b.channels),
+                        b.id in app_bridges or legs.bridge_contact(b.id) is not None,
+                        b.created_at,
+                    )
+                    for b in bridges
+                ),
+                records=records,
             )
+        )
+        self.resynced.set()
+
+    def _live_channel(self, channel: Channel) -> inp.LiveChannel:
+        in_app = channel.app_name == "Stasis" and channel.app_data.split(",")[0] == self._app
+        return inp.LiveChannel(
+            id=channel.id,
+            name=channel.name,
+            up=channel.state == "Up",
+            role=legs.decode(tuple(channel.stasis_args())) if in_app else None,
+            # An outgoing leg not answered yet: Asterisk shows it in ``AppDial2``, outside any
+            # Stasis application, until the far end answers (``callback_agent_first.jsonl``).
+            dialling=channel.app_name == "AppDial2" and legs.is_originated_leg(channel.id),
+            exten=channel.exten,
+            caller_number=channel.caller_number,
+            caller_name=channel.caller_name,
+            created_at=channel.created_at,
         )
 
     # ------------------------------------------------------------------ commands
@@ -398,12 +422,6 @@ def _entered(ch: Channel, args: tuple[str, ...]) -> inp.Input:
             return inp.CitizenAnswered(ch.id)
         case legs.InboundCall():
             return inp.CallArrived(ch.id, args, ch.exten, ch.caller_number, ch.caller_name)
-
-
-def _still_dialling(channel: Channel) -> bool:
-    """An outgoing leg of ours not answered yet: Asterisk shows it in ``AppDial2``, outside any
-    Stasis application, until the far end answers (``callback_agent_first.jsonl``)."""
-    return channel.app_name == "AppDial2" and legs.is_originated_leg(channel.id)
 
 
 def _resources(c: cmd.AriCommand) -> list[str]:

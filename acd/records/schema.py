@@ -22,7 +22,10 @@ class Base(DeclarativeBase):
 
 class ContactRow(Base):
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_line_arrived_at", "line", "arrived_at"),)
+    __table_args__ = (
+        Index("ix_contacts_line_arrived_at", "line", "arrived_at"),
+        Index("ix_contacts_engine_ended_at", "engine", "ended_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(128))
@@ -39,6 +42,9 @@ class ContactRow(Base):
     # Denormalised from the times so reports can aggregate waits without date arithmetic,
     # which SQLite and PostgreSQL spell differently.
     wait_seconds: Mapped[float | None] = mapped_column(Float)
+    # The engine (ARI URL and app) whose call this is: after a restart it takes up its own
+    # unfinished contacts, never another engine's sharing the database.
+    engine: Mapped[str | None] = mapped_column(String(256))
 
 
 class OfferRow(Base):

@@ -34,8 +34,13 @@ _DELETE_CHUNK = 1000
 class ContactStore(SqlStore):
     """Contact records in SQLite or PostgreSQL.  Run :func:`acd.records.migrate` first."""
 
-    def __init__(self, engine: AsyncEngine, *, hold: Hold = no_hold) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, hold: Hold = no_hold, engine_key: str | None = None
+    ) -> None:
+        """``engine_key`` names the engine writing (``acd.lease.lease_key``): stamped on every
+        contact it saves, and what :meth:`unfinished` selects by."""
         super().__init__(engine, hold=hold)
+        self._engine_key = engine_key
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         # Built once: the statements take their values as parameters, so each save reuses
         # them (and SQLAlchemy's compiled form) instead of building and compiling anew.
@@ -72,7 +77,8 @@ class ContactStore(SqlStore):
         with self._hold():
             async with self._engine.begin() as connection:
                 result = await connection.execute(
-                    self._upsert, [_contact_values(record) for record in ordered]
+                    self._upsert,
+                    [_contact_values(record, self._engine_key) for record in ordered],
                 )
                 # The upsert returns only the rows it wrote: an ended contact left alone is
                 # absent, and its offers must stay as they are too.
@@ -95,6 +101,15 @@ class ContactStore(SqlStore):
     async def get(self, contact_id: str) -> ContactRecord | None:
         found = await self._load(select(ContactRow).where(ContactRow.id == contact_id))
         return found[0] if found else None
+
+    async def unfinished(self) -> builtins.list[ContactRecord]:
+        """This engine's contacts not ended: the calls a restart finds in progress."""
+        query = (
+            select(ContactRow)
+            .where(ContactRow.engine == self._engine_key, ContactRow.ended_at.is_(None))
+            .order_by(ContactRow.arrived_at, ContactRow.id)
+        )
+        return await self._load(query)
 
     async def list(
         self,
@@ -148,8 +163,9 @@ def _upsert(dialect: str) -> ReturningInsert[tuple[str]]:
     ).returning(ContactRow.id)
 
 
-def _contact_values(record: ContactRecord) -> dict[str, Any]:
+def _contact_values(record: ContactRecord, engine_key: str | None) -> dict[str, Any]:
     return {
+        "engine": engine_key,
         "id": record.id,
         "channel_id": record.channel_id,
         "line": record.line,

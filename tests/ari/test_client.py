@@ -8,6 +8,7 @@ that the recorded answer parses into the typed result.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -357,6 +358,7 @@ async def test_originate_returns_the_new_channel_down(client: AriClient) -> None
         context="from-agent",
         app_name="AppDial2",
         app_data="(Outgoing Line)",
+        created_at=datetime(2026, 11, 22, 23, 34, 12, 45000, tzinfo=UTC),
     )
     assert channel.name.startswith("PJSIP/agent1-")
 
@@ -387,7 +389,12 @@ async def test_an_id_is_one_quoted_path_segment(fake: FakeAriServer, client: Ari
 
 async def test_typed_results(client: AriClient) -> None:
     bridge = await client.create_bridge("br-8f2c3ca9", "mixing", "acd-1701")
-    assert bridge == Bridge(id="br-8f2c3ca9", bridge_type="mixing", channels=())
+    assert bridge == Bridge(
+        id="br-8f2c3ca9",
+        bridge_type="mixing",
+        channels=(),
+        created_at=datetime(2026, 11, 22, 23, 34, 12, 44000, tzinfo=UTC),
+    )
     queue = await client.get_bridge("queue-174c75f6")
     assert queue.channels == ("1795436105.15089",)
     playback = await client.play("1795390448.0", "sound:hello-world", "pb-e0a700a8", lang="en")

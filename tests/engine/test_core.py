@@ -10,6 +10,7 @@ import pytest
 
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
+from acd.engine import legs
 from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
 from acd.engine.timers import TimerKey, TimerKind
@@ -77,6 +78,13 @@ class Harness:
 
     def ended(self) -> list[ContactRecord]:
         return [e.contact for e in self.events if e.kind is ContactEventKind.ENDED]
+
+
+def ari_state(up_in_app: set[str], live: frozenset[str] = frozenset()) -> inp.AriState:
+    """What ARI lists after a reconnect: ``up_in_app`` in our app and up, ``live`` elsewhere."""
+    channels = [inp.LiveChannel(c, "", True, legs.InboundCall(())) for c in sorted(up_in_app)]
+    channels += [inp.LiveChannel(c, "", False, None) for c in sorted(live - up_in_app)]
+    return inp.AriState(channels=tuple(channels))
 
 
 def of(out: list[cmd.Command], kind: type) -> list[Any]:
@@ -255,7 +263,7 @@ def test_resync_after_outage_ends_contacts_whose_caller_vanished_and_connects_an
     leg = only(h.queue("c1"), cmd.Originate).channel_id
     h.queue("c2")
     # During the outage: a1 answered c1's leg, c2 hung up.  Events lost.
-    out = h.feed(inp.Resynced(live=frozenset({"c1", leg}), up_in_app=frozenset({"c1", leg})))
+    out = h.feed(ari_state({"c1", leg}))
     assert only(out, cmd.CreateBridge) is not None
     assert [r.channel_id for r in h.ended()] == ["c2"]
 

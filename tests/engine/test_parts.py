@@ -26,7 +26,7 @@ from foundation.contact import Activity, ContactRecord, Presence
 from foundation.errors import IllegalTransition, RefusedTransition, UnknownAgent
 from ivr.menu import MenuConfig
 from skills import Router
-from tests.engine.test_core import GENERAL, Harness, make_config, of, only
+from tests.engine.test_core import GENERAL, Harness, ari_state, make_config, of, only
 
 T0 = datetime(2027, 3, 30, 9, 0, tzinfo=UTC)
 
@@ -283,7 +283,7 @@ def test_a_citizen_gone_during_an_outage_is_not_reached_and_the_agent_is_freed()
     h = Harness()
     h.login("a1")
     agent_leg, _ = place_callback(h)
-    out = h.feed(inp.Resynced(live=frozenset({agent_leg}), up_in_app=frozenset({agent_leg})))
+    out = h.feed(ari_state({agent_leg}))
     assert only(out, cmd.FinishCallback).result is AttemptResult.NO_ANSWER
     assert h.core.agents["a1"].activity is Activity.IDLE
     assert not h.core.contacts

@@ -206,6 +206,10 @@ def _replace(value: Any, ids: Mapping[str, str]) -> Any:
     return value
 
 
+# What the runtime reads on every connection: answered by the fake, not from the recording.
+_RESYNC_READS = frozenset({"list_channels", "list_bridges", "get_application"})
+
+
 class ReplayAri(FakeAriClient):
     """The fake ARI client, with every call (but ``list_channels``) answered by a
     :class:`Replay`."""
@@ -216,7 +220,7 @@ class ReplayAri(FakeAriClient):
         self.made: list[Call] = []
 
     async def _respond(self, call: AriCall) -> None:
-        if self.replay is not None and call.name != "list_channels":
+        if self.replay is not None and call.name not in _RESYNC_READS:
             made = Call(call.name, call.args, call.kwargs)
             self.made.append(made)
             await self.replay.respond(made)

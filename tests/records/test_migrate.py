@@ -27,7 +27,7 @@ async def test_migrating_twice_is_a_no_op(db_url: str):
         await store.save(record)
         await migrate(db_url, hold=hold_clock)
         assert await store.get(record.id) == record
-    assert await applied_versions(db_url, VERSION_TABLE) == ["0001"]
+    assert await applied_versions(db_url, VERSION_TABLE) == ["0002"]
 
 
 async def test_the_models_match_the_migrations(db_url: str):
@@ -43,4 +43,4 @@ async def test_migrate_creates_the_sqlite_directory(tmp_path: Path):
 @pytest.mark.unit
 def test_the_migrations_are_found_by_package_path():
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0001"]
+    assert scripts.get_heads() == ["0002"]

@@ -1,0 +1,232 @@
+"""Recovery: the calls a previous run of the engine left in Asterisk, taken up where they are.
+
+After a crash, a ``kill -9`` or a deploy, Asterisk keeps every channel in our Stasis app and
+every bridge, and replays no event.  On the first connection the shell reads ``GET /channels``,
+``/bridges`` and ``/applications/{app}`` and the contact records this engine stored and did not
+end (:class:`~acd.engine.inputs.AriState`); this part decides, for each caller still in the app
+whom the core does not know, where its contact stands.  The ids say whose a leg or bridge is
+(:mod:`~acd.engine.legs`), so nothing needs to be guessed:
+
+==========================================================  ===============================
+what ARI shows                                              the contact is taken up as
+==========================================================  ===============================
+caller and its agent's leg together in a bridge             connected: the agent on call;
+                                                            ends as any answered contact,
+                                                            talk time from the first answer
+the agent's leg in the app, not bridged (answered meanwhile) bridged now
+the agent's leg still ringing                               ringing: the agent may answer
+the caller alone, queued before                             queued at its place and wait
+the caller alone, not queued yet                            welcomed again
+the caller, no stored record (it arrived just before)       a new arrival
+a stored record, no caller any more                         ended now (answered or abandoned)
+a leg or bridge of ours that no contact claims              hung up, destroyed
+==========================================================  ===============================
+
+The caller's own record is taken up, never a new one: a call is recorded once, when it ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from acd.engine import commands as cmd
+from acd.engine import inputs as inp
+from acd.engine import legs
+from acd.engine.agents import AgentBook, AgentState
+from acd.engine.contacts import ContactTable, Phase
+from acd.engine.inbound import Inbound
+from acd.engine.model import EngineConfig
+from acd.engine.offers import Offers
+from foundation.contact import Activity, ContactRecord, Outcome
+
+log = logging.getLogger(__name__)
+
+
+class Recovery:
+    def __init__(
+        self,
+        config: EngineConfig,
+        agents: AgentBook,
+        table: ContactTable,
+        offers: Offers,
+        inbound: Inbound,
+    ) -> None:
+        self._config = config
+        self._agents = agents
+        self._table = table
+        self._offers = offers
+        self._inbound = inbound
+        self._by_endpoint = {a.endpoint: a.id for a in config.agents}
+        self._lines = {line.id: line for line in config.lines}
+
+    def take_up(self, ev: inp.AriState, now: datetime, out: list[cmd.Command]) -> None:
+        """Take up every caller in the app the core does not know; release the rest."""
+        records = {
+            r.channel_id: r
+            for r in ev.records
+            if r.ended_at is None and self._table.get(r.id) is None
+        }
+        bridge_of = {ch: b for b in ev.bridges for ch in b.channels}
+        legs_of: dict[str, list[inp.LiveChannel]] = {}
+        for ch in ev.channels:
+            contact_id = _contact_of_leg(ch)
+            if contact_id is not None:
+                legs_of.setdefault(contact_id, []).append(ch)
+        taken: set[str] = set()  # channels and bridges a contact owns now
+        taken_up = 0
+        for ch in ev.channels:
+            if not isinstance(ch.role, legs.InboundCall) or self._table.knows_channel(ch.id):
+                continue
+            record = records.pop(ch.id, None)
+            if record is None or self._lines.get(record.line or "") is None:
+                log.warning("adopting call %s whose StasisStart was missed", ch.id)
+                self._inbound.arrived(_arrival(ch), now, out)
+                if record is not None:
+                    self._close(record, Outcome.FAILED, now, out)  # its line is gone
+                continue
+            taken_up += 1
+            taken |= self._take_up(record, ch, legs_of.get(record.id, ()), bridge_of, now, out)
+        self._release(ev, taken, now, out)
+        for record in records.values():
+            self._close(record, _outcome_unseen(record), now, out)
+        if taken_up or records:
+            log.warning(
+                "taken up %d calls left by an earlier run; %d stored contacts had ended meanwhile",
+                taken_up,
+                len(records),
+            )
+
+    # ------------------------------------------------------------------ one caller
+
+    def _take_up(
+        self,
+        record: ContactRecord,
+        caller: inp.LiveChannel,
+        its_legs: Iterable[inp.LiveChannel],
+        bridge_of: dict[str, inp.LiveBridge],
+        now: datetime,
+        out: list[cmd.Command],
+    ) -> set[str]:
+        """Take up one caller's contact; returns the channels and bridge it now owns."""
+        line = self._lines[record.line or ""]
+        answered_leg = next((c for c in its_legs if isinstance(c.role, legs.AgentLeg)), None)
+        ringing_leg = next((c for c in its_legs if c.dialling), None)
+        bridge = bridge_of.get(caller.id)
+        if not caller.up:
+            out.append(cmd.Answer(caller.id))
+        if answered_leg is not None:
+            assert isinstance(answered_leg.role, legs.AgentLeg)
+            agent = self._idle_agent(answered_leg.role.agent_id, record)
+            if agent is not None and bridge is not None and answered_leg.id in bridge.channels:
+                contact = self._table.add(record, line, phase=Phase.CONNECTED)
+                bridged_at = bridge.created_at or answered_leg.created_at or now
+                self._offers.resume_connected(
+                    contact, agent, answered_leg.id, bridge.id, bridged_at, now, out
+                )
+                log.info("contact %s: still talking to agent %s", contact.id, agent.id)
+                return {caller.id, answered_leg.id, bridge.id}
+            if agent is not None:  # the agent answered while no one listened: bridge them now
+                contact = self._table.add(record, line, phase=Phase.RINGING)
+                if bridge is not None and bridge.id == legs.bridge_id(record.id):
+                    contact.bridge_id = bridge.id  # made before the crash: used, not made again
+                since = answered_leg.created_at or now
+                self._offers.resume_ringing(contact, agent, answered_leg.id, since, now, out)
+                self._offers.answered(inp.AgentLegAnswered(answered_leg.id), now, out)
+                log.info("contact %s: agent %s answered meanwhile; bridged", contact.id, agent.id)
+                owned = {caller.id, answered_leg.id}
+                return owned | ({contact.bridge_id} if contact.bridge_id else set())
+        if ringing_leg is not None:
+            agent = self._ringing_agent(record, ringing_leg)
+            if agent is not None:
+                record.queued_at = record.queued_at or record.arrived_at
+                contact = self._table.add(record, line, phase=Phase.RINGING)
+                since = ringing_leg.created_at or now
+                self._offers.resume_ringing(contact, agent, ringing_leg.id, since, now, out)
+                self._inbound.resume_dialogues(contact, now, out)
+                log.info("contact %s: agent %s's phone still rings", contact.id, agent.id)
+                return {caller.id, ringing_leg.id}
+        # The caller alone (an agent leg nobody can take up is hung up as an orphan).
+        if record.queued_at is None and record.line_code is not None and record.offers:
+            record.queued_at = record.arrived_at  # offered, so queued: the write was lost
+        phase = Phase.WELCOME if record.queued_at is None else Phase.QUEUED
+        contact = self._table.add(record, line, phase=phase)
+        self._inbound.resume(contact, now, out)
+        return {caller.id}
+
+    def _idle_agent(self, agent_id: str, record: ContactRecord) -> AgentState | None:
+        """The agent, if it exists and is free to take this contact up."""
+        agent = self._agents.agents.get(agent_id)
+        if agent is None:
+            log.error("contact %s: agent %r is not configured any more", record.id, agent_id)
+            return None
+        if agent.activity is not Activity.IDLE:
+            log.error(
+                "contact %s: agent %s is already %s with %s; not taken up",
+                record.id,
+                agent.id,
+                agent.activity,
+                agent.contact_id,
+            )
+            return None
+        return agent
+
+    def _ringing_agent(self, record: ContactRecord, leg: inp.LiveChannel) -> AgentState | None:
+        """Whose phone a leg rings: the stored offer says so, else the leg's endpoint."""
+        last = record.offers[-1] if record.offers else None
+        agent_id = last.agent_id if last is not None and last.result is None else None
+        agent_id = agent_id or self._by_endpoint.get(_endpoint(leg.name))
+        return self._idle_agent(agent_id, record) if agent_id else None
+
+    # ------------------------------------------------------------------ what nobody claims
+
+    def _release(
+        self, ev: inp.AriState, taken: set[str], now: datetime, out: list[cmd.Command]
+    ) -> None:
+        known_bridges = {c.bridge_id for c in self._table.contacts.values() if c.bridge_id}
+        for ch in ev.channels:
+            ours = isinstance(ch.role, legs.AgentLeg | legs.CitizenLeg) or ch.dialling
+            if ours and ch.id not in taken and not self._table.knows_channel(ch.id):
+                # A leg for a contact we no longer have: answered, it would reach no one (and a
+                # callback it belonged to is dialled again: the citizen's phone would ring twice).
+                log.warning("hanging up orphaned leg %s", ch.id)
+                out.append(cmd.Hangup(ch.id))
+        for bridge in ev.bridges:
+            if bridge.ours and bridge.id not in taken and bridge.id not in known_bridges:
+                log.info("destroying bridge %s, left by an earlier run", bridge.id)
+                out.append(cmd.DestroyBridge(bridge.id))
+
+    def _close(
+        self, record: ContactRecord, outcome: Outcome, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        """End a stored contact whose call is gone: recorded once, as far as it got."""
+        log.info("contact %s ended while the engine was away: %s", record.id, outcome)
+        contact = self._table.add(record, self._lines.get(record.line or ""), phase=Phase.QUEUED)
+        self._table.end(contact, outcome, now, out)
+
+
+def _contact_of_leg(ch: inp.LiveChannel) -> str | None:
+    """The contact an agent or citizen leg of ours belongs to, answered or still ringing."""
+    if isinstance(ch.role, legs.AgentLeg):
+        return ch.role.contact_id
+    return legs.leg_contact(ch.id) if ch.dialling else None
+
+
+def _outcome_unseen(record: ContactRecord) -> Outcome:
+    if record.answered_at is not None:
+        return Outcome.ANSWERED
+    if legs.is_originated_leg(record.channel_id):
+        return Outcome.CALLBACK_NOT_REACHED  # a callback being placed; its dialer retries it
+    return Outcome.ABANDONED
+
+
+def _arrival(ch: inp.LiveChannel) -> inp.CallArrived:
+    assert isinstance(ch.role, legs.InboundCall)
+    return inp.CallArrived(ch.id, ch.role.args, ch.exten, ch.caller_number, ch.caller_name)
+
+
+def _endpoint(channel_name: str) -> str:
+    """``PJSIP/1002-00000003`` -> ``PJSIP/1002``; ``Local/1002@agents-00000001;1`` ->
+    ``Local/1002@agents``."""
+    return channel_name.split(";", 1)[0].rsplit("-", 1)[0]
