@@ -5,6 +5,7 @@ from datetime import timedelta, timezone
 import pytest
 
 from acd.records import ContactStore
+from foundation.clock import hold_clock
 from foundation.contact import Offer, OfferResult, Outcome
 from tests.records.contacts import T0, answered_after_one_no_answer, arrived, ended, unique
 
@@ -120,3 +121,19 @@ async def test_save_many_refuses_two_snapshots_of_one_contact(store: ContactStor
     with pytest.raises(ValueError, match="repeats"):
         await store.save_many([record, ended(record)])
     assert await store.get(record.id) is None
+
+
+async def test_unfinished_lists_only_this_engines_contacts_not_ended(db_url: str):
+    ours, theirs = unique("engine"), unique("engine")
+    waiting, answered = arrived(), answered_after_one_no_answer(arrived())
+    done = ended(arrived())
+    elsewhere = arrived()
+    async with (
+        ContactStore.open(db_url, hold=hold_clock, engine_key=ours) as store,
+        ContactStore.open(db_url, hold=hold_clock, engine_key=theirs) as other,
+    ):
+        await store.save_many([waiting, answered, done])
+        await other.save(elsewhere)
+        found = await store.unfinished()
+    assert sorted(r.id for r in found) == sorted([waiting.id, answered.id])
+    assert next(r for r in found if r.id == answered.id) == answered  # offers and all

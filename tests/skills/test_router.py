@@ -306,3 +306,16 @@ def test_stats_count_agents_and_contacts(make: Factory) -> None:
     stats = router.stats()
     assert (stats["agents"], stats["agents_free"]) == (2, 1)
     assert (stats["contacts_waiting"], stats["contacts_offered"]) == (1, 1)
+
+
+def test_an_offer_taken_up_after_a_restart_holds_its_agent_and_requeues_at_its_place() -> None:
+    router = Router(RoutingConfig())
+    ready(router, "a1", {"X": 1})
+    router.add_contact("c2", "X", 10.0)  # arrived after c1, which is still ringing a1
+    router.add_offered("c1", "X", "a1", 20.0, waiting_since=0.0)
+    assert offers(router, 20.0) == []  # a1 is held for c1
+    with pytest.raises(InvalidRoutingTransition):
+        router.add_offered("c3", "X", "a1", 20.0)
+    router.requeue("c1", 30.0)  # a1 did not answer
+    ready(router, "a2", {"X": 1}, idle_since=31.0)
+    assert offers(router, 31.0) == [("c1", "a2")]  # c1 kept its place ahead of c2

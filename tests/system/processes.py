@@ -26,6 +26,22 @@ ROOT = Path(__file__).resolve().parents[2]
 DEADLINE_S = 60.0
 STEP_S = 0.05
 
+# Real processes run on the wall clock: a calendars.yaml whose calendars (the lines' own and the
+# standard one) are open around the clock, no holidays, so a test passes on any day at any hour.
+ALWAYS_OPEN = """\
+calendars:
+  - name: "1700"
+    timezone: Europe/Brussels
+    weekly: &always {mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"],
+                     thu: ["00:00-24:00"], fri: ["00:00-24:00"], sat: ["00:00-24:00"],
+                     sun: ["00:00-24:00"]}
+    holidays: null
+  - name: "standard"
+    timezone: Europe/Brussels
+    weekly: *always
+    holidays: null
+"""
+
 T = TypeVar("T")
 
 

@@ -27,7 +27,15 @@ from typing import Any
 from callbacks import AttemptResult, Callback, CallbackStatus, CallbackStore
 from callbacks import migrate as migrate_callbacks
 from foundation.clock import hold_clock
-from tests.system.processes import DEADLINE_S, Http, engine_api, listening, process, until
+from tests.system.processes import (
+    ALWAYS_OPEN,
+    DEADLINE_S,
+    Http,
+    engine_api,
+    listening,
+    process,
+    until,
+)
 
 IVR = Path(__file__).parent / "config_ivr"
 NUMBER = "+32470123456"
@@ -53,17 +61,6 @@ ari:
   reconnect_min_s: 0.1
   reconnect_max_s: 0.5
 """
-# The engine places callbacks only while the line is open, and real processes run on the wall
-# clock: open around the clock, no holidays, so the test passes on any day at any hour.
-CALENDARS_YAML = """\
-calendars:
-  - name: "1700"
-    timezone: Europe/Brussels
-    weekly: {mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"],
-             thu: ["00:00-24:00"], fri: ["00:00-24:00"], sat: ["00:00-24:00"],
-             sun: ["00:00-24:00"]}
-    holidays: null
-"""
 
 
 def test_an_engine_killed_while_dialling_a_callback_completes_it_once_after_restart(
@@ -72,7 +69,7 @@ def test_an_engine_killed_while_dialling_a_callback_completes_it_once_after_rest
     config = tmp_path / "config"
     shutil.copytree(IVR, config)
     (config / "acd.yaml").write_text(ACD_YAML, encoding="utf-8")
-    (config / "calendars.yaml").write_text(CALENDARS_YAML, encoding="utf-8")
+    (config / "calendars.yaml").write_text(ALWAYS_OPEN, encoding="utf-8")
     storage = f"sqlite+aiosqlite:///{tmp_path / 'acd.sqlite3'}"
     callback_id = asyncio.run(store_callback(storage))
 
