@@ -102,6 +102,7 @@ def test_a_bridged_call_stays_bridged_and_is_recorded_once_with_its_full_talk_ti
     assert ended.id == stored(h)[0].id  # the same contact, not a new one
     assert ended.outcome is Outcome.ANSWERED
     assert ended.answered_at == answered_at
+    assert ended.ended_at is not None
     assert (ended.ended_at - answered_at).total_seconds() == 65  # talk time from the answer
     assert after.core.agents["a1"].activity is Activity.WRAP_UP
 
@@ -119,7 +120,8 @@ def test_a_ringing_offer_keeps_ringing_and_an_answer_bridges_the_call():
     out = after.feed(pbx.state(stored(h)))
     assert not of(out, cmd.Hangup)
     assert not of(out, cmd.Originate)  # not rung a second time
-    assert after.core.agents["a1"].activity is Activity.RINGING
+    ringing = after.core.agents["a1"].activity
+    assert ringing is Activity.RINGING
     guard = only(out, cmd.StartTimer)
     assert guard is not None
     assert guard.key == TimerKey(TimerKind.RING, originate.channel_id)
