@@ -42,11 +42,11 @@ def pbx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pbx]:
     root = tmp_path_factory.mktemp("realpbx")
     asterisk = Asterisk.start(shared, root)
     try:
-        engine = Engine.start(root, asterisk)
+        pbx = Pbx(asterisk, Engine.start(root, asterisk))
         try:
-            yield Pbx(asterisk, engine)
+            yield pbx
         finally:
-            engine.stop()
+            pbx.engine.stop()  # the engine of the moment: a restart test replaces it
     finally:
         asterisk.stop()
 

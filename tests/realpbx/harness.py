@@ -240,7 +240,7 @@ class Engine:
             f"127.0.0.1:{port}",
         ]
         env = {k: v for k, v in os.environ.items() if not k.startswith("ACD_")}
-        with log.open("wb") as out:
+        with log.open("ab") as out:  # a restarted engine logs on after the first
             process = subprocess.Popen(
                 command, cwd=root, stdout=out, stderr=subprocess.STDOUT, env=env
             )
@@ -258,6 +258,13 @@ class Engine:
         with suppress(URLError, OSError):
             return self.api("GET", "/healthz")[0] == 200
         return False
+
+    def killed_and_restarted(self, asterisk: Asterisk) -> Engine:
+        """``kill -9`` this engine (no cleanup of any kind) and start another on the same
+        database, as a supervisor (systemd) would."""
+        self.process.kill()
+        self.process.wait(10)
+        return Engine.start(self.database.parent, asterisk)
 
     def stop(self) -> None:
         if self.process.poll() is None:

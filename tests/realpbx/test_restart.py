@@ -1,0 +1,44 @@
+"""A restart never cuts a conversation, on a real Asterisk: the engine is killed (SIGKILL) while
+a sipp caller talks to a sipp agent and started again on the same database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.realpbx.harness import Pbx, Phones, ended_records, wait_for
+
+pytestmark = pytest.mark.realpbx
+
+
+def test_a_conversation_goes_on_through_a_kill_9_of_the_engine(pbx: Pbx, phones: Phones) -> None:
+    before = pbx.known_records()
+    agent1 = phones.agent("agent1", "uas_answer", delay_ms=500)
+    pbx.engine.login("agent1")
+    caller = phones.caller("1701", [8000])  # talks 8 s after the answer, then hangs up itself
+    wait_for(lambda: pbx.bridged_with_caller("agent1"), 10, "caller and agent1 in one bridge")
+    wait_for(
+        lambda: any(r["answered_at"] for r in pbx.engine.records() if r["id"] not in before),
+        5,
+        "the answer is on disk",
+    )
+
+    killed_at = datetime.now(UTC)
+    pbx.engine = pbx.engine.killed_and_restarted(pbx.asterisk)
+    restarted_at = datetime.now(UTC)
+    assert pbx.bridged_with_caller("agent1")  # nothing was cut
+    assert pbx.engine.agents()["agent1"]["activity"] == "on_call"
+
+    assert caller.wait(20) == 0  # hung up by itself after its talk: never cut off
+    assert agent1.wait(10) == 0  # the restarted engine hung the agent up after the caller left
+    (record,) = ended_records(pbx.engine, before)
+    assert (record["outcome"], record["agent_id"]) == ("answered", "agent1")
+    # Talk time from the first answer, across the restart, to the caller's hang-up.
+    assert utc(record["answered_at"]) < killed_at < restarted_at < utc(record["ended_at"])
+    assert [o["result"] for o in record["offers"]] == ["answered"]
+
+
+def utc(stored: str) -> datetime:
+    """A time as the SQLite store keeps it: UTC, written without its offset."""
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
