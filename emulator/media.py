@@ -4,6 +4,12 @@
   (just after the response, as Asterisk starts it on the channel's thread), ``PlaybackFinished``
   ``done`` after the media's length (:mod:`emulator.sounds`).  A media list plays in order
   with ``PlaybackContinuing`` between items.  Playbacks to one channel queue behind each other.
+- ``DELETE /playbacks/{id}`` (``playback_stop.jsonl``, ``moh_announce_dtmf.jsonl``): during a
+  ``sound:``, ``recording:`` or ``tone:`` item the playback finishes ``done`` and the rest of
+  its list is dropped.  A said item (``number:``, ``digits:``, ``characters:``) is not
+  controllable: as long as no sound has played in that playback the stop answers ``500 Could
+  not stop playback``; after one, it answers ``204`` but only cuts the file being said (once
+  per item), and the rest of the item and of the list plays on.
 - A playback cut by the channel's hang-up finishes ``failed``.
 - A holding bridge has one announcer: with bridge MOH on, a bridge playback starts and fails at
   once, and is gone (404) afterwards (``queue_abandon.jsonl``).
@@ -17,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.errors import AriHttpError, bad_request, conflict, not_found, unprocessable
 from emulator.model import Bridge, Channel, LiveRecording, Playback, StoredRecording
-from emulator.sounds import media_duration
+from emulator.sounds import media_plan
 
 if TYPE_CHECKING:
     from emulator.pbx import Pbx
@@ -70,8 +76,21 @@ class Media:
         return playback
 
     def stop(self, playback_id: str) -> None:
-        """``DELETE /playbacks/{id}``: a stopped playback finishes ``done``."""
-        self._finish(self.get(playback_id), "done")
+        """``DELETE /playbacks/{id}``: a stopped playback finishes ``done``, except while it
+        says something (see the module's docstring)."""
+        playback = self.get(playback_id)
+        if not playback.saying or playback.state == "queued":
+            self._finish(playback, "done")
+            return
+        # res_stasis_playback.c: the "controllable" flag is set by a sound, recording or tone
+        # and never cleared; a said item's say.c loop takes the stop as the end of one file.
+        if not playback.controllable:
+            raise AriHttpError(500, "Could not stop playback")
+        if not playback.cut:
+            playback.cut = True
+            if playback.timer is not None:
+                playback.timer.cancel()
+            self._play_file(playback)
 
     def playing_on(self, channel_id: str) -> list[str]:
         return list(self._channel_queues.get(channel_id, ()))
@@ -106,7 +125,7 @@ class Media:
         playback.state = "playing"
         self._publish(playback, "PlaybackStarted")
         try:
-            seconds = media_duration(
+            plan = media_plan(
                 playback.media[playback.index],
                 self.pbx.config.sounds,
                 {n: r.duration_s for n, r in self.stored.items()},
@@ -114,8 +133,20 @@ class Media:
         except ValueError:
             self._finish(playback, "failed")
             return
-        if seconds is not None:  # None: a tone, playing until stopped
-            playback.timer = self.pbx.later(seconds, lambda: self._next(playback))
+        playback.files = None if plan.files is None else list(plan.files)
+        playback.saying, playback.cut = not plan.controllable, False
+        playback.controllable = playback.controllable or plan.controllable
+        self._play_file(playback)
+
+    def _play_file(self, playback: Playback) -> None:
+        """The current item's next file, or the next item once its files are done."""
+        if playback.files is None:  # a tone, playing until stopped
+            return
+        if not playback.files:
+            self._next(playback)
+            return
+        seconds = playback.files.pop(0)
+        playback.timer = self.pbx.later(seconds, lambda: self._play_file(playback))
 
     def _start_and_fail(self, playback: Playback) -> None:
         playback.state = "playing"

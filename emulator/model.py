@@ -165,6 +165,10 @@ class Playback:
     state: str = "queued"
     index: int = 0
     timer: asyncio.TimerHandle | None = None
+    files: list[float] | None = None  # the current item's files still to play; None: a tone
+    saying: bool = False  # the current item is said (number:, digits:, characters:)
+    controllable: bool = False  # a sound, recording or tone has played: stops are accepted
+    cut: bool = False  # a stop already cut a file of the current said item
 
     @property
     def target_kind(self) -> str:

@@ -2,15 +2,21 @@
 
 Measured from the recorded traces (PlaybackStarted -> PlaybackFinished on a real Asterisk 22
 with Debian's ``asterisk-core-sounds-en-wav``): ``hello-world`` 1.40 s, ``queue-thankyou``
-1.59 s, ``queue-youarenext`` 5.36 s, ``queue-callswaiting`` 2.50 s, ``beep`` 0.42 s.  The other
-entries are estimates of the same files; a sound not listed plays for ``default_s``
-(configurable), which is a deliberate difference: Asterisk would fail a missing file, and the
-demo plays prompts the emulator has no file for.
+1.59 s, ``queue-youarenext`` 5.36 s, ``queue-callswaiting`` 2.50 s, ``beep`` 0.42 s; the digit
+files ``digits/0``-``digits/9`` are the lengths of those Debian files (what
+``playback_stop.jsonl`` shows them to play for).  The other entries are estimates of the same
+files; a sound not listed plays for ``default_s`` (configurable), which is a deliberate
+difference: Asterisk would fail a missing file, and the demo plays prompts the emulator has no
+file for.
+
+:func:`media_plan` also says what ``DELETE /playbacks/{id}`` can do to an item: Asterisk says
+``number:``, ``digits:`` and ``characters:`` file by file (``say.c``) and can only cut the file
+being said, not the item (``res_stasis_playback.c``, ``playback_stop``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 MEASURED_SOUNDS: dict[str, float] = {
@@ -40,10 +46,24 @@ ESTIMATED_SOUNDS: dict[str, float] = {
     "tt-monkeys": 11.0,
     "tt-weasels": 5.5,
     "silence/1": 1.0,
-    **{f"digits/{d}": 0.5 for d in range(10)},
 }
 
-#: Seconds per spoken unit for ``number:``, ``digits:`` and ``characters:`` media.
+#: The Debian ``digits/N.wav`` files, frames / 8000 Hz.
+DIGIT_SOUNDS: dict[str, float] = {
+    "digits/0": 0.875,
+    "digits/1": 0.911,
+    "digits/2": 0.747,
+    "digits/3": 0.838,
+    "digits/4": 0.802,
+    "digits/5": 0.820,
+    "digits/6": 0.881,
+    "digits/7": 0.820,
+    "digits/8": 0.693,
+    "digits/9": 0.859,
+}
+
+#: Seconds per spoken file of ``number:`` and ``characters:`` media, and of a ``digits:``
+#: character without a known ``digits/<c>`` file.
 SAY_UNIT_S = 0.55
 
 
@@ -52,7 +72,7 @@ class SoundLibrary:
     """Known sounds and their lengths; the source of ``GET /sounds`` too."""
 
     durations: Mapping[str, float] = field(
-        default_factory=lambda: {**ESTIMATED_SOUNDS, **MEASURED_SOUNDS}
+        default_factory=lambda: {**ESTIMATED_SOUNDS, **DIGIT_SOUNDS, **MEASURED_SOUNDS}
     )
     default_s: float = 2.0
     language: str = "en"
@@ -70,8 +90,18 @@ class SoundLibrary:
         return {"id": name, "formats": [{"language": self.language, "format": "slin"}]}
 
 
-def media_duration(uri: str, sounds: SoundLibrary, recordings: Mapping[str, float]) -> float | None:
-    """Seconds the media plays for; ``None`` means it plays until stopped (tones).
+@dataclass(frozen=True, slots=True)
+class MediaPlan:
+    """How one media URI of a playback plays."""
+
+    files: tuple[float, ...] | None
+    """Seconds per file it plays, in order; ``None``: it plays until stopped (a tone)."""
+    controllable: bool
+    """Asterisk can stop it (``sound:``, ``recording:``, ``tone:``); a said item is not."""
+
+
+def media_plan(uri: str, sounds: SoundLibrary, recordings: Mapping[str, float]) -> MediaPlan:
+    """The files ``uri`` plays and whether a stop can end it.
 
     Raises :class:`ValueError` for media Asterisk would fail to play (an unknown scheme, a
     missing recording, a number that does not parse).
@@ -79,42 +109,47 @@ def media_duration(uri: str, sounds: SoundLibrary, recordings: Mapping[str, floa
     scheme, _, rest = uri.partition(":")
     if not rest:
         raise ValueError(f"unsupported media URI {uri!r}")
-    handler = _DURATION_BY_SCHEME.get(scheme)
+    handler = _PLAN_BY_SCHEME.get(scheme)
     if handler is None:
         raise ValueError(f"unsupported media scheme {scheme!r}")
     return handler(rest, sounds, recordings)
 
 
-def _sound(rest: str, sounds: SoundLibrary, _rec: Mapping[str, float]) -> float | None:
+def _sound(rest: str, sounds: SoundLibrary, _rec: Mapping[str, float]) -> MediaPlan:
     if rest.startswith("silence/") and rest[len("silence/") :].isdigit():
-        return float(rest[len("silence/") :])
-    return sounds.sound_s(rest)
+        return MediaPlan((float(rest[len("silence/") :]),), controllable=True)
+    return MediaPlan((sounds.sound_s(rest),), controllable=True)
 
 
-def _recording(rest: str, _sounds: SoundLibrary, rec: Mapping[str, float]) -> float | None:
+def _recording(rest: str, _sounds: SoundLibrary, rec: Mapping[str, float]) -> MediaPlan:
     if rest not in rec:
         raise ValueError(f"recording {rest!r} does not exist")
-    return rec[rest]
+    return MediaPlan((rec[rest],), controllable=True)
 
 
-def _number(rest: str, _sounds: SoundLibrary, _rec: Mapping[str, float]) -> float | None:
+def _number(rest: str, _sounds: SoundLibrary, _rec: Mapping[str, float]) -> MediaPlan:
     value = int(rest)  # ValueError for a bad number, as Asterisk fails the playback
-    return SAY_UNIT_S * max(1, len(str(abs(value))))
+    return MediaPlan((SAY_UNIT_S,) * max(1, len(str(abs(value)))), controllable=False)
 
 
-def _spelled(rest: str, _sounds: SoundLibrary, _rec: Mapping[str, float]) -> float | None:
-    return SAY_UNIT_S * max(1, len(rest))
+def _digits(rest: str, sounds: SoundLibrary, _rec: Mapping[str, float]) -> MediaPlan:
+    files = tuple(sounds.durations.get(f"digits/{c}", SAY_UNIT_S) for c in rest)
+    return MediaPlan(files, controllable=False)
 
 
-def _tone(_rest: str, _sounds: SoundLibrary, _rec: Mapping[str, float]) -> float | None:
-    return None
+def _characters(rest: str, _sounds: SoundLibrary, _rec: Mapping[str, float]) -> MediaPlan:
+    return MediaPlan((SAY_UNIT_S,) * len(rest), controllable=False)
 
 
-_DURATION_BY_SCHEME = {
+def _tone(_rest: str, _sounds: SoundLibrary, _rec: Mapping[str, float]) -> MediaPlan:
+    return MediaPlan(None, controllable=True)
+
+
+_PLAN_BY_SCHEME: dict[str, Callable[[str, SoundLibrary, Mapping[str, float]], MediaPlan]] = {
     "sound": _sound,
     "recording": _recording,
     "number": _number,
-    "digits": _spelled,
-    "characters": _spelled,
+    "digits": _digits,
+    "characters": _characters,
     "tone": _tone,
 }

@@ -48,14 +48,15 @@ import phonenumbers
 
 from foundation.errors import CallbackOfferConfigError
 from ivr.actions import CancelTimer, PlayPrompt, StartTimer, StopPrompt, TimerKey
-from ivr.numbers import dial_groups, normalise
+from ivr.numbers import normalise, number_media
 
 log = logging.getLogger(__name__)
 
 IdFactory = Callable[[str], str]
 
 NUMBER = "{number}"
-"""In a prompt, where the number is said (as ``digits:`` media, group by group)."""
+"""In a prompt, where the number is said (:func:`ivr.numbers.number_media`: digit sounds,
+group by group)."""
 
 _PROMPTS_WITH_NUMBER = frozenset({"confirm_prompt", "accepted_prompt", "merged_prompt"})
 # The caller must hear the offer, the questions and the outcome; "invalid number" and the
@@ -390,7 +391,7 @@ class CallbackOffer:
         return self._play(media)
 
     def _with_number(self, prompt: tuple[str, ...], number: str) -> tuple[str, ...]:
-        said = tuple(f"digits:{group}" for group in dial_groups(number, self.config.default_region))
+        said = number_media(number, self.config.default_region)
         return tuple(m for item in prompt for m in (said if item == NUMBER else (item,)))
 
     def _finish(self, result: Ending) -> list[CallbackAction]:

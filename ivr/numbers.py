@@ -9,6 +9,12 @@ A number is accepted when it is a valid number of a kind a person answers: fixed
 (``0900``), toll-free (``0800``), shared-cost and personal numbers (``078``, ``070``), pagers,
 short numbers (``1700``, ``112``) and anything with an extension are refused: a callback from
 a public contact centre must never cost the government money nor ring an automatic service.
+
+A number is said as a list of stock sound files (:func:`number_media`), never as Asterisk's
+``digits:`` media: ARI cannot stop a said item.  ``DELETE /playbacks/{id}`` answers ``500``
+during one, or, once a sound has played in that playback, cuts only the digit file being said
+while the rest of the number and of the prompt plays on (``playback_stop.jsonl``).  A list of
+sound files stops as a whole, so a caller who presses a key during the read-out cuts it at once.
 """
 
 from __future__ import annotations
@@ -69,3 +75,22 @@ def dial_groups(e164: str, region: str = "BE") -> tuple[str, ...]:
     written = phonenumbers.format_out_of_country_calling_number(number, region)
     groups = "".join(c if c.isdigit() else " " for c in written).split()
     return tuple(groups)
+
+
+DIGIT_SOUND = "sound:digits/{}"
+"""A stock Asterisk sound per digit, in the channel's language (``say.c`` says digits with it)."""
+GROUP_PAUSE = "sound:silence/1"
+"""Between two groups: one second of silence, the shortest stock silence file."""
+
+
+def number_media(e164: str, region: str = "BE") -> tuple[str, ...]:
+    """ARI media that say ``e164`` as a caller in ``region`` dials it, digit by digit, with
+    :data:`GROUP_PAUSE` between the groups of :func:`dial_groups`: ``+32470123456`` ->
+    ``sound:digits/0``, ``sound:digits/4``, ``sound:digits/7``, ``sound:digits/0``,
+    ``sound:silence/1``, ``sound:digits/1``, ... ``sound:digits/6``."""
+    media: list[str] = []
+    for group in dial_groups(e164, region):
+        if media:
+            media.append(GROUP_PAUSE)
+        media += (DIGIT_SOUND.format(digit) for digit in group)
+    return tuple(media)

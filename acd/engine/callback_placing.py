@@ -36,6 +36,7 @@ from foundation.contact import (
     OfferResult,
     Outcome,
 )
+from ivr.numbers import number_media
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class CallbackPlacing:
         agent = self._agents.require(contact.agent_id or "")
         bridge_id = legs.bridge_id(contact.id)
         contact.bridge_id = bridge_id
-        media = (*self._config.callback_whisper, *ivr_glue.number_media(callback.number))
+        media = (*self._config.callback_whisper, *number_media(callback.number))
         out += [
             cmd.CancelTimer(TimerKey(TimerKind.RING, ev.channel_id)),
             cmd.CreateBridge(bridge_id),

@@ -66,11 +66,6 @@ _TIMER_KIND = {
 }
 
 
-def number_media(e164: str) -> tuple[str, ...]:
-    """A number said as it is dialled here, group by group (``digits:0470``, ``digits:12``)."""
-    return tuple(f"digits:{group}" for group in dial_groups(e164))
-
-
 def dial_string(template: str, e164: str) -> str:
     """The ARI endpoint for a citizen's number: ``{e164}``, ``{digits}`` or ``{national}``."""
     national = "".join(dial_groups(e164))

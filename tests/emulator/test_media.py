@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from emulator.sounds import SAY_UNIT_S
 from tests.emulator.ari import Ari
 
 
@@ -45,6 +48,53 @@ async def test_a_media_list_continues_item_by_item(ari: Ari) -> None:
     await events.wait_for("PlaybackContinuing", playback__media_uri="number:42")
     done = await events.wait_for("PlaybackFinished")
     assert (done["playback"]["media_uri"], done["playback"]["state"]) == ("sound:beep", "done")
+
+
+async def test_a_said_number_is_not_stopped_but_a_list_of_sound_files_is(ari: Ari) -> None:
+    """As Asterisk 22 does (``playback_stop.jsonl``): ``number:``/``digits:`` are said file by
+    file and a stop cannot end them; a number given as sound files stops as a whole."""
+    loop = asyncio.get_running_loop()
+    events = await ari.events("watch")
+    channel_id = await answered(ari)
+    await ari.call("POST", "/applications/watch/subscription", eventSource=f"channel:{channel_id}")
+
+    # Nothing controllable has played yet: the stop is refused and everything is said.
+    start = loop.time()
+    await ari.call("POST", f"/channels/{channel_id}/play/n", media="number:42,sound:beep")
+    await asyncio.sleep(0.3)
+    assert await ari.call("DELETE", "/playbacks/n") == (
+        500,
+        {"message": "Could not stop playback"},
+    )
+    await events.wait_for("PlaybackStarted", playback__id="n", playback__media_uri="sound:beep")
+    await events.wait_for("PlaybackFinished", playback__id="n", playback__state="done")
+    assert loop.time() - start == pytest.approx(2 * SAY_UNIT_S + 0.42, abs=0.01)
+
+    # After a sound, the stop is accepted but cuts only the digit file being said, once: the
+    # rest of the number and of the list plays on.
+    start = loop.time()
+    await ari.call(
+        "POST", f"/channels/{channel_id}/play/d", media="sound:beep,digits:47,sound:beep"
+    )
+    await events.wait_for("PlaybackStarted", playback__id="d", playback__media_uri="digits:47")
+    await asyncio.sleep(0.2)  # 0.2 s into digits/4
+    for _ in range(2):
+        assert (await ari.call("DELETE", "/playbacks/d"))[0] == 204
+    await events.wait_for("PlaybackStarted", playback__id="d", playback__media_uri="sound:beep")
+    await events.wait_for("PlaybackFinished", playback__id="d", playback__state="done")
+    assert loop.time() - start == pytest.approx(0.42 + 0.2 + 0.820 + 0.42, abs=0.01)
+
+    # The same number as sound files: one stop ends the playback.
+    media = "sound:digits/4,sound:silence/1,sound:digits/7"
+    await ari.call("POST", f"/channels/{channel_id}/play/s", media=media)
+    await events.wait_for("PlaybackStarted", playback__id="s")
+    await asyncio.sleep(0.2)
+    assert (await ari.call("DELETE", "/playbacks/s"))[0] == 204
+    stopped = await events.wait_for("PlaybackFinished", playback__id="s")
+    assert (stopped["playback"]["media_uri"], stopped["playback"]["state"]) == (
+        "sound:digits/4",
+        "done",
+    )
 
 
 async def test_bridge_playback_goes_to_the_bridge_subscribers(ari: Ari) -> None:

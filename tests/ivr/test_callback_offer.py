@@ -26,6 +26,7 @@ from ivr.callback_offer import (
     Finished,
     OfferState,
 )
+from ivr.numbers import GROUP_PAUSE
 
 NOW = datetime(2027, 3, 30, 9, 0, tzinfo=UTC)
 CONFIG = CallbackOfferConfig()  # the Dutch defaults: 6 s for a key, 5 s between digits
@@ -114,14 +115,26 @@ _STEPS = {
 }
 
 
-def said(uri: str) -> str:
-    return uri.removeprefix("sound:acd-callback-").removeprefix("digits:")
+def spoken(media: tuple[str, ...]) -> str:
+    """What the caller hears, in words: a prompt's name without ``sound:acd-callback-``, a
+    number's digit sounds run together and a pause between groups as a space
+    (``call-you-on 0470 12 34 56 confirm-or-other``)."""
+    text = ""
+    for uri in media:
+        digit = uri.removeprefix("sound:digits/")
+        if digit != uri and digit.isdigit():
+            text += digit
+        elif uri == GROUP_PAUSE:
+            text += " "
+        else:
+            text += f" {uri.removeprefix('sound:acd-callback-')} "
+    return " ".join(text.split())
 
 
 def token(action: CallbackAction) -> str:
     match action:
         case PlayPrompt(media, playback_id):
-            return f"play {playback_id}: " + " ".join(said(m) for m in media)
+            return f"play {playback_id}: " + spoken(media)
         case StopPrompt(playback_id):
             return f"stop {playback_id}"
         case StartTimer(key, delay_s):

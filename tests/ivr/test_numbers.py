@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.numbers import dial_groups, normalise
+from ivr.numbers import dial_groups, normalise, number_media
 
 # Each row: what the caller ID says or the caller keyed, whether foreign numbers are allowed,
 # and the number we would call (None: refused).
@@ -71,3 +71,27 @@ def test_national_numbers_are_read_in_the_default_region():
 )
 def test_dial_groups_are_what_a_caller_in_the_region_would_key(e164, region, groups):
     assert dial_groups(e164, region) == groups
+
+
+def test_a_number_is_said_as_digit_sounds_with_a_pause_between_groups():
+    # Only sound files: ARI stops such a list as a whole, never a said ``digits:`` item.
+    assert number_media("+3225531234") == (
+        "sound:digits/0",
+        "sound:digits/2",
+        "sound:silence/1",
+        "sound:digits/5",
+        "sound:digits/5",
+        "sound:digits/3",
+        "sound:silence/1",
+        "sound:digits/1",
+        "sound:digits/2",
+        "sound:silence/1",
+        "sound:digits/3",
+        "sound:digits/4",
+    )
+    assert number_media("+3225531234", "NL")[:4] == (
+        "sound:digits/0",
+        "sound:digits/0",
+        "sound:silence/1",
+        "sound:digits/3",
+    )

@@ -3,6 +3,7 @@ callers, which Asterisk reports as ChannelDtmfReceived like RFC 4733 digits."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -38,17 +39,43 @@ def callbacks(pbx: Pbx) -> list[dict[str, Any]]:
     return list(body["callbacks"])
 
 
+def played_to(pbx: Pbx, endpoint: str, since: int) -> str:
+    """What Asterisk played to ``endpoint``'s channels since byte ``since`` of its log (the
+    ``Playing 'file'`` lines of verbose level 3), in words: digit files run together, a
+    ``silence/1`` as a space, any other sound by its name (``beep 0470 12 34 56``)."""
+    with pbx.asterisk.log.open("rb") as log:
+        log.seek(since)
+        lines = log.read().decode(errors="replace").splitlines()
+    text = ""
+    for line in lines:
+        played = re.search(rf"<PJSIP/{re.escape(endpoint)}-\w+> Playing '([^.']+)", line)
+        if played is None:
+            continue
+        sound = played.group(1)
+        digit = sound.removeprefix("digits/")
+        text += digit if digit.isdigit() else " " if sound == "silence/1" else f" {sound} "
+    return " ".join(text.split())
+
+
 def test_an_accepted_callback_rings_the_agent_first_then_the_citizen(
     pbx: Pbx, phones: Phones
 ) -> None:
     before = pbx.known_records()
+    log_from = pbx.asterisk.log.stat().st_size
     # Nobody is logged in: after 2 s in the queue the offer comes; 1 accepts it, 1 keeps the
-    # caller's own number (0470 12 34 56, read out between the two), then the PBX hangs up.
+    # caller's own number (0470 12 34 56) about 1.5 s into its read-out, the confirmation says
+    # the number (about 11 s of digits and pauses), then the PBX hangs up: about 17.5 s in all.
     caller = phones.caller("1702", [3500, "1", 2000, "1"], hang_up=False, user="0470123456")
-    # Slow on purpose: on Asterisk 22, DELETE /playbacks/{id} on a `digits:` playback stops
-    # only the digit being said, so the read-out goes on after the caller's "1" and the
-    # confirmation (the number again) queues behind it: about 16 s of digits in all.
-    assert caller.wait(40) == 0
+    assert caller.wait(22) == 0
+    # The caller's 1 cut the read-out at once, so the number is heard in full only once: the
+    # offer's beep, the question's beep, the read-out cut short, the confirmation's beep and
+    # the number.
+    heard = played_to(pbx, "0470123456", log_from)
+    said = re.fullmatch(r"beep beep ([\d ]+) beep 0470 12 34 56", heard)
+    assert said is not None, heard
+    cut = said.group(1)
+    assert "0470 12 34 56".startswith(cut), heard
+    assert cut != "0470 12 34 56", heard
     (record,) = ended_records(pbx.engine, before)
     assert (record["outcome"], record["caller_number"]) == ("callback_requested", "0470123456")
     (callback,) = [c for c in callbacks(pbx) if c["contact_id"] == record["id"]]
