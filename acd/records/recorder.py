@@ -9,6 +9,9 @@ the newest wins, and is what a restarted engine restores.
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
+
 from acd.records.writer import DEFAULT_BATCH_SIZE, DEFAULT_WRITE_INTERVAL, BatchWriter, Saver
 from foundation.contact import AgentEvent, AgentRecord, ContactEvent, ContactRecord
 
@@ -19,6 +22,8 @@ __all__ = [
     "ContactRecorder",
     "RecordSaver",
 ]
+
+_UNSTAMPED = datetime(1970, 1, 1, tzinfo=UTC)
 
 RecordSaver = Saver[ContactRecord]  # acd.records.ContactStore is the real one
 
@@ -75,11 +80,19 @@ class AgentStateWriter(BatchWriter[AgentRecord]):
             write_interval=write_interval,
         )
 
+        # The last record filed per agent, stamped alike: most agent events change only the
+        # activity (reserved, ringing, on call), which is not stored, and need no write.
+        self._filed: dict[str, AgentRecord] = {}
+
     def contact_event(self, event: ContactEvent) -> None:
         """Contacts are the :class:`ContactRecorder`'s."""
 
     def agent_event(self, event: AgentEvent) -> None:
-        self.put(event.record)
+        record = event.record
+        unstamped = dataclasses.replace(record, at=_UNSTAMPED)
+        if self._filed.get(record.agent_id) != unstamped:
+            self._filed[record.agent_id] = unstamped
+            self.put(record)
 
 
 def _contact_id(record: ContactRecord) -> str:

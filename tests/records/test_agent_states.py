@@ -125,3 +125,22 @@ async def test_states_of_one_agent_queued_together_are_written_once_the_newest()
     async with writer:
         pass
     assert saver.saved == [[changes[-1]]]
+
+
+@pytest.mark.unit
+async def test_an_agent_event_that_changes_nothing_stored_is_not_written_again():
+    saver = Batches()
+    a = unique("agent")
+    available = lunch(a, presence=Presence.AVAILABLE, reason=None)
+    async with AgentStateWriter(saver) as writer:
+        writer.agent_event(event(available))
+        await writer.flush()
+        # Reserved, then ringing: only the activity (not stored) and the time change.
+        for minutes in (1, 2):
+            writer.agent_event(
+                event(dataclasses.replace(available, at=T0 + timedelta(minutes=minutes)))
+            )
+        await writer.flush()
+        answered = dataclasses.replace(available, contacts_today=13, at=T0 + timedelta(minutes=3))
+        writer.agent_event(event(answered))
+    assert saver.saved == [[available], [answered]]
