@@ -2,8 +2,8 @@
 tears them down in reverse.  ``acd run``, ``acd demo`` and the system tests all start the engine
 through :func:`running_engine`, so there is exactly one way the parts are wired.
 
-    lease (refuse if another engine holds this ARI app) -> storage (migrate, recorder)
-        -> metrics -> ARI client -> core + runtime
+    lease (refuse if another engine holds this ARI app) -> storage (migrate, recorder,
+        agent-state writer) -> metrics -> ARI client -> core + runtime (agents restored)
         -> events WebSocket (on_event -> runtime; on_connected -> event filter, runtime)
         -> HTTP API
 """
@@ -30,15 +30,16 @@ from acd.engine.model import EngineConfig
 from acd.engine.runtime import ENGINE_EVENTS, EngineRuntime
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
+from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
-from acd.records.recorder import ContactRecorder
+from acd.records.recorder import AgentStateWriter, ContactRecorder
 from acd.records.store import ContactStore
 from acd.settings import Settings
 from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
 from callbacks.http import CALLBACK_STORE, add_callback_routes
 from foundation.clock import Clock
-from foundation.contact import ContactEventSink
+from foundation.contact import AgentRecord, ContactEventSink
 from sla.callback_metrics import CallbackEvents, CallbackMetrics
 from sla.metrics import EngineMetrics
 
@@ -62,12 +63,15 @@ class RunningEngine:
     # Set when another engine took this ARI application over: the engine has stopped its
     # events stream, and whoever runs it should exit (see acd.lease).
     lost_lease: asyncio.Event
+    # Each agent's presence, reason and day counters, saved as they change (acd.records).
+    agent_states: AgentStateWriter
 
     def health(self) -> dict[str, Any]:
         return {
             "ok": self.stream.connected,
             "ari_connected": self.stream.connected,
             "records_backlog": self.recorder.backlog,
+            "agent_states_backlog": self.agent_states.backlog,
         }
 
 
@@ -113,6 +117,7 @@ async def running_engine(
         recorder = ContactRecorder(store)
         await recorder.start()
         stack.push_async_callback(recorder.stop)
+        agent_states, stored_agents = await _agent_states(stack, settings.storage.url, clock)
         # Callbacks are awaited, not queued: a caller hears "we will call you back" only once
         # the promise is on disk.
         await migrate_callbacks(settings.storage.url, hold=hold)
@@ -136,11 +141,14 @@ async def running_engine(
             core,
             ari,
             clock,
-            [recorder, metrics, CallbackEvents(callback_metrics), *extra_sinks],
+            [recorder, agent_states, metrics, CallbackEvents(callback_metrics), *extra_sinks],
             ari_settings.app,
             callbacks,
             records=store,  # the calls a restart takes up (acd.engine.recovery)
         )
+        # Before the first event and before the gauges are announced: agents stay logged in
+        # over a restart, and the longest idle is still offered first.
+        runtime.restore_agents(stored_agents)
         runtime.start()
         stack.push_async_callback(runtime.close)
 
@@ -185,6 +193,7 @@ async def running_engine(
             metrics,
             None,
             lost_lease,
+            agent_states=agent_states,
         )
         if http:
             engine.http_url = await _serve_api(stack, engine)
@@ -196,6 +205,20 @@ async def running_engine(
             engine.http_url or "off",
         )
         yield engine
+
+
+async def _agent_states(
+    stack: AsyncExitStack, url: str, clock: Clock
+) -> tuple[AgentStateWriter, list[AgentRecord]]:
+    """The agent-state writer, started (stopped by ``stack``), and what the store holds now.
+
+    Its table is migrated with the contact records'."""
+    store = await stack.enter_async_context(AgentStateStore.open(url, hold=clock.hold))
+    stored = await store.load()
+    writer = AgentStateWriter(store)
+    await writer.start()
+    stack.push_async_callback(writer.stop)
+    return writer, stored
 
 
 async def _stop_when(lost: asyncio.Event, stream: EventStream) -> None:

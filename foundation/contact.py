@@ -3,14 +3,15 @@
 The engine core keeps one :class:`ContactRecord` per contact and emits a :class:`ContactEvent`
 with a snapshot of it at every step; the SQL recorder and the metrics are built only from these
 events (they never poll the engine).  Agent presence and activity changes are emitted as
-:class:`AgentEvent`.
+:class:`AgentEvent`, each with the agent's durable :class:`AgentRecord`, which is what an engine
+restart restores.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -120,7 +121,31 @@ class ContactEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentRecord:
+    """What of an agent outlives the engine: stored at every change, restored at start.
+
+    Activity is left out on purpose: a restarted engine finds its agents idle (a wrap-up a
+    crash cut short is over) or, if their call survived in Asterisk, on that call.
+    """
+
+    agent_id: str
+    presence: Presence
+    reason: str | None  # the not-available reason, else None
+    presence_since: datetime | None  # when presence or reason last changed; None: never in
+    idle_since: datetime | None  # the longest-idle order
+    # The day counters the routing policies rank by, of ``stats_day`` (Europe/Brussels).
+    stats_day: date | None
+    contacts_today: int
+    talk_time_today_s: float
+    missed_in_a_row: int
+    at: datetime  # when this snapshot was taken
+
+
+@dataclass(frozen=True, slots=True)
 class AgentEvent:
+    """An agent's presence or activity changed, or only their durable counters did (talk
+    time added after the call ended: then presence and activity equal ``previous_*``)."""
+
     agent_id: str
     at: datetime
     presence: Presence
@@ -128,6 +153,7 @@ class AgentEvent:
     reason: str | None  # the not-available reason, else None
     previous_presence: Presence | None
     previous_activity: Activity | None
+    record: AgentRecord  # the agent after the change, for the durable store
 
 
 class ContactEventSink(Protocol):

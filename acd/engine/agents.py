@@ -5,6 +5,12 @@ It owns the one copy of agent state.  Every change goes through :meth:`AgentBook
 checks it against the transition tables below, logs it, emits the agent event, and tells the
 router and the per-line-code tallies what changed, derived from the state before and after the
 move (no flags "as last told to the router").
+
+Each agent event carries the agent's durable :class:`~foundation.contact.AgentRecord`, which is
+stored and handed back by :meth:`AgentBook.restore` when an engine starts.  The day counters
+also change outside a move (a contact counted as it is answered, talk time added as it ends):
+such an agent is marked unsaved, and :meth:`AgentBook.emit_unsaved`, which the core runs after
+every input, emits a record for whoever no move has emitted since.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
@@ -22,7 +28,7 @@ from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine.model import AgentConfig, EngineConfig
 from acd.engine.timers import TimerKey, TimerKind
-from foundation.contact import Activity, AgentEvent, OfferResult, Presence
+from foundation.contact import Activity, AgentEvent, AgentRecord, OfferResult, Presence
 from foundation.errors import IllegalTransition, RefusedTransition, UnknownAgent
 from skills import AgentStats, Router
 
@@ -32,8 +38,10 @@ _LOCAL = ZoneInfo("Europe/Brussels")  # where "today" starts for the per-agent d
 
 # Presence is the agent's own choice (or the missed-offer rule's); a call in progress goes on
 # whatever it becomes.  A reason goes with NOT_AVAILABLE and may change while in it.
+# Logging in straight to not available is what a restart restores for an agent who was; the API
+# still asks an agent to log in first (set_presence refuses a logged-out agent).
 PRESENCE_MOVES: Mapping[Presence, frozenset[Presence]] = {
-    Presence.LOGGED_OUT: frozenset({Presence.AVAILABLE}),
+    Presence.LOGGED_OUT: frozenset({Presence.AVAILABLE, Presence.NOT_AVAILABLE}),
     Presence.AVAILABLE: frozenset({Presence.NOT_AVAILABLE, Presence.LOGGED_OUT}),
     Presence.NOT_AVAILABLE: frozenset(
         {Presence.AVAILABLE, Presence.NOT_AVAILABLE, Presence.LOGGED_OUT}
@@ -55,6 +63,7 @@ class AgentState:
     config: AgentConfig
     presence: Presence = Presence.LOGGED_OUT
     reason: str | None = None
+    presence_since: datetime | None = None  # when presence or reason last changed
     activity: Activity = Activity.IDLE
     idle_since: datetime | None = None
     contact_id: str | None = None
@@ -94,6 +103,21 @@ class AgentState:
     def can_take(self, line_code: str) -> bool:
         return self.offerable and line_code in self.config.line_codes
 
+    def record(self, now: datetime) -> AgentRecord:
+        """What of this agent is stored, to be restored after a restart."""
+        return AgentRecord(
+            agent_id=self.id,
+            presence=self.presence,
+            reason=self.reason,
+            presence_since=self.presence_since,
+            idle_since=self.idle_since,
+            stats_day=self.stats_day,
+            contacts_today=self.contacts_today,
+            talk_time_today_s=self.talk_time_today_s,
+            missed_in_a_row=self.missed_in_a_row,
+            at=now,
+        )
+
 
 def check_move(agent: AgentState, presence: Presence | None, activity: Activity | None) -> None:
     """Raise :class:`IllegalTransition` unless the tables allow this move (nothing changed)."""
@@ -115,6 +139,8 @@ class AgentBook:
         # as agents change, so no question about a line code scans every agent.
         self._available: Counter[str] = Counter()
         self._free: Counter[str] = Counter()
+        # Agents whose durable fields changed since their last event (an ordered set).
+        self._unsaved: dict[str, None] = {}
 
     # ------------------------------------------------------------------ queries
 
@@ -139,7 +165,9 @@ class AgentBook:
     def initial_events(self, now: datetime) -> list[cmd.Command]:
         """Every agent's starting state (for gauges that count agents)."""
         return [
-            cmd.Emit(AgentEvent(a.id, now, a.presence, a.activity, a.reason, None, None))
+            cmd.Emit(
+                AgentEvent(a.id, now, a.presence, a.activity, a.reason, None, None, a.record(now))
+            )
             for a in self._agents.values()
         ]
 
@@ -213,6 +241,7 @@ class AgentBook:
             self._roll_day(agent, now)
             agent.contacts_today += 1
         agent.missed_in_a_row = 0
+        self._unsaved[agent.id] = None  # emitted with the move to on call that follows
 
     def missed(
         self, agent: AgentState, result: OfferResult, now: datetime, out: list[cmd.Command]
@@ -220,6 +249,7 @@ class AgentBook:
         """An offer came to nothing: a pause before the next one, and after too many in a row
         the agent goes not available."""
         agent.missed_in_a_row += 1
+        self._unsaved[agent.id] = None
         delay = self._config.offer_delay_s.get(result, 0.0)
         agent.not_before = now + timedelta(seconds=delay) if delay > 0 else None
         missed_too_often = agent.missed_in_a_row >= self._config.missed_in_a_row
@@ -249,6 +279,91 @@ class AgentBook:
         if agent is not None:
             self._roll_day(agent, now)
             agent.talk_time_today_s += seconds
+            self._unsaved[agent.id] = None  # the call has ended: often after the agent's move
+
+    def emit_unsaved(self, now: datetime, out: list[cmd.Command]) -> None:
+        """Emit the record of every agent whose durable fields changed with no move since."""
+        for agent_id in self._unsaved:
+            agent = self._agents[agent_id]
+            out.append(
+                cmd.Emit(
+                    AgentEvent(
+                        agent.id,
+                        now,
+                        agent.presence,
+                        agent.activity,
+                        agent.reason,
+                        agent.presence,
+                        agent.activity,
+                        agent.record(now),
+                    )
+                )
+            )
+        self._unsaved.clear()
+
+    # ------------------------------------------------------------------ after a restart
+
+    def restore(
+        self, records: Iterable[AgentRecord], now: datetime, out: list[cmd.Command]
+    ) -> None:
+        """Bring agents back as a previous engine stored them (before any call is known).
+
+        Presence, reason and their start, the longest-idle order, and the day counters if
+        they are of today (Europe/Brussels); the activity stays idle.  An agent no longer
+        configured is skipped; a reason no longer configured is kept (the agent chose it, and
+        choosing any other is up to them).  Each is logged.
+        """
+        for record in records:
+            agent = self._agents.get(record.agent_id)
+            if agent is None:
+                log.warning(
+                    "stored agent %s is not configured any more: not restored", record.agent_id
+                )
+                continue
+            if agent.logged_in:
+                log.warning("agent %s is logged in already: stored state ignored", agent.id)
+                continue
+            self._restore_one(agent, record, now, out)
+
+    def _restore_one(
+        self, agent: AgentState, record: AgentRecord, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        if record.stats_day == _today(now):
+            agent.stats_day = record.stats_day
+            agent.contacts_today = record.contacts_today
+            agent.talk_time_today_s = record.talk_time_today_s
+        agent.missed_in_a_row = record.missed_in_a_row  # "in a row" spans days
+        agent.idle_since = record.idle_since
+        reason = record.reason
+        if (
+            record.presence is Presence.NOT_AVAILABLE
+            and reason not in self._config.presence_reasons
+        ):
+            log.warning(
+                "agent %s restored not available with reason %r, which is not configured any more",
+                agent.id,
+                reason,
+            )
+        if record.presence is Presence.AVAILABLE:
+            reason = None
+        if record.presence is not Presence.LOGGED_OUT:
+            self.move(
+                agent,
+                now,
+                out,
+                presence=record.presence,
+                reason=reason,
+                since=record.presence_since or now,
+            )
+        else:
+            agent.presence_since = record.presence_since
+        log.info(
+            "agent %s restored: %s%s, %d contact(s) today",
+            agent.id,
+            agent.presence,
+            f" ({agent.reason})" if agent.reason else "",
+            agent.contacts_today,
+        )
 
     # ------------------------------------------------------------------ the one place agents change
 
@@ -262,7 +377,10 @@ class AgentBook:
         activity: Activity | None = None,
         reason: str | None = None,
         idle_since: datetime | None = None,
+        since: datetime | None = None,
     ) -> None:
+        """Change presence (with its reason) and/or activity; ``since``: when the presence
+        began, if not now (a restored agent's)."""
         check_move(agent, presence, activity)
         before = (agent.presence, agent.activity, agent.reason)
         was_logged_in, was_available, was_offerable = (
@@ -273,10 +391,13 @@ class AgentBook:
         if presence is not None:  # a reason goes with a presence and only with one
             agent.presence = presence
             agent.reason = reason
+            if (presence, reason) != (before[0], before[2]):
+                agent.presence_since = since or now
         if activity is not None:
             agent.activity = activity
-        if idle_since is not None:
+        if idle_since is not None and idle_since != agent.idle_since:
             agent.idle_since = idle_since
+            self._unsaved[agent.id] = None
         self._sync_router(agent, was_logged_in, was_offerable, now)
         self._recount(agent, was_available, was_offerable)
         if (agent.presence, agent.activity, agent.reason) == before:
@@ -290,9 +411,13 @@ class AgentBook:
             agent.activity,
             f" ({agent.reason})" if agent.reason else "",
         )
+        self._unsaved.pop(agent.id, None)
+        record = agent.record(now)
         out.append(
             cmd.Emit(
-                AgentEvent(agent.id, now, agent.presence, agent.activity, agent.reason, *before[:2])
+                AgentEvent(
+                    agent.id, now, agent.presence, agent.activity, agent.reason, *before[:2], record
+                )
             )
         )
 
@@ -321,8 +446,13 @@ class AgentBook:
 
     @staticmethod
     def _roll_day(agent: AgentState, now: datetime) -> None:
-        today = now.astimezone(_LOCAL).date()
+        today = _today(now)
         if agent.stats_day != today:
             agent.stats_day = today
             agent.contacts_today = 0
             agent.talk_time_today_s = 0.0
+
+
+def _today(now: datetime) -> date:
+    """The calendar day in Brussels: a day is a date there, not 24 hours (DST days are not)."""
+    return now.astimezone(_LOCAL).date()

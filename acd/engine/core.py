@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 
 from acd.engine import commands as cmd
@@ -36,6 +36,7 @@ from acd.engine.model import EngineConfig
 from acd.engine.offers import Offers
 from acd.engine.recovery import Recovery
 from acd.engine.timers import TimerKey, TimerKind
+from foundation.contact import AgentRecord
 from foundation.errors import RefusedTransition, UnknownAgent
 from skills import Router
 
@@ -83,6 +84,7 @@ class EngineCore:
             # every input is cheap, and no input can leave a free agent and a fitting contact
             # apart.
             self._offers.dispatch(now, out)
+            self._agents.emit_unsaved(now, out)
         except (UnknownAgent, RefusedTransition):
             raise  # a refused request: nothing changed, the API says why
         except Exception:
@@ -96,6 +98,14 @@ class EngineCore:
         out = self._agents.initial_events(now)
         for line in self.config.lines:
             self._inbound.arm_closing(line, now, out)
+        return out
+
+    def restore_agents(self, records: Iterable[AgentRecord], now: datetime) -> list[cmd.Command]:
+        """Agents back as a previous engine stored them, before the first input (see
+        :meth:`AgentBook.restore`); returns their agent events."""
+        out: list[cmd.Command] = []
+        self._agents.restore(records, now, out)
+        self._agents.emit_unsaved(now, out)
         return out
 
     def _route(self, event: inp.Input, now: datetime, out: list[cmd.Command]) -> None:

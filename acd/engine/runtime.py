@@ -25,7 +25,13 @@ from acd.engine.core import EngineCore
 from acd.engine.timers import TimerKey
 from acd.engine.view import EngineView
 from foundation.clock import Clock
-from foundation.contact import AgentEvent, ContactEvent, ContactEventSink, ContactRecord
+from foundation.contact import (
+    AgentEvent,
+    AgentRecord,
+    ContactEvent,
+    ContactEventSink,
+    ContactRecord,
+)
 from foundation.errors import AriError, AriNotFound
 
 log = logging.getLogger(__name__)
@@ -137,6 +143,10 @@ class EngineRuntime:
 
     def start(self) -> None:
         self._apply(self.core.initial_events(self._clock.now()))
+
+    def restore_agents(self, records: Iterable[AgentRecord]) -> None:
+        """Agents back as a previous engine stored them: call before :meth:`start`."""
+        self._apply(self.core.restore_agents(records, self._clock.now()))
 
     # ------------------------------------------------------------------ inputs
 

@@ -23,6 +23,7 @@ def agent_view(agent: AgentView, now: datetime) -> dict[str, Any]:
         "line_codes": dict(agent.config.line_codes),
         "presence": agent.presence.value,
         "reason": agent.reason,
+        "presence_since": agent.presence_since.isoformat() if agent.presence_since else None,
         "activity": agent.activity.value,
         "idle_seconds": idle_s,
         "contact_id": agent.contact_id,

@@ -1,13 +1,23 @@
-"""Durable contact records in SQL: one row per contact plus one per agent offer.
+"""Durable contact records in SQL: one row per contact plus one per agent offer; and each
+agent's durable state (presence, reason, day counters), one row per agent.
 
 The engine never awaits the database: :class:`ContactRecorder` takes the engine's contact events
-without blocking and a background task writes them through :class:`ContactStore`.  The schema
-is owned by the Alembic migrations in ``acd/records/migrations``; run :func:`migrate` before
-opening a store.
+without blocking and a background task writes them through :class:`ContactStore`;
+:class:`AgentStateWriter` does the same for agent records through :class:`AgentStateStore`,
+which an engine reads back when it starts.  The schema is owned by the Alembic migrations in
+``acd/records/migrations``; run :func:`migrate` before opening a store.
 """
 
+from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
-from acd.records.recorder import ContactRecorder, RecordSaver
+from acd.records.recorder import AgentStateWriter, ContactRecorder, RecordSaver
 from acd.records.store import ContactStore
 
-__all__ = ["ContactRecorder", "ContactStore", "RecordSaver", "migrate"]
+__all__ = [
+    "AgentStateStore",
+    "AgentStateWriter",
+    "ContactRecorder",
+    "ContactStore",
+    "RecordSaver",
+    "migrate",
+]

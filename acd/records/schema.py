@@ -1,4 +1,4 @@
-"""The SQL tables for contact records, as typed declarative models.
+"""The SQL tables for contact records and agent states, as typed declarative models.
 
 The Alembic migrations are the authority on the live schema; these models must match them
 (``tests/records/test_migrate.py`` compares the two).  Times are stored in UTC and always read
@@ -7,12 +7,12 @@ back timezone-aware, even on SQLite, which has no timezone-aware column type.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from foundation.contact import OfferResult, Outcome
+from foundation.contact import OfferResult, Outcome, Presence
 from foundation.sql import UtcDateTime, enum_column, named_metadata
 
 
@@ -59,3 +59,20 @@ class OfferRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     result: Mapped[OfferResult | None] = mapped_column(enum_column(OfferResult, 16))
     cause: Mapped[int | None] = mapped_column(Integer)
+
+
+class AgentStateRow(Base):
+    """One row per agent: the newest :class:`foundation.contact.AgentRecord`, restored at start."""
+
+    __tablename__ = "agent_states"
+
+    agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    presence: Mapped[Presence] = mapped_column(enum_column(Presence, 16))
+    reason: Mapped[str | None] = mapped_column(String(128))
+    presence_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    idle_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    stats_day: Mapped[date | None] = mapped_column(Date)  # the counters' day in Brussels
+    contacts_today: Mapped[int] = mapped_column(Integer)
+    talk_time_today_s: Mapped[float] = mapped_column(Float)
+    missed_in_a_row: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the record's ``at``

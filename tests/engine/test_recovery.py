@@ -58,12 +58,12 @@ def stored(h: Harness) -> list[ContactRecord]:
 
 
 def restarted(h: Harness, *agents: str) -> Harness:
-    """A new core at the same moment: the agents logged in again (their presence is stored)."""
+    """A new core a moment later, these agents restored as the old core stored them."""
     again = Harness()
     counter = itertools.count(1)
     again.core = EngineCore(make_config(), ids=lambda p: f"{p}-r{next(counter)}")
     again.now = h.now + timedelta(seconds=5)
-    again.login(*agents, gap_s=0)
+    again.core.restore_agents([h.core.agents[a].record(h.now) for a in agents], again.now)
     return again
 
 

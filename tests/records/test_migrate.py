@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-from acd.records import ContactStore, migrate
+from acd.records import AgentStateStore, ContactStore, migrate
 from acd.records.migrate import VERSION_TABLE, alembic_config
 from acd.records.schema import Base
 from foundation.clock import hold_clock
@@ -27,7 +27,23 @@ async def test_migrating_twice_is_a_no_op(db_url: str):
         await store.save(record)
         await migrate(db_url, hold=hold_clock)
         assert await store.get(record.id) == record
-    assert await applied_versions(db_url, VERSION_TABLE) == ["0002"]
+    assert await applied_versions(db_url, VERSION_TABLE) == ["0003"]
+
+
+async def test_a_database_of_the_previous_release_gains_the_agent_states_and_keeps_its_contacts(
+    tmp_path: Path,
+):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    await migrate(url, "0002", hold=hold_clock)
+    record = arrived()
+    async with ContactStore.open(url, hold=hold_clock) as store:
+        await store.save(record)
+    await migrate(url, hold=hold_clock)
+    async with ContactStore.open(url, hold=hold_clock) as store:
+        assert await store.get(record.id) == record
+    async with AgentStateStore.open(url, hold=hold_clock) as agents:
+        assert await agents.load() == []
+    assert await applied_versions(url, VERSION_TABLE) == ["0003"]
 
 
 async def test_the_models_match_the_migrations(db_url: str):
@@ -43,4 +59,4 @@ async def test_migrate_creates_the_sqlite_directory(tmp_path: Path):
 @pytest.mark.unit
 def test_the_migrations_are_found_by_package_path():
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0002"]
+    assert scripts.get_heads() == ["0003"]

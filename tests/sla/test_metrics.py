@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from foundation.contact import (
     Activity,
     AgentEvent,
+    AgentRecord,
     ContactEvent,
     ContactEventKind,
     ContactRecord,
@@ -173,7 +174,8 @@ def test_a_closed_contact_counts_in_contacts_total_only():
 
 def agent(agent_id: str, presence: Presence, activity: Activity, before=None) -> AgentEvent:
     previous = before or (None, None)
-    return AgentEvent(agent_id, T0, presence, activity, None, previous[0], previous[1])
+    record = AgentRecord(agent_id, presence, None, T0, T0, None, 0, 0.0, 0, T0)
+    return AgentEvent(agent_id, T0, presence, activity, None, previous[0], previous[1], record)
 
 
 def test_agent_gauges_follow_each_transition():

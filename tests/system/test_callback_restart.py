@@ -1,5 +1,5 @@
 """Issue 6: an engine killed (SIGKILL) while a callback is dialing, restarted, completes the
-callback exactly once.
+callback exactly once, with the agent still logged in.
 
 Unlike the rest of this folder, this runs real processes on the wall clock: ``acd emulator`` and
 ``acd run`` (twice), talking over loopback HTTP and WebSocket, with the callbacks in a SQLite
@@ -116,7 +116,9 @@ def test_an_engine_killed_while_dialling_a_callback_completes_it_once_after_rest
         # holder is a process of this host that is gone, so it is taken (acd.lease).
         with process(engine_args, tmp_path / "engine-2.log") as second:
             api = engine_api(second, tmp_path / "engine-2.log")
-            api.post(f"/api/agents/{AGENT}/login", {})  # presence is not kept over a restart
+            # Not logged in again: presence is kept over a restart, so the agent the crash took
+            # off the call is available for the second attempt at once.
+            assert api.get(f"/api/agents/{AGENT}")["presence"] == "available"
 
             def completed() -> dict[str, Any] | None:
                 view: dict[str, Any] = api.get(f"/api/callbacks/{callback_id}")

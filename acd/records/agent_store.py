@@ -1,0 +1,90 @@
+"""Each agent's durable state in SQL (table ``agent_states``, one row per agent), beside the
+contact records and migrated with them.
+
+``save_many`` upserts the newest :class:`~foundation.contact.AgentRecord` of each agent in one
+transaction (written by :class:`acd.records.AgentStateWriter`); ``load`` reads them all back,
+once, when an engine starts.  The last write wins: one engine per ARI application (the lease)
+writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from acd.records.schema import AgentStateRow
+from foundation.clock import Hold, no_hold
+from foundation.contact import AgentRecord
+from foundation.sql import SqlStore
+
+
+class AgentStateStore(SqlStore):
+    """Agent states in SQLite or PostgreSQL.  Run :func:`acd.records.migrate` first."""
+
+    def __init__(self, engine: AsyncEngine, *, hold: Hold = no_hold) -> None:
+        super().__init__(engine, hold=hold)
+        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        statement = insert(AgentStateRow)
+        # Built once, values as parameters: SQLAlchemy compiles it once.
+        self._upsert = statement.on_conflict_do_update(
+            index_elements=[AgentStateRow.agent_id],
+            set_={
+                column.name: statement.excluded[column.name]
+                for column in AgentStateRow.__table__.columns
+                if column.name != "agent_id"
+            },
+        )
+
+    async def save_many(self, records: Sequence[AgentRecord]) -> None:
+        """Insert or replace several agents' states in one transaction (all or, if it raises,
+        none).  Each agent may appear only once."""
+        if not records:
+            return
+        if len({record.agent_id for record in records}) != len(records):
+            raise ValueError("save_many takes one record per agent; an agent id repeats")
+        # In id order, as the contact store does: concurrent writers lock rows in one order.
+        ordered = sorted(records, key=lambda record: record.agent_id)
+        with self._hold():
+            async with self._engine.begin() as connection:
+                await connection.execute(self._upsert, [_values(record) for record in ordered])
+
+    async def load(self) -> list[AgentRecord]:
+        """Every stored agent state, by agent id."""
+        with self._hold():
+            async with AsyncSession(self._engine) as session:
+                rows = await session.scalars(select(AgentStateRow).order_by(AgentStateRow.agent_id))
+                return [_record(row) for row in rows]
+
+
+def _values(record: AgentRecord) -> dict[str, Any]:
+    return {
+        "agent_id": record.agent_id,
+        "presence": record.presence,
+        "reason": record.reason,
+        "presence_since": record.presence_since,
+        "idle_since": record.idle_since,
+        "stats_day": record.stats_day,
+        "contacts_today": record.contacts_today,
+        "talk_time_today_s": record.talk_time_today_s,
+        "missed_in_a_row": record.missed_in_a_row,
+        "updated_at": record.at,
+    }
+
+
+def _record(row: AgentStateRow) -> AgentRecord:
+    return AgentRecord(
+        agent_id=row.agent_id,
+        presence=row.presence,
+        reason=row.reason,
+        presence_since=row.presence_since,
+        idle_since=row.idle_since,
+        stats_day=row.stats_day,
+        contacts_today=row.contacts_today,
+        talk_time_today_s=row.talk_time_today_s,
+        missed_in_a_row=row.missed_in_a_row,
+        at=row.updated_at,
+    )

@@ -1,0 +1,269 @@
+"""A background writer: items filed without blocking, saved in batches, never dropped.
+
+The engine is sans-I/O and must never wait for the database, so :meth:`BatchWriter.put` only
+files an item; a background task writes it.  Each time the writer wakes it saves every item
+pending at that moment (up to ``batch_size``) in one transaction: one transaction per item cost
+more CPU than routing the call.  A transaction costs about as much for one item as for fifty,
+and is over so soon that a writer waking at every item would still write batches of two or
+three; so it starts at most one transaction per ``write_interval``.  An idle writer writes a
+new item at once, a busy one every ``write_interval`` with all that came in meanwhile.  Items
+with the same key that queue up are merged into one by the writer's ``merge`` rule (the newest,
+by default; contact records keep an ended snapshot over one from before the end).
+
+A failed batch is logged with its keys and retried with exponential backoff for as long as it
+takes: an item is never dropped silently.  A batch that fails twice is split in halves, and a
+half that fails again is split again, so one item the database refuses ends up alone and
+cannot hold back the others; new items keep being written meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+T_contra = TypeVar("T_contra", contravariant=True)
+
+DEFAULT_BATCH_SIZE = 500
+# Short next to any call, so an arrival is on disk long before the call ends; long enough
+# that under load each transaction carries dozens of items.  Also what a kill -9 can lose.
+DEFAULT_WRITE_INTERVAL = 0.05
+
+# A batch that failed this many times is split: once may be a passing fault (a dropped
+# connection, a deadlock), twice suggests an item the database will keep refusing.
+_SPLIT_AFTER_FAILURES = 2
+
+
+class Saver(Protocol[T_contra]):
+    """Where items go: a store's ``save_many``."""
+
+    async def save_many(self, items: Sequence[T_contra], /) -> object:
+        """Save all of ``items`` (one per key) in one transaction, or raise."""
+        ...
+
+
+def newest(older: T, newer: T) -> T:
+    """The default merge rule: the item filed last wins."""
+    return newer
+
+
+@dataclass(slots=True)
+class _Retry:
+    """Keys of a failed batch, written together again (newest items) once due."""
+
+    keys: list[str]
+    failures: int
+    due: float  # event-loop time
+
+
+class BatchWriter(Generic[T]):
+    """Writes items in the background through ``saver``, one per ``key`` at a time.
+
+    Call :meth:`put` from the event loop's thread.  Items filed before :meth:`start` are kept
+    and written once it runs.  ``what`` names an item in the logs ("contact", "agent").
+    """
+
+    def __init__(
+        self,
+        saver: Saver[T],
+        *,
+        key: Callable[[T], str],
+        merge: Callable[[T, T], T] = newest,
+        what: str,
+        retry_initial: float = 0.5,
+        retry_max: float = 30.0,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        write_interval: float = DEFAULT_WRITE_INTERVAL,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        self._saver = saver
+        self._key = key
+        self._merge = merge
+        self._what = what
+        self._retry_initial = retry_initial
+        self._retry_max = retry_max
+        self._batch_size = batch_size
+        self._write_interval = write_interval
+        # The newest unsaved item of each key, insertion-ordered so that the keys waiting
+        # longest go into the next batch.  Keys awaiting a retry stay here too, so that newer
+        # items merge with them, but only their retry writes them.
+        self._pending: dict[str, T] = {}
+        self._retries: list[_Retry] = []  # oldest first
+        self._retrying: set[str] = set()  # every key in self._retries
+        self._in_flight: dict[str, T] = {}
+        self._consecutive_failures = 0
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        # Set while a flush() waits: whoever waits for the data gets it without pacing delays.
+        self._hurry = asyncio.Event()
+        self._flushers = 0
+        self._writer: asyncio.Task[None] | None = None
+
+    @property
+    def backlog(self) -> int:
+        """Keys whose newest item is not written yet."""
+        in_flight_only = sum(1 for k in self._in_flight if k not in self._pending)
+        return len(self._pending) + in_flight_only
+
+    def put(self, item: T) -> None:
+        key = self._key(item)
+        older = self._pending.get(key)
+        self._pending[key] = item if older is None else self._merge(older, item)
+        self._idle.clear()
+        self._wake.set()
+
+    async def start(self) -> None:
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_forever(), name=f"{self._what}-writer")
+
+    async def flush(self) -> None:
+        """Return once every item filed so far is written (or superseded and written)."""
+        if self._idle.is_set():
+            return
+        writer = self._writer
+        if writer is None or writer.done():
+            raise RuntimeError(f"the {self._what} writer is not running: call start() first")
+        self._flushers += 1
+        self._hurry.set()
+        idle = asyncio.ensure_future(self._idle.wait())
+        try:
+            done, _ = await asyncio.wait({idle, writer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            idle.cancel()
+            self._flushers -= 1
+            if not self._flushers:
+                self._hurry.clear()
+        # Not a second look at self._idle: a new item may already have cleared it again.
+        if idle not in done:
+            raise RuntimeError(f"the {self._what} writer stopped before flushing")
+
+    async def stop(self) -> None:
+        """Flush, then stop the writer.
+
+        To give up on a database that stays down, wrap the call in ``asyncio.timeout()``: the
+        writer is stopped all the same and each key still unsaved is logged as an error.
+        """
+        writer = self._writer
+        if writer is None:
+            return
+        try:
+            await self.flush()
+        finally:
+            self._writer = None
+            writer.cancel()
+            await asyncio.wait({writer})  # never raises: the writer's own end is not ours
+            if self._pending:
+                log.error(
+                    "%s writer stopped with %d record(s) unsaved: %s",
+                    self._what,
+                    len(self._pending),
+                    ", ".join(self._pending),
+                )
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def _write_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_start = loop.time()
+        while True:
+            if not self._pending:
+                self._idle.set()
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            # Not at once: what comes in while we wait joins this batch.
+            await _wait_until(self._hurry, next_start)
+            keys, failures = self._next_batch(loop.time())
+            if not keys:  # only retries, none due yet: wait for one, or for a new item
+                self._wake.clear()
+                await _wait_until(self._wake, min(r.due for r in self._retries))
+                continue
+            next_start = loop.time() + self._write_interval
+            pause = await self._write(keys, failures, loop)
+            if pause:
+                await asyncio.sleep(pause)
+
+    def _next_batch(self, now: float) -> tuple[list[str], int]:
+        """The keys to write next, and how often they have failed together before."""
+        for retry in self._retries:
+            if retry.due <= now:
+                self._retries.remove(retry)
+                self._retrying.difference_update(retry.keys)
+                return retry.keys, retry.failures
+        fresh = (k for k in self._pending if k not in self._retrying)
+        return list(itertools.islice(fresh, self._batch_size)), 0
+
+    async def _write(
+        self, keys: list[str], failures: int, loop: asyncio.AbstractEventLoop
+    ) -> float:
+        """Save one batch; on failure schedule its retry and return how long to pause."""
+        batch = {k: self._pending.pop(k) for k in keys}
+        self._in_flight = batch
+        saved = False
+        try:
+            await self._saver.save_many(list(batch.values()))
+            saved = True
+        except Exception:
+            return self._failed(keys, failures + 1, loop.time())
+        finally:
+            self._in_flight = {}
+            if not saved:  # failed or cancelled: a newer item may have arrived meanwhile
+                for k, item in batch.items():
+                    newer = self._pending.get(k)
+                    self._pending[k] = item if newer is None else self._merge(item, newer)
+        self._consecutive_failures = 0
+        return 0.0
+
+    def _failed(self, keys: list[str], failures: int, now: float) -> float:
+        self._consecutive_failures += 1
+        delay = self._backoff(failures)
+        split = len(keys) > 1 and failures >= _SPLIT_AFTER_FAILURES
+        halves = [keys[: len(keys) // 2], keys[len(keys) // 2 :]] if split else [keys]
+        for group in halves:
+            self._retries.append(_Retry(group, failures, now + delay))
+            self._retrying.update(group)
+        log.error(
+            "saving %d %s(s) failed (attempt %d); retrying in %.1f s%s: %s",
+            len(keys),
+            self._what,
+            failures,
+            delay,
+            " in two halves" if split else "",
+            ", ".join(keys),
+            exc_info=failures == 1 or failures % 10 == 0,
+        )
+        # A pause for every write, not only this batch's retry: a database that is down fails
+        # every batch, and new items would otherwise be tried against it in a tight loop.
+        return self._backoff(self._consecutive_failures)
+
+    def _backoff(self, failures: int) -> float:
+        return min(self._retry_max, self._retry_initial * 2.0 ** min(failures - 1, 32))
+
+
+async def _wait_until(event: asyncio.Event, when: float) -> None:
+    """Wait until the event is set or the loop's clock reaches ``when``, whichever is first."""
+    if event.is_set() or asyncio.get_running_loop().time() >= when:
+        return
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout_at(when):
+            await event.wait()
