@@ -18,6 +18,9 @@ the agent's leg still ringing                               ringing: the agent m
 the caller alone, queued before                             queued at its place and wait
 the caller alone, not queued yet                            welcomed again
 the caller, no stored record (it arrived just before)       a new arrival
+a callback's citizen talking to its agent in their bridge   connected, as an inbound call
+a callback's citizen in any other state                     released (the dialer places it
+                                                            again)
 a stored record, no caller any more                         ended now (answered or abandoned)
 a leg or bridge of ours that no contact claims              hung up, destroyed
 ==========================================================  ===============================
@@ -39,7 +42,7 @@ from acd.engine.contacts import ContactTable, Phase
 from acd.engine.inbound import Inbound
 from acd.engine.model import EngineConfig
 from acd.engine.offers import Offers
-from foundation.contact import Activity, ContactRecord, Outcome
+from foundation.contact import Activity, ContactKind, ContactRecord, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +80,16 @@ class Recovery:
         taken: set[str] = set()  # channels and bridges a contact owns now
         taken_up = 0
         for ch in ev.channels:
-            if not isinstance(ch.role, legs.InboundCall) or self._table.knows_channel(ch.id):
+            if self._table.knows_channel(ch.id):
+                continue
+            if isinstance(ch.role, legs.CitizenLeg):
+                record = records.pop(ch.id, None)
+                if record is not None:
+                    its_legs = legs_of.get(record.id, ())
+                    taken |= self._take_up_callback(record, ch, its_legs, bridge_of, now, out)
+                    taken_up += bool(taken & {ch.id})
+                continue
+            if not isinstance(ch.role, legs.InboundCall):
                 continue
             record = records.pop(ch.id, None)
             if record is None or self._lines.get(record.line or "") is None:
@@ -154,6 +166,36 @@ class Recovery:
         contact = self._table.add(record, line, phase=phase)
         self._inbound.resume(contact, now, out)
         return {caller.id}
+
+    def _take_up_callback(
+        self,
+        record: ContactRecord,
+        citizen: inp.LiveChannel,
+        its_legs: Iterable[inp.LiveChannel],
+        bridge_of: dict[str, inp.LiveBridge],
+        now: datetime,
+        out: list[cmd.Command],
+    ) -> set[str]:
+        """A callback's citizen still in the app: talking to the agent, the call goes on (its
+        attempt was recorded answered when the citizen picked up).  Anything short of that is
+        released: the dialer recovers the attempt and places the callback again."""
+        record.kind = ContactKind.CALLBACK  # not stored: the citizen's leg says so
+        line = self._lines.get(record.line or "")
+        bridge = bridge_of.get(citizen.id)
+        agent_leg = next((c for c in its_legs if isinstance(c.role, legs.AgentLeg)), None)
+        if line is not None and agent_leg is not None and bridge is not None:
+            assert isinstance(agent_leg.role, legs.AgentLeg)
+            agent = self._idle_agent(agent_leg.role.agent_id, record)
+            if agent is not None and agent_leg.id in bridge.channels:
+                contact = self._table.add(record, line, phase=Phase.CONNECTED)
+                bridged_at = record.answered_at or bridge.created_at or now
+                self._offers.resume_connected(
+                    contact, agent, agent_leg.id, bridge.id, bridged_at, now, out
+                )
+                log.info("callback contact %s: still talking to agent %s", contact.id, agent.id)
+                return {citizen.id, agent_leg.id, bridge.id}
+        self._close(record, _outcome_unseen(record), now, out)
+        return set()
 
     def _idle_agent(self, agent_id: str, record: ContactRecord) -> AgentState | None:
         """The agent, if it exists and is free to take this contact up."""

@@ -18,6 +18,7 @@ from acd.engine.core import EngineCore
 from acd.engine.timers import TimerKey, TimerKind
 from foundation.contact import Activity, ContactEventKind, ContactRecord, OfferResult, Outcome
 from tests.engine.test_core import Harness, make_config, of, only
+from tests.engine.test_parts import place_callback
 
 
 @dataclass
@@ -251,3 +252,49 @@ def test_a_caller_with_no_stored_record_is_a_new_arrival():
     out = after.feed(pbx.state([]))
     assert cmd.Answer("c9") in out
     assert only(out, cmd.Play).media == ("sound:welcome",)
+
+
+def test_a_callback_conversation_goes_on_and_its_callback_is_not_recorded_twice():
+    h = Harness()
+    h.login("a1")
+    agent_leg, citizen = place_callback(h)
+    h.feed(inp.CitizenAnswered(citizen), after_s=5)  # the attempt is recorded answered now
+    (contact,) = h.core.contacts.values()
+    pbx = Pbx()
+    pbx.channels += [
+        inp.LiveChannel(citizen, "PJSIP/cb32470123456-00000002", True, legs.CitizenLeg(contact.id)),
+        inp.LiveChannel(agent_leg, "PJSIP/1001-00000001", True, legs.AgentLeg("a1", contact.id)),
+    ]
+    pbx.bridge(legs.bridge_id(contact.id), citizen, agent_leg)
+
+    after = restarted(h, "a1")
+    out = after.feed(pbx.state(stored(h)))
+    assert not of(out, cmd.Hangup)
+    assert after.core.agents["a1"].activity is Activity.ON_CALL
+
+    out = after.feed(inp.ChannelGone(citizen), after_s=30)  # the citizen hangs up
+    assert cmd.Hangup(agent_leg) in out
+    assert not of(out, cmd.FinishCallback)  # finished once, when the citizen answered
+    (ended,) = after.ended()
+    assert (ended.id, ended.outcome) == (contact.id, Outcome.ANSWERED)
+
+
+def test_a_callback_whose_citizen_still_rings_is_released_for_the_dialer():
+    h = Harness()
+    h.login("a1")
+    agent_leg, citizen = place_callback(h)
+    (contact,) = h.core.contacts.values()
+    pbx = Pbx()
+    pbx.channels += [
+        inp.LiveChannel(citizen, "PJSIP/cb32470123456-00000002", False, None, dialling=True),
+        inp.LiveChannel(agent_leg, "PJSIP/1001-00000001", True, legs.AgentLeg("a1", contact.id)),
+    ]
+    pbx.bridge(legs.bridge_id(contact.id), agent_leg)
+
+    after = restarted(h, "a1")
+    out = after.feed(pbx.state(stored(h)))
+    assert set(of(out, cmd.Hangup)) == {cmd.Hangup(citizen), cmd.Hangup(agent_leg)}
+    assert of(out, cmd.DestroyBridge) == [cmd.DestroyBridge(legs.bridge_id(contact.id))]
+    (ended,) = after.ended()
+    assert ended.outcome is Outcome.CALLBACK_NOT_REACHED
+    assert after.core.agents["a1"].activity is Activity.IDLE
