@@ -391,6 +391,9 @@ class InstantAri:
     async def add_channel(self, bridge_id: str, channel_ids: list[str]) -> None:
         pass
 
+    async def remove_channel(self, bridge_id: str, channel_ids: list[str]) -> None:
+        pass
+
     async def destroy_bridge(self, bridge_id: str) -> None:
         pass
 

@@ -32,6 +32,7 @@ class Outcome(StrEnum):
     CALLBACK_REQUESTED = "callback_requested"  # the caller accepted a callback and hung up
     CALLBACK_NOT_REACHED = "callback_not_reached"  # a callback attempt did not reach the citizen
     FAILED = "failed"  # the engine could not handle it (ARI refused, channel vanished)
+    ESCALATED_PHONE = "escalated_phone"  # transferred to an escalation point (closed mode)
 
 
 class OfferResult(StrEnum):
@@ -87,6 +88,8 @@ class ContactRecord:
     outcome: Outcome | None = None
     agent_id: str | None = None  # the agent who answered
     offers: list[Offer] = field(default_factory=list)
+    escalation_point: str | None = None  # the escalation point it was transferred to
+    transferred_at: datetime | None = None  # when the escalation point answered
     kind: ContactKind = ContactKind.INBOUND
 
     def snapshot(self) -> ContactRecord:
@@ -111,6 +114,9 @@ class ContactEventKind(StrEnum):
     ENDED = "ended"
     CALLBACK_OFFERED = "callback_offered"  # the caller hears the callback offer
     CALLBACK_REQUESTED = "callback_requested"  # the callback is stored: the caller is promised
+    TRANSFER_STARTED = "transfer_started"  # the agent asked for a phone transfer: it rings
+    TRANSFER_FAILED = "transfer_failed"  # the escalation point did not answer: caller is back
+    ESCALATED = "escalated"  # the escalation point answered: caller bridged with it
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,6 +119,9 @@ class FakeAriClient:
     async def add_channel(self, bridge_id: str, channel_ids: list[str]) -> None:
         await self._call("add_channel", bridge_id, channel_ids)
 
+    async def remove_channel(self, bridge_id: str, channel_ids: list[str]) -> None:
+        await self._call("remove_channel", bridge_id, channel_ids)
+
     async def destroy_bridge(self, bridge_id: str) -> None:
         await self._call("destroy_bridge", bridge_id)
 

@@ -76,6 +76,12 @@ class AddToBridge:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoveFromBridge:
+    bridge_id: str
+    channel_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DestroyBridge:
     bridge_id: str
 
@@ -141,6 +147,7 @@ AriCommand = (
     | Hangup
     | CreateBridge
     | AddToBridge
+    | RemoveFromBridge
     | DestroyBridge
 )
 Command = (

@@ -49,6 +49,8 @@ class Phase(StrEnum):
     QUEUED = "queued"  # waiting with music on hold, no agent rung
     RINGING = "ringing"  # an agent leg is ringing; the caller keeps hearing music
     CONNECTED = "connected"  # caller and agent bridged
+    TRANSFERRING = "transferring"  # the escalation point rings; the agent waits off the bridge
+    ESCALATED = "escalated"  # caller and escalation point bridged; the agent is gone
     ENDED = "ended"
 
 
@@ -59,7 +61,10 @@ PHASE_MOVES: Mapping[Phase, frozenset[Phase]] = {
     Phase.MENU: frozenset({Phase.FAREWELL, Phase.QUEUED, Phase.ENDED}),
     Phase.QUEUED: frozenset({Phase.RINGING, Phase.FAREWELL, Phase.ENDED}),
     Phase.RINGING: frozenset({Phase.QUEUED, Phase.CONNECTED, Phase.WHISPER, Phase.ENDED}),
-    Phase.CONNECTED: frozenset({Phase.ENDED}),
+    Phase.CONNECTED: frozenset({Phase.TRANSFERRING, Phase.ENDED}),
+    # A transfer that fails brings the caller back to the agent or, gone, into the queue.
+    Phase.TRANSFERRING: frozenset({Phase.ESCALATED, Phase.CONNECTED, Phase.QUEUED, Phase.ENDED}),
+    Phase.ESCALATED: frozenset({Phase.ENDED}),
     Phase.WHISPER: frozenset({Phase.DIALING, Phase.ENDED}),
     Phase.DIALING: frozenset({Phase.CONNECTED, Phase.ENDED}),
     Phase.FAREWELL: frozenset({Phase.FAREWELL, Phase.ENDED}),
@@ -79,6 +84,8 @@ class Trigger(StrEnum):
     WHISPER_OVER = "whisper_over"
     CITIZEN_ANSWERED = "citizen_answered"
     CITIZEN_NOT_REACHED = "citizen_not_reached"
+    ESCALATION_ANSWERED = "escalation_answered"
+    ESCALATION_FAILED = "escalation_failed"
 
 
 # In which phases each trigger means something.  Anywhere else it is a late or duplicate event
@@ -92,6 +99,8 @@ ACCEPTS: Mapping[Trigger, frozenset[Phase]] = {
     Trigger.WHISPER_OVER: frozenset({Phase.WHISPER}),
     Trigger.CITIZEN_ANSWERED: frozenset({Phase.DIALING}),
     Trigger.CITIZEN_NOT_REACHED: frozenset({Phase.DIALING}),
+    Trigger.ESCALATION_ANSWERED: frozenset({Phase.TRANSFERRING}),
+    Trigger.ESCALATION_FAILED: frozenset({Phase.TRANSFERRING}),
 }
 
 
@@ -103,6 +112,7 @@ class Prompt(StrEnum):
     CALLBACK_OFFER = "callback_offer"
     ANNOUNCEMENT = "announcement"
     WHISPER = "whisper"  # callback placing: told to the agent
+    TRANSFER = "transfer"  # transfers: told to the caller while the escalation point rings
 
 
 @dataclass(slots=True)
@@ -131,6 +141,7 @@ class ContactState:
     announcer: AnnouncementScheduler | None = None
     callback_offer: CallbackOffer | None = None
     callback: CallbackLeg | None = None  # set for a callback being placed (agent first)
+    escalation_channel: str | None = None  # the escalation point's leg, ringing or bridged
 
     @property
     def id(self) -> str:
@@ -348,8 +359,9 @@ class ContactTable:
         record.outcome = outcome
         record.ended_at = now
         if record.agent_id is not None and record.answered_at is not None:
+            talk_end = record.transferred_at or now  # an escalated caller left their agent then
             self._agents.add_talk_time(
-                record.agent_id, (now - record.answered_at).total_seconds(), now
+                record.agent_id, (talk_end - record.answered_at).total_seconds(), now
             )
         handled = ivr_glue.handle_seconds(record, self._config.wrap_up_s)
         if handled is not None and record.line_code:

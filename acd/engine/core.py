@@ -9,6 +9,7 @@ carry out.  The core is split by the state each part owns:
 - :mod:`~acd.engine.inbound`: arrival to queue, menus, announcements, the callback offer;
 - :mod:`~acd.engine.offers`: router matches, agent legs, bridged calls;
 - :mod:`~acd.engine.callback_placing`: a stored callback placed agent first;
+- :mod:`~acd.engine.transfers`: a caller handed to an escalation point by phone;
 - :mod:`~acd.engine.recovery`: the calls an earlier run left in Asterisk, taken up.
 
 This façade only routes: each input goes to exactly one part (timers by their
@@ -36,6 +37,7 @@ from acd.engine.model import EngineConfig
 from acd.engine.offers import Offers
 from acd.engine.recovery import Recovery
 from acd.engine.timers import TimerKey, TimerKind
+from acd.engine.transfers import Transfers
 from foundation.contact import AgentRecord
 from foundation.errors import RefusedTransition, UnknownAgent
 from skills import Router
@@ -57,6 +59,7 @@ _INBOUND_TIMERS = frozenset(
 )
 _OFFER_TIMERS = frozenset({TimerKind.ROUTE, TimerKind.RING})
 _PLACING_TIMERS = frozenset({TimerKind.WHISPER, TimerKind.CITIZEN})
+_TRANSFERRING = (Phase.TRANSFERRING, Phase.ESCALATED)
 
 
 def random_ids(prefix: str) -> str:
@@ -72,6 +75,7 @@ class EngineCore:
         self._offers = Offers(config, ids, self._router, self._agents, self._table)
         self._inbound = Inbound(config, ids, self._agents, self._table, self._offers)
         self._placing = CallbackPlacing(config, ids, self._agents, self._table, self._offers)
+        self._transfers = Transfers(config, ids, self._agents, self._table, self._offers)
         self._recovery = Recovery(config, self._agents, self._table, self._offers, self._inbound)
 
     # ------------------------------------------------------------------ entry points
@@ -125,10 +129,8 @@ class EngineCore:
                 self._playback_done(playback_id, now, out)
             case inp.TimerFired(key=key):
                 self._timer(key, now, out)
-            case inp.AgentLegRinging():
-                self._offers.ringing(event, now, out)
-            case inp.AgentLegAnswered():
-                self._leg_answered(event, now, out)
+            case inp.AgentLegRinging() | inp.AgentLegAnswered():
+                self._agent_leg(event, now, out)
             case inp.ChannelGone(channel_id=channel_id, cause=cause):
                 self._channel_gone(channel_id, cause, now, out)
             case inp.ChannelMissing(channel_id=channel_id):
@@ -137,6 +139,20 @@ class EngineCore:
                 self._originate_failed(event, now, out)
             case inp.AriState():
                 self._resynced(event, now, out)
+            case inp.TransferRequested() | inp.EscalationAnswered():
+                self._transfer_input(event, now, out)
+
+    def _transfer_input(
+        self,
+        event: inp.TransferRequested | inp.EscalationAnswered,
+        now: datetime,
+        out: list[cmd.Command],
+    ) -> None:
+        match event:
+            case inp.TransferRequested():
+                self._transfers.request(event, now, out)
+            case inp.EscalationAnswered():
+                self._transfers.answered(event, now, out)
 
     def _inbound_input(
         self,
@@ -177,10 +193,17 @@ class EngineCore:
             case inp.SetPresence():
                 self._agents.set_presence(event, now, out)
 
-    def _leg_answered(
-        self, event: inp.AgentLegAnswered, now: datetime, out: list[cmd.Command]
+    def _agent_leg(
+        self,
+        event: inp.AgentLegRinging | inp.AgentLegAnswered,
+        now: datetime,
+        out: list[cmd.Command],
     ) -> None:
-        """An agent picked up: a callback's agent hears the whisper, an inbound one is bridged."""
+        """The agent's phone rings; or they picked up: a callback's agent hears the whisper, an
+        inbound one is bridged."""
+        if isinstance(event, inp.AgentLegRinging):
+            self._offers.ringing(event, now, out)
+            return
         contact = self._table.of_channel(event.channel_id)
         if contact is not None and contact.callback is not None:
             self._placing.agent_answered(event, now, out)
@@ -191,6 +214,9 @@ class EngineCore:
         self, event: inp.OriginateFailed, now: datetime, out: list[cmd.Command]
     ) -> None:
         contact = self._table.of_channel(event.channel_id)
+        if contact is not None and event.channel_id == contact.escalation_channel:
+            self._transfers.originate_failed(contact, event, now, out)
+            return
         citizen = contact is not None and contact.callback is not None
         if contact is not None and citizen and event.channel_id == contact.caller_channel:
             self._placing.originate_failed(contact, event, now, out)
@@ -202,7 +228,10 @@ class EngineCore:
         if found is None:
             return
         contact, owner = found
-        if owner is Prompt.WHISPER:
+        if owner is Prompt.TRANSFER:
+            if contact.playback_id == playback_id:
+                self._transfers.prompt_done(contact, out)
+        elif owner is Prompt.WHISPER:
             if contact.playback_id == playback_id:
                 self._placing.whisper_over(contact, now, out)
         else:
@@ -215,6 +244,8 @@ class EngineCore:
             self._offers.timer(key, now, out)
         elif key.kind in _PLACING_TIMERS:
             self._placing.timer(key, now, out)
+        elif key.kind is TimerKind.TRANSFER:
+            self._transfers.timer(key, now, out)
         else:  # TimerKind.WRAP_UP
             self._agents.timer(key, now, out)
 
@@ -225,7 +256,9 @@ class EngineCore:
         contact = self._table.of_channel(channel_id)
         if contact is None:
             return
-        if channel_id == contact.caller_channel:
+        if contact.phase in _TRANSFERRING:
+            self._transfers.channel_gone(contact, channel_id, now, out)
+        elif channel_id == contact.caller_channel:
             if contact.callback is not None:
                 self._placing.citizen_gone(contact, cause, now, out)
             else:
@@ -250,6 +283,11 @@ class EngineCore:
                 self._channel_gone(leg, None, now, out)
             elif leg is not None and contact.phase is Phase.RINGING and leg in up_in_app:
                 self._route(inp.AgentLegAnswered(leg), now, out)
+            elif (escalation := contact.escalation_channel) is not None:
+                if escalation not in live:
+                    self._channel_gone(escalation, None, now, out)
+                elif contact.phase is Phase.TRANSFERRING and escalation in up_in_app:
+                    self._transfers.answered(inp.EscalationAnswered(escalation), now, out)
         self._recovery.take_up(ev, now, out)
 
     # ------------------------------------------------------------------ read-only queries

@@ -148,6 +148,23 @@ class AriState:
 
 
 @dataclass(frozen=True, slots=True)
+class TransferRequested:
+    """The agent asks to transfer their caller to an escalation point by phone (closed mode).
+    Whether the point may be called now was checked by whoever asks (``escalations``)."""
+
+    agent_id: str
+    point_id: str
+    number: str  # E.164, dialled through ``EngineConfig.escalation_dial``
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationAnswered:
+    """The escalation point's leg we originated entered the app: it answered."""
+
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class AgentLogin:
     agent_id: str
 
@@ -179,6 +196,8 @@ Input = (
     | OriginateFailed
     | ChannelMissing
     | AriState
+    | TransferRequested
+    | EscalationAnswered
     | AgentLogin
     | AgentLogout
     | SetPresence

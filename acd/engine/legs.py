@@ -13,10 +13,12 @@ from dataclasses import dataclass
 # back.  After a restart they tell our own legs still ringing from other outgoing calls.
 AGENT_PREFIX = "ag"
 CITIZEN_PREFIX = "cz"
+ESCALATION_PREFIX = "es"
 BRIDGE_PREFIX = "br"
 
 _AGENT = "agent"
 _CITIZEN = "citizen"
+_ESCALATION = "escalation"
 _INBOUND = "inbound"
 
 
@@ -54,7 +56,15 @@ class CitizenLeg:
     contact_id: str
 
 
-LegRole = InboundCall | AgentLeg | CitizenLeg
+@dataclass(frozen=True, slots=True)
+class EscalationLeg:
+    """An escalation point's number we dialled to transfer a caller to: it answered."""
+
+    point_id: str
+    contact_id: str
+
+
+LegRole = InboundCall | AgentLeg | CitizenLeg | EscalationLeg
 
 
 def agent_leg_args(agent_id: str, contact_id: str) -> tuple[str, ...]:
@@ -63,6 +73,10 @@ def agent_leg_args(agent_id: str, contact_id: str) -> tuple[str, ...]:
 
 def citizen_leg_args(contact_id: str) -> tuple[str, ...]:
     return (_CITIZEN, contact_id)
+
+
+def escalation_leg_args(point_id: str, contact_id: str) -> tuple[str, ...]:
+    return (_ESCALATION, point_id, contact_id)
 
 
 def decode(args: tuple[str, ...]) -> LegRole:
@@ -74,6 +88,8 @@ def decode(args: tuple[str, ...]) -> LegRole:
         return AgentLeg(args[1] if len(args) > 1 else "", args[2] if len(args) > 2 else "")
     if args and args[0] == _CITIZEN:
         return CitizenLeg(args[1] if len(args) > 1 else "")
+    if args and args[0] == _ESCALATION:
+        return EscalationLeg(args[1] if len(args) > 1 else "", args[2] if len(args) > 2 else "")
     return InboundCall(args)
 
 
@@ -83,6 +99,8 @@ def encode(role: LegRole) -> tuple[str, ...]:
             return agent_leg_args(agent, contact)
         case CitizenLeg(contact_id=contact):
             return citizen_leg_args(contact)
+        case EscalationLeg(point_id=point, contact_id=contact):
+            return escalation_leg_args(point, contact)
         case InboundCall(args=args):
             return args
 
@@ -119,4 +137,4 @@ def bridge_contact(bridge: str) -> str | None:
 def is_originated_leg(channel_id: str) -> bool:
     """Whether ``channel_id`` is one the engine minted for a leg it originates."""
     prefix, dash, _ = channel_id.partition("-")
-    return bool(dash) and prefix in (AGENT_PREFIX, CITIZEN_PREFIX)
+    return bool(dash) and prefix in (AGENT_PREFIX, CITIZEN_PREFIX, ESCALATION_PREFIX)

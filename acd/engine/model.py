@@ -105,6 +105,9 @@ class EngineConfig:
     callback_dial: str = "PJSIP/{e164}@trunk"
     callback_whisper: tuple[str, ...] = ("sound:acd-callback-whisper",)
     callback_ring_timeout_s: int = 30
+    escalation_dial: str = "PJSIP/{e164}@trunk"
+    transfer_prompt: tuple[str, ...] = ("sound:pls-hold-while-try",)
+    escalation_ring_timeout_s: int = 30
     missed_in_a_row: int = 1  # missed offers in a row before the agent goes not available
     # A pause before an agent is offered again after such an offer result (0: at once).
     offer_delay_s: Mapping[OfferResult, float] = field(default_factory=dict)
@@ -145,6 +148,9 @@ class EngineConfig:
             callback_dial=eng.callback_dial,
             callback_whisper=tuple(eng.callback_whisper),
             callback_ring_timeout_s=max(1, round(eng.callback_ring_timeout_s)),
+            escalation_dial=eng.escalation_dial,
+            transfer_prompt=tuple(eng.transfer_prompt),
+            escalation_ring_timeout_s=max(1, round(eng.escalation_ring_timeout_s)),
             offer_delay_s={
                 OfferResult.NO_ANSWER: eng.offer_delay_s.no_answer,
                 OfferResult.UNREACHABLE: eng.offer_delay_s.no_answer,

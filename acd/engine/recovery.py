@@ -22,6 +22,9 @@ a callback's citizen talking to its agent in their bridge   connected, as an inb
 a callback's citizen in any other state                     released (the dialer places it
                                                             again)
 a stored record, no caller any more                         ended now (answered or abandoned)
+caller and an escalation point's leg together in a bridge   escalated: ends as such
+an escalation point still ringing                           hung up; the caller back with
+                                                            the waiting agent, else queued
 a leg or bridge of ours that no contact claims              hung up, destroyed
 ==========================================================  ===============================
 
@@ -128,6 +131,20 @@ class Recovery:
         bridge = bridge_of.get(caller.id)
         if not caller.up:
             out.append(cmd.Answer(caller.id))
+        point_leg = next((c for c in its_legs if isinstance(c.role, legs.EscalationLeg)), None)
+        if point_leg is not None and bridge is not None and point_leg.id in bridge.channels:
+            # Transferred: the caller talks to the escalation point; the agent's part is over.
+            contact = self._table.add(record, line, phase=Phase.ESCALATED)
+            contact.escalation_channel = point_leg.id
+            contact.bridge_id = bridge.id
+            self._table.add_leg(contact, point_leg.id)
+            record.transferred_at = record.transferred_at or bridge.created_at or now
+            log.info(
+                "contact %s: still talking to escalation point %s",
+                contact.id,
+                record.escalation_point,
+            )
+            return {caller.id, point_leg.id, bridge.id}
         if answered_leg is not None:
             assert isinstance(answered_leg.role, legs.AgentLeg)
             agent = self._idle_agent(answered_leg.role.agent_id, record)
@@ -141,14 +158,15 @@ class Recovery:
                 return {caller.id, answered_leg.id, bridge.id}
             if agent is not None:  # the agent answered while no one listened: bridge them now
                 contact = self._table.add(record, line, phase=Phase.RINGING)
-                if bridge is not None and bridge.id == legs.bridge_id(record.id):
-                    contact.bridge_id = bridge.id  # made before the crash: used, not made again
+                if bridge is not None:
+                    # The caller's old bridge (an agent who left it for a transfer): a new one
+                    # takes both, rather than adding a channel to a bridge it is already in.
+                    out.append(cmd.DestroyBridge(bridge.id))
                 since = answered_leg.created_at or now
                 self._offers.resume_ringing(contact, agent, answered_leg.id, since, now, out)
                 self._offers.answered(inp.AgentLegAnswered(answered_leg.id), now, out)
                 log.info("contact %s: agent %s answered meanwhile; bridged", contact.id, agent.id)
-                owned = {caller.id, answered_leg.id}
-                return owned | ({contact.bridge_id} if contact.bridge_id else set())
+                return {caller.id, answered_leg.id, *([bridge.id] if bridge else [])}
         if ringing_leg is not None:
             agent = self._ringing_agent(record, ringing_leg)
             if agent is not None:
@@ -228,7 +246,8 @@ class Recovery:
     ) -> None:
         known_bridges = {c.bridge_id for c in self._table.contacts.values() if c.bridge_id}
         for ch in ev.channels:
-            ours = isinstance(ch.role, legs.AgentLeg | legs.CitizenLeg) or ch.dialling
+            ours = isinstance(ch.role, legs.AgentLeg | legs.CitizenLeg | legs.EscalationLeg)
+            ours = ours or ch.dialling
             if ours and ch.id not in taken and not self._table.knows_channel(ch.id):
                 # A leg for a contact we no longer have: answered, it would reach no one (and a
                 # callback it belonged to is dialled again: the citizen's phone would ring twice).
@@ -250,7 +269,7 @@ class Recovery:
 
 def _contact_of_leg(ch: inp.LiveChannel) -> str | None:
     """The contact an agent or citizen leg of ours belongs to, answered or still ringing."""
-    if isinstance(ch.role, legs.AgentLeg):
+    if isinstance(ch.role, legs.AgentLeg | legs.EscalationLeg):
         return ch.role.contact_id
     return legs.leg_contact(ch.id) if ch.dialling else None
 

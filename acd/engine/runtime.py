@@ -75,6 +75,7 @@ class AriPort(Protocol):
     ) -> Any: ...
     async def create_bridge(self, bridge_id: str, bridge_type: str = "mixing") -> Any: ...
     async def add_channel(self, bridge_id: str, channel_ids: list[str]) -> None: ...
+    async def remove_channel(self, bridge_id: str, channel_ids: list[str]) -> None: ...
     async def destroy_bridge(self, bridge_id: str) -> None: ...
     async def list_channels(self) -> list[Channel]: ...
     async def list_bridges(self) -> list[Bridge]: ...
@@ -387,6 +388,8 @@ class EngineRuntime:
                 return ari.create_bridge(br, kind)
             case cmd.AddToBridge(bridge_id=br, channel_ids=chans):
                 return ari.add_channel(br, list(chans))
+            case cmd.RemoveFromBridge(bridge_id=br, channel_ids=chans):
+                return ari.remove_channel(br, list(chans))
             case cmd.DestroyBridge(bridge_id=br):
                 return ari.destroy_bridge(br)
         raise TypeError(f"not an ARI command: {c!r}")
@@ -430,6 +433,8 @@ def _entered(ch: Channel, args: tuple[str, ...]) -> inp.Input:
             return inp.AgentLegAnswered(ch.id)
         case legs.CitizenLeg():
             return inp.CitizenAnswered(ch.id)
+        case legs.EscalationLeg():
+            return inp.EscalationAnswered(ch.id)
         case legs.InboundCall():
             return inp.CallArrived(ch.id, args, ch.exten, ch.caller_number, ch.caller_name)
 
@@ -440,7 +445,10 @@ def _resources(c: cmd.AriCommand) -> list[str]:
             return [pb]
         case cmd.Play(channel_id=ch, playback_id=pb):
             return [ch, pb]  # a stop must wait for the play request that created it
-        case cmd.AddToBridge(bridge_id=br, channel_ids=chans):
+        case (
+            cmd.AddToBridge(bridge_id=br, channel_ids=chans)
+            | cmd.RemoveFromBridge(bridge_id=br, channel_ids=chans)
+        ):
             return [br, *chans]
         case cmd.CreateBridge(bridge_id=br) | cmd.DestroyBridge(bridge_id=br):
             return [br]

@@ -28,6 +28,8 @@ class TimerKind(StrEnum):
     # callback placing
     WHISPER = "whisper"  # guard: the whisper to the agent never reports its end
     CITIZEN = "citizen"  # guard: the citizen's phone ringing past its timeout
+    # transfers
+    TRANSFER = "transfer"  # guard: the escalation point ringing past its timeout (subject: contact)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,8 @@ class ContactRow(Base):
     # The engine (ARI URL and app) whose call this is: after a restart it takes up its own
     # unfinished contacts, never another engine's sharing the database.
     engine: Mapped[str | None] = mapped_column(String(256))
+    escalation_point: Mapped[str | None] = mapped_column(String(128))
+    transferred_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class OfferRow(Base):

@@ -179,6 +179,8 @@ def _contact_values(record: ContactRecord, engine_key: str | None) -> dict[str, 
         "outcome": record.outcome,
         "agent_id": record.agent_id,
         "wait_seconds": record.wait_seconds,
+        "escalation_point": record.escalation_point,
+        "transferred_at": record.transferred_at,
     }
 
 
@@ -222,4 +224,6 @@ def _record(row: ContactRow, offers: builtins.list[Offer]) -> ContactRecord:
         outcome=row.outcome,
         agent_id=row.agent_id,
         offers=offers,
+        escalation_point=row.escalation_point,
+        transferred_at=row.transferred_at,
     )

@@ -141,6 +141,11 @@ class EngineSettings(ConfigModel):
     callback_whisper: Prompts = ("sound:acd-callback-whisper",)  # to the agent, before dialling
     callback_ring_timeout_s: Seconds = 30.0
     callback_dialer_interval_s: Seconds = 15.0  # how often the dialer looks for calm moments
+    # How a phone transfer reaches an escalation point's number, with the same placeholders
+    # as callback_dial; what the caller hears while it rings; how long it may ring.
+    escalation_dial: Text = "PJSIP/{e164}@trunk"
+    transfer_prompt: Prompts = ("sound:pls-hold-while-try",)
+    escalation_ring_timeout_s: Seconds = 30.0
 
     @model_validator(mode="after")
     def _reasons_consistent(self) -> Self:

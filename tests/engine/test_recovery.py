@@ -298,3 +298,50 @@ def test_a_callback_whose_citizen_still_rings_is_released_for_the_dialer():
     (ended,) = after.ended()
     assert ended.outcome is Outcome.CALLBACK_NOT_REACHED
     assert after.core.agents["a1"].activity is Activity.IDLE
+
+
+def test_a_caller_transferred_to_an_escalation_point_stays_with_it():
+    h = Harness()
+    _, bridge = connected_call(h)
+    h.feed(inp.TransferRequested("a1", "anb", "+3211123456"))
+    (contact,) = h.core.contacts.values()
+    point_leg = contact.escalation_channel
+    assert point_leg is not None
+    h.feed(inp.EscalationAnswered(point_leg), after_s=5)
+    pbx = Pbx()
+    pbx.caller("c1")
+    pbx.channels.append(
+        inp.LiveChannel(
+            point_leg, "PJSIP/trunk-00000009", True, legs.EscalationLeg("anb", contact.id)
+        )
+    )
+    pbx.bridge(bridge, "c1", point_leg)
+
+    after = restarted(h)
+    out = after.feed(pbx.state(stored(h)))
+    assert not of(out, cmd.Hangup)
+    out = after.feed(inp.ChannelGone(point_leg), after_s=60)  # the point ends the call
+    assert cmd.Hangup("c1") in out
+    (ended,) = after.ended()
+    assert (ended.outcome, ended.escalation_point) == (Outcome.ESCALATED_PHONE, "anb")
+
+
+def test_a_transfer_still_ringing_at_the_crash_gives_the_caller_back_to_the_waiting_agent():
+    h = Harness()
+    originate, bridge = connected_call(h)
+    h.feed(inp.TransferRequested("a1", "anb", "+3211123456"))
+    (contact,) = h.core.contacts.values()
+    point_leg = contact.escalation_channel
+    assert point_leg is not None
+    pbx = Pbx()
+    pbx.caller("c1")
+    pbx.answered_leg(originate)  # off the bridge, waiting
+    pbx.channels.append(inp.LiveChannel(point_leg, "PJSIP/trunk-9", False, None, dialling=True))
+    pbx.bridge(bridge, "c1")
+
+    after = restarted(h, "a1")
+    out = after.feed(pbx.state(stored(h)))
+    assert cmd.Hangup(point_leg) in out
+    assert out.index(cmd.DestroyBridge(bridge)) < out.index(cmd.CreateBridge(bridge))
+    assert only(out, cmd.AddToBridge).channel_ids == ("c1", originate.channel_id)
+    assert after.core.agents["a1"].activity is Activity.ON_CALL
