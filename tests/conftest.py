@@ -46,6 +46,7 @@ FOLDER_TIERS = {
     "callbacks": "component",
     "emulator": "component",
     "engine": "unit",
+    "escalations": "unit",
     "ivr": "unit",
     "lease": "component",
     "records": "component",
@@ -67,6 +68,7 @@ COMPONENT_FIXTURES = frozenset(
         "db_url",
         "postgres_url",
         "callbacks_postgres_url",
+        "escalations_postgres_url",
         "lease_postgres_url",
     }
 )
