@@ -104,6 +104,11 @@ def write_config(directory: Path, agents: int, calendar: str, now: datetime | No
     line = {"id": "1700", "name": "1700", "numbers": ["1700"], "line_codes": [LINE_CODE]}
     line["calendar"] = calendar
     (directory / "lines.yaml").write_text(yaml.safe_dump({"lines": [line]}))
+    point: dict[str, object] = {"id": "bench-point", "editorial_title": "Bench"}
+    point |= {"email": "bench@example.org", "line_codes": [LINE_CODE]}
+    (directory / "escalation_points.yaml").write_text(
+        yaml.safe_dump({"escalation_points": [point]})
+    )
     (directory / "agents.yaml").write_text(
         yaml.safe_dump(
             {

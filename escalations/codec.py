@@ -40,7 +40,7 @@ def to_data(point: EscalationPoint) -> dict[str, Any]:
         "mail_channel": point.mail_channel.value,
         "email_template": point.email_template,
         "deviations": [_deviation_data(d) for d in point.deviations],
-        "weekly": _weekly_data(point.weekly),
+        "reachability": _weekly_data(point.reachability),
         "follows_public_holidays": point.follows_public_holidays,
         "scheduled_changes": [
             {"on": c.on.isoformat(), "changes": _changes_data(c.changes)}
@@ -72,7 +72,7 @@ def _values(data: Mapping[str, Any]) -> dict[str, Any]:
         "transfer_mode": TransferMode,
         "mail_channel": MailChannel,
         "deviations": lambda items: tuple(_deviation(d) for d in items),
-        "weekly": _weekly,
+        "reachability": _weekly,
         "line_codes": tuple,
         "editorial_domains": tuple,
     }
@@ -87,7 +87,7 @@ def _changes_data(changes: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in changes.items():
         if key == "deviations":
             data[key] = [_deviation_data(d) for d in value]
-        elif key == "weekly":
+        elif key == "reachability":
             data[key] = _weekly_data(value)
         elif isinstance(value, TransferMode | MailChannel):
             data[key] = value.value

@@ -131,8 +131,8 @@ class EscalationPoint:
     ``phone`` is written as the seed prescribes; ``phone_e164`` is derived from it.
     ``may_transfer`` and ``may_send_email`` left open (None) follow whether a number / address
     is filled in, as the seed advises (see :attr:`transfer_allowed`); set to True without one
-    they are refused.  ``weekly``
-    holds the reachability slots, Monday first: the hours in which agents may transfer.
+    they are refused.  ``reachability`` holds the weekly phone slots, Monday first: the hours
+    in which agents may transfer.
     """
 
     id: str
@@ -150,7 +150,7 @@ class EscalationPoint:
     mail_channel: MailChannel = MailChannel.EMAIL
     email_template: str = DEFAULT_EMAIL_TEMPLATE
     deviations: tuple[Deviation, ...] = ()
-    weekly: tuple[tuple[Slot, ...], ...] = field(default_factory=_no_slots)
+    reachability: tuple[tuple[Slot, ...], ...] = field(default_factory=_no_slots)
     # Belgian public holidays close the point's phone as they close 1700.
     follows_public_holidays: bool = True
     scheduled_changes: tuple[ScheduledChange, ...] = ()
@@ -201,11 +201,11 @@ class EscalationPoint:
             raise ValueError("phone: a point needs a phone number or an e-mail address")
 
     def _check_reachability(self) -> None:
-        if len(self.weekly) != len(WEEKDAYS):
-            raise ValueError(f"weekly: needs {len(WEEKDAYS)} days (Monday first)")
-        for day, slots in zip(WEEKDAYS, self.weekly, strict=True):
-            _field(f"weekly.{day}", check_slots, slots)
-        object.__setattr__(self, "weekly", tuple(tuple(sorted(s)) for s in self.weekly))
+        if len(self.reachability) != len(WEEKDAYS):
+            raise ValueError(f"reachability: needs {len(WEEKDAYS)} days (Monday first)")
+        for day, slots in zip(WEEKDAYS, self.reachability, strict=True):
+            _field(f"reachability.{day}", check_slots, slots)
+        object.__setattr__(self, "reachability", tuple(tuple(sorted(s)) for s in self.reachability))
         ordered = sorted(self.deviations, key=lambda d: d.start)
         for earlier, later in itertools.pairwise(ordered):
             if later.start <= earlier.end:

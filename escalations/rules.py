@@ -117,7 +117,7 @@ def reachability(point: EscalationPoint) -> Calendar:
     return Calendar(
         name=f"escalation point {point.id}",
         timezone=TIMEZONE,
-        weekly=point.weekly,
+        weekly=point.reachability,
         public_holidays=PublicHolidays("BE") if point.follows_public_holidays else None,
         closures=tuple(closures),
         openings=tuple(openings),
@@ -125,7 +125,8 @@ def reachability(point: EscalationPoint) -> Calendar:
 
 
 def weekly_slots(point: EscalationPoint) -> dict[str, list[str]]:
-    return {day: [str(s) for s in slots] for day, slots in zip(WEEKDAYS, point.weekly, strict=True)}
+    days = zip(WEEKDAYS, point.reachability, strict=True)
+    return {day: [str(s) for s in slots] for day, slots in days}
 
 
 def check_transfer(point: EscalationPoint, at: datetime) -> TransferCheck:

@@ -1,8 +1,8 @@
 """Configuration: one typed, frozen :class:`Settings` object, loaded once at start.
 
 A config directory holds ``acd.yaml`` (optional: ARI, storage, HTTP, engine, log level),
-``line_codes.yaml`` (with routing), ``calendars.yaml`` (optional: opening hours), ``lines.yaml``
-and ``agents.yaml``.  Precedence, lowest first: model
+``line_codes.yaml`` (with routing), ``calendars.yaml`` (optional: opening hours), ``lines.yaml``,
+``agents.yaml`` and ``escalation_points.yaml``.  Precedence, lowest first: model
 defaults < ``acd.yaml`` < environment (``ACD_<SECTION>__<KEY>``, e.g. ``ACD_ARI__URL``,
 ``ACD_LOG_LEVEL``) < command-line overrides (``{"ari.url": ...}``).  Only
 :func:`load_settings` reads the environment; everything else receives :class:`Settings`.
@@ -26,6 +26,12 @@ from acd.settings.callback_options import (
     CallbackPrompts,
     CallbackSettings,
 )
+from acd.settings.escalations import (
+    DeviationConfig,
+    EscalationPointConfig,
+    EscalationPointsFile,
+    ScheduledChangeConfig,
+)
 from acd.settings.fields import (
     DEFAULT_PROFICIENCY,
     LOG_LEVELS,
@@ -45,6 +51,7 @@ from acd.settings.loader import (
     ACD_FILE,
     AGENTS_FILE,
     CALENDARS_FILE,
+    ESCALATION_POINTS_FILE,
     LINE_CODES_FILE,
     LINES_FILE,
     load_settings,
@@ -68,6 +75,7 @@ __all__ = [
     "AGENTS_FILE",
     "CALENDARS_FILE",
     "DEFAULT_PROFICIENCY",
+    "ESCALATION_POINTS_FILE",
     "LINES_FILE",
     "LINE_CODES_FILE",
     "LOG_LEVELS",
@@ -85,7 +93,10 @@ __all__ = [
     "CallbackSettings",
     "ClosedPrompts",
     "ClosureConfig",
+    "DeviationConfig",
     "EngineSettings",
+    "EscalationPointConfig",
+    "EscalationPointsFile",
     "HolidaysConfig",
     "HttpSettings",
     "Line",
@@ -96,6 +107,7 @@ __all__ = [
     "NoAgentsAction",
     "OfferDelays",
     "OpeningConfig",
+    "ScheduledChangeConfig",
     "Settings",
     "StorageSettings",
     "WeeklyConfig",

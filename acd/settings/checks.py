@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from acd.settings.calendars import CalendarConfig
+from acd.settings.escalations import EscalationPointConfig, line_code_users
 from acd.settings.models import Agent, Line, LineCode
 from acd.settings.problems import Loc, Problem, format_key
+from escalations import uncovered_line_codes
 
 
 def line_code_problems(line_codes: Sequence[LineCode | None]) -> list[Problem]:
@@ -145,6 +147,61 @@ def agent_problems(
                 for name in agent.line_codes
                 if name not in defined
             ]
+    return problems
+
+
+def escalation_point_problems(
+    points: Sequence[EscalationPointConfig | None],
+    defined: Collection[str] | None,
+    lines: Sequence[Line | None] | None,
+) -> list[Problem]:
+    """Unique ids, line codes defined in line_codes.yaml, and every line code a line uses
+    linked to at least one point (as configured and after every scheduled change).  ``lines``
+    is None when lines.yaml is broken; coverage is then not checked, nor when a point or
+    line_codes.yaml is."""
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
+    for index, point in enumerate(points):
+        if point is None:
+            continue
+        if point.id in first:
+            where = format_key(("escalation_points", first[point.id]))
+            problems.append(
+                Problem(
+                    ("escalation_points", index, "id"), f"{point.id!r} is already the id of {where}"
+                )
+            )
+        first.setdefault(point.id, index)
+        if defined is not None:
+            problems += [
+                Problem(("escalation_points", index, "line_codes", position), _undefined(name))
+                for position, name in enumerate(point.line_codes)
+                if name not in defined
+            ]
+            for number, change in enumerate(point.scheduled_changes):
+                codes = change.set.get("line_codes", ())
+                problems += [
+                    Problem(
+                        ("escalation_points", index, "scheduled_changes", number, "set"),
+                        f"line_codes: {_undefined(name)}",
+                    )
+                    for name in codes
+                    if name not in defined
+                ]
+    if lines is None or defined is None or any(point is None for point in points):
+        return problems
+    # A line code that is not defined is reported against lines.yaml already.
+    users = {code: line for code, line in line_code_users(lines).items() if code in defined}
+    models = [point.to_point() for point in points if point is not None]
+    for code, since in uncovered_line_codes(models, list(users)).items():
+        when = "" if since is None else f" from {since} on (a scheduled change unlinks it)"
+        problems.append(
+            Problem(
+                ("escalation_points",),
+                f"line code {code!r} (line {users[code]!r}) has no escalation point{when}:"
+                " link at least one",
+            )
+        )
     return problems
 
 

@@ -17,9 +17,11 @@ from acd.settings.calendars import STANDARD_CALENDAR, CalendarConfig, CalendarsF
 from acd.settings.checks import (
     agent_problems,
     calendar_problems,
+    escalation_point_problems,
     line_code_problems,
     line_problems,
 )
+from acd.settings.escalations import EscalationPointConfig, EscalationPointsFile
 from acd.settings.models import (
     AcdFile,
     Agent,
@@ -39,6 +41,7 @@ LINE_CODES_FILE = "line_codes.yaml"
 CALENDARS_FILE = "calendars.yaml"
 LINES_FILE = "lines.yaml"
 AGENTS_FILE = "agents.yaml"
+ESCALATION_POINTS_FILE = "escalation_points.yaml"
 
 _Item = TypeVar("_Item", bound=BaseModel)
 
@@ -77,8 +80,15 @@ def load_settings(
     _report(config_dir, LINES_FILE, problems + line_problems(lines, defined, named), errors)
     agents_ok, agents, problems = _load(config_dir, AGENTS_FILE, AgentsFile, Agent, errors)
     _report(config_dir, AGENTS_FILE, problems + agent_problems(agents, defined), errors)
+    points_ok, points, problems = _load(
+        config_dir, ESCALATION_POINTS_FILE, EscalationPointsFile, EscalationPointConfig, errors
+    )
+    covered = lines if lines_ok and points_ok else None  # not over a missing file
+    problems += escalation_point_problems(points, defined, covered)
+    _report(config_dir, ESCALATION_POINTS_FILE, problems, errors)
 
-    if errors or acd is None or not (codes_ok and calendars_ok and lines_ok and agents_ok):
+    files_ok = codes_ok and calendars_ok and lines_ok and agents_ok and points_ok
+    if errors or acd is None or not files_ok:
         raise ConfigErrors(errors)
     return Settings(
         config_dir=config_dir,
@@ -91,6 +101,7 @@ def load_settings(
         calendars=_all(calendars),
         lines=_all(lines),
         agents=_all(agents),
+        escalation_points=_all(points),
     )
 
 

@@ -126,6 +126,7 @@ _REASONS: dict[str, Callable[[object, dict[str, Any]], str]] = {
     "less_than": _bound("less than", "lt"),
     "less_than_equal": _bound("at most", "le"),
     "enum": _choice,
+    "literal_error": _choice,
     "too_short": _too_short,
     "string_too_short": lambda value, ctx: "must not be empty",
 }

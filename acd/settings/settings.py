@@ -12,9 +12,11 @@ from acd.settings.calendars import STANDARD, STANDARD_CALENDAR, CalendarConfig
 from acd.settings.checks import (
     agent_problems,
     calendar_problems,
+    escalation_point_problems,
     line_code_problems,
     line_problems,
 )
+from acd.settings.escalations import EscalationPointConfig
 from acd.settings.fields import LogLevel
 from acd.settings.models import (
     Agent,
@@ -25,6 +27,7 @@ from acd.settings.models import (
     LineCode,
     StorageSettings,
 )
+from escalations import EscalationPoint
 from foundation.calendars import Calendar
 
 
@@ -45,6 +48,9 @@ class Settings(ConfigModel):
     lines: tuple[Line, ...]
     agents: tuple[Agent, ...]
     calendars: tuple[CalendarConfig, ...] = ()  # as configured; see calendar() for the models
+    # As configured; see points() for the models.  Left empty (settings built in code), the
+    # rule that every line code has a point is not checked: the file, when loaded, is required.
+    escalation_points: tuple[EscalationPointConfig, ...] = ()
 
     # Indexes for the lookups the engine does on every call; filled once after validation.
     _lines_by_id: dict[str, Line] = PrivateAttr(default_factory=dict)
@@ -62,6 +68,9 @@ class Settings(ConfigModel):
             *calendar_problems(self.calendars),
             *line_problems(self.lines, defined, named),
             *agent_problems(self.agents, defined),
+            *escalation_point_problems(
+                self.escalation_points, defined, self.lines if self.escalation_points else None
+            ),
         ]
         if problems:
             raise ValueError("; ".join(f"{p.key}: {p.reason}" for p in problems))
@@ -76,6 +85,10 @@ class Settings(ConfigModel):
         # redefine the standard calendar.
         self._calendars_by_name[STANDARD_CALENDAR] = STANDARD
         self._calendars_by_name.update((c.name, c.to_calendar()) for c in self.calendars)
+
+    def escalation_point_models(self) -> tuple[EscalationPoint, ...]:
+        """The configured escalation points as models (the store's seed at start)."""
+        return tuple(point.to_point() for point in self.escalation_points)
 
     def line_by_id(self, line_id: str) -> Line | None:
         """The line named by the Stasis argument after ``inbound``, or None if there is none."""

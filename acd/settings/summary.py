@@ -26,7 +26,8 @@ def check_config(
 def summarize(settings: Settings) -> str:
     out = [
         f"{settings.config_dir}: OK: {len(settings.lines)} lines, "
-        f"{len(settings.line_codes)} line codes, {len(settings.agents)} agents"
+        f"{len(settings.line_codes)} line codes, {len(settings.agents)} agents, "
+        f"{_count(len(settings.escalation_points), 'escalation point')}"
     ]
     for line in settings.lines:
         numbers = ", ".join(line.numbers) or "none (reached by id only)"
@@ -34,7 +35,9 @@ def summarize(settings: Settings) -> str:
         for name in line.line_codes:
             default = " (default)" if name == line.default_line_code else ""
             agents = len(settings.agents_for_line_code(name))
-            out.append(f"    {name}{default}: {agents} agents")
+            points = sum(name in p.line_codes for p in settings.escalation_points)
+            counts = f"{agents} agents, {_count(points, 'escalation point')}"
+            out.append(f"    {name}{default}: {counts}")
     # Valid but probably unintended: calls for these would never be answered or never arrive.
     on_lines = {name for line in settings.lines for name in line.line_codes}
     for code in settings.line_codes:
@@ -43,3 +46,7 @@ def summarize(settings: Settings) -> str:
         if code.name not in on_lines:
             out.append(f"  warning: line code {code.name!r} is on no line")
     return "\n".join(out)
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"

@@ -21,7 +21,7 @@ def jacht(**overrides: Any) -> EscalationPoint:
         "phone": "011 12 34 56",
         "may_give_number": True,
         "email": "jacht@vlaanderen.be",
-        "weekly": weekly_schedule(
+        "reachability": weekly_schedule(
             mon=MORNING_AND_AFTERNOON,
             tue=MORNING_AND_AFTERNOON,
             wed=MORNING_AND_AFTERNOON,

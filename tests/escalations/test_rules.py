@@ -90,7 +90,9 @@ def test_a_deviation_is_removed_the_day_after_it_ends():
 def test_a_scheduled_change_takes_effect_on_its_date():
     afternoons = weekly_schedule(mon=["14:00-17:00"])
     point = jacht(
-        scheduled_changes=(change(date(2022, 12, 19), weekly=afternoons, phone="02 553 21 00"),)
+        scheduled_changes=(
+            change(date(2022, 12, 19), reachability=afternoons, phone="02 553 21 00"),
+        )
     )
     assert check_transfer(point, at(MONDAY, "10:00")).possible  # the old slots still hold
     next_monday = date(2022, 12, 19)

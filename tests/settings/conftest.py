@@ -24,7 +24,19 @@ agents:
   - {id: "1001", name: "An Peeters", endpoint: "PJSIP/1001", line_codes: ["1700 Andere Vragen"]}
   - {id: "1002", name: "Tom Janssens", endpoint: "PJSIP/1002", line_codes: ["1700 Belastingen"]}
 """
-VALID = {"line_codes.yaml": LINE_CODES, "lines.yaml": LINES, "agents.yaml": AGENTS}
+ESCALATION_POINTS = """\
+escalation_points:
+  - {id: anb-jacht, editorial_title: "ANB - Team Jacht", phone: "02 553 21 00",
+     reachability: {mon: ["09:00-12:00"]}, line_codes: ["1700 Andere Vragen"]}
+  - {id: vlabel, editorial_title: "Vlaamse Belastingdienst", email: "vlabel@example.org",
+     line_codes: ["1700 Belastingen"]}
+"""
+VALID = {
+    "line_codes.yaml": LINE_CODES,
+    "lines.yaml": LINES,
+    "agents.yaml": AGENTS,
+    "escalation_points.yaml": ESCALATION_POINTS,
+}
 
 WriteConfig = Callable[..., Path]
 

@@ -80,9 +80,9 @@ def test_acd_yaml_spells_out_the_defaults(example: Settings) -> None:
 def test_check_config_summarises(example: Settings) -> None:
     summary = check_config(EXAMPLE, env={})
     first, *rest = summary.splitlines()
-    assert first == f"{EXAMPLE}: OK: 3 lines, 5 line codes, 12 agents"
+    assert first == f"{EXAMPLE}: OK: 3 lines, 5 line codes, 12 agents, 5 escalation points"
     assert "  line 1700 (1700 Vlaamse overheid): numbers 1700" in rest
-    assert "    Onderwijs Studietoelagen (default): 3 agents" in rest
+    assert "    Onderwijs Studietoelagen (default): 3 agents, 1 escalation point" in rest
     assert not [line for line in rest if "warning" in line]
 
 
