@@ -3,7 +3,8 @@ tears them down in reverse.  ``acd run``, ``acd demo`` and the system tests all 
 through :func:`running_engine`, so there is exactly one way the parts are wired.
 
     lease (refuse if another engine holds this ARI app) -> storage (migrate, recorder,
-        agent-state writer) -> metrics -> ARI client -> core + runtime (agents restored)
+        agent-state writer, callbacks, escalation points seeded from the config) -> metrics
+        -> ARI client -> core + runtime (agents restored)
         -> events WebSocket (on_event -> runtime; on_connected -> event filter, runtime)
         -> HTTP API
 """
@@ -28,6 +29,7 @@ from acd.engine.core import EngineCore, IdFactory, random_ids
 from acd.engine.dialer import CallbackDialer
 from acd.engine.model import EngineConfig
 from acd.engine.runtime import ENGINE_EVENTS, EngineRuntime
+from acd.escalation_routes import add_escalation_routes
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
 from acd.records.agent_store import AgentStateStore
@@ -38,6 +40,8 @@ from acd.settings import Settings
 from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
 from callbacks.http import CALLBACK_STORE, add_callback_routes
+from escalations import SqlEscalationStore
+from escalations import migrate as migrate_escalations
 from foundation.clock import Clock
 from foundation.contact import AgentRecord, ContactEventSink
 from sla.callback_metrics import CallbackEvents, CallbackMetrics
@@ -65,6 +69,8 @@ class RunningEngine:
     lost_lease: asyncio.Event
     # Each agent's presence, reason and day counters, saved as they change (acd.records).
     agent_states: AgentStateWriter
+    # The escalation points, seeded from escalation_points.yaml, edited through the API.
+    escalations: SqlEscalationStore
 
     def health(self) -> dict[str, Any]:
         return {
@@ -124,6 +130,8 @@ async def running_engine(
         callbacks = await stack.enter_async_context(
             CallbackStore.open(settings.storage.url, hold=hold)
         )
+
+        escalations = await _escalation_points(stack, settings, clock)
 
         metrics = EngineMetrics()
         callback_metrics = CallbackMetrics(metrics.registry)  # one /metrics for both
@@ -194,6 +202,7 @@ async def running_engine(
             None,
             lost_lease,
             agent_states=agent_states,
+            escalations=escalations,
         )
         if http:
             engine.http_url = await _serve_api(stack, engine)
@@ -221,6 +230,20 @@ async def _agent_states(
     return writer, stored
 
 
+async def _escalation_points(
+    stack: AsyncExitStack, settings: Settings, clock: Clock
+) -> SqlEscalationStore:
+    """The escalation point store, migrated, with the configured points it did not hold yet
+    (points already stored, perhaps edited through the API, are kept as they are)."""
+    url = settings.storage.url
+    await migrate_escalations(url, hold=clock.hold)
+    store = await stack.enter_async_context(SqlEscalationStore.open(url, hold=clock.hold))
+    added = await store.seed(settings.escalation_point_models())
+    if added:
+        log.info("escalation points added from the config: %s", ", ".join(added))
+    return store
+
+
 async def _stop_when(lost: asyncio.Event, stream: EventStream) -> None:
     await lost.wait()
     await stream.stop()
@@ -238,6 +261,15 @@ async def _serve_api(stack: AsyncExitStack, engine: RunningEngine) -> str:
     app = create_api(engine.runtime, engine.clock, engine.metrics, engine.health)
     app[CALLBACK_STORE] = engine.callbacks
     add_callback_routes(app, CALLBACK_STORE, now=engine.clock.now)
+    settings = engine.settings
+    add_escalation_routes(
+        app,
+        engine.escalations,
+        engine.runtime,
+        line_codes=[code.name for code in settings.line_codes],
+        line_users={code: line.id for line in settings.lines for code in line.line_codes},
+        now=engine.clock.now,
+    )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     stack.push_async_callback(runner.cleanup)

@@ -3,7 +3,8 @@ document and how the API and ``acd escalation list --json`` show it.
 
 :func:`to_data` and :func:`from_data` are inverses for points the model accepted; input from
 people (YAML, API bodies) is validated by the settings models instead, which name the key that
-is wrong.
+is wrong.  The keys are the config file's, so a point read from the API can be sent back to it
+as it is (``phone_e164``, derived, is the one key a client leaves out or the API ignores).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def to_data(point: EscalationPoint) -> dict[str, Any]:
         "reachability": _weekly_data(point.reachability),
         "follows_public_holidays": point.follows_public_holidays,
         "scheduled_changes": [
-            {"on": c.on.isoformat(), "changes": _changes_data(c.changes)}
+            {"on": c.on.isoformat(), "set": _changes_data(c.changes)}
             for c in point.scheduled_changes
         ],
         "handling_days": point.handling_days,
@@ -58,7 +59,7 @@ def to_data(point: EscalationPoint) -> dict[str, Any]:
 def from_data(data: Mapping[str, Any]) -> EscalationPoint:
     values = _values(data)
     values["scheduled_changes"] = tuple(
-        ScheduledChange(date.fromisoformat(c["on"]), _values(c["changes"]))
+        ScheduledChange(date.fromisoformat(c["on"]), _values(c["set"]))
         for c in data.get("scheduled_changes", ())
     )
     values.pop("phone_e164", None)  # derived from the phone number
@@ -100,8 +101,8 @@ def _changes_data(changes: Mapping[str, Any]) -> dict[str, Any]:
 
 def _deviation_data(deviation: Deviation) -> dict[str, Any]:
     return {
-        "start": deviation.start.isoformat(),
-        "end": deviation.end.isoformat(),
+        "from": deviation.start.isoformat(),
+        "to": deviation.end.isoformat(),
         "text": deviation.text,
         "slots": [str(s) for s in deviation.slots],
     }
@@ -109,8 +110,8 @@ def _deviation_data(deviation: Deviation) -> dict[str, Any]:
 
 def _deviation(data: Mapping[str, Any]) -> Deviation:
     return Deviation(
-        date.fromisoformat(data["start"]),
-        date.fromisoformat(data["end"]),
+        date.fromisoformat(data["from"]),
+        date.fromisoformat(data["to"]),
         data["text"],
         tuple(Slot.parse(s) for s in data.get("slots", ())),
     )

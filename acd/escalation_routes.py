@@ -1,0 +1,295 @@
+"""The escalation points' HTTP routes: editing the points, what an agent may do with them for
+the call they are on, and the phone transfer itself.
+
+    GET    /api/escalation-points?line_code=      the points as they stand today
+    GET    /api/escalation-points/{id}
+    POST   /api/escalation-points                 a point, as in escalation_points.yaml
+    PUT    /api/escalation-points/{id}            the whole point again (as GET gives it)
+    DELETE /api/escalation-points/{id}
+    GET    /api/agents/{agent_id}/escalations     the points of the agent's call's line code
+    POST   /api/agents/{agent_id}/transfer        {"point_id": ...}: transfer by phone, now
+
+A point is read as it stands today (:func:`escalations.rules.as_of`: due scheduled changes
+applied, deviating dates that ended gone), so a point sent back with PUT keeps those effects.
+Bodies are validated by the config model (:class:`acd.settings.EscalationPointConfig`), so a
+mistake reads as in ``acd check-config``; a write that would leave a line code of the lines
+without a point is refused with 409, naming the line code.  Refusals are
+:class:`foundation.errors.ApiError` in the API's JSON error format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from acd.engine import inputs as inp
+from acd.engine.contacts import Phase
+from acd.engine.runtime import EngineRuntime
+from acd.engine.view import ContactView
+from acd.settings import EscalationPointConfig
+from acd.settings.problems import problems_of
+from escalations import EscalationPoint, as_of, check_transfer, options, uncovered_line_codes
+from escalations.codec import to_data
+from escalations.rules import PointOptions, TransferCheck, Window, local_day
+from escalations.store import EscalationExists, EscalationNotFound, EscalationStore
+from foundation.errors import ApiError, UnknownAgent
+from foundation.json_body import read_json_object
+
+
+def add_escalation_routes(
+    app: web.Application,
+    store: EscalationStore,
+    runtime: EngineRuntime,
+    *,
+    line_codes: Collection[str],
+    line_users: Mapping[str, str],
+    now: Callable[[], datetime],
+) -> None:
+    """Add the routes to ``app`` (an app of :func:`acd.api.create_api`, for its error
+    middleware).  ``line_codes`` are the defined line codes (a point may name only those);
+    ``line_users`` maps each line code the lines use to a line that uses it (these must keep a
+    point).  ``now`` is the engine's wall clock, read once per request."""
+    routes = _Routes(store, runtime, frozenset(line_codes), dict(line_users), now)
+    app.router.add_get("/api/escalation-points", routes.list)
+    app.router.add_post("/api/escalation-points", routes.create)
+    app.router.add_get("/api/escalation-points/{point_id}", routes.get)
+    app.router.add_put("/api/escalation-points/{point_id}", routes.update)
+    app.router.add_delete("/api/escalation-points/{point_id}", routes.delete)
+    app.router.add_get("/api/agents/{agent_id}/escalations", routes.agent_options)
+    app.router.add_post("/api/agents/{agent_id}/transfer", routes.transfer)
+
+
+class _Routes:
+    def __init__(
+        self,
+        store: EscalationStore,
+        runtime: EngineRuntime,
+        line_codes: frozenset[str],
+        line_users: dict[str, str],
+        now: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._runtime = runtime
+        self._line_codes = line_codes
+        self._line_users = line_users
+        self._now = now
+
+    # --- editing --------------------------------------------------------------------------
+
+    async def list(self, request: web.Request) -> web.Response:
+        line_code = request.query.get("line_code") or None
+        today = local_day(self._now())
+        found = await self._store.list()
+        current = [as_of(point, today) for point in found]
+        if line_code is not None:
+            current = [point for point in current if line_code in point.line_codes]
+        return web.json_response({"escalation_points": [to_data(p) for p in current]})
+
+    async def get(self, request: web.Request) -> web.Response:
+        point = await self._require(request.match_info["point_id"])
+        return web.json_response(to_data(as_of(point, local_day(self._now()))))
+
+    async def create(self, request: web.Request) -> web.Response:
+        point = self._parse(await read_json_object(request))
+        try:
+            await self._store.create(point)
+        except EscalationExists as exc:
+            raise ApiError(
+                409, "escalation_point_exists", str(exc), {"point_id": exc.point_id}
+            ) from None
+        return web.json_response(to_data(point), status=201)
+
+    async def update(self, request: web.Request) -> web.Response:
+        point_id = request.match_info["point_id"]
+        body = await read_json_object(request)
+        if body.setdefault("id", point_id) != point_id:
+            raise ApiError(
+                422,
+                "invalid_escalation_point",
+                f"the body's id {body['id']!r} is not the path's {point_id!r}",
+                {"problems": [{"key": "id", "reason": "differs from the path"}]},
+            )
+        point = self._parse(body)
+        stored = await self._store.list()
+        if not any(p.id == point_id for p in stored):
+            raise _not_found(point_id)
+        others = [p for p in stored if p.id != point_id]
+        self._keep_covered([*others, point])
+        try:
+            await self._store.update(point)
+        except EscalationNotFound:
+            raise _not_found(point_id) from None
+        return web.json_response(to_data(point))
+
+    async def delete(self, request: web.Request) -> web.Response:
+        point_id = request.match_info["point_id"]
+        points = await self._store.list()
+        if not any(p.id == point_id for p in points):
+            raise _not_found(point_id)
+        self._keep_covered([p for p in points if p.id != point_id])
+        try:
+            await self._store.delete(point_id)
+        except EscalationNotFound:
+            raise _not_found(point_id) from None
+        return web.Response(status=204)
+
+    # --- the agent's call -----------------------------------------------------------------
+
+    async def agent_options(self, request: web.Request) -> web.Response:
+        agent_id = request.match_info["agent_id"]
+        contact = self._call_of(agent_id)
+        line_code = contact.record.line_code
+        if line_code is None:
+            raise ApiError(
+                409,
+                "no_line_code",
+                f"agent {agent_id}'s call has no line code yet",
+                {"contact_id": contact.id},
+            )
+        at = self._now()
+        found = options(await self._store.list(), line_code, at)
+        return web.json_response(
+            {
+                "agent_id": agent_id,
+                "contact_id": contact.id,
+                "line_code": line_code,
+                "at": at.astimezone(UTC).isoformat(),
+                "escalation_points": [_options_view(option) for option in found],
+            }
+        )
+
+    async def transfer(self, request: web.Request) -> web.Response:
+        agent_id = request.match_info["agent_id"]
+        body = await read_json_object(request)
+        point_id = body.get("point_id")
+        if not isinstance(point_id, str) or not point_id:
+            raise ApiError(422, "invalid_point_id", "point_id is required: the point's id")
+        self._call_of(agent_id)
+        point = await self._require(point_id)
+        at = self._now()
+        check = check_transfer(point, at)
+        if not check.possible or check.reason is not None:
+            assert check.reason is not None
+            raise ApiError(
+                409, check.reason.value, check.message, {"point_id": point_id, **_check_view(check)}
+            )
+        number = as_of(point, local_day(at)).phone_e164
+        assert number is not None  # a possible transfer has a number
+        # The core refuses (409 not_on_call) when the call moved on since we looked.
+        self._runtime.submit(inp.TransferRequested(agent_id, point_id, number))
+        return web.json_response(
+            {"agent_id": agent_id, "point_id": point_id, "number": number, "transfer": "dialing"},
+            status=202,
+        )
+
+    # --- shared ---------------------------------------------------------------------------
+
+    def _parse(self, body: dict[str, Any]) -> EscalationPoint:
+        body.pop("phone_e164", None)  # derived from the phone number; GET shows it
+        try:
+            config = EscalationPointConfig.model_validate(body)
+        except ValidationError as exc:
+            problems = [{"key": p.key, "reason": p.reason} for p in problems_of(exc)]
+            first = problems[0]
+            raise ApiError(
+                422,
+                "invalid_escalation_point",
+                f"{first['key']}: {first['reason']}" if first["key"] else first["reason"],
+                {"problems": problems},
+            ) from None
+        undefined = [code for code in config.line_codes if code not in self._line_codes]
+        if undefined:
+            raise ApiError(
+                422,
+                "invalid_escalation_point",
+                f"line_codes: {undefined[0]!r} is not a defined line code",
+                {
+                    "problems": [
+                        {"key": "line_codes", "reason": f"{c!r} is not defined"} for c in undefined
+                    ]
+                },
+            )
+        return config.to_point()
+
+    def _keep_covered(self, points: Sequence[EscalationPoint]) -> None:
+        missing = uncovered_line_codes(points, list(self._line_users))
+        if not missing:
+            return
+        code, since = next(iter(missing.items()))
+        when = "" if since is None else f" from {since} on"
+        raise ApiError(
+            409,
+            "line_code_without_escalation_point",
+            f"line code {code!r} (line {self._line_users[code]!r}) would have no escalation"
+            f" point{when}: link another point first",
+            {"line_codes": sorted(missing)},
+        )
+
+    async def _require(self, point_id: str) -> EscalationPoint:
+        point = await self._store.get(point_id)
+        if point is None:
+            raise _not_found(point_id)
+        return point
+
+    def _call_of(self, agent_id: str) -> ContactView:
+        view = self._runtime.view
+        agent = view.agents.get(agent_id)
+        if agent is None:
+            raise UnknownAgent(agent_id)
+        contact = view.contacts.get(agent.contact_id or "")
+        if contact is None or contact.phase is not Phase.CONNECTED or contact.callback:
+            raise ApiError(
+                409,
+                "not_on_call",
+                f"agent {agent_id} is not talking to a caller who called in",
+                {"agent_id": agent_id},
+            )
+        return contact
+
+
+def _not_found(point_id: str) -> ApiError:
+    return ApiError(
+        404, "escalation_point_not_found", f"no escalation point {point_id!r}", {"id": point_id}
+    )
+
+
+def _window_view(window: Window | None) -> dict[str, str | None] | None:
+    if window is None:
+        return None
+    end = window.end.isoformat() if window.end else None
+    return {"start": window.start.isoformat(), "end": end}
+
+
+def _check_view(check: TransferCheck) -> dict[str, Any]:
+    return {
+        "possible": check.possible,
+        "reason": check.reason.value if check.reason else None,
+        "message": check.message,
+        "deviation_text": check.deviation_text,
+        "next_window": _window_view(check.next_window),
+        "slots": check.weekly,
+    }
+
+
+def _options_view(option: PointOptions) -> dict[str, Any]:
+    point = option.point
+    return {
+        "id": point.id,
+        "title": point.public_title,
+        "editorial_title": point.editorial_title,
+        "instructions": point.instructions,
+        "content": point.content,
+        "phone": point.phone,
+        "email": point.email,
+        "phone_transfer": _check_view(option.transfer),
+        "may_give_number": option.may_give_number,
+        "may_send_email": option.may_send_email,
+        "may_give_email": option.may_give_email,
+        "mail_channel": point.mail_channel.value,
+        "handling_days": point.handling_days,
+        "handling_info": point.handling_info,
+    }
