@@ -1,5 +1,6 @@
 """The ``acd`` command: run the engine, the emulator or the demo; check a config directory;
-show a line's opening hours; list, cancel or reschedule callbacks."""
+show a line's opening hours; list, cancel or reschedule callbacks; list escalation points and
+check a transfer window."""
 
 from __future__ import annotations
 
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     when.add_argument("--week", metavar="YYYY-Www", help="an ISO week, such as 2027-W13")
 
     _callbacks_parser(sub)
+    _escalation_parser(sub)
 
     check = sub.add_parser(
         "check-config",
@@ -173,6 +175,28 @@ def _callbacks_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         parser.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
 
 
+def _escalation_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    escalation = sub.add_parser(
+        "escalation",
+        help="list escalation points, or check whether a transfer is possible at a moment",
+        description="Escalation points in the store of the config's storage.url (the "
+        "configured ones added when missing), as they stand on the day.  Times without an "
+        "offset are Europe/Brussels wall-clock time.",
+    )
+    actions = escalation.add_subparsers(dest="escalation_command", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="list the escalation points")
+    listing.add_argument("--line-code", help="only the points of this line code")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    check = actions.add_parser(
+        "check", help="is a phone transfer to a point possible at a moment, and why not"
+    )
+    check.add_argument("id", help="the escalation point id")
+    check.add_argument("--at", metavar="DATETIME", help="such as 2022-12-12T10:00 (default: now)")
+    for parser in (listing, check):
+        _config_arg(parser)
+        parser.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -192,6 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from acd.callbacks_cli import callbacks_command
 
             return callbacks_command(args)
+        if args.command == "escalation":
+            from acd.escalation_cli import escalation_command
+
+            return escalation_command(args)
     except (ConfigError, ConfigErrors) as exc:
         print(f"acd: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
