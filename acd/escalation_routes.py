@@ -172,8 +172,7 @@ class _Routes:
         point = await self._require(point_id)
         at = self._now()
         check = check_transfer(point, at)
-        if not check.possible or check.reason is not None:
-            assert check.reason is not None
+        if check.reason is not None:  # set exactly when the transfer is not possible
             raise ApiError(
                 409, check.reason.value, check.message, {"point_id": point_id, **_check_view(check)}
             )
