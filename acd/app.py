@@ -238,9 +238,20 @@ async def _escalation_points(
     url = settings.storage.url
     await migrate_escalations(url, hold=clock.hold)
     store = await stack.enter_async_context(SqlEscalationStore.open(url, hold=clock.hold))
-    added = await store.seed(settings.escalation_point_models())
+    configured = settings.escalation_point_models()
+    added = await store.seed(configured)
     if added:
         log.info("escalation points added from the config: %s", ", ".join(added))
+    stored = {point.id: point for point in await store.list()}
+    differ = [p.id for p in configured if p.id not in added and stored.get(p.id) != p]
+    if differ:
+        # Edited through the API (or since deleted), or the file changed: the store wins, and
+        # an operator who edited the file should know why it did not take.
+        log.warning(
+            "escalation points that differ from escalation_points.yaml keep their stored "
+            "version (edit them through the API): %s",
+            ", ".join(differ),
+        )
     return store
 
 

@@ -22,9 +22,15 @@ from foundation.calendars import (
     Closure,
     Opening,
     PublicHolidays,
+    add_working_days,
     next_close,
+    standard_calendar,
     status,
 )
+
+# Working days for handling terms: Monday to Friday without Belgian public holidays, whatever
+# the point's phone hours (a point reachable by phone on Mondays only still works all week).
+WORKING_DAYS = standard_calendar("working days")
 
 
 class Refusal(StrEnum):
@@ -201,6 +207,12 @@ def options(points: Iterable[EscalationPoint], line_code: str, at: datetime) -> 
             )
         )
     return found
+
+
+def handling_due(point: EscalationPoint, at: datetime) -> datetime:
+    """When the point has promised to contact the caller about a question escalated at
+    ``at``: its handling term in working days (the term as of that day)."""
+    return add_working_days(WORKING_DAYS, at, as_of(point, local_day(at)).handling_days)
 
 
 def uncovered_line_codes(

@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from escalations import Deviation, Refusal, as_of, check_transfer, options, uncovered_line_codes
+from escalations import (
+    Deviation,
+    Refusal,
+    as_of,
+    check_transfer,
+    handling_due,
+    options,
+    uncovered_line_codes,
+)
 from foundation.calendars import Slot, weekly_schedule
 from tests.escalations.factories import change, day_off, jacht
 
@@ -155,3 +163,12 @@ def test_a_scheduled_change_that_would_orphan_a_line_code_is_named_with_its_date
     later = date(2023, 1, 2)
     points = [jacht(scheduled_changes=(change(later, line_codes=("1700 Belastingen",)),))]
     assert uncovered_line_codes(points, ["1700 Andere Vragen"]) == {"1700 Andere Vragen": later}
+
+
+def test_the_handling_term_counts_working_days_not_phone_hours():
+    friday = date(2023, 4, 7)  # Good Friday is a working day in Belgium; Easter Monday is not
+    due = handling_due(jacht(), at(friday, "15:00"))
+    # Easter Monday 10 skipped: Tue 11, Wed 12, Thu 13, Fri 14, (weekend), Mon 17.
+    assert due == at(date(2023, 4, 17), "15:00")
+    longer = jacht(scheduled_changes=(change(date(2023, 4, 1), handling_days=10),))
+    assert handling_due(longer, at(friday, "15:00")) == at(date(2023, 4, 24), "15:00")
