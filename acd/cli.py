@@ -28,8 +28,8 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=DEFAULT_CONFIG,
         metavar="DIR",
-        help="config directory with acd.yaml, lines.yaml, line_codes.yaml, agents.yaml "
-        "(default: ./config)",
+        help="config directory with acd.yaml, lines.yaml, line_codes.yaml, agents.yaml, "
+        "escalation_points.yaml (default: ./config)",
     )
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from acd.settings import Settings
     from escalations import EscalationPoint, TransferCheck
 
 
@@ -43,15 +44,13 @@ def escalation_command(args: argparse.Namespace) -> int:
 
 
 async def _run(
-    args: argparse.Namespace, url: str, settings: object, at: datetime
+    args: argparse.Namespace, url: str, settings: Settings, at: datetime
 ) -> tuple[int, str]:
-    from acd.settings import Settings
     from escalations import SqlEscalationStore, as_of, check_transfer, migrate
     from escalations.codec import to_data
     from escalations.rules import local_day
     from foundation.clock import Clock
 
-    assert isinstance(settings, Settings)
     hold = Clock().hold
     await migrate(url, hold=hold)
     async with SqlEscalationStore.open(url, hold=hold) as store:

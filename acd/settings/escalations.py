@@ -9,7 +9,7 @@ are in :mod:`acd.settings.checks`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Field, ValidationError, model_validator
@@ -17,6 +17,7 @@ from pydantic import AfterValidator, Field, ValidationError, model_validator
 from acd.settings.base import ConfigModel
 from acd.settings.calendars import WeeklyConfig
 from acd.settings.fields import DaySlots, Identifier, LocalDate, Text
+from acd.settings.models import Line
 from acd.settings.problems import field_error, problems_of
 from escalations import (
     DEFAULT_HANDLING_DAYS,
@@ -162,7 +163,7 @@ def _changed(config: EscalationPointConfig, change: ScheduledChangeConfig) -> Es
     return EscalationPointConfig.model_validate(current | change.set)
 
 
-def _as_field_error(where: tuple[str | int, ...], build: Any) -> None:
+def _as_field_error(where: tuple[str | int, ...], build: Callable[[], object]) -> None:
     try:
         build()
     except ValueError as exc:
@@ -180,7 +181,7 @@ def points_of(configs: Iterable[EscalationPointConfig]) -> tuple[EscalationPoint
     return tuple(config.to_point() for config in configs)
 
 
-def line_code_users(lines: Iterable[Any]) -> Mapping[str, str]:
+def line_code_users(lines: Iterable[Line | None]) -> Mapping[str, str]:
     """Each line code of the lines, with the first line that uses it (for messages)."""
     users: dict[str, str] = {}
     for line in lines:
