@@ -31,11 +31,14 @@ def pbx_config_from_settings(
     behaviours: Mapping[str, Behaviour] | None = None,
     default: Behaviour | None = None,
     seed: int = 0,
+    trunk: Mapping[str, Behaviour] | None = None,
 ) -> PbxConfig:
-    """A PBX whose dialplan sends every line number into the app, with one phone per agent.
+    """A PBX whose dialplan sends every line number into the app, with one phone per agent and
+    the trunk that ``engine.escalation_dial`` dials escalation points through.
 
     ``behaviours`` maps an agent id to how that agent's phone answers; the others use
-    ``default`` (answer after 2 s)."""
+    ``default`` (answer after 2 s). ``trunk`` maps a number (E.164) to how the phone behind it
+    answers; any other number answers after 3 s and hangs up after two minutes."""
     behaviours = behaviours or {}
     default = default or EndpointBehaviour.answer(2.0)
     app = settings.ari.app
@@ -52,6 +55,18 @@ def pbx_config_from_settings(
                 resource, behaviours.get(agent.id, default), technology=technology or "PJSIP"
             )
         )
+    trunk_endpoint = trunk_of(settings.engine.escalation_dial)
+    if trunk_endpoint is not None:
+        technology, resource = trunk_endpoint
+        endpoints.append(
+            EndpointSpec(
+                resource,
+                EndpointBehaviour.answer(3.0, hangup_after_s=120.0),
+                technology=technology,
+                context="from-trunk",
+                numbers=dict(trunk or {}),
+            )
+        )
     return PbxConfig(
         dialplan=dialplan,
         endpoints=tuple(endpoints),
@@ -59,6 +74,16 @@ def pbx_config_from_settings(
         username=settings.ari.username,
         password=settings.ari.password.get_secret_value(),
     )
+
+
+def trunk_of(dial: str) -> tuple[str, str] | None:
+    """The endpoint a dial template goes out through: ``PJSIP/{e164}@trunk`` -> (PJSIP, trunk);
+    ``None`` for a template that dials an endpoint directly."""
+    technology, _, resource = dial.partition("/")
+    _, at, endpoint = resource.partition("@")
+    if not at or not endpoint or "{" in endpoint:
+        return None
+    return technology or "PJSIP", endpoint
 
 
 def demo_agent_behaviour() -> RandomBehaviour:

@@ -39,13 +39,23 @@ class StasisTarget:
 
 @dataclass(frozen=True, slots=True)
 class EndpointSpec:
-    """A SIP endpoint the PBX can dial (or that calls in, like ``caller``)."""
+    """A SIP endpoint the PBX can dial (or that calls in, like ``caller``).
+
+    A trunk is an endpoint dialled with a number, ``PJSIP/+3211123456@trunk``: ``numbers``
+    says how the phone behind each number behaves; any other number gets ``behaviour``."""
 
     resource: str
     behaviour: Behaviour = field(default_factory=EndpointBehaviour.answer)
     online: bool = True
     technology: str = "PJSIP"
     context: str = "from-agent"
+    numbers: Mapping[str, Behaviour] = field(default_factory=dict)
+
+    def behaviour_for(self, number: str | None) -> Behaviour:
+        """How the far end behaves when ``number`` is dialled through this endpoint."""
+        if number is None:
+            return self.behaviour
+        return self.numbers.get(number, self.behaviour)
 
     @property
     def key(self) -> str:
@@ -146,7 +156,7 @@ def _dialplan(raw: Any, source: str) -> dict[str, StasisTarget]:
 
 
 _ENDPOINT_KEYS = frozenset(
-    {"mode", "ring_s", "hangup_after_s", "online", "context", "weights", "talk_s"}
+    {"mode", "ring_s", "hangup_after_s", "online", "context", "weights", "talk_s", "numbers"}
 )
 
 
@@ -164,7 +174,7 @@ def _endpoints(raw: Any, source: str) -> tuple[EndpointSpec, ...]:
             if field_name not in _ENDPOINT_KEYS:
                 raise ConfigError(source, f"{key}.{field_name}", "unknown key")
         try:
-            behaviour = behaviour_from_dict(body)
+            behaviour = behaviour_from_dict({k: v for k, v in body.items() if k != "numbers"})
         except ValueError as exc:
             raise ConfigError(source, key, str(exc)) from None
         specs.append(
@@ -174,9 +184,25 @@ def _endpoints(raw: Any, source: str) -> tuple[EndpointSpec, ...]:
                 online=bool(body.get("online", True)),
                 technology=tech or "PJSIP",
                 context=str(body.get("context", "from-agent")),
+                numbers=_numbers(body.get("numbers") or {}, f"{key}.numbers", source),
             )
         )
     return tuple(specs)
+
+
+def _numbers(raw: Any, key: str, source: str) -> dict[str, Behaviour]:
+    """A trunk's numbers: ``{"+3211123456": {mode: busy}, ...}``."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(source, key, "expected a mapping of number to behaviour")
+    out: dict[str, Behaviour] = {}
+    for number, body in raw.items():
+        if not isinstance(body, Mapping):
+            raise ConfigError(source, f"{key}.{number}", "expected a mapping")
+        try:
+            out[str(number)] = behaviour_from_dict(body)
+        except ValueError as exc:
+            raise ConfigError(source, f"{key}.{number}", str(exc)) from None
+    return out
 
 
 def _int(data: Mapping[str, Any], key: str, source: str) -> int:

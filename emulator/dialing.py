@@ -101,10 +101,11 @@ class Dialer:
         target = self._resolve(req.endpoint or "")
         if isinstance(target, LocalTarget):
             return self._originate_local(req, target)
-        chan = self._new_sip_leg(req, target, ChannelKind.ORIGINATED)
+        spec, number = target
+        chan = self._new_sip_leg(req, spec, ChannelKind.ORIGINATED)
         chan.dial = DialState(
-            dialstring=target.resource,
-            behaviour=self._behaviour(target),
+            dialstring=_dialstring(spec, number),
+            behaviour=self._behaviour(spec, number),
             timeout_s=_timeout(req.timeout),
             app_args=req.args,
             extension=None if req.app else req.extension,
@@ -125,8 +126,10 @@ class Dialer:
         target = self._resolve(req.endpoint or "")
         if isinstance(target, LocalTarget):
             raise allocation_failed()  # not modelled: Local channels only via originate
-        chan = self._new_sip_leg(req, target, ChannelKind.CREATED, app=("", ""))
-        chan.dial = DialState(target.resource, self._behaviour(target), None, req.args)
+        spec, number = target
+        chan = self._new_sip_leg(req, spec, ChannelKind.CREATED, app=("", ""))
+        behaviour = self._behaviour(spec, number)
+        chan.dial = DialState(_dialstring(spec, number), behaviour, None, req.args)
         self._subscribe(req, chan)
         if originator is not None and req.app in self.pbx.bus.apps:
             self.pbx.bus.subscribe_channel(req.app, originator.id, "originator")
@@ -191,14 +194,18 @@ class Dialer:
             raise bad_request("Provided originator channel was not found")
         return found
 
-    def _resolve(self, endpoint: str) -> EndpointSpec | LocalTarget:
+    def _resolve(self, endpoint: str) -> tuple[EndpointSpec, str | None] | LocalTarget:
+        """The endpoint to dial and, through a trunk (``PJSIP/<number>@<trunk>``), the number."""
         technology, _, resource = endpoint.partition("/")
         if technology.lower() == "local":
             return self._local_target(resource)
+        number: str | None = None
+        if "@" in resource:
+            number, _, resource = resource.partition("@")
         spec = self.pbx.endpoints.get(f"{technology.upper()}/{resource}")
         if spec is None or not spec.online:
             raise allocation_failed()
-        return spec
+        return spec, number
 
     def _local_target(self, resource: str) -> LocalTarget:
         exten, _, context = resource.split("/")[0].partition("@")
@@ -208,8 +215,8 @@ class Dialer:
         assert application is not None
         return LocalTarget(resource, context, exten, application)
 
-    def _behaviour(self, spec: EndpointSpec) -> EndpointBehaviour:
-        behaviour = spec.behaviour
+    def _behaviour(self, spec: EndpointSpec, number: str | None) -> EndpointBehaviour:
+        behaviour = spec.behaviour_for(number)
         if isinstance(behaviour, RandomBehaviour):
             return behaviour.pick(self.pbx.rng)
         return behaviour
@@ -366,6 +373,11 @@ class Dialer:
         lifecycle.set_state(second, "Busy")
         lifecycle.publish(second, "ChannelHangupRequest", cause=causes.NORMAL, soft=True)
         lifecycle.silent_hangup(second, cause)
+
+
+def _dialstring(spec: EndpointSpec, number: str | None) -> str:
+    """What Asterisk's ``Dial`` event names: ``agent1``, or ``+3211123456@trunk``."""
+    return spec.resource if number is None else f"{number}@{spec.resource}"
 
 
 def _timeout(raw: int) -> float | None:

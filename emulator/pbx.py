@@ -17,6 +17,7 @@ import logging
 import random
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -183,12 +184,10 @@ class Pbx:
         technology, _, resource = key.rpartition("/")
         full = f"{technology or 'PJSIP'}/{resource}"
         old = self.endpoints.get(full) or EndpointSpec(resource, technology=technology or "PJSIP")
-        spec = EndpointSpec(
-            resource=old.resource,
+        spec = replace(
+            old,
             behaviour=behaviour if behaviour is not None else old.behaviour,
             online=online if online is not None else old.online,
-            technology=old.technology,
-            context=old.context,
         )
         self.endpoints[full] = spec
         return spec

@@ -46,6 +46,7 @@ class _Progress:
     queued: bool = False
     answered: bool = False
     waiting_labels: tuple[str, str] | None = None  # the series it was added to while waiting
+    transfer_to: str | None = None  # the escalation point being dialled for it, if any
     rings_counted: set[int] = field(default_factory=set)  # indexes into the contact's offers
 
 
@@ -110,6 +111,20 @@ class EngineMetrics:
             line_labels,
             registry=self.registry,
         )
+        self.escalations = Counter(
+            "acd_escalations",
+            "Escalations to an escalation point, by channel (phone, email) and outcome "
+            "(phone: connected, not_reached, caller_hung_up; email: queued, delivered).",
+            ("line_code", "point", "channel", "outcome"),
+            registry=self.registry,
+        )
+        self.transfers_refused = Counter(
+            "acd_transfers_refused",
+            "Transfers an agent asked for and was refused, by reason (not_allowed, "
+            "outside_hours, deviating_date, no_phone, no_call, ...).",
+            ("point", "reason"),
+            registry=self.registry,
+        )
         # Every combination exists from the start, so dashboards show 0 rather than no data.
         for presence in Presence:
             for activity in Activity:
@@ -130,9 +145,20 @@ class EngineMetrics:
             self._count_rings(contact, progress)
         if event.kind is ContactEventKind.ANSWERED:
             self._answered(contact, progress)
+        elif event.kind in _TRANSFER_STEPS:
+            self._transfer_step(event.kind, contact, progress)
         elif event.kind is ContactEventKind.ENDED:
+            self._transfer_step(event.kind, contact, progress)
             self._ended(contact, progress)
             del self._progress[contact.id]
+
+    def transfer_refused(self, point: str, reason: str) -> None:
+        """An agent's transfer was refused (outside the point's hours, not allowed, ...)."""
+        self.transfers_refused.labels(point, reason).inc()
+
+    def escalation(self, line_code: str, point: str, channel: str, outcome: str) -> None:
+        """An escalation step that no contact event carries (an e-mail queued, delivered)."""
+        self.escalations.labels(line_code, point, channel, outcome).inc()
 
     def agent_event(self, event: AgentEvent) -> None:
         # Our own record of each agent decides what to take back, not previous_*: an agent
@@ -142,6 +168,21 @@ class EngineMetrics:
             self.agents.labels(before[0].value, before[1].value).dec()
         self.agents.labels(event.presence.value, event.activity.value).inc()
         self._agent_states[event.agent_id] = (event.presence, event.activity)
+
+    def _transfer_step(
+        self, kind: ContactEventKind, contact: ContactRecord, progress: _Progress
+    ) -> None:
+        """A phone transfer counts once, when it ends: connected, not reached, or cut short by
+        the caller hanging up while the point rang."""
+        if kind is ContactEventKind.TRANSFER_STARTED:
+            progress.transfer_to = contact.escalation_point
+            return
+        point = progress.transfer_to
+        if point is None:
+            return
+        progress.transfer_to = None
+        outcome = _TRANSFER_OUTCOMES[kind]
+        self.escalation(contact.line_code or "", point, "phone", outcome)
 
     def _queued(self, contact: ContactRecord, progress: _Progress) -> None:
         if progress.queued:  # back in the queue after a missed ring: still the same contact
@@ -189,6 +230,20 @@ class EngineMetrics:
             if index >= 0 and index not in progress.rings_counted:
                 progress.rings_counted.add(index)
                 self.agent_offers.labels(line_code, OfferResult.ANSWERED.value).inc()
+
+
+_TRANSFER_OUTCOMES = {
+    ContactEventKind.ESCALATED: "connected",
+    ContactEventKind.TRANSFER_FAILED: "not_reached",
+    ContactEventKind.ENDED: "caller_hung_up",
+}
+_TRANSFER_STEPS = frozenset(
+    {
+        ContactEventKind.TRANSFER_STARTED,
+        ContactEventKind.ESCALATED,
+        ContactEventKind.TRANSFER_FAILED,
+    }
+)
 
 
 def _answer_counted(contact: ContactRecord, progress: _Progress) -> bool:

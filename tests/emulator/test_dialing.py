@@ -5,9 +5,19 @@ from __future__ import annotations
 import asyncio
 import random
 
+import aiohttp
 import pytest
 
-from emulator import EndpointBehaviour, Mode, RandomBehaviour
+from emulator import (
+    EndpointBehaviour,
+    EndpointSpec,
+    Mode,
+    RandomBehaviour,
+    reference_config,
+    run_emulator,
+)
+from emulator.config import config_from_dict
+from foundation.errors import ConfigError
 from tests.emulator.ari import Ari
 
 
@@ -91,3 +101,50 @@ async def test_create_then_dial_a_busy_agent(ari: Ari) -> None:
     assert (hangup["cause"], hangup["tech_cause"]) == (17, 486)
     await events.wait_for("StasisEnd")
     assert (await events.wait_for("ChannelDestroyed"))["cause_txt"] == "User busy"
+
+
+async def test_a_trunk_dials_each_number_with_its_own_far_end() -> None:
+    """``PJSIP/<number>@trunk``: the escalation points behind the trunk answer, ring out or are
+    busy, each as configured; an unlisted number gets the trunk's own behaviour."""
+    trunk = EndpointSpec(
+        "trunk",
+        EndpointBehaviour.answer(2.0),
+        context="from-trunk",
+        numbers={"+3225532100": EndpointBehaviour.busy(0.5)},
+    )
+    async with (
+        run_emulator(config=reference_config().with_endpoint(trunk)) as emu,
+        aiohttp.ClientSession() as session,
+    ):
+        ari = Ari(emu, session)
+        events = await ari.events()
+        await ari.call(
+            "POST", "/channels/es-1", endpoint="PJSIP/+3211123456@trunk", app="acd", timeout=30
+        )
+        start = await events.wait_for("StasisStart")
+        assert start["channel"]["name"].startswith("PJSIP/trunk-")
+        dialled = await events.wait_for("Dial", dialstatus="ANSWER")
+        assert dialled["peer"]["id"] == "es-1"
+        await ari.call(
+            "POST", "/channels/es-2", endpoint="PJSIP/+3225532100@trunk", app="acd", timeout=30
+        )
+        hangup = await events.wait_for("ChannelHangupRequest")
+        assert (hangup["channel"]["id"], hangup["cause"]) == ("es-2", 17)
+        assert (await events.wait_for("Dial", dialstatus="BUSY"))["peer"]["id"] == "es-2"
+
+
+async def test_a_number_through_an_unknown_trunk_cannot_be_dialled(ari: Ari) -> None:
+    status, body = await ari.call("POST", "/channels", endpoint="PJSIP/+3211@nowhere", app="acd")
+    assert (status, body) == (500, {"error": "Allocation failed"})
+
+
+@pytest.mark.unit
+def test_a_trunk_in_the_emulator_config_lists_its_numbers() -> None:
+    config = config_from_dict(
+        {"endpoints": {"PJSIP/trunk": {"mode": "answer", "numbers": {"+3211": {"mode": "busy"}}}}}
+    )
+    (trunk,) = config.endpoints
+    assert trunk.behaviour_for("+3211") == EndpointBehaviour.busy()
+    assert trunk.behaviour_for("+3299") == EndpointBehaviour.answer()
+    with pytest.raises(ConfigError, match=r"endpoints.PJSIP/trunk.numbers.\+3211"):
+        config_from_dict({"endpoints": {"PJSIP/trunk": {"numbers": {"+3211": {"mode": "x"}}}}})

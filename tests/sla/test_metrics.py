@@ -238,3 +238,54 @@ def test_each_instance_has_its_own_registry_and_serves_text_format():
     assert first.registry is not REGISTRY
     assert first.content_type.startswith("text/plain")
     assert b"# TYPE acd_wait_seconds histogram" in first.render()
+
+
+def transfer(call: Call, point: str, now: float) -> None:
+    call.record.escalation_point = point
+    call.emit(K.TRANSFER_STARTED, now)
+
+
+def test_phone_escalations_count_once_each_by_point_and_how_they_ended():
+    metrics = EngineMetrics()
+    first = Call(metrics)
+    first.queue(0)
+    first.ring("a1", 1)
+    first.answer(3)
+    transfer(first, "anb", 60)  # busy: the caller comes back to the agent
+    first.emit(K.TRANSFER_FAILED, 65)
+    first.record.escalation_point = None
+    transfer(first, "anb", 90)  # the second try is answered
+    first.emit(K.ESCALATED, 95)
+    first.end(Outcome.ESCALATED_PHONE, 300)
+    second = Call(metrics)
+    second.record.id = "c2"
+    second.queue(0)
+    second.ring("a2", 1)
+    second.answer(3)
+    transfer(second, "vlaamse-belastingdienst", 30)
+    second.end(Outcome.ANSWERED, 40)  # the caller hung up while the point rang
+
+    seen = Exposition(metrics)
+    phone = {"line_code": CODE, "channel": "phone"}
+    assert seen("acd_escalations_total", point="anb", outcome="connected", **phone) == 1
+    assert seen("acd_escalations_total", point="anb", outcome="not_reached", **phone) == 1
+    assert seen("acd_escalations_total", point="anb", outcome="caller_hung_up", **phone) is None
+    assert (
+        seen(
+            "acd_escalations_total",
+            point="vlaamse-belastingdienst",
+            outcome="caller_hung_up",
+            **phone,
+        )
+        == 1
+    )
+
+
+def test_refused_transfers_are_counted_by_point_and_reason():
+    metrics = EngineMetrics()
+    metrics.transfer_refused("anb", "outside_hours")
+    metrics.transfer_refused("anb", "outside_hours")
+    metrics.transfer_refused("anb", "not_allowed")
+    seen = Exposition(metrics)
+    assert seen("acd_transfers_refused_total", point="anb", reason="outside_hours") == 2
+    assert seen("acd_transfers_refused_total", point="anb", reason="not_allowed") == 1

@@ -53,7 +53,8 @@ class System:
         return self.engine.runtime.view.agents[agent_id]
 
     def bridged_agent(self, caller_channel: str) -> str | None:
-        """The endpoint resource (e.g. ``1002``) of the agent bridged with the caller."""
+        """The endpoint resource (e.g. ``1002``, or ``trunk`` for an escalation point) of the
+        phone bridged with the caller."""
         peers = self.emu.pbx.bridged_with(caller_channel)
         if not peers:
             return None
@@ -85,9 +86,10 @@ async def system(
     config: Path = CONFIG,
     start: datetime = START,
     phones: Mapping[str, Behaviour] | None = None,
+    trunk: Mapping[str, Behaviour] | None = None,
 ) -> AsyncIterator[System]:
     base = load_settings(config, env={})
-    pbx = pbx_config_from_settings(base, behaviours)
+    pbx = pbx_config_from_settings(base, behaviours, trunk=trunk)
     for resource, behaviour in (phones or {}).items():  # other phones: citizens called back
         pbx = pbx.with_endpoint(EndpointSpec(resource, behaviour))
     if extra_dialplan:
