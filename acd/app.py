@@ -280,6 +280,7 @@ async def _serve_api(stack: AsyncExitStack, engine: RunningEngine) -> str:
         line_codes=[code.name for code in settings.line_codes],
         line_users={code: line.id for line in settings.lines for code in line.line_codes},
         now=engine.clock.now,
+        on_refused=engine.metrics.transfer_refused,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -48,12 +48,16 @@ def add_escalation_routes(
     line_codes: Collection[str],
     line_users: Mapping[str, str],
     now: Callable[[], datetime],
+    on_refused: Callable[[str, str], None] | None = None,
 ) -> None:
     """Add the routes to ``app`` (an app of :func:`acd.api.create_api`, for its error
     middleware).  ``line_codes`` are the defined line codes (a point may name only those);
     ``line_users`` maps each line code the lines use to a line that uses it (these must keep a
-    point).  ``now`` is the engine's wall clock, read once per request."""
-    routes = _Routes(store, runtime, frozenset(line_codes), dict(line_users), now)
+    point).  ``now`` is the engine's wall clock, read once per request.  ``on_refused(point,
+    reason)`` hears of every transfer refused by the rules (the metrics count them)."""
+    routes = _Routes(
+        store, runtime, frozenset(line_codes), dict(line_users), now, on_refused or _ignore
+    )
     app.router.add_get("/api/escalation-points", routes.list)
     app.router.add_post("/api/escalation-points", routes.create)
     app.router.add_get("/api/escalation-points/{point_id}", routes.get)
@@ -71,7 +75,9 @@ class _Routes:
         line_codes: frozenset[str],
         line_users: dict[str, str],
         now: Callable[[], datetime],
+        on_refused: Callable[[str, str], None],
     ) -> None:
+        self._on_refused = on_refused
         self._store = store
         self._runtime = runtime
         self._line_codes = line_codes
@@ -173,6 +179,7 @@ class _Routes:
         at = self._now()
         check = check_transfer(point, at)
         if check.reason is not None:  # set exactly when the transfer is not possible
+            self._on_refused(point_id, check.reason.value)
             raise ApiError(
                 409, check.reason.value, check.message, {"point_id": point_id, **_check_view(check)}
             )
@@ -248,6 +255,10 @@ class _Routes:
                 {"agent_id": agent_id},
             )
         return contact
+
+
+def _ignore(point: str, reason: str) -> None:
+    return None
 
 
 def _not_found(point_id: str) -> ApiError:

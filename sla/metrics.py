@@ -120,8 +120,8 @@ class EngineMetrics:
         )
         self.transfers_refused = Counter(
             "acd_transfers_refused",
-            "Transfers an agent asked for and was refused, by reason (not_allowed, "
-            "outside_hours, deviating_date, no_phone, no_call, ...).",
+            "Transfers an agent asked for and was refused, by reason (transfer_not_allowed, "
+            "no_phone_number, outside_reachability, deviating_availability).",
             ("point", "reason"),
             registry=self.registry,
         )

@@ -42,6 +42,7 @@ class Api:
     ari: FakeAriClient
     store: MemoryEscalationStore
     moment: list[datetime]  # the routes' "now", moved by the test
+    refused: list[tuple[str, str]]  # what the metrics heard
 
     async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         async with self.session.request(method, self.url + path, json=body) as r:
@@ -80,6 +81,7 @@ async def api() -> AsyncIterator[Api]:
         ]
     )
     moment = [MONDAY_10]
+    refused: list[tuple[str, str]] = []
     app = create_api(runtime, clock, EngineMetrics())
     add_escalation_routes(
         app,
@@ -88,6 +90,7 @@ async def api() -> AsyncIterator[Api]:
         line_codes=[GENERAL, HOUSING, "Onderwijs"],
         line_users={GENERAL: "1700", HOUSING: "1700"},
         now=lambda: moment[0],
+        on_refused=lambda point, reason: refused.append((point, reason)),
     )
     runner = web.AppRunner(app)
     await runner.setup()
@@ -95,7 +98,7 @@ async def api() -> AsyncIterator[Api]:
     await site.start()
     url = f"http://127.0.0.1:{runner.addresses[0][1]}"
     async with aiohttp.ClientSession() as session:
-        yield Api(session, url, runtime, ari, store, moment)
+        yield Api(session, url, runtime, ari, store, moment, refused)
     await runtime.close()
     await runner.cleanup()
 
@@ -196,6 +199,7 @@ async def test_a_transfer_outside_the_rules_is_refused_with_the_reason(
     assert says in body["message"]
     (contact,) = api.runtime.core.contacts.values()
     assert contact.phase is Phase.CONNECTED  # nothing was dialled
+    assert api.refused == [(point, error)]  # counted by reason
 
 
 async def test_a_point_that_takes_no_transfers_is_refused(api):

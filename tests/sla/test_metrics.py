@@ -283,9 +283,9 @@ def test_phone_escalations_count_once_each_by_point_and_how_they_ended():
 
 def test_refused_transfers_are_counted_by_point_and_reason():
     metrics = EngineMetrics()
-    metrics.transfer_refused("anb", "outside_hours")
-    metrics.transfer_refused("anb", "outside_hours")
+    metrics.transfer_refused("anb", "outside_reachability")
+    metrics.transfer_refused("anb", "outside_reachability")
     metrics.transfer_refused("anb", "not_allowed")
     seen = Exposition(metrics)
-    assert seen("acd_transfers_refused_total", point="anb", reason="outside_hours") == 2
+    assert seen("acd_transfers_refused_total", point="anb", reason="outside_reachability") == 2
     assert seen("acd_transfers_refused_total", point="anb", reason="not_allowed") == 1

@@ -7,7 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
 
+from emulator import EndpointBehaviour
+from foundation.contact import Activity, Outcome
 from tests.system.harness import system
 
 
@@ -41,3 +44,47 @@ async def test_points_are_seeded_offered_to_the_agent_and_edits_survive_a_restar
     async with system(tmp_path, storage_url=storage) as s:
         status, body = await _json("get", f"{s.engine.http_url}/api/escalation-points/anb-jacht")
         assert (status, body["instructions"]) == (200, "Bel eerst het secretariaat.")
+
+
+async def test_a_transfer_through_the_api_reaches_the_point_over_the_trunk(tmp_path):
+    trunk = {"+3225532100": EndpointBehaviour.answer(3.0, hangup_after_s=60.0)}
+    async with system(tmp_path, trunk=trunk) as s:
+        api = s.engine.http_url
+        s.login("1001")
+        caller = s.emu.pbx.place_call("1700", caller_number="0470123456")
+        await s.until(lambda: s.bridged_agent(caller) == "1001")
+        status, body = await _json(
+            "post", f"{api}/api/agents/1001/transfer", {"point_id": "anb-jacht"}
+        )
+        assert (status, body["number"]) == (202, "+3225532100")
+        await s.until(lambda: s.bridged_agent(caller) == "trunk")
+        assert s.agent("1001").activity is Activity.WRAP_UP
+        await s.until(lambda: not s.emu.pbx.channels)
+        (record,) = await s.records()
+        assert (record.outcome, record.escalation_point) == (Outcome.ESCALATED_PHONE, "anb-jacht")
+
+
+async def test_a_refused_transfer_is_counted_by_reason(tmp_path):
+    async with system(tmp_path) as s:
+        api = s.engine.http_url
+        point = (await _json("get", f"{api}/api/escalation-points/anb-jacht"))[1]
+        point["may_transfer"] = False
+        assert (await _json("put", f"{api}/api/escalation-points/anb-jacht", point))[0] == 200
+        s.login("1001")
+        caller = s.emu.pbx.place_call("1700")
+        await s.until(lambda: s.bridged_agent(caller) == "1001")
+        status, body = await _json(
+            "post", f"{api}/api/agents/1001/transfer", {"point_id": "anb-jacht"}
+        )
+        assert (status, body["error"]) == (409, "transfer_not_allowed")
+        async with aiohttp.ClientSession() as session, session.get(f"{api}/metrics") as r:
+            text = await r.text()
+        samples = {
+            (sample.labels["point"], sample.labels["reason"]): sample.value
+            for family in text_string_to_metric_families(text)
+            if family.name == "acd_transfers_refused"
+            for sample in family.samples
+            if sample.name.endswith("_total")
+        }
+        assert samples == {("anb-jacht", "transfer_not_allowed"): 1.0}
+        assert s.bridged_agent(caller) == "1001"  # the caller stays with the agent
