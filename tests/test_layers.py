@@ -1,6 +1,6 @@
 """The layering contract: a package imports only the packages below it.
 
-    foundation < skills < ivr < callbacks < sla < emulator < acd
+    foundation < skills < ivr < callbacks < escalations < sla < emulator < acd
 
 ``foundation`` imports no other project package, and the pure packages (``skills``, ``ivr``)
 do no I/O: they import neither aiohttp nor redis (nor ``acd.ari``, which the order already
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[1]
 
-LAYERS = ("foundation", "skills", "ivr", "callbacks", "sla", "emulator", "acd")
+LAYERS = ("foundation", "skills", "ivr", "callbacks", "escalations", "sla", "emulator", "acd")
 RANK = {package: rank for rank, package in enumerate(LAYERS)}
 
 # Third-party (and project) modules a package may not import whatever its rank.
