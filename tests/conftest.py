@@ -68,6 +68,7 @@ COMPONENT_FIXTURES = frozenset(
         "postgres_url",
         "callbacks_postgres_url",
         "lease_postgres_url",
+        "mail_postgres_url",
     }
 )
 TESTS = Path(__file__).resolve().parent
