@@ -69,6 +69,7 @@ COMPONENT_FIXTURES = frozenset(
         "callbacks_postgres_url",
         "lease_postgres_url",
         "mail_postgres_url",
+        "outbox_store",
     }
 )
 TESTS = Path(__file__).resolve().parent

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -26,4 +27,14 @@ db_url = sql.db_url_fixture(
 @pytest.fixture
 async def store(db_url: str) -> AsyncIterator[MailOutboxStore]:
     async with MailOutboxStore.open(db_url, hold=hold_clock) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def outbox_store(tmp_path: Path) -> AsyncIterator[MailOutboxStore]:
+    """An outbox of this test alone (a fresh SQLite file), for the sender tests, which count
+    every mail waiting in the store (the shared PostgreSQL database holds other tests' ones)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}"
+    await migrate(url, hold=hold_clock)
+    async with MailOutboxStore.open(url, hold=hold_clock) as opened:
         yield opened
