@@ -35,6 +35,7 @@ def summarize(settings: Settings) -> str:
             default = " (default)" if name == line.default_line_code else ""
             agents = len(settings.agents_for_line_code(name))
             out.append(f"    {name}{default}: {agents} agents")
+    out.append(_mail_line(settings))
     # Valid but probably unintended: calls for these would never be answered or never arrive.
     on_lines = {name for line in settings.lines for name in line.line_codes}
     for code in settings.line_codes:
@@ -43,3 +44,16 @@ def summarize(settings: Settings) -> str:
         if code.name not in on_lines:
             out.append(f"  warning: line code {code.name!r} is on no line")
     return "\n".join(out)
+
+
+def _mail_line(settings: Settings) -> str:
+    mail = settings.mail
+    if mail is None:
+        return "  mail: not configured (e-mail escalation is refused)"
+    ways = []
+    if mail.smtp is not None:
+        ways.append(f"smtp {mail.smtp.host}:{mail.smtp.effective_port} ({mail.smtp.security})")
+    if mail.crm is not None:
+        ways.append(f"crm webhook {mail.crm.url}")
+    templates = ", ".join(sorted(mail.templates))
+    return f"  mail: from {mail.from_address} via {' and '.join(ways)}; templates {templates}"
