@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     when.add_argument("--week", metavar="YYYY-Www", help="an ISO week, such as 2027-W13")
 
     _callbacks_parser(sub)
+    _escalation_parser(sub)
 
     check = sub.add_parser(
         "check-config",
@@ -173,6 +174,35 @@ def _callbacks_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         parser.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
 
 
+MAIL_STATUSES = ("pending", "sending", "retrying", "given_up", "delivered")
+
+
+def _escalation_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    escalation = sub.add_parser(
+        "escalation",
+        help="escalation points and their e-mail outbox",
+        description="Escalation points: the outbox of escalation mails in the config's "
+        "storage.url.  Times are Europe/Brussels wall-clock time.",
+    )
+    actions = escalation.add_subparsers(dest="escalation_command", required=True, metavar="ACTION")
+    outbox = actions.add_parser(
+        "outbox",
+        help="list escalation mails waiting or failed",
+        description="Escalation mails not delivered yet (pending, sending, retrying, given_up), "
+        "oldest first, with when each is tried next and its last error.",
+    )
+    outbox.add_argument(
+        "--status",
+        choices=MAIL_STATUSES,
+        action="append",
+        help="only in this status (repeatable); default: all but delivered",
+    )
+    outbox.add_argument("--limit", type=int, default=1000, help="at most this many (1000)")
+    outbox.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _config_arg(outbox)
+    outbox.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -192,6 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from acd.callbacks_cli import callbacks_command
 
             return callbacks_command(args)
+        if args.command == "escalation":
+            from acd.mail_cli import escalation_command
+
+            return escalation_command(args)
     except (ConfigError, ConfigErrors) as exc:
         print(f"acd: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
