@@ -5,6 +5,7 @@ through :func:`running_engine`, so there is exactly one way the parts are wired.
     lease (refuse if another engine holds this ARI app) -> storage (migrate, recorder,
         agent-state writer) -> metrics -> ARI client -> core + runtime (agents restored)
         -> events WebSocket (on_event -> runtime; on_connected -> event filter, runtime)
+        -> e-mail escalation outbox and its sender (when acd.yaml has a mail section)
         -> HTTP API
 """
 
@@ -38,6 +39,17 @@ from acd.settings import Settings
 from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
 from callbacks.http import CALLBACK_STORE, add_callback_routes
+from escalations.mail import (
+    CrmTransport,
+    MailMetrics,
+    MailOutboxStore,
+    MailSender,
+    Outbox,
+    SmtpTransport,
+    Transport,
+    Via,
+)
+from escalations.mail import migrate as migrate_mail
 from foundation.clock import Clock
 from foundation.contact import AgentRecord, ContactEventSink
 from sla.callback_metrics import CallbackEvents, CallbackMetrics
@@ -65,6 +77,9 @@ class RunningEngine:
     lost_lease: asyncio.Event
     # Each agent's presence, reason and day counters, saved as they change (acd.records).
     agent_states: AgentStateWriter
+    # E-mail escalation (escalations.mail.escalate_by_email takes it); None when acd.yaml has
+    # no mail section, and escalating by e-mail is refused.
+    mail_outbox: Outbox | None = None
 
     def health(self) -> dict[str, Any]:
         return {
@@ -163,6 +178,8 @@ async def running_engine(
         await dialer.start()
         stack.push_async_callback(dialer.stop)
 
+        mail_outbox = await _mail_outbox(stack, settings, clock, metrics)
+
         event_filter = EventFilter(ari, ari_settings.app, ev.type_names(ENGINE_EVENTS))
         stream = EventStream(
             str(ari_settings.url),
@@ -194,6 +211,7 @@ async def running_engine(
             None,
             lost_lease,
             agent_states=agent_states,
+            mail_outbox=mail_outbox,
         )
         if http:
             engine.http_url = await _serve_api(stack, engine)
@@ -219,6 +237,30 @@ async def _agent_states(
     await writer.start()
     stack.push_async_callback(writer.stop)
     return writer, stored
+
+
+async def _mail_outbox(
+    stack: AsyncExitStack, settings: Settings, clock: Clock, metrics: EngineMetrics
+) -> Outbox | None:
+    """The escalation mail outbox with its sender started (stopped by ``stack``), or None
+    without a mail section.  Mails a previous run left waiting or half sent go out again."""
+    mail = settings.mail
+    if mail is None:
+        return None
+    url = settings.storage.url
+    await migrate_mail(url, hold=clock.hold)
+    store = await stack.enter_async_context(MailOutboxStore.open(url, hold=clock.hold))
+    transports: dict[Via, Transport] = {}
+    smtp, crm = mail.smtp_config(), mail.crm_config()
+    if smtp is not None:
+        transports[Via.EMAIL] = SmtpTransport(smtp)
+    if crm is not None:
+        transports[Via.CRM] = CrmTransport(crm)
+    mail_metrics = MailMetrics(metrics.registry)  # one /metrics for all
+    sender = MailSender(store, transports, clock, rules=mail.retry_rules(), metrics=mail_metrics)
+    await sender.start()
+    stack.push_async_callback(sender.stop)
+    return Outbox(store, sender.channels, notify=sender.wake, metrics=mail_metrics)
 
 
 async def _stop_when(lost: asyncio.Event, stream: EventStream) -> None:
