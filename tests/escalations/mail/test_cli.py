@@ -30,7 +30,7 @@ def seed(url: str) -> dict[str, str]:
     async def work() -> None:
         await migrate(url, hold=hold_clock)
         async with MailOutboxStore.open(url, hold=hold_clock) as store:
-            for name in ("pending", "retrying", "given_up", "delivered"):
+            for second, name in enumerate(("pending", "retrying", "given_up", "delivered")):
                 mail, _ = await store.enqueue(
                     f"key-{name}",
                     point_id=f"point-{name}",
@@ -40,7 +40,7 @@ def seed(url: str) -> dict[str, str]:
                     body="Vraag",
                     contact_id="c-1",
                     agent_id="a-1",
-                    now=MORNING,
+                    now=MORNING + timedelta(seconds=second),  # listed oldest first
                 )
                 ids[name] = mail.id
                 if name == "pending":
