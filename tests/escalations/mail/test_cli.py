@@ -45,16 +45,17 @@ def seed(url: str) -> dict[str, str]:
                 ids[name] = mail.id
                 if name == "pending":
                     continue
-                claimed = await store.claim(mail.id, MORNING, MORNING + timedelta(minutes=2))
+                at = MORNING + timedelta(minutes=1)
+                claimed = await store.claim(mail.id, at, at + timedelta(minutes=2))
                 assert claimed is not None
                 if name == "delivered":
-                    await store.delivered(claimed, MORNING)
+                    await store.delivered(claimed, at)
                 else:
-                    retry_at = MORNING + timedelta(seconds=30) if name == "retrying" else None
+                    retry_at = at + timedelta(seconds=30) if name == "retrying" else None
                     error = "SMTPConnectError: Error connecting to smtp.example.org on port 587"
                     if name == "given_up":
                         error = "recipient refused: 550 no such mailbox"
-                    await store.failed(claimed, MORNING, error, retry_at=retry_at)
+                    await store.failed(claimed, at, error, retry_at=retry_at)
 
     postgres.run_outside_test_loop(work())
     return ids
@@ -78,7 +79,7 @@ def test_the_outbox_lists_the_mails_waiting_or_failed(capsys: pytest.CaptureFixt
     assert set(rows) == {ids["pending"], ids["retrying"], ids["given_up"]}
     # Times in Brussels: 09:15 UTC is 10:15 there in December.
     assert "retrying" in rows[ids["retrying"]]
-    assert "next try 2022-12-12 10:15; SMTPConnectError" in rows[ids["retrying"]]
+    assert "next try 2022-12-12 10:16; SMTPConnectError" in rows[ids["retrying"]]
     assert "given_up" in rows[ids["given_up"]]
     assert "550 no such mailbox" in rows[ids["given_up"]]
     assert "next try" not in rows[ids["given_up"]]
@@ -93,7 +94,7 @@ def test_the_outbox_as_json_by_status(capsys: pytest.CaptureFixture[str], url: s
     assert [m["id"] for m in mails] == [ids["given_up"], ids["delivered"]]
     delivered = mails[1]
     assert delivered["status"] == "delivered"
-    assert delivered["delivered_at"] == MORNING.isoformat()
+    assert delivered["delivered_at"] == (MORNING + timedelta(minutes=1)).isoformat()
     assert delivered["attempts"] == 1
     assert "body" not in delivered
 
