@@ -6,6 +6,7 @@ through :func:`running_engine`, so there is exactly one way the parts are wired.
         agent-state writer, callbacks, escalation points seeded from the config) -> metrics
         -> ARI client -> core + runtime (agents restored)
         -> events WebSocket (on_event -> runtime; on_connected -> event filter, runtime)
+        -> e-mail escalation outbox and its sender (when acd.yaml has a mail section)
         -> HTTP API
 """
 
@@ -42,6 +43,17 @@ from callbacks import migrate as migrate_callbacks
 from callbacks.http import CALLBACK_STORE, add_callback_routes
 from escalations import SqlEscalationStore
 from escalations import migrate as migrate_escalations
+from escalations.mail import (
+    CrmTransport,
+    MailMetrics,
+    MailOutboxStore,
+    MailSender,
+    Outbox,
+    SmtpTransport,
+    Transport,
+    Via,
+)
+from escalations.mail import migrate as migrate_mail
 from foundation.clock import Clock
 from foundation.contact import AgentRecord, ContactEventSink
 from sla.callback_metrics import CallbackEvents, CallbackMetrics
@@ -71,6 +83,9 @@ class RunningEngine:
     agent_states: AgentStateWriter
     # The escalation points, seeded from escalation_points.yaml, edited through the API.
     escalations: SqlEscalationStore
+    # E-mail escalation (escalations.mail.escalate_by_email takes it); None when acd.yaml has
+    # no mail section, and escalating by e-mail is refused.
+    mail_outbox: Outbox | None = None
 
     def health(self) -> dict[str, Any]:
         return {
@@ -171,6 +186,8 @@ async def running_engine(
         await dialer.start()
         stack.push_async_callback(dialer.stop)
 
+        mail_outbox = await _mail_outbox(stack, settings, clock, metrics)
+
         event_filter = EventFilter(ari, ari_settings.app, ev.type_names(ENGINE_EVENTS))
         stream = EventStream(
             str(ari_settings.url),
@@ -203,6 +220,7 @@ async def running_engine(
             lost_lease,
             agent_states=agent_states,
             escalations=escalations,
+            mail_outbox=mail_outbox,
         )
         if http:
             engine.http_url = await _serve_api(stack, engine)
@@ -253,6 +271,30 @@ async def _escalation_points(
             ", ".join(differ),
         )
     return store
+
+
+async def _mail_outbox(
+    stack: AsyncExitStack, settings: Settings, clock: Clock, metrics: EngineMetrics
+) -> Outbox | None:
+    """The escalation mail outbox with its sender started (stopped by ``stack``), or None
+    without a mail section.  Mails a previous run left waiting or half sent go out again."""
+    mail = settings.mail
+    if mail is None:
+        return None
+    url = settings.storage.url
+    await migrate_mail(url, hold=clock.hold)
+    store = await stack.enter_async_context(MailOutboxStore.open(url, hold=clock.hold))
+    transports: dict[Via, Transport] = {}
+    smtp, crm = mail.smtp_config(), mail.crm_config()
+    if smtp is not None:
+        transports[Via.EMAIL] = SmtpTransport(smtp)
+    if crm is not None:
+        transports[Via.CRM] = CrmTransport(crm)
+    mail_metrics = MailMetrics(metrics.registry)  # one /metrics for all
+    sender = MailSender(store, transports, clock, rules=mail.retry_rules(), metrics=mail_metrics)
+    await sender.start()
+    stack.push_async_callback(sender.stop)
+    return Outbox(store, sender.channels, notify=sender.wake, metrics=mail_metrics)
 
 
 async def _stop_when(lost: asyncio.Event, stream: EventStream) -> None:

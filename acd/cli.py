@@ -175,10 +175,13 @@ def _callbacks_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         parser.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
 
 
+MAIL_STATUSES = ("pending", "sending", "retrying", "given_up", "delivered")
+
+
 def _escalation_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     escalation = sub.add_parser(
         "escalation",
-        help="list escalation points, or check whether a transfer is possible at a moment",
+        help="escalation points: list, check a transfer window, the e-mail outbox",
         description="Escalation points in the store of the config's storage.url (the "
         "configured ones added when missing), as they stand on the day.  Times without an "
         "offset are Europe/Brussels wall-clock time.",
@@ -195,6 +198,22 @@ def _escalation_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     for parser in (listing, check):
         _config_arg(parser)
         parser.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
+    outbox = actions.add_parser(
+        "outbox",
+        help="list escalation mails waiting or failed",
+        description="Escalation mails not delivered yet (pending, sending, retrying, given_up), "
+        "oldest first, with when each is tried next and its last error.",
+    )
+    outbox.add_argument(
+        "--status",
+        choices=MAIL_STATUSES,
+        action="append",
+        help="only in this status (repeatable); default: all but delivered",
+    )
+    outbox.add_argument("--limit", type=int, default=1000, help="at most this many (1000)")
+    outbox.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _config_arg(outbox)
+    outbox.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -216,6 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from acd.callbacks_cli import callbacks_command
 
             return callbacks_command(args)
+        if args.command == "escalation" and args.escalation_command == "outbox":
+            from acd.mail_cli import outbox_command
+
+            return outbox_command(args)
         if args.command == "escalation":
             from acd.escalation_cli import escalation_command
 

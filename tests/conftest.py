@@ -70,6 +70,8 @@ COMPONENT_FIXTURES = frozenset(
         "callbacks_postgres_url",
         "escalations_postgres_url",
         "lease_postgres_url",
+        "mail_postgres_url",
+        "outbox_store",
     }
 )
 TESTS = Path(__file__).resolve().parent

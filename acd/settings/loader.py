@@ -96,6 +96,7 @@ def load_settings(
         storage=acd.storage,
         http=acd.http,
         engine=acd.engine,
+        mail=acd.mail,
         log_level=acd.log_level,
         line_codes=_all(codes),
         calendars=_all(calendars),

@@ -49,6 +49,7 @@ from acd.settings.line_options import (
     Menu,
     NoAgents,
 )
+from acd.settings.mail_options import MailSettings
 from acd.settings.problems import describe, field_error
 from acd.settings.routing import RoutingFields
 
@@ -164,6 +165,8 @@ class AcdFile(ConfigModel):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
+    # E-mail escalation; None: not configured, refused with that reason.
+    mail: MailSettings | None = None
     log_level: LogLevel = "INFO"
 
 

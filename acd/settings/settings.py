@@ -18,6 +18,7 @@ from acd.settings.checks import (
 )
 from acd.settings.escalations import EscalationPointConfig
 from acd.settings.fields import LogLevel
+from acd.settings.mail_options import MailSettings
 from acd.settings.models import (
     Agent,
     AriSettings,
@@ -43,6 +44,7 @@ class Settings(ConfigModel):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
+    mail: MailSettings | None = None  # e-mail escalation; None: refused
     log_level: LogLevel = "INFO"
     line_codes: tuple[LineCode, ...]
     lines: tuple[Line, ...]

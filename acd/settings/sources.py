@@ -13,7 +13,8 @@ import difflib
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_origin
+from types import UnionType
+from typing import Any, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel
@@ -104,12 +105,20 @@ def _settable(
     ``engine.offer_delay_s.busy`` is ``ACD_ENGINE__OFFER_DELAY_S__BUSY``."""
     settable: dict[SettingPath, bool] = {}
     for name, field in model.model_fields.items():
-        section = field.annotation
-        if isinstance(section, type) and issubclass(section, BaseModel):
+        section = _section_model(field.annotation)
+        if section is not None:
             settable.update(_settable(section, (*prefix, name)))
         else:
-            settable[(*prefix, name)] = get_origin(section) in (tuple, list)
+            settable[(*prefix, name)] = get_origin(field.annotation) in (tuple, list)
     return settable
+
+
+def _section_model(annotation: object) -> type[BaseModel] | None:
+    """The section model of a field: ``X`` for ``X`` or an optional section ``X | None`` (such as
+    ``mail``, which a variable can then create: ``ACD_MAIL__SMTP__PASSWORD``)."""
+    candidates = get_args(annotation) if isinstance(annotation, UnionType) else (annotation,)
+    models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+    return models[0] if len(models) == 1 else None
 
 
 SETTABLE = _settable()

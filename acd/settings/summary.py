@@ -38,6 +38,7 @@ def summarize(settings: Settings) -> str:
             points = sum(name in p.line_codes for p in settings.escalation_points)
             counts = f"{agents} agents, {_count(points, 'escalation point')}"
             out.append(f"    {name}{default}: {counts}")
+    out.append(_mail_line(settings))
     # Valid but probably unintended: calls for these would never be answered or never arrive.
     on_lines = {name for line in settings.lines for name in line.line_codes}
     for code in settings.line_codes:
@@ -50,3 +51,16 @@ def summarize(settings: Settings) -> str:
 
 def _count(number: int, thing: str) -> str:
     return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
+
+
+def _mail_line(settings: Settings) -> str:
+    mail = settings.mail
+    if mail is None:
+        return "  mail: not configured (e-mail escalation is refused)"
+    ways = []
+    if mail.smtp is not None:
+        ways.append(f"smtp {mail.smtp.host}:{mail.smtp.effective_port} ({mail.smtp.security})")
+    if mail.crm is not None:
+        ways.append(f"crm webhook {mail.crm.url}")
+    templates = ", ".join(sorted(mail.templates))
+    return f"  mail: from {mail.from_address} via {' and '.join(ways)}; templates {templates}"

@@ -1,0 +1,102 @@
+"""Escalating a caller's question by e-mail: render the point's template, store the mail in the
+outbox (before any send) and nudge the sender.  The API route calls :func:`escalate_by_email`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from escalations.mail.metrics import MailMetrics
+from escalations.mail.model import (
+    ContactDetails,
+    EmailEscalationRefused,
+    Mail,
+    MailTarget,
+    TemplateError,
+    Via,
+)
+from escalations.mail.store import MailOutboxStore
+from escalations.mail.template import parse_template
+
+MAX_NOTE_LENGTH = 10_000
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Outbox:
+    """The outbox as the API sees it: the store, the channels configured, and the sender's
+    wake-up (so a new mail goes at once, not at the sender's next look)."""
+
+    store: MailOutboxStore
+    channels: frozenset[Via]
+    notify: Callable[[], None] = _nothing
+    metrics: MailMetrics | None = field(default=None)
+
+
+async def escalate_by_email(
+    outbox: Outbox | None,
+    target: MailTarget,
+    contact_details: ContactDetails,
+    note: str,
+    request_key: str,
+    now: datetime,
+) -> tuple[Mail, bool]:
+    """Store the escalation mail for ``target``; the stored mail and whether it is new (False
+    for a request key seen before: the first mail, unchanged and not sent again).
+
+    Refused with :class:`EmailEscalationRefused` (its ``error_id`` for the API) when mail is
+    not configured, the point's channel is not, the point has no address, the note is empty
+    or too long, or the template is unusable.  Nothing is stored then.
+    """
+    if outbox is None:
+        raise EmailEscalationRefused(
+            "mail_not_configured",
+            "e-mail escalation is not configured: acd.yaml has no 'mail' section",
+        )
+    if target.via not in outbox.channels:
+        section = "smtp" if target.via is Via.EMAIL else "crm"
+        raise EmailEscalationRefused(
+            f"{target.via.value}_not_configured",
+            f"escalation point {target.point_id!r} receives its mails via {target.via.value},"
+            f" but acd.yaml has no 'mail.{section}' section",
+        )
+    if target.via is Via.EMAIL and not target.address:
+        raise EmailEscalationRefused(
+            "no_email_address", f"escalation point {target.point_id!r} has no e-mail address"
+        )
+    if not note.strip():
+        raise EmailEscalationRefused("empty_note", "the question to escalate (note) is empty")
+    if len(note) > MAX_NOTE_LENGTH:
+        raise EmailEscalationRefused(
+            "note_too_long", f"the note has {len(note)} characters; at most {MAX_NOTE_LENGTH}"
+        )
+    if not request_key:
+        raise EmailEscalationRefused("no_request_key", "the request key is empty")
+    try:
+        template = parse_template(target.template)
+    except TemplateError as exc:  # the model validates templates; this is the last guard
+        raise EmailEscalationRefused(
+            "bad_template", f"escalation point {target.point_id!r}: e-mail template: {exc}"
+        ) from None
+    subject, body = template.render(target, contact_details, note)
+    mail, created = await outbox.store.enqueue(
+        request_key,
+        point_id=target.point_id,
+        via=target.via,
+        address=target.address,
+        subject=subject,
+        body=body,
+        contact_id=contact_details.contact_id,
+        agent_id=contact_details.agent_id,
+        now=now,
+    )
+    if created:
+        if outbox.metrics is not None:
+            outbox.metrics.queued(target.via)
+        outbox.notify()
+    return mail, created
