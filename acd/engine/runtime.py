@@ -267,8 +267,8 @@ class EngineRuntime:
                     self._spawn(self.on_finish_callback(c))
             else:
                 ari_commands.append(c)
-        if ari_commands:
-            self._run(ari_commands)
+        for batch in independent_batches(ari_commands):
+            self._run(batch)
 
     def _emit(self, event: ContactEvent | AgentEvent) -> None:
         for sink in self._sinks:
@@ -437,6 +437,31 @@ def _entered(ch: Channel, args: tuple[str, ...]) -> inp.Input:
             return inp.EscalationAnswered(ch.id)
         case legs.InboundCall():
             return inp.CallArrived(ch.id, args, ch.exten, ch.caller_number, ch.caller_name)
+
+
+def independent_batches(commands: list[cmd.AriCommand]) -> list[list[cmd.AriCommand]]:
+    """Split one input's ARI commands into batches that share no channel, bridge or playback,
+    each in its original order.  The batches run at once: an agent's phone is dialled while
+    the caller's bridge is made, not after its answer comes back."""
+    if len(commands) < 2:
+        return [commands] if commands else []
+    parent = list(range(len(commands)))  # union-find over the commands' positions
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    holder: dict[str, int] = {}  # resource -> a command that touches it
+    for i, c in enumerate(commands):
+        for k in _resources(c):
+            j = holder.setdefault(k, i)
+            parent[root(i)] = root(j)
+    batches: dict[int, list[cmd.AriCommand]] = {}
+    for i, c in enumerate(commands):
+        batches.setdefault(root(i), []).append(c)
+    return list(batches.values())
 
 
 def _resources(c: cmd.AriCommand) -> list[str]:
