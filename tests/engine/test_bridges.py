@@ -44,7 +44,9 @@ def test_the_answer_puts_both_channels_in_with_one_request_then_stops_the_music(
     # The caller hears music until they are in the bridge with the agent: never silence.
     assert out.index(cmd.AddToBridge(BRIDGE, ("c1", leg))) < out.index(cmd.StopMoh("c1"))
     # The two run in one batch: the stop waits for the addChannel's answer.
-    ari_commands = [c for c in out if isinstance(c, cmd.AddToBridge | cmd.StopMoh)]
+    ari_commands: list[cmd.AriCommand] = [
+        c for c in out if isinstance(c, cmd.AddToBridge | cmd.StopMoh)
+    ]
     assert independent_batches(ari_commands) == [ari_commands]
 
 
