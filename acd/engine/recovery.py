@@ -15,6 +15,8 @@ caller and its agent's leg together in a bridge             connected: the agent
                                                             talk time from the first answer
 the agent's leg in the app, not bridged (answered meanwhile) bridged now
 the agent's leg still ringing                               ringing: the agent may answer
+                                                            (the empty bridge made for the
+                                                            offer kept for the answer)
 the caller alone, queued before                             queued at its place and wait
 the caller alone, not queued yet                            welcomed again
 the caller, no stored record (it arrived just before)       a new arrival
