@@ -287,7 +287,8 @@ class Offers:
         if not contact.accepts(Trigger.OFFER_FAILED):
             return
         out.append(cmd.CancelTimer(TimerKey(TimerKind.RING, contact.agent_channel)))
-        self.drop_bridge(contact, out)
+        # The bridge stays for the caller's next offer (two requests fewer per offer that
+        # rings out); the contact's end destroys it if no agent ever answers.
         self.close_offer(contact, result, cause, now)
         self._agents.missed(agent, result, now, out)
         self.release_agent(contact, now, out, wrap_up=False)
@@ -341,9 +342,7 @@ class Offers:
 
     @staticmethod
     def drop_bridge(contact: ContactState, out: list[cmd.Command]) -> None:
-        """An offer came to nothing: the bridge made for it goes (the next offer makes its own;
-        a bridge kept while the caller waits would outlive a caller who leaves the queue by
-        any of its other ways)."""
+        """The caller leaves while their agent rings: the bridge made for them goes now."""
         if contact.bridge_id is not None and contact.phase is Phase.RINGING:
             out.append(cmd.DestroyBridge(contact.bridge_id))
             contact.bridge_id = None

@@ -1,6 +1,6 @@
 """The contact's mixing bridge: made while the agent's phone rings, both channels put in it by
-one request when the agent answers, the caller's music stopped only once they are in it, and
-never left behind by an offer that came to nothing."""
+one request when the agent answers, the caller's music stopped only once they are in it; kept
+for the next offer when one rings out, and never left behind by a caller who leaves."""
 
 from __future__ import annotations
 
@@ -56,26 +56,30 @@ def test_the_answer_puts_both_channels_in_with_one_request_then_stops_the_music(
         (lambda leg: inp.ChannelGone(leg, 19), OfferResult.NO_ANSWER),
         (lambda leg: inp.ChannelGone(leg, 17), OfferResult.BUSY),
         (lambda leg: inp.OriginateFailed(leg, "Allocation failed"), OfferResult.UNREACHABLE),
+        (lambda leg: inp.TimerFired(TimerKey(TimerKind.RING, leg)), OfferResult.NO_ANSWER),
     ],
 )
-def test_an_offer_that_fails_destroys_its_bridge_and_the_next_offer_makes_a_new_one(ending, result):
+def test_the_bridge_of_an_offer_that_fails_serves_the_next_offer(ending, result):
     h = Harness()
     _, leg = ringing(h)
-    out = h.feed(ending(leg), after_s=15)
-    assert cmd.DestroyBridge(BRIDGE) in out
+    out = h.feed(ending(leg), after_s=20)
+    assert not of(out, cmd.DestroyBridge)
     (contact,) = h.core.contacts.values()
-    assert contact.bridge_id is None
     assert contact.record.offers[-1].result is result
-    out = h.feed(inp.AgentLogin("a2"))  # the next agent
-    assert only(out, cmd.CreateBridge) == cmd.CreateBridge(BRIDGE)
+    out = h.feed(inp.AgentLogin("a2"))  # the next agent: rung at once, no bridge to make
+    leg2 = only(out, cmd.Originate).channel_id
+    assert not of(out, cmd.CreateBridge)
+    out = h.feed(inp.AgentLegAnswered(leg2), after_s=2)
+    assert of(out, cmd.AddToBridge) == [cmd.AddToBridge(BRIDGE, ("c1", leg2))]
 
 
-def test_a_ring_timeout_destroys_the_bridge():
+def test_a_caller_who_leaves_the_queue_after_a_failed_offer_leaves_no_bridge():
     h = Harness()
     _, leg = ringing(h)
-    out = h.feed(inp.TimerFired(TimerKey(TimerKind.RING, leg)), after_s=20)
-    assert cmd.Hangup(leg) in out
-    assert cmd.DestroyBridge(BRIDGE) in out
+    h.feed(inp.ChannelGone(leg, 19), after_s=15)
+    out = h.feed(inp.ChannelGone("c1"), after_s=30)  # nobody else answers: the caller gives up
+    assert of(out, cmd.DestroyBridge) == [cmd.DestroyBridge(BRIDGE)]
+    assert not h.core.contacts
 
 
 def test_a_caller_gone_while_the_agent_rings_leaves_no_bridge():
@@ -83,7 +87,7 @@ def test_a_caller_gone_while_the_agent_rings_leaves_no_bridge():
     _, leg = ringing(h)
     out = h.feed(inp.ChannelGone("c1"), after_s=5)
     assert cmd.Hangup(leg) in out
-    assert cmd.DestroyBridge(BRIDGE) in out
+    assert of(out, cmd.DestroyBridge) == [cmd.DestroyBridge(BRIDGE)]  # once
     assert not h.core.contacts
 
 
