@@ -156,6 +156,7 @@ async def running_engine(
             ari_settings.password.get_secret_value(),
             ari_settings.app,
             request_timeout_s=ari_settings.request_timeout_s,
+            max_connections=ari_settings.max_connections,
         )
         stack.push_async_callback(ari.close)
 

@@ -64,6 +64,13 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # SQLite ignores foreign keys unless asked, per connection; offers must not outlive
     # their contact.
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Write-ahead log: a commit appends to one file instead of rewriting pages through a
+    # rollback journal, and readers (the API's reports) do not block the recorder.  With WAL,
+    # synchronous=NORMAL is still crash-safe for the database (a power cut may lose the last
+    # commits, never corrupt it) and saves the fsync per commit.  The journal mode is stored in
+    # the file; an in-memory database keeps its own ("memory").
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

@@ -22,7 +22,7 @@ import aiohttp
 
 from acd.ari.events import Bridge, Channel, Playback
 from acd.ari.models import Endpoint, LiveRecording, StoredRecording
-from acd.ari.rest import DEFAULT_TIMEOUT_S, Params, RestTransport, ari_path
+from acd.ari.rest import DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT_S, Params, RestTransport, ari_path
 from foundation.errors import AriServerError
 
 T = TypeVar("T")
@@ -47,6 +47,7 @@ class AriClient:
         session: aiohttp.ClientSession | None = None,
         request_timeout_s: float = DEFAULT_TIMEOUT_S,
         retry_gets: bool = True,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         self.app = app
         self._rest = RestTransport(
@@ -56,6 +57,7 @@ class AriClient:
             session=session,
             timeout_s=request_timeout_s,
             retry_gets=retry_gets,
+            max_connections=max_connections,
         )
 
     async def __aenter__(self) -> AriClient:

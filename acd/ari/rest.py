@@ -39,6 +39,14 @@ ParamValue = str | int | bool | Sequence[str] | None
 Params = Mapping[str, ParamValue]
 
 DEFAULT_TIMEOUT_S = 10.0
+# Asterisk's HTTP server takes at most ``sessionlimit`` (http.conf, default 100) connections at
+# once, the events WebSocket included, and refuses the rest: a pool as large as aiohttp's
+# default (100) meets that limit under load.  Twenty kept-alive connections carry hundreds of
+# requests per second on loopback.
+DEFAULT_MAX_CONNECTIONS = 20
+# Idle pooled connections are closed before Asterisk's own ``session_keep_alive`` (15 s) would
+# close them under us: a request never goes out on a socket the server is closing.
+KEEPALIVE_S = 10.0
 
 _STATUS_ERRORS: dict[int, type[AriError]] = {
     400: AriBadRequest,
@@ -110,7 +118,9 @@ class RestTransport:
     """Sends one ARI request and returns its decoded JSON body (None for an empty answer).
 
     ``session`` is the transport seam: pass one to share a connection pool or to point the
-    client at a test server; a session passed in is not closed here.  The per-request timeout
+    client at a test server; a session passed in is not closed here (nor limited: its own
+    connector decides).  A session made here keeps at most ``max_connections`` connections to
+    Asterisk, kept alive and reused; further requests wait for a free one.  The per-request timeout
     runs on the event loop's clock.  Idempotent GETs are retried once after a connection
     failure (not after a timeout), because the usual cause is a pooled keep-alive connection
     the server has closed.
@@ -125,7 +135,10 @@ class RestTransport:
         session: aiohttp.ClientSession | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         retry_gets: bool = True,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
+        if max_connections < 1:
+            raise ValueError(f"max_connections: must be at least 1, not {max_connections}")
         self._base = URL(base_url.rstrip("/"))
         credentials = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         self._headers = {"Authorization": f"Basic {credentials}"}
@@ -133,6 +146,7 @@ class RestTransport:
         self._owns_session = session is None
         self._timeout_s = timeout_s
         self._retry_gets = retry_gets
+        self._max_connections = max_connections
 
     @property
     def base_url(self) -> URL:
@@ -146,7 +160,14 @@ class RestTransport:
     def _client_session(self) -> aiohttp.ClientSession:
         # Created lazily: a ClientSession must be made inside the running loop.
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections,
+                limit_per_host=self._max_connections,
+                keepalive_timeout=KEEPALIVE_S,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=aiohttp.ClientTimeout(total=None)
+            )
             self._owns_session = True
         return self._session
 

@@ -352,6 +352,11 @@ class ContactTable:
             ivr_glue.translate(contact.menu.cancel(now), contact, self, Prompt.MENU, out)
             contact.menu = None
         self.stop_dialogues(contact, now, out)
+        if contact.bridge_id is not None:
+            # Made for an offer and kept for the next one, which never came (the caller left
+            # the queue); a bridged call's own teardown has destroyed it already.
+            out.append(cmd.DestroyBridge(contact.bridge_id))
+            contact.bridge_id = None
         if self.cancel_callback_offer(contact, now, out) and outcome is Outcome.ABANDONED:
             outcome = Outcome.CALLBACK_REQUESTED  # hung up during the confirmation: still owed
         self.unroute(contact)

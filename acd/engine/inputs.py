@@ -106,7 +106,9 @@ class OriginateFailed:
 
 @dataclass(frozen=True, slots=True)
 class ChannelMissing:
-    """A command on a caller channel answered 404: the caller is gone (a normal race)."""
+    """A command on a caller channel answered 404: the caller is gone (a normal race).  Also
+    when Asterisk refuses an originate because its ``originator`` (this channel) is gone, and
+    when a caller cannot be answered at all (the runtime hangs it up)."""
 
     channel_id: str
 

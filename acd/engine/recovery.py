@@ -15,6 +15,8 @@ caller and its agent's leg together in a bridge             connected: the agent
                                                             talk time from the first answer
 the agent's leg in the app, not bridged (answered meanwhile) bridged now
 the agent's leg still ringing                               ringing: the agent may answer
+                                                            (the empty bridge made for the
+                                                            offer kept for the answer)
 the caller alone, queued before                             queued at its place and wait
 the caller alone, not queued yet                            welcomed again
 the caller, no stored record (it arrived just before)       a new arrival
@@ -75,6 +77,8 @@ class Recovery:
             if r.ended_at is None and self._table.get(r.id) is None
         }
         bridge_of = {ch: b for b in ev.bridges for ch in b.channels}
+        # A contact's bridge made while its agent's phone rang, nobody in it yet.
+        empty = {b.id: b for b in ev.bridges if b.ours and not b.channels}
         legs_of: dict[str, list[inp.LiveChannel]] = {}
         for ch in ev.channels:
             contact_id = _contact_of_leg(ch)
@@ -102,7 +106,8 @@ class Recovery:
                     self._close(record, Outcome.FAILED, now, out)  # its line is gone
                 continue
             taken_up += 1
-            taken |= self._take_up(record, ch, legs_of.get(record.id, ()), bridge_of, now, out)
+            its_legs = legs_of.get(record.id, ())
+            taken |= self._take_up(record, ch, its_legs, bridge_of, empty, now, out)
         self._release(ev, taken, now, out)
         for record in records.values():
             self._close(record, _outcome_unseen(record), now, out)
@@ -121,6 +126,7 @@ class Recovery:
         caller: inp.LiveChannel,
         its_legs: Iterable[inp.LiveChannel],
         bridge_of: dict[str, inp.LiveBridge],
+        empty: dict[str, inp.LiveBridge],
         now: datetime,
         out: list[cmd.Command],
     ) -> set[str]:
@@ -158,25 +164,32 @@ class Recovery:
                 return {caller.id, answered_leg.id, bridge.id}
             if agent is not None:  # the agent answered while no one listened: bridge them now
                 contact = self._table.add(record, line, phase=Phase.RINGING)
+                made = empty.get(legs.bridge_id(record.id))
                 if bridge is not None:
                     # The caller's old bridge (an agent who left it for a transfer): a new one
                     # takes both, rather than adding a channel to a bridge it is already in.
                     out.append(cmd.DestroyBridge(bridge.id))
+                elif made is not None:  # made while the phone rang: both go into it
+                    contact.bridge_id = made.id
                 since = answered_leg.created_at or now
                 self._offers.resume_ringing(contact, agent, answered_leg.id, since, now, out)
                 self._offers.answered(inp.AgentLegAnswered(answered_leg.id), now, out)
                 log.info("contact %s: agent %s answered meanwhile; bridged", contact.id, agent.id)
-                return {caller.id, answered_leg.id, *([bridge.id] if bridge else [])}
+                owned = bridge or made
+                return {caller.id, answered_leg.id, *([owned.id] if owned else [])}
         if ringing_leg is not None:
             agent = self._ringing_agent(record, ringing_leg)
             if agent is not None:
                 record.queued_at = record.queued_at or record.arrived_at
                 contact = self._table.add(record, line, phase=Phase.RINGING)
+                made = empty.get(legs.bridge_id(record.id))
+                if made is not None:  # the bridge waiting for the answer: kept for it
+                    contact.bridge_id = made.id
                 since = ringing_leg.created_at or now
                 self._offers.resume_ringing(contact, agent, ringing_leg.id, since, now, out)
                 self._inbound.resume_dialogues(contact, now, out)
                 log.info("contact %s: agent %s's phone still rings", contact.id, agent.id)
-                return {caller.id, ringing_leg.id}
+                return {caller.id, ringing_leg.id, *([made.id] if made else [])}
         # The caller alone (an agent leg nobody can take up is hung up as an orphan).
         if record.queued_at is None and record.line_code is not None and record.offers:
             record.queued_at = record.arrived_at  # offered, so queued: the write was lost

@@ -32,9 +32,13 @@ from foundation.contact import (
     ContactEventSink,
     ContactRecord,
 )
-from foundation.errors import AriError, AriNotFound
+from foundation.errors import AriBadRequest, AriError, AriNotFound, AriServerError, AriUnavailable
 
 log = logging.getLogger(__name__)
+
+# Waits before each new try of a refused answer (5xx, no connection): 3.7 s in all, well
+# inside the time a caller lets a line ring.
+ANSWER_RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0)
 
 # The event types the engine reads, the only ones it asks Asterisk for: those
 # EngineRuntime._translate below dispatches, and ApplicationReplaced, which EventStream acts on.  A
@@ -267,8 +271,8 @@ class EngineRuntime:
                     self._spawn(self.on_finish_callback(c))
             else:
                 ari_commands.append(c)
-        if ari_commands:
-            self._run(ari_commands)
+        for batch in independent_batches(ari_commands):
+            self._run(batch)
 
     def _emit(self, event: ContactEvent | AgentEvent) -> None:
         for sink in self._sinks:
@@ -351,13 +355,34 @@ class EngineRuntime:
             await asyncio.gather(*before, return_exceptions=True)
         for command in batch:
             try:
-                await self._call(command)
+                if isinstance(command, cmd.Answer):
+                    await self._answer(command.channel_id)
+                else:
+                    await self._call(command)
             except AriNotFound as exc:
                 self._not_found(command, exc)
+                if isinstance(command, cmd.Answer):
+                    return  # the rest of the batch is for a caller who is gone
             except AriError as exc:
                 self._refused(command, exc)
+                if isinstance(command, cmd.Answer):
+                    return
             except Exception:
                 log.exception("executing %s failed", command)
+
+    async def _answer(self, channel_id: str) -> None:
+        """Answer a caller, retrying what may pass on a second try (a 5xx, a refused or lost
+        connection): a caller whose answer is dropped would ring unanswered until they give
+        up.  The retries hold up the rest of the caller's batch (prompts, music)."""
+        for delay_s in (*ANSWER_RETRY_DELAYS_S, None):
+            try:
+                await self._ari.answer(channel_id)
+                return
+            except (AriServerError, AriUnavailable) as exc:
+                if delay_s is None:
+                    raise
+                log.warning("answering %s failed (%s); again in %g s", channel_id, exc, delay_s)
+                await asyncio.sleep(delay_s)
 
     def _call(self, c: cmd.AriCommand) -> Coroutine[Any, Any, Any]:
         ari = self._ari
@@ -407,8 +432,18 @@ class EngineRuntime:
 
     def _refused(self, c: cmd.AriCommand, exc: AriError) -> None:
         log.warning("%s refused by ARI: %s", type(c).__name__, exc)
-        if isinstance(c, cmd.Originate):
+        if isinstance(c, cmd.Originate) and c.originator and _originator_missing(exc):
+            # The caller hung up while their agent was being dialled (Asterisk checks the
+            # originator first): the caller is gone, the agent did nothing wrong.
+            self.submit(inp.ChannelMissing(c.originator))
+        elif isinstance(c, cmd.Originate):
             self.submit(inp.OriginateFailed(c.channel_id, str(exc)))
+        elif isinstance(c, cmd.Answer):
+            # Still refused after the retries, or refused outright (the channel left Stasis):
+            # the caller cannot be served.  Hung up rather than left ringing, and ended.
+            log.error("cannot answer %s (%s); hanging it up", c.channel_id, exc)
+            self._run([cmd.Hangup(c.channel_id)])
+            self.submit(inp.ChannelMissing(c.channel_id))
         elif isinstance(c, cmd.Play):
             # A prompt that cannot play must not hold the caller in silence until the guard.
             self.submit(inp.PlaybackDone(c.playback_id))
@@ -437,6 +472,38 @@ def _entered(ch: Channel, args: tuple[str, ...]) -> inp.Input:
             return inp.EscalationAnswered(ch.id)
         case legs.InboundCall():
             return inp.CallArrived(ch.id, args, ch.exten, ch.caller_number, ch.caller_name)
+
+
+def independent_batches(commands: list[cmd.AriCommand]) -> list[list[cmd.AriCommand]]:
+    """Split one input's ARI commands into batches that share no channel, bridge or playback,
+    each in its original order.  The batches run at once: an agent's phone is dialled while
+    the caller's bridge is made, not after its answer comes back."""
+    if len(commands) < 2:
+        return [commands] if commands else []
+    parent = list(range(len(commands)))  # union-find over the commands' positions
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    holder: dict[str, int] = {}  # resource -> a command that touches it
+    for i, c in enumerate(commands):
+        for k in _resources(c):
+            j = holder.setdefault(k, i)
+            parent[root(i)] = root(j)
+    batches: dict[int, list[cmd.AriCommand]] = {}
+    for i, c in enumerate(commands):
+        batches.setdefault(root(i), []).append(c)
+    return list(batches.values())
+
+
+def _originator_missing(exc: AriError) -> bool:
+    """Asterisk's 400 for an originate whose ``originator`` channel no longer exists
+    ("Provided originator channel was not found")."""
+    message = exc.message.lower()
+    return isinstance(exc, AriBadRequest) and "originator" in message and "not found" in message
 
 
 def _resources(c: cmd.AriCommand) -> list[str]:

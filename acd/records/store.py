@@ -1,11 +1,13 @@
 """Async reads and writes of contact records.
 
 ``save_many`` is an idempotent upsert of contact rows and their offers, all in one transaction,
-written with a few Core statements over parameter lists (the recorder's hot path: per-row ORM
-work cost more CPU than the rest of the engine).  ``save`` is the same for one contact.  An
-ended contact is final: a snapshot taken before the end never overwrites it, so a late or
-retried write of an older state cannot undo the outcome.  The rule is a condition on the SQL
-upsert, so it also holds between engine nodes writing the same database.
+written with two Core statements over parameter lists (the recorder's hot path: per-row ORM
+work cost more CPU than the rest of the engine).  A contact's offers only ever grow, at the
+end, so they are upserted by position: nothing is deleted and written again.  ``save`` is the
+same for one contact.  An ended contact is final: a snapshot taken before the end never
+overwrites it, so a late or retried write of an older state cannot undo the outcome.  The rule
+is a condition on the SQL upsert, so it also holds between engine nodes writing the same
+database.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Delete, Insert, Select, bindparam, delete, insert, or_, select
+from sqlalchemy import Insert, Select, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
@@ -26,9 +28,6 @@ from foundation.contact import ContactRecord, Offer
 from foundation.sql import SqlStore
 
 DEFAULT_LIST_LIMIT = 1000
-
-# Contact ids per DELETE of old offers: well under SQLite's limit of bound parameters.
-_DELETE_CHUNK = 1000
 
 
 class ContactStore(SqlStore):
@@ -45,10 +44,7 @@ class ContactStore(SqlStore):
         # Built once: the statements take their values as parameters, so each save reuses
         # them (and SQLAlchemy's compiled form) instead of building and compiling anew.
         self._upsert = _upsert(engine.dialect.name)
-        self._delete_offers: Delete = delete(OfferRow).where(
-            OfferRow.contact_id.in_(bindparam("ids", expanding=True))
-        )
-        self._insert_offers: Insert = insert(OfferRow)
+        self._upsert_offers = _upsert_offers(engine.dialect.name)
 
     async def save(self, record: ContactRecord) -> bool:
         """Insert or replace the contact and its offers.
@@ -83,11 +79,6 @@ class ContactStore(SqlStore):
                 # The upsert returns only the rows it wrote: an ended contact left alone is
                 # absent, and its offers must stay as they are too.
                 written = set(result.scalars().all())
-                written_ids = [record.id for record in ordered if record.id in written]
-                for chunk in range(0, len(written_ids), _DELETE_CHUNK):
-                    await connection.execute(
-                        self._delete_offers, {"ids": written_ids[chunk : chunk + _DELETE_CHUNK]}
-                    )
                 offers = [
                     values
                     for record in ordered
@@ -95,7 +86,7 @@ class ContactStore(SqlStore):
                     for values in _offer_values(record)
                 ]
                 if offers:
-                    await connection.execute(self._insert_offers, offers)
+                    await connection.execute(self._upsert_offers, offers)
         return [record.id in written for record in records]
 
     async def get(self, contact_id: str) -> ContactRecord | None:
@@ -161,6 +152,20 @@ def _upsert(dialect: str) -> ReturningInsert[tuple[str]]:
         },
         where=or_(ContactRow.ended_at.is_(None), statement.excluded.ended_at.is_not(None)),
     ).returning(ContactRow.id)
+
+
+def _upsert_offers(dialect: str) -> Insert:
+    """Insert offers or update them in place by (contact, position): the last offer of a
+    contact gains its result and end; earlier ones are rewritten unchanged."""
+    statement = postgresql.insert(OfferRow) if dialect == "postgresql" else sqlite.insert(OfferRow)
+    return statement.on_conflict_do_update(
+        index_elements=[OfferRow.contact_id, OfferRow.seq],
+        set_={
+            column.name: statement.excluded[column.name]
+            for column in OfferRow.__table__.columns
+            if column.name not in ("contact_id", "seq")
+        },
+    )
 
 
 def _contact_values(record: ContactRecord, engine_key: str | None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ calendars in :mod:`acd.settings.calendars`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import (
     Field,
@@ -64,6 +64,9 @@ class AriSettings(ConfigModel):
     reconnect_min_s: Seconds = 0.5
     reconnect_max_s: Seconds = 30.0
     request_timeout_s: Seconds = 10.0
+    # REST connections kept to Asterisk; below its http.conf sessionlimit (default 100), which
+    # the events WebSocket and any other ARI client count against too.
+    max_connections: Annotated[int, Field(ge=1, le=99)] = 20
 
     @model_validator(mode="after")
     def _backoff_grows(self) -> Self:

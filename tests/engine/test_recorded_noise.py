@@ -42,7 +42,7 @@ async def test_channel_events_delivered_twice_by_an_endpoint_subscription_do_not
     await replay.run()
     # The recorded teardown of the agent leg stands for the agent hanging up.
     assert ari.names() == [
-        "answer", "start_moh", "originate", "stop_moh", "create_bridge", "add_channel",
+        "answer", "create_bridge", "start_moh", "originate", "add_channel", "stop_moh",
         "hangup", "destroy_bridge",
     ]  # fmt: skip
     assert ari.one("hangup").args[0] == caller

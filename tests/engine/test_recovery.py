@@ -73,7 +73,7 @@ def connected_call(h: Harness) -> tuple[cmd.Originate, str]:
     h.login("a1")
     originate = only(h.queue("c1"), cmd.Originate)
     out = h.feed(inp.AgentLegAnswered(originate.channel_id), after_s=3)
-    return originate, only(out, cmd.CreateBridge).bridge_id
+    return originate, only(out, cmd.AddToBridge).bridge_id
 
 
 def test_a_bridged_call_stays_bridged_and_is_recorded_once_with_its_full_talk_time():

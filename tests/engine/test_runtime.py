@@ -9,12 +9,27 @@ from acd.ari import events as ev
 from acd.engine import inputs as inp
 from acd.engine.contacts import Phase
 from acd.engine.core import EngineCore
-from acd.engine.runtime import EngineRuntime
+from acd.engine.runtime import ANSWER_RETRY_DELAYS_S, EngineRuntime
 from foundation.clock import Clock
-from foundation.contact import ContactEvent, ContactEventKind, Outcome
-from foundation.errors import AriAllocationFailed, AriNotFound, AriWrongState
+from foundation.contact import (
+    Activity,
+    ContactEvent,
+    ContactEventKind,
+    OfferResult,
+    Outcome,
+    Presence,
+)
+from foundation.errors import (
+    AriAllocationFailed,
+    AriBadRequest,
+    AriError,
+    AriNotFound,
+    AriServerError,
+    AriUnavailable,
+    AriWrongState,
+)
 from tests.engine.test_core import make_config
-from tests.fakes import FakeAriClient
+from tests.fakes import AriCall, FakeAriClient
 
 
 class Events:
@@ -104,3 +119,77 @@ async def test_unknown_and_malformed_events_are_survived(caplog):
     runtime.on_event(ev.parse_event({"type": "StasisStart", "application": "acd"}))
     assert "malformed StasisStart" in caplog.text
     assert runtime.events_handled == 2
+
+
+class FlakyAnswer(FakeAriClient):
+    """Answers fail with ``errors`` in turn, then succeed."""
+
+    def __init__(self, *errors: AriError) -> None:
+        super().__init__()
+        self.errors = list(errors)
+
+    async def _respond(self, call: AriCall) -> None:
+        if call.name == "answer" and self.errors:
+            raise self.errors.pop(0)
+
+
+async def test_a_refused_answer_is_retried_and_the_caller_then_served():
+    ari = FlakyAnswer(
+        AriServerError(503, "Service Unavailable"), AriUnavailable(0, "ConnectionResetError")
+    )
+    runtime, _ = runtime_with(ari)
+    runtime.on_event(stasis_start("c1", "inbound", "1700"))
+    await runtime.drain()
+    assert ari.called("answer") == [("c1",)] * 3
+    names = [c.name for c in ari.calls]
+    assert names[:4] == ["answer", "answer", "answer", "play"]  # the welcome after the answer
+    (contact,) = runtime.core.contacts.values()
+    assert contact.phase is Phase.WELCOME
+
+
+async def test_an_answer_refused_for_good_hangs_the_caller_up_and_ends_the_contact():
+    ari = FakeAriClient({"answer": AriServerError(500, "Internal Server Error")})
+    runtime, sink = runtime_with(ari)
+    runtime.on_event(stasis_start("c1", "inbound", "1700"))
+    await runtime.drain()
+    assert len(ari.called("answer")) == 1 + len(ANSWER_RETRY_DELAYS_S)
+    assert ari.called("hangup") == [("c1", None)]
+    assert not ari.called("play")  # no prompt to a caller never answered
+    assert not runtime.core.contacts
+    assert sink.contacts[-1].kind is ContactEventKind.ENDED
+
+
+async def test_an_answer_refused_because_the_channel_left_stasis_is_not_retried():
+    ari = FakeAriClient({"answer": AriWrongState(412, "Channel not in Stasis application")})
+    runtime, _ = runtime_with(ari)
+    runtime.on_event(stasis_start("c1", "inbound", "1700"))
+    await runtime.drain()
+    assert ari.called("answer") == [("c1",)]
+    assert ari.called("hangup") == [("c1", None)]
+    assert not runtime.core.contacts
+
+
+async def test_a_caller_gone_as_the_agent_is_dialled_does_not_count_against_the_agent():
+    # Asterisk checks the originator before it dials: a caller who just hung up makes the
+    # originate answer 400, before the caller's own hang-up event arrives.
+    ari = FakeAriClient(
+        {"originate": AriBadRequest(400, "Provided originator channel was not found")}
+    )
+    runtime, sink = runtime_with(ari)
+    runtime.submit(inp.AgentLogin("a1"))
+    runtime.on_event(stasis_start("c1", "inbound", "1700"))
+    await runtime.drain()
+    (playback_id,) = [args[2] for args in ari.called("play")]
+    runtime.on_event(playback_finished(playback_id))
+    await runtime.drain()
+    assert len(ari.called("originate")) == 1
+    agent = runtime.core.agents["a1"]
+    assert (agent.presence, agent.activity, agent.reason) == (
+        Presence.AVAILABLE,
+        Activity.IDLE,
+        None,
+    )
+    assert not runtime.core.contacts
+    record = sink.contacts[-1].contact
+    assert record.outcome is Outcome.ABANDONED
+    assert record.offers[-1].result is OfferResult.CANCELLED

@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 SHARED_ENV = "ASTERISK_SHARED_DIR"
 REQUIRE_ENV = "REQUIRE_REAL_PBX"
 AGENTS = ("agent1", "agent2", "agent3", "agent4")
+PCAP_AUDIO = "/usr/share/sip-tester/g711a.pcap"  # installed with sipp (Debian sip-tester)
 
 T = TypeVar("T")
 
@@ -351,13 +352,17 @@ class Phones:
     workdir: Path
     started: list[Sipp] = field(default_factory=list)
 
-    def agent(self, endpoint: str, scenario: str, delay_ms: int = 1000) -> Sipp:
+    def agent(
+        self, endpoint: str, scenario: str, delay_ms: int = 1000, *, echo: bool = False
+    ) -> Sipp:
         """A phone for ``endpoint`` playing one of the shared UAS scenarios (``uas_answer``,
         ``uas_answer_bye``, ``uas_busy``, ``uas_noanswer``); ``delay_ms`` is its pause (ringing
-        before the answer, and talking before its own BYE)."""
+        before the answer, and talking before its own BYE).  ``echo``: it sends back every RTP
+        packet it receives, so what it heard shows in Asterisk's count of packets from it."""
         port = self.asterisk.phone_ports[endpoint]
         args = ["-sf", str(self.asterisk.shared / "sipp" / f"{scenario}.xml")]
         args += ["-p", str(port), "-d", str(delay_ms)]
+        args += ["-rtp_echo"] if echo else []
         phone = self._sipp(endpoint, args)
         # A phone that is not listening yet would make the first INVITE wait for a SIP resend.
         wait_for(lambda: not _udp_free(port), 5, f"{endpoint}'s sipp listens on {port}")
@@ -369,13 +374,16 @@ class Phones:
         steps: Sequence[int | str] = (),
         hang_up: bool = True,
         user: str = "caller",
+        *,
+        media: bool = False,
     ) -> Sipp:
         """A caller dialling ``number``; after the answer it goes through ``steps`` (an int is a
         pause in ms, a str a DTMF digit sent as SIP INFO), then hangs up (``hang_up``) or
-        waits for the PBX to hang up."""
+        waits for the PBX to hang up.  ``media``: from the answer on it talks (G.711 a-law
+        from sipp's own pcap, as ``uac_bye_media.xml``)."""
         name = f"caller{len(self.started)}"
         scenario = self.workdir / f"{name}.xml"
-        scenario.write_text(caller_scenario(user, steps, hang_up))
+        scenario.write_text(caller_scenario(user, steps, hang_up, media=media))
         args = ["-sf", str(scenario), f"127.0.0.1:{self.asterisk.sip_port}", "-s", number]
         args += ["-p", str(free_udp_block(1))]
         return self._sipp(name, args)
@@ -462,11 +470,20 @@ _WAIT_BYE = """
 """
 
 
-def caller_scenario(user: str, steps: Sequence[int | str], hang_up: bool) -> str:
+def caller_scenario(
+    user: str, steps: Sequence[int | str], hang_up: bool, *, media: bool = False
+) -> str:
     """A sipp UAC scenario like the shared ``uac_bye.xml``, with pauses and SIP INFO digits
     (Asterisk reports INFO digits as ``ChannelDtmfReceived`` like RFC 4733 ones; INFO needs
-    no pcap per digit) between the answer and the end."""
-    body = [(HERE / "sipp" / "uac_head.xml").read_text().replace("{user}", user)]
+    no pcap per digit) between the answer and the end; with ``media``, audio from the
+    answer on."""
+    head = (HERE / "sipp" / "uac_head.xml").read_text().replace("{user}", user)
+    if media:  # the pcap is a-law: offer PCMA alone
+        head = head.replace("RTP/AVP 0 101", "RTP/AVP 8 101")
+        head = head.replace("a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000")
+    body = [head]
+    if media:
+        body.append(f'  <nop><action><exec play_pcap_audio="{PCAP_AUDIO}"/></action></nop>\n')
     cseq = 2
     for step in steps:
         if isinstance(step, int):
@@ -503,3 +520,15 @@ class Pbx:
 
     def bridged_with_caller(self, endpoint: str, caller: str = "caller") -> bool:
         return any({caller, endpoint} <= pair for pair in self.asterisk.bridged_pairs())
+
+    def rtp_received_from(self, endpoint: str) -> int:
+        """RTP packets Asterisk has received from ``endpoint``'s channel so far (0 if none)."""
+        channel = next(
+            (c for c in self.asterisk.channels() if endpoint_of(c["name"]) == endpoint), None
+        )
+        if channel is None:
+            return 0
+        status, body = self.asterisk.ari(
+            "GET", f"/channels/{channel['id']}/variable?variable=CHANNEL(rtcp%2Crxcount)"
+        )
+        return int(body["value"] or 0) if status == 200 else 0

@@ -122,3 +122,19 @@ def test_callers_are_served_in_the_order_they_called(pbx: Pbx, phones: Phones) -
     records = ended_records(pbx.engine, before, count=2)
     assert [(r["outcome"], r["agent_id"]) for r in records] == [("answered", "agent1")] * 2
     assert records[0]["wait_seconds"] < records[1]["wait_seconds"]
+
+
+def test_a_bridged_caller_and_agent_hear_each_other(pbx: Pbx, phones: Phones) -> None:
+    # The bridge is made while the agent's phone rings and both channels go into it with one
+    # request when the agent answers: the audio must flow both ways all the same.
+    before = pbx.known_records()
+    phones.agent("agent1", "uas_answer", delay_ms=500, echo=True)
+    pbx.engine.login("agent1")
+    caller = phones.caller("1701", [4000], media=True)
+    wait_for(lambda: pbx.bridged_with_caller("agent1"), 10, "caller and agent1 in one bridge")
+    # The agent's phone only ever hears the bridge (no music is played to it) and sends back
+    # what it hears: packets from it are the caller's voice, carried there and back.
+    wait_for(lambda: pbx.rtp_received_from("agent1") >= 50, 5, "the caller's audio echoed back")
+    assert caller.wait(15) == 0
+    (record,) = ended_records(pbx.engine, before)
+    assert (record["outcome"], record["agent_id"]) == ("answered", "agent1")

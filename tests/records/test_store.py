@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 
 from acd.records import ContactStore
 from foundation.clock import hold_clock
 from foundation.contact import Offer, OfferResult, Outcome
+from foundation.sql import create_engine
 from tests.records.contacts import T0, answered_after_one_no_answer, arrived, ended, unique
 
 BRUSSELS_SUMMER = timezone(timedelta(hours=2))
@@ -38,15 +40,19 @@ async def test_saving_again_replaces_the_contact_and_its_offers(store: ContactSt
     await store.save(first)
     await store.save(first)  # idempotent
 
+    # Offers only grow, at the end: the last one gains its result, a new one follows.
     second = first.snapshot()
-    second.offers = [Offer("a9", T0 + timedelta(seconds=41), OfferResult.BUSY, cause=17)]
+    last = second.offers[-1]
+    second.offers[-1] = Offer(last.agent_id, last.offered_at, OfferResult.BUSY, cause=17)
+    second.offers.append(Offer("a9", T0 + timedelta(seconds=41)))
     second.agent_id = None
     await store.save(second)
 
     loaded = await store.get(first.id)
     assert loaded == second
     assert loaded is not None
-    assert [o.agent_id for o in loaded.offers] == ["a9"]
+    assert [o.agent_id for o in loaded.offers] == [o.agent_id for o in first.offers] + ["a9"]
+    assert (loaded.offers[-2].result, loaded.offers[-2].cause) == (OfferResult.BUSY, 17)
 
 
 async def test_an_ended_contact_is_not_overwritten_by_an_older_snapshot(store: ContactStore):
@@ -137,3 +143,15 @@ async def test_unfinished_lists_only_this_engines_contacts_not_ended(db_url: str
         found = await store.unfinished()
     assert sorted(r.id for r in found) == sorted([waiting.id, answered.id])
     assert next(r for r in found if r.id == answered.id) == answered  # offers and all
+
+
+async def test_a_sqlite_database_is_written_through_a_write_ahead_log(tmp_path):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'wal.db'}")
+    try:
+        async with engine.connect() as connection:
+            mode = (await connection.execute(text("PRAGMA journal_mode"))).scalar()
+            synchronous = (await connection.execute(text("PRAGMA synchronous"))).scalar()
+    finally:
+        await engine.dispose()
+    # WAL, and synchronous NORMAL (1): no fsync per commit, still safe against corruption.
+    assert (mode, synchronous) == ("wal", 1)

@@ -1,0 +1,190 @@
+"""The contact's mixing bridge: made while the agent's phone rings, both channels put in it by
+one request when the agent answers, the caller's music stopped only once they are in it; kept
+for the next offer when one rings out, and never left behind by a caller who leaves."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from acd.engine import commands as cmd
+from acd.engine import inputs as inp
+from acd.engine.runtime import independent_batches
+from acd.engine.timers import TimerKey, TimerKind
+from foundation.contact import Activity, OfferResult
+from tests.engine.test_core import Harness, of, only
+from tests.engine.test_recovery import Pbx, restarted, stored
+from tests.engine.test_runtime import playback_finished, runtime_with, stasis_start
+from tests.fakes import AriCall, FakeAriClient
+
+BRIDGE = "br-ct-1"  # the first contact's bridge under the harness's ids
+
+
+def ringing(h: Harness) -> tuple[list[cmd.Command], str]:
+    """c1 offered to a1; returns the offer's commands and the agent leg."""
+    h.login("a1")
+    out = h.queue("c1")
+    return out, only(out, cmd.Originate).channel_id
+
+
+def test_the_bridge_exists_before_the_agent_answers():
+    out, _ = ringing(Harness())
+    assert only(out, cmd.CreateBridge) == cmd.CreateBridge(BRIDGE)
+    # The agent's phone is dialled first: making the bridge must not delay the ringing.
+    assert out.index(only(out, cmd.Originate)) < out.index(cmd.CreateBridge(BRIDGE))
+
+
+def test_the_answer_puts_both_channels_in_with_one_request_then_stops_the_music():
+    h = Harness()
+    _, leg = ringing(h)
+    out = h.feed(inp.AgentLegAnswered(leg), after_s=3)
+    assert not of(out, cmd.CreateBridge)
+    assert of(out, cmd.AddToBridge) == [cmd.AddToBridge(BRIDGE, ("c1", leg))]
+    # The caller hears music until they are in the bridge with the agent: never silence.
+    assert out.index(cmd.AddToBridge(BRIDGE, ("c1", leg))) < out.index(cmd.StopMoh("c1"))
+    # The two run in one batch: the stop waits for the addChannel's answer.
+    ari_commands: list[cmd.AriCommand] = [
+        c for c in out if isinstance(c, cmd.AddToBridge | cmd.StopMoh)
+    ]
+    assert independent_batches(ari_commands) == [ari_commands]
+
+
+@pytest.mark.parametrize(
+    ("ending", "result"),
+    [
+        (lambda leg: inp.ChannelGone(leg, 19), OfferResult.NO_ANSWER),
+        (lambda leg: inp.ChannelGone(leg, 17), OfferResult.BUSY),
+        (lambda leg: inp.OriginateFailed(leg, "Allocation failed"), OfferResult.UNREACHABLE),
+        (lambda leg: inp.TimerFired(TimerKey(TimerKind.RING, leg)), OfferResult.NO_ANSWER),
+    ],
+)
+def test_the_bridge_of_an_offer_that_fails_serves_the_next_offer(ending, result):
+    h = Harness()
+    _, leg = ringing(h)
+    out = h.feed(ending(leg), after_s=20)
+    assert not of(out, cmd.DestroyBridge)
+    (contact,) = h.core.contacts.values()
+    assert contact.record.offers[-1].result is result
+    out = h.feed(inp.AgentLogin("a2"))  # the next agent: rung at once, no bridge to make
+    leg2 = only(out, cmd.Originate).channel_id
+    assert not of(out, cmd.CreateBridge)
+    out = h.feed(inp.AgentLegAnswered(leg2), after_s=2)
+    assert of(out, cmd.AddToBridge) == [cmd.AddToBridge(BRIDGE, ("c1", leg2))]
+
+
+def test_a_caller_who_leaves_the_queue_after_a_failed_offer_leaves_no_bridge():
+    h = Harness()
+    _, leg = ringing(h)
+    h.feed(inp.ChannelGone(leg, 19), after_s=15)
+    out = h.feed(inp.ChannelGone("c1"), after_s=30)  # nobody else answers: the caller gives up
+    assert of(out, cmd.DestroyBridge) == [cmd.DestroyBridge(BRIDGE)]
+    assert not h.core.contacts
+
+
+def test_a_caller_gone_while_the_agent_rings_leaves_no_bridge():
+    h = Harness()
+    _, leg = ringing(h)
+    out = h.feed(inp.ChannelGone("c1"), after_s=5)
+    assert cmd.Hangup(leg) in out
+    assert of(out, cmd.DestroyBridge) == [cmd.DestroyBridge(BRIDGE)]  # once
+    assert not h.core.contacts
+
+
+def test_a_restart_keeps_the_bridge_of_a_ringing_offer_and_the_answer_uses_it():
+    h = Harness()
+    offer, _ = ringing(h)
+    originate = only(offer, cmd.Originate)
+    pbx = Pbx()
+    pbx.caller("c1")
+    pbx.ringing_leg(originate)
+    pbx.bridge(BRIDGE)  # made at offer time, nobody in it yet
+
+    after = restarted(h, "a1")
+    out = after.feed(pbx.state(stored(h)))
+    assert not of(out, cmd.DestroyBridge)
+    out = after.feed(inp.AgentLegAnswered(originate.channel_id), after_s=2)
+    assert not of(out, cmd.CreateBridge)
+    assert only(out, cmd.AddToBridge) == cmd.AddToBridge(BRIDGE, ("c1", originate.channel_id))
+
+
+def test_a_restart_bridges_an_agent_who_answered_meanwhile_in_the_bridge_already_made():
+    h = Harness()
+    offer, _ = ringing(h)
+    originate = only(offer, cmd.Originate)
+    pbx = Pbx()
+    pbx.caller("c1")
+    pbx.answered_leg(originate)
+    pbx.bridge(BRIDGE)
+
+    out = restarted(h, "a1").feed(pbx.state(stored(h)))
+    assert not of(out, cmd.CreateBridge)
+    assert not of(out, cmd.DestroyBridge)
+    assert only(out, cmd.AddToBridge) == cmd.AddToBridge(BRIDGE, ("c1", originate.channel_id))
+
+
+def test_a_restart_destroys_the_empty_bridge_of_an_offer_that_ended_meanwhile():
+    h = Harness()
+    ringing(h)
+    pbx = Pbx()
+    pbx.caller("c1")  # the agent's leg is gone: the caller waits alone
+    pbx.bridge(BRIDGE)
+    out = restarted(h, "a1").feed(pbx.state(stored(h)))
+    assert cmd.DestroyBridge(BRIDGE) in out
+
+
+def test_commands_on_other_resources_run_apart_and_shared_ones_keep_their_order():
+    originate = cmd.Originate("ag-1.ct-1", "PJSIP/1001", ("agent",), "1700", 15, "c1")
+    create = cmd.CreateBridge("br-ct-1")
+    answer = cmd.Answer("c1")
+    add = cmd.AddToBridge("br-ct-2", ("c2", "ag-2.ct-2"))
+    stop = cmd.StopMoh("c2")
+    hangup = cmd.Hangup("c3")
+    assert independent_batches([answer, originate, create, add, hangup, stop]) == [
+        [answer, originate],
+        [create],
+        [add, stop],
+        [hangup],
+    ]
+    # A command that touches two batches joins them, every command in its first order.
+    join = cmd.AddToBridge("br-ct-1", ("c1",))
+    assert independent_batches([answer, create, join]) == [[answer, create, join]]
+
+
+class SlowAri(FakeAriClient):
+    """Each request takes 10 ms (loop time); records when each started and finished."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.spans: dict[str, list[tuple[float, float]]] = {}
+
+    async def _respond(self, call: AriCall) -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.sleep(0.01)
+        self.spans.setdefault(call.name, []).append((started, loop.time()))
+
+
+async def test_over_the_wire_the_caller_is_in_the_bridge_before_the_music_stops():
+    ari = SlowAri()
+    runtime, _ = runtime_with(ari)
+    runtime.submit(inp.AgentLogin("a1"))
+    runtime.on_event(stasis_start("c1", "inbound", "1700"))
+    await runtime.drain()
+    (playback,) = [args[2] for args in ari.called("play")]
+    runtime.on_event(playback_finished(playback))
+    await runtime.drain()
+    ((create_start, _),) = ari.spans["create_bridge"]
+    ((_, moh_started),) = ari.spans["start_moh"]
+    ((originate_start, originate_end),) = ari.spans["originate"]
+    assert originate_start == moh_started  # the bridge does not hold the agent's phone up
+    assert create_start < originate_end  # it is made while the originate is under way
+    leg = ari.calls[[c.name for c in ari.calls].index("originate")].kwargs["channel_id"]
+    runtime.on_event(stasis_start(leg, "agent", "a1", leg.partition(".")[2]))
+    await runtime.drain()
+    assert [c.name for c in ari.calls].count("add_channel") == 1
+    (_, channels) = ari.called("add_channel")[0]
+    assert channels == ["c1", leg]
+    ((_, added), (stopped, _)) = ari.spans["add_channel"][0], ari.spans["stop_moh"][-1]
+    assert added <= stopped
+    assert runtime.core.agents["a1"].activity is Activity.ON_CALL
