@@ -3,7 +3,7 @@
 Measured from the recorded traces (PlaybackStarted -> PlaybackFinished on a real Asterisk 22
 with Debian's ``asterisk-core-sounds-en-wav``): ``hello-world`` 1.40 s, ``queue-thankyou``
 1.59 s, ``queue-youarenext`` 5.36 s, ``queue-callswaiting`` 2.50 s, ``beep`` 0.42 s,
-``queue-thereare`` 2.80 s (``said_add_channel.jsonl``; its Debian file is 2.26 s long, the
+``queue-thereare`` 2.74 s (``said_add_channel.jsonl``; its Debian file is 2.26 s long, the
 recording is what counts); the ``digits/*`` files and ``vm-and`` are the lengths of those
 Debian files (what ``playback_stop.jsonl`` and ``said_add_channel.jsonl`` show them to play
 for), and ``number:<n>`` plays the files ``say.c`` says ``n`` with in English
@@ -30,7 +30,7 @@ MEASURED_SOUNDS: dict[str, float] = {
     "queue-youarenext": 5.36,
     "queue-callswaiting": 2.50,
     "beep": 0.42,
-    "queue-thereare": 2.80,
+    "queue-thereare": 2.74,
 }
 
 ESTIMATED_SOUNDS: dict[str, float] = {

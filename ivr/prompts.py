@@ -77,8 +77,10 @@ class SoundNames:
 
 DUTCH = SoundNames()
 ENGLISH = SoundNames(hour_word="", oclock="digits/oclock", minute_oh="digits/oh", numbers="en")
-# ast_say_time_fr: "neuf heures trente", with the "heure(s)" file named digits/oclock.
-FRENCH = SoundNames(hour_word="digits/oclock", numbers="fr", feminine_time=True)
+# ast_say_time_fr: "neuf heures trente", with the "heure(s)" file named digits/oclock.  say.c
+# says hours and minutes in the feminine ("une heure"), but the stock French pack has no
+# digits/1F: set feminine_time once a deployment has recorded it.
+FRENCH = SoundNames(hour_word="digits/oclock", numbers="fr")
 
 
 def sounds_for(language: str) -> SoundNames:

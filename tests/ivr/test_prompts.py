@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -269,9 +270,17 @@ def test_positions_and_waits_beyond_what_we_say_are_capped():
         position_media(3, limit=1000)
 
 
-def test_french_says_the_hour_in_the_feminine_with_heures():
+def test_french_says_the_hour_with_heures_and_in_the_feminine_once_recorded():
     opening = datetime(2027, 4, 1, 21, 1, tzinfo=BRUSSELS)
     assert next_opening_media(opening, NOW, FRENCH)[3:] == (
+        "sound:digits/20",
+        "sound:digits/et",
+        "sound:digits/1",  # the stock French pack has no digits/1F
+        "sound:digits/oclock",
+        "sound:digits/1",
+    )
+    feminine = dataclasses.replace(FRENCH, feminine_time=True)
+    assert next_opening_media(opening, NOW, feminine)[3:] == (
         "sound:digits/20",
         "sound:digits/et",
         "sound:digits/1F",  # vingt et une heures
