@@ -11,6 +11,11 @@
   not stop playback``; after one, it answers ``204`` but only cuts the file being said (once
   per item), and the rest of the item and of the list plays on.
 - A playback cut by the channel's hang-up finishes ``failed``.
+- ``addChannel`` waits for the playbacks queued on the channel before it
+  (``said_add_channel.jsonl``): Asterisk runs both on the channel's control queue, so the
+  ``ChannelEnteredBridge`` and the ``204`` come only once they have finished.  A stopped sound
+  ends at once and the channel enters the bridge; a said item cannot be stopped, and the caller
+  hears it out before hearing the agent.
 - A holding bridge has one announcer: with bridge MOH on, a bridge playback starts and fails at
   once, and is gone (404) afterwards (``queue_abandon.jsonl``).
 - Recording a bridge or channel: ``201`` ``queued``, ``RecordingStarted`` before the response,
@@ -19,6 +24,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from emulator.errors import AriHttpError, bad_request, conflict, not_found, unprocessable
@@ -41,6 +47,7 @@ class Media:
         self._channel_queues: dict[str, list[str]] = {}
         self.live: dict[str, LiveRecording] = {}
         self.stored: dict[str, StoredRecording] = {}
+        self._finished_waiters: dict[str, list[asyncio.Future[None]]] = {}
 
     # --- playbacks -----------------------------------------------------------------------
 
@@ -94,6 +101,18 @@ class Media:
 
     def playing_on(self, channel_id: str) -> list[str]:
         return list(self._channel_queues.get(channel_id, ()))
+
+    async def after_playbacks(self, channel_ids: list[str]) -> None:
+        """Return once every playback queued on these channels now has finished, as a command
+        queued behind them on the channels' control queues (``addChannel``) runs only then."""
+        waiters: list[asyncio.Future[None]] = []
+        for channel_id in channel_ids:
+            for playback_id in self._channel_queues.get(channel_id, ()):
+                waiter = asyncio.get_running_loop().create_future()
+                self._finished_waiters.setdefault(playback_id, []).append(waiter)
+                waiters.append(waiter)
+        if waiters:
+            await asyncio.gather(*waiters)
 
     def channel_gone(self, chan: Channel) -> None:
         for playback_id in list(self._channel_queues.get(chan.id, ())):
@@ -169,6 +188,9 @@ class Media:
             playback.timer.cancel()
         playback.state = state
         self._publish(playback, "PlaybackFinished")
+        for waiter in self._finished_waiters.pop(playback.id, ()):
+            if not waiter.done():
+                waiter.set_result(None)
         if playback.target_kind != "channel":
             return
         queue = self._channel_queues.get(playback.target_id, [])

@@ -39,6 +39,8 @@ async def destroy_bridge(request: web.Request) -> web.StreamResponse:
 
 async def add_channel(request: web.Request) -> web.StreamResponse:
     pbx, p = await context(request)
+    pbx.bridge(match(request, "bridge_id"))  # an unknown bridge is refused before any wait
+    await pbx.media.after_playbacks(p.many("channel"))  # said_add_channel.jsonl
     pbx.bridging.add_channels(match(request, "bridge_id"), p.many("channel"))
     return no_content()
 

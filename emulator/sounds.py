@@ -2,9 +2,12 @@
 
 Measured from the recorded traces (PlaybackStarted -> PlaybackFinished on a real Asterisk 22
 with Debian's ``asterisk-core-sounds-en-wav``): ``hello-world`` 1.40 s, ``queue-thankyou``
-1.59 s, ``queue-youarenext`` 5.36 s, ``queue-callswaiting`` 2.50 s, ``beep`` 0.42 s; the digit
-files ``digits/0``-``digits/9`` are the lengths of those Debian files (what
-``playback_stop.jsonl`` shows them to play for).  The other entries are estimates of the same
+1.59 s, ``queue-youarenext`` 5.36 s, ``queue-callswaiting`` 2.50 s, ``beep`` 0.42 s,
+``queue-thereare`` 2.74 s (``said_add_channel.jsonl``; its Debian file is 2.26 s long, the
+recording is what counts); the ``digits/*`` files and ``vm-and`` are the lengths of those
+Debian files (what ``playback_stop.jsonl`` and ``said_add_channel.jsonl`` show them to play
+for), and ``number:<n>`` plays the files ``say.c`` says ``n`` with in English
+(:mod:`ivr.say`).  The other entries are estimates of the same
 files; a sound not listed plays for ``default_s`` (configurable), which is a deliberate
 difference: Asterisk would fail a missing file, and the demo plays prompts the emulator has no
 file for.
@@ -19,12 +22,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from ivr.say import MAX_SAID, number_files
+
 MEASURED_SOUNDS: dict[str, float] = {
     "hello-world": 1.40,
     "queue-thankyou": 1.59,
     "queue-youarenext": 5.36,
     "queue-callswaiting": 2.50,
     "beep": 0.42,
+    "queue-thereare": 2.74,
 }
 
 ESTIMATED_SOUNDS: dict[str, float] = {
@@ -36,7 +42,6 @@ ESTIMATED_SOUNDS: dict[str, float] = {
     "queue-holdtime": 1.6,
     "queue-minutes": 0.6,
     "queue-seconds": 0.6,
-    "queue-thereare": 1.0,
     "queue-less-than": 0.8,
     "queue-reporthold": 1.5,
     "queue-quantity1": 1.0,
@@ -60,6 +65,29 @@ DIGIT_SOUNDS: dict[str, float] = {
     "digits/7": 0.820,
     "digits/8": 0.693,
     "digits/9": 0.859,
+    "digits/10": 0.656,
+    "digits/11": 0.966,
+    "digits/12": 0.802,
+    "digits/13": 0.929,
+    "digits/14": 1.057,
+    "digits/15": 1.148,
+    "digits/16": 1.185,
+    "digits/17": 1.203,
+    "digits/18": 1.096,
+    "digits/19": 1.239,
+    "digits/20": 0.929,
+    "digits/30": 0.902,
+    "digits/40": 0.948,
+    "digits/50": 1.225,
+    "digits/60": 1.020,
+    "digits/70": 1.039,
+    "digits/80": 0.838,
+    "digits/90": 1.039,
+    "digits/hundred": 0.849,
+    "digits/thousand": 0.893,
+    "digits/oclock": 0.880,
+    "digits/oh": 0.582,
+    "vm-and": 0.675,
 }
 
 #: Seconds per spoken file of ``number:`` and ``characters:`` media, and of a ``digits:``
@@ -127,9 +155,12 @@ def _recording(rest: str, _sounds: SoundLibrary, rec: Mapping[str, float]) -> Me
     return MediaPlan((rec[rest],), controllable=True)
 
 
-def _number(rest: str, _sounds: SoundLibrary, _rec: Mapping[str, float]) -> MediaPlan:
+def _number(rest: str, sounds: SoundLibrary, _rec: Mapping[str, float]) -> MediaPlan:
     value = int(rest)  # ValueError for a bad number, as Asterisk fails the playback
-    return MediaPlan((SAY_UNIT_S,) * max(1, len(str(abs(value)))), controllable=False)
+    if not 0 <= value <= MAX_SAID:  # beyond what ivr.say knows: a file per digit
+        return MediaPlan((SAY_UNIT_S,) * max(1, len(str(abs(value)))), controllable=False)
+    files = number_files(value, sounds.language)
+    return MediaPlan(tuple(sounds.durations.get(f, SAY_UNIT_S) for f in files), controllable=False)
 
 
 def _digits(rest: str, sounds: SoundLibrary, _rec: Mapping[str, float]) -> MediaPlan:

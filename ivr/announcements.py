@@ -36,6 +36,7 @@ from datetime import datetime, timedelta
 from foundation.errors import AnnouncementConfigError
 from ivr.actions import Action, CancelTimer, PlayPrompt, StartTimer, StopPrompt, TimerKey
 from ivr.prompts import DUTCH, SoundNames, announcement_media, spoken_wait_minutes
+from ivr.say import MAX_SAID
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,8 @@ class AnnouncementConfig:
             *([] if self.min_gap_s >= 0 else ["min_gap_s: must not be negative"]),
             *([] if self.position or self.estimated_wait else ["nothing to announce"]),
             *(
-                ["position_limit: must be at least 1"]
-                if self.position_limit is not None and self.position_limit < 1
+                [f"position_limit: must be 1..{MAX_SAID}, what we can say"]
+                if self.position_limit is not None and not 1 <= self.position_limit <= MAX_SAID
                 else []
             ),
         ]

@@ -1,24 +1,27 @@
 """Pure builders of ARI media lists for what the IVR says.
 
-Every function returns a tuple of Asterisk media URIs (``sound:<name>``, ``number:<n>``, ...)
-that one ``Play`` sends as a comma-separated list, so Asterisk plays them in sequence and a
-single playback id covers the whole sentence (one ``DELETE /playbacks/{id}`` cuts it).
+Every function returns a tuple of Asterisk media URIs (``sound:<name>``) that one ``Play``
+sends as a comma-separated list, so Asterisk plays them in sequence and a single playback id
+covers the whole sentence (one ``DELETE /playbacks/{id}`` cuts it).
 
 Sound names come from a :class:`SoundNames` table so a deployment can swap in its own
 recordings.  The defaults are stock Asterisk sounds wherever one exists (the names
 ``app_queue`` uses for its announcements, and the ``digits/*`` files ``say.c`` uses for dates
 and times; listed in ``ivr/README.md``), and otherwise an ``acd-*`` name that a deployment
 records in Dutch, like the closed messages of the line settings: no stock sound says "we are
-open again".  ``number:`` is said by Asterisk in
-the channel's language, so the same list works in Dutch and in English.
+open again".  Numbers are said with stock ``digits/*`` files by the rules of the line's
+language (:mod:`ivr.say`), never as ARI's ``number:`` media, which cannot be stopped: an agent
+who answers mid-number would wait for the number to end before the caller hears them.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from ivr.say import MAX_SAID, rules_for, say_number
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -59,24 +62,45 @@ class SoundNames:
     hour_word: str = "digits/nl-uur"  # said after the hour: "negen uur"
     oclock: str = ""  # said for a whole hour instead of minutes ("nine o'clock")
     minute_oh: str = ""  # said before minutes 1-9 ("nine oh five")
+    # Whose say.c rules numbers are said by (ivr.say.LANGUAGES); French says hours and minutes
+    # in the feminine ("une heure"), as ast_say_time_fr does.
+    numbers: str = "nl"
+    feminine_time: bool = False
     # Recorded per deployment, like the closed messages themselves: no stock sound says it.
     open_again: str = "acd-open-again"  # "We are open again", followed by day and time
 
     def __post_init__(self) -> None:
         if len(self.weekdays) != 7 or len(self.months) != 12:
             raise ValueError("SoundNames needs 7 weekdays (Sunday first) and 12 months")
+        rules_for(self.numbers)  # an unknown language fails here, not mid-call
 
 
 DUTCH = SoundNames()
-ENGLISH = SoundNames(hour_word="", oclock="digits/oclock", minute_oh="digits/oh")
+ENGLISH = SoundNames(hour_word="", oclock="digits/oclock", minute_oh="digits/oh", numbers="en")
+# ast_say_time_fr: "neuf heures trente", with the "heure(s)" file named digits/oclock.  say.c
+# says hours and minutes in the feminine ("une heure"), but the stock French pack has no
+# digits/1F: set feminine_time once a deployment has recorded it.
+FRENCH = SoundNames(hour_word="digits/oclock", numbers="fr")
+
+
+def sounds_for(language: str) -> SoundNames:
+    """The default sounds for a line in ``language``: numbers by its say.c rules (``en_GB``
+    says "one hundred and one"), the clock as say.c says it.  Raises
+    :class:`ivr.say.UnsupportedLanguage` for a language we cannot say numbers in."""
+    rules = rules_for(language)
+    if rules == "nl":
+        return DUTCH
+    if rules == "fr":
+        return FRENCH
+    return replace(ENGLISH, numbers=rules)
 
 
 def _sounds(*names: str) -> tuple[str, ...]:
     return tuple(f"sound:{name}" for name in names if name)
 
 
-def _number(n: int) -> str:
-    return f"number:{n}"
+def _number(n: int, sounds: SoundNames, time: bool = False) -> tuple[str, ...]:
+    return say_number(n, sounds.numbers, feminine=time and sounds.feminine_time)
 
 
 # ---------------------------------------------------------------------- position and wait
@@ -86,14 +110,22 @@ def position_media(
     position: int, sounds: SoundNames = DUTCH, limit: int | None = None
 ) -> tuple[str, ...]:
     """ "You are next" for position 1, else "there are N calls waiting" (N counts the caller,
-    as app_queue says it); beyond ``limit`` "there are more than <limit> callers waiting"."""
+    as app_queue says it); beyond ``limit`` "there are more than <limit> callers waiting".
+    ``limit`` is at most :data:`ivr.say.MAX_SAID`, and is that without one."""
     if position < 1:
         raise ValueError(f"a queue position starts at 1, not {position}")
+    if limit is not None and not 1 <= limit <= MAX_SAID:
+        raise ValueError(f"a position limit is 1..{MAX_SAID}, not {limit}")
     if position == 1:
         return _sounds(sounds.you_are_next)
-    if limit is not None and position > limit:
-        return (*_sounds(sounds.more_than), _number(limit), *_sounds(sounds.callers_waiting))
-    return (*_sounds(sounds.there_are), _number(position), *_sounds(sounds.calls_waiting))
+    limit = MAX_SAID if limit is None else limit
+    if position > limit:
+        return (
+            *_sounds(sounds.more_than),
+            *_number(limit, sounds),
+            *_sounds(sounds.callers_waiting),
+        )
+    return (*_sounds(sounds.there_are), *_number(position, sounds), *_sounds(sounds.calls_waiting))
 
 
 def _round_half_up(x: float) -> int:
@@ -113,13 +145,14 @@ def spoken_wait_minutes(wait_s: float) -> int:
 
 
 def wait_media(wait_s: float, sounds: SoundNames = DUTCH) -> tuple[str, ...]:
-    """ "The estimated hold time is M minutes" (or "less than 1 minute")."""
-    minutes = spoken_wait_minutes(wait_s)
+    """ "The estimated hold time is M minutes" (or "less than 1 minute"); a wait beyond
+    :data:`ivr.say.MAX_SAID` minutes is said as that many."""
+    minutes = min(spoken_wait_minutes(wait_s), MAX_SAID)
     head = _sounds(sounds.hold_time)
     if minutes == LESS_THAN_A_MINUTE:
-        return (*head, *_sounds(sounds.less_than), _number(1), *_sounds(sounds.minute))
+        return (*head, *_sounds(sounds.less_than), *_number(1, sounds), *_sounds(sounds.minute))
     unit = sounds.minute if minutes == 1 else sounds.minutes
-    return (*head, _number(minutes), *_sounds(unit))
+    return (*head, *_number(minutes, sounds), *_sounds(unit))
 
 
 def announcement_media(
@@ -151,16 +184,16 @@ def _day_media(opening: datetime, now: datetime, sounds: SoundNames) -> tuple[st
     if days_ahead < 7:
         return weekday
     # A week or more away (a long closure): the weekday alone would be ambiguous.
-    return (*weekday, _number(opening.day), *_sounds(sounds.months[opening.month - 1]))
+    return (*weekday, *_number(opening.day, sounds), *_sounds(sounds.months[opening.month - 1]))
 
 
 def _time_media(opening: datetime, sounds: SoundNames) -> tuple[str, ...]:
-    media = (_number(opening.hour), *_sounds(sounds.hour_word))
+    media = (*_number(opening.hour, sounds, time=True), *_sounds(sounds.hour_word))
     if opening.minute == 0:
         return (*media, *_sounds(sounds.oclock))
     if opening.minute < 10:
         media += _sounds(sounds.minute_oh)
-    return (*media, _number(opening.minute))
+    return (*media, *_number(opening.minute, sounds, time=True))
 
 
 def next_opening_media(

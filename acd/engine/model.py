@@ -17,7 +17,7 @@ from foundation.contact import OfferResult
 from ivr.announcements import AnnouncementConfig
 from ivr.callback_offer import NUMBER, CallbackOfferConfig
 from ivr.menu import MenuConfig
-from ivr.prompts import DUTCH, ENGLISH, SoundNames
+from ivr.prompts import SoundNames, sounds_for
 from skills import RoutingConfig
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class LineConfig:
 
     @property
     def sounds(self) -> SoundNames:
-        return ENGLISH if (self.language or "").startswith("en") else DUTCH
+        return sounds_for(self.language or "nl")
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +200,7 @@ def _line_config(settings: Settings, ln: Line) -> LineConfig:
                 position=ann.position,
                 estimated_wait=ann.estimated_wait,
                 not_when_next=ann.not_when_next,
-                sounds=ENGLISH if ln.language.startswith("en") else DUTCH,
+                sounds=sounds_for(ln.language),
             )
             if ann.enabled
             else None

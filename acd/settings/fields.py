@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
 
 from acd.settings.problems import field_error
 from foundation.calendars import Slot
+from ivr.say import UnsupportedLanguage, rules_for
 
 # Proficiency per line code: 1 (novice) .. 5 (expert).  An agent listed with plain line code
 # names gets the middle level, so routing by proficiency treats them all alike until a planner
@@ -101,14 +102,41 @@ Endpoint = Annotated[
         "an endpoint of the form TECH/resource (such as PJSIP/1001)",
     ),
 ]
+SAID_MEDIA = ("number:", "digits:", "characters:")
+
+
+def _not_said(value: str) -> str:
+    # Asterisk says these with say.c, and ARI cannot stop a said item: an agent who answers
+    # while one plays waits for it to end before the caller hears them (ivr/README.md).
+    if value.startswith(SAID_MEDIA):
+        raise ValueError(
+            f"{value!r} is said by Asterisk and cannot be stopped; use sound files "
+            "(such as sound:digits/4)"
+        )
+    return value
+
+
+def _says_numbers(value: str) -> str:
+    try:
+        rules_for(value)
+    except UnsupportedLanguage as error:
+        raise ValueError(str(error)) from None
+    return value
+
+
 MediaUri = Annotated[
     str,
+    AfterValidator(_not_said),
     _matching(
-        r"(sound|recording|number|digits|characters|tone):\S+",
+        r"(sound|recording|tone):\S+",
         "a media URI (such as sound:hello-world)",
     ),
 ]
-Language = Annotated[str, _matching(r"[a-z]{2,3}([_-][A-Za-z]{2,})?", "a language (such as nl)")]
+Language = Annotated[
+    str,
+    _matching(r"[a-z]{2,3}([_-][A-Za-z]{2,})?", "a language (such as nl)"),
+    AfterValidator(_says_numbers),
+]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 DatabaseUrl = Annotated[
     str,

@@ -172,6 +172,10 @@ def _body_view(path: str, body: Any, known: set[str]) -> Any:
         # The snoop channel enters Stasis on its own thread: the response shows it before
         # (snoop.jsonl) or after (supervisor_whisper_barge.jsonl) that, so not its dialplan app.
         view["dialplan"] = {**view["dialplan"], "app_name": "*", "app_data": "*"}
+    if "/play" in path and isinstance(view, dict) and view.get("state") in ("queued", "playing"):
+        # The playback starts on the channel's thread: the response says "queued", or
+        # "playing" when that thread was quicker (said_add_channel.jsonl, pb-files).
+        view["state"] = "queued|playing"
     return view
 
 

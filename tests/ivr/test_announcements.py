@@ -18,7 +18,7 @@ CONFIG = AnnouncementConfig(first_after_s=30, interval_s=60, min_gap_s=20)
 
 
 def short(uri: str) -> str:
-    return uri.removeprefix("sound:").removeprefix("queue-").removeprefix("number:")
+    return uri.removeprefix("sound:").removeprefix("queue-").removeprefix("digits/")
 
 
 def token(action: Action) -> str:
@@ -274,7 +274,8 @@ def test_a_lost_playback_end_does_not_block_the_next_announcement():
         ({"interval_s": 0}, "interval_s: must be more than 0"),
         ({"min_gap_s": -1}, "min_gap_s: must not be negative"),
         ({"position": False, "estimated_wait": False}, "nothing to announce"),
-        ({"position_limit": 0}, "position_limit: must be at least 1"),
+        ({"position_limit": 0}, r"position_limit: must be 1\.\.999"),
+        ({"position_limit": 1000}, r"position_limit: must be 1\.\.999, what we can say"),
     ],
 )
 def test_a_bad_config_is_refused(overrides, message):

@@ -146,6 +146,9 @@ class Asterisk:
         for name, port in ports.items():
             conf = conf.replace(f"@{name.upper()}_PORT@", str(port))
         (etc / "pjsip.conf").write_text(conf)
+        # Extra numbers of this tier, in a second [from-caller] section that Asterisk merges.
+        with (etc / "extensions.conf").open("a") as dialplan:
+            dialplan.write("\n" + (HERE / "etc" / "extensions.conf").read_text())
         rtp = free_udp_block(200)
         command = [
             str(shared / "run-asterisk"),

@@ -214,6 +214,30 @@ CASES = [
     ),
     (
         "lines.yaml",
+        lines(L1700.replace("}", ", language: de}")),
+        "config/lines.yaml: lines[0].language: no rules to say numbers in 'de'"
+        " (we have en, en_GB, fr, nl)",
+    ),
+    (
+        "lines.yaml",
+        lines(L1700.replace("}", ", welcome_prompt: [sound:welcome, number:42]}")),
+        "config/lines.yaml: lines[0].welcome_prompt[1]: 'number:42' is said by Asterisk and"
+        " cannot be stopped; use sound files (such as sound:digits/4)",
+    ),
+    (
+        "lines.yaml",
+        lines(L1700.replace("}", ", closing_prompt: 'digits:1700'}")),
+        "config/lines.yaml: lines[0].closing_prompt[0]: 'digits:1700' is said by Asterisk and"
+        " cannot be stopped; use sound files (such as sound:digits/4)",
+    ),
+    (
+        "lines.yaml",
+        lines(L1700.replace("}", ", welcome_prompt: 'characters:abc'}")),
+        "config/lines.yaml: lines[0].welcome_prompt[0]: 'characters:abc' is said by Asterisk"
+        " and cannot be stopped; use sound files (such as sound:digits/4)",
+    ),
+    (
+        "lines.yaml",
         lines(L1700, L1700.replace('id: "1700"', 'id: "1701"')),
         "config/lines.yaml: lines[1].numbers[0]: '1700' is already a number at lines[0].numbers[0]",
     ),

@@ -91,13 +91,17 @@ async def test_a_caller_further_back_hears_position_and_wait_after_the_first_del
         queued_at = loop.time()
 
         def announcements() -> list[str]:
-            return [m for m in s.media_played_to(third) if "queue-" in m or m.startswith("number:")]
+            return [
+                m
+                for m in s.media_played_to(third)
+                if "queue-" in m or m.startswith("sound:digits/")
+            ]
 
         await s.until(announcements, timeout_s=60)
         assert loop.time() - queued_at >= 29  # not before first_after_s
         said = announcements()
         assert "sound:queue-thereare" in said  # "there are ... calls waiting": position 2
-        assert "number:2" in said
+        assert "sound:digits/2" in said
         assert "sound:queue-holdtime" in said  # and the estimated wait
         assert s.emu.requests("DELETE", f"/ari/channels/{third}/moh")  # music paused for it
 
