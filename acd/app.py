@@ -163,7 +163,9 @@ async def running_engine(
         await dialer.start()
         stack.push_async_callback(dialer.stop)
 
-        event_filter = EventFilter(ari, ari_settings.app, ev.type_names(ENGINE_EVENTS))
+        event_filter = EventFilter(
+            ari, ari_settings.app, ev.type_names(ENGINE_EVENTS), enabled=ari_settings.event_filter
+        )
         stream = EventStream(
             str(ari_settings.url),
             ari_settings.username,

@@ -63,6 +63,9 @@ class AriSettings(ConfigModel):
     reconnect_min_s: Seconds = 0.5
     reconnect_max_s: Seconds = 30.0
     request_timeout_s: Seconds = 10.0
+    # Ask Asterisk for only the event types the engine reads (acd.ari.event_filter); false
+    # clears the application's filter so every event arrives (to measure what it saves).
+    event_filter: bool = True
 
     @model_validator(mode="after")
     def _backoff_grows(self) -> Self:
