@@ -56,6 +56,7 @@ from bench.realpbx_pbx import (
 from tests.realpbx.harness import Asterisk, shared_dir
 
 SETTLE_S = 0.5  # for the observer's last events after the PBX went idle
+IDLE_S = 5.0  # how long the idle CPU is measured
 
 
 def run_scenario(
@@ -92,6 +93,19 @@ def run_scenario(
     return row
 
 
+def _idle_cpu(pbx: Asterisk, engine: BenchEngine) -> dict[str, float]:
+    """CPU of the engine and of Asterisk with no call at all (timers, lease, the observer)."""
+    idle(pbx, 10)
+    pid = asterisk_pid(pbx)
+    before, start = read_counts(pid, engine), time.monotonic()
+    time.sleep(IDLE_S)
+    spent, elapsed = read_counts(pid, engine) - before, time.monotonic() - start
+    return {
+        "engine": round(spent.engine_cpu_s * 1000 / elapsed, 2),
+        "asterisk": round(spent.asterisk_cpu_s * 1000 / elapsed, 2),
+    }
+
+
 def _engine_outcomes(engine: BenchEngine, known: set[str], log_from: int) -> dict[str, Any]:
     """What the engine recorded of the scenario's calls (outcomes, offer results) and how many
     warnings it logged: where its defects under load show."""
@@ -123,6 +137,7 @@ def run(rates: list[int], seconds: int, agents: int) -> dict[str, Any]:
         started.append(start_agent_phones(pbx, root))
         engines = {on: BenchEngine.start(root, pbx, agents, on) for on in (True, False)}
         started.extend(engines.values())
+        idle_cpu = _idle_cpu(pbx, engines[True])
         rows = []
         for rate in rates:
             for on in (True, False):
@@ -169,6 +184,8 @@ def run(rates: list[int], seconds: int, agents: int) -> dict[str, Any]:
             "caller_hold_ms_after_answer": HOLD_MS,
             "workdir": str(root),
         },
+        # What the CPU figures include that is no call's: per second of a scenario's window.
+        "idle_cpu_ms_per_s": idle_cpu,
         "scenarios": rows,
     }
 

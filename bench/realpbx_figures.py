@@ -21,10 +21,10 @@ CALLER_PREFIX = "PJSIP/caller-"
 AGENT_PREFIX = "PJSIP/agent"
 
 
-def event_time(timestamp: str) -> float:
+def event_ms(timestamp: str) -> int:
     """Asterisk's event time (``2026-11-22T23:34:12.042+0000``, millisecond resolution) in
-    seconds since the epoch."""
-    return datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+    milliseconds since the epoch (whole: differences are exact)."""
+    return round(datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
 
 
 @dataclass
@@ -32,8 +32,8 @@ class BridgeWatch:
     """Callers that reached an agent, and agent-answered -> bridged latencies, from events."""
 
     names: dict[str, str] = field(default_factory=dict)  # channel id -> channel name
-    answered: dict[str, float] = field(default_factory=dict)  # agent leg -> when it went Up
-    bridged: dict[str, float] = field(default_factory=dict)  # agent leg -> first with a caller
+    answered: dict[str, int] = field(default_factory=dict)  # agent leg -> ms when it went Up
+    bridged: dict[str, int] = field(default_factory=dict)  # agent leg -> first with a caller
     reached: set[str] = field(default_factory=set)  # caller channel ids
 
     def feed(self, event: Mapping[str, Any]) -> None:
@@ -44,7 +44,7 @@ class BridgeWatch:
             self.names[channel_id] = name
         if kind == "ChannelStateChange" and channel.get("state") == "Up":
             if name.startswith(AGENT_PREFIX):
-                self.answered.setdefault(channel_id, event_time(event["timestamp"]))
+                self.answered.setdefault(channel_id, event_ms(event["timestamp"]))
         elif kind == "ChannelEnteredBridge":
             members = (event.get("bridge") or {}).get("channels") or []
             named = [(m, self.names.get(m, "")) for m in members]
@@ -52,7 +52,7 @@ class BridgeWatch:
             agents = [m for m, n in named if n.startswith(AGENT_PREFIX)]
             if callers and agents:
                 self.reached.update(callers)
-                at = event_time(event["timestamp"])
+                at = event_ms(event["timestamp"])
                 for agent in agents:
                     self.bridged.setdefault(agent, at)
 
@@ -60,7 +60,7 @@ class BridgeWatch:
         """Per agent leg both answered and bridged: bridged - answered, in ms (0 when the leg
         was in the caller's bridge before it answered: bridged the moment it answers)."""
         return [
-            max(0.0, (self.bridged[leg] - up) * 1000)
+            float(max(0, self.bridged[leg] - up))
             for leg, up in self.answered.items()
             if leg in self.bridged
         ]
