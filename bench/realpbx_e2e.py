@@ -18,7 +18,7 @@ bridge with one) out of those offered, and agent answered -> caller and agent in
 p50/p99, both from Asterisk's own events (millisecond timestamps) on an observer application.
 
     .venv/bin/python bench/realpbx_e2e.py [--rates 20,40,60,90] [--seconds 10] [--agents 50]
-                                          [--json]
+                                          [--lines office,always] [--json]
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
 import time
@@ -40,6 +41,7 @@ if __package__ in (None, ""):  # run as a script: the repository's packages are 
 from bench.realpbx_figures import scenario_figures
 from bench.realpbx_pbx import (
     APP_QUEUE_NUMBER,
+    CALL_TIMEOUT_S,
     ENGINE_NUMBERS,
     HOLD_MS,
     RING_MS,
@@ -57,6 +59,7 @@ from tests.realpbx.harness import Asterisk, shared_dir
 
 SETTLE_S = 0.5  # for the observer's last events after the PBX went idle
 IDLE_S = 5.0  # how long the idle CPU is measured
+_IDS = re.compile(r"[0-9a-f]{12}|\d+\.\d+|\d{3,}")  # channel, bridge and contact ids
 
 
 def run_scenario(
@@ -82,23 +85,23 @@ def run_scenario(
     offered = rate * seconds
     before = read_counts(pid, engine)
     callers = start_callers(pbx, workdir, number, rate, offered)
-    exit_code = callers.process.wait(seconds + 120)
-    idle(pbx, 60)
+    exit_code = callers.process.wait(seconds + CALL_TIMEOUT_S + 30)
+    left_over = idle(pbx, CALL_TIMEOUT_S)
     time.sleep(SETTLE_S)
     after = read_counts(pid, engine)
-    row = {"scenario": name, "rate": rate, "sipp_exit": exit_code}
+    row = {"scenario": name, "rate": rate, "sipp_exit": exit_code, "left_over_channels": left_over}
     row |= scenario_figures(offered, after - before, observer.take(), engine is not None)
     if engine is not None:
         row |= _engine_outcomes(engine, known, log_from)
     return row
 
 
-def _idle_cpu(pbx: Asterisk, engine: BenchEngine) -> dict[str, float]:
+def _idle_cpu(pbx: Asterisk, engine: BenchEngine, seconds: float) -> dict[str, float]:
     """CPU of the engine and of Asterisk with no call at all (timers, lease, the observer)."""
     idle(pbx, 10)
     pid = asterisk_pid(pbx)
     before, start = read_counts(pid, engine), time.monotonic()
-    time.sleep(IDLE_S)
+    time.sleep(seconds)
     spent, elapsed = read_counts(pid, engine) - before, time.monotonic() - start
     return {
         "engine": round(spent.engine_cpu_s * 1000 / elapsed, 2),
@@ -114,20 +117,31 @@ def _engine_outcomes(engine: BenchEngine, known: set[str], log_from: int) -> dic
     with engine.engine.log.open("rb") as f:
         f.seek(log_from)
         lines = f.read().decode(errors="replace").splitlines()
-    warnings = [line for line in lines if " WARNING " in line or " ERROR " in line]
+    warnings = Counter(
+        _IDS.sub("*", line.split(" ", 3)[-1])[:160]
+        for line in lines
+        if " WARNING " in line or " ERROR " in line
+    )
     return {
         "outcomes": dict(Counter(str(r.get("outcome")) for r in records)),
         "offer_results": dict(offers),
-        "engine_log_warnings": len(warnings),
-        "engine_log_samples": sorted({w.split(" ", 3)[-1][:200] for w in warnings})[:5],
+        "engine_log_warnings": sum(warnings.values()),
+        "engine_log_kinds": dict(warnings.most_common(8)),
     }
 
 
-def run(rates: list[int], seconds: int, agents: int) -> dict[str, Any]:
+def run(
+    rates: list[int],
+    seconds: int,
+    agents: int,
+    lines: tuple[str, ...] = ("office", "always"),
+    idle_s: float = IDLE_S,
+    workdir: Path | None = None,
+) -> dict[str, Any]:
     shared = shared_dir()
     if not (shared / "run-asterisk").exists():
         raise SystemExit(f"no real Asterisk at {shared} (see tests/realpbx/harness.py)")
-    root = Path(tempfile.mkdtemp(prefix="realpbx-bench-"))
+    root = workdir or Path(tempfile.mkdtemp(prefix="realpbx-bench-"))
     pbx = start_asterisk(shared, root, agents)  # installs sipp (sip-tester) when missing
     started: list[BenchEngine | Sipp | Observer] = []
     try:
@@ -137,11 +151,12 @@ def run(rates: list[int], seconds: int, agents: int) -> dict[str, Any]:
         started.append(start_agent_phones(pbx, root))
         engines = {on: BenchEngine.start(root, pbx, agents, on) for on in (True, False)}
         started.extend(engines.values())
-        idle_cpu = _idle_cpu(pbx, engines[True])
+        idle_cpu = _idle_cpu(pbx, engines[True], idle_s)
         rows = []
         for rate in rates:
             for on in (True, False):
-                for line, number in ENGINE_NUMBERS[on].items():
+                for line in lines:
+                    number = ENGINE_NUMBERS[on][line]
                     name = f"engine {line} filter {'on' if on else 'off'}"
                     rows.append(
                         run_scenario(
@@ -246,14 +261,27 @@ def parse_rates(text: str) -> list[int]:
     return rates
 
 
+def parse_lines(text: str) -> tuple[str, ...]:
+    lines = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(set(lines) - set(ENGINE_NUMBERS[True]))
+    if not lines or unknown:
+        raise argparse.ArgumentTypeError(f"--lines: office and/or always, not {text!r}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rates", type=parse_rates, default=[20, 40, 60, 90])
     parser.add_argument("--seconds", type=int, default=10, help="of calls per scenario")
     parser.add_argument("--agents", type=int, default=50)
+    parser.add_argument(
+        "--lines", type=parse_lines, default=("office", "always"), help="office,always"
+    )
+    parser.add_argument("--idle-seconds", type=float, default=IDLE_S, help="of idle CPU")
+    parser.add_argument("--workdir", type=Path, help="for logs (default: a new temporary one)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    result = run(args.rates, args.seconds, args.agents)
+    result = run(args.rates, args.seconds, args.agents, args.lines, args.idle_seconds, args.workdir)
     print(json.dumps(result, indent=2) if args.json else table(result))
     return 0
 
