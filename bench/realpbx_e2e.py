@@ -57,7 +57,7 @@ from bench.realpbx_pbx import (
 )
 from tests.realpbx.harness import Asterisk, shared_dir
 
-SETTLE_S = 0.5  # for the observer's last events after the PBX went idle
+SETTLE_S = 1.0  # the observer's silence that says it has heard the scenario's last event
 IDLE_S = 5.0  # how long the idle CPU is measured
 _IDS = re.compile(r"[0-9a-f]{12}|\d+\.\d+|\d{3,}")  # channel, bridge and contact ids
 
@@ -79,7 +79,7 @@ def run_scenario(
         engine.agents_ready(agents)
     known = {r["id"] for r in engine.engine.records()} if engine else set()
     log_from = engine.engine.log.stat().st_size if engine else 0
-    time.sleep(SETTLE_S)
+    observer.quiet(SETTLE_S, 120)
     observer.take()  # forget the previous scenario's stragglers
     pid = asterisk_pid(pbx)
     offered = rate * seconds
@@ -87,7 +87,7 @@ def run_scenario(
     callers = start_callers(pbx, workdir, number, rate, offered)
     exit_code = callers.process.wait(seconds + CALL_TIMEOUT_S + 30)
     left_over = idle(pbx, CALL_TIMEOUT_S)
-    time.sleep(SETTLE_S)
+    observer.quiet(SETTLE_S, 120)
     after = read_counts(pid, engine)
     row = {"scenario": name, "rate": rate, "sipp_exit": exit_code, "left_over_channels": left_over}
     row |= scenario_figures(offered, after - before, observer.take(), engine is not None)

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -356,6 +357,7 @@ class Observer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._task: concurrent.futures.Future[None] | None = None
+        self._last_event = time.monotonic()
 
     def start(self) -> None:
         self._thread.start()
@@ -381,6 +383,17 @@ class Observer:
                     event = json.loads(message.data)
                     with self._lock:
                         self._watch.feed(event)
+                        self._last_event = time.monotonic()
+
+    def quiet(self, for_s: float, timeout_s: float) -> None:
+        """Wait until no event has come for ``for_s``: under load Asterisk's queue to this
+        application runs seconds behind the calls (its taskprocessor warns at 500)."""
+
+        def silent() -> bool:
+            with self._lock:
+                return time.monotonic() - self._last_event >= for_s
+
+        wait_for(silent, timeout_s, f"the observer heard nothing for {for_s} s")
 
     def take(self) -> BridgeWatch:
         """What was seen since the last take; the next scenario starts from nothing."""
