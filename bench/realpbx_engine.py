@@ -7,10 +7,14 @@ bench/engine_e2e.py does in process) to count REST requests sent, events receive
 bytes.  On SIGUSR1 the counts are written, as JSON, to the file named by $BENCH_ARI_COUNTS
 (outside the ACD_ namespace: the engine reads every ACD_* variable as a setting).  The
 wrappers' own cost is inside the engine CPU figure (a few additions per message).
+
+With $BENCH_ENGINE_PROFILE=PATH the engine runs under cProfile and writes its statistics to
+PATH.<pid> when it stops (read them with ``python -m pstats``).
 """
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
 import signal
@@ -24,6 +28,7 @@ from acd.ari.rest import RestTransport
 from acd.ari.stream import EventStream
 
 COUNTS_ENV = "BENCH_ARI_COUNTS"
+PROFILE_ENV = "BENCH_ENGINE_PROFILE"
 
 
 class Counts:
@@ -72,7 +77,14 @@ def main() -> int:
         _dump(path)
 
     signal.signal(signal.SIGUSR1, on_usr1)
-    return cli.main(sys.argv[1:])
+    profile_to = os.environ.get(PROFILE_ENV)
+    if not profile_to:
+        return cli.main(sys.argv[1:])
+    profiler = cProfile.Profile()
+    try:
+        return profiler.runcall(cli.main, sys.argv[1:])
+    finally:
+        profiler.dump_stats(f"{profile_to}.{os.getpid()}")  # one file per engine
 
 
 if __name__ == "__main__":
