@@ -189,7 +189,9 @@ async def running_engine(
 
         mail_outbox = await _mail_outbox(stack, settings, clock, metrics)
 
-        event_filter = EventFilter(ari, ari_settings.app, ev.type_names(ENGINE_EVENTS))
+        event_filter = EventFilter(
+            ari, ari_settings.app, ev.type_names(ENGINE_EVENTS), enabled=ari_settings.event_filter
+        )
         stream = EventStream(
             str(ari_settings.url),
             ari_settings.username,

@@ -9,6 +9,9 @@ because an Asterisk restarted in between has forgotten it.
 The filter only saves work: an Asterisk without the resource (older than 13.26/16.3), or an
 emulator that refuses it, leaves the engine receiving everything, which it copes with.  So a
 refusal is logged once and survived, and so is any other failure to set it.
+
+Switched off (``ari.event_filter: false``, for measuring what the filter saves), the engine
+clears whatever filter an earlier engine left on the application, so every event arrives.
 """
 
 from __future__ import annotations
@@ -33,21 +36,26 @@ def _unsupported(error: AriError) -> bool:
 
 class EventFilter:
     """Sets ``app``'s event filter to ``allowed`` (and clears any disallowed list left by an
-    earlier client, which would otherwise still apply)."""
+    earlier client, which would otherwise still apply); not ``enabled``, clears both lists."""
 
-    def __init__(self, ari: AriClient, app: str, allowed: Sequence[str]) -> None:
+    def __init__(
+        self, ari: AriClient, app: str, allowed: Sequence[str], *, enabled: bool = True
+    ) -> None:
         if not allowed:
             raise ValueError("an empty allowed list would let every event through")
         self._ari = ari
         self._app = app
         self.allowed = tuple(allowed)
+        self.enabled = enabled
         self.active = False  # whether the filter of the current connection is set
         self._refusal_logged = False
 
     async def apply(self) -> bool:
-        """Set the filter; True if Asterisk took it.  Never raises an ARI error."""
+        """Set the filter (or clear it when not enabled); True if Asterisk took it.  Never
+        raises an ARI error."""
+        allowed = self.allowed if self.enabled else ()
         try:
-            await self._ari.set_event_filter(self._app, allowed=self.allowed, disallowed=())
+            await self._ari.set_event_filter(self._app, allowed=allowed, disallowed=())
         except AriError as exc:
             self.active = False
             if not _unsupported(exc):
@@ -63,8 +71,8 @@ class EventFilter:
             else:
                 log.debug("ARI events for %r: event filter refused again (%s)", self._app, exc)
             return False
-        self.active = True
-        log.debug("ARI events for %r: event filter set to %s", self._app, ", ".join(self.allowed))
+        self.active = self.enabled
+        log.debug("ARI events for %r: event filter set to %s", self._app, ", ".join(allowed))
         return True
 
     def before(self, on_connected: OnConnected) -> OnConnected:

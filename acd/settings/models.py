@@ -67,6 +67,9 @@ class AriSettings(ConfigModel):
     # REST connections kept to Asterisk; below its http.conf sessionlimit (default 100), which
     # the events WebSocket and any other ARI client count against too.
     max_connections: Annotated[int, Field(ge=1, le=99)] = 20
+    # Ask Asterisk for only the event types the engine reads (acd.ari.event_filter); false
+    # clears the application's filter so every event arrives (to measure what it saves).
+    event_filter: bool = True
 
     @model_validator(mode="after")
     def _backoff_grows(self) -> Self:

@@ -88,6 +88,18 @@ async def test_the_engine_filter_allows_its_types_and_clears_disallowed_ones(
     }
 
 
+async def test_switched_off_it_clears_the_filter_an_earlier_engine_left(
+    fake: FakeAriServer, client: AriClient
+) -> None:
+    await EventFilter(client, "acd", ENGINE_TYPES).apply()
+    event_filter = EventFilter(client, "acd", ENGINE_TYPES, enabled=False)
+    assert await event_filter.apply()
+    assert not event_filter.active
+    assert fake.seen[-1].body == {"allowed": [], "disallowed": []}
+    app = await client.get_application("acd")
+    assert (app["events_allowed"], app["events_disallowed"]) == ([], [])
+
+
 @pytest.mark.parametrize("status", [400, 404, 405, 501])
 async def test_a_refusal_is_logged_once_and_survived(
     fake: FakeAriServer, client: AriClient, caplog: pytest.LogCaptureFixture, status: int

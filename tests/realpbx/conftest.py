@@ -28,7 +28,9 @@ LOGS = pytest.StashKey[Callable[[], list[tuple[str, str]]]]()
 
 
 @pytest.fixture(scope="session")
-def pbx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pbx]:
+def shared_asterisk() -> Path:
+    """The folder holding run-asterisk, etc/ and sipp/; without it, the tier's one loud skip
+    (an error when REQUIRE_REAL_PBX=1)."""
     shared = shared_dir()
     if not (shared / "run-asterisk").exists():
         message = (
@@ -38,6 +40,12 @@ def pbx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pbx]:
         if os.environ.get(REQUIRE_ENV) == "1":
             pytest.fail(message + f"; {REQUIRE_ENV}=1 makes this an error", pytrace=False)
         pytest.skip(message)  # _SKIP_LINE: where the summary line points
+    return shared
+
+
+@pytest.fixture(scope="session")
+def pbx(shared_asterisk: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pbx]:
+    shared = shared_asterisk
     # pytest keeps the last runs' temporary folders: the logs outlive a failed session.
     root = tmp_path_factory.mktemp("realpbx")
     asterisk = Asterisk.start(shared, root)
