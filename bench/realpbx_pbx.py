@@ -189,6 +189,16 @@ def write_engine_config(directory: Path, agents: int, event_filter: bool) -> Non
                 for calendar, number in ENGINE_NUMBERS[event_filter].items()
             ]
         },
+        "escalation_points.yaml": {  # every line code needs one
+            "escalation_points": [
+                {
+                    "id": "bench-point",
+                    "editorial_title": "Bench",
+                    "email": "bench@example.org",
+                    "line_codes": ["bench"],
+                }
+            ]
+        },
         "agents.yaml": {
             "agents": [
                 {
