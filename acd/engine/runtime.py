@@ -355,8 +355,8 @@ class EngineRuntime:
             await asyncio.gather(*before, return_exceptions=True)
         for command in batch:
             try:
-                if isinstance(command, cmd.Answer):
-                    await self._answer(command.channel_id)
+                if isinstance(command, cmd.Answer | cmd.AddToBridge):
+                    await self._retrying(command)
                 else:
                     await self._call(command)
             except AriNotFound as exc:
@@ -370,19 +370,33 @@ class EngineRuntime:
             except Exception:
                 log.exception("executing %s failed", command)
 
-    async def _answer(self, channel_id: str) -> None:
-        """Answer a caller, retrying what may pass on a second try (a 5xx, a refused or lost
-        connection): a caller whose answer is dropped would ring unanswered until they give
-        up.  The retries hold up the rest of the caller's batch (prompts, music)."""
+    async def _retrying(self, command: cmd.Answer | cmd.AddToBridge) -> None:
+        """Answer a caller or bridge it, retrying what may pass on a second try (a 5xx, a
+        refused or lost connection): a caller whose answer is dropped would ring unanswered
+        until they give up; an agent and caller whose bridging is dropped would each sit alone.
+        The retries hold up the rest of the batch (prompts, music)."""
         for delay_s in (*ANSWER_RETRY_DELAYS_S, None):
             try:
-                await self._ari.answer(channel_id)
+                await self._call(command)
                 return
             except (AriServerError, AriUnavailable) as exc:
                 if delay_s is None:
                     raise
-                log.warning("answering %s failed (%s); again in %g s", channel_id, exc, delay_s)
+                log.warning("%s failed (%s); again in %g s", command, exc, delay_s)
                 await asyncio.sleep(delay_s)
+
+    async def _which_gone(self, channel_ids: tuple[str, ...]) -> None:
+        """An ``addChannel`` refused (400 "Channel not found", 422 "not in Stasis") names no
+        channel: ask Asterisk which of them is gone, and tell the core, so the other party is
+        not left alone in a bridge nor the call counted as talking."""
+        try:
+            live = {ch.id for ch in await self._ari.list_channels()}
+        except AriError as exc:
+            log.warning("cannot list channels to see who left (%s)", exc)
+            return
+        for channel_id in channel_ids:
+            if channel_id not in live:
+                self.submit(inp.ChannelMissing(channel_id))
 
     def _call(self, c: cmd.AriCommand) -> Coroutine[Any, Any, Any]:
         ari = self._ari
@@ -444,6 +458,8 @@ class EngineRuntime:
             log.error("cannot answer %s (%s); hanging it up", c.channel_id, exc)
             self._run([cmd.Hangup(c.channel_id)])
             self.submit(inp.ChannelMissing(c.channel_id))
+        elif isinstance(c, cmd.AddToBridge):
+            self._spawn(self._which_gone(c.channel_ids))
         elif isinstance(c, cmd.Play):
             # A prompt that cannot play must not hold the caller in silence until the guard.
             self.submit(inp.PlaybackDone(c.playback_id))

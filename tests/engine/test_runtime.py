@@ -193,3 +193,28 @@ async def test_a_caller_gone_as_the_agent_is_dialled_does_not_count_against_the_
     record = sink.contacts[-1].contact
     assert record.outcome is Outcome.ABANDONED
     assert record.offers[-1].result is OfferResult.CANCELLED
+
+
+async def test_a_caller_gone_as_the_agent_answers_frees_the_agent_instead_of_leaving_them_alone():
+    # Under load the caller's hang-up and the agent's answer cross: Asterisk refuses the
+    # addChannel with 400 "Channel not found", naming no channel.  The runtime asks which one
+    # is gone, so the agent is hung up and freed rather than left alone in the bridge.
+    ari = FakeAriClient({"add_channel": AriBadRequest(400, "Channel not found")})
+    runtime, sink = runtime_with(ari)
+    runtime.submit(inp.AgentLogin("a1"))
+    runtime.on_event(stasis_start("c1", "inbound", "1700"))
+    await runtime.drain()
+    (playback_id,) = [args[2] for args in ari.called("play")]
+    runtime.on_event(playback_finished(playback_id))
+    await runtime.drain()
+    (originate,) = [c for c in ari.calls if c.name == "originate"]
+    leg = originate.kwargs["channel_id"]
+    ari.channels = [ev.Channel(leg, "PJSIP/a1-00000001", "Up")]  # the caller is gone
+    runtime.on_event(stasis_start(leg, *originate.kwargs["app_args"]))
+    await runtime.drain()
+    await runtime.drain()
+    assert ari.called("add_channel")
+    assert (leg, None) in ari.called("hangup")
+    assert runtime.core.agents["a1"].activity is not Activity.ON_CALL
+    assert not runtime.core.contacts
+    assert sink.contacts[-1].kind is ContactEventKind.ENDED
