@@ -326,6 +326,8 @@ async def _serve_api(stack: AsyncExitStack, engine: RunningEngine) -> str:
         line_users={code: line.id for line in settings.lines for code in line.line_codes},
         now=engine.clock.now,
         on_refused=engine.metrics.transfer_refused,
+        mail_outbox=engine.mail_outbox,
+        mail_template=settings.mail.template if settings.mail is not None else lambda name: None,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

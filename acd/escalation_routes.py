@@ -8,6 +8,8 @@ the call they are on, and the phone transfer itself.
     DELETE /api/escalation-points/{id}
     GET    /api/agents/{agent_id}/escalations     the points of the agent's call's line code
     POST   /api/agents/{agent_id}/transfer        {"point_id": ...}: transfer by phone, now
+    POST   /api/agents/{agent_id}/escalate-email  {"point_id", "note", "request_key"}: the
+                                                  question to the point by e-mail (or CRM)
 
 A point is read as it stands today (:func:`escalations.rules.as_of`: due scheduled changes
 applied, deviating dates that ended gone), so a point sent back with PUT keeps those effects.
@@ -34,6 +36,14 @@ from acd.settings import EscalationPointConfig
 from acd.settings.problems import problems_of
 from escalations import EscalationPoint, as_of, check_transfer, options, uncovered_line_codes
 from escalations.codec import to_data
+from escalations.mail import (
+    ContactDetails,
+    EmailEscalationRefused,
+    MailTarget,
+    Outbox,
+    Via,
+    escalate_by_email,
+)
 from escalations.rules import PointOptions, TransferCheck, Window, local_day
 from escalations.store import EscalationExists, EscalationNotFound, EscalationStore
 from foundation.errors import ApiError, UnknownAgent
@@ -49,15 +59,20 @@ def add_escalation_routes(
     line_users: Mapping[str, str],
     now: Callable[[], datetime],
     on_refused: Callable[[str, str], None] | None = None,
+    mail_outbox: Outbox | None = None,
+    mail_template: Callable[[str], str | None] = lambda name: None,
 ) -> None:
     """Add the routes to ``app`` (an app of :func:`acd.api.create_api`, for its error
     middleware).  ``line_codes`` are the defined line codes (a point may name only those);
     ``line_users`` maps each line code the lines use to a line that uses it (these must keep a
     point).  ``now`` is the engine's wall clock, read once per request.  ``on_refused(point,
-    reason)`` hears of every transfer refused by the rules (the metrics count them)."""
+    reason)`` hears of every transfer refused by the rules (the metrics count them).
+    ``mail_outbox`` (None: e-mail escalation refused) stores the mails; ``mail_template(name)``
+    is the text of a point's e-mail template."""
     routes = _Routes(
         store, runtime, frozenset(line_codes), dict(line_users), now, on_refused or _ignore
     )
+    routes.mail_outbox, routes.mail_template = mail_outbox, mail_template
     app.router.add_get("/api/escalation-points", routes.list)
     app.router.add_post("/api/escalation-points", routes.create)
     app.router.add_get("/api/escalation-points/{point_id}", routes.get)
@@ -65,9 +80,13 @@ def add_escalation_routes(
     app.router.add_delete("/api/escalation-points/{point_id}", routes.delete)
     app.router.add_get("/api/agents/{agent_id}/escalations", routes.agent_options)
     app.router.add_post("/api/agents/{agent_id}/transfer", routes.transfer)
+    app.router.add_post("/api/agents/{agent_id}/escalate-email", routes.escalate_email)
 
 
 class _Routes:
+    mail_outbox: Outbox | None = None
+    mail_template: Callable[[str], str | None]
+
     def __init__(
         self,
         store: EscalationStore,
@@ -192,6 +211,67 @@ class _Routes:
             status=202,
         )
 
+    async def escalate_email(self, request: web.Request) -> web.Response:
+        """Store the agent's question for the point's mailbox (or CRM); the outbox delivers
+        it, retrying until delivered.  The same ``request_key`` again stores nothing new."""
+        agent_id = request.match_info["agent_id"]
+        body = await read_json_object(request)
+        fields = {key: body.get(key) for key in ("point_id", "note", "request_key")}
+        for key, value in fields.items():
+            if not isinstance(value, str) or not value.strip():
+                raise ApiError(422, f"invalid_{key}", f"{key} is required: a non-empty string")
+        point_id, note, request_key = (str(fields[k]) for k in fields)
+        contact = self._call_of(agent_id)
+        at = self._now()
+        point = as_of(await self._require(point_id), local_day(at))
+        if not point.email_allowed:
+            self._on_refused(point_id, "email_not_allowed")
+            raise ApiError(
+                409,
+                "email_not_allowed",
+                f"escalation point {point_id!r} takes no questions by e-mail",
+                {"point_id": point_id},
+            )
+        target = MailTarget(
+            point_id=point.id,
+            address=point.email or "",
+            via=Via(point.mail_channel.value),
+            template=self.mail_template(point.email_template) or "",
+            handling_term=point.handling_info,
+            handling_term_days=point.handling_days,
+        )
+        record = contact.record
+        agent = self._runtime.view.agents[agent_id]
+        details = ContactDetails(
+            number=record.caller_number,
+            line=record.line or "",
+            line_code=record.line_code or "",
+            contact_id=contact.id,
+            started_at=record.arrived_at,
+            agent_id=agent_id,
+            agent_name=agent.config.name,
+        )
+        try:
+            mail, created = await escalate_by_email(
+                self.mail_outbox, target, details, note, request_key, at
+            )
+        except EmailEscalationRefused as exc:
+            status = 422 if exc.error_id in _BAD_REQUEST else 409
+            self._on_refused(point_id, exc.error_id)
+            raise ApiError(status, exc.error_id, str(exc), {"point_id": point_id}) from None
+        self._runtime.submit(inp.EmailEscalated(agent_id, point_id))
+        return web.json_response(
+            {
+                "mail_id": mail.id,
+                "point_id": point_id,
+                "contact_id": contact.id,
+                "via": mail.via.value,
+                "status": mail.status.value,
+                "created": created,
+            },
+            status=201 if created else 200,
+        )
+
     # --- shared ---------------------------------------------------------------------------
 
     def _parse(self, body: dict[str, Any]) -> EscalationPoint:
@@ -255,6 +335,9 @@ class _Routes:
                 {"agent_id": agent_id},
             )
         return contact
+
+
+_BAD_REQUEST = frozenset({"empty_note", "note_too_long", "no_request_key"})
 
 
 def _ignore(point: str, reason: str) -> None:

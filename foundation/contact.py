@@ -33,6 +33,7 @@ class Outcome(StrEnum):
     CALLBACK_NOT_REACHED = "callback_not_reached"  # a callback attempt did not reach the citizen
     FAILED = "failed"  # the engine could not handle it (ARI refused, channel vanished)
     ESCALATED_PHONE = "escalated_phone"  # transferred to an escalation point (closed mode)
+    ESCALATED_EMAIL = "escalated_email"  # answered; the question went to a point by e-mail
 
 
 class OfferResult(StrEnum):

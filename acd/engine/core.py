@@ -139,16 +139,18 @@ class EngineCore:
                 self._originate_failed(event, now, out)
             case inp.AriState():
                 self._resynced(event, now, out)
-            case inp.TransferRequested() | inp.EscalationAnswered():
+            case inp.TransferRequested() | inp.EscalationAnswered() | inp.EmailEscalated():
                 self._transfer_input(event, now, out)
 
     def _transfer_input(
         self,
-        event: inp.TransferRequested | inp.EscalationAnswered,
+        event: inp.TransferRequested | inp.EscalationAnswered | inp.EmailEscalated,
         now: datetime,
         out: list[cmd.Command],
     ) -> None:
         match event:
+            case inp.EmailEscalated():
+                self._transfers.emailed(event)
             case inp.TransferRequested():
                 self._transfers.request(event, now, out)
             case inp.EscalationAnswered():

@@ -160,6 +160,15 @@ class TransferRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class EmailEscalated:
+    """The agent's question was stored in the escalation mail outbox for ``point_id``: the
+    contact ends as ``escalated_email`` (unless a phone transfer takes it further)."""
+
+    agent_id: str
+    point_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class EscalationAnswered:
     """The escalation point's leg we originated entered the app: it answered."""
 
@@ -199,6 +208,7 @@ Input = (
     | ChannelMissing
     | AriState
     | TransferRequested
+    | EmailEscalated
     | EscalationAnswered
     | AgentLogin
     | AgentLogout

@@ -81,6 +81,15 @@ class Transfers:
         log.info("contact %s: agent %s transfers to %s", contact.id, agent.id, ev.point_id)
         self._table.emit(contact, ContactEventKind.TRANSFER_STARTED, now, out)
 
+    def emailed(self, ev: inp.EmailEscalated) -> None:
+        """The question went to ``ev.point_id`` by e-mail while the agent talks to the caller."""
+        agent = self._agents.require(ev.agent_id)
+        contact = self._table.get(agent.contact_id or "")
+        if contact is None or contact.phase is not Phase.CONNECTED:
+            return  # the mail is stored and goes out whatever became of the call
+        contact.emailed_to = ev.point_id
+        contact.record.escalation_point = ev.point_id
+
     def prompt_done(self, contact: ContactState, out: list[cmd.Command]) -> None:
         """The message is over: music while the escalation point rings."""
         self._table.prompt_over(contact, Prompt.TRANSFER, out)
