@@ -29,7 +29,9 @@ from acd.app import RunningEngine, running_engine
 from acd.settings import Settings, load_settings
 from acd.simulation import CallerGenerator, demo_agent_behaviour, pbx_config_from_settings
 from callbacks import CallbackStatus
-from emulator import Emulator, EndpointBehaviour, run_emulator
+from emulator import Emulator, EndpointBehaviour, Mode, RandomBehaviour, run_emulator
+from emulator.scripts import Behaviour
+from escalations import EscalationPoint
 from foundation.clock import Clock, VirtualTimeLoop
 from foundation.contact import (
     Activity,
@@ -37,6 +39,7 @@ from foundation.contact import (
     ContactEvent,
     ContactEventKind,
     ContactKind,
+    ContactRecord,
     Outcome,
     Presence,
 )
@@ -63,7 +66,9 @@ class DemoStats:
     agents: dict[str, tuple[Presence, Activity]] = field(default_factory=dict)
     callbacks_offered: int = 0
     callbacks_requested: int = 0
+    escalations: Counter[str] = field(default_factory=Counter)  # phone, email, refused
     on_missed: Callable[[str], None] | None = None
+    on_answered: Callable[[ContactRecord], None] | None = None
 
     def contact_event(self, event: ContactEvent) -> None:
         record = event.contact
@@ -81,6 +86,10 @@ class DemoStats:
             self.answered += 1
             self.answered_waits.append(record.wait_seconds or 0.0)
             self.agent_offers["answered"] += 1
+            if self.on_answered is not None:
+                self.on_answered(record)
+        elif event.kind is ContactEventKind.ESCALATED:
+            self.escalations["phone"] += 1
         elif event.kind is ContactEventKind.OFFER_ENDED:
             self.agent_offers[str(record.offers[-1].result)] += 1
         elif event.kind is ContactEventKind.ENDED:
@@ -138,6 +147,9 @@ class DemoStats:
             "callbacks_offered": self.callbacks_offered,
             "callbacks_requested": self.callbacks_requested,
             "agent_offers": dict(self.agent_offers),
+            "escalations_phone": self.escalations["phone"],
+            "escalations_email": self.escalations["email"],
+            "escalations_refused": self.escalations["refused"],
         }
 
 
@@ -151,6 +163,7 @@ class DemoOptions:
     storage_url: str | None = None
     # A fixed, ordinary working morning: the lines are open, and runs are repeatable.
     start: datetime = datetime(2027, 3, 30, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+    escalate_share: float = 0.08  # of answered calls, the agent escalates (phone or e-mail)
 
 
 class Demo:
@@ -159,15 +172,21 @@ class Demo:
         self._opts = options
         self._out = out
         self._rng = random.Random(options.seed)
-        self.stats = DemoStats(on_missed=self._agent_comes_back_later)
+        self.stats = DemoStats(
+            on_missed=self._agent_comes_back_later, on_answered=self._may_escalate
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         self._api: str = ""
         self._session: aiohttp.ClientSession | None = None
+        self._points: tuple[EscalationPoint, ...] = ()
 
     async def run(self, storage_url: str) -> dict[str, Any]:
         opts = self._opts
         base = load_settings(self._config_dir, overrides={"storage.url": storage_url})
-        pbx = pbx_config_from_settings(base, default=demo_agent_behaviour(), seed=opts.seed)
+        self._points = base.escalation_point_models()
+        pbx = pbx_config_from_settings(
+            base, default=demo_agent_behaviour(), seed=opts.seed, trunk=escalation_phones(base)
+        )
         async with run_emulator(config=pbx) as emu:
             settings = load_settings(
                 self._config_dir,
@@ -200,11 +219,45 @@ class Demo:
         for agent in settings.agents:
             await self._api_call("POST", f"/api/agents/{agent.id}/login")
 
-    async def _api_call(self, method: str, path: str, body: Any = None) -> None:
+    async def _api_call(
+        self, method: str, path: str, body: Any = None, expected: frozenset[int] = frozenset()
+    ) -> int:
         assert self._session is not None
         async with self._session.request(method, self._api + path, json=body) as resp:
-            if resp.status >= 400:
+            if resp.status >= 400 and resp.status not in expected:
                 log.warning("%s %s: %s %s", method, path, resp.status, await resp.text())
+            return resp.status
+
+    def _may_escalate(self, record: ContactRecord) -> None:
+        """A share of the agents' calls is for an escalation point: a while into the call the
+        agent transfers it by phone or mails the question, if the point takes it now."""
+        if self._rng.random() >= self._opts.escalate_share or record.agent_id is None:
+            return
+        agent_id, line_code = record.agent_id, record.line_code
+        by_phone = self._rng.random() < 0.6
+        after_s = self._rng.uniform(20.0, 80.0)
+        request_key = f"demo-{record.id}"
+
+        async def later() -> None:
+            await asyncio.sleep(after_s)
+            points = [p for p in self._points if line_code in p.line_codes]
+            if not points:
+                return
+            point = self._rng.choice(points)
+            if by_phone:
+                body: dict[str, str] = {"point_id": point.id}
+                path, kind = f"/api/agents/{agent_id}/transfer", "phone"
+            else:
+                note = "Vraag van de burger, zie notitie"
+                body = {"point_id": point.id, "note": note, "request_key": request_key}
+                path, kind = f"/api/agents/{agent_id}/escalate-email", "email"
+            status = await self._api_call("POST", path, body, expected=frozenset({409, 422}))
+            if status in (409, 422):
+                self.stats.escalations["refused"] += 1
+            elif kind == "email" and status < 300:
+                self.stats.escalations["email"] += 1
+
+        self._spawn(later())
 
     def _agent_comes_back_later(self, agent_id: str) -> None:
         """A simulated agent who missed a call sets themself available again after a while."""
@@ -262,6 +315,18 @@ class Demo:
             f"{s['offered']:4d} answered {s['answered']:4d} abandoned {s['abandoned']:3d} | "
             f"avg wait {s['avg_wait_s']:5.1f} s | agents: {self.stats.agent_line()}"
         )
+
+
+def escalation_phones(settings: Settings) -> dict[str, Behaviour]:
+    """The escalation points' phones behind the emulated trunk: most answer within seconds and
+    take the caller over for a few minutes; some are busy or let it ring out."""
+    weights = {Mode.ANSWER: 0.8, Mode.BUSY: 0.1, Mode.RING: 0.1}
+    phone: Behaviour = RandomBehaviour(weights, ring_s=(2.0, 10.0), talk_s=(60.0, 240.0))
+    return {
+        point.phone_e164: phone
+        for point in settings.escalation_point_models()
+        if point.phone_e164 is not None
+    }
 
 
 async def _callback_figures(engine: RunningEngine) -> dict[str, int]:

@@ -47,8 +47,14 @@ def test_check_config_names_file_key_and_reason_and_exits_2(tmp_path, capsys):
 
 @pytest.mark.system
 def test_demo_json_summary_adds_up():
-    summary = run_demo(CONFIG, DemoOptions(minutes=20, calls_per_hour=150, quiet=True))
+    options = DemoOptions(minutes=20, calls_per_hour=150, quiet=True, escalate_share=0.3)
+    summary = run_demo(CONFIG, options)
     assert summary["offered"] > 20
+    # Agents transferred callers over the emulated trunk; e-mail has no SMTP in the example
+    # config, so those escalations were refused with a reason, never lost silently.
+    assert summary["escalations_phone"] >= 1
+    assert 1 <= summary["other_outcomes"].get("escalated_phone", 0) <= summary["escalations_phone"]
+    assert summary["escalations_refused"] >= 1
     left_otherwise = sum(summary["other_outcomes"].get(o, 0) for o in ("callback_requested",))
     assert summary["offered"] == (
         summary["answered"] + summary["abandoned"] + left_otherwise + summary["still_waiting"]
