@@ -22,6 +22,7 @@ without a point is refused with 409, naming the line code.  Refusals are
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,9 +71,14 @@ def add_escalation_routes(
     ``mail_outbox`` (None: e-mail escalation refused) stores the mails; ``mail_template(name)``
     is the text of a point's e-mail template."""
     routes = _Routes(
-        store, runtime, frozenset(line_codes), dict(line_users), now, on_refused or _ignore
+        store,
+        runtime,
+        frozenset(line_codes),
+        dict(line_users),
+        now,
+        on_refused or _ignore,
+        _Mail(mail_outbox, mail_template),
     )
-    routes.mail_outbox, routes.mail_template = mail_outbox, mail_template
     app.router.add_get("/api/escalation-points", routes.list)
     app.router.add_post("/api/escalation-points", routes.create)
     app.router.add_get("/api/escalation-points/{point_id}", routes.get)
@@ -83,10 +89,13 @@ def add_escalation_routes(
     app.router.add_post("/api/agents/{agent_id}/escalate-email", routes.escalate_email)
 
 
-class _Routes:
-    mail_outbox: Outbox | None = None
-    mail_template: Callable[[str], str | None]
+@dataclass(frozen=True, slots=True)
+class _Mail:
+    outbox: Outbox | None  # None: e-mail escalation is not configured
+    template: Callable[[str], str | None]  # a template's text by name
 
+
+class _Routes:
     def __init__(
         self,
         store: EscalationStore,
@@ -95,7 +104,9 @@ class _Routes:
         line_users: dict[str, str],
         now: Callable[[], datetime],
         on_refused: Callable[[str, str], None],
+        mail: _Mail,
     ) -> None:
+        self.mail = mail
         self._on_refused = on_refused
         self._store = store
         self._runtime = runtime
@@ -236,7 +247,7 @@ class _Routes:
             point_id=point.id,
             address=point.email or "",
             via=Via(point.mail_channel.value),
-            template=self.mail_template(point.email_template) or "",
+            template=self.mail.template(point.email_template) or "",
             handling_term=point.handling_info,
             handling_term_days=point.handling_days,
         )
@@ -253,7 +264,7 @@ class _Routes:
         )
         try:
             mail, created = await escalate_by_email(
-                self.mail_outbox, target, details, note, request_key, at
+                self.mail.outbox, target, details, note, request_key, at
             )
         except EmailEscalationRefused as exc:
             status = 422 if exc.error_id in _BAD_REQUEST else 409
