@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -37,6 +36,7 @@ from tests.realpbx.harness import (
     free_udp_block,
     http_json,
     tail,
+    udp_free,
     wait_for,
 )
 
@@ -326,15 +326,14 @@ def start_agent_phones(pbx: Asterisk, workdir: Path) -> Sipp:
     port = pbx.phone_ports["agents"]
     args = ["-sf", str(pbx.shared / "sipp" / "uas_answer.xml"), "-p", str(port)]
     phones = _sipp(workdir, "agents", [*args, "-d", str(RING_MS)])
-    wait_for(lambda: _listening(port), 5, f"the agents' sipp listens on {port}")
+    wait_for(lambda: _listening(port, phones), 5, f"the agents' sipp listens on {port}")
     return phones
 
 
-def _listening(port: int) -> bool:
-    with suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", port))
-        return False
-    return True
+def _listening(port: int, phones: Sipp) -> bool:
+    if phones.process.poll() is not None:  # say why, rather than wait out the deadline
+        raise RuntimeError(f"sipp for the agents exited: {phones.screen.read_text()[-2000:]}")
+    return not udp_free(port)
 
 
 def start_callers(pbx: Asterisk, workdir: Path, number: str, rate: int, calls: int) -> Sipp:

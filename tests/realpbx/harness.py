@@ -62,7 +62,7 @@ def free_tcp_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _udp_free(port: int) -> bool:
+def udp_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         try:
             s.bind(("127.0.0.1", port))
@@ -71,13 +71,24 @@ def _udp_free(port: int) -> bool:
     return True
 
 
+# Every UDP port this process handed out: a port is reserved long before its owner binds it
+# (a phone's port is written into pjsip.conf before its sipp starts; Asterisk's RTP range is
+# bound call by call), so "free now" alone would hand the same port out twice.
+_HANDED_OUT: set[int] = set()
+
+
 def free_udp_block(size: int) -> int:
-    """The first of ``size`` consecutive free UDP ports (an even one: RTP/RTCP pairs)."""
+    """The first of ``size`` consecutive free UDP ports (an even one: RTP/RTCP pairs), none of
+    them handed out before by this process."""
     for _ in range(200):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.bind(("127.0.0.1", 0))
             start = int(s.getsockname()[1]) & ~1
-        if start + size < 65000 and all(_udp_free(start + i) for i in range(size)):
+        block = range(start, start + size)
+        if start + size >= 65000 or _HANDED_OUT.intersection(block):
+            continue
+        if all(udp_free(port) for port in block):
+            _HANDED_OUT.update(block)
             return start
     raise RuntimeError(f"no block of {size} free UDP ports")
 
@@ -368,7 +379,7 @@ class Phones:
         args += ["-rtp_echo"] if echo else []
         phone = self._sipp(endpoint, args)
         # A phone that is not listening yet would make the first INVITE wait for a SIP resend.
-        wait_for(lambda: not _udp_free(port), 5, f"{endpoint}'s sipp listens on {port}")
+        wait_for(lambda: not udp_free(port), 5, f"{endpoint}'s sipp listens on {port}")
         return phone
 
     def caller(
