@@ -251,6 +251,10 @@ async def _agent_states(
     return writer, stored
 
 
+def _mail_queued(metrics: EngineMetrics, line_code: str, point: str) -> None:
+    metrics.escalation(line_code, point, "email", "queued")
+
+
 async def _escalation_points(
     stack: AsyncExitStack, settings: Settings, clock: Clock
 ) -> SqlEscalationStore:
@@ -328,6 +332,9 @@ async def _serve_api(stack: AsyncExitStack, engine: RunningEngine) -> str:
         on_refused=engine.metrics.transfer_refused,
         mail_outbox=engine.mail_outbox,
         mail_template=settings.mail.template if settings.mail is not None else lambda name: None,
+        on_mail_queued=lambda code, point: engine.metrics.escalation(
+            code, point, "email", "queued"
+        ),
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

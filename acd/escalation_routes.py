@@ -62,6 +62,7 @@ def add_escalation_routes(
     on_refused: Callable[[str, str], None] | None = None,
     mail_outbox: Outbox | None = None,
     mail_template: Callable[[str], str | None] = lambda name: None,
+    on_mail_queued: Callable[[str, str], None] = lambda line_code, point: None,
 ) -> None:
     """Add the routes to ``app`` (an app of :func:`acd.api.create_api`, for its error
     middleware).  ``line_codes`` are the defined line codes (a point may name only those);
@@ -69,7 +70,8 @@ def add_escalation_routes(
     point).  ``now`` is the engine's wall clock, read once per request.  ``on_refused(point,
     reason)`` hears of every transfer refused by the rules (the metrics count them).
     ``mail_outbox`` (None: e-mail escalation refused) stores the mails; ``mail_template(name)``
-    is the text of a point's e-mail template."""
+    is the text of a point's e-mail template; ``on_mail_queued(line_code, point)`` hears of
+    each new mail (the metrics count it)."""
     routes = _Routes(
         store,
         runtime,
@@ -77,7 +79,7 @@ def add_escalation_routes(
         dict(line_users),
         now,
         on_refused or _ignore,
-        _Mail(mail_outbox, mail_template),
+        _Mail(mail_outbox, mail_template, on_mail_queued),
     )
     app.router.add_get("/api/escalation-points", routes.list)
     app.router.add_post("/api/escalation-points", routes.create)
@@ -93,6 +95,7 @@ def add_escalation_routes(
 class _Mail:
     outbox: Outbox | None  # None: e-mail escalation is not configured
     template: Callable[[str], str | None]  # a template's text by name
+    on_queued: Callable[[str, str], None]  # (line code, point): a new mail is in the outbox
 
 
 class _Routes:
@@ -271,6 +274,8 @@ class _Routes:
             self._on_refused(point_id, exc.error_id)
             raise ApiError(status, exc.error_id, str(exc), {"point_id": point_id}) from None
         self._runtime.submit(inp.EmailEscalated(agent_id, point_id))
+        if created:
+            self.mail.on_queued(details.line_code, point_id)
         return web.json_response(
             {
                 "mail_id": mail.id,

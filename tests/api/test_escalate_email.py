@@ -25,11 +25,15 @@ from tests.api.test_escalations import MONDAY_10, Api
 from tests.engine.test_core import GENERAL, HOUSING, make_config
 from tests.escalations.factories import jacht
 from tests.fakes import FakeAriClient
+from tests.sla.test_metrics import Exposition
 
 
 class Ended:
+    """How contacts ended, and the metrics the route counted into."""
+
     def __init__(self) -> None:
         self.outcomes: list[tuple[Outcome | None, str | None]] = []
+        self.metrics = EngineMetrics()
 
     def contact_event(self, event) -> None:
         if event.kind is ContactEventKind.ENDED:
@@ -51,6 +55,7 @@ async def mailing(tmp_path: Path) -> AsyncIterator[tuple[Api, MailOutboxStore, E
         [jacht(), jacht(id="no-mail", editorial_title="No mail", may_send_email=False)]
     )
     refused: list[tuple[str, str]] = []
+    metrics = ended.metrics
     async with MailOutboxStore.open(url, hold=hold_clock) as store:
         app = create_api(runtime, Clock(), EngineMetrics())
         add_escalation_routes(
@@ -63,6 +68,7 @@ async def mailing(tmp_path: Path) -> AsyncIterator[tuple[Api, MailOutboxStore, E
             on_refused=lambda point, reason: refused.append((point, reason)),
             mail_outbox=Outbox(store, frozenset({Via.EMAIL})),
             mail_template=lambda name: DEFAULT_TEMPLATE if name == "1700" else None,
+            on_mail_queued=lambda code, point: metrics.escalation(code, point, "email", "queued"),
         )
         runner = web.AppRunner(app)
         await runner.setup()
@@ -97,6 +103,9 @@ async def test_the_question_is_stored_for_the_points_mailbox_once_and_the_call_e
     assert contact.caller_channel == "c1"
     api.runtime.submit(inp.ChannelGone("c1", 16))  # the caller hangs up
     assert ended.outcomes == [(Outcome.ESCALATED_EMAIL, "anb-jacht")]
+    seen = Exposition(ended.metrics)
+    queued = {"line_code": GENERAL, "point": "anb-jacht", "channel": "email", "outcome": "queued"}
+    assert seen("acd_escalations_total", **queued) == 1  # the repeated request counts once
 
 
 @pytest.mark.parametrize(
