@@ -21,6 +21,8 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from acd.text_table import text_table
+
 if TYPE_CHECKING:
     from callbacks.model import Callback
     from callbacks.store import CallbackStore
@@ -106,14 +108,7 @@ def render_table(callbacks: Sequence[Callback], zone: tzinfo) -> str:
     is tried next."""
     if not callbacks:
         return "no callbacks"
-    rows = [COLUMNS, *(_row(callback, zone) for callback in callbacks)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS) - 1)]
-    return "\n".join(
-        "  ".join(
-            [*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]
-        ).rstrip()
-        for row in rows
-    )
+    return text_table(COLUMNS, [_row(callback, zone) for callback in callbacks])
 
 
 def _row(callback: Callback, zone: tzinfo) -> tuple[str, ...]:

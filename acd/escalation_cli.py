@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from acd.text_table import text_table
+
 if TYPE_CHECKING:
     from acd.settings import Settings
     from escalations import EscalationPoint, TransferCheck
@@ -87,14 +89,7 @@ COLUMNS = ("id", "title", "phone", "transfer", "e-mail", "line codes")
 def render_table(points: Sequence[EscalationPoint]) -> str:
     if not points:
         return "no escalation points"
-    rows = [COLUMNS, *(_row(point) for point in points)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS) - 1)]
-    return "\n".join(
-        "  ".join(
-            [*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]
-        ).rstrip()
-        for row in rows
-    )
+    return text_table(COLUMNS, [_row(point) for point in points])
 
 
 def _row(point: EscalationPoint) -> tuple[str, ...]:

@@ -19,6 +19,8 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from acd.text_table import text_table
+
 if TYPE_CHECKING:
     from escalations.mail import Mail
 
@@ -87,14 +89,7 @@ def render_table(mails: Sequence[Mail], zone: tzinfo) -> str:
     """One row per mail; the note is when it is tried next and the last error."""
     if not mails:
         return "no escalation mails waiting or failed"
-    rows = [COLUMNS, *(_row(mail, zone) for mail in mails)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS) - 1)]
-    return "\n".join(
-        "  ".join(
-            [*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]
-        ).rstrip()
-        for row in rows
-    )
+    return text_table(COLUMNS, [_row(mail, zone) for mail in mails])
 
 
 def _row(mail: Mail, zone: tzinfo) -> tuple[str, ...]:
