@@ -35,7 +35,6 @@ from tests.realpbx.harness import (
     free_tcp_port,
     free_udp_block,
     http_json,
-    tail,
     udp_free,
     wait_for,
 )
@@ -232,19 +231,8 @@ class BenchEngine:
         command = [sys.executable, "-m", "bench.realpbx_engine", "run", "--config", str(config)]
         command += ["--ari-url", pbx.ari_url, "--storage-url", f"sqlite+aiosqlite:///{database}"]
         command += ["--listen", f"127.0.0.1:{port}"]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ACD_")}
-        env[COUNTS_ENV] = str(counts)
-        env["PYTHONPATH"] = str(REPO)
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env
-            )
-        engine = Engine(process, port, database, log)
-        try:
-            wait_for(engine.healthy, 30, "the engine's ARI WebSocket is connected (/healthz)")
-        except AssertionError:
-            engine.stop()
-            raise AssertionError(f"the engine did not come up:\n{tail(log)}") from None
+        env = {COUNTS_ENV: str(counts), "PYTHONPATH": str(REPO)}
+        engine = Engine.spawn(command, REPO, port, database, log, env)
         started = cls(engine, counts)
         started.agents_ready(agents)
         return started

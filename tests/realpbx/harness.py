@@ -254,10 +254,24 @@ class Engine:
             "--listen",
             f"127.0.0.1:{port}",
         ]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ACD_")}
+        return cls.spawn(command, root, port, database, log)
+
+    @classmethod
+    def spawn(
+        cls,
+        command: list[str],
+        cwd: Path,
+        port: int,
+        database: Path,
+        log: Path,
+        env: dict[str, str] | None = None,
+    ) -> Engine:
+        """Run ``command`` (an ``acd run`` listening on ``port``) with the environment's
+        ``ACD_*`` settings left out, and wait until its ARI WebSocket is connected."""
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("ACD_")}
         with log.open("ab") as out:  # a restarted engine logs on after the first
             process = subprocess.Popen(
-                command, cwd=root, stdout=out, stderr=subprocess.STDOUT, env=env
+                command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=clean | (env or {})
             )
         engine = cls(process, port, database, log)
         try:
