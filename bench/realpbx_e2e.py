@@ -109,10 +109,20 @@ def _idle_cpu(pbx: Asterisk, engine: BenchEngine, seconds: float) -> dict[str, f
     }
 
 
+RECORDS_SETTLE_S = 5.0
+
+
 def _engine_outcomes(engine: BenchEngine, known: set[str], log_from: int) -> dict[str, Any]:
     """What the engine recorded of the scenario's calls (outcomes, offer results) and how many
     warnings it logged: where its defects under load show."""
-    records = [r for r in engine.engine.records() if r["id"] not in known]
+    # The recorder writes in batches behind the events: give the last contacts' ends a moment
+    # to reach SQL, so a call in flight is told apart from one the engine never ended.
+    deadline = time.monotonic() + RECORDS_SETTLE_S
+    while True:
+        records = [r for r in engine.engine.records() if r["id"] not in known]
+        if all(r.get("outcome") for r in records) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     offers = Counter(str(o.get("result")) for r in records for o in r["offers"])
     with engine.engine.log.open("rb") as f:
         f.seek(log_from)
