@@ -148,7 +148,7 @@ async def running_engine(
 
         escalations = await _escalation_points(stack, settings, clock)
 
-        metrics = EngineMetrics()
+        metrics = EngineMetrics(now=clock.now, short_abandon_s=settings.engine.short_abandon_s)
         callback_metrics = CallbackMetrics(metrics.registry)  # one /metrics for both
         ari = AriClient(
             str(ari_settings.url),
@@ -201,6 +201,7 @@ async def running_engine(
             on_connected=event_filter.before(runtime.on_connected),
             backoff=Backoff(ari_settings.reconnect_min_s, ari_settings.reconnect_max_s),
         )
+        metrics.watch_ari(lambda: stream.connected)
         stream.start()
         stack.push_async_callback(stream.stop)
         # Taken over: stop listening at once rather than take the app back from the new engine.

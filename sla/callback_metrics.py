@@ -14,6 +14,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from callbacks.model import AttemptResult, CallbackStatus
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
 
+# "Near the deadline": time enough for a supervisor who is warned to have it called.
+DUE_SOON_S = 4 * 3600.0
+
 # Final statuses other than completed: how a callback can fail the citizen.
 _UNSUCCESSFUL = (
     CallbackStatus.NO_ANSWER,
@@ -79,6 +82,12 @@ class CallbackMetrics:
             "Open callbacks (pending or dialing) past their deadline.",
             registry=registry,
         )
+        self.callbacks_due_soon = Gauge(
+            "acd_callbacks_due_soon",
+            f"Open callbacks whose deadline falls within the next {DUE_SOON_S / 3600:g} hours "
+            "(not overdue yet).",
+            registry=registry,
+        )
         self._lines: set[str] = set()
 
     def offered(self, line: str) -> None:
@@ -108,6 +117,9 @@ class CallbackMetrics:
 
     def set_overdue(self, count: int) -> None:
         self.callbacks_overdue.set(count)
+
+    def set_due_soon(self, count: int) -> None:
+        self.callbacks_due_soon.set(count)
 
     def _seen(self, line: str) -> None:
         if line in self._lines:

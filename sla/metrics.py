@@ -4,11 +4,23 @@ Only events are consumed, never the engine's internals, so the same numbers come
 the events are live or replayed.  Counters count contacts once each however many events
 repeat a step; every gauge only ever takes back what it gave, so a lost or duplicated event
 cannot push a series below zero.
+
+Inbound contacts (callers who dialled in) and callback placements (the engine calling a citizen
+back, agent first) are kept apart: a callback attempt has no caller waiting on the line, so it
+stays out of the inbound families (offered, answered, waits, talk) that the service level is
+worked out from (see sla.service_level), and gets its own ``acd_callback_placement_*``.
+
+Every family is named after Prometheus' conventions (base units, ``_total`` counters,
+``_seconds`` histograms); ``*_created`` series are switched off where the registry is made, as
+they read like counts but hold timestamps.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -16,6 +28,8 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    Info,
+    disable_created_metrics,
     generate_latest,
 )
 
@@ -24,15 +38,22 @@ from foundation.contact import (
     AgentEvent,
     ContactEvent,
     ContactEventKind,
+    ContactKind,
     ContactRecord,
     OfferResult,
     Outcome,
     Presence,
 )
+from sla.live import AgentTime, LiveCollector, WaitingContacts
 
 # Dense around the 150 s callback offer, so "answered within N s" can be read for the usual
 # service-level targets (20, 30, 60 s) and for the callback threshold itself.
 WAIT_BUCKETS = (5, 10, 20, 30, 45, 60, 90, 120, 150, 180, 240, 300, 600)
+# Talk and wrap-up: from a short answer to a long file.
+HANDLING_BUCKETS = (10, 30, 60, 120, 180, 300, 600, 900, 1200, 1800, 3600)
+# A caller who hangs up within this many seconds in the queue is a "short abandon" (misdialled,
+# changed their mind): counted apart so a service level can leave them out.
+DEFAULT_SHORT_ABANDON_S = 5.0
 
 _RING_ENDS = frozenset(
     {ContactEventKind.OFFER_ENDED, ContactEventKind.ANSWERED, ContactEventKind.ENDED}
@@ -45,6 +66,7 @@ class _Progress:
 
     queued: bool = False
     answered: bool = False
+    answer_labels: tuple[str, str] | None = None  # the line labels it was answered under
     waiting_labels: tuple[str, str] | None = None  # the series it was added to while waiting
     transfer_to: str | None = None  # the escalation point being dialled for it, if any
     rings_counted: set[int] = field(default_factory=set)  # indexes into the contact's offers
@@ -54,13 +76,25 @@ class EngineMetrics:
     """A :class:`foundation.contact.ContactEventSink` that keeps the engine's Prometheus metrics.
 
     Each instance has its own registry (a new one unless given), never the process-global
-    one, so several engines or tests in one process do not mix their numbers.
+    one, so several engines or tests in one process do not mix their numbers.  ``now`` is the
+    engine's clock (for the oldest wait and agent time at scrape); ``short_abandon_s`` the
+    short-abandon threshold.
     """
 
     content_type: str = CONTENT_TYPE_LATEST
 
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry | None = None,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        short_abandon_s: float = DEFAULT_SHORT_ABANDON_S,
+    ) -> None:
+        # Process-wide in prometheus_client, and read when each metric is made: so here, before
+        # the first one.  A *_created series is a timestamp that reads like a count.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = registry if registry is not None else CollectorRegistry()
+        self.short_abandon_s = short_abandon_s
         line_labels = ("line", "line_code")
         self.contacts_offered = Counter(
             "acd_contacts_offered",
@@ -80,11 +114,63 @@ class EngineMetrics:
             line_labels,
             registry=self.registry,
         )
+        self.contacts_abandoned_short = Counter(
+            "acd_contacts_abandoned_short",
+            "Abandoned contacts that hung up within the short-abandon threshold (a subset of "
+            "acd_contacts_abandoned_total).",
+            line_labels,
+            registry=self.registry,
+        )
         self.contacts = Counter(
             "acd_contacts",
-            "Contacts that ended, by outcome, queued or not (closed, unknown line, ...).",
-            ("line", "outcome"),
+            "Inbound contacts that ended, by outcome, queued or not (closed, callback_requested, "
+            "escalated_phone, unknown line, ...).",
+            ("line", "line_code", "outcome"),
             registry=self.registry,
+        )
+        self.answer_wait = Histogram(
+            "acd_answer_wait_seconds",
+            "Time answered contacts waited in the queue, observed when answered.",
+            line_labels,
+            buckets=WAIT_BUCKETS,
+            registry=self.registry,
+        )
+        self.talk = Histogram(
+            "acd_talk_seconds",
+            "Time an agent talked with an answered caller (until the call ended or an "
+            "escalation point took it over).",
+            line_labels,
+            buckets=HANDLING_BUCKETS,
+            registry=self.registry,
+        )
+        self.wrap_up = Histogram(
+            "acd_wrap_up_seconds",
+            "After-call work of agents, by the line of the call it followed.",
+            line_labels,
+            buckets=HANDLING_BUCKETS,
+            registry=self.registry,
+        )
+        self.callback_placement_wait = Histogram(
+            "acd_callback_placement_wait_seconds",
+            "Callback placements (the engine calling a citizen back): time from the attempt's "
+            "start until the citizen answered or it ended, by outcome.",
+            ("line", "line_code", "outcome"),
+            buckets=WAIT_BUCKETS,
+            registry=self.registry,
+        )
+        self.agents_not_available = Gauge(
+            "acd_agents_not_available",
+            "Logged-in agents set not available, by reason.",
+            ("reason",),
+            registry=self.registry,
+        )
+        self.ari_connected = Gauge(
+            "acd_ari_connected",
+            "1 while the engine's events stream to Asterisk (ARI) is connected, else 0.",
+            registry=self.registry,
+        )
+        Info("acd_build", "The running engine's version.", registry=self.registry).info(
+            {"version": _version()}
         )
         self.agent_offers = Counter(
             "acd_agent_offers",
@@ -94,7 +180,7 @@ class EngineMetrics:
         )
         self.wait = Histogram(
             "acd_wait_seconds",
-            "Time queued contacts waited until answered or ended.",
+            "Time queued inbound contacts waited until answered or ended, by outcome.",
             ("line", "line_code", "outcome"),
             buckets=WAIT_BUCKETS,
             registry=self.registry,
@@ -130,7 +216,17 @@ class EngineMetrics:
             for activity in Activity:
                 self.agents.labels(presence.value, activity.value)
         self._progress: dict[str, _Progress] = {}
-        self._agent_states: dict[str, tuple[Presence, Activity]] = {}
+        self._agent_states: dict[str, tuple[Presence, Activity, str | None]] = {}
+        self._waiting = WaitingContacts()
+        self._agent_time = AgentTime()
+        self.registry.register(LiveCollector(self._waiting, self._agent_time, now))
+        # The line of each agent's last answered inbound call, and since when they wrap it up.
+        self._last_call: dict[str, tuple[str, str]] = {}
+        self._wrap_up_since: dict[str, datetime] = {}
+
+    def watch_ari(self, connected: Callable[[], bool]) -> None:
+        """Read the ARI connection state at every scrape."""
+        self.ari_connected.set_function(lambda: 1.0 if connected() else 0.0)
 
     def render(self) -> bytes:
         """The registry in the Prometheus text format; serve it with :attr:`content_type`."""
@@ -138,6 +234,9 @@ class EngineMetrics:
 
     def contact_event(self, event: ContactEvent) -> None:
         contact = event.contact
+        if contact.kind is ContactKind.CALLBACK:
+            self._callback_placement(event)
+            return
         progress = self._progress.setdefault(contact.id, _Progress())
         if event.kind is ContactEventKind.QUEUED:
             self._queued(contact, progress)
@@ -163,11 +262,43 @@ class EngineMetrics:
     def agent_event(self, event: AgentEvent) -> None:
         # Our own record of each agent decides what to take back, not previous_*: an agent
         # seen for the first time mid-shift must not decrement a series it was never in.
+        reason = event.reason if event.presence is Presence.NOT_AVAILABLE else None
         before = self._agent_states.get(event.agent_id)
         if before is not None:
             self.agents.labels(before[0].value, before[1].value).dec()
+            if before[2] is not None:
+                self.agents_not_available.labels(before[2]).dec()
         self.agents.labels(event.presence.value, event.activity.value).inc()
-        self._agent_states[event.agent_id] = (event.presence, event.activity)
+        if reason is not None:
+            self.agents_not_available.labels(reason).inc()
+        self._agent_states[event.agent_id] = (event.presence, event.activity, reason)
+        self._agent_time.change(event.agent_id, (event.presence, event.activity), event.at)
+        self._wrap_up_step(event)
+
+    def _wrap_up_step(self, event: AgentEvent) -> None:
+        """A wrap-up is timed from entering it to leaving it, under the line of the inbound
+        call it follows (one after a callback placement is not an inbound call's handling)."""
+        since = self._wrap_up_since.pop(event.agent_id, None)
+        if event.activity is Activity.WRAP_UP:
+            self._wrap_up_since[event.agent_id] = since or event.at
+            return
+        labels = self._last_call.pop(event.agent_id, None)
+        if since is not None and labels is not None:
+            self.wrap_up.labels(*labels).observe(max(0.0, (event.at - since).total_seconds()))
+
+    def _callback_placement(self, event: ContactEvent) -> None:
+        contact = event.contact
+        if contact.agent_id is not None:
+            self._last_call.pop(contact.agent_id, None)
+        if event.kind in _RING_ENDS:
+            self._count_rings(contact, self._progress.setdefault(contact.id, _Progress()))
+        if event.kind is not ContactEventKind.ENDED:
+            return
+        self._progress.pop(contact.id, None)
+        wait = contact.wait_seconds
+        if wait is not None:
+            outcome = contact.outcome.value if contact.outcome is not None else ""
+            self.callback_placement_wait.labels(*_line_labels(contact), outcome).observe(wait)
 
     def _transfer_step(
         self, kind: ContactEventKind, contact: ContactRecord, progress: _Progress
@@ -192,26 +323,41 @@ class EngineMetrics:
         self.contacts_offered.labels(*labels).inc()
         self.contacts_waiting.labels(*labels).inc()
         progress.waiting_labels = labels
+        self._waiting.add(contact.id, labels, contact.queued_at or contact.arrived_at)
 
     def _answered(self, contact: ContactRecord, progress: _Progress) -> None:
-        self._stop_waiting(progress)
+        self._stop_waiting(contact.id, progress)
         if not progress.answered:
             progress.answered = True
-            self.contacts_answered.labels(*_line_labels(contact)).inc()
+            labels = _line_labels(contact)
+            progress.answer_labels = labels
+            self.contacts_answered.labels(*labels).inc()
+            if contact.wait_seconds is not None:
+                self.answer_wait.labels(*labels).observe(contact.wait_seconds)
+            if contact.agent_id is not None:
+                self._last_call[contact.agent_id] = labels
 
     def _ended(self, contact: ContactRecord, progress: _Progress) -> None:
-        self._stop_waiting(progress)
+        self._stop_waiting(contact.id, progress)
         outcome = contact.outcome.value if contact.outcome is not None else ""
-        self.contacts.labels(contact.line or "", outcome).inc()
+        line, line_code = _line_labels(contact)
+        self.contacts.labels(line, line_code, outcome).inc()
+        if progress.answer_labels is not None and contact.answered_at is not None:
+            # The agent's part ends when the escalation point takes the caller over.
+            talk_end = contact.transferred_at or contact.ended_at or contact.answered_at
+            talk = max(0.0, (talk_end - contact.answered_at).total_seconds())
+            self.talk.labels(*progress.answer_labels).observe(talk)
         wait = contact.wait_seconds
         if wait is None:  # never queued: closed, unknown line, hung up in the welcome
             return
-        line, line_code = _line_labels(contact)
         self.wait.labels(line, line_code, outcome).observe(wait)
         if contact.outcome is Outcome.ABANDONED:
             self.contacts_abandoned.labels(line, line_code).inc()
+            if wait < self.short_abandon_s:
+                self.contacts_abandoned_short.labels(line, line_code).inc()
 
-    def _stop_waiting(self, progress: _Progress) -> None:
+    def _stop_waiting(self, contact_id: str, progress: _Progress) -> None:
+        self._waiting.remove(contact_id)
         if progress.waiting_labels is not None:
             self.contacts_waiting.labels(*progress.waiting_labels).dec()
             progress.waiting_labels = None
@@ -256,3 +402,10 @@ def _answer_counted(contact: ContactRecord, progress: _Progress) -> bool:
 
 def _line_labels(contact: ContactRecord) -> tuple[str, str]:
     return contact.line or "", contact.line_code or ""
+
+
+def _version() -> str:
+    try:
+        return version("acd-engine")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
@@ -26,7 +26,7 @@ from callbacks import AttemptResult, Callback, CallbackRules, CallbackStatus, Ca
 from callbacks.schedule import after_attempt, how_many_to_release, is_calm, priority
 from foundation.calendars import is_open
 from foundation.clock import Clock
-from sla.callback_metrics import CallbackMetrics
+from sla.callback_metrics import DUE_SOON_S, CallbackMetrics
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,10 @@ class CallbackDialer:
         stale = self._overdue_at is None or (now - self._overdue_at).total_seconds() >= 300
         if self._metrics is not None and stale:  # a gauge for people: minutes old is fine
             self._overdue_at = now
-            self._metrics.set_overdue(await self._store.count_overdue(now))
+            overdue = await self._store.count_overdue(now)
+            soon = await self._store.count_overdue(now + timedelta(seconds=DUE_SOON_S))
+            self._metrics.set_overdue(overdue)
+            self._metrics.set_due_soon(soon - overdue)
         for line in self._runtime.view.config.lines:
             rules = self._rules.get(line.id)
             if rules is None or (

@@ -153,6 +153,9 @@ class EngineSettings(ConfigModel):
     escalation_dial: Text = "PJSIP/{e164}@trunk"
     transfer_prompt: Prompts = ("sound:pls-hold-while-try",)
     escalation_ring_timeout_s: Seconds = 30.0
+    # A caller who hangs up within this many seconds in the queue is a short abandon (counted
+    # apart: a service level may leave them out, see docs/sla.md).
+    short_abandon_s: SecondsOrZero = 5.0
 
     @model_validator(mode="after")
     def _reasons_consistent(self) -> Self:

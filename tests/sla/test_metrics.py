@@ -107,7 +107,7 @@ def test_an_answered_call_counts_offered_answered_and_its_wait():
     assert m("acd_contacts_answered_total", **line) == 1
     assert m("acd_contacts_abandoned_total", **line) is None
     assert m("acd_contacts_waiting", **line) == 0
-    assert m("acd_contacts_total", line="1700", outcome="answered") == 1
+    assert m("acd_contacts_total", **line, outcome="answered") == 1
     assert m("acd_agent_offers_total", line_code=CODE, result="no_answer") == 1
     assert m("acd_agent_offers_total", line_code=CODE, result="answered") == 1
     wait = {**line, "outcome": "answered"}
@@ -145,7 +145,7 @@ def test_an_abandoned_call_counts_abandoned_and_its_ring_as_cancelled():
     assert m("acd_contacts_abandoned_total", **line) == 1
     assert m("acd_contacts_answered_total", **line) is None
     assert m("acd_contacts_waiting", **line) == 0
-    assert m("acd_contacts_total", line="1700", outcome="abandoned") == 1
+    assert m("acd_contacts_total", **line, outcome="abandoned") == 1
     assert m("acd_agent_offers_total", line_code=CODE, result="cancelled") == 1
     wait = {**line, "outcome": "abandoned"}
     assert m("acd_wait_seconds_bucket", **wait, le="180.0") == 0
@@ -163,8 +163,8 @@ def test_a_closed_contact_counts_in_contacts_total_only():
     unknown.end(Outcome.UNKNOWN_LINE, 3)
 
     m = Exposition(metrics)
-    assert m("acd_contacts_total", line="1700", outcome="closed") == 1
-    assert m("acd_contacts_total", line="", outcome="unknown_line") == 1
+    assert m("acd_contacts_total", line="1700", line_code="", outcome="closed") == 1
+    assert m("acd_contacts_total", line="", line_code="", outcome="unknown_line") == 1
     for family in ("acd_contacts_offered", "acd_contacts_answered", "acd_contacts_abandoned"):
         assert m.names(family) == set()
     assert m.names("acd_agent_offers") == set()
