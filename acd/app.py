@@ -54,6 +54,7 @@ from escalations.mail import (
     Via,
 )
 from escalations.mail import migrate as migrate_mail
+from foundation.calendars import is_open
 from foundation.clock import Clock
 from foundation.contact import AgentRecord, ContactEventSink
 from sla.callback_metrics import CallbackEvents, CallbackMetrics
@@ -202,6 +203,7 @@ async def running_engine(
             backoff=Backoff(ari_settings.reconnect_min_s, ari_settings.reconnect_max_s),
         )
         metrics.watch_ari(lambda: stream.connected)
+        _watch_lines(metrics, core.config)
         stream.start()
         stack.push_async_callback(stream.stop)
         # Taken over: stop listening at once rather than take the app back from the new engine.
@@ -250,6 +252,15 @@ async def _agent_states(
     await writer.start()
     stack.push_async_callback(writer.stop)
     return writer, stored
+
+
+def _watch_lines(metrics: EngineMetrics, config: EngineConfig) -> None:
+    """Every configured line and line code on /metrics from the start, and whether each line
+    is open now."""
+    metrics.declare_lines((ln.id, code) for ln in config.lines for code in ln.line_codes)
+    metrics.watch_lines(
+        lambda now: {ln.id: ln.calendar is None or is_open(ln.calendar, now) for ln in config.lines}
+    )
 
 
 def _mail_queued(metrics: EngineMetrics, line_code: str, point: str) -> None:

@@ -7,7 +7,7 @@ Both are worked out when Prometheus scrapes (a collector), from what the events 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -27,6 +27,9 @@ class WaitingContacts:
 
     def add(self, contact_id: str, labels: LineLabels, since: datetime) -> None:
         self._waiting[contact_id] = (labels, since)
+        self._seen.add(labels)
+
+    def declare(self, labels: LineLabels) -> None:
         self._seen.add(labels)
 
     def remove(self, contact_id: str) -> None:
@@ -75,9 +78,20 @@ class LiveCollector(Collector):
         self._waiting = waiting
         self._agents = agents
         self._now = now
+        self.open_lines: Callable[[datetime], Mapping[str, bool]] | None = None
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         now = self._now()
+        if self.open_lines is not None:
+            line_open = GaugeMetricFamily(
+                "acd_line_open",
+                "1 while the line is open by its calendar, else 0 (alerts on the answer rate "
+                "only fire while open).",
+                labels=("line",),
+            )
+            for line, is_open in sorted(self.open_lines(now).items()):
+                line_open.add_metric((line,), 1.0 if is_open else 0.0)
+            yield line_open
         oldest = GaugeMetricFamily(
             "acd_oldest_wait_seconds",
             "How long the longest-waiting queued contact has waited so far (0: nobody waits).",

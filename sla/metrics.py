@@ -17,7 +17,7 @@ they read like counts but hold timestamps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -219,10 +219,32 @@ class EngineMetrics:
         self._agent_states: dict[str, tuple[Presence, Activity, str | None]] = {}
         self._waiting = WaitingContacts()
         self._agent_time = AgentTime()
-        self.registry.register(LiveCollector(self._waiting, self._agent_time, now))
+        self._live = LiveCollector(self._waiting, self._agent_time, now)
+        self.registry.register(self._live)
         # The line of each agent's last answered inbound call, and since when they wrap it up.
         self._last_call: dict[str, tuple[str, str]] = {}
         self._wrap_up_since: dict[str, datetime] = {}
+
+    def declare_lines(self, lines: Iterable[tuple[str, str]]) -> None:
+        """Create every per-line series of these (line, line code) pairs at 0: a dashboard
+        shows 0 rather than no data, and Prometheus sees the first contact as an increase."""
+        for labels in lines:
+            for family in (
+                self.contacts_offered,
+                self.contacts_answered,
+                self.contacts_abandoned,
+                self.contacts_abandoned_short,
+                self.contacts_waiting,
+                self.answer_wait,
+                self.talk,
+                self.wrap_up,
+            ):
+                family.labels(*labels)
+            self._waiting.declare(labels)
+
+    def watch_lines(self, open_lines: Callable[[datetime], Mapping[str, bool]]) -> None:
+        """Read at every scrape which lines are open now (``acd_line_open``)."""
+        self._live.open_lines = open_lines
 
     def watch_ari(self, connected: Callable[[], bool]) -> None:
         """Read the ARI connection state at every scrape."""
@@ -282,8 +304,10 @@ class EngineMetrics:
         if event.activity is Activity.WRAP_UP:
             self._wrap_up_since[event.agent_id] = since or event.at
             return
+        if since is None:
+            return
         labels = self._last_call.pop(event.agent_id, None)
-        if since is not None and labels is not None:
+        if labels is not None:
             self.wrap_up.labels(*labels).observe(max(0.0, (event.at - since).total_seconds()))
 
     def _callback_placement(self, event: ContactEvent) -> None:
