@@ -52,7 +52,10 @@ def _field_rules(window: str) -> list[dict[str, str]]:
         agents = field in AGENT_FIELDS
         level = AGENT_LEVEL if agents else "line_line_code"
         by = _by(("job",) if agents else LEVELS["line_line_code"])
-        expr = " + ".join(f"{by} (increase({s.selector()}[{window}]))" for s in sources)
+        # Sources of one field select disjoint series: ``or`` unions them, where ``+`` would
+        # give nothing when one of them has no series yet.
+        increases = " or ".join(f"increase({s.selector()}[{window}])" for s in sources)
+        expr = f"{by} ({increases})"
         if not agents and field != "offered":
             # A line whose counter has not been created yet: 0, not a missing series that
             # would make every figure using it vanish.
