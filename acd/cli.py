@@ -95,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1700, help="random seed (1700)")
     demo.add_argument("--storage-url", help="contact records database (default: a temp SQLite)")
     demo.add_argument(
+        "--http",
+        type=_listen_address,
+        metavar="HOST:PORT",
+        help="where the engine serves its API and /metrics, for a local Prometheus "
+        "(default: a free loopback port, printed at start); best with --realtime",
+    )
+    demo.add_argument(
         "--start",
         type=datetime.fromisoformat,
         help="when the simulated day starts, ISO 8601 with offset "
@@ -214,6 +221,16 @@ def _escalation_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     outbox.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _config_arg(outbox)
     outbox.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
+
+
+def _listen_address(text: str) -> str:
+    from acd.settings import split_listen
+
+    try:
+        split_listen(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -44,25 +44,24 @@ from foundation.contact import (
     Presence,
 )
 from ivr.numbers import normalise
+from sla.service_level import FIGURES, SERVICE_LEVEL_THRESHOLD_S
+from sla.sources import gauge_total, tally_from_exposition
 
 log = logging.getLogger(__name__)
 
-SERVICE_LEVEL_S = 20.0  # the classic "answered within 20 s" threshold, for the summary
 DRAIN_S = 15 * 60.0  # after the last arrival, how long calls in progress may finish
 
 
 @dataclass
 class DemoStats:
-    """A contact-event sink that tallies what a supervisor would ask about."""
+    """A contact-event sink that tallies what the metrics do not carry per contact (longest
+    wait, outcomes, rings).  The service-level figures come from the engine's metrics
+    (:func:`sla_figures`), the same counters and definitions Prometheus works from."""
 
-    offered: int = 0
-    answered: int = 0
-    abandoned: int = 0
     other_outcomes: Counter[str] = field(default_factory=Counter)
     answered_waits: list[float] = field(default_factory=list)
     abandoned_waits: list[float] = field(default_factory=list)
     agent_offers: Counter[str] = field(default_factory=Counter)
-    waiting: int = 0
     agents: dict[str, tuple[Presence, Activity]] = field(default_factory=dict)
     callbacks_offered: int = 0
     callbacks_requested: int = 0
@@ -78,12 +77,7 @@ class DemoStats:
             self.callbacks_offered += 1
         elif event.kind is ContactEventKind.CALLBACK_REQUESTED:
             self.callbacks_requested += 1
-        elif event.kind is ContactEventKind.QUEUED:
-            self.offered += 1
-            self.waiting += 1
         elif event.kind is ContactEventKind.ANSWERED:
-            self.waiting -= 1
-            self.answered += 1
             self.answered_waits.append(record.wait_seconds or 0.0)
             self.agent_offers["answered"] += 1
             if self.on_answered is not None:
@@ -100,14 +94,10 @@ class DemoStats:
         if record.outcome is Outcome.ABANDONED and record.queued_at is None:
             self.other_outcomes["abandoned_before_queue"] += 1
         elif record.outcome is Outcome.ABANDONED:
-            self.waiting -= 1
-            self.abandoned += 1
             self.abandoned_waits.append(record.wait_seconds or 0.0)
             if record.offers and record.offers[-1].result is not None:
                 self.agent_offers[str(record.offers[-1].result)] += 1
         elif record.outcome is not Outcome.ANSWERED:
-            if record.queued_at is not None and record.answered_at is None:
-                self.waiting -= 1  # left the queue another way: a callback, closing time
             self.other_outcomes[str(record.outcome)] += 1
 
     def agent_event(self, event: AgentEvent) -> None:
@@ -124,20 +114,12 @@ class DemoStats:
         )
         return ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self, exposition: str) -> dict[str, Any]:
+        """The figures, from the engine's ``/metrics`` text, with this sink's own tallies."""
         waits = self.answered_waits
-        finished = self.answered + self.abandoned
         return {
-            "offered": self.offered,
-            "answered": self.answered,
-            "abandoned": self.abandoned,
-            "still_waiting": self.waiting,
-            "answer_rate": round(self.answered / finished, 4) if finished else 0.0,
-            "avg_wait_s": round(sum(waits) / len(waits), 1) if waits else 0.0,
+            **sla_figures(exposition),
             "max_wait_s": round(max(waits), 1) if waits else 0.0,
-            "service_level_20s": (
-                round(sum(w <= SERVICE_LEVEL_S for w in waits) / finished, 4) if finished else 0.0
-            ),
             "avg_abandon_wait_s": (
                 round(sum(self.abandoned_waits) / len(self.abandoned_waits), 1)
                 if self.abandoned_waits
@@ -164,6 +146,7 @@ class DemoOptions:
     # A fixed, ordinary working morning: the lines are open, and runs are repeatable.
     start: datetime = datetime(2027, 3, 30, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
     escalate_share: float = 0.08  # of answered calls, the agent escalates (phone or e-mail)
+    http: str | None = None  # host:port of the engine's API and /metrics; None: a free port
 
 
 class Demo:
@@ -179,6 +162,7 @@ class Demo:
         self._api: str = ""
         self._session: aiohttp.ClientSession | None = None
         self._points: tuple[EscalationPoint, ...] = ()
+        self._exposition: Callable[[], str] = lambda: ""
 
     async def run(self, storage_url: str) -> dict[str, Any]:
         opts = self._opts
@@ -193,7 +177,7 @@ class Demo:
                 overrides={
                     "ari.url": emu.url,
                     "storage.url": storage_url,
-                    "http.listen": "127.0.0.1:0",
+                    "http.listen": opts.http or "127.0.0.1:0",
                     # The emulator stands in for the trunk: one phone per caller's number.
                     "engine.callback_dial": "PJSIP/cb{digits}",
                 },
@@ -206,10 +190,13 @@ class Demo:
             ):
                 self._session = session
                 self._api = engine.http_url or ""
+                self._exposition = lambda: engine.metrics.render().decode()
+                if not opts.quiet:
+                    self._out(f"metrics (Prometheus) at {self._api}/metrics")
                 await engine.stream.wait_connected(timeout_s=30)
                 await self._log_in_everyone(settings)
                 await self._traffic(settings, emu, engine)
-                summary = self.stats.summary()
+                summary = self.stats.summary(engine.metrics.render().decode())
                 summary |= await _callback_figures(engine)
                 await engine.recorder.flush()
                 summary["contacts_recorded"] = len(await engine.store.list(limit=1_000_000))
@@ -308,13 +295,33 @@ class Demo:
     def _report(self, elapsed_s: float) -> None:
         if self._opts.quiet:
             return
-        s = self.stats.summary()
+        s = sla_figures(self._exposition())
         minutes, seconds = divmod(int(elapsed_s), 60)
+        asa = s["average_speed_of_answer_s"]
         self._out(
-            f"[{minutes:3d}:{seconds:02d}] waiting {self.stats.waiting:3d} | offered "
+            f"[{minutes:3d}:{seconds:02d}] waiting {s['still_waiting']:3d} | offered "
             f"{s['offered']:4d} answered {s['answered']:4d} abandoned {s['abandoned']:3d} | "
-            f"avg wait {s['avg_wait_s']:5.1f} s | agents: {self.stats.agent_line()}"
+            f"ASA {asa if asa is not None else 0:5.1f} s | agents: {self.stats.agent_line()}"
         )
+
+
+def sla_figures(exposition: str) -> dict[str, Any]:
+    """The counts and service-level figures of a ``/metrics`` text, as sla.service_level
+    defines them (and config/prometheus/rules computes them): one definition for both."""
+    tally = tally_from_exposition(exposition)
+    figures: dict[str, Any] = {
+        "offered": int(tally.offered),
+        "answered": int(tally.answered),
+        "abandoned": int(tally.abandoned),
+        "short_abandoned": int(tally.short_abandoned),
+        "still_waiting": int(gauge_total(exposition, "acd_contacts_waiting")),
+        "service_level_threshold_s": SERVICE_LEVEL_THRESHOLD_S,
+    }
+    for figure in FIGURES:
+        value = figure(tally)
+        key = f"{figure.name}_s" if figure.unit == "seconds" else figure.name
+        figures[key] = None if value is None else round(value, 4)
+    return figures
 
 
 def escalation_phones(settings: Settings) -> dict[str, Behaviour]:
@@ -368,6 +375,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
         realtime=args.realtime,
         quiet=args.json,
         storage_url=args.storage_url,
+        http=args.http,
         **({"start": args.start} if args.start else {}),
     )
     if not args.json:
@@ -382,5 +390,5 @@ def run_demo_command(args: argparse.Namespace) -> int:
     else:
         print("\nSummary:")
         for key, value in summary.items():
-            print(f"  {key:26} {value}")
+            print(f"  {key:38} {value}")
     return 0

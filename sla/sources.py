@@ -108,3 +108,13 @@ def _total(
             continue
         total += sum(value for s in sources if s.sample == name and s.matches(labels))
     return total
+
+
+def gauge_total(text: str, sample: str) -> float:
+    """The sum of one sample's series in a ``/metrics`` text (a gauge now, e.g. waiting)."""
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == sample
+    )

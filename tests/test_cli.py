@@ -63,7 +63,11 @@ def test_demo_json_summary_adds_up():
     assert summary["callbacks_within_deadline"] <= summary["callbacks_completed"]
     assert summary["contacts_recorded"] >= summary["offered"]  # every contact reached SQL
     assert 0.0 < summary["answer_rate"] <= 1.0
-    assert summary["avg_wait_s"] >= 0.0
+    assert summary["average_speed_of_answer_s"] >= 0.0
+    # The service level counts only answered calls within 20 s: never above the answer rate.
+    assert 0.0 <= summary["service_level"] <= summary["answer_rate"]
+    assert summary["service_level"] <= summary["service_level_without_short_abandons"]
+    assert 0.0 < summary["occupancy"] <= 1.0
 
 
 @pytest.mark.system
@@ -86,7 +90,7 @@ def test_demo_command_prints_one_json_object():
         check=True,
     )
     summary = json.loads(proc.stdout)
-    assert {"offered", "answered", "abandoned", "answer_rate", "avg_wait_s"} <= summary.keys()
+    assert {"offered", "answered", "abandoned", "answer_rate", "average_speed_of_answer_s"} <= summary.keys()
     assert {
         "callbacks_offered",
         "callbacks_requested",

@@ -28,9 +28,7 @@ def promtool(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProc
             "promtool is not installed: ./scripts/services installs Debian's prometheus "
             "package, which provides it (apt-get install prometheus)"
         )
-    return subprocess.run(
-        [path, *args], input=stdin, capture_output=True, timeout=120, check=False
-    )
+    return subprocess.run([path, *args], input=stdin, capture_output=True, timeout=120, check=False)
 
 
 def test_the_committed_rules_are_the_generated_ones():
