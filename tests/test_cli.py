@@ -90,7 +90,13 @@ def test_demo_command_prints_one_json_object():
         check=True,
     )
     summary = json.loads(proc.stdout)
-    assert {"offered", "answered", "abandoned", "answer_rate", "average_speed_of_answer_s"} <= summary.keys()
+    assert {
+        "offered",
+        "answered",
+        "abandoned",
+        "answer_rate",
+        "average_speed_of_answer_s",
+    } <= summary.keys()
     assert {
         "callbacks_offered",
         "callbacks_requested",

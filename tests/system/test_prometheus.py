@@ -1,0 +1,202 @@
+"""A real Prometheus (Debian's ``prometheus`` server, ./scripts/services installs it) scrapes the
+engine during a scripted emulator scenario, evaluates config/prometheus's recording rules, and
+they come out as the scenario implies, and equal to what the demo summary works out from the
+engine's own /metrics (one definition: sla.service_level).
+
+Prometheus runs on wall time (1 s scrapes and rule evaluations); the engine on the test's
+virtual clock.  While the test waits for Prometheus (in a thread), the virtual clock stands
+still and the engine keeps answering scrapes; the scenario itself passes in virtual time
+between two scrapes.  Every wait is a bounded poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from acd.demo import sla_figures
+from sla.service_level import FIGURES
+from sla.sources import tally_from_exposition
+from tests.system.harness import System, system
+
+pytestmark = pytest.mark.system
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = ROOT / "config" / "prometheus" / "rules" / "acd.rules.yml"
+LINE = {"line": "1700", "line_code": "1700 Andere Vragen"}
+DEADLINE_S = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Prometheus:
+    def __init__(self, url: str, log: Path) -> None:
+        self.url = url
+        self.log = log
+
+    def query(self, expr: str) -> list[dict[str, Any]]:
+        query = urllib.parse.urlencode({"query": expr})
+        with urllib.request.urlopen(f"{self.url}/api/v1/query?{query}", timeout=5) as resp:
+            body = json.load(resp)
+        assert body["status"] == "success", body
+        return list(body["data"]["result"])
+
+    def value(self, expr: str) -> float | None:
+        result = self.query(expr)
+        return float(result[0]["value"][1]) if len(result) == 1 else None
+
+    def until(self, expr: str, want: float, what: str) -> None:
+        """Poll until ``expr`` is one sample equal to ``want`` (bounded: fails naming both)."""
+        deadline = time.monotonic() + DEADLINE_S
+        seen: float | None = None
+        while time.monotonic() < deadline:
+            try:
+                seen = self.value(expr)
+            except (ConnectionError, urllib.error.URLError):
+                seen = None  # still starting
+            if seen is not None and math.isclose(seen, want, rel_tol=1e-9, abs_tol=1e-9):
+                return
+            time.sleep(0.2)
+        raise AssertionError(
+            f"{what}: {expr} was {seen}, expected {want}, after {DEADLINE_S} s\n"
+            + self.log.read_text(errors="replace")[-3000:]
+        )
+
+
+@contextmanager
+def prometheus(tmp_path: Path, target: str) -> Iterator[Prometheus]:
+    binary = shutil.which("prometheus")
+    if binary is None:
+        pytest.fail(
+            "the prometheus server is not installed: ./scripts/services installs Debian's "
+            "prometheus package (apt-get install prometheus)"
+        )
+    config = tmp_path / "prometheus.yml"
+    config.write_text(
+        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+        f"rule_files: ['{RULES}']\n"
+        "scrape_configs:\n"
+        f"  - job_name: acd\n    static_configs: [{{targets: ['{target}']}}]\n"
+    )
+    port = free_port()
+    log = tmp_path / "prometheus.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield Prometheus(f"http://127.0.0.1:{port}", log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+async def answered_call(s: System, talk_s: float) -> None:
+    caller = s.emu.pbx.place_call("1700")
+    await s.until(lambda: s.bridged_agent(caller))
+    await s.wait(talk_s)
+    s.emu.pbx.hangup_from_phone(caller)
+    await s.until(lambda: not s.engine.core.contacts)
+    await s.wait(15)  # wrap-up over
+
+
+async def scenario(s: System) -> None:
+    """Four calls answered at once by the one agent; while the fourth talks, one caller hangs
+    up after 2 s in the queue (a short abandon) and one after 40 s."""
+    s.login("1002")
+    await s.wait(1)
+    for talk_s in (30.0, 60.0, 90.0):
+        await answered_call(s, talk_s)
+    busy = s.emu.pbx.place_call("1700")
+    await s.until(lambda: s.bridged_agent(busy))
+    short = s.emu.pbx.place_call("1700")
+    await s.wait(2)
+    s.emu.pbx.hangup_from_phone(short)
+    patient = s.emu.pbx.place_call("1700")
+    await s.wait(40)
+    s.emu.pbx.hangup_from_phone(patient)
+    await s.wait(20)
+    s.emu.pbx.hangup_from_phone(busy)
+    await s.until(lambda: not s.engine.core.contacts)
+    await s.wait(15)
+
+
+async def test_recording_rules_evaluate_to_what_the_scenario_implies(tmp_path):
+    async with system(tmp_path) as s:
+        target = (s.engine.http_url or "").removeprefix("http://")
+        with prometheus(tmp_path, target) as prom:
+            # The first scrape sees every counter at 0 (the lines are declared at start).
+            await asyncio.to_thread(prom.until, 'up{job="acd"}', 1, "scraped")
+            await asyncio.to_thread(
+                prom.until, f"line:acd_offered:increase15m{{line='{LINE['line']}'}}", 0, "rules"
+            )
+            await scenario(s)
+            exposition = s.engine.metrics.render().decode()
+            figures = sla_figures(exposition)
+            assert (figures["offered"], figures["answered"], figures["abandoned"]) == (6, 4, 2)
+            assert figures["short_abandoned"] == 1
+
+            sel = "{" + ",".join(f'{k}="{v}"' for k, v in LINE.items()) + "}"
+            expected = {
+                # What the scenario implies: 4 of 6 answered, all within 20 s; 1 short abandon.
+                "acd_answer_rate:ratio15m": 4 / 6,
+                "acd_service_level:ratio15m": 4 / 6,
+                "acd_service_level_without_short_abandons:ratio1h": 4 / 5,
+                "acd_abandon_rate:ratio1d": 2 / 6,
+                # Times come from the emulator's timing: Prometheus must agree with the
+                # engine's own figures (the demo summary's) to the last digit.
+                "acd_average_speed_of_answer_seconds:mean15m": _unrounded(
+                    exposition, "average_speed_of_answer"
+                ),
+                "acd_average_handling_time_seconds:mean1h": _unrounded(
+                    exposition, "average_handling_time"
+                ),
+            }
+            for series, want in expected.items():
+                await asyncio.to_thread(prom.until, f"line_line_code:{series}{sel}", want, series)
+            await asyncio.to_thread(
+                prom.until, "line:acd_answer_rate:ratio1h{line='1700'}", 4 / 6, "per line"
+            )
+            await asyncio.to_thread(
+                prom.until,
+                'job:acd_occupancy:ratio15m{job="acd"}',
+                _unrounded(exposition, "occupancy"),
+                "occupancy",
+            )
+            assert pytest.approx(figures["answer_rate"], abs=1e-4) == 4 / 6
+
+
+def _unrounded(exposition: str, name: str) -> float:
+    figure = next(f for f in FIGURES if f.name == name)
+    value = figure(tally_from_exposition(exposition))
+    assert value is not None, name
+    return value
