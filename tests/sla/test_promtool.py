@@ -60,3 +60,8 @@ def test_the_exposition_after_traffic_passes_promtool_check_metrics():
     # promtool prints lint findings and exits non-zero on any.
     assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
     assert done.stdout.decode() + done.stderr.decode() == ""
+
+
+def test_the_example_prometheus_config_is_valid():
+    done = promtool("check", "config", str(PROMETHEUS / "prometheus.yml"))
+    assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
