@@ -164,6 +164,10 @@ async def test_recording_rules_evaluate_to_what_the_scenario_implies(tmp_path):
             figures = sla_figures(exposition)
             assert (figures["offered"], figures["answered"], figures["abandoned"]) == (6, 4, 2)
             assert figures["short_abandoned"] == 1
+            tally = tally_from_exposition(exposition)
+            assert tally.talks == 4
+            assert tally.wrap_up_s == pytest.approx(4 * 10.0, abs=0.5)  # wrap_up_s: 10 each
+            assert tally.talk_s == pytest.approx(30 + 60 + 90 + 62, abs=2.0)
 
             sel = "{" + ",".join(f'{k}="{v}"' for k, v in LINE.items()) + "}"
             expected = {
