@@ -110,9 +110,7 @@ async def test_summaries_count_and_average_per_point_and_per_agent(ratings: Rati
         rating(point_b, agent_x, (3, 3, 3)),
     ):
         await ratings.put(r)
-    by_point = {
-        s.key: s for s in await ratings.summary(Group.POINT) if s.key in (point_a, point_b)
-    }
+    by_point = {s.key: s for s in await ratings.summary(Group.POINT) if s.key in (point_a, point_b)}
     assert by_point[point_a].count == 2
     assert by_point[point_a].averages == {
         Criterion.CLARITY: 2.5,
