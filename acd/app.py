@@ -300,7 +300,16 @@ async def _mail_outbox(
     if crm is not None:
         transports[Via.CRM] = CrmTransport(crm)
     mail_metrics = MailMetrics(metrics.registry)  # one /metrics for all
-    sender = MailSender(store, transports, clock, rules=mail.retry_rules(), metrics=mail_metrics)
+    sender = MailSender(
+        store,
+        transports,
+        clock,
+        rules=mail.retry_rules(),
+        metrics=mail_metrics,
+        on_delivered=lambda sent: metrics.escalation(
+            sent.line_code, sent.point_id, "email", "delivered"
+        ),
+    )
     await sender.start()
     stack.push_async_callback(sender.stop)
     return Outbox(store, sender.channels, notify=sender.wake, metrics=mail_metrics)

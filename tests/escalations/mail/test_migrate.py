@@ -35,7 +35,7 @@ def _schema_drift(connection: Connection) -> list[object]:
 @pytest.mark.component
 async def test_migrating_twice_is_a_no_op(db_url: str):
     await migrate(db_url, hold=hold_clock)
-    assert await applied_versions(db_url, VERSION_TABLE) == ["0001"]
+    assert await applied_versions(db_url, VERSION_TABLE) == ["0002"]
 
 
 @pytest.mark.component
@@ -57,4 +57,4 @@ async def test_the_outbox_shares_a_database_with_the_other_components(tmp_path: 
 @pytest.mark.unit
 def test_the_migrations_are_found_by_package_path():
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0001"]
+    assert scripts.get_heads() == ["0002"]
