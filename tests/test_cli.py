@@ -51,8 +51,8 @@ def test_demo_json_summary_adds_up():
     summary = run_demo(CONFIG, options)
     assert summary["offered"] > 20
     # Agents transferred callers over the emulated trunk and mailed questions to the demo's
-    # SMTP sink: every accepted mail was delivered; what the points do not take (no CRM in the
-    # demo, outside a point's hours) was refused with a reason, never lost silently.
+    # SMTP sink and CRM webhook: every accepted mail was delivered; what the points do not take
+    # (outside a point's hours, no phone number) was refused with a reason, never lost.
     assert summary["escalations_phone"] >= 1
     assert 1 <= summary["other_outcomes"].get("escalated_phone", 0) <= summary["escalations_phone"]
     assert summary["escalations_email"] >= 1
