@@ -30,6 +30,7 @@ from acd.engine.core import EngineCore, IdFactory, random_ids
 from acd.engine.dialer import CallbackDialer
 from acd.engine.model import EngineConfig
 from acd.engine.runtime import ENGINE_EVENTS, EngineRuntime
+from acd.escalation_rating_routes import add_escalation_rating_routes
 from acd.escalation_routes import add_escalation_routes
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
@@ -55,6 +56,7 @@ from escalations.mail import (
 )
 from escalations.mail import migrate as migrate_mail
 from foundation.calendars import is_open
+from escalations.ratings import Group, RatingMetrics, SqlRatingStore
 from foundation.clock import Clock
 from foundation.contact import AgentRecord, ContactEventSink
 from sla.callback_metrics import CallbackEvents, CallbackMetrics
@@ -310,10 +312,31 @@ async def _mail_outbox(
     if crm is not None:
         transports[Via.CRM] = CrmTransport(crm)
     mail_metrics = MailMetrics(metrics.registry)  # one /metrics for all
-    sender = MailSender(store, transports, clock, rules=mail.retry_rules(), metrics=mail_metrics)
+    sender = MailSender(
+        store,
+        transports,
+        clock,
+        rules=mail.retry_rules(),
+        metrics=mail_metrics,
+        on_delivered=lambda sent: metrics.escalation(
+            sent.line_code, sent.point_id, "email", "delivered"
+        ),
+    )
     await sender.start()
     stack.push_async_callback(sender.stop)
     return Outbox(store, sender.channels, notify=sender.wake, metrics=mail_metrics)
+
+
+async def _add_ratings(stack: AsyncExitStack, app: web.Application, engine: RunningEngine) -> None:
+    """The escalation ratings' routes; their table migrated with the escalation points', the
+    per-point gauges set from what is stored (right again after a restart)."""
+    url = engine.settings.storage.url
+    ratings = await stack.enter_async_context(SqlRatingStore.open(url, hold=engine.clock.hold))
+    gauges = RatingMetrics(engine.metrics.registry)
+    gauges.set(await ratings.summary(Group.POINT))
+    add_escalation_rating_routes(
+        app, ratings, find_contact=engine.store.get, now=engine.clock.now, on_rated=gauges.set
+    )
 
 
 async def _stop_when(lost: asyncio.Event, stream: EventStream) -> None:
@@ -348,6 +371,7 @@ async def _serve_api(stack: AsyncExitStack, engine: RunningEngine) -> str:
             code, point, "email", "queued"
         ),
     )
+    await _add_ratings(stack, app, engine)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     stack.push_async_callback(runner.cleanup)

@@ -188,7 +188,7 @@ MAIL_STATUSES = ("pending", "sending", "retrying", "given_up", "delivered")
 def _escalation_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     escalation = sub.add_parser(
         "escalation",
-        help="escalation points: list, check a transfer window, the e-mail outbox",
+        help="escalation points: list, check a transfer window, the e-mail outbox, ratings",
         description="Escalation points in the store of the config's storage.url (the "
         "configured ones added when missing), as they stand on the day.  Times without an "
         "offset are Europe/Brussels wall-clock time.",
@@ -221,6 +221,31 @@ def _escalation_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     outbox.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _config_arg(outbox)
     outbox.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
+    ratings = actions.add_parser(
+        "ratings",
+        help="how the points rated the escalations, per point and per agent",
+        description="Counts and average scores (1-5: clarity, completeness, correctness) of "
+        "the ratings the escalation points gave, per point and per agent.",
+    )
+    ratings.add_argument("--point", help="only the ratings by this escalation point")
+    ratings.add_argument("--agent", help="only the ratings of this agent's escalations")
+    ratings.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    _config_arg(ratings)
+    ratings.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
+
+
+def _escalation(args: argparse.Namespace) -> int:
+    if args.escalation_command == "outbox":
+        from acd.mail_cli import outbox_command
+
+        return outbox_command(args)
+    if args.escalation_command == "ratings":
+        from acd.rating_cli import ratings_command
+
+        return ratings_command(args)
+    from acd.escalation_cli import escalation_command
+
+    return escalation_command(args)
 
 
 def _listen_address(text: str) -> str:
@@ -252,14 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from acd.callbacks_cli import callbacks_command
 
             return callbacks_command(args)
-        if args.command == "escalation" and args.escalation_command == "outbox":
-            from acd.mail_cli import outbox_command
-
-            return outbox_command(args)
         if args.command == "escalation":
-            from acd.escalation_cli import escalation_command
-
-            return escalation_command(args)
+            return _escalation(args)
     except (ConfigError, ConfigErrors) as exc:
         print(f"acd: invalid configuration:\n{exc}", file=sys.stderr)
         return 2

@@ -26,12 +26,14 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from acd.app import RunningEngine, running_engine
+from acd.mail_sink import MailSink, running_mail_sink
 from acd.settings import Settings, load_settings
 from acd.simulation import CallerGenerator, demo_agent_behaviour, pbx_config_from_settings
 from callbacks import CallbackStatus
 from emulator import Emulator, EndpointBehaviour, Mode, RandomBehaviour, run_emulator
 from emulator.scripts import Behaviour
 from escalations import EscalationPoint
+from escalations.mail import MailStatus
 from foundation.clock import Clock, VirtualTimeLoop
 from foundation.contact import (
     Activity,
@@ -50,6 +52,7 @@ from sla.sources import gauge_total, tally_from_exposition
 log = logging.getLogger(__name__)
 
 DRAIN_S = 15 * 60.0  # after the last arrival, how long calls in progress may finish
+MAIL_DRAIN_S = 120.0  # then, how long escalation mails still waiting may take to go out
 
 
 @dataclass
@@ -171,7 +174,7 @@ class Demo:
         pbx = pbx_config_from_settings(
             base, default=demo_agent_behaviour(), seed=opts.seed, trunk=escalation_phones(base)
         )
-        async with run_emulator(config=pbx) as emu:
+        async with run_emulator(config=pbx) as emu, running_mail_sink() as sink:
             settings = load_settings(
                 self._config_dir,
                 overrides={
@@ -180,6 +183,8 @@ class Demo:
                     "http.listen": opts.http or "127.0.0.1:0",
                     # The emulator stands in for the trunk: one phone per caller's number.
                     "engine.callback_dial": "PJSIP/cb{digits}",
+                    # The escalation mails go to a local SMTP sink and CRM webhook.
+                    **sink.settings(),
                 },
             )
             async with (
@@ -198,6 +203,7 @@ class Demo:
                 await self._traffic(settings, emu, engine)
                 summary = self.stats.summary(engine.metrics.render().decode())
                 summary |= await _callback_figures(engine)
+                summary |= await _mail_figures(engine, sink)
                 await engine.recorder.flush()
                 summary["contacts_recorded"] = len(await engine.store.list(limit=1_000_000))
         return summary
@@ -344,6 +350,31 @@ async def _callback_figures(engine: RunningEngine) -> dict[str, int]:
         "callbacks_completed": len(completed),
         "callbacks_within_deadline": sum(c.completed_within_deadline for c in completed),
         "callbacks_pending": sum(c.status.is_open for c in stored),
+    }
+
+
+async def _mail_figures(engine: RunningEngine, sink: MailSink) -> dict[str, int]:
+    """The escalation mails delivered, from the outbox (the source of truth), once the sender
+    has had its chance at those still waiting; the sinks must have received as many."""
+    outbox = engine.mail_outbox
+    if outbox is None:
+        return {"escalation_mails_delivered": 0, "escalation_mails_waiting": 0}
+    store = outbox.store
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + MAIL_DRAIN_S
+    while await store.count_waiting() and loop.time() < deadline:  # noqa: ASYNC110 (polls SQL)
+        await asyncio.sleep(1.0)
+    delivered = await store.list(statuses=[MailStatus.DELIVERED], limit=1_000_000)
+    received = len(sink.received) + len(sink.posted)
+    if len(delivered) != received:
+        log.warning(
+            "the outbox says %d mails delivered, the SMTP and CRM sinks received %d",
+            len(delivered),
+            received,
+        )
+    return {
+        "escalation_mails_delivered": len(delivered),
+        "escalation_mails_waiting": await store.count_waiting(),
     }
 
 

@@ -315,6 +315,15 @@ class _Routes:
                     ]
                 },
             )
+        if self.mail.outbox is not None and self.mail.template(config.email_template) is None:
+            # As check-config refuses it in the file; without mail nothing would use it.
+            reason = f"template {config.email_template!r} is not in acd.yaml mail.templates"
+            raise ApiError(
+                422,
+                "invalid_escalation_point",
+                f"email_template: {reason}",
+                {"problems": [{"key": "email_template", "reason": reason}]},
+            )
         return config.to_point()
 
     def _keep_covered(self, points: Sequence[EscalationPoint]) -> None:

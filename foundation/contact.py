@@ -91,6 +91,7 @@ class ContactRecord:
     offers: list[Offer] = field(default_factory=list)
     escalation_point: str | None = None  # the escalation point it was transferred to
     transferred_at: datetime | None = None  # when the escalation point answered
+    emailed_to: str | None = None  # the escalation point the agent's question was mailed to
     kind: ContactKind = ContactKind.INBOUND
 
     def snapshot(self) -> ContactRecord:
@@ -118,6 +119,7 @@ class ContactEventKind(StrEnum):
     TRANSFER_STARTED = "transfer_started"  # the agent asked for a phone transfer: it rings
     TRANSFER_FAILED = "transfer_failed"  # the escalation point did not answer: caller is back
     ESCALATED = "escalated"  # the escalation point answered: caller bridged with it
+    EMAIL_ESCALATED = "email_escalated"  # the question was mailed to a point (emailed_to)
 
 
 @dataclass(frozen=True, slots=True)

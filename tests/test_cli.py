@@ -50,10 +50,14 @@ def test_demo_json_summary_adds_up():
     options = DemoOptions(minutes=20, calls_per_hour=150, quiet=True, escalate_share=0.3)
     summary = run_demo(CONFIG, options)
     assert summary["offered"] > 20
-    # Agents transferred callers over the emulated trunk; e-mail has no SMTP in the example
-    # config, so those escalations were refused with a reason, never lost silently.
+    # Agents transferred callers over the emulated trunk and mailed questions to the demo's
+    # SMTP sink and CRM webhook: every accepted mail was delivered; what the points do not take
+    # (outside a point's hours, no phone number) was refused with a reason, never lost.
     assert summary["escalations_phone"] >= 1
     assert 1 <= summary["other_outcomes"].get("escalated_phone", 0) <= summary["escalations_phone"]
+    assert summary["escalations_email"] >= 1
+    assert summary["escalation_mails_delivered"] == summary["escalations_email"]
+    assert summary["escalation_mails_waiting"] == 0
     assert summary["escalations_refused"] >= 1
     left_otherwise = sum(summary["other_outcomes"].get(o, 0) for o in ("callback_requested",))
     assert summary["offered"] == (

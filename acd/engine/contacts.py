@@ -142,7 +142,6 @@ class ContactState:
     callback_offer: CallbackOffer | None = None
     callback: CallbackLeg | None = None  # set for a callback being placed (agent first)
     escalation_channel: str | None = None  # the escalation point's leg, ringing or bridged
-    emailed_to: str | None = None  # the escalation point the agent's question was mailed to
 
     @property
     def id(self) -> str:
@@ -362,9 +361,9 @@ class ContactTable:
             outcome = Outcome.CALLBACK_REQUESTED  # hung up during the confirmation: still owed
         self.unroute(contact)
         record = contact.record
-        if outcome is Outcome.ANSWERED and contact.emailed_to is not None:
+        if outcome is Outcome.ANSWERED and record.emailed_to is not None:
             outcome = Outcome.ESCALATED_EMAIL
-            record.escalation_point = contact.emailed_to
+            record.escalation_point = record.emailed_to
         record.outcome = outcome
         record.ended_at = now
         if record.agent_id is not None and record.answered_at is not None:

@@ -150,7 +150,7 @@ class EngineCore:
     ) -> None:
         match event:
             case inp.EmailEscalated():
-                self._transfers.emailed(event)
+                self._transfers.emailed(event, now, out)
             case inp.TransferRequested():
                 self._transfers.request(event, now, out)
             case inp.EscalationAnswered():

@@ -151,6 +151,9 @@ class Recovery:
                 record.escalation_point,
             )
             return {caller.id, point_leg.id, bridge.id}
+        # A phone transfer that had not connected is no escalation (its ringing leg is hung
+        # up); a question mailed before still is.
+        record.escalation_point = record.emailed_to
         if answered_leg is not None:
             assert isinstance(answered_leg.role, legs.AgentLeg)
             agent = self._idle_agent(answered_leg.role.agent_id, record)

@@ -81,14 +81,17 @@ class Transfers:
         log.info("contact %s: agent %s transfers to %s", contact.id, agent.id, ev.point_id)
         self._table.emit(contact, ContactEventKind.TRANSFER_STARTED, now, out)
 
-    def emailed(self, ev: inp.EmailEscalated) -> None:
-        """The question went to ``ev.point_id`` by e-mail while the agent talks to the caller."""
+    def emailed(self, ev: inp.EmailEscalated, now: datetime, out: list[cmd.Command]) -> None:
+        """The question went to ``ev.point_id`` by e-mail while the agent talks to the caller.
+        On the record at once (an event, so it is stored): an engine restarted during the
+        call still ends it as ``escalated_email``."""
         agent = self._agents.require(ev.agent_id)
         contact = self._table.get(agent.contact_id or "")
         if contact is None or contact.phase is not Phase.CONNECTED:
             return  # the mail is stored and goes out whatever became of the call
-        contact.emailed_to = ev.point_id
+        contact.record.emailed_to = ev.point_id
         contact.record.escalation_point = ev.point_id
+        self._table.emit(contact, ContactEventKind.EMAIL_ESCALATED, now, out)
 
     def prompt_done(self, contact: ContactState, out: list[cmd.Command]) -> None:
         """The message is over: music while the escalation point rings."""
@@ -164,7 +167,8 @@ class Transfers:
         self._table.drop_leg(contact.escalation_channel)
         contact.escalation_channel = None
         self._table.emit(contact, ContactEventKind.TRANSFER_FAILED, now, out)
-        contact.record.escalation_point = None
+        # Not reached by phone: the point the question was mailed to, if it was.
+        contact.record.escalation_point = contact.record.emailed_to
         if contact.agent_channel is not None:
             out.append(cmd.AddToBridge(contact.bridge_id, (contact.agent_channel,)))
             self._table.to_phase(contact, Phase.CONNECTED)

@@ -47,6 +47,7 @@ class ContactRow(Base):
     engine: Mapped[str | None] = mapped_column(String(256))
     escalation_point: Mapped[str | None] = mapped_column(String(128))
     transferred_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    emailed_to: Mapped[str | None] = mapped_column(String(128))
 
 
 class OfferRow(Base):

@@ -186,6 +186,7 @@ def _contact_values(record: ContactRecord, engine_key: str | None) -> dict[str, 
         "wait_seconds": record.wait_seconds,
         "escalation_point": record.escalation_point,
         "transferred_at": record.transferred_at,
+        "emailed_to": record.emailed_to,
     }
 
 
@@ -231,4 +232,5 @@ def _record(row: ContactRow, offers: builtins.list[Offer]) -> ContactRecord:
         offers=offers,
         escalation_point=row.escalation_point,
         transferred_at=row.transferred_at,
+        emailed_to=row.emailed_to,
     )

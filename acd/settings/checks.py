@@ -207,3 +207,33 @@ def escalation_point_problems(
 
 def _undefined(name: str) -> str:
     return f"{name!r} is not defined in line_codes.yaml"
+
+
+def email_template_problems(
+    points: Sequence[EscalationPointConfig | None], templates: Collection[str]
+) -> list[Problem]:
+    """Each point's e-mail template (as configured and as a scheduled change sets it) among
+    the templates of acd.yaml's ``mail`` section; ``templates`` are their names."""
+    known = ", ".join(repr(name) for name in sorted(templates))
+    problems = []
+    for index, point in enumerate(points):
+        if point is None:
+            continue
+        named: list[tuple[Loc, str]] = [
+            (("escalation_points", index, "email_template"), point.email_template)
+        ]
+        named += [
+            (("escalation_points", index, "scheduled_changes", n, "set", "email_template"), name)
+            for n, change in enumerate(point.scheduled_changes)
+            if isinstance(name := change.set.get("email_template"), str)
+        ]
+        problems += [
+            Problem(
+                loc,
+                f"point {point.id!r}: template {name!r} is not in acd.yaml mail.templates"
+                f" (there: {known})",
+            )
+            for loc, name in named
+            if name not in templates
+        ]
+    return problems

@@ -17,6 +17,7 @@ from acd.settings.calendars import STANDARD_CALENDAR, CalendarConfig, CalendarsF
 from acd.settings.checks import (
     agent_problems,
     calendar_problems,
+    email_template_problems,
     escalation_point_problems,
     line_code_problems,
     line_problems,
@@ -85,6 +86,8 @@ def load_settings(
     )
     covered = lines if lines_ok and points_ok else None  # not over a missing file
     problems += escalation_point_problems(points, defined, covered)
+    if acd is not None and acd.mail is not None:  # without it, e-mail escalation is refused
+        problems += email_template_problems(points, acd.mail.templates)
     _report(config_dir, ESCALATION_POINTS_FILE, problems, errors)
 
     files_ok = codes_ok and calendars_ok and lines_ok and agents_ok and points_ok

@@ -84,7 +84,8 @@ class MailSettings(ConfigModel):
     # after this.  Longer than the SMTP and CRM timeouts.
     claim_s: Seconds = 120.0
     # Templates by name (an escalation point names one); the generic "1700" is always there.
-    templates: dict[Text, str] = Field(default_factory=dict)
+    # validate_default: without a templates key the built-in one must be there all the same.
+    templates: dict[Text, str] = Field(default_factory=dict, validate_default=True)
 
     @field_validator("templates")
     @classmethod

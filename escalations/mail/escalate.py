@@ -94,6 +94,7 @@ async def escalate_by_email(
         contact_id=contact_details.contact_id,
         agent_id=contact_details.agent_id,
         now=now,
+        line_code=contact_details.line_code,
     )
     if created:
         if outbox.metrics is not None:

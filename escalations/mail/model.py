@@ -82,6 +82,7 @@ class Mail:
     created_at: datetime
     updated_at: datetime
     delivered_at: datetime | None
+    line_code: str = ""  # the contact's, for the escalation metrics ("" in mails before it)
 
 
 class MailError(AcdError):

@@ -32,6 +32,7 @@ MAILS = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("delivered_at", UtcDateTime, nullable=True),
+    Column("line_code", String(128), nullable=False, server_default=""),
     UniqueConstraint("request_key", name="uq_escalation_mails_request_key"),
     Index("ix_escalation_mails_status_next_attempt_at", "status", "next_attempt_at"),
     Index("ix_escalation_mails_created_at", "created_at"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from escalations.mail.metrics import MailMetrics
@@ -41,12 +41,16 @@ class MailSender:
         rules: RetryRules | None = None,
         metrics: MailMetrics | None = None,
         batch: int = DEFAULT_DUE_LIMIT,
+        on_delivered: Callable[[Mail], None] = lambda mail: None,
     ) -> None:
+        """``on_delivered(mail)`` hears of each mail delivered (the engine's escalation
+        metrics count it by line code and point)."""
         self._store = store
         self._transports = dict(transports)
         self._clock = clock
         self._rules = rules or RetryRules()
         self._metrics = metrics
+        self._on_delivered = on_delivered
         self._batch = batch
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -131,6 +135,7 @@ class MailSender:
                 log.info("escalation mail %s to %s delivered", mail.id, mail.point_id)
                 if self._metrics is not None:
                     self._metrics.delivered(mail.via)
+                self._on_delivered(done)
 
     async def _failed(self, mail: Mail, failure: DeliveryFailed) -> None:
         now = self._clock.now()

@@ -46,6 +46,7 @@ class MailOutboxStore(SqlStore):
         contact_id: str,
         agent_id: str,
         now: datetime,
+        line_code: str = "",
     ) -> tuple[Mail, bool]:
         """Store a mail, due at once; the stored mail and whether it is new.  The same
         ``request_key`` again returns the first mail unchanged (``False``)."""
@@ -63,6 +64,7 @@ class MailOutboxStore(SqlStore):
             "body": body,
             "contact_id": contact_id,
             "agent_id": agent_id,
+            "line_code": line_code,
             "status": MailStatus.PENDING,
             "attempts": 0,
             "last_error": None,
@@ -230,6 +232,7 @@ def _mail(row: Row[Any]) -> Mail:
         created_at=m["created_at"],
         updated_at=m["updated_at"],
         delivered_at=m["delivered_at"],
+        line_code=m["line_code"],
     )
 
 

@@ -135,3 +135,21 @@ async def test_an_agent_without_a_call_cannot_escalate_by_email(mailing):
     status, body = await api.call("post", "/api/agents/a1/escalate-email", QUESTION)
     assert (status, body["error"]) == (409, "not_on_call")
     assert await store.list() == []
+
+
+async def test_a_point_naming_a_template_the_mail_section_lacks_is_refused(mailing):
+    api, _, _ = mailing
+    body = {
+        "id": "nieuw",
+        "editorial_title": "Nieuw punt",
+        "email": "nieuw@example.org",
+        "email_template": "onbekend",
+        "line_codes": [GENERAL],
+    }
+    status, refused = await api.call("post", "/api/escalation-points", body)
+    assert (status, refused["error"]) == (422, "invalid_escalation_point")
+    assert refused["message"] == (
+        "email_template: template 'onbekend' is not in acd.yaml mail.templates"
+    )
+    status, _ = await api.call("post", "/api/escalation-points", {**body, "email_template": "1700"})
+    assert status == 201

@@ -345,3 +345,41 @@ def test_a_transfer_still_ringing_at_the_crash_gives_the_caller_back_to_the_wait
     assert out.index(cmd.DestroyBridge(bridge)) < out.index(cmd.CreateBridge(bridge))
     assert only(out, cmd.AddToBridge).channel_ids == ("c1", originate.channel_id)
     assert after.core.agents["a1"].activity is Activity.ON_CALL
+
+
+def test_a_call_whose_question_was_mailed_still_ends_escalated_by_email_after_a_restart():
+    h = Harness()
+    originate, bridge = connected_call(h)
+    h.feed(inp.EmailEscalated("a1", "vlabel"), after_s=30)
+    pbx = Pbx()
+    pbx.caller("c1")
+    pbx.answered_leg(originate)
+    pbx.bridge(bridge, "c1", originate.channel_id)
+
+    after = restarted(h, "a1")
+    after.feed(pbx.state(stored(h)))
+    after.feed(inp.ChannelGone("c1"), after_s=60)  # the caller hangs up
+    (ended,) = after.ended()
+    assert (ended.outcome, ended.escalation_point) == (Outcome.ESCALATED_EMAIL, "vlabel")
+
+
+def test_a_mailed_question_outlives_a_phone_transfer_still_ringing_at_the_crash():
+    h = Harness()
+    originate, bridge = connected_call(h)
+    h.feed(inp.EmailEscalated("a1", "vlabel"), after_s=30)
+    h.feed(inp.TransferRequested("a1", "anb", "+3211123456"), after_s=5)
+    (contact,) = h.core.contacts.values()
+    point_leg = contact.escalation_channel
+    assert point_leg is not None
+    pbx = Pbx()
+    pbx.caller("c1")
+    pbx.answered_leg(originate)
+    pbx.channels.append(inp.LiveChannel(point_leg, "PJSIP/trunk-9", False, None, dialling=True))
+    pbx.bridge(bridge, "c1")
+
+    after = restarted(h, "a1")
+    out = after.feed(pbx.state(stored(h)))
+    assert cmd.Hangup(point_leg) in out  # the phone transfer did not happen
+    after.feed(inp.ChannelGone("c1"), after_s=60)
+    (ended,) = after.ended()
+    assert (ended.outcome, ended.escalation_point) == (Outcome.ESCALATED_EMAIL, "vlabel")

@@ -81,6 +81,19 @@ def test_a_busy_point_brings_the_caller_back_to_the_agent_who_waits():
     assert kinds[-2:] == [ContactEventKind.TRANSFER_STARTED, ContactEventKind.TRANSFER_FAILED]
 
 
+def test_a_failed_transfer_after_a_mailed_question_still_ends_escalated_by_email():
+    h = Harness()
+    talking(h)
+    h.feed(inp.EmailEscalated("a1", "vlabel"))
+    _, point_leg = transfer(h)
+    h.feed(inp.ChannelGone(point_leg, 17), after_s=2)  # the point is busy
+    (contact,) = h.core.contacts.values()
+    assert contact.record.escalation_point == "vlabel"
+    h.feed(inp.ChannelGone("c1"), after_s=30)
+    (ended,) = h.ended()
+    assert (ended.outcome, ended.escalation_point) == (Outcome.ESCALATED_EMAIL, "vlabel")
+
+
 def test_a_point_that_never_answers_after_the_agent_left_puts_the_caller_first_in_the_queue():
     h = Harness()
     agent_leg, bridge = talking(h)

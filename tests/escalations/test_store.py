@@ -102,5 +102,5 @@ async def test_migrating_twice_is_a_no_op_and_the_models_match(db_url: str):
         await store.create(point)
         await migrate(db_url, hold=hold_clock)
         assert await store.get(point.id) == point
-    assert await applied_versions(db_url, VERSION_TABLE) == ["0001"]
+    assert await applied_versions(db_url, VERSION_TABLE) == ["0002"]
     assert await run_sync(db_url, _schema_drift) == []

@@ -31,6 +31,15 @@ async def test_a_record_round_trips_with_offers_and_utc_times(store: ContactStor
     assert loaded.wait_seconds == 65.0
 
 
+async def test_an_escalation_by_e_mail_round_trips(store: ContactStore):
+    record = answered_after_one_no_answer(arrived())
+    record.emailed_to = record.escalation_point = "vlabel"
+    await store.save(record)
+    loaded = await store.get(record.id)
+    assert loaded is not None
+    assert (loaded.emailed_to, loaded.escalation_point) == ("vlabel", "vlabel")
+
+
 async def test_an_unknown_contact_is_none(store: ContactStore):
     assert await store.get(unique("nobody")) is None
 

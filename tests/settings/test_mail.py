@@ -116,3 +116,45 @@ def test_a_mail_setting_from_the_environment_alone_asks_for_the_rest(
     errors = _errors(write_config, "", {"ACD_MAIL__SMTP__PASSWORD": "pw"})
     assert "mail: missing required key 'from_address'" in errors
     assert "mail.smtp: missing required key 'host'" in errors
+
+
+def test_without_templates_the_built_in_one_is_there(write_config: WriteConfig) -> None:
+    smtp_only = 'mail: {from_address: "a@b.org", smtp: {host: smtp.example.org}}\n'
+    settings = load_settings(write_config({"acd.yaml": smtp_only}), env={})
+    assert settings.mail is not None
+    assert settings.mail.template("1700") == DEFAULT_TEMPLATE
+
+
+POINT_NAMING_TEMPLATES = """\
+escalation_points:
+  - {id: anb-jacht, editorial_title: "ANB - Team Jacht", email: "jacht@example.org",
+     email_template: kort, line_codes: ["1700 Andere Vragen"]}
+  - {id: vlabel, editorial_title: "Vlaamse Belastingdienst", email: "vlabel@example.org",
+     email_template: belasting, line_codes: ["1700 Belastingen"],
+     scheduled_changes: [{on: 2027-01-01, set: {email_template: lang}}]}
+"""
+
+
+def test_a_points_template_missing_from_the_mail_section_is_refused_naming_point_and_template(
+    write_config: WriteConfig,
+) -> None:
+    config = write_config({"acd.yaml": MAIL, "escalation_points.yaml": POINT_NAMING_TEMPLATES})
+    with pytest.raises(ConfigErrors) as refused:
+        load_settings(config, env={"ACD_MAIL__SMTP__PASSWORD": "x"})
+    errors = str(refused.value)
+    assert (
+        "escalation_points.yaml: escalation_points[1].email_template: point 'vlabel': template"
+        " 'belasting' is not in acd.yaml mail.templates (there: '1700', 'kort')"
+    ) in errors
+    assert "escalation_points[1].scheduled_changes[0].set.email_template: point 'vlabel'" in errors
+    assert "'lang'" in errors
+    assert "anb-jacht" not in errors  # its template "kort" is defined
+
+
+def test_without_a_mail_section_a_points_template_is_not_checked(
+    write_config: WriteConfig,
+) -> None:
+    settings = load_settings(
+        write_config({"escalation_points.yaml": POINT_NAMING_TEMPLATES}), env={}
+    )
+    assert [p.email_template for p in settings.escalation_points] == ["kort", "belasting"]

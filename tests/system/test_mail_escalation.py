@@ -18,6 +18,7 @@ from tests.escalations.mail.factories import (
     key,
     start_smtp,
 )
+from tests.sla.test_metrics import Exposition
 from tests.system.harness import system
 
 
@@ -62,6 +63,12 @@ async def test_an_escalation_mail_survives_an_smtp_outage_and_an_engine_restart(
             stored = await outbox.store.get(mail.id)
             assert stored is not None
             assert stored.status is MailStatus.DELIVERED
+            assert stored.line_code == CONTACT.line_code
+            # Counted by the engine that delivered it, in the escalations family.
+            seen = Exposition(second.engine.metrics)
+            delivered = {"channel": "email", "outcome": "delivered"}
+            labels = {"line_code": CONTACT.line_code, "point": JACHT.point_id, **delivered}
+            assert seen("acd_escalations_total", **labels) == 1
     finally:
         server.close()
         await server.wait_closed()

@@ -9,11 +9,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from acd.records import migrate as migrate_records
 from callbacks.migrate import migrate as migrate_callbacks
+from escalations.mail import MailOutboxStore, MailStatus
 from escalations.mail.migrate import VERSION_TABLE, alembic_config, migrate
 from escalations.mail.schema import METADATA
 from foundation.clock import hold_clock
@@ -35,7 +36,7 @@ def _schema_drift(connection: Connection) -> list[object]:
 @pytest.mark.component
 async def test_migrating_twice_is_a_no_op(db_url: str):
     await migrate(db_url, hold=hold_clock)
-    assert await applied_versions(db_url, VERSION_TABLE) == ["0001"]
+    assert await applied_versions(db_url, VERSION_TABLE) == ["0002"]
 
 
 @pytest.mark.component
@@ -57,4 +58,30 @@ async def test_the_outbox_shares_a_database_with_the_other_components(tmp_path: 
 @pytest.mark.unit
 def test_the_migrations_are_found_by_package_path():
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0001"]
+    assert scripts.get_heads() == ["0002"]
+
+
+@pytest.mark.component
+async def test_mails_stored_before_the_line_code_column_read_back_with_an_empty_one(
+    tmp_path: Path,
+):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'acd.db'}"
+    await migrate(url, "0001", hold=hold_clock)
+
+    def old_mail(connection: Connection) -> None:
+        connection.execute(
+            text(
+                "INSERT INTO escalation_mails (id, request_key, point_id, via, address, subject,"
+                " body, contact_id, agent_id, status, attempts, created_at, updated_at)"
+                " VALUES ('m1', 'k1', 'anb-jacht', 'email', 'jacht@example.org', 'S', 'B',"
+                " 'c1', 'a1', 'pending', 0, '2026-12-01 09:00:00', '2026-12-01 09:00:00')"
+            )
+        )
+        connection.commit()
+
+    await run_sync(url, old_mail)
+    await migrate(url, hold=hold_clock)
+    async with MailOutboxStore.open(url, hold=hold_clock) as store:
+        mail = await store.get("m1")
+    assert mail is not None
+    assert (mail.point_id, mail.line_code, mail.status) == ("anb-jacht", "", MailStatus.PENDING)
