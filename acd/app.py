@@ -55,8 +55,8 @@ from escalations.mail import (
     Via,
 )
 from escalations.mail import migrate as migrate_mail
-from foundation.calendars import is_open
 from escalations.ratings import Group, RatingMetrics, SqlRatingStore
+from foundation.calendars import is_open
 from foundation.clock import Clock
 from foundation.contact import AgentRecord, ContactEventSink
 from sla.callback_metrics import CallbackEvents, CallbackMetrics
