@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from acd.app import RunningEngine, running_engine
+from acd.auth.model import Scope
 from acd.settings import Settings, load_settings
 from acd.simulation import CallerGenerator, demo_agent_behaviour, pbx_config_from_settings
 from callbacks import CallbackStatus
@@ -198,21 +199,38 @@ class Demo:
                     "engine.callback_dial": "PJSIP/cb{digits}",
                 },
             )
-            async with (
-                running_engine(
-                    settings, clock=Clock(wall_start=opts.start), extra_sinks=[self.stats]
-                ) as engine,
-                aiohttp.ClientSession() as session,
-            ):
-                self._session = session
-                self._api = engine.http_url or ""
-                await engine.stream.wait_connected(timeout_s=30)
-                await self._log_in_everyone(settings)
-                await self._traffic(settings, emu, engine)
-                summary = self.stats.summary()
-                summary |= await _callback_figures(engine)
-                await engine.recorder.flush()
-                summary["contacts_recorded"] = len(await engine.store.list(limit=1_000_000))
+            async with running_engine(
+                settings, clock=Clock(wall_start=opts.start), extra_sinks=[self.stats]
+            ) as engine:
+                # The demo's simulated agents use the API as any client does: with a token,
+                # made in the demo's own (throwaway) database.
+                assert engine.auth is not None
+                _, token = await engine.auth.add_token(
+                    "demo", frozenset({Scope.ADMIN}), engine.clock.now()
+                )
+                if not opts.quiet:
+                    self._out(
+                        f"API (while the demo runs): {engine.http_url}, with the header "
+                        f"'Authorization: Bearer {token}' (a token of this run's database only)"
+                    )
+                async with aiohttp.ClientSession(
+                    headers={"Authorization": f"Bearer {token}"}
+                ) as session:
+                    self._session = session
+                    self._api = engine.http_url or ""
+                    summary = await self._drive(settings, emu, engine)
+        return summary
+
+    async def _drive(
+        self, settings: Settings, emu: Emulator, engine: RunningEngine
+    ) -> dict[str, Any]:
+        await engine.stream.wait_connected(timeout_s=30)
+        await self._log_in_everyone(settings)
+        await self._traffic(settings, emu, engine)
+        summary = self.stats.summary()
+        summary |= await _callback_figures(engine)
+        await engine.recorder.flush()
+        summary["contacts_recorded"] = len(await engine.store.list(limit=1_000_000))
         return summary
 
     async def _log_in_everyone(self, settings: Settings) -> None:

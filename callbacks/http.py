@@ -29,8 +29,8 @@ CALLBACK_STORE = web.AppKey("callback_store", CallbackStore)
 
 MAX_LIST_LIMIT = 10_000
 # Set on a request by the API's guard (acd.auth) for a supervisor: the line ids they may see.
-# Absent, every line is visible.  A string, not an import: acd is above this package.
-VISIBLE_LINES = "acd.visible_lines"
+# Absent, every line is visible.
+VISIBLE_LINES = web.RequestKey[frozenset[str]]("visible_lines")
 
 
 def _utc_now() -> datetime:

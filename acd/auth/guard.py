@@ -263,8 +263,8 @@ class Guard:
     # --- audit ---------------------------------------------------------------------------
 
     async def _audit(self, request: web.Request, response: web.StreamResponse) -> None:
-        spec: RouteSpec | None = request.get(SPEC)
-        who: Principal | None = request.get(PRINCIPAL)
+        spec = request.get(SPEC)
+        who = request.get(PRINCIPAL)
         if spec is None or who is None or not spec.audited or who.role is Role.AGENT:
             return
         await self.store.audit(
