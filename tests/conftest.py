@@ -41,6 +41,7 @@ def postgres_url() -> Iterator[str]:
 TIERS = ("unit", "component", "system")
 FOLDER_TIERS = {
     "api": "component",
+    "auth": "system",
     "ari": "component",
     "calendars": "unit",
     "callbacks": "component",
