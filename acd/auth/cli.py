@@ -39,7 +39,7 @@ def read_password(stdin: TextIO, confirm: bool = True) -> str:
     return password
 
 
-def auth_command(args: argparse.Namespace, stdin: TextIO = sys.stdin) -> int:
+def auth_command(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     """Run ``acd users ...`` or ``acd tokens ...``; 0, or 2 for bad input or a refusal."""
     from acd.settings import load_settings
 
