@@ -59,7 +59,11 @@ def auth_command(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
                 )
             if problem:
                 raise Refused(problem)
-            password = read_password(stdin) if args.users_command in ("add", "passwd") else None
+            password = (
+                read_password(stdin or sys.stdin)
+                if args.users_command in ("add", "passwd")
+                else None
+            )
             out = asyncio.run(_users(args, settings.storage.url, password))
         else:
             out = asyncio.run(_tokens(args, settings.storage.url))

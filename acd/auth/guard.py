@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
 
-from acd.auth.hashing import same
+from acd.auth.hashing import csrf_token, same
 from acd.auth.keys import (
     HIDE_CALLERS,
     PRINCIPAL,
@@ -176,7 +176,7 @@ class Guard:
             agent_id=user.agent_id,
             lines=frozenset(user.lines),
             user_id=user.id,
-            csrf_token=session.csrf_token,
+            csrf_token=csrf_token(secret),
         )
 
     # --- browsers: origin and CSRF ------------------------------------------------------

@@ -52,5 +52,12 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def csrf_token(session_secret: str) -> str:
+    """A session's CSRF token: derived from the cookie's secret, so only the session's own
+    pages (which read it from GET /api/session) know it, and nothing needs storing, or can
+    reach a log through a statement's parameters."""
+    return hmac.new(session_secret.encode(), b"acd-csrf", hashlib.sha256).hexdigest()
+
+
 def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())

@@ -56,7 +56,6 @@ class Token:
 @dataclass(frozen=True, slots=True)
 class Session:
     user_id: int
-    csrf_token: str
     created_at: datetime
     last_seen_at: datetime
 

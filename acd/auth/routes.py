@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from acd.auth.guard import COOKIE, Guard, unauthenticated
-from acd.auth.hashing import DUMMY_HASH, password_problem, verify_password
+from acd.auth.hashing import DUMMY_HASH, csrf_token, password_problem, verify_password
 from acd.auth.keys import PRINCIPAL
 from acd.auth.model import Principal, Role, Scope, Token, User, Via
 from acd.auth.store import DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT, AuditEntry, AuditQuery
@@ -92,8 +92,9 @@ class _Routes:
             raise unauthenticated("login_failed", "wrong username or password")
         user = found[0]
         guard.lockout_users.succeeded(user_key)
-        secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        await self.store.open_session(user.id, secret, csrf, now)
+        secret = secrets.token_urlsafe(32)
+        csrf = csrf_token(secret)
+        await self.store.open_session(user.id, secret, now)
         await self._audit(request, username, "login", now, 200, user.role.value)
         response = web.json_response(_user_view(user) | {"via": "session", "csrf_token": csrf})
         response.set_cookie(

@@ -3,7 +3,8 @@
 The Alembic migrations in ``acd/auth/migrations`` are the authority on the live schema; these
 models must match them (``tests/auth/test_store.py`` compares the two).  They live in the same
 database as the contact records, with their own version table.  Sessions and tokens are kept
-only as the SHA-256 of the secret the client holds.
+only as the SHA-256 of the secret the client holds (a session's CSRF token is derived from its
+secret, so it is not stored either: see :func:`acd.auth.hashing.csrf_token`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ class SessionRow(Base):
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"))
-    csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

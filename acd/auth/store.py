@@ -148,14 +148,13 @@ class AuthStore(SqlStore):
 
     # --- sessions ------------------------------------------------------------------------
 
-    async def open_session(self, user_id: int, secret: str, csrf_token: str, now: datetime) -> None:
+    async def open_session(self, user_id: int, secret: str, now: datetime) -> None:
         with self._hold():
             async with self._engine.begin() as connection:
                 await connection.execute(
                     insert(SESSIONS).values(
                         digest=token_digest(secret),
                         user_id=user_id,
-                        csrf_token=csrf_token,
                         created_at=now,
                         last_seen_at=now,
                     )
@@ -165,7 +164,7 @@ class AuthStore(SqlStore):
         row = await self._one(select(SESSIONS).where(SESSIONS.c.digest == token_digest(secret)))
         if row is None:
             return None
-        return Session(row.user_id, row.csrf_token, row.created_at, row.last_seen_at)
+        return Session(row.user_id, row.created_at, row.last_seen_at)
 
     async def touch_session(self, secret: str, now: datetime) -> None:
         await self._execute(

@@ -110,7 +110,7 @@ async def test_each_role_is_allowed_its_routes_and_refused_the_rest_with_403(tmp
         for spec in ORDER:
             status, body, _ = await client.call(spec.method, PATHS[spec.action])
             allowed = spec.action in ALLOWED[user]
-            if allowed and status in (401, 403) or not allowed and status != 403:
+            if (allowed and status in (401, 403)) or (not allowed and status != 403):
                 wrong.append((spec.method, PATHS[spec.action], status, body))
             if status == 403:
                 assert set(body) == {"status", "error", "message", "details"}
@@ -141,7 +141,8 @@ async def test_reporting_reads_queue_figures_without_the_callers(tmp_path):
         await s.until(lambda: s.engine.core.contacts)
         await s.wait(10)  # past the welcome prompt, into the queue
         _, body, _ = await rita.call("GET", "/api/queues")
-        assert body["queues"] and all("contacts" not in q for q in body["queues"])
+        assert body["queues"]
+        assert all("contacts" not in q for q in body["queues"])
         assert sum(q["waiting"] for q in body["queues"]) == 1
         _, full = await s.api("GET", "/api/queues")  # an admin sees who waits
         assert any(q["contacts"] for q in full["queues"])

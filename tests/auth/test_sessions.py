@@ -17,7 +17,9 @@ async def test_login_sets_a_strict_httponly_cookie_and_whoami_gives_the_csrf_tok
         )
         assert status == 200
         cookie = headers["Set-Cookie"]
-        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+        assert "HttpOnly" in cookie
+        assert "SameSite=Strict" in cookie
+        assert "Path=/" in cookie
         assert "Secure" not in cookie  # served over plain HTTP (cookie_secure: auto)
         sam.csrf = body["csrf_token"]
         _, me, _ = await sam.call("GET", "/api/session")

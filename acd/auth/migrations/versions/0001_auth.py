@@ -40,7 +40,6 @@ def upgrade() -> None:
         "auth_sessions",
         sa.Column("digest", sa.String(64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("csrf_token", sa.String(64), nullable=False),
         sa.Column("created_at", _utc(), nullable=False),
         sa.Column("last_seen_at", _utc(), nullable=False),
         sa.ForeignKeyConstraint(
