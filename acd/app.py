@@ -27,9 +27,9 @@ from acd.ari import events as ev
 from acd.ari.client import AriClient
 from acd.ari.event_filter import EventFilter
 from acd.ari.stream import Backoff, EventStream
-from acd.auth import migrate as migrate_auth
 from acd.auth.guard import Directory, Guard
 from acd.auth.routes import add_auth_routes
+from acd.auth.setup import open_auth
 from acd.auth.store import AuthStore
 from acd.engine.core import EngineCore, IdFactory, random_ids
 from acd.engine.dialer import CallbackDialer
@@ -235,9 +235,8 @@ async def running_engine(
             mail_outbox=mail_outbox,
         )
         if http:
-            await migrate_auth.migrate(settings.storage.url, hold=hold)
-            engine.auth = await stack.enter_async_context(
-                AuthStore.open(settings.storage.url, hold=hold)
+            engine.auth = await open_auth(
+                stack, settings.storage.url, settings.auth, clock.now(), hold=hold
             )
             engine.http_url = await _serve_api(stack, engine, engine.auth)
         log.info(

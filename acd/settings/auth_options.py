@@ -5,15 +5,16 @@ configured here: they live in the database (``acd users``, ``acd tokens``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+import re
+from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import field_validator, model_validator
 
 from acd.settings.base import ConfigModel
 from acd.settings.fields import Count, Seconds
 from acd.settings.problems import field_error
 
-Origin = Annotated[str, Field(pattern=r"^https?://[^/\s]+$")]
+ORIGIN = re.compile(r"^https?://[^/\s]+$")
 
 
 class AuthSettings(ConfigModel):
@@ -30,10 +31,21 @@ class AuthSettings(ConfigModel):
     lockout_s: Seconds = 15 * 60.0
     # Origins besides the API's own that browsers may send state-changing requests from
     # (a supervisor UI served elsewhere), as scheme://host[:port].
-    allowed_origins: tuple[Origin, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
     # "token": /metrics needs a bearer token with the metrics scope (Prometheus'
     # authorization: credentials_file); "open": anyone who reaches the port may scrape it.
     metrics: Literal["token", "open"] = "token"
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in origins:
+            if not ORIGIN.match(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: scheme://host[:port], such as "
+                    "https://supervisor.example.org, without a path"
+                )
+        return origins
 
     @model_validator(mode="after")
     def _idle_within_absolute(self) -> Self:

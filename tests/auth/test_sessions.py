@@ -159,3 +159,16 @@ async def test_one_address_failing_for_many_users_is_locked_out(tmp_path):
         assert (status, body["error"]) == (429, "login_locked")
         await s.wait(61)
         assert (await x.login("ada"))[0] == 200
+
+
+async def test_a_big_login_body_is_refused_before_it_is_read_as_json(tmp_path):
+    async with system(tmp_path) as s, browser(s.engine.http_url or "") as x:
+        status, body, _ = await x.call("POST", "/api/session", {"username": "a" * 10_000})
+        assert (status, body["error"]) == (413, "body_too_large")
+        assert body["details"] == {"max_bytes": 4096}
+
+
+async def test_an_engine_without_users_says_how_to_create_the_first_admin(tmp_path, caplog):
+    async with system(tmp_path):
+        pass
+    assert "acd users add NAME --role admin" in caplog.text
