@@ -11,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+# Past this many keys (each a username or address that failed), the stale ones are dropped:
+# someone trying many made-up usernames must not grow the table without end.
+PRUNE_ABOVE = 10_000
+
 
 @dataclass
 class _Count:
@@ -41,6 +45,8 @@ class Lockout:
     def failed(self, key: str) -> bool:
         """Count a failure; True if ``key`` is locked by it."""
         now = self.now()
+        if len(self._counts) > PRUNE_ABOVE:
+            self._prune(now)
         count = self._counts.get(key)
         if count is None or now - count.first_at > self.window_s:
             count = self._counts[key] = _Count(first_at=now)
@@ -52,3 +58,9 @@ class Lockout:
 
     def succeeded(self, key: str) -> None:
         self._counts.pop(key, None)
+
+    def _prune(self, now: float) -> None:
+        for key, count in list(self._counts.items()):
+            locked = count.locked_until is not None and count.locked_until > now
+            if not locked and now - count.first_at > self.window_s:
+                del self._counts[key]

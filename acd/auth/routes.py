@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from acd.auth.guard import COOKIE, Guard, unauthenticated
-from acd.auth.hashing import DUMMY_HASH, csrf_token, password_problem, verify_password
+from acd.auth.hashing import DUMMY_HASH, csrf_token, password_problem
 from acd.auth.keys import PRINCIPAL
 from acd.auth.model import Principal, Role, Scope, Token, User, Via
 from acd.auth.store import DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT, AuditEntry, AuditQuery
@@ -82,7 +82,7 @@ class _Routes:
                 )
         found = await self.store.password_hash(username)
         # Verify against a dummy hash when the user is unknown: the time taken is the same.
-        ok = verify_password(found[1] if found else DUMMY_HASH, password)
+        ok = await self.store.verify(found[1] if found else DUMMY_HASH, password)
         if found is None or not ok or found[0].disabled:
             locked = guard.lockout_users.failed(user_key)
             locked = guard.lockout_addresses.failed(address_key) or locked

@@ -5,6 +5,7 @@ expiry is tested on virtual time."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -12,7 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from acd.auth.hashing import hash_password, new_token, token_digest
+from acd.auth.hashing import hash_password, new_token, token_digest, verify_password
 from acd.auth.model import Role, Scope, Session, Token, User
 from acd.auth.schema import AuditRow, SessionRow, TokenRow, UserRow
 from foundation.errors import ApiError
@@ -93,7 +94,7 @@ class AuthStore(SqlStore):
     ) -> User:
         values = {
             "username": username,
-            "password_hash": hash_password(password),
+            "password_hash": await self._hash(password),
             "role": role.value,
             "agent_id": agent_id,
             "lines": ",".join(lines),
@@ -130,7 +131,7 @@ class AuthStore(SqlStore):
 
     async def set_password(self, username: str, password: str) -> None:
         # A new password ends every session the old one opened.
-        await self._update_user(username, password_hash=hash_password(password))
+        await self._update_user(username, password_hash=await self._hash(password))
 
     async def set_disabled(self, username: str, disabled: bool) -> None:
         await self._update_user(username, disabled=disabled)
@@ -286,6 +287,16 @@ class AuthStore(SqlStore):
         ]
 
     # --- plumbing ------------------------------------------------------------------------
+
+    async def verify(self, stored: str, password: str) -> bool:
+        """Argon2id takes tens of milliseconds of CPU on purpose: in a thread, so the engine's
+        loop keeps routing calls meanwhile (and a virtual clock stands still)."""
+        with self._hold():
+            return await asyncio.to_thread(verify_password, stored, password)
+
+    async def _hash(self, password: str) -> str:
+        with self._hold():
+            return await asyncio.to_thread(hash_password, password)
 
     async def _one(self, stmt: Any) -> Any:
         with self._hold():
