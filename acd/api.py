@@ -173,13 +173,17 @@ def create_api(
     clock: Clock,
     metrics_source: MetricsSource,
     health_check: Callable[[], dict[str, Any]] | None = None,
-    authenticator: Authenticator | None = None,
+    *,
+    authenticator: Authenticator,
 ) -> web.Application:
+    """The API's app with its agent, queue, metrics and health routes.  ``authenticator`` has
+    no default, so an app cannot be built open by forgetting it: the engine passes
+    :class:`acd.auth.guard.Guard`, tests of the handlers alone :class:`AllowAll`."""
     app = web.Application(middlewares=[errors_and_auth])
     app[RUNTIME] = runtime
     app[CLOCK] = clock
     app[METRICS] = metrics_source
-    app[AUTH] = authenticator or AllowAll()
+    app[AUTH] = authenticator
     app[HEALTH] = health_check or (lambda: {"ok": True})
     app.router.add_get("/api/agents", list_agents)
     app.router.add_get("/api/agents/{agent_id}", get_agent)

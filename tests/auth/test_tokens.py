@@ -77,3 +77,30 @@ async def test_metrics_can_be_left_open_by_the_setting(tmp_path):
     ):
         assert (await anyone.call("GET", "/metrics"))[0] == 200
         assert (await anyone.call("GET", "/api/agents"))[0] == 401
+
+
+async def test_an_admin_adds_users_through_the_api_checked_as_the_cli_checks_them(tmp_path):
+    async with system(tmp_path) as s, browser(s.engine.http_url or "") as ada:
+        assert s.engine.auth is not None
+        await add_users(s.engine.auth, START)
+        await ada.login("ada")
+        new = {"username": "chris", "password": "a long password!", "role": "agent"}
+        status, body, _ = await ada.call("POST", "/api/users", new | {"agent_id": "1003"})
+        assert (status, body["agent_id"]) == (201, "1003")
+        for wrong, says in [
+            ({"agent_id": "1003", "username": "c2", "password": "short"}, "at least 12"),
+            ({"agent_id": "9999", "username": "c3"}, "no agent '9999'"),
+            ({"username": "c4"}, "needs the agent id"),
+            ({"agent_id": "1003", "role": "boss", "username": "c5"}, "role must be one of"),
+        ]:
+            status, body, _ = await ada.call("POST", "/api/users", new | wrong)
+            assert status == 422
+            assert says in body["message"]
+        async with browser(s.engine.http_url or "") as chris:
+            assert (await chris.login("chris", "a long password!"))[0] == 200
+            assert (
+                await chris.call("PUT", "/api/agents/1003/presence", {"presence": "available"})
+            )[0] == 409
+            _, disabled, _ = await ada.call("PUT", "/api/users/chris", {"disabled": True})
+            assert disabled["disabled"] is True
+            assert (await chris.call("GET", "/api/session"))[0] == 401
