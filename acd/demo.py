@@ -16,7 +16,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +27,9 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from acd.app import RunningEngine, running_engine
+from acd.auth.migrate import migrate as migrate_auth
 from acd.auth.model import Scope
+from acd.auth.store import AuthStore
 from acd.settings import Settings, load_settings
 from acd.simulation import CallerGenerator, demo_agent_behaviour, pbx_config_from_settings
 from callbacks import CallbackStatus
@@ -199,19 +202,19 @@ class Demo:
                     "engine.callback_dial": "PJSIP/cb{digits}",
                 },
             )
-            async with running_engine(
-                settings, clock=Clock(wall_start=opts.start), extra_sinks=[self.stats]
-            ) as engine:
-                # The demo's simulated agents use the API as any client does: with a token,
-                # made in the demo's own (throwaway) database.
-                assert engine.auth is not None
-                _, token = await engine.auth.add_token(
-                    "demo", frozenset({Scope.ADMIN}), engine.clock.now()
-                )
+            # The demo's simulated agents use the API as any client does: with a token, made
+            # before the engine opens the database and revoked at the end (--storage-url may
+            # name a database that outlives the demo).
+            async with (
+                _demo_token(storage_url, opts.start) as token,
+                running_engine(
+                    settings, clock=Clock(wall_start=opts.start), extra_sinks=[self.stats]
+                ) as engine,
+            ):
                 if not opts.quiet:
                     self._out(
                         f"API (while the demo runs): {engine.http_url}, with the header "
-                        f"'Authorization: Bearer {token}' (a token of this run's database only)"
+                        f"'Authorization: Bearer {token}' (revoked when the demo ends)"
                     )
                 async with aiohttp.ClientSession(
                     headers={"Authorization": f"Bearer {token}"}
@@ -333,6 +336,17 @@ class Demo:
             f"{s['offered']:4d} answered {s['answered']:4d} abandoned {s['abandoned']:3d} | "
             f"avg wait {s['avg_wait_s']:5.1f} s | agents: {self.stats.agent_line()}"
         )
+
+
+@asynccontextmanager
+async def _demo_token(storage_url: str, now: datetime) -> AsyncIterator[str]:
+    await migrate_auth(storage_url)
+    async with AuthStore.open(storage_url) as store:
+        made, token = await store.add_token("demo", frozenset({Scope.ADMIN}), now)
+        try:
+            yield token
+        finally:
+            await store.revoke_token(made.id, now)
 
 
 def escalation_phones(settings: Settings) -> dict[str, Behaviour]:
