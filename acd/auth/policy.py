@@ -67,11 +67,8 @@ class RouteSpec:
         return self.method, self.path
 
 
-def _reads(*roles: Role) -> frozenset[Role]:
-    return frozenset(roles)
-
-
 ALL = frozenset(Role)
+ADMIN = frozenset({Role.ADMIN})
 STAFF = frozenset({R.SUPERVISOR, R.ADMIN})
 AGENT_SELF = frozenset({R.AGENT, R.SUPERVISOR, R.ADMIN})
 
@@ -102,7 +99,9 @@ S = Scope
 A = "/api/agents/{agent_id}"
 ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("GET", "/healthz", "health", Access.PUBLIC),
-    RouteSpec("GET", "/metrics", "metrics", Access.ROLES, _reads(R.ADMIN, R.REPORTING), S.METRICS),
+    RouteSpec(
+        "GET", "/metrics", "metrics", Access.ROLES, frozenset({R.ADMIN, R.REPORTING}), S.METRICS
+    ),
     # --- sessions (acd.auth.routes)
     RouteSpec("POST", "/api/session", "session.login", Access.PUBLIC, max_body=SMALL_BODY),
     RouteSpec("GET", "/api/session", "session.whoami", Access.SIGNED_IN),
@@ -138,7 +137,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "POST",
         "/api/escalation-points",
         "escalation_point.create",
-        _reads(R.ADMIN),
+        ADMIN,
         S.ESCALATIONS_WRITE,
         max_body=DEFAULT_BODY,
     ),
@@ -146,7 +145,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "PUT",
         "/api/escalation-points/{point_id}",
         "escalation_point.update",
-        _reads(R.ADMIN),
+        ADMIN,
         S.ESCALATIONS_WRITE,
         max_body=DEFAULT_BODY,
     ),
@@ -154,7 +153,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "DELETE",
         "/api/escalation-points/{point_id}",
         "escalation_point.delete",
-        _reads(R.ADMIN),
+        ADMIN,
         S.ESCALATIONS_WRITE,
     ),
     # --- callbacks (callbacks.http)
@@ -185,12 +184,12 @@ ROUTES: tuple[RouteSpec, ...] = (
     ),
     # --- audit, users, tokens (acd.auth.routes)
     _rule("GET", "/api/audit", "audit.list", STAFF, S.AUDIT_READ),
-    _rule("GET", "/api/users", "users.list", _reads(R.ADMIN), S.ADMIN),
-    _rule("POST", "/api/users", "user.create", _reads(R.ADMIN), S.ADMIN),
-    _rule("PUT", "/api/users/{username}", "user.update", _reads(R.ADMIN), S.ADMIN),
-    _rule("GET", "/api/tokens", "tokens.list", _reads(R.ADMIN), S.ADMIN),
-    _rule("POST", "/api/tokens", "token.create", _reads(R.ADMIN), S.ADMIN),
-    _rule("DELETE", "/api/tokens/{token_id}", "token.revoke", _reads(R.ADMIN), S.ADMIN),
+    _rule("GET", "/api/users", "users.list", ADMIN, S.ADMIN),
+    _rule("POST", "/api/users", "user.create", ADMIN, S.ADMIN),
+    _rule("PUT", "/api/users/{username}", "user.update", ADMIN, S.ADMIN),
+    _rule("GET", "/api/tokens", "tokens.list", ADMIN, S.ADMIN),
+    _rule("POST", "/api/tokens", "token.create", ADMIN, S.ADMIN),
+    _rule("DELETE", "/api/tokens/{token_id}", "token.revoke", ADMIN, S.ADMIN),
 )
 
 BY_KEY: dict[tuple[str, str], RouteSpec] = {spec.key: spec for spec in ROUTES}
