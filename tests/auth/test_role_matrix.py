@@ -7,6 +7,8 @@ when the table changes by mistake."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from aiohttp import web
 
@@ -172,3 +174,27 @@ async def test_a_route_without_a_policy_stops_the_app_starting():
 
     with pytest.raises(RuntimeError, match="GET /api/forgotten"):
         await _check_routes_on_startup(app)
+
+
+async def test_a_supervisor_acts_on_the_callbacks_of_their_lines_only(tmp_path):
+    async with system(tmp_path) as s:
+        assert s.engine.auth is not None
+        await add_users(s.engine.auth, START)
+        due = START + timedelta(days=2)
+        callback, _ = await s.engine.callbacks.request(
+            "+32470123456", "1700", "1700 Andere Vragen", None, START, due, "k-1"
+        )
+        base = s.engine.http_url or ""
+        async with browser(base) as sam, browser(base) as nel:
+            await sam.login("sam")
+            await nel.login("nel")
+            assert [c["id"] for c in (await sam.call("GET", "/api/callbacks"))[1]["callbacks"]] == [
+                callback.id
+            ]
+            assert (await nel.call("GET", "/api/callbacks"))[1] == {"callbacks": []}
+            status, body, _ = await nel.call("GET", f"/api/callbacks/{callback.id}")
+            assert (status, body["error"]) == (403, "not_your_line")
+            cancel = f"/api/callbacks/{callback.id}/cancel"
+            assert (await nel.call("POST", cancel, {"reason": "no"}))[0] == 403
+            status, body, _ = await sam.call("POST", cancel, {"reason": "asked by phone"})
+            assert (status, body["status"]) == (200, "cancelled")
