@@ -1,8 +1,9 @@
 """The engine's HTTP API (aiohttp): agent log-in/out and presence, snapshots, metrics.
 
 Every error is JSON ``{"status", "error", "message", "details"}`` with a stable error id.
-Authentication is a pluggable :class:`Authenticator` run by a middleware before any handler;
-the default lets everyone in (a later issue brings real credentials and roles).
+Authentication is a pluggable :class:`Authenticator` run by a middleware before any handler.
+The engine's app runs :class:`acd.auth.guard.Guard` (every route in :mod:`acd.auth.policy`);
+the default, :class:`AllowAll`, is for tests of the handlers alone.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from acd.auth.keys import HIDE_CALLERS, VISIBLE_AGENTS, VISIBLE_LINE_CODES
 from acd.engine import inputs as inp
 from acd.engine.runtime import EngineRuntime
 from acd.engine.snapshot import agent_view, agents_snapshot, queues_snapshot
@@ -67,7 +69,9 @@ async def errors_and_auth(request: web.Request, handler: Handler) -> web.StreamR
         await request.app[AUTH].authenticate(request)
         return await handler(request)
     except ApiError as exc:
-        return error_body(exc.status, exc.error_id, exc.message, exc.details)
+        refused = error_body(exc.status, exc.error_id, exc.message, exc.details)
+        refused.headers.update(exc.headers)
+        return refused
     except UnknownAgent as exc:
         return error_body(404, "agent_not_found", str(exc), {"agent_id": exc.agent_id})
     except RefusedTransition as exc:
@@ -99,7 +103,11 @@ def _agent_response(request: web.Request, agent_id: str) -> web.Response:
 
 async def list_agents(request: web.Request) -> web.Response:
     view = _runtime(request).view
-    return web.json_response({"agents": agents_snapshot(view, request.app[CLOCK].now())})
+    found = agents_snapshot(view, request.app[CLOCK].now())
+    visible = request.get(VISIBLE_AGENTS)  # a supervisor sees the agents of their lines
+    if visible is not None:
+        found = [agent for agent in found if agent["id"] in visible]
+    return web.json_response({"agents": found})
 
 
 async def get_agent(request: web.Request) -> web.Response:
@@ -138,7 +146,14 @@ async def set_presence(request: web.Request) -> web.Response:
 
 async def list_queues(request: web.Request) -> web.Response:
     view = _runtime(request).view
-    return web.json_response({"queues": queues_snapshot(view, request.app[CLOCK].now())})
+    found = queues_snapshot(view, request.app[CLOCK].now())
+    visible = request.get(VISIBLE_LINE_CODES)  # a supervisor sees their lines' line codes
+    if visible is not None:
+        found = [queue for queue in found if queue["line_code"] in visible]
+    if request.get(HIDE_CALLERS):  # reporting reads figures, not who is calling
+        for queue in found:
+            queue.pop("contacts", None)
+    return web.json_response({"queues": found})
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -158,13 +173,17 @@ def create_api(
     clock: Clock,
     metrics_source: MetricsSource,
     health_check: Callable[[], dict[str, Any]] | None = None,
-    authenticator: Authenticator | None = None,
+    *,
+    authenticator: Authenticator,
 ) -> web.Application:
+    """The API's app with its agent, queue, metrics and health routes.  ``authenticator`` has
+    no default, so an app cannot be built open by forgetting it: the engine passes
+    :class:`acd.auth.guard.Guard`, tests of the handlers alone :class:`AllowAll`."""
     app = web.Application(middlewares=[errors_and_auth])
     app[RUNTIME] = runtime
     app[CLOCK] = clock
     app[METRICS] = metrics_source
-    app[AUTH] = authenticator or AllowAll()
+    app[AUTH] = authenticator
     app[HEALTH] = health_check or (lambda: {"ok": True})
     app.router.add_get("/api/agents", list_agents)
     app.router.add_get("/api/agents/{agent_id}", get_agent)

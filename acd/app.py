@@ -7,7 +7,8 @@ through :func:`running_engine`, so there is exactly one way the parts are wired.
         -> ARI client -> core + runtime (agents restored)
         -> events WebSocket (on_event -> runtime; on_connected -> event filter, runtime)
         -> e-mail escalation outbox and its sender (when acd.yaml has a mail section)
-        -> HTTP API
+        -> auth (users, sessions, tokens, audit: migrated with the storage) -> HTTP API, every
+        route behind the guard of acd.auth
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from acd.ari import events as ev
 from acd.ari.client import AriClient
 from acd.ari.event_filter import EventFilter
 from acd.ari.stream import Backoff, EventStream
+from acd.auth.guard import Directory, Guard
+from acd.auth.routes import add_auth_routes
+from acd.auth.setup import open_auth
+from acd.auth.store import AuthStore
 from acd.engine.core import EngineCore, IdFactory, random_ids
 from acd.engine.dialer import CallbackDialer
 from acd.engine.model import EngineConfig
@@ -89,6 +94,10 @@ class RunningEngine:
     # E-mail escalation (escalations.mail.escalate_by_email takes it); None when acd.yaml has
     # no mail section, and escalating by e-mail is refused.
     mail_outbox: Outbox | None = None
+    # Users, sessions, tokens and the audit log (acd.auth); None only without the HTTP API.
+    auth: AuthStore | None = None
+    # The HTTP API's application, for tests that walk its routes.
+    api_app: web.Application | None = None
 
     def health(self) -> dict[str, Any]:
         return {
@@ -231,7 +240,10 @@ async def running_engine(
             mail_outbox=mail_outbox,
         )
         if http:
-            engine.http_url = await _serve_api(stack, engine)
+            engine.auth = await open_auth(
+                stack, settings.storage.url, settings.auth, clock.now(), hold=hold
+            )
+            engine.http_url = await _serve_api(stack, engine, engine.auth)
         log.info(
             "engine up: ARI %s app %r, storage %s, API %s",
             ari_settings.url,
@@ -352,11 +364,35 @@ def _callback_rules(settings: Settings) -> dict[str, CallbackRules]:
     }
 
 
-async def _serve_api(stack: AsyncExitStack, engine: RunningEngine) -> str:
-    app = create_api(engine.runtime, engine.clock, engine.metrics, engine.health)
+def _directory(settings: Settings, callbacks: CallbackStore) -> Directory:
+    """Which lines each agent serves (through their line codes), for the guard."""
+    codes = {line.id: frozenset(line.line_codes) for line in settings.lines}
+    agent_lines = {
+        agent.id: frozenset(line for line, its in codes.items() if its & set(agent.line_codes))
+        for agent in settings.agents
+    }
+
+    async def callback_line(callback_id: str) -> str | None:
+        found = await callbacks.get(callback_id)
+        return None if found is None else found.line
+
+    return Directory(agent_lines, codes, callback_line)
+
+
+async def _serve_api(stack: AsyncExitStack, engine: RunningEngine, auth: AuthStore) -> str:
+    settings = engine.settings
+    guard = Guard(auth, settings.auth, engine.clock, _directory(settings, engine.callbacks))
+    app = create_api(
+        engine.runtime, engine.clock, engine.metrics, engine.health, authenticator=guard
+    )
+    add_auth_routes(
+        app,
+        guard,
+        agents=[agent.id for agent in settings.agents],
+        lines=[line.id for line in settings.lines],
+    )
     app[CALLBACK_STORE] = engine.callbacks
     add_callback_routes(app, CALLBACK_STORE, now=engine.clock.now)
-    settings = engine.settings
     add_escalation_routes(
         app,
         engine.escalations,
@@ -372,6 +408,10 @@ async def _serve_api(stack: AsyncExitStack, engine: RunningEngine) -> str:
         ),
     )
     await _add_ratings(stack, app, engine)
+    guard.install(app)
+    engine.api_app = app
+    # No access log: its lines would carry the query strings and the clients' addresses, and
+    # the audit log (acd.auth) says who did what.
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     stack.push_async_callback(runner.cleanup)

@@ -1,6 +1,6 @@
 """The ``acd`` command: run the engine, the emulator or the demo; check a config directory;
 show a line's opening hours; list, cancel or reschedule callbacks; list escalation points and
-check a transfer window."""
+check a transfer window; manage the API's users and tokens."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from acd.auth.cli_parser import add_auth_parsers
 from foundation.errors import ConfigError, ConfigErrors, EngineAlreadyRunning
 
 log = logging.getLogger("acd")
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _callbacks_parser(sub)
     _escalation_parser(sub)
+    add_auth_parsers(sub, _config_arg)
 
     check = sub.add_parser(
         "check-config",
@@ -273,10 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from acd.demo import run_demo_command
 
             return run_demo_command(args)
-        if args.command == "callbacks":
-            from acd.callbacks_cli import callbacks_command
-
-            return callbacks_command(args)
+        if args.command in ("users", "tokens", "callbacks"):
+            return _stored_command(args)
         if args.command == "escalation":
             return _escalation(args)
     except (ConfigError, ConfigErrors) as exc:
@@ -288,6 +288,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+def _stored_command(args: argparse.Namespace) -> int:
+    """The commands on the storage's tables; each module loaded only when run."""
+    if args.command == "callbacks":
+        from acd.callbacks_cli import callbacks_command
+
+        return callbacks_command(args)
+    from acd.auth.cli import auth_command
+
+    return auth_command(args)
 
 
 def _check_config(directory: Path) -> int:

@@ -16,7 +16,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,9 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from acd.app import RunningEngine, running_engine
+from acd.auth.migrate import migrate as migrate_auth
+from acd.auth.model import Scope
+from acd.auth.store import AuthStore
 from acd.mail_sink import MailSink, running_mail_sink
 from acd.settings import Settings, load_settings
 from acd.simulation import CallerGenerator, demo_agent_behaviour, pbx_config_from_settings
@@ -181,31 +185,50 @@ class Demo:
                     "ari.url": emu.url,
                     "storage.url": storage_url,
                     "http.listen": opts.http or "127.0.0.1:0",
+                    # A newcomer's local Prometheus scrapes the demo without a token
+                    # (config/prometheus/prometheus.yml); the demo listens on loopback only.
+                    "auth.metrics": "open",
                     # The emulator stands in for the trunk: one phone per caller's number.
                     "engine.callback_dial": "PJSIP/cb{digits}",
                     # The escalation mails go to a local SMTP sink and CRM webhook.
                     **sink.settings(),
                 },
             )
+            # The demo's simulated agents use the API as any client does: with a token, made
+            # before the engine opens the database and revoked at the end (--storage-url may
+            # name a database that outlives the demo).
             async with (
+                _demo_token(storage_url, opts.start) as token,
                 running_engine(
                     settings, clock=Clock(wall_start=opts.start), extra_sinks=[self.stats]
                 ) as engine,
-                aiohttp.ClientSession() as session,
             ):
-                self._session = session
-                self._api = engine.http_url or ""
-                self._exposition = lambda: engine.metrics.render().decode()
                 if not opts.quiet:
-                    self._out(f"metrics (Prometheus) at {self._api}/metrics")
-                await engine.stream.wait_connected(timeout_s=30)
-                await self._log_in_everyone(settings)
-                await self._traffic(settings, emu, engine)
-                summary = self.stats.summary(engine.metrics.render().decode())
-                summary |= await _callback_figures(engine)
-                summary |= await _mail_figures(engine, sink)
-                await engine.recorder.flush()
-                summary["contacts_recorded"] = len(await engine.store.list(limit=1_000_000))
+                    self._out(
+                        f"API and metrics (Prometheus) at {engine.http_url} while the demo "
+                        f"runs, with the header 'Authorization: Bearer {token}' (revoked when "
+                        "the demo ends)"
+                    )
+                async with aiohttp.ClientSession(
+                    headers={"Authorization": f"Bearer {token}"}
+                ) as session:
+                    self._session = session
+                    self._api = engine.http_url or ""
+                    self._exposition = lambda: engine.metrics.render().decode()
+                    summary = await self._drive(settings, emu, engine, sink)
+        return summary
+
+    async def _drive(
+        self, settings: Settings, emu: Emulator, engine: RunningEngine, sink: MailSink
+    ) -> dict[str, Any]:
+        await engine.stream.wait_connected(timeout_s=30)
+        await self._log_in_everyone(settings)
+        await self._traffic(settings, emu, engine)
+        summary = self.stats.summary(engine.metrics.render().decode())
+        summary |= await _callback_figures(engine)
+        summary |= await _mail_figures(engine, sink)
+        await engine.recorder.flush()
+        summary["contacts_recorded"] = len(await engine.store.list(limit=1_000_000))
         return summary
 
     async def _log_in_everyone(self, settings: Settings) -> None:
@@ -328,6 +351,17 @@ def sla_figures(exposition: str) -> dict[str, Any]:
         key = f"{figure.name}_s" if figure.unit == "seconds" else figure.name
         figures[key] = None if value is None else round(value, 4)
     return figures
+
+
+@asynccontextmanager
+async def _demo_token(storage_url: str, now: datetime) -> AsyncIterator[str]:
+    await migrate_auth(storage_url)
+    async with AuthStore.open(storage_url) as store:
+        made, token = await store.add_token("demo", frozenset({Scope.ADMIN}), now)
+        try:
+            yield token
+        finally:
+            await store.revoke_token(made.id, now)
 
 
 def escalation_phones(settings: Settings) -> dict[str, Behaviour]:

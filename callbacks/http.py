@@ -28,6 +28,9 @@ from foundation.json_body import read_json_object
 CALLBACK_STORE = web.AppKey("callback_store", CallbackStore)
 
 MAX_LIST_LIMIT = 10_000
+# Set on a request by the API's guard (acd.auth) for a supervisor: the line ids they may see.
+# Absent, every line is visible.
+VISIBLE_LINES = web.RequestKey[frozenset[str]]("visible_lines")
 
 
 def _utc_now() -> datetime:
@@ -62,13 +65,23 @@ class _Routes:
 
     async def list(self, request: web.Request) -> web.Response:
         query = request.query
-        found = await self._store(request).list(
-            status=_status(query.get("status")),
-            line=query.get("line") or None,
-            due_before=_time(query["due_before"], "due_before") if "due_before" in query else None,
-            limit=_limit(query.get("limit")),
-            line_code=query.get("line_code") or None,
-        )
+        status = _status(query.get("status"))
+        due_before = _time(query["due_before"], "due_before") if "due_before" in query else None
+        limit = _limit(query.get("limit"))
+        line_code = query.get("line_code") or None
+        asked = query.get("line") or None
+        visible: frozenset[str] | None = request.get(VISIBLE_LINES)
+        if visible is None:
+            lines: list[str | None] = [asked]
+        else:  # each visible line's list, merged oldest request first as the store lists them
+            lines = [line for line in sorted(visible) if asked is None or line == asked]
+        found: list[Callback] = []
+        for line in lines:
+            found += await self._store(request).list(
+                status=status, line=line, due_before=due_before, limit=limit, line_code=line_code
+            )
+        if len(lines) > 1:
+            found = sorted(found, key=lambda c: (c.requested_at, c.id))[:limit]
         now = self._now()
         return web.json_response({"callbacks": [callback_view(c, now) for c in found]})
 

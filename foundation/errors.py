@@ -113,12 +113,20 @@ class ApiError(AcdError):
     """An HTTP API request refused: rendered as ``{"status", "error", "message", "details"}``."""
 
     def __init__(
-        self, status: int, error_id: str, message: str, details: dict[str, Any] | None = None
+        self,
+        status: int,
+        error_id: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.status = status
         self.error_id = error_id
         self.message = message
         self.details = details or {}
+        # Sent with the error: WWW-Authenticate with a 401, Retry-After with a 429.
+        self.headers = headers or {}
         super().__init__(f"{status} {error_id}: {message}")
 
 

@@ -41,6 +41,7 @@ def postgres_url() -> Iterator[str]:
 TIERS = ("unit", "component", "system")
 FOLDER_TIERS = {
     "api": "component",
+    "auth": "system",
     "ari": "component",
     "calendars": "unit",
     "callbacks": "component",
@@ -69,6 +70,7 @@ COMPONENT_FIXTURES = frozenset(
         "postgres_url",
         "callbacks_postgres_url",
         "escalations_postgres_url",
+        "auth_postgres_url",
         "lease_postgres_url",
         "mail_postgres_url",
         "outbox_store",

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from acd.settings.auth_options import AuthSettings
 from acd.settings.base import ConfigModel, listed_twice
 from acd.settings.calendars import STANDARD_CALENDAR
 from acd.settings.callback_options import CallbackSettings
@@ -176,6 +177,7 @@ class AcdFile(ConfigModel):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     # E-mail escalation; None: not configured, refused with that reason.
     mail: MailSettings | None = None
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     log_level: LogLevel = "INFO"
 
 

@@ -7,6 +7,7 @@ from typing import Any, Self
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from acd.settings.auth_options import AuthSettings
 from acd.settings.base import ConfigModel
 from acd.settings.calendars import STANDARD, STANDARD_CALENDAR, CalendarConfig
 from acd.settings.checks import (
@@ -45,6 +46,7 @@ class Settings(ConfigModel):
     http: HttpSettings = Field(default_factory=HttpSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     mail: MailSettings | None = None  # e-mail escalation; None: refused
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     log_level: LogLevel = "INFO"
     line_codes: tuple[LineCode, ...]
     lines: tuple[Line, ...]

@@ -39,6 +39,7 @@ def summarize(settings: Settings) -> str:
             counts = f"{agents} agents, {_count(points, 'escalation point')}"
             out.append(f"    {name}{default}: {counts}")
     out.append(_mail_line(settings))
+    out.append(_auth_line(settings))
     # Valid but probably unintended: calls for these would never be answered or never arrive.
     on_lines = {name for line in settings.lines for name in line.line_codes}
     for code in settings.line_codes:
@@ -51,6 +52,17 @@ def summarize(settings: Settings) -> str:
 
 def _count(number: int, thing: str) -> str:
     return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
+
+
+def _auth_line(settings: Settings) -> str:
+    auth = settings.auth
+    metrics = "needs a token with the metrics scope" if auth.metrics == "token" else "is open"
+    return (
+        f"  auth: sessions end after {auth.session_idle_s / 60:g} min idle, "
+        f"{auth.session_absolute_s / 3600:g} h at most; {auth.max_failures_per_user} failed "
+        f"logins per user ({auth.max_failures_per_address} per address) lock out for "
+        f"{auth.lockout_s / 60:g} min; /metrics {metrics}"
+    )
 
 
 def _mail_line(settings: Settings) -> str:

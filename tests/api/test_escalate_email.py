@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from acd.api import create_api
+from acd.api import AllowAll, create_api
 from acd.engine import inputs as inp
 from acd.engine.core import EngineCore
 from acd.engine.runtime import EngineRuntime
@@ -57,7 +57,7 @@ async def mailing(tmp_path: Path) -> AsyncIterator[tuple[Api, MailOutboxStore, E
     refused: list[tuple[str, str]] = []
     metrics = ended.metrics
     async with MailOutboxStore.open(url, hold=hold_clock) as store:
-        app = create_api(runtime, Clock(), EngineMetrics())
+        app = create_api(runtime, Clock(), EngineMetrics(), authenticator=AllowAll())
         add_escalation_routes(
             app,
             points,

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from acd.api import create_api
+from acd.api import AllowAll, create_api
 from acd.engine.core import EngineCore
 from acd.engine.runtime import EngineRuntime
 from acd.escalation_rating_routes import add_escalation_rating_routes
@@ -85,7 +85,7 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
                 record("ongoing", None, "anb-jacht", "a1"),
             ]
         )
-        app = create_api(runtime, Clock(), metrics)
+        app = create_api(runtime, Clock(), metrics, authenticator=AllowAll())
         add_escalation_rating_routes(
             app, ratings, find_contact=contacts.get, now=lambda: clock[0], on_rated=gauges.set
         )

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from acd.api import create_api
+from acd.api import AllowAll, create_api
 from acd.engine import inputs as inp
 from acd.engine.contacts import Phase
 from acd.engine.core import EngineCore
@@ -82,7 +82,7 @@ async def api() -> AsyncIterator[Api]:
     )
     moment = [MONDAY_10]
     refused: list[tuple[str, str]] = []
-    app = create_api(runtime, clock, EngineMetrics())
+    app = create_api(runtime, clock, EngineMetrics(), authenticator=AllowAll())
     add_escalation_routes(
         app,
         store,

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
-from acd.api import create_api
+from acd.api import AllowAll, create_api
 from acd.engine.core import EngineCore
 from acd.engine.runtime import EngineRuntime
 from foundation.clock import Clock
@@ -24,7 +24,7 @@ async def api() -> AsyncIterator[tuple[aiohttp.ClientSession, str, EngineMetrics
     metrics = EngineMetrics()
     runtime = EngineRuntime(EngineCore(make_config()), FakeAriClient(), clock, [metrics], "acd")
     runtime.start()
-    runner = web.AppRunner(create_api(runtime, clock, metrics))
+    runner = web.AppRunner(create_api(runtime, clock, metrics, authenticator=AllowAll()))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -6,6 +6,7 @@ deadline: the PBX is real, so time is real, but no test waits longer than it mus
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import shutil
@@ -97,12 +98,18 @@ def free_udp_block(size: int) -> int:
 
 
 def http_json(
-    method: str, url: str, body: object = None, auth: tuple[str, str] | None = None
+    method: str,
+    url: str,
+    body: object = None,
+    auth: tuple[str, str] | None = None,
+    bearer: str | None = None,
 ) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
     request = Request(url, data=data, method=method)
     if data is not None:
         request.add_header("Content-Type", "application/json")
+    if bearer is not None:
+        request.add_header("Authorization", f"Bearer {bearer}")
     if auth is not None:
         token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
@@ -227,6 +234,34 @@ def endpoint_of(channel_name: str) -> str:
 # ---------------------------------------------------------------------------- engine
 
 
+def admin_token(command: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """A new admin API token in the store of an ``acd run`` command line, made as an operator
+    would (``acd tokens add``): the engine's API lets no one in without one."""
+    given = dict(itertools.pairwise(command))
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "acd.cli",
+            "tokens",
+            "add",
+            "realpbx",
+            "--scope",
+            "admin",
+            "--config",
+            given["--config"],
+            "--storage-url",
+            given["--storage-url"],
+        ],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return made.stdout.decode().strip()
+
+
 @dataclass
 class Engine:
     """`acd run` in a subprocess with the tier's config, an SQLite store and a free port."""
@@ -235,6 +270,7 @@ class Engine:
     http_port: int
     database: Path
     log: Path
+    token: str | None = None  # an admin API token of its store (acd tokens add)
 
     @classmethod
     def start(cls, root: Path, asterisk: Asterisk) -> Engine:
@@ -279,6 +315,7 @@ class Engine:
         except AssertionError:
             engine.stop()
             raise AssertionError(f"the engine did not come up:\n{tail(log)}") from None
+        engine.token = admin_token(command, cwd, clean | (env or {}))
         return engine
 
     def healthy(self) -> bool:
@@ -305,7 +342,8 @@ class Engine:
                 self.process.wait(5)
 
     def api(self, method: str, path: str, body: object = None) -> tuple[int, Any]:
-        return http_json(method, f"http://127.0.0.1:{self.http_port}{path}", body)
+        url = f"http://127.0.0.1:{self.http_port}{path}"
+        return http_json(method, url, body, bearer=self.token)
 
     def login(self, *agent_ids: str) -> None:
         for agent_id in agent_ids:

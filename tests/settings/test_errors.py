@@ -29,6 +29,28 @@ AN = '{id: "1001", name: "An", endpoint: "PJSIP/1001", line_codes: ["1700 Andere
 L1700 = '{id: "1700", name: "1700", numbers: ["1700"], line_codes: ["1700 Andere Vragen"]}'
 
 CASES = [
+    # --- acd.yaml: auth ------------------------------------------------------------------------
+    (
+        "acd.yaml",
+        "auth: {session_idle_s: 90000}",
+        "config/acd.yaml: auth.session_idle_s: must not exceed session_absolute_s (43200)",
+    ),
+    (
+        "acd.yaml",
+        "auth: {allowed_origins: [evil.example]}",
+        "config/acd.yaml: auth.allowed_origins: 'evil.example' is not an origin: "
+        "scheme://host[:port], such as https://supervisor.example.org, without a path",
+    ),
+    (
+        "acd.yaml",
+        "auth: {metrics: public}",
+        "config/acd.yaml: auth.metrics: must be 'token' or 'open', not 'public'",
+    ),
+    (
+        "acd.yaml",
+        "auth: {max_failures_per_user: 0}",
+        "config/acd.yaml: auth.max_failures_per_user: must be at least 1, not 0",
+    ),
     # --- acd.yaml: values, unknown keys, shapes -------------------------------------------------
     (
         "acd.yaml",

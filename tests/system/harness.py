@@ -11,8 +11,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import aiohttp
 
 from acd.app import RunningEngine, running_engine
+from acd.auth.model import Scope
 from acd.engine import inputs as inp
 from acd.engine.view import AgentView
 from acd.settings import load_settings
@@ -30,6 +34,21 @@ START = datetime(2027, 3, 30, 9, 0, tzinfo=UTC)
 class System:
     engine: RunningEngine
     emu: Emulator
+    # An admin API token of the engine's store: the API lets no one in without credentials.
+    token: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """``method path`` on the engine's HTTP API as an admin: the status and the JSON."""
+        url = f"{self.engine.http_url}{path}"
+        async with (
+            aiohttp.ClientSession(headers=self.headers) as session,
+            session.request(method, url, json=body) as response,
+        ):
+            return response.status, await response.json()
 
     async def until(
         self, predicate: Callable[[], object], timeout_s: float = 120.0, step_s: float = 0.1
@@ -118,4 +137,6 @@ async def system(
             ids=lambda prefix: f"{prefix}-{run}-{next(counter)}",
         ) as engine:
             await engine.stream.wait_connected(timeout_s=10)
-            yield System(engine, emu)
+            assert engine.auth is not None
+            _, token = await engine.auth.add_token("system-tests", frozenset({Scope.ADMIN}), start)
+            yield System(engine, emu, token)

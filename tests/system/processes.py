@@ -8,6 +8,7 @@ never by fixed sleeps, so a loaded CI machine is slower but not flaky.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -19,7 +20,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 ROOT = Path(__file__).resolve().parents[2]
 # Generous: a loaded two-core CI machine may start a process in seconds, not tenths.
@@ -82,10 +83,23 @@ def listening(proc: subprocess.Popen[bytes], log: Path, pattern: str) -> str:
     return until(said, f"{log.name}: {pattern}")
 
 
+def admin_token(engine_args: list[str]) -> str:
+    """A new API token with the admin scope in the store an ``acd run ARGS`` uses, made as an
+    operator would (``acd tokens add``): the API lets no one in without one."""
+    given = dict(itertools.pairwise(engine_args))
+    command = [sys.executable, "-m", "acd.cli", "tokens", "add", "system-tests", "--scope"]
+    command += ["admin", "--config", given["--config"], "--storage-url", given["--storage-url"]]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACD_")}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=True, timeout=60)
+    return done.stdout.decode().strip()
+
+
 def engine_api(proc: subprocess.Popen[bytes], log: Path) -> Http:
     """The engine's API, once the engine is connected to ARI (and so has found what a previous
-    run left in Stasis)."""
-    api = Http(listening(proc, log, r"HTTP API on (\S+);"), None)
+    run left in Stasis), with an admin token of its store."""
+    base = listening(proc, log, r"HTTP API on (\S+);")  # the auth tables are migrated by now
+    command = cast(list[str], proc.args)  # [python, -m, acd.cli, run, ...] as process() built it
+    api = Http(base, f"Bearer {admin_token([str(arg) for arg in command[3:]])}")
     until(lambda: api.get("/healthz").get("ari_connected"), "the engine is connected to ARI")
     return api
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 
+from acd.auth.model import Scope
 from acd.engine import inputs as inp
 from emulator import EndpointBehaviour
 from foundation.contact import Outcome
@@ -18,8 +19,12 @@ from tests.system.harness import system
 POINT, NUMBER = "anb-jacht", "+3225532100"  # tests/system/config/escalation_points.yaml
 
 
-async def _post(url: str, body: dict[str, Any]) -> tuple[int, Any]:
-    async with aiohttp.ClientSession() as session, session.post(url, json=body) as response:
+async def _post(url: str, body: dict[str, Any], token: str | None) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with (
+        aiohttp.ClientSession(headers=headers) as session,
+        session.post(url, json=body) as response,
+    ):
         return response.status, await response.json()
 
 
@@ -44,7 +49,13 @@ async def test_the_point_rates_an_escalation_through_the_engines_api(tmp_path: P
             "comment": "Rijksregisternummer ontbrak.",
         }
         url = f"{s.engine.http_url}/api/escalations/{record.id}/rating"
-        status, body = await _post(url, rating)
+        # The receiving service's CRM holds a token that may rate and nothing else.
+        assert s.engine.auth is not None
+        _, crm = await s.engine.auth.add_token(
+            "anb-crm", frozenset({Scope.ESCALATIONS_RATE}), s.engine.clock.now()
+        )
+        assert (await _post(url, rating, None))[0] == 401
+        status, body = await _post(url, rating, crm)
         assert (status, body["agent_id"], body["channel"]) == (201, "1002", "phone")
         seen = Exposition(s.engine.metrics)
         assert seen("acd_escalation_rating_average", point=POINT, criterion="completeness") == 2

@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from acd.auth.model import Scope
 from acd.demo import sla_figures
 from sla.service_level import FIGURES
 from sla.sources import tally_from_exposition
@@ -82,19 +83,24 @@ class Prometheus:
 
 
 @contextmanager
-def prometheus(tmp_path: Path, target: str) -> Iterator[Prometheus]:
+def prometheus(tmp_path: Path, target: str, token: str) -> Iterator[Prometheus]:
+    """A Prometheus scraping ``target`` with ``token`` (a bearer token of the metrics scope, in
+    a credentials file as a deployment keeps it)."""
     binary = shutil.which("prometheus")
     if binary is None:
         pytest.fail(
             "the prometheus server is not installed: ./scripts/services installs Debian's "
             "prometheus package (apt-get install prometheus)"
         )
+    credentials = tmp_path / "metrics.token"
+    credentials.write_text(token)
     config = tmp_path / "prometheus.yml"
     config.write_text(
         "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
         f"rule_files: ['{RULES}']\n"
         "scrape_configs:\n"
         f"  - job_name: acd\n    static_configs: [{{targets: ['{target}']}}]\n"
+        f"    authorization: {{credentials_file: '{credentials}'}}\n"
     )
     port = free_port()
     log = tmp_path / "prometheus.log"
@@ -153,7 +159,11 @@ async def scenario(s: System) -> None:
 async def test_recording_rules_evaluate_to_what_the_scenario_implies(tmp_path):
     async with system(tmp_path) as s:
         target = (s.engine.http_url or "").removeprefix("http://")
-        with prometheus(tmp_path, target) as prom:
+        assert s.engine.auth is not None
+        _, token = await s.engine.auth.add_token(
+            "prometheus", frozenset({Scope.METRICS}), s.engine.clock.now()
+        )
+        with prometheus(tmp_path, target, token) as prom:
             # The first scrape sees every counter at 0 (the lines are declared at start).
             await asyncio.to_thread(prom.until, 'up{job="acd"}', 1, "scraped")
             await asyncio.to_thread(

@@ -68,7 +68,7 @@ async def test_the_queue_snapshot_shows_each_contacts_step_and_the_next_steps_ti
         await s.until(lambda: s.engine.core.contacts)
         await s.wait(10)
         async with (
-            aiohttp.ClientSession() as http,
+            aiohttp.ClientSession(headers=s.headers) as http,
             http.get(f"{s.engine.http_url}/api/queues") as resp,
         ):
             queues = {q["line_code"]: q for q in (await resp.json())["queues"]}

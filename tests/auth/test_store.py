@@ -1,0 +1,102 @@
+"""The auth tables on both backends: the models match the migrations, secrets are stored only
+hashed, tokens revoke, the audit log filters."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from acd.auth.migrate import VERSION_TABLE, migrate
+from acd.auth.model import Role, Scope
+from acd.auth.schema import Base
+from acd.auth.store import AuditEntry, AuditQuery, AuthStore, UserExists
+from foundation.clock import hold_clock
+from tests.sql import applied_versions, run_sync
+from tests.system.harness import START
+
+pytestmark = pytest.mark.component
+
+
+def _schema_drift(connection: Connection) -> list[object]:
+    ours = set(Base.metadata.tables)
+
+    def only_ours(name: str | None, kind: str, parent: dict[str, str | None]) -> bool:
+        return kind != "table" or name in ours
+
+    context = MigrationContext.configure(
+        connection, opts={"version_table": VERSION_TABLE, "include_name": only_ours}
+    )
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_the_models_match_the_migrations_and_migrating_again_is_a_no_op(db_url: str):
+    await migrate(db_url, hold=hold_clock)
+    assert await run_sync(db_url, _schema_drift) == []
+    assert await applied_versions(db_url, VERSION_TABLE) == ["0001"]
+
+
+def _dump(connection: Connection) -> str:
+    rows = []
+    for table in ("auth_users", "auth_tokens", "auth_sessions"):
+        rows += [repr(tuple(row)) for row in connection.execute(text(f"SELECT * FROM {table}"))]
+    return "\n".join(rows)
+
+
+async def test_passwords_tokens_and_sessions_are_stored_only_hashed(db_url: str):
+    name = f"u{secrets.token_hex(4)}"
+    password = "a password of some length"
+    async with AuthStore.open(db_url, hold=hold_clock) as store:
+        user = await store.add_user(name, password, Role.ADMIN, START)
+        _, token = await store.add_token(name, frozenset({Scope.METRICS}), START)
+        session = secrets.token_urlsafe(32)
+        await store.open_session(user.id, session, START)
+        stored = await run_sync(db_url, _dump)
+        assert password not in stored
+        assert token not in stored
+        assert session not in stored
+        assert "$argon2id$" in stored
+        with pytest.raises(UserExists):
+            await store.add_user(name, password, Role.AGENT, START, agent_id="1001")
+
+
+async def test_a_revoked_token_stays_listed_with_when(db_url: str):
+    async with AuthStore.open(db_url, hold=hold_clock) as store:
+        made, secret = await store.add_token("prom", frozenset({Scope.METRICS}), START)
+        later = START + timedelta(hours=1)
+        revoked = await store.revoke_token(made.id, later)
+        assert revoked.revoked_at == later
+        found = await store.token(secret)
+        assert found is not None
+        assert found.revoked_at == later
+
+
+async def test_the_audit_log_filters_by_actor_action_line_time_and_limit(db_url: str):
+    actor = f"sup{secrets.token_hex(3)}"
+    async with AuthStore.open(db_url, hold=hold_clock) as store:
+        for minute, (action, lines) in enumerate(
+            [("agent.logout", ("1700",)), ("agent.login", ("1700",)), ("callback.cancel", ("bz",))]
+        ):
+            at = START + timedelta(minutes=minute)
+            await store.audit(AuditEntry(at, actor, "supervisor", action, "x", 200, "::1", lines))
+
+        async def actions(**query: object) -> list[str]:
+            found = await store.audit_entries(AuditQuery(actor=actor, **query))  # type: ignore[arg-type]
+            return [entry.action for entry in found]
+
+        assert await actions() == ["callback.cancel", "agent.login", "agent.logout"]
+        assert await actions(action="agent.login") == ["agent.login"]
+        assert await actions(line="1700") == ["agent.login", "agent.logout"]
+        assert await actions(within_lines=frozenset({"bz"})) == ["callback.cancel"]
+        assert await actions(within_lines=frozenset()) == []
+        assert await actions(since=START + timedelta(minutes=1)) == [
+            "callback.cancel",
+            "agent.login",
+        ]
+        assert await actions(until=START + timedelta(minutes=1)) == ["agent.logout"]
+        assert await actions(limit=1) == ["callback.cancel"]
