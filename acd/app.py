@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from acd.api import create_api
 from acd.ari import events as ev
@@ -32,6 +34,7 @@ from acd.engine.model import EngineConfig
 from acd.engine.runtime import ENGINE_EVENTS, EngineRuntime
 from acd.escalation_rating_routes import add_escalation_rating_routes
 from acd.escalation_routes import add_escalation_routes
+from acd.http_server import base_url, bind_listener, serve
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
 from acd.records.agent_store import AgentStateStore
@@ -57,8 +60,10 @@ from escalations.mail import (
 from escalations.mail import migrate as migrate_mail
 from escalations.ratings import Group, RatingMetrics, SqlRatingStore
 from foundation.calendars import is_open
-from foundation.clock import Clock
+from foundation.clock import Clock, Hold
 from foundation.contact import AgentRecord, ContactEventSink
+from foundation.errors import StartupRefused
+from foundation.redact import redact_url
 from sla.callback_metrics import CallbackEvents, CallbackMetrics
 from sla.metrics import EngineMetrics
 
@@ -117,10 +122,16 @@ async def running_engine(
     clock = clock or Clock()
     ari_settings = settings.ari
     async with AsyncExitStack() as stack:
+        # What can be checked is checked before anything talks to Asterisk, each refused in one
+        # line (StartupRefused): the HTTP port (bound now, so it cannot be taken meanwhile),
+        # then the database.
+        listener = bind_listener(settings) if http else None
+        if listener is not None:
+            stack.callback(listener.close)
         # The stores hold the clock still around their database work (on virtual time).
         hold = clock.hold
         # First, before anything talks to Asterisk: a second engine would take the app over.
-        await migrate_lease(settings.storage.url, hold=hold)
+        await _storage_reachable(settings.storage.url, hold)
         leases = await stack.enter_async_context(LeaseStore.open(settings.storage.url, hold=hold))
         lost_lease = asyncio.Event()
         engine_key = lease_key(str(ari_settings.url), ari_settings.app)
@@ -230,13 +241,13 @@ async def running_engine(
             escalations=escalations,
             mail_outbox=mail_outbox,
         )
-        if http:
-            engine.http_url = await _serve_api(stack, engine)
+        if listener is not None:
+            engine.http_url = await _serve_api(stack, engine, listener)
         log.info(
             "engine up: ARI %s app %r, storage %s, API %s",
-            ari_settings.url,
+            redact_url(str(ari_settings.url)),
             ari_settings.app,
-            settings.storage.url,
+            redact_url(settings.storage.url),
             engine.http_url or "off",
         )
         yield engine
@@ -352,7 +363,18 @@ def _callback_rules(settings: Settings) -> dict[str, CallbackRules]:
     }
 
 
-async def _serve_api(stack: AsyncExitStack, engine: RunningEngine) -> str:
+async def _storage_reachable(url: str, hold: Hold) -> None:
+    """Migrate the lease table, the first database work of a start: a database that refuses the
+    connection (wrong user or password, no server, no such database) is said in one line."""
+    try:
+        await migrate_lease(url, hold=hold)
+    except (SQLAlchemyError, OSError) as exc:
+        cause = getattr(exc, "orig", None) or exc
+        reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        raise StartupRefused(f"storage {redact_url(url)}: {reason}") from None
+
+
+async def _serve_api(stack: AsyncExitStack, engine: RunningEngine, listener: socket.socket) -> str:
     app = create_api(engine.runtime, engine.clock, engine.metrics, engine.health)
     app[CALLBACK_STORE] = engine.callbacks
     add_callback_routes(app, CALLBACK_STORE, now=engine.clock.now)
@@ -372,11 +394,6 @@ async def _serve_api(stack: AsyncExitStack, engine: RunningEngine) -> str:
         ),
     )
     await _add_ratings(stack, app, engine)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
+    runner = await serve(app, listener, engine.settings)
     stack.push_async_callback(runner.cleanup)
-    host, port = engine.settings.http.host, engine.settings.http.port
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    bound = runner.addresses[0][1] if port == 0 else port
-    return f"http://{host}:{bound}"
+    return base_url(listener, engine.settings)

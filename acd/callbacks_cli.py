@@ -53,12 +53,15 @@ async def _run(args: argparse.Namespace, url: str, zone: tzinfo) -> str:
     from callbacks.migrate import migrate
     from callbacks.store import CallbackStore
     from foundation.clock import Clock
+    from foundation.sql import require_existing_database
 
     # The command's composition root: on the real loop asyncio.run gives it, the hold is a
     # no-op, but the stores are wired the way the engine wires them.
     hold = Clock().hold
-    # Idempotent, and what the engine does at start: a fresh deployment lists no callbacks
-    # instead of failing on a missing table.
+    # A read, or a change to a callback that must already exist: never create the database.
+    require_existing_database(url)
+    # Idempotent, and what the engine does at start: a database made by an older version
+    # lists its callbacks instead of failing on a missing column.
     await migrate(url, hold=hold)
     async with CallbackStore.open(url, hold=hold) as store:
         if args.callbacks_command == "list":

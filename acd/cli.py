@@ -15,7 +15,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from foundation.errors import ConfigError, ConfigErrors, EngineAlreadyRunning
+from foundation.errors import (
+    ConfigError,
+    ConfigErrors,
+    EngineAlreadyRunning,
+    NoDatabase,
+    StartupRefused,
+)
 
 log = logging.getLogger("acd")
 
@@ -282,9 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, ConfigErrors) as exc:
         print(f"acd: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
-    except EngineAlreadyRunning as exc:
+    except (EngineAlreadyRunning, StartupRefused, NoDatabase) as exc:
+        # One line each, no traceback: what is wrong is all the operator needs.
         print(f"acd: {exc}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(exc, NoDatabase) else 2
     except KeyboardInterrupt:
         return 130
     return 2

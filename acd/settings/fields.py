@@ -140,6 +140,8 @@ Language = Annotated[
     AfterValidator(_says_numbers),
 ]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
 def _database_url(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+_-]*://\S*", value):
         # Quoted back without its password (a PostgreSQL URL may hold one).

@@ -42,7 +42,6 @@ from acd.settings.fields import (
     Text,
     split_listen,
 )
-from acd.settings.tls import FilePath, is_loopback, tls_problem
 from acd.settings.line_options import (
     Announcements,
     AtClosing,
@@ -53,6 +52,7 @@ from acd.settings.line_options import (
 from acd.settings.mail_options import MailSettings
 from acd.settings.problems import describe, field_error
 from acd.settings.routing import RoutingFields
+from acd.settings.tls import FilePath, is_loopback, tls_problem
 from foundation.redact import has_userinfo, redact_url
 
 # --- acd.yaml -------------------------------------------------------------------------------
