@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.exc import SQLAlchemyError
 
 from acd.api import create_api
 from acd.ari import events as ev
@@ -368,7 +367,10 @@ async def _storage_reachable(url: str, hold: Hold) -> None:
     connection (wrong user or password, no server, no such database) is said in one line."""
     try:
         await migrate_lease(url, hold=hold)
-    except (SQLAlchemyError, OSError) as exc:
+    except Exception as exc:
+        # Drivers raise their own types at connect (asyncpg's are not SQLAlchemy's), so every
+        # failure here is the storage's; the traceback stays available at DEBUG.
+        log.debug("storage check failed", exc_info=True)
         cause = getattr(exc, "orig", None) or exc
         reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
         raise StartupRefused(f"storage {redact_url(url)}: {reason}") from None

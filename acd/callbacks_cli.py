@@ -100,7 +100,14 @@ def parse_time(text: str, zone: tzinfo) -> datetime:
         at = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is not a date and time (such as 2027-03-31T19:00)") from None
-    return at.replace(tzinfo=zone) if at.tzinfo is None else at
+    at = at.replace(tzinfo=zone) if at.tzinfo is None else at
+    try:
+        at.astimezone(UTC)  # stored in UTC: 9999-12-31T23:59-14:00 is past the year 9999
+    except OverflowError:
+        raise ValueError(
+            f"{text!r} is out of range: it is before year 1 or after 9999 in UTC"
+        ) from None
+    return at
 
 
 COLUMNS = ("id", "status", "line", "line code", "number", "requested", "due by", "tries", "note")

@@ -309,6 +309,7 @@ def _hours(args: argparse.Namespace) -> int:
     from acd.settings import load_settings
 
     settings = load_settings(args.config)
+    asked = args.week if args.week is not None else args.at
     try:
         if args.week is not None:
             print(hours_week(settings, args.line, parse_week(args.week)))
@@ -318,6 +319,14 @@ def _hours(args: argparse.Namespace) -> int:
             print(hours_at(settings, args.line, at))
     except ValueError as exc:
         print(f"acd: {exc}", file=sys.stderr)
+        return 2
+    except OverflowError:
+        # The calendar looks days ahead and back (next opening, the day's zone offset).
+        print(
+            f"acd: {asked!r} is too near the end of the calendar (year 1 or 9999) to work out "
+            "opening hours",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

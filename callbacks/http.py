@@ -178,6 +178,16 @@ def _time(raw: str, name: str) -> datetime:
         at = datetime.fromisoformat(raw.strip())
     except ValueError:
         at = None
+    if at is not None and at.utcoffset() is not None:
+        try:
+            at.astimezone(UTC)  # stored in UTC: 9999-12-31T23:59-14:00 is past the year 9999
+        except OverflowError:
+            raise ApiError(
+                422,
+                "invalid_time",
+                f"{name} is out of range: it is before year 1 or after 9999 in UTC",
+                {name: raw},
+            ) from None
     if at is None or at.utcoffset() is None:
         raise ApiError(
             422,
