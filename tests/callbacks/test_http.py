@@ -4,7 +4,7 @@ real store (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -121,6 +121,30 @@ async def test_an_overdue_callback_says_so(client: Client, store: CallbackStore)
         ("POST", "/api/callbacks/{id}/reschedule", {"at": 5}, 422, "invalid_time"),
         ("POST", "/api/callbacks/{id}/reschedule", {"at": "2027-03-30T14:00"}, 422, None),
         ("POST", "/api/callbacks/{id}/reschedule", {"at": "2027-04-09T10:00Z"}, 422, None),
+        # Past the year 9999 once in UTC (was a 500: OverflowError).
+        (
+            "POST",
+            "/api/callbacks/{id}/reschedule",
+            {"at": "9999-12-31T23:59-14:00"},
+            422,
+            "invalid_time",
+        ),
+        ("GET", "/api/callbacks?due_before=0001-01-01T00:00%2B01:00", None, 422, "invalid_time"),
+        # Into the past (was accepted and dialled at once).
+        (
+            "POST",
+            "/api/callbacks/{id}/reschedule",
+            {"at": "1970-01-01T00:00Z"},
+            422,
+            "callback_invalid",
+        ),
+        (
+            "POST",
+            "/api/callbacks/{id}/reschedule",
+            {"at": "0001-01-01T00:00Z"},
+            422,
+            "callback_invalid",
+        ),
     ],
 )
 async def test_bad_requests_get_json_errors(
@@ -153,3 +177,22 @@ async def test_only_pending_callbacks_change(client: Client, store: CallbackStor
         "callback_wrong_state",
         {"status": "cancelled"},
     )
+
+
+async def test_a_reschedule_into_the_past_says_so_and_changes_nothing(
+    client: Client, store: CallbackStore
+):
+    callback = await requested(store, line())
+    an_hour_ago = (NOW - timedelta(hours=1)).isoformat()
+    status, body = await client.call(
+        "POST", f"/api/callbacks/{callback.id}/reschedule", json={"at": an_hour_ago}
+    )
+    assert (status, body["error"]) == (422, "callback_invalid")
+    assert "that is in the past" in body["message"]
+    assert (await store.get(callback.id)) == callback
+    # Seconds behind (a client's clock): taken as now.
+    just_now = (NOW - timedelta(seconds=20)).isoformat()
+    status, body = await client.call(
+        "POST", f"/api/callbacks/{callback.id}/reschedule", json={"at": just_now}
+    )
+    assert (status, body["next_attempt_at"]) == (200, NOW.astimezone(UTC).isoformat())
