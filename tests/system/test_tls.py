@@ -47,7 +47,8 @@ async def test_the_api_is_served_over_https_with_the_configured_certificate(tmp_
     tls = {"http.tls_cert": str(cert), "http.tls_key": str(key)}
     async with system(tmp_path, overrides=tls) as s:
         url = s.engine.http_url
-        assert url is not None and url.startswith("https://127.0.0.1:")
+        assert url is not None
+        assert url.startswith("https://127.0.0.1:")
         trusting = ssl.create_default_context(cafile=str(cert))
         async with aiohttp.ClientSession() as session:
             async with session.get(f"{url}/healthz", ssl=trusting) as r:
