@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from acd.http_server import bind_listener
-from acd.settings import load_settings
+from acd.settings import Settings, load_settings
 from foundation.errors import ConfigErrors
 from tests.system.harness import CONFIG, system
 
@@ -32,7 +32,7 @@ def self_signed(directory: Path, name: str = "acd") -> tuple[Path, Path]:
     return cert, key
 
 
-def settings_with(**http: str):  # type: ignore[no-untyped-def]
+def settings_with(**http: str) -> Settings:
     return load_settings(CONFIG, env={}, overrides={f"http.{k}": v for k, v in http.items()})
 
 
