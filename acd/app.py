@@ -2,12 +2,14 @@
 tears them down in reverse.  ``acd run``, ``acd demo`` and the system tests all start the engine
 through :func:`running_engine`, so there is exactly one way the parts are wired.
 
-    lease (refuse if another engine holds this ARI app) -> storage (migrate, recorder,
-        agent-state writer, callbacks, escalation points seeded from the config) -> metrics
+    HTTP port bound, database reached (StartupRefused in one line: before anything touches
+        the PBX) -> lease (refuse if another engine holds this ARI app) -> storage (migrate,
+        recorder, agent-state writer, callbacks, escalation points seeded from the config)
+        -> metrics
         -> ARI client -> core + runtime (agents restored)
         -> events WebSocket (on_event -> runtime; on_connected -> event filter, runtime)
         -> e-mail escalation outbox and its sender (when acd.yaml has a mail section)
-        -> HTTP API
+        -> HTTP API served on the bound port (HTTPS when configured)
 """
 
 from __future__ import annotations
