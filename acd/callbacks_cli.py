@@ -66,7 +66,7 @@ async def _run(args: argparse.Namespace, url: str, zone: tzinfo) -> str:
     async with CallbackStore.open(url, hold=hold) as store:
         if args.callbacks_command == "list":
             return await _list(store, args, zone)
-        now = datetime.now(UTC)  # the one clock read of this command
+        now = wall_clock()  # the one clock read of this command
         if args.callbacks_command == "cancel":
             changed = await store.cancel(args.id, args.reason, now)
         else:
@@ -89,9 +89,14 @@ async def _list(store: CallbackStore, args: argparse.Namespace, zone: tzinfo) ->
     if args.json:
         from callbacks.http import callback_view
 
-        now = datetime.now(UTC)
+        now = wall_clock()
         return json.dumps({"callbacks": [callback_view(c, now) for c in found]}, indent=2)
     return render_table(found, zone)
+
+
+def wall_clock() -> datetime:
+    """Now, as this command reads it (tests replace it: a reschedule is judged against it)."""
+    return datetime.now(UTC)
 
 
 def parse_time(text: str, zone: tzinfo) -> datetime:

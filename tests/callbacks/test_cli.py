@@ -18,6 +18,13 @@ from tests.callbacks.factories import DUE, MORNING
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 
 
+@pytest.fixture(autouse=True)
+def _at_the_morning(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The command reads the wall clock; its callbacks are requested on MORNING and a
+    # reschedule is refused into the past, so the test's "now" is that morning, not today.
+    monkeypatch.setattr("acd.callbacks_cli.wall_clock", lambda: MORNING)
+
+
 @pytest.fixture
 def url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'var' / 'acd.db'}"
