@@ -60,7 +60,7 @@ from escalations.mail import (
 )
 from escalations.mail import migrate as migrate_mail
 from escalations.ratings import Group, RatingMetrics, SqlRatingStore
-from foundation.calendars import is_open
+from foundation.calendars import Calendar, is_open
 from foundation.clock import Clock, Hold
 from foundation.contact import AgentRecord, ContactEventSink
 from foundation.errors import StartupRefused
@@ -381,8 +381,13 @@ async def _storage_reachable(url: str, hold: Hold) -> None:
 async def _serve_api(stack: AsyncExitStack, engine: RunningEngine, listener: socket.socket) -> str:
     app = create_api(engine.runtime, engine.clock, engine.metrics, engine.health)
     app[CALLBACK_STORE] = engine.callbacks
-    add_callback_routes(app, CALLBACK_STORE, now=engine.clock.now)
     settings = engine.settings
+
+    def calendar_of(line_id: str) -> Calendar | None:
+        line = settings.line_by_id(line_id)
+        return None if line is None else settings.line_calendar(line)
+
+    add_callback_routes(app, CALLBACK_STORE, now=engine.clock.now, calendar_of=calendar_of)
     add_escalation_routes(
         app,
         engine.escalations,

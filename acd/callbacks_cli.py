@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from acd.text_table import text_table
 
 if TYPE_CHECKING:
+    from acd.settings import Settings
     from callbacks.model import Callback
     from callbacks.store import CallbackStore
 
@@ -38,7 +39,7 @@ def callbacks_command(args: argparse.Namespace) -> int:
     calendar = settings.calendar(STANDARD_CALENDAR)
     zone: tzinfo = calendar.timezone if calendar is not None else UTC
     try:
-        out = asyncio.run(_run(args, settings.storage.url, zone))
+        out = asyncio.run(_run(args, settings, zone))
     except ValueError as exc:
         print(f"acd: {exc}", file=sys.stderr)
         return 2
@@ -49,7 +50,7 @@ def callbacks_command(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(args: argparse.Namespace, url: str, zone: tzinfo) -> str:
+async def _run(args: argparse.Namespace, settings: Settings, zone: tzinfo) -> str:
     from callbacks.migrate import migrate
     from callbacks.store import CallbackStore
     from foundation.clock import Clock
@@ -58,6 +59,7 @@ async def _run(args: argparse.Namespace, url: str, zone: tzinfo) -> str:
     # The command's composition root: on the real loop asyncio.run gives it, the hold is a
     # no-op, but the stores are wired the way the engine wires them.
     hold = Clock().hold
+    url = settings.storage.url
     # A read, or a change to a callback that must already exist: never create the database.
     require_existing_database(url)
     # Idempotent, and what the engine does at start: a database made by an older version
@@ -70,8 +72,26 @@ async def _run(args: argparse.Namespace, url: str, zone: tzinfo) -> str:
         if args.callbacks_command == "cancel":
             changed = await store.cancel(args.id, args.reason, now)
         else:
-            changed = await store.reschedule(args.id, parse_time(args.at, zone), now)
+            changed = await _reschedule(store, settings, args.id, parse_time(args.at, zone), now)
         return render_table([changed], zone)
+
+
+async def _reschedule(
+    store: CallbackStore, settings: Settings, callback_id: str, at: datetime, now: datetime
+) -> Callback:
+    """As the API's reschedule: refused when the line's next opening is past the deadline."""
+    from callbacks.schedule import reschedule_refusal
+    from foundation.errors import CallbackInvalid
+
+    found = await store.get(callback_id)
+    line = None if found is None else settings.line_by_id(found.line)
+    if found is not None and line is not None and at >= now:
+        refusal = reschedule_refusal(settings.line_calendar(line), at, found.due_by)
+        if refusal is not None:
+            raise CallbackInvalid(
+                callback_id, f"cannot reschedule callback {callback_id!r} to {at}: {refusal}"
+            )
+    return await store.reschedule(callback_id, at, now)
 
 
 async def _list(store: CallbackStore, args: argparse.Namespace, zone: tzinfo) -> str:

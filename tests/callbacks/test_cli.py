@@ -170,3 +170,22 @@ def test_help(capsys: pytest.CaptureFixture[str]):
         main(["callbacks", "list", "--help"])
     assert exit_info.value.code == 0
     assert "--due-before" in capsys.readouterr().out
+
+
+def test_a_reschedule_follows_the_lines_hours(url: str, capsys: pytest.CaptureFixture[str]):
+    first, *_ = seed(url)
+    # Wednesday 22:00: closed, tried at Thursday's opening, before the deadline (Thursday 19:00).
+    code, out, _ = run(
+        capsys, "reschedule", first, "--at", "2027-03-31T22:00", "--storage-url", url
+    )
+    assert code == 0
+    assert "next try 2027-03-31 22:00" in out
+    # Thursday 19:30: the line opens next on Friday, after the deadline.
+    code, _, err = run(
+        capsys, "reschedule", first, "--at", "2027-04-01T19:30", "--storage-url", url
+    )
+    assert code == 1
+    assert err.strip().endswith(
+        "the line is closed then and opens next at 2027-04-02 09:00, after the callback's "
+        "deadline 2027-04-01 19:00 (Europe/Brussels)"
+    )
