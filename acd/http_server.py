@@ -16,7 +16,7 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
 from acd.settings import Settings
-from acd.settings.tls import server_context
+from acd.settings.tls import is_loopback, server_context
 from foundation.errors import StartupRefused
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,8 @@ def bind_listener(settings: Settings) -> socket.socket:
             else f"http.listen {settings.http.listen}: {_reason(exc)}"
         ) from None
     sock.setblocking(False)
-    if not settings.http.tls and not settings.http.allow_plain_http:
-        pass  # loopback only: the settings refuse anything else without TLS
-    elif not settings.http.tls:
+    # Beyond loopback without TLS the settings were refused unless allow_plain_http: say it.
+    if not settings.http.tls and not is_loopback(host):
         log.warning(
             "HTTP API on %s is plain HTTP beyond loopback (http.allow_plain_http): passwords, "
             "session cookies and tokens cross the network in the clear; set http.tls_cert and "
