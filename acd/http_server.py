@@ -5,6 +5,7 @@ JSON error format instead of aiohttp's plain text."""
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import socket
@@ -27,7 +28,8 @@ MAX_LINE = 8190
 
 def bind_listener(settings: Settings) -> socket.socket:
     """A socket bound to ``http.listen`` and listening; raises :class:`StartupRefused` (one
-    line) if the address is taken or cannot be used."""
+    line) if the address is taken or cannot be used.  A name is bound at its first address
+    (``localhost``: usually 127.0.0.1)."""
     host, port = settings.http.host, settings.http.port
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -44,7 +46,7 @@ def bind_listener(settings: Settings) -> socket.socket:
         sock.close()
         raise StartupRefused(
             f"http.listen {settings.http.listen}: {_reason(exc)} (is another acd running?)"
-            if exc.errno in _IN_USE
+            if exc.errno == errno.EADDRINUSE
             else f"http.listen {settings.http.listen}: {_reason(exc)}"
         ) from None
     sock.setblocking(False)
@@ -57,9 +59,6 @@ def bind_listener(settings: Settings) -> socket.socket:
             settings.http.listen,
         )
     return sock
-
-
-_IN_USE = {98, 48, 10048}  # EADDRINUSE on Linux, macOS, Windows
 
 
 def _reason(exc: OSError) -> str:
