@@ -21,7 +21,7 @@ from acd.engine.snapshot import agent_view, agents_snapshot, queues_snapshot
 from foundation.clock import Clock
 from foundation.contact import Presence
 from foundation.errors import ApiError, RefusedTransition, UnknownAgent
-from foundation.json_body import read_json_object
+from foundation.json_body import MAX_REQUEST_BODY, read_json_object, refuse_large_bodies
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,10 @@ def create_api(
     """The API's app with its agent, queue, metrics and health routes.  ``authenticator`` has
     no default, so an app cannot be built open by forgetting it: the engine passes
     :class:`acd.auth.guard.Guard`, tests of the handlers alone :class:`AllowAll`."""
-    app = web.Application(middlewares=[errors_and_auth])
+    # The body guard outermost: a 10 MB body is refused before authentication reads anything.
+    app = web.Application(
+        middlewares=[refuse_large_bodies, errors_and_auth], client_max_size=MAX_REQUEST_BODY
+    )
     app[RUNTIME] = runtime
     app[CLOCK] = clock
     app[METRICS] = metrics_source

@@ -2,19 +2,23 @@
 tears them down in reverse.  ``acd run``, ``acd demo`` and the system tests all start the engine
 through :func:`running_engine`, so there is exactly one way the parts are wired.
 
-    lease (refuse if another engine holds this ARI app) -> storage (migrate, recorder,
-        agent-state writer, callbacks, escalation points seeded from the config) -> metrics
+    HTTP port bound, database reached (StartupRefused in one line: before anything touches
+        the PBX) -> lease (refuse if another engine holds this ARI app) -> storage (migrate,
+        recorder, agent-state writer, callbacks, escalation points seeded from the config)
+        -> metrics
         -> ARI client -> core + runtime (agents restored)
         -> events WebSocket (on_event -> runtime; on_connected -> event filter, runtime)
         -> e-mail escalation outbox and its sender (when acd.yaml has a mail section)
-        -> auth (users, sessions, tokens, audit: migrated with the storage) -> HTTP API, every
-        route behind the guard of acd.auth
+        -> auth (users, sessions, tokens, audit: migrated with the storage)
+        -> HTTP API on the bound port (HTTPS when configured), every route behind the guard
+        of acd.auth
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -37,6 +41,7 @@ from acd.engine.model import EngineConfig
 from acd.engine.runtime import ENGINE_EVENTS, EngineRuntime
 from acd.escalation_rating_routes import add_escalation_rating_routes
 from acd.escalation_routes import add_escalation_routes
+from acd.http_server import base_url, bind_listener, serve
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
 from acd.records.agent_store import AgentStateStore
@@ -61,9 +66,11 @@ from escalations.mail import (
 )
 from escalations.mail import migrate as migrate_mail
 from escalations.ratings import Group, RatingMetrics, SqlRatingStore
-from foundation.calendars import is_open
-from foundation.clock import Clock
+from foundation.calendars import Calendar, is_open
+from foundation.clock import Clock, Hold
 from foundation.contact import AgentRecord, ContactEventSink
+from foundation.errors import StartupRefused
+from foundation.redact import redact_url
 from sla.callback_metrics import CallbackEvents, CallbackMetrics
 from sla.metrics import EngineMetrics
 
@@ -126,10 +133,16 @@ async def running_engine(
     clock = clock or Clock()
     ari_settings = settings.ari
     async with AsyncExitStack() as stack:
+        # What can be checked is checked before anything talks to Asterisk, each refused in one
+        # line (StartupRefused): the HTTP port (bound now, so it cannot be taken meanwhile),
+        # then the database.
+        listener = bind_listener(settings) if http else None
+        if listener is not None:
+            stack.callback(listener.close)
         # The stores hold the clock still around their database work (on virtual time).
         hold = clock.hold
         # First, before anything talks to Asterisk: a second engine would take the app over.
-        await migrate_lease(settings.storage.url, hold=hold)
+        await _storage_reachable(settings.storage.url, hold)
         leases = await stack.enter_async_context(LeaseStore.open(settings.storage.url, hold=hold))
         lost_lease = asyncio.Event()
         engine_key = lease_key(str(ari_settings.url), ari_settings.app)
@@ -239,16 +252,16 @@ async def running_engine(
             escalations=escalations,
             mail_outbox=mail_outbox,
         )
-        if http:
+        if listener is not None:
             engine.auth = await open_auth(
                 stack, settings.storage.url, settings.auth, clock.now(), hold=hold
             )
-            engine.http_url = await _serve_api(stack, engine, engine.auth)
+            engine.http_url = await _serve_api(stack, engine, engine.auth, listener)
         log.info(
             "engine up: ARI %s app %r, storage %s, API %s",
-            ari_settings.url,
+            redact_url(str(ari_settings.url)),
             ari_settings.app,
-            settings.storage.url,
+            redact_url(settings.storage.url),
             engine.http_url or "off",
         )
         yield engine
@@ -364,6 +377,20 @@ def _callback_rules(settings: Settings) -> dict[str, CallbackRules]:
     }
 
 
+async def _storage_reachable(url: str, hold: Hold) -> None:
+    """Migrate the lease table, the first database work of a start: a database that refuses the
+    connection (wrong user or password, no server, no such database) is said in one line."""
+    try:
+        await migrate_lease(url, hold=hold)
+    except Exception as exc:
+        # Drivers raise their own types at connect (asyncpg's are not SQLAlchemy's), so every
+        # failure here is the storage's; the traceback stays available at DEBUG.
+        log.debug("storage check failed", exc_info=True)
+        cause = getattr(exc, "orig", None) or exc
+        reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        raise StartupRefused(f"storage {redact_url(url)}: {reason}") from None
+
+
 def _directory(settings: Settings, callbacks: CallbackStore) -> Directory:
     """Which lines each agent serves (through their line codes), for the guard."""
     codes = {line.id: frozenset(line.line_codes) for line in settings.lines}
@@ -379,7 +406,9 @@ def _directory(settings: Settings, callbacks: CallbackStore) -> Directory:
     return Directory(agent_lines, codes, callback_line)
 
 
-async def _serve_api(stack: AsyncExitStack, engine: RunningEngine, auth: AuthStore) -> str:
+async def _serve_api(
+    stack: AsyncExitStack, engine: RunningEngine, auth: AuthStore, listener: socket.socket
+) -> str:
     settings = engine.settings
     guard = Guard(auth, settings.auth, engine.clock, _directory(settings, engine.callbacks))
     app = create_api(
@@ -392,7 +421,12 @@ async def _serve_api(stack: AsyncExitStack, engine: RunningEngine, auth: AuthSto
         lines=[line.id for line in settings.lines],
     )
     app[CALLBACK_STORE] = engine.callbacks
-    add_callback_routes(app, CALLBACK_STORE, now=engine.clock.now)
+
+    def calendar_of(line_id: str) -> Calendar | None:
+        line = settings.line_by_id(line_id)
+        return None if line is None else settings.line_calendar(line)
+
+    add_callback_routes(app, CALLBACK_STORE, now=engine.clock.now, calendar_of=calendar_of)
     add_escalation_routes(
         app,
         engine.escalations,
@@ -410,13 +444,8 @@ async def _serve_api(stack: AsyncExitStack, engine: RunningEngine, auth: AuthSto
     await _add_ratings(stack, app, engine)
     guard.install(app)
     engine.api_app = app
-    # No access log: its lines would carry the query strings and the clients' addresses, and
-    # the audit log (acd.auth) says who did what.
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
+    # No access log (acd.http_server.serve): its lines would carry the query strings and the
+    # clients' addresses, and the audit log (acd.auth) says who did what.
+    runner = await serve(app, listener, engine.settings)
     stack.push_async_callback(runner.cleanup)
-    host, port = engine.settings.http.host, engine.settings.http.port
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    bound = runner.addresses[0][1] if port == 0 else port
-    return f"http://{host}:{bound}"
+    return base_url(listener, engine.settings)

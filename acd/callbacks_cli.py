@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from acd.text_table import text_table
 
 if TYPE_CHECKING:
+    from acd.settings import Settings
     from callbacks.model import Callback
     from callbacks.store import CallbackStore
 
@@ -38,7 +39,7 @@ def callbacks_command(args: argparse.Namespace) -> int:
     calendar = settings.calendar(STANDARD_CALENDAR)
     zone: tzinfo = calendar.timezone if calendar is not None else UTC
     try:
-        out = asyncio.run(_run(args, settings.storage.url, zone))
+        out = asyncio.run(_run(args, settings, zone))
     except ValueError as exc:
         print(f"acd: {exc}", file=sys.stderr)
         return 2
@@ -49,26 +50,48 @@ def callbacks_command(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(args: argparse.Namespace, url: str, zone: tzinfo) -> str:
+async def _run(args: argparse.Namespace, settings: Settings, zone: tzinfo) -> str:
     from callbacks.migrate import migrate
     from callbacks.store import CallbackStore
     from foundation.clock import Clock
+    from foundation.sql import require_existing_database
 
     # The command's composition root: on the real loop asyncio.run gives it, the hold is a
     # no-op, but the stores are wired the way the engine wires them.
     hold = Clock().hold
-    # Idempotent, and what the engine does at start: a fresh deployment lists no callbacks
-    # instead of failing on a missing table.
+    url = settings.storage.url
+    # A read, or a change to a callback that must already exist: never create the database.
+    require_existing_database(url)
+    # Idempotent, and what the engine does at start: a database made by an older version
+    # lists its callbacks instead of failing on a missing column.
     await migrate(url, hold=hold)
     async with CallbackStore.open(url, hold=hold) as store:
         if args.callbacks_command == "list":
             return await _list(store, args, zone)
-        now = datetime.now(UTC)  # the one clock read of this command
+        now = wall_clock()  # the one clock read of this command
         if args.callbacks_command == "cancel":
             changed = await store.cancel(args.id, args.reason, now)
         else:
-            changed = await store.reschedule(args.id, parse_time(args.at, zone), now)
+            changed = await _reschedule(store, settings, args.id, parse_time(args.at, zone), now)
         return render_table([changed], zone)
+
+
+async def _reschedule(
+    store: CallbackStore, settings: Settings, callback_id: str, at: datetime, now: datetime
+) -> Callback:
+    """As the API's reschedule: refused when the line's next opening is past the deadline."""
+    from callbacks.schedule import reschedule_refusal
+    from foundation.errors import CallbackInvalid
+
+    found = await store.get(callback_id)
+    line = None if found is None else settings.line_by_id(found.line)
+    if found is not None and line is not None and at >= now:
+        refusal = reschedule_refusal(settings.line_calendar(line), at, found.due_by)
+        if refusal is not None:
+            raise CallbackInvalid(
+                callback_id, f"cannot reschedule callback {callback_id!r} to {at}: {refusal}"
+            )
+    return await store.reschedule(callback_id, at, now)
 
 
 async def _list(store: CallbackStore, args: argparse.Namespace, zone: tzinfo) -> str:
@@ -86,9 +109,14 @@ async def _list(store: CallbackStore, args: argparse.Namespace, zone: tzinfo) ->
     if args.json:
         from callbacks.http import callback_view
 
-        now = datetime.now(UTC)
+        now = wall_clock()
         return json.dumps({"callbacks": [callback_view(c, now) for c in found]}, indent=2)
     return render_table(found, zone)
+
+
+def wall_clock() -> datetime:
+    """Now, as this command reads it (tests replace it: a reschedule is judged against it)."""
+    return datetime.now(UTC)
 
 
 def parse_time(text: str, zone: tzinfo) -> datetime:
@@ -97,7 +125,14 @@ def parse_time(text: str, zone: tzinfo) -> datetime:
         at = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is not a date and time (such as 2027-03-31T19:00)") from None
-    return at.replace(tzinfo=zone) if at.tzinfo is None else at
+    at = at.replace(tzinfo=zone) if at.tzinfo is None else at
+    try:
+        at.astimezone(UTC)  # stored in UTC: 9999-12-31T23:59-14:00 is past the year 9999
+    except OverflowError:
+        raise ValueError(
+            f"{text!r} is out of range: it is before year 1 or after 9999 in UTC"
+        ) from None
+    return at
 
 
 COLUMNS = ("id", "status", "line", "line code", "number", "requested", "due by", "tries", "note")

@@ -16,7 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from acd.auth.cli_parser import add_auth_parsers
-from foundation.errors import ConfigError, ConfigErrors, EngineAlreadyRunning
+from foundation.errors import (
+    ConfigError,
+    ConfigErrors,
+    EngineAlreadyRunning,
+    NoDatabase,
+    StartupRefused,
+)
 
 log = logging.getLogger("acd")
 
@@ -282,9 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, ConfigErrors) as exc:
         print(f"acd: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
-    except EngineAlreadyRunning as exc:
+    except (EngineAlreadyRunning, StartupRefused, NoDatabase) as exc:
+        # One line each, no traceback: what is wrong is all the operator needs.
         print(f"acd: {exc}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(exc, NoDatabase) else 2
     except KeyboardInterrupt:
         return 130
     return 2
@@ -313,6 +320,7 @@ def _hours(args: argparse.Namespace) -> int:
     from acd.settings import load_settings
 
     settings = load_settings(args.config)
+    asked = args.week if args.week is not None else args.at
     try:
         if args.week is not None:
             print(hours_week(settings, args.line, parse_week(args.week)))
@@ -322,6 +330,14 @@ def _hours(args: argparse.Namespace) -> int:
             print(hours_at(settings, args.line, at))
     except ValueError as exc:
         print(f"acd: {exc}", file=sys.stderr)
+        return 2
+    except OverflowError:
+        # The calendar looks days ahead and back (next opening, the day's zone offset).
+        print(
+            f"acd: {asked!r} is too near the end of the calendar (year 1 or 9999) to work out "
+            "opening hours",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

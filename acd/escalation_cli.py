@@ -52,8 +52,10 @@ async def _run(
     from escalations.codec import to_data
     from escalations.rules import local_day
     from foundation.clock import Clock
+    from foundation.sql import require_existing_database
 
     hold = Clock().hold
+    require_existing_database(url)  # a read command never creates the database
     await migrate(url, hold=hold)
     async with SqlEscalationStore.open(url, hold=hold) as store:
         await store.seed(settings.escalation_point_models())

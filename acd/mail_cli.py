@@ -45,10 +45,12 @@ def outbox_command(args: argparse.Namespace) -> int:
 async def _outbox(args: argparse.Namespace, url: str, zone: tzinfo) -> str:
     from escalations.mail import MailOutboxStore, MailStatus, migrate
     from foundation.clock import Clock
+    from foundation.sql import require_existing_database
 
     hold = Clock().hold
-    # Idempotent, and what the engine does at start: a fresh deployment lists no mails
-    # instead of failing on a missing table.
+    require_existing_database(url)  # a read command never creates the database
+    # Idempotent, and what the engine does at start: a database made by an older version
+    # lists its mails instead of failing on a missing table.
     await migrate(url, hold=hold)
     statuses = [MailStatus(s) for s in (args.status or NOT_DELIVERED)]
     async with MailOutboxStore.open(url, hold=hold) as store:

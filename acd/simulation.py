@@ -34,11 +34,13 @@ def pbx_config_from_settings(
     trunk: Mapping[str, Behaviour] | None = None,
 ) -> PbxConfig:
     """A PBX whose dialplan sends every line number into the app, with one phone per agent and
-    the trunk that ``engine.escalation_dial`` dials escalation points through.
+    the trunks that ``engine.callback_dial`` and ``engine.escalation_dial`` dial citizens and
+    escalation points through.
 
     ``behaviours`` maps an agent id to how that agent's phone answers; the others use
     ``default`` (answer after 2 s). ``trunk`` maps a number (E.164) to how the phone behind it
-    answers; any other number answers after 3 s and hangs up after two minutes."""
+    answers (on every trunk); any other number answers after 3 s and hangs up after two
+    minutes."""
     behaviours = behaviours or {}
     default = default or EndpointBehaviour.answer(2.0)
     app = settings.ari.app
@@ -55,9 +57,11 @@ def pbx_config_from_settings(
                 resource, behaviours.get(agent.id, default), technology=technology or "PJSIP"
             )
         )
-    trunk_endpoint = trunk_of(settings.engine.escalation_dial)
-    if trunk_endpoint is not None:
-        technology, resource = trunk_endpoint
+    # The trunks the engine dials out through: citizens called back (engine.callback_dial) and
+    # escalation points (engine.escalation_dial); the shipped config uses one for both.
+    dials = (settings.engine.callback_dial, settings.engine.escalation_dial)
+    trunks = {trunk for trunk in map(trunk_of, dials) if trunk is not None}
+    for technology, resource in sorted(trunks):
         endpoints.append(
             EndpointSpec(
                 resource,

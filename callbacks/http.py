@@ -5,6 +5,9 @@
     POST /api/callbacks/{id}/cancel       {"reason": "..."}
     POST /api/callbacks/{id}/reschedule   {"at": "2027-03-31T10:00:00+02:00"}
 
+A reschedule must be from now on and before the deadline; a time outside the line's hours is
+tried at the next opening, refused when that opening is past the deadline.
+
 Refusals are raised as :class:`foundation.errors.ApiError`, which the API's middleware renders as
 ``{"status", "error", "message", "details"}``: the app these routes join must have it
 (:func:`acd.api.create_api`'s does).  Times go out as ISO 8601 in UTC and must come in with an
@@ -20,7 +23,9 @@ from typing import Any
 from aiohttp import web
 
 from callbacks.model import Attempt, Callback, CallbackStatus
+from callbacks.schedule import reschedule_refusal
 from callbacks.store import DEFAULT_LIST_LIMIT, CallbackStore
+from foundation.calendars import Calendar
 from foundation.errors import ApiError, CallbackError, CallbackNotFound, CallbackWrongState
 from foundation.json_body import read_json_object
 
@@ -42,23 +47,36 @@ def add_callback_routes(
     store_key: web.AppKey[CallbackStore],
     *,
     now: Callable[[], datetime] | None = None,
+    calendar_of: Callable[[str], Calendar | None] | None = None,
 ) -> None:
     """Add the callback routes to ``app``, reading the store from ``app[store_key]`` (set it
     before the first request; in a cleanup context, say).  ``now`` is the wall clock the
     routes read, once per request (the engine's :meth:`foundation.clock.Clock.now`; default: the
-    system clock)."""
+    system clock).  ``calendar_of`` gives a line's calendar (by line id): with it, a reschedule
+    to a time whose next opening is past the callback's deadline is refused
+    (:func:`callbacks.schedule.reschedule_refusal`)."""
     clock = now or _utc_now
-    routes = _Routes(store_key, clock)
+    routes = _Routes(store_key, clock, calendar_of or _no_calendar)
     app.router.add_get("/api/callbacks", routes.list)
     app.router.add_get("/api/callbacks/{callback_id}", routes.get)
     app.router.add_post("/api/callbacks/{callback_id}/cancel", routes.cancel)
     app.router.add_post("/api/callbacks/{callback_id}/reschedule", routes.reschedule)
 
 
+def _no_calendar(line: str) -> Calendar | None:
+    return None
+
+
 class _Routes:
-    def __init__(self, store_key: web.AppKey[CallbackStore], now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        store_key: web.AppKey[CallbackStore],
+        now: Callable[[], datetime],
+        calendar_of: Callable[[str], Calendar | None],
+    ) -> None:
         self._store_key = store_key
         self._now = now
+        self._calendar_of = calendar_of
 
     def _store(self, request: web.Request) -> CallbackStore:
         return request.app[self._store_key]
@@ -115,11 +133,30 @@ class _Routes:
             raise ApiError(422, "invalid_time", "at is required: an ISO 8601 time with offset")
         at = _time(raw, "at")
         now = self._now()
+        await self._check_hours(request, callback_id, at, now)
         try:
             moved = await self._store(request).reschedule(callback_id, at, now)
         except CallbackError as exc:
             raise _api_error(exc) from exc
         return web.json_response(callback_view(moved, now))
+
+    async def _check_hours(
+        self, request: web.Request, callback_id: str, at: datetime, now: datetime
+    ) -> None:
+        if at < now:
+            return  # the store refuses it, saying it is in the past
+        found = await self._store(request).get(callback_id)
+        calendar = None if found is None else self._calendar_of(found.line)
+        if found is None or calendar is None:
+            return  # the store says it is not found, or there are no hours to check
+        refusal = reschedule_refusal(calendar, at, found.due_by)
+        if refusal is not None:
+            raise ApiError(
+                422,
+                "no_opening_before_deadline",
+                f"cannot reschedule callback {callback_id!r} to {at.isoformat()}: {refusal}",
+                {"id": callback_id, "due_by": _iso(found.due_by)},
+            )
 
 
 def callback_view(callback: Callback, now: datetime) -> dict[str, Any]:
@@ -191,6 +228,16 @@ def _time(raw: str, name: str) -> datetime:
         at = datetime.fromisoformat(raw.strip())
     except ValueError:
         at = None
+    if at is not None and at.utcoffset() is not None:
+        try:
+            at.astimezone(UTC)  # stored in UTC: 9999-12-31T23:59-14:00 is past the year 9999
+        except OverflowError:
+            raise ApiError(
+                422,
+                "invalid_time",
+                f"{name} is out of range: it is before year 1 or after 9999 in UTC",
+                {name: raw},
+            ) from None
     if at is None or at.utcoffset() is None:
         raise ApiError(
             422,

@@ -122,6 +122,26 @@ def open_at_or_after(calendar: Calendar, at: datetime) -> datetime | None:
     return None if opening is None else opening.astimezone(UTC)
 
 
+def reschedule_refusal(calendar: Calendar, at: datetime, due_by: datetime) -> str | None:
+    """Why a callback due by ``due_by`` cannot be moved to ``at`` on a line following
+    ``calendar``, or None.  The dialer never dials a closed line, so a time outside opening
+    hours means the next opening; refused only when that opening is at or after the deadline
+    (the callback would expire untried)."""
+    opening = open_at_or_after(calendar, at)
+    zone = calendar.timezone
+    deadline = f"{due_by.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+    if opening is None:
+        return f"the line does not open again after then; the callback is due by {deadline}"
+    if opening >= due_by and opening == at.astimezone(UTC):
+        return f"that is after the callback's deadline {deadline}"
+    if opening >= due_by:
+        return (
+            f"the line is closed then and opens next at "
+            f"{opening.astimezone(zone):%Y-%m-%d %H:%M}, after the callback's deadline {deadline}"
+        )
+    return None
+
+
 def next_attempt_at(
     callback: Callback, calendar: Calendar, now: datetime, min_gap_s: float
 ) -> datetime | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import builtins
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Update, exists, func, insert, or_, select, update
@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LIST_LIMIT = 1000
 DEFAULT_DUE_LIMIT = 100
+# A reschedule "now" from a client whose clock is a little behind is taken as now.
+RESCHEDULE_GRACE = timedelta(minutes=1)
 
 # A request or claim that lost a race on a unique index is tried again this often: the second
 # time it finds the winner's row.
@@ -336,7 +338,20 @@ class CallbackStore(SqlStore):
         return await self._change(callback_id, change, "cancelled")
 
     async def reschedule(self, callback_id: str, at: datetime, now: datetime) -> Callback:
-        """Set when a pending callback is tried next (``at`` before its deadline)."""
+        """Set when a pending callback is tried next.
+
+        ``at`` must be before its deadline, and not in the past: a time up to
+        :data:`RESCHEDULE_GRACE` ago (a client's clock a little behind) means now, an earlier
+        one is refused (it would be dialled at once, which is not what a supervisor who typed
+        a date asked for).  A time outside the line's opening hours is kept: the dialer does
+        not dial a closed line, so it is tried at the next opening."""
+        if at < now - RESCHEDULE_GRACE:
+            raise CallbackInvalid(
+                callback_id,
+                f"cannot reschedule callback {callback_id!r} to {at.isoformat()}: that is in the "
+                f"past (now {now.astimezone(UTC).isoformat(timespec='seconds')})",
+            )
+        at = max(at, now)
         change = (
             update(CALLBACKS)
             .where(CALLBACKS.c.due_by > _aware(at, "at"))
@@ -346,7 +361,9 @@ class CallbackStore(SqlStore):
             return await self._change(callback_id, change, "rescheduled")
         except sql.Lost:
             raise CallbackInvalid(
-                callback_id, f"callback {callback_id!r} is due before {at.isoformat()}"
+                callback_id,
+                f"cannot reschedule callback {callback_id!r} to {at.isoformat()}: its deadline "
+                "is earlier, and a callback is never tried after its deadline",
             ) from None
 
     async def _change(self, callback_id: str, change: Update, action: str) -> Callback:

@@ -19,6 +19,8 @@ catch the most specific meaning, never a transport detail.
     +-- RefusedTransition      an agent request that does not fit the agent's state or config
     +-- IllegalTransition      an engine state machine asked for a move its table forbids
     +-- EngineAlreadyRunning   another live engine holds the lease on this ARI application
+    +-- StartupRefused         the engine cannot start: storage unreachable, HTTP port taken, ...
+    +-- NoDatabase             a read-only command names a database that does not exist
     +-- RoutingError           the routing core (``skills``) refuses
     |   +-- RoutingConfigError      (ValueError) routing data that can not work: key path, reason
     |   +-- UnknownRoutingAgent     (KeyError) the router has no agent with that id
@@ -278,3 +280,13 @@ class EngineAlreadyRunning(AcdError):
             f"{renewed_at.isoformat(timespec='seconds')} (lease expires "
             f"{expires_at.isoformat(timespec='seconds')}); stop it, or start with --take-over"
         )
+
+
+class StartupRefused(AcdError):
+    """The engine cannot start, found before it touches the PBX: the database refuses the
+    connection, the HTTP port is taken, ...  The message is one line an operator can act on,
+    with no credentials in it."""
+
+
+class NoDatabase(AcdError):
+    """A read-only command names a database that does not exist (and must not create it)."""

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
 from foundation.clock import Hold, no_hold
+from foundation.errors import NoDatabase
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
@@ -72,6 +73,25 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def require_existing_database(url: str) -> None:
+    """Raise :class:`foundation.errors.NoDatabase` if ``url`` is a SQLite file that does not
+    exist.  Read-only commands call it first: opening a SQLite URL creates the file (and the
+    migrations its directory), and a mistyped path would then list "nothing" instead of
+    saying what is wrong."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return
+    if database.startswith("file:"):
+        return
+    path = Path(database).expanduser()
+    if not path.is_file():
+        raise NoDatabase(
+            f"no database at {path}: nothing has been stored there yet (acd run creates it; "
+            "check storage.url or --storage-url)"
+        )
 
 
 def ensure_sqlite_directory(url: str) -> None:

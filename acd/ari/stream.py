@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import orjson
@@ -221,7 +222,11 @@ class EventStream:
         except TimeoutError:
             log.warning("ARI events %s: no answer within %g s", self._url, self._connect_timeout_s)
         except (aiohttp.ClientError, OSError) as exc:
-            log.warning("ARI events %s: %s: %s", self._url, type(exc).__name__, exc)
+            # Some of aiohttp's errors quote the URL they tried, api_key (the password) included.
+            said = str(exc)
+            for secret in {self._api_key, quote(self._api_key, safe=""), quote(self._api_key)}:
+                said = said.replace(secret, "***")
+            log.warning("ARI events %s: %s: %s", self._url, type(exc).__name__, said)
         return None
 
     async def _serve(self, ws: aiohttp.ClientWebSocketResponse) -> _Ended:

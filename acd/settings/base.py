@@ -10,7 +10,9 @@ from acd.settings.problems import field_error
 class ConfigModel(BaseModel):
     # Frozen: settings never change after start.  Extra keys forbidden: a typo such as
     # ``nmbers`` must be refused, not silently ignored.
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Inputs hidden from the errors' text: a value may be a password (acd.settings.problems
+    # quotes back only what is safe).
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
 
 def listed_twice(items: tuple[str, ...], field: str) -> None:

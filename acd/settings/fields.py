@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
 
 from acd.settings.problems import field_error
 from foundation.calendars import Slot
+from foundation.redact import redact_url
 from ivr.say import UnsupportedLanguage, rules_for
 
 # Proficiency per line code: 1 (novice) .. 5 (expert).  An agent listed with plain line code
@@ -49,7 +50,8 @@ def _not_blank(value: str) -> str:
 
 def _http_url(value: str) -> str:
     if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
-        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+        # Quoted back without its password: config errors are printed and logged.
+        raise ValueError(f"{redact_url(value)!r} is not an http:// or https:// URL")
     # Kept as text without a trailing slash so the ARI client can append "/ari/..." directly.
     return value.rstrip("/")
 
@@ -138,13 +140,19 @@ Language = Annotated[
     AfterValidator(_says_numbers),
 ]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
-DatabaseUrl = Annotated[
-    str,
-    _matching(
-        r"[A-Za-z][A-Za-z0-9+_-]*://\S*",
-        "a database URL (such as sqlite+aiosqlite:///var/acd.sqlite3)",
-    ),
-]
+
+
+def _database_url(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+_-]*://\S*", value):
+        # Quoted back without its password (a PostgreSQL URL may hold one).
+        raise ValueError(
+            f"{redact_url(value)!r} is not a database URL "
+            "(such as sqlite+aiosqlite:///var/acd.sqlite3)"
+        )
+    return value
+
+
+DatabaseUrl = Annotated[str, AfterValidator(_database_url)]
 ListenAddress = Annotated[str, AfterValidator(_listen)]
 # inf and nan parse as floats; a ring timeout of "inf" is a mistake, not a wish.
 Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]

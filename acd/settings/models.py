@@ -53,6 +53,8 @@ from acd.settings.line_options import (
 from acd.settings.mail_options import MailSettings
 from acd.settings.problems import describe, field_error
 from acd.settings.routing import RoutingFields
+from acd.settings.tls import FilePath, is_loopback, tls_problem
+from foundation.redact import has_userinfo, redact_url
 
 # --- acd.yaml -------------------------------------------------------------------------------
 
@@ -71,6 +73,18 @@ class AriSettings(ConfigModel):
     # Ask Asterisk for only the event types the engine reads (acd.ari.event_filter); false
     # clears the application's filter so every event arrives (to measure what it saves).
     event_filter: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _no_credentials_in_url(cls, url: str) -> str:
+        # The ARI client sends ari.username/password as its own Authorization header; a user
+        # in the URL as well is refused by aiohttp on every request, and would be logged.
+        if has_userinfo(url):
+            raise ValueError(
+                f"{redact_url(url)!r} holds a user name or password: put the URL without "
+                "them, and set ari.username and ari.password (ACD_ARI__PASSWORD)"
+            )
+        return url
 
     @model_validator(mode="after")
     def _backoff_grows(self) -> Self:
@@ -103,6 +117,33 @@ class StorageSettings(ConfigModel):
 
 class HttpSettings(ConfigModel):
     listen: ListenAddress = "127.0.0.1:8080"
+    # HTTPS: a PEM certificate (chain) and its private key, both or neither; relative paths are
+    # relative to the directory acd is started from, like a relative SQLite path.
+    tls_cert: FilePath | None = None
+    tls_key: FilePath | None = None
+    # Plain HTTP beyond loopback sends session cookies and tokens in the clear: only on purpose.
+    allow_plain_http: bool = False
+
+    @model_validator(mode="after")
+    def _tls_or_loopback(self) -> Self:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            missing = "tls_key" if self.tls_key is None else "tls_cert"
+            raise field_error(missing, "is needed too: set both tls_cert and tls_key, or neither")
+        if self.tls_cert is not None and self.tls_key is not None:
+            problem = tls_problem(self.tls_cert, self.tls_key)
+            if problem:
+                raise field_error("tls_cert", problem)
+        elif not self.allow_plain_http and not is_loopback(self.host):
+            raise field_error(
+                "listen",
+                f"{self.host} is reachable beyond this machine: set tls_cert and tls_key to "
+                "serve HTTPS, or allow_plain_http: true to serve plain HTTP there on purpose",
+            )
+        return self
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
 
     @property
     def host(self) -> str:

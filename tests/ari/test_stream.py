@@ -471,3 +471,35 @@ async def test_an_unexpected_error_in_the_reader_is_survived(
     await stream.wait_connected()
     assert calls == 2
     assert any("unexpected error" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_failed_connect_never_logs_the_password(caplog: pytest.LogCaptureFixture):
+    # aiohttp's TooManyRedirects quotes the URL it tried, api_key=user:password included.
+    async def loop_back(request: aiohttp.web.Request) -> aiohttp.web.StreamResponse:
+        raise aiohttp.web.HTTPFound(str(request.url))
+
+    app = aiohttp.web.Application()
+    app.router.add_get("/ari/events", loop_back)
+    runner = aiohttp.web.AppRunner(app)
+    await runner.setup()
+    await aiohttp.web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    failed = asyncio.Event()
+
+    class Noticing(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            failed.set()
+
+    notice = Noticing(logging.WARNING)
+    logging.getLogger("acd.ari.stream").addHandler(notice)
+    stream = EventStream(url, "asterisk", "pw-s3cret/42", "acd", on_event=lambda event: None)
+    try:
+        with caplog.at_level(logging.WARNING, logger="acd.ari.stream"):
+            stream.start()
+            await asyncio.wait_for(failed.wait(), 30)
+    finally:
+        logging.getLogger("acd.ari.stream").removeHandler(notice)
+        await stream.stop()
+        await runner.cleanup()
+    assert "TooManyRedirects" in caplog.text
+    assert "s3cret" not in caplog.text

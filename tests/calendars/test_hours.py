@@ -173,3 +173,23 @@ def test_parse() -> None:
     assert parse_week("2027-W13") == date(2027, 3, 29)
     assert parse_week("2027W01") == date(2027, 1, 4)
     assert parse_at("2027-03-29T10:00") == datetime(2027, 3, 29, 10)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--at", "9999-12-31T23:59"],
+        ["--at", "0001-01-01T00:00"],
+        ["--week", "9999-W52"],
+    ],
+)
+def test_the_ends_of_the_calendar_get_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    # Each was a Python traceback (OverflowError looking a day ahead or back).
+    code, out, err = run(capsys, "--line", "1700", *args)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"acd: {args[1]!r} is too near the end of the calendar (year 1 or 9999) to work out "
+        "opening hours\n"
+    )

@@ -18,6 +18,13 @@ from tests.callbacks.factories import DUE, MORNING
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 
 
+@pytest.fixture(autouse=True)
+def _at_the_morning(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The command reads the wall clock; its callbacks are requested on MORNING and a
+    # reschedule is refused into the past, so the test's "now" is that morning, not today.
+    monkeypatch.setattr("acd.callbacks_cli.wall_clock", lambda: MORNING)
+
+
 @pytest.fixture
 def url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'var' / 'acd.db'}"
@@ -115,9 +122,41 @@ def test_bad_input_exits_2(url: str, capsys: pytest.CaptureFixture[str]):
     assert code == 2
 
 
-def test_an_empty_deployment_lists_nothing(url: str, capsys: pytest.CaptureFixture[str]):
-    code, out, _ = run(capsys, "list", "--storage-url", url)
-    assert (code, out.strip()) == (0, "no callbacks")
+@pytest.mark.parametrize("action", [["list"], ["cancel", "x", "--reason", "r"]])
+def test_a_missing_database_is_said_and_not_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], action: list[str]
+):
+    missing = tmp_path / "nonexistent" / "dir" / "x.db"
+    code, out, err = run(capsys, *action, "--storage-url", f"sqlite+aiosqlite:///{missing}")
+    assert (code, out) == (1, "")
+    assert err.strip().startswith(f"acd: no database at {missing}: nothing has been stored")
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_times_beyond_the_calendar_are_refused_in_one_line(
+    url: str, capsys: pytest.CaptureFixture[str]
+):
+    first, *_ = seed(url)
+    code, out, err = run(capsys, "list", "--due-before", "0001-01-01T00:00", "--storage-url", url)
+    assert (code, out) == (2, "")
+    assert (
+        err == "acd: '0001-01-01T00:00' is out of range: it is before year 1 or after 9999 in UTC\n"
+    )
+    code, _, err = run(
+        capsys, "reschedule", first, "--at", "9999-12-31T23:59-14:00", "--storage-url", url
+    )
+    assert code == 2
+    assert "out of range" in err
+
+
+def test_a_reschedule_into_the_past_is_refused(url: str, capsys: pytest.CaptureFixture[str]):
+    first, *_ = seed(url)
+    for at in ("1970-01-01T00:00", "0001-01-02T00:00"):
+        code, _, err = run(capsys, "reschedule", first, "--at", at, "--storage-url", url)
+        assert code == 1
+        assert "that is in the past" in err
+    code, out, _ = run(capsys, "list", "--json", "--storage-url", url)
+    assert json.loads(out)["callbacks"][0]["next_attempt_at"] is None  # unchanged
 
 
 @pytest.mark.unit
@@ -131,3 +170,22 @@ def test_help(capsys: pytest.CaptureFixture[str]):
         main(["callbacks", "list", "--help"])
     assert exit_info.value.code == 0
     assert "--due-before" in capsys.readouterr().out
+
+
+def test_a_reschedule_follows_the_lines_hours(url: str, capsys: pytest.CaptureFixture[str]):
+    first, *_ = seed(url)
+    # Wednesday 22:00: closed, tried at Thursday's opening, before the deadline (Thursday 19:00).
+    code, out, _ = run(
+        capsys, "reschedule", first, "--at", "2027-03-31T22:00", "--storage-url", url
+    )
+    assert code == 0
+    assert "next try 2027-03-31 22:00" in out
+    # Thursday 19:30: the line opens next on Friday, after the deadline.
+    code, _, err = run(
+        capsys, "reschedule", first, "--at", "2027-04-01T19:30", "--storage-url", url
+    )
+    assert code == 1
+    assert err.strip().endswith(
+        "the line is closed then and opens next at 2027-04-02 09:00, after the callback's "
+        "deadline 2027-04-01 19:00 (Europe/Brussels)"
+    )

@@ -4,7 +4,8 @@ real store (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -15,6 +16,7 @@ from acd.api import AUTH, AllowAll, errors_and_auth
 from callbacks import Callback
 from callbacks.http import CALLBACK_STORE, add_callback_routes
 from callbacks.store import CallbackStore
+from foundation.calendars import Closure, standard_calendar
 from tests.callbacks.factories import DUE, MORNING, key, line, number
 
 NOW = MORNING + timedelta(minutes=30)
@@ -30,12 +32,22 @@ class Client:
             return response.status, await response.json()
 
 
+# The line's calendar for the reschedule rule: the standard hours, but closed all Thursday
+# 1 April 2027, the day the callbacks are due (DUE, 19:00).
+THURSDAY_CLOSED = replace(
+    standard_calendar(),
+    closures=(Closure(datetime(2027, 4, 1), datetime(2027, 4, 2), "inventory"),),
+)
+
+
 @pytest.fixture
 async def client(store: CallbackStore) -> AsyncIterator[Client]:
     app = web.Application(middlewares=[errors_and_auth])
     app[AUTH] = AllowAll()
     app[CALLBACK_STORE] = store
-    add_callback_routes(app, CALLBACK_STORE, now=lambda: NOW)
+    add_callback_routes(
+        app, CALLBACK_STORE, now=lambda: NOW, calendar_of=lambda line: THURSDAY_CLOSED
+    )
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -121,6 +133,30 @@ async def test_an_overdue_callback_says_so(client: Client, store: CallbackStore)
         ("POST", "/api/callbacks/{id}/reschedule", {"at": 5}, 422, "invalid_time"),
         ("POST", "/api/callbacks/{id}/reschedule", {"at": "2027-03-30T14:00"}, 422, None),
         ("POST", "/api/callbacks/{id}/reschedule", {"at": "2027-04-09T10:00Z"}, 422, None),
+        # Past the year 9999 once in UTC (was a 500: OverflowError).
+        (
+            "POST",
+            "/api/callbacks/{id}/reschedule",
+            {"at": "9999-12-31T23:59-14:00"},
+            422,
+            "invalid_time",
+        ),
+        ("GET", "/api/callbacks?due_before=0001-01-01T00:00%2B01:00", None, 422, "invalid_time"),
+        # Into the past (was accepted and dialled at once).
+        (
+            "POST",
+            "/api/callbacks/{id}/reschedule",
+            {"at": "1970-01-01T00:00Z"},
+            422,
+            "callback_invalid",
+        ),
+        (
+            "POST",
+            "/api/callbacks/{id}/reschedule",
+            {"at": "0001-01-01T00:00Z"},
+            422,
+            "callback_invalid",
+        ),
     ],
 )
 async def test_bad_requests_get_json_errors(
@@ -153,3 +189,43 @@ async def test_only_pending_callbacks_change(client: Client, store: CallbackStor
         "callback_wrong_state",
         {"status": "cancelled"},
     )
+
+
+async def test_a_reschedule_into_the_past_says_so_and_changes_nothing(
+    client: Client, store: CallbackStore
+):
+    callback = await requested(store, line())
+    an_hour_ago = (NOW - timedelta(hours=1)).isoformat()
+    status, body = await client.call(
+        "POST", f"/api/callbacks/{callback.id}/reschedule", json={"at": an_hour_ago}
+    )
+    assert (status, body["error"]) == (422, "callback_invalid")
+    assert "that is in the past" in body["message"]
+    assert (await store.get(callback.id)) == callback
+    # Seconds behind (a client's clock): taken as now.
+    just_now = (NOW - timedelta(seconds=20)).isoformat()
+    status, body = await client.call(
+        "POST", f"/api/callbacks/{callback.id}/reschedule", json={"at": just_now}
+    )
+    assert (status, body["next_attempt_at"]) == (200, NOW.astimezone(UTC).isoformat())
+
+
+async def test_a_reschedule_outside_hours_is_kept_unless_no_opening_comes_before_the_deadline(
+    client: Client, store: CallbackStore
+):
+    callback = await requested(store, line())
+    path = f"/api/callbacks/{callback.id}/reschedule"
+    # Tuesday 21:00 in Brussels: closed, tried at Wednesday's opening, well before the deadline.
+    status, body = await client.call("POST", path, json={"at": "2027-03-30T21:00+02:00"})
+    assert (status, body["next_attempt_at"]) == (200, "2027-03-30T19:00:00+00:00")
+    # Wednesday 20:00: the line is closed until Friday (Thursday's closure), after the deadline.
+    status, body = await client.call("POST", path, json={"at": "2027-03-31T20:00+02:00"})
+    assert (status, body["error"]) == (422, "no_opening_before_deadline")
+    assert body["message"].endswith(
+        "the line is closed then and opens next at 2027-04-02 09:00, after the callback's "
+        "deadline 2027-04-01 19:00 (Europe/Brussels)"
+    )
+    assert body["details"] == {"id": callback.id, "due_by": DUE.isoformat()}
+    kept = await store.get(callback.id)
+    assert kept is not None
+    assert kept.next_attempt_at == datetime(2027, 3, 30, 19, 0, tzinfo=UTC)

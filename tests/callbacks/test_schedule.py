@@ -28,6 +28,7 @@ from callbacks.schedule import (
     is_calm,
     next_attempt_at,
     priority,
+    reschedule_refusal,
     resolve_after_crash,
 )
 from foundation.calendars import Calendar, Closure, standard_calendar
@@ -140,6 +141,40 @@ def test_next_attempt_at(attempts: tuple[Attempt, ...], now: str, expected: str)
 def test_next_attempt_is_none_when_the_calendar_never_opens() -> None:
     never = Calendar("never", BRUSSELS)
     assert next_attempt_at(callback(), never, local("2027-03-30T10:00"), 3600) is None
+
+
+# --- reschedule ----------------------------------------------------------------------------
+
+# A callback due by Monday 5 April 2027 12:00 (Easter Monday 2027 is 29 March: a working day).
+RESCHEDULE = [
+    # (calendar, to (Brussels), refused because)
+    (STANDARD, "2027-04-02T10:00", None),  # open then
+    (STANDARD, "2027-04-02T20:00", None),  # closed: tried Monday 09:00, before noon
+    (SHORT_MONDAY, "2027-04-05T11:59", None),
+    (
+        STANDARD,
+        "2027-04-05T12:30",
+        "that is after the callback's deadline 2027-04-05 12:00 (Europe/Brussels)",
+    ),
+    (
+        replace(STANDARD, closures=(Closure(datetime(2027, 4, 5), datetime(2027, 4, 6), "x"),)),
+        "2027-04-02T20:00",
+        "opens next at 2027-04-06 09:00, after the callback's deadline 2027-04-05 12:00",
+    ),
+    (Calendar("never", BRUSSELS), "2027-04-02T10:00", "does not open again"),
+]
+
+
+@pytest.mark.parametrize(("calendar", "to", "because"), RESCHEDULE)
+def test_reschedule_outside_hours_means_the_next_opening(
+    calendar: Calendar, to: str, because: str | None
+) -> None:
+    refusal = reschedule_refusal(calendar, local(to), local("2027-04-05T12:00"))
+    if because is None:
+        assert refusal is None
+    else:
+        assert refusal is not None
+        assert because in refusal
 
 
 # --- urgency -------------------------------------------------------------------------------

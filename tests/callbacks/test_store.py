@@ -269,7 +269,7 @@ async def test_list_filters(store: CallbackStore):
 
 async def test_cancel_and_reschedule_only_pending_callbacks(store: CallbackStore):
     callback = await requested(store)
-    with pytest.raises(CallbackInvalid, match="due before"):
+    with pytest.raises(CallbackInvalid, match="deadline is earlier"):
         await store.reschedule(callback.id, DUE + timedelta(minutes=1), MORNING)
     cancelled = await store.cancel(callback.id, "duplicate", MORNING)
     assert (cancelled.status, cancelled.reason, cancelled.closed_at) == (

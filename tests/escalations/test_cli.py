@@ -3,12 +3,14 @@ the command line."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
 from acd.cli import main
+from escalations import migrate
 
 pytestmark = pytest.mark.component
 
@@ -17,6 +19,10 @@ CONFIG = Path(__file__).resolve().parents[2] / "config"
 
 def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> tuple[int, str, str]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'var' / 'acd.db'}"
+    if not (tmp_path / "var").exists():
+        # The database `acd run` made; the commands read it and never create one.
+        (tmp_path / "var").mkdir()
+        asyncio.run(migrate(url))
     code = main(["escalation", *args, "--config", str(CONFIG), "--storage-url", url])
     out, err = capsys.readouterr()
     return code, out, err
@@ -74,3 +80,14 @@ def test_check_of_an_unknown_point_or_a_bad_time_is_refused(capsys, tmp_path):
     code, _, err = run(capsys, tmp_path, "check", "anb-jacht", "--at", "tomorrow")
     assert code == 2
     assert "'tomorrow' is not a date and time" in err
+
+
+@pytest.mark.parametrize("args", [["list"], ["check", "anb-jacht"], ["outbox"]])
+def test_a_missing_database_is_said_and_not_created(capsys, tmp_path, args):
+    missing = tmp_path / "nonexistent" / "x.db"
+    url = f"sqlite+aiosqlite:///{missing}"
+    code = main(["escalation", *args, "--config", str(CONFIG), "--storage-url", url])
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert err.startswith(f"acd: no database at {missing}: nothing has been stored there yet")
+    assert not (tmp_path / "nonexistent").exists()

@@ -101,6 +101,7 @@ def test_the_outbox_as_json_by_status(capsys: pytest.CaptureFixture[str], url: s
 
 @pytest.mark.component
 def test_an_empty_outbox_says_so(capsys: pytest.CaptureFixture[str], url: str):
+    postgres.run_outside_test_loop(migrate(url))  # the database `acd run` made
     assert run(capsys, url) == (0, "no escalation mails waiting or failed\n")
 
 
