@@ -429,9 +429,7 @@ def trends() -> dict[str, Any]:
             "timeseries",
             "Occupancy",
             "Agent time on calls or after-call work / staffed agent time (all lines).",
-            tuple(
-                Query(f"sum(job:acd_occupancy:ratio{w})", WINDOW_NAMES[w]) for w in WINDOWS
-            ),
+            tuple(Query(f"sum(job:acd_occupancy:ratio{w})", WINDOW_NAMES[w]) for w in WINDOWS),
             width=12,
             height=8,
             unit="percentunit",
