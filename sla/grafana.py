@@ -334,9 +334,9 @@ def wallboard() -> dict[str, Any]:
             "Today: offered, answered, abandoned",
             "Contacts over the last day (recorded 1-day increases).",
             (
-                Query(field_expr("offered", "1d", line), "offered"),
-                Query(field_expr("answered", "1d", line), "answered"),
-                Query(field_expr("abandoned", "1d", line), "abandoned"),
+                Query(field_expr("offered", "1d"), "offered"),
+                Query(field_expr("answered", "1d"), "answered"),
+                Query(field_expr("abandoned", "1d"), "abandoned"),
             ),
             width=12,
             unit="none",
@@ -347,8 +347,8 @@ def wallboard() -> dict[str, Any]:
             "Average speed of answer (queue wait of the answered) and average handling time "
             "(talk + after-call work per call), last hour.",
             (
-                Query(figure_expr(average_speed_of_answer, "1h", line), "ASA"),
-                Query(figure_expr(average_handling_time, "1h", line), "AHT"),
+                Query(figure_expr(average_speed_of_answer, "1h"), "ASA"),
+                Query(figure_expr(average_handling_time, "1h"), "AHT"),
             ),
             width=12,
             unit="s",
