@@ -52,8 +52,10 @@ async def scenario(s: System, prom: Prometheus) -> None:
     await s.wait(40)
     s.emu.pbx.hangup_from_phone(gone)
     await s.until(lambda: not s.channel_exists(held), timeout_s=240)
-    # Prometheus sees the callback series at 0 before the callback is made, so the made one
-    # counts as an increase (a series first seen at 1 would not).
+    await s.wait(300)  # the dialer counts open callbacks every 5 minutes
+    # The callback is open (waiting for an agent); Prometheus sees its series at 0 before it
+    # is made, so the made one counts as an increase (a series first seen at 1 would not).
+    await asyncio.to_thread(prom.until, "sum(acd_callbacks_open)", 1, "open callback")
     await asyncio.to_thread(
         prom.until, f'sum(acd_callbacks_completed_total{{line="{LINE}"}})', 0, "callback series"
     )
