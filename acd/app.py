@@ -175,6 +175,7 @@ async def running_engine(
 
         metrics = EngineMetrics(now=clock.now, short_abandon_s=settings.engine.short_abandon_s)
         callback_metrics = CallbackMetrics(metrics.registry)  # one /metrics for both
+        metrics.declare_escalations((p.id, p.line_codes) for p in await escalations.list())
         ari = AriClient(
             str(ari_settings.url),
             ari_settings.username,

@@ -317,6 +317,17 @@ class CallbackStore(SqlStore):
         query = query.order_by(CALLBACKS.c.requested_at, CALLBACKS.c.id).limit(limit)
         return await self._read(query)
 
+    async def count_open(self) -> int:
+        """Open callbacks (pending or dialing), whatever their deadline."""
+        query = (
+            select(func.count())
+            .select_from(CALLBACKS)
+            .where(CALLBACKS.c.status.in_(sorted(OPEN_STATUSES)))
+        )
+        with self._hold():
+            async with self._engine.connect() as connection:
+                return int((await connection.execute(query)).scalar_one())
+
     async def count_overdue(self, now: datetime) -> int:
         """Open callbacks (pending or dialing) past their deadline."""
         query = (

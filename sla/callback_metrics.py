@@ -77,6 +77,11 @@ class CallbackMetrics:
             ("line", "result"),
             registry=registry,
         )
+        self.callbacks_open = Gauge(
+            "acd_callbacks_open",
+            "Open callbacks (pending or dialing), whatever their deadline.",
+            registry=registry,
+        )
         self.callbacks_overdue = Gauge(
             "acd_callbacks_overdue",
             "Open callbacks (pending or dialing) past their deadline.",
@@ -114,6 +119,9 @@ class CallbackMetrics:
             raise ValueError(f"{final.value!r} is not an unsuccessful final status")
         self._seen(line)
         self.callbacks_ended.labels(line, final.value).inc()
+
+    def set_open(self, count: int) -> None:
+        self.callbacks_open.set(count)
 
     def set_overdue(self, count: int) -> None:
         self.callbacks_overdue.set(count)

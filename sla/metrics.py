@@ -33,6 +33,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from escalations.rules import Refusal
 from foundation.contact import (
     Activity,
     AgentEvent,
@@ -54,6 +55,12 @@ HANDLING_BUCKETS = (10, 30, 60, 120, 180, 300, 600, 900, 1200, 1800, 3600)
 # A caller who hangs up within this many seconds in the queue is a "short abandon" (misdialled,
 # changed their mind): counted apart so a service level can leave them out.
 DEFAULT_SHORT_ABANDON_S = 5.0
+
+# How an escalation ends, by channel (acd_escalations_total's outcome label).
+ESCALATION_OUTCOMES = {
+    "phone": ("connected", "not_reached", "caller_hung_up"),
+    "email": ("queued", "delivered"),
+}
 
 _RING_ENDS = frozenset(
     {ContactEventKind.OFFER_ENDED, ContactEventKind.ANSWERED, ContactEventKind.ENDED}
@@ -241,6 +248,18 @@ class EngineMetrics:
             ):
                 family.labels(*labels)
             self._waiting.declare(labels)
+
+    def declare_escalations(self, points: Iterable[tuple[str, Iterable[str]]]) -> None:
+        """Create the escalation and refused-transfer series of these points (id, line codes)
+        at 0: Prometheus sees a series first scraped at 1 as no increase, so a point's first
+        escalation would be missing from every dashboard and rule that uses ``increase``."""
+        for point, line_codes in points:
+            for line_code in line_codes:
+                for channel, outcomes in ESCALATION_OUTCOMES.items():
+                    for outcome in outcomes:
+                        self.escalations.labels(line_code, point, channel, outcome)
+            for reason in Refusal:
+                self.transfers_refused.labels(point, reason.value)
 
     def watch_lines(self, open_lines: Callable[[datetime], Mapping[str, bool]]) -> None:
         """Read at every scrape which lines are open now (``acd_line_open``)."""

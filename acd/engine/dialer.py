@@ -91,6 +91,7 @@ class CallbackDialer:
             soon = await self._store.count_overdue(now + timedelta(seconds=DUE_SOON_S))
             self._metrics.set_overdue(overdue)
             self._metrics.set_due_soon(soon - overdue)
+            self._metrics.set_open(await self._store.count_open())
         for line in self._runtime.view.config.lines:
             rules = self._rules.get(line.id)
             if rules is None or (

@@ -240,7 +240,10 @@ async def test_overdue_pending_callbacks_expire(store: CallbackStore):
     later = await requested(store, line=where)
     after = MORNING + timedelta(hours=1)
     assert await store.count_overdue(after) >= 1
+    open_before = await store.count_open()
+    assert open_before >= 2  # both, whatever their deadline
     expired = await store.expire_overdue(after)
+    assert await store.count_open() == open_before - len(expired)  # expired is not open
     assert soon.id in {c.id for c in expired}
     assert later.id not in {c.id for c in expired}
     gone = await store.get(soon.id)

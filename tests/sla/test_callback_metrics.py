@@ -36,6 +36,7 @@ def test_each_step_counts_on_the_engine_s_registry() -> None:
     metrics.completed("1700", within_deadline=True)
     metrics.ended("1701", CallbackStatus.EXPIRED)
     metrics.set_overdue(3)
+    metrics.set_open(5)
     registry = engine.registry
     assert value(registry, "acd_callbacks_offered_total", line="1700") == 2
     assert value(registry, "acd_callbacks_accepted_total", line="1700") == 1
@@ -46,6 +47,7 @@ def test_each_step_counts_on_the_engine_s_registry() -> None:
     )
     assert value(registry, "acd_callbacks_ended_total", line="1701", status="expired") == 1
     assert value(registry, "acd_callbacks_overdue") == 3
+    assert value(registry, "acd_callbacks_open") == 5
     # Served with the engine's own metrics.
     assert b"acd_callbacks_offered_total" in engine.render()
 

@@ -289,3 +289,16 @@ def test_refused_transfers_are_counted_by_point_and_reason():
     seen = Exposition(metrics)
     assert seen("acd_transfers_refused_total", point="anb", reason="outside_reachability") == 2
     assert seen("acd_transfers_refused_total", point="anb", reason="not_allowed") == 1
+
+
+def test_declared_escalation_points_have_every_series_at_zero():
+    metrics = EngineMetrics()
+    metrics.declare_escalations([("anb-jacht", ["1700 Andere Vragen"])])
+    seen = Exposition(metrics)
+    for channel, outcome in [("phone", "connected"), ("phone", "not_reached"), ("email", "queued")]:
+        labels = {"line_code": "1700 Andere Vragen", "point": "anb-jacht", "channel": channel}
+        assert seen("acd_escalations_total", **labels, outcome=outcome) == 0
+    assert seen("acd_transfers_refused_total", point="anb-jacht", reason="no_phone_number") == 0
+    metrics.escalation("1700 Andere Vragen", "anb-jacht", "email", "delivered")
+    labels = {"line_code": "1700 Andere Vragen", "point": "anb-jacht", "channel": "email"}
+    assert Exposition(metrics)("acd_escalations_total", **labels, outcome="delivered") == 1

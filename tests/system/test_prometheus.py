@@ -3,127 +3,26 @@ engine during a scripted emulator scenario, evaluates config/prometheus's record
 they come out as the scenario implies, and equal to what the demo summary works out from the
 engine's own /metrics (one definition: sla.service_level).
 
-Prometheus runs on wall time (1 s scrapes and rule evaluations); the engine on the test's
-virtual clock.  While the test waits for Prometheus (in a thread), the virtual clock stands
-still and the engine keeps answering scrapes; the scenario itself passes in virtual time
-between two scrapes.  Every wait is a bounded poll.
+The scenario itself passes in virtual time between two of Prometheus' (wall time) scrapes:
+see tests/system/prometheus.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import math
-import shutil
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from acd.auth.model import Scope
 from acd.demo import sla_figures
 from sla.service_level import FIGURES
 from sla.sources import tally_from_exposition
 from tests.system.harness import System, system
+from tests.system.prometheus import scraping
 
 pytestmark = pytest.mark.system
 
-ROOT = Path(__file__).resolve().parents[2]
-RULES = ROOT / "config" / "prometheus" / "rules" / "acd.rules.yml"
 LINE = {"line": "1700", "line_code": "1700 Andere Vragen"}
 DEADLINE_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Prometheus:
-    def __init__(self, url: str, log: Path) -> None:
-        self.url = url
-        self.log = log
-
-    def query(self, expr: str) -> list[dict[str, Any]]:
-        query = urllib.parse.urlencode({"query": expr})
-        with urllib.request.urlopen(f"{self.url}/api/v1/query?{query}", timeout=5) as resp:
-            body = json.load(resp)
-        assert body["status"] == "success", body
-        return list(body["data"]["result"])
-
-    def value(self, expr: str) -> float | None:
-        result = self.query(expr)
-        return float(result[0]["value"][1]) if len(result) == 1 else None
-
-    def until(self, expr: str, want: float, what: str) -> None:
-        """Poll until ``expr`` is one sample equal to ``want`` (bounded: fails naming both)."""
-        deadline = time.monotonic() + DEADLINE_S
-        seen: float | None = None
-        while time.monotonic() < deadline:
-            try:
-                seen = self.value(expr)
-            except (ConnectionError, urllib.error.URLError):
-                seen = None  # still starting
-            if seen is not None and math.isclose(seen, want, rel_tol=1e-9, abs_tol=1e-9):
-                return
-            time.sleep(0.2)
-        raise AssertionError(
-            f"{what}: {expr} was {seen}, expected {want}, after {DEADLINE_S} s\n"
-            + self.log.read_text(errors="replace")[-3000:]
-        )
-
-
-@contextmanager
-def prometheus(tmp_path: Path, target: str, token: str) -> Iterator[Prometheus]:
-    """A Prometheus scraping ``target`` with ``token`` (a bearer token of the metrics scope, in
-    a credentials file as a deployment keeps it)."""
-    binary = shutil.which("prometheus")
-    if binary is None:
-        pytest.fail(
-            "the prometheus server is not installed: ./scripts/services installs Debian's "
-            "prometheus package (apt-get install prometheus)"
-        )
-    credentials = tmp_path / "metrics.token"
-    credentials.write_text(token)
-    config = tmp_path / "prometheus.yml"
-    config.write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        f"rule_files: ['{RULES}']\n"
-        "scrape_configs:\n"
-        f"  - job_name: acd\n    static_configs: [{{targets: ['{target}']}}]\n"
-        f"    authorization: {{credentials_file: '{credentials}'}}\n"
-    )
-    port = free_port()
-    log = tmp_path / "prometheus.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                binary,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield Prometheus(f"http://127.0.0.1:{port}", log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 async def answered_call(s: System, talk_s: float) -> None:
@@ -157,56 +56,49 @@ async def scenario(s: System) -> None:
 
 
 async def test_recording_rules_evaluate_to_what_the_scenario_implies(tmp_path):
-    async with system(tmp_path) as s:
-        target = (s.engine.http_url or "").removeprefix("http://")
-        assert s.engine.auth is not None
-        _, token = await s.engine.auth.add_token(
-            "prometheus", frozenset({Scope.METRICS}), s.engine.clock.now()
+    async with system(tmp_path) as s, scraping(s, tmp_path) as prom:
+        # The first scrape sees every counter at 0 (the lines are declared at start).
+        await asyncio.to_thread(
+            prom.until, f"line:acd_offered:increase15m{{line='{LINE['line']}'}}", 0, "rules"
         )
-        with prometheus(tmp_path, target, token) as prom:
-            # The first scrape sees every counter at 0 (the lines are declared at start).
-            await asyncio.to_thread(prom.until, 'up{job="acd"}', 1, "scraped")
-            await asyncio.to_thread(
-                prom.until, f"line:acd_offered:increase15m{{line='{LINE['line']}'}}", 0, "rules"
-            )
-            await scenario(s)
-            exposition = s.engine.metrics.render().decode()
-            figures = sla_figures(exposition)
-            assert (figures["offered"], figures["answered"], figures["abandoned"]) == (6, 4, 2)
-            assert figures["short_abandoned"] == 1
-            tally = tally_from_exposition(exposition)
-            assert tally.talks == 4
-            assert tally.wrap_up_s == pytest.approx(4 * 10.0, abs=0.5)  # wrap_up_s: 10 each
-            assert tally.talk_s == pytest.approx(30 + 60 + 90 + 62, abs=2.0)
+        await scenario(s)
+        exposition = s.engine.metrics.render().decode()
+        figures = sla_figures(exposition)
+        assert (figures["offered"], figures["answered"], figures["abandoned"]) == (6, 4, 2)
+        assert figures["short_abandoned"] == 1
+        tally = tally_from_exposition(exposition)
+        assert tally.talks == 4
+        assert tally.wrap_up_s == pytest.approx(4 * 10.0, abs=0.5)  # wrap_up_s: 10 each
+        assert tally.talk_s == pytest.approx(30 + 60 + 90 + 62, abs=2.0)
 
-            sel = "{" + ",".join(f'{k}="{v}"' for k, v in LINE.items()) + "}"
-            expected = {
-                # What the scenario implies: 4 of 6 answered, all within 20 s; 1 short abandon.
-                "acd_answer_rate:ratio15m": 4 / 6,
-                "acd_service_level:ratio15m": 4 / 6,
-                "acd_service_level_without_short_abandons:ratio1h": 4 / 5,
-                "acd_abandon_rate:ratio1d": 2 / 6,
-                # Times come from the emulator's timing: Prometheus must agree with the
-                # engine's own figures (the demo summary's) to the last digit.
-                "acd_average_speed_of_answer_seconds:mean15m": _unrounded(
-                    exposition, "average_speed_of_answer"
-                ),
-                "acd_average_handling_time_seconds:mean1h": _unrounded(
-                    exposition, "average_handling_time"
-                ),
-            }
-            for series, want in expected.items():
-                await asyncio.to_thread(prom.until, f"line_line_code:{series}{sel}", want, series)
-            await asyncio.to_thread(
-                prom.until, "line:acd_answer_rate:ratio1h{line='1700'}", 4 / 6, "per line"
-            )
-            await asyncio.to_thread(
-                prom.until,
-                'job:acd_occupancy:ratio15m{job="acd"}',
-                _unrounded(exposition, "occupancy"),
-                "occupancy",
-            )
-            assert pytest.approx(figures["answer_rate"], abs=1e-4) == 4 / 6
+        sel = "{" + ",".join(f'{k}="{v}"' for k, v in LINE.items()) + "}"
+        expected = {
+            # What the scenario implies: 4 of 6 answered, all within 20 s; 1 short abandon.
+            "acd_answer_rate:ratio15m": 4 / 6,
+            "acd_service_level:ratio15m": 4 / 6,
+            "acd_service_level_without_short_abandons:ratio1h": 4 / 5,
+            "acd_abandon_rate:ratio1d": 2 / 6,
+            # Times come from the emulator's timing: Prometheus must agree with the
+            # engine's own figures (the demo summary's) to the last digit.
+            "acd_average_speed_of_answer_seconds:mean15m": _unrounded(
+                exposition, "average_speed_of_answer"
+            ),
+            "acd_average_handling_time_seconds:mean1h": _unrounded(
+                exposition, "average_handling_time"
+            ),
+        }
+        for series, want in expected.items():
+            await asyncio.to_thread(prom.until, f"line_line_code:{series}{sel}", want, series)
+        await asyncio.to_thread(
+            prom.until, "line:acd_answer_rate:ratio1h{line='1700'}", 4 / 6, "per line"
+        )
+        await asyncio.to_thread(
+            prom.until,
+            'job:acd_occupancy:ratio15m{job="acd"}',
+            _unrounded(exposition, "occupancy"),
+            "occupancy",
+        )
+        assert pytest.approx(figures["answer_rate"], abs=1e-4) == 4 / 6
 
 
 def _unrounded(exposition: str, name: str) -> float:
