@@ -357,6 +357,8 @@ class EngineRuntime:
             try:
                 if isinstance(command, cmd.Answer | cmd.AddToBridge):
                     await self._retrying(command)
+                    if isinstance(command, cmd.AddToBridge):
+                        self.submit(inp.LegsBridged(command.bridge_id, command.channel_ids))
                 else:
                     await self._call(command)
             except AriNotFound as exc:
