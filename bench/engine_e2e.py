@@ -43,9 +43,10 @@ from acd.ari.events import Bridge, Channel, parse_event
 from acd.ari.rest import RestTransport
 from acd.ari.stream import EventStream
 from acd.engine import inputs as inp
+from acd.engine.ari_commands import AriPort
 from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
-from acd.engine.runtime import AriPort, EngineRuntime
+from acd.engine.runtime import EngineRuntime
 from acd.settings import load_settings
 from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind

@@ -10,7 +10,7 @@ import pytest
 
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
-from acd.engine.runtime import independent_batches
+from acd.engine.ari_commands import independent_batches
 from acd.engine.timers import TimerKey, TimerKind
 from foundation.contact import Activity, ContactEventKind, OfferResult, Outcome
 from tests.engine.test_core import Harness, of, only
