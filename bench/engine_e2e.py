@@ -43,9 +43,10 @@ from acd.ari.events import Bridge, Channel, parse_event
 from acd.ari.rest import RestTransport
 from acd.ari.stream import EventStream
 from acd.engine import inputs as inp
+from acd.engine.ari_commands import AriPort
 from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
-from acd.engine.runtime import AriPort, EngineRuntime
+from acd.engine.runtime import EngineRuntime
 from acd.settings import load_settings
 from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
@@ -159,17 +160,27 @@ class Wire:
     def __init__(self) -> None:
         self.requests = 0
         self.event_bytes = 0
-        self.bridged: dict[str, float] = {}
+        self.bridged: dict[str, float] = {}  # caller channel -> its addChannel answered
+        self.agent_answered: dict[str, float] = {}  # caller channel -> its agent picked up
+        self._leg_answered: dict[str, float] = {}  # agent leg -> the engine took its answer
 
     @contextlib.contextmanager
     def counting(self, event_filter: bool, stdlib_json: bool) -> Iterator[None]:
-        request, handle_text, apply, decode = (
+        request, handle_text, apply, decode, submit = (
             RestTransport.request,
             EventStream._handle_text,
             EventFilter.apply,
             stream_module._decode,
+            EngineRuntime.submit,
         )
         wire = self
+
+        def noted_submit(runtime: EngineRuntime, event: inp.Input) -> None:
+            # The contact's answered event comes once the bridge is made: the agent's answer
+            # is timed where the engine takes it in.
+            if isinstance(event, inp.AgentLegAnswered):
+                wire._leg_answered[event.channel_id] = time.perf_counter()
+            submit(runtime, event)
 
         async def counted_request(
             transport: RestTransport, method: str, path: str, params: Any = None, **kw: Any
@@ -177,7 +188,10 @@ class Wire:
             wire.requests += 1
             result = await request(transport, method, path, params, **kw)
             if path.endswith("/addChannel"):
-                wire.bridged[params["channel"][0]] = time.perf_counter()
+                caller, leg = params["channel"]
+                wire.bridged[caller] = time.perf_counter()
+                if leg in wire._leg_answered:
+                    wire.agent_answered[caller] = wire._leg_answered.pop(leg)
             return result
 
         def counted_text(stream: EventStream, text: str, generation: int) -> Any:
@@ -188,6 +202,7 @@ class Wire:
             return False  # the engine as before the filter: every event type arrives
 
         RestTransport.request = counted_request  # type: ignore[method-assign,assignment]
+        EngineRuntime.submit = noted_submit  # type: ignore[method-assign,assignment]
         EventStream._handle_text = counted_text  # type: ignore[method-assign,assignment]
         if not event_filter:
             EventFilter.apply = no_filter  # type: ignore[method-assign]
@@ -197,6 +212,7 @@ class Wire:
             yield
         finally:
             RestTransport.request = request  # type: ignore[method-assign]
+            EngineRuntime.submit = submit  # type: ignore[method-assign]
             EventStream._handle_text = handle_text  # type: ignore[method-assign]
             EventFilter.apply = apply  # type: ignore[method-assign]
             stream_module._decode = decode
@@ -306,8 +322,9 @@ async def _drive(
             await engine.recorder.flush()
     answered = len(timing.answered)
     per_call = max(1, timing.ended)
-    to_answer = [timing.answered[c] - timing.arrived[c] for c in timing.answered]
-    to_bridge = [wire.bridged[c] - timing.answered[c] for c in timing.answered if c in wire.bridged]
+    picked_up = wire.agent_answered
+    to_answer = [picked_up[c] - timing.arrived[c] for c in timing.answered if c in picked_up]
+    to_bridge = [wire.bridged[c] - picked_up[c] for c in timing.answered if c in picked_up]
     return {
         "calls": calls,
         "answered": answered,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from acd.ari.events import Bridge, Channel
-from acd.engine.runtime import AriPort
+from acd.engine.ari_commands import AriPort
 from foundation.errors import AriError
 
 #: The methods of the runtime's ARI port, the only ones the fake answers.
@@ -27,7 +27,7 @@ class AriCall:
 
 
 class FakeAriClient:
-    """The runtime's ARI port (``acd.engine.runtime.AriPort``), method by method.
+    """The runtime's ARI port (``acd.engine.ari_commands.AriPort``), method by method.
 
     Each call is recorded in ``calls`` (unless ``record`` is off, for benchmarks), then
     ``fail[method]`` makes that method raise (a 404, a 500 ... from ``foundation.errors``);

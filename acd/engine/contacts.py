@@ -136,6 +136,10 @@ class ContactState:
     agent_id: str | None = None
     agent_channel: str | None = None
     bridge_id: str | None = None
+    # The agent picked up and caller and agent are being bridged (phase still RINGING): the
+    # contact counts as answered only once the addChannel has succeeded, so a caller who hangs
+    # up in those milliseconds is an abandon, not an answered call of no length.
+    bridging: bool = False
     farewell: Outcome | None = None  # the outcome recorded once the farewell ends the call
     menu: Menu | None = None
     announcer: AnnouncementScheduler | None = None

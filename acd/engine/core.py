@@ -129,7 +129,7 @@ class EngineCore:
                 self._playback_done(playback_id, now, out)
             case inp.TimerFired(key=key):
                 self._timer(key, now, out)
-            case inp.AgentLegRinging() | inp.AgentLegAnswered():
+            case inp.AgentLegRinging() | inp.AgentLegAnswered() | inp.LegsBridged():
                 self._agent_leg(event, now, out)
             case inp.ChannelGone(channel_id=channel_id, cause=cause):
                 self._channel_gone(channel_id, cause, now, out)
@@ -197,14 +197,17 @@ class EngineCore:
 
     def _agent_leg(
         self,
-        event: inp.AgentLegRinging | inp.AgentLegAnswered,
+        event: inp.AgentLegRinging | inp.AgentLegAnswered | inp.LegsBridged,
         now: datetime,
         out: list[cmd.Command],
     ) -> None:
         """The agent's phone rings; or they picked up: a callback's agent hears the whisper, an
-        inbound one is bridged."""
+        inbound one is bridged (and answered once ARI says both are in the bridge)."""
         if isinstance(event, inp.AgentLegRinging):
             self._offers.ringing(event, now, out)
+            return
+        if isinstance(event, inp.LegsBridged):
+            self._offers.bridged(event, now, out)
             return
         contact = self._table.of_channel(event.channel_id)
         if contact is not None and contact.callback is not None:

@@ -37,6 +37,15 @@ class AgentLegAnswered:
 
 
 @dataclass(frozen=True, slots=True)
+class LegsBridged:
+    """ARI accepted an ``addChannel``: the channels are in the bridge (Asterisk answers 204 once
+    each has joined, 400 "Channel not found" for one that hung up first)."""
+
+    bridge_id: str
+    channel_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelGone:
     """A channel left the app or was destroyed (StasisEnd, ChannelDestroyed, or found missing
     when resynchronising).  ``cause`` is the hang-up cause when Asterisk gave one."""
@@ -196,6 +205,7 @@ Input = (
     CallArrived
     | AgentLegRinging
     | AgentLegAnswered
+    | LegsBridged
     | ChannelGone
     | PlaybackDone
     | DtmfReceived

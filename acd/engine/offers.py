@@ -220,14 +220,15 @@ class Offers:
         return contact if contact.accepts(Trigger.AGENT_ANSWERED) else None
 
     def answered(self, ev: inp.AgentLegAnswered, now: datetime, out: list[cmd.Command]) -> None:
-        """The agent picked up an inbound contact: caller and agent into one bridge."""
+        """The agent picked up an inbound contact: caller and agent into one bridge.  The
+        contact stays RINGING (and the ring guard armed) until ARI says both are in the bridge
+        (:meth:`bridged`): until then a caller who hangs up abandons, and an agent who does
+        leaves the caller queued."""
         contact = self.ringing_leg(ev.channel_id, out)
-        if contact is None:
+        if contact is None or contact.bridging:
             return
-        agent = self._agents.require(contact.agent_id or "")
         self._table.stop_dialogues(contact, now, out)  # the agent connection always wins
         self._table.cancel_callback_offer(contact, now, out)
-        out.append(cmd.CancelTimer(TimerKey(TimerKind.RING, ev.channel_id)))
         if contact.bridge_id is None:  # made at offer time, unless a restart came between
             contact.bridge_id = legs.bridge_id(contact.id)
             out.append(cmd.CreateBridge(contact.bridge_id))
@@ -238,6 +239,22 @@ class Offers:
             cmd.AddToBridge(contact.bridge_id, (contact.caller_channel, ev.channel_id)),
             cmd.StopMoh(contact.caller_channel),
         ]
+        contact.bridging = True
+
+    def bridged(self, ev: inp.LegsBridged, now: datetime, out: list[cmd.Command]) -> None:
+        """Caller and agent are in one bridge: now the contact is answered, the agent on call."""
+        contact = self._table.of_channel(ev.channel_ids[0]) if ev.channel_ids else None
+        if (
+            contact is None
+            or not contact.bridging
+            or contact.bridge_id != ev.bridge_id
+            or contact.agent_channel not in ev.channel_ids
+            or contact.phase is not Phase.RINGING
+        ):
+            return
+        contact.bridging = False
+        agent = self._agents.require(contact.agent_id or "")
+        out.append(cmd.CancelTimer(TimerKey(TimerKind.RING, contact.agent_channel)))
         self._table.unroute(contact)
         record = contact.record
         record.answered_at = now
@@ -287,6 +304,15 @@ class Offers:
         if not contact.accepts(Trigger.OFFER_FAILED):
             return
         out.append(cmd.CancelTimer(TimerKey(TimerKind.RING, contact.agent_channel)))
+        if contact.bridging:
+            # The agent answered and left before the bridging was done: the caller, perhaps
+            # already in the bridge and off music, is queued again with music and no bridge.
+            contact.bridging = False
+            if contact.bridge_id is not None:
+                out.append(cmd.DestroyBridge(contact.bridge_id))
+                contact.bridge_id = None
+            assert contact.line is not None  # an inbound contact's
+            out.append(cmd.StartMoh(contact.caller_channel, contact.line.moh_class))
         # The bridge stays for the caller's next offer (two requests fewer per offer that
         # rings out); the contact's end destroys it if no agent ever answers.
         self.close_offer(contact, result, cause, now)
@@ -303,6 +329,7 @@ class Offers:
         out.append(cmd.CancelTimer(TimerKey(TimerKind.RING, contact.agent_channel)))
         self.drop_bridge(contact, out)
         self.close_offer(contact, OfferResult.CANCELLED, None, now)
+        contact.bridging = False
         self.release_agent(contact, now, out, wrap_up=False)
         self._table.to_phase(contact, Phase.QUEUED)
 

@@ -17,10 +17,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from acd.ari import events as ev
-from acd.ari.events import Bridge, Channel
+from acd.ari.events import Channel
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import legs
+from acd.engine.ari_commands import AriCommands, AriPort
 from acd.engine.core import EngineCore
 from acd.engine.timers import TimerKey
 from acd.engine.view import EngineView
@@ -32,13 +33,9 @@ from foundation.contact import (
     ContactEventSink,
     ContactRecord,
 )
-from foundation.errors import AriBadRequest, AriError, AriNotFound, AriServerError, AriUnavailable
+from foundation.errors import AriError
 
 log = logging.getLogger(__name__)
-
-# Waits before each new try of a refused answer (5xx, no connection): 3.7 s in all, well
-# inside the time a caller lets a line ring.
-ANSWER_RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0)
 
 # The event types the engine reads, the only ones it asks Asterisk for: those
 # EngineRuntime._translate below dispatches, and ApplicationReplaced, which EventStream acts on.  A
@@ -53,37 +50,6 @@ ENGINE_EVENTS: tuple[type[ev.AriEvent], ...] = (
     ev.ChannelDtmfReceived,
     ev.ApplicationReplaced,
 )
-
-
-class AriPort(Protocol):
-    """The part of ``acd.ari.client.AriClient`` the runtime uses (a fake may stand in)."""
-
-    async def answer(self, channel_id: str) -> None: ...
-    async def hangup(self, channel_id: str, reason: str | None = None) -> None: ...
-    async def play(
-        self, channel_id: str, media: list[str], playback_id: str, lang: str | None = None
-    ) -> Any: ...
-    async def stop_playback(self, playback_id: str) -> None: ...
-    async def start_moh(self, channel_id: str, moh_class: str | None = None) -> None: ...
-    async def stop_moh(self, channel_id: str) -> None: ...
-    async def originate(
-        self,
-        endpoint: str,
-        *,
-        channel_id: str,
-        app: str,
-        app_args: list[str],
-        caller_id: str | None = None,
-        timeout_s: int | None = None,
-        originator: str | None = None,
-    ) -> Any: ...
-    async def create_bridge(self, bridge_id: str, bridge_type: str = "mixing") -> Any: ...
-    async def add_channel(self, bridge_id: str, channel_ids: list[str]) -> None: ...
-    async def remove_channel(self, bridge_id: str, channel_ids: list[str]) -> None: ...
-    async def destroy_bridge(self, bridge_id: str) -> None: ...
-    async def list_channels(self) -> list[Channel]: ...
-    async def list_bridges(self) -> list[Bridge]: ...
-    async def get_application(self, app: str) -> dict[str, Any]: ...
 
 
 class RecordSource(Protocol):
@@ -137,8 +103,8 @@ class EngineRuntime:
         self._sinks = list(sinks)
         self._app = app
         self._timers: dict[TimerKey, asyncio.TimerHandle] = {}
-        self._tails: dict[str, asyncio.Future[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._commands = AriCommands(ari, app, self.submit)
         self.events_handled = 0
 
     @property
@@ -271,8 +237,8 @@ class EngineRuntime:
                     self._spawn(self.on_finish_callback(c))
             else:
                 ari_commands.append(c)
-        for batch in independent_batches(ari_commands):
-            self._run(batch)
+        if ari_commands:
+            self._commands.run_all(ari_commands)
 
     def _emit(self, event: ContactEvent | AgentEvent) -> None:
         for sink in self._sinks:
@@ -332,142 +298,11 @@ class EngineRuntime:
             return
         self.submit(inp.CallbackStoreFailed(c.contact_id, error))
 
-    def _run(self, batch: list[cmd.AriCommand]) -> None:
-        """Run a batch in order, after earlier batches that touch the same channels/bridges."""
-        keys = {k for c in batch for k in _resources(c)}
-        before = [self._tails[k] for k in keys if k in self._tails]
-        task = asyncio.get_running_loop().create_task(self._execute(batch, before))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        for k in keys:
-            self._tails[k] = task
-        task.add_done_callback(lambda t: self._drop_tails(keys, t))
-
-    def _drop_tails(self, keys: Iterable[str], task: asyncio.Future[None]) -> None:
-        for k in keys:
-            if self._tails.get(k) is task:
-                del self._tails[k]
-
-    async def _execute(
-        self, batch: list[cmd.AriCommand], before: list[asyncio.Future[None]]
-    ) -> None:
-        if before:
-            await asyncio.gather(*before, return_exceptions=True)
-        for command in batch:
-            try:
-                if isinstance(command, cmd.Answer | cmd.AddToBridge):
-                    await self._retrying(command)
-                else:
-                    await self._call(command)
-            except AriNotFound as exc:
-                self._not_found(command, exc)
-                if isinstance(command, cmd.Answer):
-                    return  # the rest of the batch is for a caller who is gone
-            except AriError as exc:
-                self._refused(command, exc)
-                if isinstance(command, cmd.Answer):
-                    return
-            except Exception:
-                log.exception("executing %s failed", command)
-
-    async def _retrying(self, command: cmd.Answer | cmd.AddToBridge) -> None:
-        """Answer a caller or bridge it, retrying what may pass on a second try (a 5xx, a
-        refused or lost connection): a caller whose answer is dropped would ring unanswered
-        until they give up; an agent and caller whose bridging is dropped would each sit alone.
-        The retries hold up the rest of the batch (prompts, music)."""
-        for delay_s in (*ANSWER_RETRY_DELAYS_S, None):
-            try:
-                await self._call(command)
-                return
-            except (AriServerError, AriUnavailable) as exc:
-                if delay_s is None:
-                    raise
-                log.warning("%s failed (%s); again in %g s", command, exc, delay_s)
-                await asyncio.sleep(delay_s)
-
-    async def _which_gone(self, channel_ids: tuple[str, ...]) -> None:
-        """An ``addChannel`` refused (400 "Channel not found", 422 "not in Stasis") names no
-        channel: ask Asterisk which of them is gone, and tell the core, so the other party is
-        not left alone in a bridge nor the call counted as talking."""
-        try:
-            live = {ch.id for ch in await self._ari.list_channels()}
-        except AriError as exc:
-            log.warning("cannot list channels to see who left (%s)", exc)
-            return
-        for channel_id in channel_ids:
-            if channel_id not in live:
-                self.submit(inp.ChannelMissing(channel_id))
-
-    def _call(self, c: cmd.AriCommand) -> Coroutine[Any, Any, Any]:
-        ari = self._ari
-        match c:
-            case cmd.Answer(channel_id=ch):
-                return ari.answer(ch)
-            case cmd.Play(channel_id=ch, media=media, playback_id=pb, lang=lang):
-                return ari.play(ch, list(media), pb, lang)
-            case cmd.StopPlayback(playback_id=pb):
-                return ari.stop_playback(pb)
-            case cmd.StartMoh(channel_id=ch, moh_class=moh):
-                return ari.start_moh(ch, moh)
-            case cmd.StopMoh(channel_id=ch):
-                return ari.stop_moh(ch)
-            case cmd.Originate():
-                return ari.originate(
-                    c.endpoint,
-                    channel_id=c.channel_id,
-                    app=self._app,
-                    app_args=list(c.app_args),
-                    caller_id=c.caller_id,
-                    timeout_s=c.timeout_s,
-                    originator=c.originator,
-                )
-            case cmd.Hangup(channel_id=ch, reason=reason):
-                return ari.hangup(ch, reason)
-            case cmd.CreateBridge(bridge_id=br, bridge_type=kind):
-                return ari.create_bridge(br, kind)
-            case cmd.AddToBridge(bridge_id=br, channel_ids=chans):
-                return ari.add_channel(br, list(chans))
-            case cmd.RemoveFromBridge(bridge_id=br, channel_ids=chans):
-                return ari.remove_channel(br, list(chans))
-            case cmd.DestroyBridge(bridge_id=br):
-                return ari.destroy_bridge(br)
-        raise TypeError(f"not an ARI command: {c!r}")
-
-    def _not_found(self, c: cmd.AriCommand, exc: AriNotFound) -> None:
-        if isinstance(c, cmd.Hangup | cmd.DestroyBridge | cmd.StopPlayback):
-            return  # already gone: exactly what we wanted
-        if isinstance(c, cmd.Originate):
-            self.submit(inp.OriginateFailed(c.channel_id, str(exc)))
-            return
-        channel = getattr(c, "channel_id", None)
-        log.info("%s: channel gone (%s)", type(c).__name__, exc)
-        if isinstance(channel, str):
-            self.submit(inp.ChannelMissing(channel))
-
-    def _refused(self, c: cmd.AriCommand, exc: AriError) -> None:
-        log.warning("%s refused by ARI: %s", type(c).__name__, exc)
-        if isinstance(c, cmd.Originate) and c.originator and _originator_missing(exc):
-            # The caller hung up while their agent was being dialled (Asterisk checks the
-            # originator first): the caller is gone, the agent did nothing wrong.
-            self.submit(inp.ChannelMissing(c.originator))
-        elif isinstance(c, cmd.Originate):
-            self.submit(inp.OriginateFailed(c.channel_id, str(exc)))
-        elif isinstance(c, cmd.Answer):
-            # Still refused after the retries, or refused outright (the channel left Stasis):
-            # the caller cannot be served.  Hung up rather than left ringing, and ended.
-            log.error("cannot answer %s (%s); hanging it up", c.channel_id, exc)
-            self._run([cmd.Hangup(c.channel_id)])
-            self.submit(inp.ChannelMissing(c.channel_id))
-        elif isinstance(c, cmd.AddToBridge):
-            self._spawn(self._which_gone(c.channel_ids))
-        elif isinstance(c, cmd.Play):
-            # A prompt that cannot play must not hold the caller in silence until the guard.
-            self.submit(inp.PlaybackDone(c.playback_id))
-
     async def drain(self) -> None:
         """Wait until every ARI command issued so far has been carried out (for tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while self._tasks or self._commands.tasks:
+            pending = [*self._tasks, *self._commands.tasks]
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def close(self) -> None:
         for handle in self._timers.values():
@@ -488,53 +323,3 @@ def _entered(ch: Channel, args: tuple[str, ...]) -> inp.Input:
             return inp.EscalationAnswered(ch.id)
         case legs.InboundCall():
             return inp.CallArrived(ch.id, args, ch.exten, ch.caller_number, ch.caller_name)
-
-
-def independent_batches(commands: list[cmd.AriCommand]) -> list[list[cmd.AriCommand]]:
-    """Split one input's ARI commands into batches that share no channel, bridge or playback,
-    each in its original order.  The batches run at once: an agent's phone is dialled while
-    the caller's bridge is made, not after its answer comes back."""
-    if len(commands) < 2:
-        return [commands] if commands else []
-    parent = list(range(len(commands)))  # union-find over the commands' positions
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    holder: dict[str, int] = {}  # resource -> a command that touches it
-    for i, c in enumerate(commands):
-        for k in _resources(c):
-            j = holder.setdefault(k, i)
-            parent[root(i)] = root(j)
-    batches: dict[int, list[cmd.AriCommand]] = {}
-    for i, c in enumerate(commands):
-        batches.setdefault(root(i), []).append(c)
-    return list(batches.values())
-
-
-def _originator_missing(exc: AriError) -> bool:
-    """Asterisk's 400 for an originate whose ``originator`` channel no longer exists
-    ("Provided originator channel was not found")."""
-    message = exc.message.lower()
-    return isinstance(exc, AriBadRequest) and "originator" in message and "not found" in message
-
-
-def _resources(c: cmd.AriCommand) -> list[str]:
-    match c:
-        case cmd.StopPlayback(playback_id=pb):
-            return [pb]
-        case cmd.Play(channel_id=ch, playback_id=pb):
-            return [ch, pb]  # a stop must wait for the play request that created it
-        case (
-            cmd.AddToBridge(bridge_id=br, channel_ids=chans)
-            | cmd.RemoveFromBridge(bridge_id=br, channel_ids=chans)
-        ):
-            return [br, *chans]
-        case cmd.CreateBridge(bridge_id=br) | cmd.DestroyBridge(bridge_id=br):
-            return [br]
-        case cmd.Originate(channel_id=ch, originator=orig):
-            return [ch] if orig is None else [ch, orig]
-    return [c.channel_id]

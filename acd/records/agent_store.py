@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from acd.records.schema import AgentStateRow
 from foundation.clock import Hold, no_hold
 from foundation.contact import AgentRecord
-from foundation.sql import SqlStore
+from foundation.sql import SqlStore, compiled_once
 
 
 class AgentStateStore(SqlStore):
@@ -27,10 +27,11 @@ class AgentStateStore(SqlStore):
 
     def __init__(self, engine: AsyncEngine, *, hold: Hold = no_hold) -> None:
         super().__init__(engine, hold=hold)
-        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        dialect = engine.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = insert(AgentStateRow)
-        # Built once, values as parameters: SQLAlchemy compiles it once.
-        self._upsert = statement.on_conflict_do_update(
+        # Built once, values as parameters, and compiled once per engine (compiled_once).
+        upsert = statement.on_conflict_do_update(
             index_elements=[AgentStateRow.agent_id],
             set_={
                 column.name: statement.excluded[column.name]
@@ -38,6 +39,7 @@ class AgentStateStore(SqlStore):
                 if column.name != "agent_id"
             },
         )
+        self._upsert = compiled_once(upsert, dialect, "agent_states.upsert")
 
     async def save_many(self, records: Sequence[AgentRecord]) -> None:
         """Insert or replace several agents' states in one transaction (all or, if it raises,

@@ -12,11 +12,18 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
-from acd.records.writer import DEFAULT_BATCH_SIZE, DEFAULT_WRITE_INTERVAL, BatchWriter, Saver
+from acd.records.writer import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_LINGER,
+    DEFAULT_WRITE_INTERVAL,
+    BatchWriter,
+    Saver,
+)
 from foundation.contact import AgentEvent, AgentRecord, ContactEvent, ContactRecord
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "DEFAULT_LINGER",
     "DEFAULT_WRITE_INTERVAL",
     "AgentStateWriter",
     "ContactRecorder",
@@ -40,6 +47,7 @@ class ContactRecorder(BatchWriter[ContactRecord]):
         retry_max: float = 30.0,
         batch_size: int = DEFAULT_BATCH_SIZE,
         write_interval: float = DEFAULT_WRITE_INTERVAL,
+        linger: float = DEFAULT_LINGER,
     ) -> None:
         super().__init__(
             store,
@@ -50,10 +58,13 @@ class ContactRecorder(BatchWriter[ContactRecord]):
             retry_max=retry_max,
             batch_size=batch_size,
             write_interval=write_interval,
+            linger=linger,
         )
 
     def contact_event(self, event: ContactEvent) -> None:
-        self.put(event.contact)
+        # A finished contact is on disk within the write interval; one still in progress may
+        # wait up to the linger (a restart takes its call up from ARI).
+        self.put(event.contact, urgent=event.contact.ended_at is not None)
 
     def agent_event(self, event: AgentEvent) -> None:
         """Agents are the :class:`AgentStateWriter`'s."""
@@ -70,6 +81,7 @@ class AgentStateWriter(BatchWriter[AgentRecord]):
         retry_initial: float = 0.5,
         retry_max: float = 30.0,
         write_interval: float = DEFAULT_WRITE_INTERVAL,
+        linger: float = DEFAULT_LINGER,
     ) -> None:
         super().__init__(
             store,
@@ -78,6 +90,7 @@ class AgentStateWriter(BatchWriter[AgentRecord]):
             retry_initial=retry_initial,
             retry_max=retry_max,
             write_interval=write_interval,
+            linger=linger,
         )
 
         # The last record filed per agent, stamped alike: most agent events change only the
@@ -90,9 +103,16 @@ class AgentStateWriter(BatchWriter[AgentRecord]):
     def agent_event(self, event: AgentEvent) -> None:
         record = event.record
         unstamped = dataclasses.replace(record, at=_UNSTAMPED)
-        if self._filed.get(record.agent_id) != unstamped:
+        filed = self._filed.get(record.agent_id)
+        if filed != unstamped:
             self._filed[record.agent_id] = unstamped
-            self.put(record)
+            # What the agent chose (presence, reason) is on disk within the write interval;
+            # the counters and the idle order may wait up to the linger.
+            urgent = filed is None or (filed.presence, filed.reason) != (
+                record.presence,
+                record.reason,
+            )
+            self.put(record, urgent=urgent)
 
 
 def _contact_id(record: ContactRecord) -> str:

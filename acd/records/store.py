@@ -25,7 +25,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from acd.records.schema import ContactRow, OfferRow
 from foundation.clock import Hold, no_hold
 from foundation.contact import ContactRecord, Offer
-from foundation.sql import SqlStore
+from foundation.sql import SqlStore, compiled_once
 
 DEFAULT_LIST_LIMIT = 1000
 
@@ -41,10 +41,13 @@ class ContactStore(SqlStore):
         super().__init__(engine, hold=hold)
         self._engine_key = engine_key
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        # Built once: the statements take their values as parameters, so each save reuses
-        # them (and SQLAlchemy's compiled form) instead of building and compiling anew.
-        self._upsert = _upsert(engine.dialect.name)
-        self._upsert_offers = _upsert_offers(engine.dialect.name)
+        # Built once, values as parameters, and compiled once per engine (compiled_once: an
+        # ON CONFLICT insert was compiled anew at every save).
+        dialect = engine.dialect.name
+        upsert = _upsert(dialect)
+        upsert_offers = _upsert_offers(dialect)
+        self._upsert = compiled_once(upsert, dialect, "contacts.upsert")
+        self._upsert_offers = compiled_once(upsert_offers, dialect, "offers.upsert")
 
     async def save(self, record: ContactRecord) -> bool:
         """Insert or replace the contact and its offers.

@@ -34,8 +34,15 @@ T_contra = TypeVar("T_contra", contravariant=True)
 
 DEFAULT_BATCH_SIZE = 500
 # Short next to any call, so an arrival is on disk long before the call ends; long enough
-# that under load each transaction carries dozens of items.  Also what a kill -9 can lose.
+# that under load each transaction carries dozens of items.  What a kill -9 can lose of an
+# urgent item (a finished contact, a presence change).
 DEFAULT_WRITE_INTERVAL = 0.05
+# How long an item that is not urgent (a contact still in progress, an agent's counters) may
+# wait for others to share its transaction.  A transaction costs the engine 2-3 ms of CPU
+# whatever it carries (SQLAlchemy and aiosqlite's thread hops); at 20 calls/s a 50 ms pace
+# meant one per contact event.  What a kill -9 can lose of such an item; a restart takes
+# those calls up from ARI anyway (acd/engine/recovery.py).
+DEFAULT_LINGER = 0.25
 
 # A batch that failed this many times is split: once may be a passing fault (a dropped
 # connection, a deadlock), twice suggests an item the database will keep refusing.
@@ -82,9 +89,14 @@ class BatchWriter(Generic[T]):
         retry_max: float = 30.0,
         batch_size: int = DEFAULT_BATCH_SIZE,
         write_interval: float = DEFAULT_WRITE_INTERVAL,
+        linger: float | None = None,
     ) -> None:
+        """``linger``: how long items filed without ``urgent`` may wait to be written with
+        others (at least ``write_interval``; None: ``write_interval``, every item urgent)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        if linger is not None and linger < 0:
+            raise ValueError(f"linger must not be negative, not {linger}")
         self._saver = saver
         self._key = key
         self._merge = merge
@@ -93,6 +105,10 @@ class BatchWriter(Generic[T]):
         self._retry_max = retry_max
         self._batch_size = batch_size
         self._write_interval = write_interval
+        self._linger = write_interval if linger is None else max(linger, write_interval)
+        # Set when an urgent item (or a flush) cuts the linger short; cleared at each batch.
+        self._urgent = asyncio.Event()
+        self._lingering_since: float | None = None  # loop time the oldest waiting item came
         # The newest unsaved item of each key, insertion-ordered so that the keys waiting
         # longest go into the next batch.  Keys awaiting a retry stay here too, so that newer
         # items merge with them, but only their retry writes them.
@@ -115,10 +131,16 @@ class BatchWriter(Generic[T]):
         in_flight_only = sum(1 for k in self._in_flight if k not in self._pending)
         return len(self._pending) + in_flight_only
 
-    def put(self, item: T) -> None:
+    def put(self, item: T, *, urgent: bool = True) -> None:
+        """File ``item``; an urgent one is written within ``write_interval``, another within
+        ``linger`` (with everything pending then)."""
         key = self._key(item)
         older = self._pending.get(key)
         self._pending[key] = item if older is None else self._merge(older, item)
+        if urgent:
+            self._urgent.set()
+        elif self._lingering_since is None:
+            self._lingering_since = _loop_time()
         self._idle.clear()
         self._wake.set()
 
@@ -135,6 +157,7 @@ class BatchWriter(Generic[T]):
             raise RuntimeError(f"the {self._what} writer is not running: call start() first")
         self._flushers += 1
         self._hurry.set()
+        self._urgent.set()
         idle = asyncio.ensure_future(self._idle.wait())
         try:
             done, _ = await asyncio.wait({idle, writer}, return_when=asyncio.FIRST_COMPLETED)
@@ -192,7 +215,13 @@ class BatchWriter(Generic[T]):
                 await self._wake.wait()
                 continue
             # Not at once: what comes in while we wait joins this batch.
+            if self._linger > self._write_interval and not self._urgent.is_set():
+                since = self._lingering_since
+                since = loop.time() if since is None else since
+                await _wait_until(self._urgent, max(next_start, since + self._linger))
             await _wait_until(self._hurry, next_start)
+            self._urgent.clear()
+            self._lingering_since = None
             keys, failures = self._next_batch(loop.time())
             if not keys:  # only retries, none due yet: wait for one, or for a new item
                 self._wake.clear()
@@ -258,6 +287,15 @@ class BatchWriter(Generic[T]):
 
     def _backoff(self, failures: int) -> float:
         return min(self._retry_max, self._retry_initial * 2.0 ** min(failures - 1, 32))
+
+
+def _loop_time() -> float | None:
+    """The running loop's clock; None outside a loop (an item filed before the writer runs:
+    its linger then counts from when the writer looks)."""
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return None
 
 
 async def _wait_until(event: asyncio.Event, when: float) -> None:

@@ -57,6 +57,9 @@ class Api:
         self.runtime.submit(inp.PlaybackDone(contact.playback_id))
         assert contact.agent_channel is not None
         self.runtime.submit(inp.AgentLegAnswered(contact.agent_channel))
+        assert contact.bridge_id is not None  # ARI's 204 to the addChannel, told at once:
+        bridged = (contact.caller_channel, contact.agent_channel)
+        self.runtime.submit(inp.LegsBridged(contact.bridge_id, bridged))
         assert contact.phase is Phase.CONNECTED
         return contact.id
 

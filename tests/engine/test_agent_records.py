@@ -79,7 +79,7 @@ def test_every_change_of_an_agent_reaches_the_store_the_moment_it_happens():
     second = only(h.feed(inp.ChannelGone(first.channel_id, cause=19), after_s=15), cmd.Originate)
     assert h.stored()["a1"].missed_in_a_row == 1
     stored_is_current()
-    h.feed(inp.AgentLegAnswered(second.channel_id), after_s=3)
+    h.answer(second.channel_id, after_s=3)
     assert h.stored()["a2"].contacts_today == 1
     stored_is_current()
     h.feed(inp.ChannelGone("c1"), after_s=60)  # the caller hangs up: a2 wraps up
@@ -101,7 +101,7 @@ def test_presence_since_moves_with_presence_or_reason_and_not_with_calls():
     h.feed(inp.AgentLogin("a4"), after_s=1)
     logged_in = h.now
     leg = only(h.queue("c1"), cmd.Originate).channel_id
-    h.feed(inp.AgentLegAnswered(leg), after_s=2)
+    h.answer(leg, after_s=2)
     h.feed(inp.ChannelGone("c1"), after_s=30)
     assert h.core.agents["a4"].presence_since == logged_in
     h.feed(LUNCH, after_s=5)
@@ -119,7 +119,7 @@ def shift_then_restart() -> tuple[Recorded, Recorded]:
     h.feed(LUNCH, after_s=5)
     originate = only(h.queue("c1"), cmd.Originate)
     assert originate.endpoint == "PJSIP/1001"
-    h.feed(inp.AgentLegAnswered(originate.channel_id), after_s=2)
+    h.answer(originate.channel_id, after_s=2)
     h.feed(inp.ChannelGone("c1"), after_s=90)
     h.feed(inp.TimerFired(TimerKey(TimerKind.WRAP_UP, "a1")), after_s=10)
     return h, h.restarted(after_s=30)
@@ -161,7 +161,7 @@ def test_a_wrap_up_cut_by_the_restart_is_over():
     h = Recorded()
     h.login("a1")
     leg = only(h.queue("c1"), cmd.Originate).channel_id
-    h.feed(inp.AgentLegAnswered(leg), after_s=2)
+    h.answer(leg, after_s=2)
     h.feed(inp.ChannelGone("c1"), after_s=30)
     assert h.core.agents["a1"].activity is Activity.WRAP_UP
     after = h.restarted(after_s=5)

@@ -10,9 +10,9 @@ import pytest
 
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
-from acd.engine.runtime import independent_batches
+from acd.engine.ari_commands import independent_batches
 from acd.engine.timers import TimerKey, TimerKind
-from foundation.contact import Activity, OfferResult
+from foundation.contact import Activity, ContactEventKind, OfferResult, Outcome
 from tests.engine.test_core import Harness, of, only
 from tests.engine.test_recovery import Pbx, restarted, stored
 from tests.engine.test_runtime import playback_finished, runtime_with, stasis_start
@@ -28,6 +28,56 @@ def ringing(h: Harness) -> tuple[list[cmd.Command], str]:
     return out, only(out, cmd.Originate).channel_id
 
 
+def test_the_contact_counts_as_answered_only_once_ari_has_bridged_both():
+    h = Harness()
+    _, leg = ringing(h)
+    out = h.feed(inp.AgentLegAnswered(leg), after_s=3)
+    assert ContactEventKind.ANSWERED not in [e.kind for e in h.events]
+    assert h.core.agents["a1"].activity is Activity.RESERVED  # as it was: not on call yet
+    assert not of(out, cmd.CancelTimer)  # the ring guard stays until the bridge is made
+    h.feed(inp.LegsBridged(BRIDGE, ("c1", leg)), after_s=0.004)
+    # mypy keeps the activity narrowed across h.feed(), which changes it.
+    assert [e.kind for e in h.events][-1] is ContactEventKind.ANSWERED
+    assert h.core.agents["a1"].activity is Activity.ON_CALL  # type: ignore[comparison-overlap]
+    assert h.core.agents["a1"].contacts_today == 1
+    (contact,) = h.core.contacts.values()
+    assert contact.record.answered_at == h.now  # talk time from the moment they can talk
+
+
+def test_a_caller_gone_between_the_answer_and_the_bridge_abandoned_the_call():
+    h = Harness()
+    _, leg = ringing(h)
+    h.feed(inp.AgentLegAnswered(leg), after_s=3)
+    out = h.feed(inp.ChannelGone("c1"))  # StasisEnd; then the addChannel answers 400
+    out += h.feed(inp.ChannelMissing("c1"))
+    assert cmd.Hangup(leg) in out
+    assert cmd.DestroyBridge(BRIDGE) in out
+    (record,) = h.ended()
+    assert (record.outcome, record.answered_at, record.agent_id) == (Outcome.ABANDONED, None, None)
+    assert [o.result for o in record.offers] == [OfferResult.CANCELLED]
+    agent = h.core.agents["a1"]
+    assert (agent.activity, agent.contacts_today) == (Activity.IDLE, 0)
+    # An addChannel 204 that still came (it crossed the hang-up) changes nothing.
+    assert h.feed(inp.LegsBridged(BRIDGE, ("c1", leg))) == []
+
+
+def test_an_agent_gone_between_the_answer_and_the_bridge_leaves_the_caller_queued_with_music():
+    h = Harness()
+    _, leg = ringing(h)
+    h.feed(inp.AgentLegAnswered(leg), after_s=3)
+    out = h.feed(inp.ChannelGone(leg, 16))
+    # The caller may be in the bridge already, music stopped: out of it, music again.
+    assert out.index(cmd.DestroyBridge(BRIDGE)) < out.index(cmd.StartMoh("c1", "default"))
+    (contact,) = h.core.contacts.values()
+    assert (contact.phase.value, contact.bridge_id, contact.record.answered_at) == (
+        "queued",
+        None,
+        None,
+    )
+    assert ContactEventKind.ANSWERED not in [e.kind for e in h.events]
+    assert h.feed(inp.LegsBridged(BRIDGE, ("c1", leg))) == []
+
+
 def test_the_bridge_exists_before_the_agent_answers():
     out, _ = ringing(Harness())
     assert only(out, cmd.CreateBridge) == cmd.CreateBridge(BRIDGE)
@@ -38,7 +88,7 @@ def test_the_bridge_exists_before_the_agent_answers():
 def test_the_answer_puts_both_channels_in_with_one_request_then_stops_the_music():
     h = Harness()
     _, leg = ringing(h)
-    out = h.feed(inp.AgentLegAnswered(leg), after_s=3)
+    out = h.answer(leg, after_s=3)
     assert not of(out, cmd.CreateBridge)
     assert of(out, cmd.AddToBridge) == [cmd.AddToBridge(BRIDGE, ("c1", leg))]
     # The caller hears music until they are in the bridge with the agent: never silence.
@@ -69,7 +119,7 @@ def test_the_bridge_of_an_offer_that_fails_serves_the_next_offer(ending, result)
     out = h.feed(inp.AgentLogin("a2"))  # the next agent: rung at once, no bridge to make
     leg2 = only(out, cmd.Originate).channel_id
     assert not of(out, cmd.CreateBridge)
-    out = h.feed(inp.AgentLegAnswered(leg2), after_s=2)
+    out = h.answer(leg2, after_s=2)
     assert of(out, cmd.AddToBridge) == [cmd.AddToBridge(BRIDGE, ("c1", leg2))]
 
 
@@ -103,7 +153,7 @@ def test_a_restart_keeps_the_bridge_of_a_ringing_offer_and_the_answer_uses_it():
     after = restarted(h, "a1")
     out = after.feed(pbx.state(stored(h)))
     assert not of(out, cmd.DestroyBridge)
-    out = after.feed(inp.AgentLegAnswered(originate.channel_id), after_s=2)
+    out = after.answer(originate.channel_id, after_s=2)
     assert not of(out, cmd.CreateBridge)
     assert only(out, cmd.AddToBridge) == cmd.AddToBridge(BRIDGE, ("c1", originate.channel_id))
 

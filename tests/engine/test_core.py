@@ -64,6 +64,15 @@ class Harness:
         ]
         return out
 
+    def answer(self, leg: str, after_s: float = 0.0) -> list[cmd.Command]:
+        """The agent picks up, and ARI accepts the addChannel that follows (as its 204 makes
+        the runtime say): what the engine does for both."""
+        out = self.feed(inp.AgentLegAnswered(leg), after_s=after_s)
+        add = only(out, cmd.AddToBridge)
+        if add is not None:
+            out += self.feed(inp.LegsBridged(add.bridge_id, add.channel_ids))
+        return out
+
     def login(self, *agent_ids: str, gap_s: float = 1.0) -> None:
         for agent_id in agent_ids:
             self.feed(inp.AgentLogin(agent_id), after_s=gap_s)
@@ -118,7 +127,7 @@ def test_answer_bridges_caller_and_agent_and_agent_hangup_ends_the_call_then_wra
     leg = only(h.queue(), cmd.Originate).channel_id
     h.feed(inp.AgentLegRinging(leg))
     assert h.core.agents["a1"].activity is Activity.RINGING
-    out = h.feed(inp.AgentLegAnswered(leg), after_s=4)
+    out = h.answer(leg, after_s=4)
     assert not of(out, cmd.CreateBridge)  # made while the phone rang
     bridge = only(out, cmd.AddToBridge).bridge_id
     assert only(out, cmd.AddToBridge) == cmd.AddToBridge(bridge, ("c1", leg))
@@ -300,7 +309,7 @@ def test_an_agent_answering_mid_announcement_cuts_it_and_wins():
     announcement = only(out, cmd.Play)
     assert "sound:queue-youarenext" in announcement.media
     agent_leg = only(h.feed(inp.AgentLogin("a1")), cmd.Originate).channel_id
-    out = h.feed(inp.AgentLegAnswered(agent_leg), after_s=2)
+    out = h.answer(agent_leg, after_s=2)
     stop = out.index(cmd.StopPlayback(announcement.playback_id))
     bridge = out.index(next(c for c in out if isinstance(c, cmd.AddToBridge)))
     assert stop < bridge  # the agent connection always wins
@@ -411,7 +420,7 @@ def test_per_line_code_agent_tallies_equal_a_recount_through_a_shift():
     check()
     leg = only(h.queue("c1"), cmd.Originate).channel_id  # a ring: available, not free
     check()
-    h.feed(inp.AgentLegAnswered(leg), after_s=2)
+    h.answer(leg, after_s=2)
     h.feed(inp.SetPresence("a2", Presence.NOT_AVAILABLE, "lunch"))
     check()
     h.feed(inp.ChannelGone("c1"), after_s=30)  # wrap-up

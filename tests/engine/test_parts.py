@@ -86,7 +86,7 @@ def test_a_duplicate_answer_and_a_late_ringing_are_logged_once_and_change_nothin
     h = Harness()
     h.login("a1")
     leg = only(h.queue(), cmd.Originate).channel_id
-    h.feed(inp.AgentLegAnswered(leg), after_s=2)
+    h.answer(leg, after_s=2)
     before = state(h.core)
     with caplog.at_level(logging.INFO, logger="acd.engine.contacts"):
         assert h.feed(inp.AgentLegAnswered(leg)) == []
@@ -134,7 +134,7 @@ def test_a_wrap_up_timer_reaches_the_agent_book():
     h = Harness(wrap_up_s=5.0)
     h.login("a1")
     leg = only(h.queue(), cmd.Originate).channel_id
-    h.feed(inp.AgentLegAnswered(leg))
+    h.answer(leg)
     out = h.feed(inp.ChannelGone("c1"), after_s=30)
     assert cmd.StartTimer(TimerKey(TimerKind.WRAP_UP, "a1"), 5.0) in out
     assert h.core.agents["a1"].activity is Activity.WRAP_UP
@@ -241,7 +241,7 @@ def place_callback(h: Harness) -> tuple[str, str]:
     agent = only(h.feed(due), cmd.Originate)
     assert agent.originator is None  # the citizen is dialled only once the agent is on
     assert legs.decode(agent.app_args) == legs.AgentLeg("a1", "ct-1")
-    out = h.feed(inp.AgentLegAnswered(agent.channel_id), after_s=3)
+    out = h.answer(agent.channel_id, after_s=3)
     whisper = only(out, cmd.Play)
     assert whisper.channel_id == agent.channel_id
     assert cmd.StartTimer(TimerKey(TimerKind.WHISPER, "ct-1"), 120.0) in out

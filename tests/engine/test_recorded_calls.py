@@ -160,3 +160,37 @@ async def test_a_caller_abandoning_while_the_agent_rings_cancels_the_agent_leg()
     assert sink.kinds() == [K.ARRIVED, K.QUEUED, K.OFFERED, K.ENDED]
     await asyncio.sleep(60)
     assert ari.names()[5:] == ["hangup", "destroy_bridge"]
+
+
+async def test_a_caller_hanging_up_as_the_agent_answers_is_an_abandon_and_the_agent_is_freed():
+    # Recorded: the agent's StasisStart, then the caller's hang-up (ChannelHangupRequest,
+    # StasisEnd) while the addChannel of both is on its way, which answers 400 "Channel not
+    # found".  The caller never heard the agent: not an answered call.
+    entries = load("caller_gone_on_answer.jsonl")
+    (caller,) = callers(entries)
+    recorded_leg = originated(entries, "PJSIP/agent1")
+    replay, sink = await replaying(entries, recorded_setup(), "agent1")
+    ari = replay.ari
+
+    await replay.run(find(entries, event("StasisStart", recorded_leg)) + 1)
+    leg = ari.one("originate").kwargs["channel_id"]
+    assert ari.one("add_channel").args[1] == [caller, leg]
+    # Answered by the agent, not yet bridged: nothing counted, the agent not on call yet.
+    assert sink.kinds() == [K.ARRIVED, K.QUEUED, K.OFFERED]
+    assert contact(replay).phase is Phase.RINGING
+    assert sink.activities("agent1")[-1] is Activity.RINGING
+
+    await replay.run(find(entries, response("POST", "/ari/bridges/br-race/addChannel")) + 1)
+    assert sink.kinds() == [K.ARRIVED, K.QUEUED, K.OFFERED, K.ENDED]
+    record = sink.last()
+    assert (record.outcome, record.answered_at) == (Outcome.ABANDONED, None)
+    assert [o.result for o in record.offers] == [OfferResult.CANCELLED]
+    assert ari.one("hangup").args[0] == leg  # the agent's phone is hung up
+    agent = replay.runtime.core.agents["agent1"]
+    assert (agent.activity, agent.contacts_today) == (Activity.IDLE, 0)  # no wrap-up, no count
+    assert Activity.ON_CALL not in sink.activities("agent1")
+
+    await replay.run()  # the agent leg's own teardown events: nothing more
+    assert sink.kinds().count(K.ENDED) == 1
+    await asyncio.sleep(30)
+    assert agent.activity is Activity.IDLE

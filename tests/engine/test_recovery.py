@@ -72,7 +72,7 @@ def connected_call(h: Harness) -> tuple[cmd.Originate, str]:
     """c1 talking to a1; returns the agent leg's originate and the bridge id."""
     h.login("a1")
     originate = only(h.queue("c1"), cmd.Originate)
-    out = h.feed(inp.AgentLegAnswered(originate.channel_id), after_s=3)
+    out = h.answer(originate.channel_id, after_s=3)
     return originate, only(out, cmd.AddToBridge).bridge_id
 
 
@@ -127,7 +127,7 @@ def test_a_ringing_offer_keeps_ringing_and_an_answer_bridges_the_call():
     assert guard is not None
     assert guard.key == TimerKey(TimerKind.RING, originate.channel_id)
 
-    out = after.feed(inp.AgentLegAnswered(originate.channel_id), after_s=2)
+    out = after.answer(originate.channel_id, after_s=2)
     add = only(out, cmd.AddToBridge)
     assert add.channel_ids == ("c1", originate.channel_id)
     assert after.core.agents["a1"].activity is Activity.ON_CALL
@@ -163,6 +163,8 @@ def test_an_agent_who_answered_while_the_engine_was_down_is_bridged_at_once():
     out = after.feed(pbx.state(stored(h)))
     add = only(out, cmd.AddToBridge)
     assert add.channel_ids == ("c1", originate.channel_id)
+    assert ContactEventKind.ANSWERED not in [e.kind for e in after.events]  # not bridged yet
+    after.feed(inp.LegsBridged(add.bridge_id, add.channel_ids))
     assert after.core.agents["a1"].activity is Activity.ON_CALL
     kinds = [e.kind for e in after.events]
     assert ContactEventKind.ANSWERED in kinds
@@ -343,7 +345,9 @@ def test_a_transfer_still_ringing_at_the_crash_gives_the_caller_back_to_the_wait
     out = after.feed(pbx.state(stored(h)))
     assert cmd.Hangup(point_leg) in out
     assert out.index(cmd.DestroyBridge(bridge)) < out.index(cmd.CreateBridge(bridge))
-    assert only(out, cmd.AddToBridge).channel_ids == ("c1", originate.channel_id)
+    add = only(out, cmd.AddToBridge)
+    assert add.channel_ids == ("c1", originate.channel_id)
+    after.feed(inp.LegsBridged(add.bridge_id, add.channel_ids))
     assert after.core.agents["a1"].activity is Activity.ON_CALL
 
 

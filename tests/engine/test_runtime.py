@@ -7,9 +7,10 @@ from typing import Any
 
 from acd.ari import events as ev
 from acd.engine import inputs as inp
+from acd.engine.ari_commands import ANSWER_RETRY_DELAYS_S
 from acd.engine.contacts import Phase
 from acd.engine.core import EngineCore
-from acd.engine.runtime import ANSWER_RETRY_DELAYS_S, EngineRuntime
+from acd.engine.runtime import EngineRuntime
 from foundation.clock import Clock
 from foundation.contact import (
     Activity,

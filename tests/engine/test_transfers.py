@@ -22,7 +22,7 @@ def talking(h: Harness, caller: str = "c1") -> tuple[str, str]:
     """``caller`` talking to a1: returns the agent leg and the bridge."""
     h.login("a1")
     leg = only(h.queue(caller), cmd.Originate).channel_id
-    bridge = only(h.feed(inp.AgentLegAnswered(leg), after_s=2), cmd.AddToBridge).bridge_id
+    bridge = only(h.answer(leg, after_s=2), cmd.AddToBridge).bridge_id
     h.feed(inp.PlaybackDone("none"), after_s=60)  # a minute of talk
     return leg, bridge
 

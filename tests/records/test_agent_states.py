@@ -3,6 +3,7 @@ writer that saves the newest of each agent."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, timedelta, timezone
@@ -144,3 +145,26 @@ async def test_an_agent_event_that_changes_nothing_stored_is_not_written_again()
         answered = dataclasses.replace(available, contacts_today=13, at=T0 + timedelta(minutes=3))
         writer.agent_event(event(answered))
     assert saver.saved == [[available], [answered]]
+
+
+@pytest.mark.unit
+async def test_a_presence_change_is_written_at_once_and_counters_may_wait():
+    saver = Batches()
+    a = unique("agent")
+    available = lunch(a, presence=Presence.AVAILABLE, reason=None)
+    async with AgentStateWriter(saver, write_interval=0.05, linger=0.25) as writer:
+        writer.agent_event(event(available))  # the first record of an agent: urgent
+        await asyncio.sleep(0.01)
+        assert saver.saved == [[available]]
+
+        answered = dataclasses.replace(available, contacts_today=13, at=T0 + timedelta(minutes=3))
+        writer.agent_event(event(answered))
+        await asyncio.sleep(0.2)
+        assert saver.saved == [[available]]  # a counter: lingers (a kill -9 may lose it)
+        await asyncio.sleep(0.1)
+        assert saver.saved == [[available], [answered]]
+
+        paused = dataclasses.replace(answered, presence=Presence.NOT_AVAILABLE, reason="lunch")
+        writer.agent_event(event(paused))
+        await asyncio.sleep(0.06)
+        assert saver.saved[-1] == [paused]  # what the agent chose: within the interval

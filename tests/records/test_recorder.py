@@ -362,3 +362,26 @@ async def test_a_record_the_database_refuses_is_split_off_and_does_not_hold_back
     assert f"1 record(s) unsaved: {bad.id}" in caplog.text
     for record in [*good, newcomer]:
         assert await store.get(record.id) == record
+
+
+@pytest.mark.unit
+async def test_a_contact_in_progress_waits_for_company_and_a_finished_one_does_not():
+    # One transaction costs the engine about as much for one snapshot as for fifty: a contact
+    # still in progress may wait up to the linger; a finished one goes within the interval
+    # (what a kill -9 can lose of it), taking along what waits.
+    saver = SavesInMemory()
+    a, b, c = arrived(), arrived(), arrived()
+    async with ContactRecorder(saver, write_interval=0.05, linger=0.25) as recorder:
+        recorder.contact_event(event(ARRIVED, a))
+        await asyncio.sleep(0.2)
+        assert saver.batches == []
+        recorder.contact_event(event(ARRIVED, b))
+        await asyncio.sleep(0.06)  # 0.26 s after a arrived
+        assert saver.batches == [[a.id, b.id]]
+
+        recorder.contact_event(event(ARRIVED, c))
+        await asyncio.sleep(0.01)
+        recorder.contact_event(event(ENDED, ended(answered_after_one_no_answer(a))))
+        await asyncio.sleep(0.05)  # the interval since the last write: not the linger
+        assert saver.batches == [[a.id, b.id], [c.id, a.id]]
+        assert saver.saved[-1].ended_at is not None
