@@ -81,10 +81,15 @@ _HANDED_OUT: set[int] = set()
 def free_udp_block(size: int) -> int:
     """The first of ``size`` consecutive free UDP ports (an even one: RTP/RTCP pairs), none of
     them handed out before by this process."""
-    for _ in range(200):
+    # Candidates: blocks at random places first, then every block in order, so another
+    # Asterisk's RTP range (another test run on the machine) cannot make every try miss.
+    random_starts: list[int] = []
+    for _ in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.bind(("127.0.0.1", 0))
-            start = int(s.getsockname()[1]) & ~1
+            random_starts.append(int(s.getsockname()[1]) & ~1)
+    candidates: list[int] = [*random_starts, *range(10_000, 65_000 - size, 500)]
+    for start in candidates:
         block = range(start, start + size)
         if start + size >= 65000 or _HANDED_OUT.intersection(block):
             continue
