@@ -173,23 +173,12 @@ def operational_rows(
         if is_callback_placement(record):
             continue
         counted = slot((record.line or "", record.line_code or ""), record.arrived_at)
-        if counted is None:
-            continue
-        counted.tally += contact_tally(
-            record, short_abandon_s=short_abandon_s, wrap_up_s=wrap.get(record.id, 0.0)
-        )
-        if record.outcome is Outcome.ESCALATED_PHONE:
-            counted.escalations_phone += 1
-        elif record.outcome is Outcome.ESCALATED_EMAIL:
-            counted.escalations_email += 1
+        if counted is not None:
+            _count_contact(counted, record, short_abandon_s, wrap.get(record.id, 0.0))
     for callback in callbacks:
         counted = slot((callback.line, callback.line_code), callback.requested_at)
-        if counted is None:
-            continue
-        counted.callbacks_requested += 1
-        if callback.status is CallbackStatus.COMPLETED:
-            counted.callbacks_made += 1
-            counted.callbacks_made_in_time += int(callback.completed_within_deadline)
+        if counted is not None:
+            _count_callback(counted, callback)
     rows = []
     for group in sorted(seen):
         for index, (start, end) in enumerate(cuts):
@@ -209,3 +198,20 @@ def operational_rows(
                 )
             )
     return rows
+
+
+def _count_contact(
+    counted: _Counts, record: ContactRecord, short_abandon_s: float, wrap_up_s: float
+) -> None:
+    counted.tally += contact_tally(record, short_abandon_s=short_abandon_s, wrap_up_s=wrap_up_s)
+    if record.outcome is Outcome.ESCALATED_PHONE:
+        counted.escalations_phone += 1
+    elif record.outcome is Outcome.ESCALATED_EMAIL:
+        counted.escalations_email += 1
+
+
+def _count_callback(counted: _Counts, callback: Callback) -> None:
+    counted.callbacks_requested += 1
+    if callback.status is CallbackStatus.COMPLETED:
+        counted.callbacks_made += 1
+        counted.callbacks_made_in_time += int(callback.completed_within_deadline)

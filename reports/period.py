@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from foundation.errors import AcdError
@@ -65,7 +66,7 @@ class Period:
                     "in the period; choose a longer interval or a shorter period"
                 )
         cuts.append(self.end)
-        return list(zip(cuts, cuts[1:], strict=False))
+        return list(pairwise(cuts))
 
 
 def _boundaries(after: datetime, interval: Interval) -> Iterator[datetime]:
