@@ -38,7 +38,7 @@ class Interval(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """``[start, end)``, both aware; reported in ``interval`` steps."""
+    """``[start, end)``, both aware (kept in UTC); reported in ``interval`` steps."""
 
     start: datetime
     end: datetime
@@ -47,6 +47,10 @@ class Period:
     def __post_init__(self) -> None:
         if self.start.utcoffset() is None or self.end.utcoffset() is None:
             raise ReportError("a report period needs timezone-aware times")
+        # Kept in UTC: Python compares and subtracts two times of one tzinfo by their wall
+        # clocks, which is wrong across the hour the clock goes back.
+        object.__setattr__(self, "start", self.start.astimezone(UTC))
+        object.__setattr__(self, "end", self.end.astimezone(UTC))
         if self.end <= self.start:
             raise ReportError(
                 f"--to ({_show(self.end)}) must be after --from ({_show(self.start)})"
@@ -90,7 +94,7 @@ def _boundaries(after: datetime, interval: Interval) -> Iterator[datetime]:
         day = day.replace(day=1)
     while True:
         day = _next_day(day, interval)
-        yield datetime.combine(day, time(), BRUSSELS)
+        yield datetime.combine(day, time(), BRUSSELS).astimezone(UTC)
 
 
 def _next_day(day: date, interval: Interval) -> date:

@@ -78,7 +78,7 @@ def charts(report: Report) -> str:
 
 def _cell(value: Cell, name: str) -> str:
     if value is None:
-        return "<td>&ndash;</td>"
+        return "<td>&#8211;</td>"
     if isinstance(value, float) and ("rate" in name or name.startswith("service_level")):
         return f"<td>{value:.1%}</td>"
     cls = ' class="t"' if isinstance(value, str) else ""
@@ -104,7 +104,7 @@ def html_text(report: Report) -> str:
     period = report.period
     head = f"ACD report {local(period.start)} to {local(period.end)}, per {period.interval.value}"
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/>'
         f"<title>{escape(head)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{escape(head)}</h1>"
         f'<p class="note">Intervals on Europe/Brussels time; the period ends before '

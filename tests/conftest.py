@@ -50,6 +50,7 @@ FOLDER_TIERS = {
     "ivr": "unit",
     "lease": "component",
     "records": "component",
+    "reports": "unit",
     "settings": "unit",
     "skills": "unit",
     "sla": "unit",
