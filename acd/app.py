@@ -38,6 +38,7 @@ from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
 from acd.records.recorder import AgentStateWriter, ContactRecorder
 from acd.records.store import ContactStore
+from acd.records.wrap_ups import WrapUpRecorder, WrapUpStore
 from acd.settings import Settings
 from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
@@ -89,6 +90,8 @@ class RunningEngine:
     # E-mail escalation (escalations.mail.escalate_by_email takes it); None when acd.yaml has
     # no mail section, and escalating by e-mail is refused.
     mail_outbox: Outbox | None = None
+    # Agents' wrap-ups by the contact they followed (the reports' AHT); None only in tests.
+    wrap_ups: WrapUpRecorder | None = None
 
     def health(self) -> dict[str, Any]:
         return {
@@ -141,6 +144,7 @@ async def running_engine(
         recorder = ContactRecorder(store)
         await recorder.start()
         stack.push_async_callback(recorder.stop)
+        wrap_ups = await _wrap_ups(stack, settings.storage.url, clock)
         agent_states, stored_agents = await _agent_states(stack, settings.storage.url, clock)
         # Callbacks are awaited, not queued: a caller hears "we will call you back" only once
         # the promise is on disk.
@@ -168,7 +172,14 @@ async def running_engine(
             core,
             ari,
             clock,
-            [recorder, agent_states, metrics, CallbackEvents(callback_metrics), *extra_sinks],
+            [
+                recorder,
+                agent_states,
+                wrap_ups,
+                metrics,
+                CallbackEvents(callback_metrics),
+                *extra_sinks,
+            ],
             ari_settings.app,
             callbacks,
             records=store,  # the calls a restart takes up (acd.engine.recovery)
@@ -229,6 +240,7 @@ async def running_engine(
             agent_states=agent_states,
             escalations=escalations,
             mail_outbox=mail_outbox,
+            wrap_ups=wrap_ups,
         )
         if http:
             engine.http_url = await _serve_api(stack, engine)
@@ -240,6 +252,15 @@ async def running_engine(
             engine.http_url or "off",
         )
         yield engine
+
+
+async def _wrap_ups(stack: AsyncExitStack, url: str, clock: Clock) -> WrapUpRecorder:
+    """The wrap-up writer (the reports' AHT), started; its table is the records'."""
+    store = await stack.enter_async_context(WrapUpStore.open(url, hold=clock.hold))
+    writer = WrapUpRecorder(store)
+    await writer.start()
+    stack.push_async_callback(writer.stop)
+    return writer
 
 
 async def _agent_states(
