@@ -9,8 +9,8 @@ from callbacks.model import Callback, CallbackStatus
 from escalations.model import EscalationPoint
 from escalations.ratings import Channel, Rating, Scores
 from foundation.contact import ContactRecord, Outcome
-from reports.load import Records
-from reports.period import BRUSSELS
+from acd.reports.load import Records
+from acd.reports.period import BRUSSELS
 
 DAY = datetime(2027, 3, 30, tzinfo=BRUSSELS)
 

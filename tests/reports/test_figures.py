@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from reports.content import NO_REASONS_YET
-from reports.load import make_report
-from reports.operational import operational_rows
-from reports.period import BRUSSELS, parse_period
+from acd.reports.content import NO_REASONS_YET
+from acd.reports.load import make_report
+from acd.reports.operational import operational_rows
+from acd.reports.period import BRUSSELS, parse_period
 from tests.reports.records import at, records
 
 PERIOD = parse_period("2027-03-30T09:00", "2027-03-30T11:00", "1h")

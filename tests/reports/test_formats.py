@@ -10,12 +10,12 @@ from datetime import datetime
 
 from openpyxl import load_workbook
 
-from reports.load import make_report
-from reports.period import BRUSSELS, parse_period
-from reports.render_csv import table_csv, write_csv
-from reports.render_html import html_text
-from reports.render_xlsx import xlsx_bytes
-from reports.tables import TABLE_NAMES, Report
+from acd.reports.load import make_report
+from acd.reports.period import BRUSSELS, parse_period
+from acd.reports.render_csv import table_csv, write_csv
+from acd.reports.render_html import html_text
+from acd.reports.render_xlsx import xlsx_bytes
+from acd.reports.tables import TABLE_NAMES, Report
 from tests.reports.records import records
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from reports.period import BRUSSELS, ReportError, parse_period
+from acd.reports.period import BRUSSELS, ReportError, parse_period
 
 
 def local(moment: datetime) -> str:

@@ -2,7 +2,7 @@
 served, with ``sla.service_level``'s figures over a :class:`~sla.service_level.Tally` built
 from the contact records, so the numbers are the metrics' numbers for the same period.
 
-A contact counts in the interval it arrived in (Brussels boundaries, :mod:`reports.period`);
+A contact counts in the interval it arrived in (Brussels boundaries, :mod:`acd.reports.period`);
 a callback in the interval it was requested in.  Callback placements (the engine calling a
 citizen back) are not inbound contacts: they count as callbacks made, never as offered.
 """
@@ -17,7 +17,7 @@ from datetime import datetime
 from acd.engine.legs import is_originated_leg
 from callbacks.model import Callback, CallbackStatus
 from foundation.contact import ContactKind, ContactRecord, Outcome
-from reports.period import Period
+from acd.reports.period import Period
 from sla.service_level import (
     ANSWER_RATE_NORM,
     SERVICE_LEVEL_THRESHOLD_S,

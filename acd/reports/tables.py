@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from escalations.ratings import Criterion
-from reports.content import NO_REASONS_YET, Content, RatingFigures
-from reports.operational import OperationalRow
-from reports.period import BRUSSELS, Period
+from acd.reports.content import NO_REASONS_YET, Content, RatingFigures
+from acd.reports.operational import OperationalRow
+from acd.reports.period import BRUSSELS, Period
 from sla.service_level import ANSWER_RATE_NORM
 
 Cell = str | int | float | None

@@ -8,7 +8,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from reports.tables import Report, local
+from acd.reports.tables import Report, local
 
 _PERCENT = ("answer_rate", "answer_rate_norm", "service_level", "abandon_rate")
 

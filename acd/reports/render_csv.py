@@ -8,7 +8,7 @@ import csv
 import io
 from pathlib import Path
 
-from reports.tables import Report, Table
+from acd.reports.tables import Report, Table
 
 
 def table_csv(table: Table) -> str:

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from reports.operational import OperationalRow
-from reports.period import BRUSSELS, Interval
-from reports.svg import Series, answer_rate_chart, stacked_chart
-from reports.tables import Cell, Report, Table, local
+from acd.reports.operational import OperationalRow
+from acd.reports.period import BRUSSELS, Interval
+from acd.reports.svg import Series, answer_rate_chart, stacked_chart
+from acd.reports.tables import Cell, Report, Table, local
 from sla.service_level import ANSWER_RATE_NORM, Tally, answer_rate
 
 _STYLE = """

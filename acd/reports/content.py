@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from escalations.model import EscalationPoint
 from escalations.ratings import Criterion, Rating
 from foundation.contact import ContactRecord, Outcome
-from reports.operational import is_callback_placement
-from reports.period import Period
+from acd.reports.operational import is_callback_placement
+from acd.reports.period import Period
 
 NO_REASONS_YET = (
     "no contact reasons recorded yet: they come with the agents' wrap-up in the workspace "

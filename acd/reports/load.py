@@ -12,10 +12,10 @@ from escalations.model import EscalationPoint
 from escalations.ratings import Rating
 from foundation.clock import Hold, no_hold
 from foundation.contact import ContactRecord
-from reports.content import content_report
-from reports.operational import Group, OperationalRow, operational_rows
-from reports.period import Period
-from reports.tables import Report, build_tables
+from acd.reports.content import content_report
+from acd.reports.operational import Group, OperationalRow, operational_rows
+from acd.reports.period import Period
+from acd.reports.tables import Report, build_tables
 
 RATINGS_LIMIT = 10_000_000  # every rating of the period; the store's default caps a listing
 
@@ -68,6 +68,7 @@ async def load_records(
     start (idempotent), so a fresh deployment reports zeros rather than a missing table."""
     from acd.records import ContactStore
     from acd.records import migrate as migrate_records
+    from acd.records.wrap_ups import WrapUpStore
     from callbacks.migrate import migrate as migrate_callbacks
     from callbacks.store import CallbackStore
     from escalations import SqlEscalationStore
@@ -79,6 +80,8 @@ async def load_records(
     await migrate_escalations(url, hold=hold)
     async with ContactStore.open(url, hold=hold) as contacts:
         found = await contacts.arrived_between(period.start, period.end)
+    async with WrapUpStore.open(url, hold=hold) as wrap_up_store:
+        wrap_ups = await wrap_up_store.seconds_by_contact([c.id for c in found])
     async with CallbackStore.open(url, hold=hold) as callbacks:
         requested = await callbacks.requested_between(period.start, period.end)
     async with SqlRatingStore.open(url, hold=hold) as ratings:
@@ -88,4 +91,4 @@ async def load_records(
     async with SqlEscalationStore.open(url, hold=hold) as escalations:
         points = {p.id: p for p in configured_points}
         points.update({p.id: p for p in await escalations.list()})
-    return Records(found, requested, rated, list(points.values()), {})
+    return Records(found, requested, rated, list(points.values()), wrap_ups)
