@@ -17,10 +17,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from acd.settings import Settings, load_settings
-from foundation.clock import Clock
 from acd.reports.period import Period, ReportError, parse_period
 from acd.reports.tables import Report
+from acd.settings import Settings, load_settings
+from foundation.clock import Clock
 
 
 def report_command(args: argparse.Namespace) -> int:
@@ -42,7 +42,9 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     from acd.reports.render_xlsx import xlsx_bytes
 
     if args.start is None or args.end is None:
-        raise ReportError("--from and --to are required (such as --from 2027-03-01 --to 2027-03-31)")
+        raise ReportError(
+            "--from and --to are required (such as --from 2027-03-01 --to 2027-03-31)"
+        )
     period = parse_period(args.start, args.end, args.interval)
     out: Path | None = args.out
     if args.format == "xlsx" and out is None:
@@ -76,6 +78,7 @@ async def make(settings: Settings, period: Period, *, made_at: datetime) -> Repo
     """Read the period from the settings' database and make the report (the scheduled runs
     make theirs the same way)."""
     from acd.reports.load import load_records, make_report
+
     hold = Clock().hold
     records = await load_records(
         settings.storage.url,
@@ -94,9 +97,9 @@ async def make(settings: Settings, period: Period, *, made_at: datetime) -> Repo
 
 async def schedule_list(settings: Settings, *, as_json: bool) -> str:
     from acd.records import migrate
-    from acd.text_table import text_table
     from acd.reports.runs import ReportRunStore
     from acd.reports.schedule import schedules_of
+    from acd.text_table import text_table
 
     schedules = schedules_of(settings)
     if not schedules:

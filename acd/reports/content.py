@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from acd.reports.operational import is_callback_placement
+from acd.reports.period import Period
 from escalations.model import EscalationPoint
 from escalations.ratings import Criterion, Rating
 from foundation.contact import ContactRecord, Outcome
-from acd.reports.operational import is_callback_placement
-from acd.reports.period import Period
 
 NO_REASONS_YET = (
     "no contact reasons recorded yet: they come with the agents' wrap-up in the workspace "

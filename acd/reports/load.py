@@ -7,15 +7,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from acd.reports.content import content_report
+from acd.reports.operational import Group, OperationalRow, operational_rows
+from acd.reports.period import Period
+from acd.reports.tables import Report, build_tables
 from callbacks.model import Callback
 from escalations.model import EscalationPoint
 from escalations.ratings import Rating
 from foundation.clock import Hold, no_hold
 from foundation.contact import ContactRecord
-from acd.reports.content import content_report
-from acd.reports.operational import Group, OperationalRow, operational_rows
-from acd.reports.period import Period
-from acd.reports.tables import Report, build_tables
 
 RATINGS_LIMIT = 10_000_000  # every rating of the period; the store's default caps a listing
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from acd.engine.legs import is_originated_leg
+from acd.reports.period import Period
 from callbacks.model import Callback, CallbackStatus
 from foundation.contact import ContactKind, ContactRecord, Outcome
-from acd.reports.period import Period
 from sla.service_level import (
     ANSWER_RATE_NORM,
     SERVICE_LEVEL_THRESHOLD_S,

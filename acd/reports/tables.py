@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from escalations.ratings import Criterion
 from acd.reports.content import NO_REASONS_YET, Content, RatingFigures
 from acd.reports.operational import OperationalRow
 from acd.reports.period import BRUSSELS, Period
+from escalations.ratings import Criterion
 from sla.service_level import ANSWER_RATE_NORM
 
 Cell = str | int | float | None

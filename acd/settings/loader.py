@@ -100,6 +100,7 @@ def load_settings(
         http=acd.http,
         engine=acd.engine,
         mail=acd.mail,
+        reports=acd.reports,
         log_level=acd.log_level,
         line_codes=_all(codes),
         calendars=_all(calendars),

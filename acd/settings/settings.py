@@ -28,6 +28,7 @@ from acd.settings.models import (
     LineCode,
     StorageSettings,
 )
+from acd.settings.report_options import ReportsSettings
 from escalations import EscalationPoint
 from foundation.calendars import Calendar
 
@@ -45,6 +46,7 @@ class Settings(ConfigModel):
     http: HttpSettings = Field(default_factory=HttpSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     mail: MailSettings | None = None  # e-mail escalation; None: refused
+    reports: ReportsSettings | None = None  # scheduled reports; None: none
     log_level: LogLevel = "INFO"
     line_codes: tuple[LineCode, ...]
     lines: tuple[Line, ...]

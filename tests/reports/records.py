@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from acd.reports.load import Records
+from acd.reports.period import BRUSSELS
 from callbacks.model import Callback, CallbackStatus
 from escalations.model import EscalationPoint
 from escalations.ratings import Channel, Rating, Scores
 from foundation.contact import ContactRecord, Outcome
-from acd.reports.load import Records
-from acd.reports.period import BRUSSELS
 
 DAY = datetime(2027, 3, 30, tzinfo=BRUSSELS)
 
