@@ -17,6 +17,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -39,6 +40,12 @@ from acd.records.migrate import migrate
 from acd.records.recorder import AgentStateWriter, ContactRecorder
 from acd.records.store import ContactStore
 from acd.records.wrap_ups import WrapUpRecorder, WrapUpStore
+from acd.reports.load import report_for
+from acd.reports.period import Period
+from acd.reports.runs import ReportRunStore
+from acd.reports.schedule import schedules_of
+from acd.reports.scheduler import REPORT_MAIL, ReportScheduler
+from acd.reports.tables import Report
 from acd.settings import Settings
 from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
@@ -202,6 +209,7 @@ async def running_engine(
         stack.push_async_callback(dialer.stop)
 
         mail_outbox = await _mail_outbox(stack, settings, clock, metrics)
+        await _report_scheduler(stack, settings, clock, mail_outbox)
 
         event_filter = EventFilter(
             ari, ari_settings.app, ev.type_names(ENGINE_EVENTS), enabled=ari_settings.event_filter
@@ -339,13 +347,52 @@ async def _mail_outbox(
         clock,
         rules=mail.retry_rules(),
         metrics=mail_metrics,
-        on_delivered=lambda sent: metrics.escalation(
-            sent.line_code, sent.point_id, "email", "delivered"
+        on_delivered=lambda sent: (
+            None
+            if sent.point_id == REPORT_MAIL  # a scheduled report, not an escalation
+            else metrics.escalation(sent.line_code, sent.point_id, "email", "delivered")
         ),
     )
     await sender.start()
     stack.push_async_callback(sender.stop)
     return Outbox(store, sender.channels, notify=sender.wake, metrics=mail_metrics)
+
+
+async def _report_scheduler(
+    stack: AsyncExitStack, settings: Settings, clock: Clock, outbox: Outbox | None
+) -> None:
+    """The scheduled reports of acd.yaml (none without a reports section), on the engine's
+    clock; their mails go through the escalation mail outbox."""
+    schedules = schedules_of(settings)
+    if not schedules:
+        return
+    runs = await stack.enter_async_context(
+        ReportRunStore.open(settings.storage.url, hold=clock.hold)
+    )
+
+    async def make(period: Period, now: datetime) -> Report:
+        return await report_for(settings, period, made_at=now, hold=clock.hold)
+
+    async def queue_mail(key: str, address: str, subject: str, body: str) -> None:
+        assert outbox is not None  # the settings refuse mail_to without a mail section
+        await outbox.store.enqueue(
+            key,
+            point_id=REPORT_MAIL,
+            via=Via.EMAIL,
+            address=address,
+            subject=subject,
+            body=body,
+            contact_id="",
+            agent_id="",
+            now=clock.now(),
+        )
+        outbox.notify()
+
+    scheduler = ReportScheduler(
+        schedules, runs, make, clock, queue_mail=queue_mail if outbox is not None else None
+    )
+    await scheduler.start()
+    stack.push_async_callback(scheduler.stop)
 
 
 async def _add_ratings(stack: AsyncExitStack, app: web.Application, engine: RunningEngine) -> None:

@@ -17,8 +17,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from acd.reports.period import Period, ReportError, parse_period
-from acd.reports.tables import Report
+from acd.reports.period import ReportError, parse_period
 from acd.settings import Settings, load_settings
 from foundation.clock import Clock
 
@@ -53,7 +52,10 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         raise ReportError("--table is for --format csv; html and xlsx hold every table")
     if out is not None and not out.parent.is_dir():
         raise ReportError(f"--out {out}: the folder {out.parent} does not exist")
-    report = asyncio.run(make(settings, period, made_at=datetime.now(UTC)))
+    from acd.reports.load import report_for
+
+    # The one place `acd report` reads the wall clock: the "made at" line.
+    report = asyncio.run(report_for(settings, period, made_at=datetime.now(UTC), hold=Clock().hold))
     if args.format == "html":
         _emit(html_text(report), out)
     elif args.format == "xlsx":
@@ -72,27 +74,6 @@ def _emit(text: str, out: Path | None) -> None:
         print(text, end="")
     else:
         out.write_text(text, encoding="utf-8")
-
-
-async def make(settings: Settings, period: Period, *, made_at: datetime) -> Report:
-    """Read the period from the settings' database and make the report (the scheduled runs
-    make theirs the same way)."""
-    from acd.reports.load import load_records, make_report
-
-    hold = Clock().hold
-    records = await load_records(
-        settings.storage.url,
-        period,
-        configured_points=settings.escalation_point_models(),
-        hold=hold,
-    )
-    return make_report(
-        period,
-        records,
-        made_at=made_at,
-        short_abandon_s=settings.engine.short_abandon_s,
-        groups=[(line.id, code) for line in settings.lines for code in line.line_codes],
-    )
 
 
 async def schedule_list(settings: Settings, *, as_json: bool) -> str:

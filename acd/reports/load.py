@@ -11,6 +11,7 @@ from acd.reports.content import content_report
 from acd.reports.operational import Group, OperationalRow, operational_rows
 from acd.reports.period import Period
 from acd.reports.tables import Report, build_tables
+from acd.settings import Settings
 from callbacks.model import Callback
 from escalations.model import EscalationPoint
 from escalations.ratings import Rating
@@ -92,3 +93,23 @@ async def load_records(
         points = {p.id: p for p in configured_points}
         points.update({p.id: p for p in await escalations.list()})
     return Records(found, requested, rated, list(points.values()), wrap_ups)
+
+
+async def report_for(
+    settings: Settings, period: Period, *, made_at: datetime, hold: Hold = no_hold
+) -> Report:
+    """Read the period from the settings' database and make the report: what ``acd report``
+    and the scheduled runs both do.  Every configured line and line code has its rows."""
+    records = await load_records(
+        settings.storage.url,
+        period,
+        configured_points=settings.escalation_point_models(),
+        hold=hold,
+    )
+    return make_report(
+        period,
+        records,
+        made_at=made_at,
+        short_abandon_s=settings.engine.short_abandon_s,
+        groups=[(line.id, code) for line in settings.lines for code in line.line_codes],
+    )

@@ -143,7 +143,13 @@ def parse_period(start: str, end: str, interval: str = Interval.DAY.value) -> Pe
     except ValueError:
         choices = ", ".join(i.value for i in Interval)
         raise ReportError(f"--interval {interval!r}: choose one of {choices}") from None
-    period = Period(parse_moment(start, "--from"), parse_moment(end, "--to", end=True), step)
+    first, last = parse_moment(start, "--from"), parse_moment(end, "--to", end=True)
+    if last <= first:
+        raise ReportError(
+            f"--to {end.strip()} is not after --from {start.strip()}: the period is empty "
+            "(--to names the last day included, or an exact end moment)"
+        )
+    period = Period(first, last, step)
     period.intervals()  # refuses a period of too many intervals now, before any I/O
     return period
 
