@@ -73,6 +73,7 @@ COMPONENT_FIXTURES = frozenset(
         "lease_postgres_url",
         "mail_postgres_url",
         "outbox_store",
+        "reports_postgres_url",
     }
 )
 TESTS = Path(__file__).resolve().parent

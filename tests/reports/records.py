@@ -3,7 +3,9 @@ on line 1700 (Tuesday 30 March 2027, Brussels summer time, +02:00)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
+from typing import Any
 
 from acd.reports.load import Records
 from acd.reports.period import BRUSSELS
@@ -160,4 +162,32 @@ def records() -> Records:
         ],
         points=points(),
         wrap_ups={"c1": 30.0, "c2": 10.0},
+    )
+
+
+def shifted(given: Records, days: int, tag: str) -> Records:
+    """The same records ``days`` later with ids prefixed by ``tag``: tests sharing one
+    database stay apart."""
+    delta = timedelta(days=days)
+
+    def move(value: object) -> object:
+        return value + delta if isinstance(value, datetime) else value
+
+    def moved(item: Any, **ids: str) -> Any:
+        changes = {
+            f.name: move(getattr(item, f.name))
+            for f in dataclasses.fields(item)
+            if isinstance(getattr(item, f.name), datetime)
+        }
+        return dataclasses.replace(item, **changes, **ids)
+
+    return Records(
+        contacts=[
+            moved(c, id=f"{tag}{c.id}", channel_id=c.channel_id.replace(c.id, f"{tag}{c.id}"))
+            for c in given.contacts
+        ],
+        callbacks=[moved(c, id=f"{tag}{c.id}") for c in given.callbacks],
+        ratings=[moved(r, contact_id=f"{tag}{r.contact_id}") for r in given.ratings],
+        points=given.points,
+        wrap_ups={f"{tag}{cid}": s for cid, s in given.wrap_ups.items()},
     )
