@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from acd.records.schema import ReportRunRow
@@ -34,7 +34,7 @@ class ReportRunStore(SqlStore):
                         if self._engine.dialect.name == "postgresql"
                         else sqlite.insert
                     )
-                    statement = (
+                    statement: Executable = (
                         insert(ReportRunRow)
                         .values(schedule=schedule, period_end=period_end, ran_at=ran_at)
                         .on_conflict_do_nothing(index_elements=[ReportRunRow.schedule])

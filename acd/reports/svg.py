@@ -103,7 +103,7 @@ def stacked_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -
     width = _bar_width(len(labels))
     for index, label in enumerate(labels):
         x = LEFT + width * index + width * 0.1
-        base = TOP + plot_h
+        base = float(TOP + plot_h)
         for each in series:
             value = each.values[index]
             if value <= 0:
@@ -115,7 +115,7 @@ def stacked_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -
                 f'height="{h:.1f}" fill="{each.colour}">'
                 f"<title>{escape(label)}: {escape(each.name)} {value:g}</title></rect>"
             )
-    legend_x = LEFT + 260
+    legend_x = LEFT + 260.0
     for each in series:
         parts.append(
             f'<rect x="{legend_x}" y="7" width="10" height="10" fill="{each.colour}"/>'

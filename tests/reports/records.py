@@ -33,7 +33,7 @@ def contact(
     channel: str | None = None,
     **extra: object,
 ) -> ContactRecord:
-    arrived = queued or extra.pop("arrived")  # type: ignore[arg-type]
+    arrived = queued or extra.pop("arrived")
     assert isinstance(arrived, datetime)
     answered = queued + timedelta(seconds=wait) if queued and wait is not None else None
     if answered is not None and talk is not None:

@@ -9,7 +9,7 @@ import pytest
 
 from acd.reports.content import NO_REASONS_YET
 from acd.reports.load import make_report
-from acd.reports.operational import operational_rows
+from acd.reports.operational import OperationalRow, operational_rows
 from acd.reports.period import BRUSSELS, parse_period
 from tests.reports.records import at, records
 
@@ -17,7 +17,7 @@ PERIOD = parse_period("2027-03-30T09:00", "2027-03-30T11:00", "1h")
 MADE = datetime(2027, 3, 31, 8, 0, tzinfo=BRUSSELS)
 
 
-def rows_by_key():
+def rows_by_key() -> dict[tuple[str, int], OperationalRow]:
     given = records()
     rows = operational_rows(
         PERIOD, given.contacts, given.callbacks, short_abandon_s=5.0, wrap_ups=given.wrap_ups

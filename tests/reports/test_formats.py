@@ -22,6 +22,12 @@ SVG = "{http://www.w3.org/2000/svg}"
 MADE = datetime(2027, 3, 31, 8, 0, tzinfo=BRUSSELS)
 
 
+def _title(element: ET.Element) -> str:
+    found = element.find(f"{SVG}title")
+    assert found is not None
+    return found.text or ""
+
+
 def report(start: str = "2027-03-30T09:00", end: str = "2027-03-30T11:00") -> Report:
     return make_report(parse_period(start, end, "1h"), records(), made_at=MADE, short_abandon_s=5.0)
 
@@ -72,22 +78,20 @@ def test_html_is_well_formed_and_self_contained_with_the_charts():
     root = ET.fromstring(text.split("\n", 1)[1])  # past the doctype
     charts = list(root.iter(f"{SVG}svg"))
     assert len(charts) == 2  # one line: the answer rate against the norm, the calls stacked
-    titles = [c.find(f"{SVG}title").text for c in charts]
+    titles = [_title(c) for c in charts]
     assert titles == [
         "Answer rate per interval, line 1700 (norm 95%)",
         "Calls offered per interval, line 1700",
     ]
     rate_bars = [r for r in charts[0].iter(f"{SVG}rect") if r.get("class") == "bar"]
     # 09h: 2 answered of the 4 that got an agent or gave up (line codes A and B summed).
-    assert [b.find(f"{SVG}title").text for b in rate_bars] == [
+    assert [_title(b) for b in rate_bars] == [
         "30/03 09:00: 50.0%",
         "30/03 10:00: 100.0%",
     ]
     assert rate_bars[0].get("fill") == "#c62828"  # below the norm: red
     assert [n.get("class") for n in charts[0].iter(f"{SVG}line") if n.get("class")] == ["norm"]
-    stacked = [
-        r.find(f"{SVG}title").text for r in charts[1].iter(f"{SVG}rect") if r.get("class") == "bar"
-    ]
+    stacked = [_title(r) for r in charts[1].iter(f"{SVG}rect") if r.get("class") == "bar"]
     assert stacked == [
         "30/03 09:00: answered 2",
         "30/03 09:00: abandoned 2",

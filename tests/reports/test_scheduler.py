@@ -35,7 +35,7 @@ def test_a_weekly_schedule_is_due_the_morning_after_each_week():
     weekly = Schedule("w", 1, "w", date(2027, 3, 1), time(7, 0), folder=Path("x"))
     # Never run: only the latest week due, not a backlog back to the start.
     assert due_periods(weekly, None, day(29, 6)) == [Period(day(15), day(22))]
-    assert next_run(weekly, None, day(29, 6))[0] == day(29, 7)
+    assert next_run(weekly, None, day(29, 6)) == (day(29, 7), Period(day(22), day(29)))
     # Run up to 22 March: the week to the 29th is due from 07:00 on the 29th.
     assert due_periods(weekly, day(22), day(29, 6)) == []
     assert due_periods(weekly, day(22), day(29, 7)) == [Period(day(22), day(29))]

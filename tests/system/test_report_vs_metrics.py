@@ -67,10 +67,10 @@ async def test_the_report_figures_equal_the_metrics_for_the_same_period(tmp_path
     # And as the demo summary prints them (rounded to 4 places, as the report's tables).
     summary = sla_figures(exposition)
     header = report.table("totals").header
-    row = dict(zip(header, totals[0], strict=True))
-    assert row["offered"] == summary["offered"]
-    assert row["answer_rate"] == summary["answer_rate"]
-    assert row["service_level"] == summary["service_level"]
-    assert row["asa_s"] == summary["average_speed_of_answer_s"]
-    assert row["aht_s"] == summary["average_handling_time_s"]
-    assert row["abandon_rate"] == summary["abandon_rate"]
+    total = dict(zip(header, totals[0], strict=True))
+    assert total["offered"] == summary["offered"]
+    assert total["answer_rate"] == summary["answer_rate"]
+    assert total["service_level"] == summary["service_level"]
+    assert total["asa_s"] == summary["average_speed_of_answer_s"]
+    assert total["aht_s"] == summary["average_handling_time_s"]
+    assert total["abandon_rate"] == summary["abandon_rate"]
