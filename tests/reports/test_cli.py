@@ -115,5 +115,3 @@ def test_schedule_list_shows_each_schedule_and_its_next_run(
     # Starting in 2100, so the test does not depend on today: the first week's run.
     assert listed["next_run"] == "2100-01-11T07:00+01:00"
     assert listed["next_period"] == "2100-01-04T00:00+01:00 to 2100-01-11T00:00+01:00"
-        "T07:00+02:00"
-    )
