@@ -69,7 +69,7 @@ def charts(report: Report) -> str:
                 [
                     Series("answered", "#2e7d32", [t.answered for t in tallies]),
                     Series("abandoned", "#c62828", [t.abandoned for t in tallies]),
-                    Series("other", "#f9a825", other),
+                    Series("other (callback accepted, ...)", "#f9a825", other),
                 ],
             )
         )

@@ -76,19 +76,29 @@ def answer_rate_chart(
                 f"<title>{escape(label)}: no calls</title></rect>"
             )
             continue
-        h = plot_h * rate
+        h = max(plot_h * rate, 2.0)  # 0% still shows, in red, unlike "no calls"
         colour = GOOD if rate >= norm else BAD
         parts.append(
             f'<rect class="bar" x="{x:.1f}" y="{TOP + plot_h - h:.1f}" '
             f'width="{width * 0.8:.1f}" height="{h:.1f}" fill="{colour}">'
             f"<title>{escape(label)}: {rate:.1%}</title></rect>"
         )
+        if len(labels) <= MAX_LABELS * 2:  # the value on the bar while there is room
+            # Inside a tall bar, below where the norm line crosses it; above a short one.
+            y = TOP + plot_h - h + (26 if h > 32 else -3)
+            fill = "#ffffff" if h > 32 else colour
+            parts.append(
+                f'<text x="{x + width * 0.4:.1f}" y="{y:.1f}" font-size="10" '
+                f'text-anchor="middle" fill="{fill}">{rate:.0%}</text>'
+            )
     y = TOP + plot_h * (1 - norm)
     parts.append(
         f'<line class="norm" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
         f'stroke="{NORM}" stroke-dasharray="6 4" stroke-width="2"/>'
         f'<text x="{WIDTH - RIGHT}" y="{y - 4:.1f}" font-size="11" text-anchor="end" '
         f'fill="{NORM}">norm {norm:.0%}</text>'
+        f'<text x="{LEFT}" y="{HEIGHT - 8}" font-size="10" fill="#616161">green: at or above '
+        "the norm; red: below; grey: no calls answered or abandoned</text>"
     )
     parts.append("</svg>")
     return "".join(parts)

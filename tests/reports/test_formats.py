@@ -95,7 +95,7 @@ def test_html_is_well_formed_and_self_contained_with_the_charts():
     assert stacked == [
         "30/03 09:00: answered 2",
         "30/03 09:00: abandoned 2",
-        "30/03 09:00: other 1",
+        "30/03 09:00: other (callback accepted, ...) 1",
         "30/03 10:00: answered 1",
     ]
     # Nothing fetched: no script, no external reference.
