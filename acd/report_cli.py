@@ -17,6 +17,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
 from acd.reports.period import ReportError, parse_period
 from acd.settings import Settings, load_settings
 from foundation.clock import Clock
@@ -33,6 +36,12 @@ def report_command(args: argparse.Namespace) -> int:
     except ReportError as exc:
         print(f"acd report: {exc}", file=sys.stderr)
         return 2
+    except (OSError, SQLAlchemyError) as exc:
+        # The URL without its password, and the error's first line: never a traceback.
+        where = make_url(settings.storage.url).render_as_string(hide_password=True)
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"acd report: cannot read the database {where}: {reason}", file=sys.stderr)
+        return 1
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:

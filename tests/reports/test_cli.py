@@ -115,3 +115,14 @@ def test_schedule_list_shows_each_schedule_and_its_next_run(
     # Starting in 2100, so the test does not depend on today: the first week's run.
     assert listed["next_run"] == "2100-01-11T07:00+01:00"
     assert listed["next_period"] == "2100-01-04T00:00+01:00 to 2100-01-11T00:00+01:00"
+
+
+def test_a_database_out_of_reach_is_one_line_without_the_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = "postgresql+asyncpg://acd:s3cret@127.0.0.1:1/acd"  # nothing listens on port 1
+    assert run(url, "--from", "2027-03-30", "--to", "2027-03-30") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("acd report: cannot read the database postgresql+asyncpg://acd:***@")
+    assert "s3cret" not in err
+    assert len(err.strip().splitlines()) == 1
