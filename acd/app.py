@@ -22,6 +22,7 @@ import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -48,6 +49,13 @@ from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
 from acd.records.recorder import AgentStateWriter, ContactRecorder
 from acd.records.store import ContactStore
+from acd.records.wrap_ups import WrapUpRecorder, WrapUpStore
+from acd.reports.load import report_for
+from acd.reports.period import Period
+from acd.reports.runs import ReportRunStore
+from acd.reports.schedule import schedules_of
+from acd.reports.scheduler import REPORT_MAIL, ReportScheduler
+from acd.reports.tables import Report
 from acd.settings import Settings
 from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
@@ -105,6 +113,8 @@ class RunningEngine:
     auth: AuthStore | None = None
     # The HTTP API's application, for tests that walk its routes.
     api_app: web.Application | None = None
+    # Agents' wrap-ups by the contact they followed (the reports' AHT); None only in tests.
+    wrap_ups: WrapUpRecorder | None = None
 
     def health(self) -> dict[str, Any]:
         return {
@@ -163,6 +173,7 @@ async def running_engine(
         recorder = ContactRecorder(store)
         await recorder.start()
         stack.push_async_callback(recorder.stop)
+        wrap_ups = await _wrap_ups(stack, settings.storage.url, clock)
         agent_states, stored_agents = await _agent_states(stack, settings.storage.url, clock)
         # Callbacks are awaited, not queued: a caller hears "we will call you back" only once
         # the promise is on disk.
@@ -191,7 +202,14 @@ async def running_engine(
             core,
             ari,
             clock,
-            [recorder, agent_states, metrics, CallbackEvents(callback_metrics), *extra_sinks],
+            [
+                recorder,
+                agent_states,
+                wrap_ups,
+                metrics,
+                CallbackEvents(callback_metrics),
+                *extra_sinks,
+            ],
             ari_settings.app,
             callbacks,
             records=store,  # the calls a restart takes up (acd.engine.recovery)
@@ -214,6 +232,7 @@ async def running_engine(
         stack.push_async_callback(dialer.stop)
 
         mail_outbox = await _mail_outbox(stack, settings, clock, metrics)
+        await _report_scheduler(stack, settings, clock, mail_outbox)
 
         event_filter = EventFilter(
             ari, ari_settings.app, ev.type_names(ENGINE_EVENTS), enabled=ari_settings.event_filter
@@ -252,6 +271,7 @@ async def running_engine(
             agent_states=agent_states,
             escalations=escalations,
             mail_outbox=mail_outbox,
+            wrap_ups=wrap_ups,
         )
         if listener is not None:
             engine.auth = await open_auth(
@@ -266,6 +286,15 @@ async def running_engine(
             engine.http_url or "off",
         )
         yield engine
+
+
+async def _wrap_ups(stack: AsyncExitStack, url: str, clock: Clock) -> WrapUpRecorder:
+    """The wrap-up writer (the reports' AHT), started; its table is the records'."""
+    store = await stack.enter_async_context(WrapUpStore.open(url, hold=clock.hold))
+    writer = WrapUpRecorder(store)
+    await writer.start()
+    stack.push_async_callback(writer.stop)
+    return writer
 
 
 async def _agent_states(
@@ -344,13 +373,53 @@ async def _mail_outbox(
         clock,
         rules=mail.retry_rules(),
         metrics=mail_metrics,
-        on_delivered=lambda sent: metrics.escalation(
-            sent.line_code, sent.point_id, "email", "delivered"
+        on_delivered=lambda sent: (
+            None
+            if sent.point_id == REPORT_MAIL  # a scheduled report, not an escalation
+            else metrics.escalation(sent.line_code, sent.point_id, "email", "delivered")
         ),
     )
     await sender.start()
     stack.push_async_callback(sender.stop)
     return Outbox(store, sender.channels, notify=sender.wake, metrics=mail_metrics)
+
+
+async def _report_scheduler(
+    stack: AsyncExitStack, settings: Settings, clock: Clock, outbox: Outbox | None
+) -> None:
+    """The scheduled reports of acd.yaml (none without a reports section), on the engine's
+    clock; their mails go through the escalation mail outbox."""
+    schedules = schedules_of(settings)
+    if not schedules:
+        return
+    runs = await stack.enter_async_context(
+        ReportRunStore.open(settings.storage.url, hold=clock.hold)
+    )
+
+    async def make(period: Period, now: datetime) -> Report:
+        # The engine migrated the database at start (before this scheduler ran).
+        return await report_for(settings, period, made_at=now, hold=clock.hold, migrated=True)
+
+    async def queue_mail(key: str, address: str, subject: str, body: str) -> None:
+        assert outbox is not None  # the settings refuse mail_to without a mail section
+        await outbox.store.enqueue(
+            key,
+            point_id=REPORT_MAIL,
+            via=Via.EMAIL,
+            address=address,
+            subject=subject,
+            body=body,
+            contact_id="",
+            agent_id="",
+            now=clock.now(),
+        )
+        outbox.notify()
+
+    scheduler = ReportScheduler(
+        schedules, runs, make, clock, queue_mail=queue_mail if outbox is not None else None
+    )
+    await scheduler.start()
+    stack.push_async_callback(scheduler.stop)
 
 
 async def _add_ratings(stack: AsyncExitStack, app: web.Application, engine: RunningEngine) -> None:

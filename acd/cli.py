@@ -1,6 +1,7 @@
 """The ``acd`` command: run the engine, the emulator or the demo; check a config directory;
 show a line's opening hours; list, cancel or reschedule callbacks; list escalation points and
-check a transfer window; manage the API's users and tokens."""
+check a transfer window; manage the API's users and tokens; make reports from the contact
+records."""
 
 from __future__ import annotations
 
@@ -135,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     _callbacks_parser(sub)
     _escalation_parser(sub)
     add_auth_parsers(sub, _config_arg)
+    _report_parser(sub)
 
     check = sub.add_parser(
         "check-config",
@@ -242,6 +244,59 @@ def _escalation_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     ratings.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
 
 
+REPORT_TABLES = ("operational", "totals", "points", "themes", "reasons")
+
+
+def _report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = sub.add_parser(
+        "report",
+        help="a report from the contact records: csv, html (with charts) or xlsx",
+        description="Operational figures per line, line code and interval (offered, answered, "
+        "answer rate against the 95%% norm, service level, ASA, AHT, abandons, callbacks, "
+        "escalations) and content (escalations per point with their quality ratings), from "
+        "the database of the config's storage.url.  Intervals on Europe/Brussels time; "
+        "figures as docs/sla.md defines them.  `acd report schedule list` shows the "
+        "scheduled reports of acd.yaml.",
+    )
+    report.add_argument(
+        "--from", dest="start", metavar="DATE", help="first day (2027-03-01) or a moment"
+    )
+    report.add_argument(
+        "--to", dest="end", metavar="DATE", help="last day included (2027-03-31) or a moment"
+    )
+    report.add_argument(
+        "--interval", default="1d", metavar="30m|1h|1d|1w|1mo", help="rows per (default 1d)"
+    )
+    report.add_argument("--format", choices=("csv", "html", "xlsx"), default="html")
+    report.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="write here (csv: FILE's stem gives one file per table); default: standard output",
+    )
+    report.add_argument(
+        "--table",
+        choices=REPORT_TABLES,
+        help="csv: only this table (default on stdout: operational)",
+    )
+    _config_arg(report)
+    report.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
+    actions = report.add_subparsers(dest="report_command", metavar="ACTION")
+    schedule = actions.add_parser("schedule", help="the scheduled reports")
+    schedule_actions = schedule.add_subparsers(
+        dest="schedule_command", required=True, metavar="ACTION"
+    )
+    listing = schedule_actions.add_parser(
+        "list", help="each schedule, its last period made and its next run"
+    )
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    # Also after the action; SUPPRESS so that, left out here, the report's own do not reset.
+    listing.add_argument(
+        "--config", type=Path, default=argparse.SUPPRESS, metavar="DIR", help="as above"
+    )
+    listing.add_argument("--storage-url", default=argparse.SUPPRESS, help="as above")
+
+
 def _escalation(args: argparse.Namespace) -> int:
     if args.escalation_command == "outbox":
         from acd.mail_cli import outbox_command
@@ -285,6 +340,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _stored_command(args)
         if args.command == "escalation":
             return _escalation(args)
+        if args.command == "report":
+            from acd.report_cli import report_command
+
+            return report_command(args)
     except (ConfigError, ConfigErrors) as exc:
         print(f"acd: invalid configuration:\n{exc}", file=sys.stderr)
         return 2

@@ -328,6 +328,18 @@ class CallbackStore(SqlStore):
             async with self._engine.connect() as connection:
                 return int((await connection.execute(query)).scalar_one())
 
+    async def requested_between(self, start: datetime, end: datetime) -> builtins.list[Callback]:
+        """Every callback requested in ``[start, end)``, oldest first (the reports)."""
+        query = (
+            select(CALLBACKS)
+            .where(
+                CALLBACKS.c.requested_at >= _aware(start, "start"),
+                CALLBACKS.c.requested_at < _aware(end, "end"),
+            )
+            .order_by(CALLBACKS.c.requested_at, CALLBACKS.c.id)
+        )
+        return await self._read(query)
+
     async def count_overdue(self, now: datetime) -> int:
         """Open callbacks (pending or dialing) past their deadline."""
         query = (

@@ -51,6 +51,7 @@ FOLDER_TIERS = {
     "ivr": "unit",
     "lease": "component",
     "records": "component",
+    "reports": "unit",
     "settings": "unit",
     "skills": "unit",
     "sla": "unit",
@@ -74,6 +75,7 @@ COMPONENT_FIXTURES = frozenset(
         "lease_postgres_url",
         "mail_postgres_url",
         "outbox_store",
+        "reports_postgres_url",
     }
 )
 TESTS = Path(__file__).resolve().parent

@@ -79,3 +79,25 @@ class AgentStateRow(Base):
     talk_time_today_s: Mapped[float] = mapped_column(Float)
     missed_in_a_row: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the record's ``at``
+
+
+class WrapUpRow(Base):
+    """An agent's after-call work, by the inbound contact it followed (the reports' AHT)."""
+
+    __tablename__ = "contact_wrap_ups"
+
+    contact_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seconds: Mapped[float] = mapped_column(Float)
+
+
+class ReportRunRow(Base):
+    """A report schedule's last period made: the next run starts where it ended."""
+
+    __tablename__ = "report_runs"
+
+    schedule: Mapped[str] = mapped_column(String(128), primary_key=True)
+    period_end: Mapped[datetime] = mapped_column(UtcDateTime)
+    ran_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -123,6 +123,22 @@ class ContactStore(SqlStore):
         query = query.order_by(ContactRow.arrived_at, ContactRow.id).limit(limit)
         return await self._load(query)
 
+    async def arrived_between(self, start: datetime, end: datetime) -> builtins.list[ContactRecord]:
+        """Every contact that arrived in ``[start, end)``, in arrival order, without its offers
+        (the reports need none, and a month's ids would overflow an ``IN`` list)."""
+        for name, moment in (("start", start), ("end", end)):
+            if moment.utcoffset() is None:
+                raise ValueError(f"naive datetime {name}={moment!r}: pass a timezone-aware time")
+        query = (
+            select(ContactRow)
+            .where(ContactRow.arrived_at >= start, ContactRow.arrived_at < end)
+            .order_by(ContactRow.arrived_at, ContactRow.id)
+        )
+        with self._hold():
+            async with self._sessions() as session:
+                rows: Sequence[ContactRow] = (await session.scalars(query)).all()
+        return [_record(row, []) for row in rows]
+
     async def _load(self, query: Select[tuple[ContactRow]]) -> builtins.list[ContactRecord]:
         with self._hold():
             async with self._sessions() as session:

@@ -101,6 +101,7 @@ def load_settings(
         engine=acd.engine,
         mail=acd.mail,
         auth=acd.auth,
+        reports=acd.reports,
         log_level=acd.log_level,
         line_codes=_all(codes),
         calendars=_all(calendars),

@@ -52,6 +52,7 @@ from acd.settings.line_options import (
 )
 from acd.settings.mail_options import MailSettings
 from acd.settings.problems import describe, field_error
+from acd.settings.report_options import ReportsSettings
 from acd.settings.routing import RoutingFields
 from acd.settings.tls import FilePath, is_loopback, tls_problem
 from foundation.redact import has_userinfo, redact_url
@@ -219,7 +220,20 @@ class AcdFile(ConfigModel):
     # E-mail escalation; None: not configured, refused with that reason.
     mail: MailSettings | None = None
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    # Scheduled reports; None: none (``acd report`` works all the same).
+    reports: ReportsSettings | None = None
     log_level: LogLevel = "INFO"
+
+    @model_validator(mode="after")
+    def _report_mail_needs_mail(self) -> Self:
+        if self.reports is not None and self.mail is None:
+            for index, schedule in enumerate(self.reports.schedules):
+                if schedule.mail_to:
+                    raise field_error(
+                        ("reports", "schedules", str(index), "mail_to"),
+                        "mailing a report needs the mail section (smtp)",
+                    )
+        return self
 
 
 # --- line_codes.yaml, lines.yaml, agents.yaml -------------------------------------------------

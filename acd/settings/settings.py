@@ -29,6 +29,7 @@ from acd.settings.models import (
     LineCode,
     StorageSettings,
 )
+from acd.settings.report_options import ReportsSettings
 from escalations import EscalationPoint
 from foundation.calendars import Calendar
 
@@ -47,6 +48,7 @@ class Settings(ConfigModel):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     mail: MailSettings | None = None  # e-mail escalation; None: refused
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    reports: ReportsSettings | None = None  # scheduled reports; None: none
     log_level: LogLevel = "INFO"
     line_codes: tuple[LineCode, ...]
     lines: tuple[Line, ...]

@@ -384,6 +384,9 @@ def test_a_mailed_question_outlives_a_phone_transfer_still_ringing_at_the_crash(
     after = restarted(h, "a1")
     out = after.feed(pbx.state(stored(h)))
     assert cmd.Hangup(point_leg) in out  # the phone transfer did not happen
+    add = only(out, cmd.AddToBridge)  # the caller back with the agent, who is still there
+    assert add is not None
+    after.feed(inp.LegsBridged(add.bridge_id, add.channel_ids))
     after.feed(inp.ChannelGone("c1"), after_s=60)
     (ended,) = after.ended()
     assert (ended.outcome, ended.escalation_point) == (Outcome.ESCALATED_EMAIL, "vlabel")

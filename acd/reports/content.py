@@ -1,0 +1,160 @@
+"""The content report: escalations per escalation point with the quality ratings the points
+gave them (count and average per criterion), and the same per reporting organisation and
+theme (the points' ``reporting_organisation`` / ``reporting_theme``).
+
+An escalation is a contact that arrived in the period and went to a point: by phone
+(``escalation_point``, once the point answered) or by e-mail (``emailed_to``).  Its ratings
+count whenever they were given.  Contact reasons per line code come with the agents'
+wrap-up (issue 13): until then :data:`NO_REASONS_YET` says so in every format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from acd.reports.operational import is_callback_placement
+from acd.reports.period import Period
+from escalations.model import EscalationPoint
+from escalations.ratings import Criterion, Rating
+from foundation.contact import ContactRecord, Outcome
+
+NO_REASONS_YET = (
+    "no contact reasons recorded yet: they come with the agents' wrap-up in the workspace "
+    "(issue 13)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RatingFigures:
+    ratings: int
+    averages: Mapping[Criterion, float | None]  # None: no rating
+
+
+@dataclass(slots=True)
+class _Sums:
+    phone: int = 0
+    email: int = 0
+    ratings: int = 0
+    scores: dict[Criterion, int] = field(default_factory=lambda: dict.fromkeys(Criterion, 0))
+
+    def add_rating(self, rating: Rating) -> None:
+        self.ratings += 1
+        for criterion in Criterion:
+            self.scores[criterion] += rating.scores.of(criterion)
+
+    def __iadd__(self, other: _Sums) -> _Sums:
+        self.phone += other.phone
+        self.email += other.email
+        self.ratings += other.ratings
+        for criterion in Criterion:
+            self.scores[criterion] += other.scores[criterion]
+        return self
+
+    def figures(self) -> RatingFigures:
+        return RatingFigures(
+            self.ratings,
+            {c: (self.scores[c] / self.ratings if self.ratings else None) for c in Criterion},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PointRow:
+    point_id: str
+    title: str  # "" for a point no longer configured
+    organisation: str
+    theme: str
+    escalations_phone: int
+    escalations_email: int
+    rated: RatingFigures
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeRow:
+    organisation: str
+    theme: str
+    points: int
+    escalations_phone: int
+    escalations_email: int
+    rated: RatingFigures
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonRow:
+    line_code: str
+    reason: str
+    contacts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    points: list[PointRow]
+    themes: list[ThemeRow]
+    reasons: list[ReasonRow] | None  # None: none recorded yet (NO_REASONS_YET)
+
+
+def escalations_of(record: ContactRecord) -> list[tuple[str, str]]:
+    """(point id, channel) of each escalation of one contact."""
+    found = []
+    if record.outcome is Outcome.ESCALATED_PHONE and record.escalation_point:
+        found.append((record.escalation_point, "phone"))
+    if record.emailed_to:
+        found.append((record.emailed_to, "email"))
+    return found
+
+
+def content_report(
+    period: Period,
+    contacts: Iterable[ContactRecord],
+    ratings: Iterable[Rating],
+    points: Iterable[EscalationPoint],
+    *,
+    reasons: Mapping[tuple[str, str], int] | None = None,
+) -> Content:
+    """``reasons`` maps (line code, reason) to a count: the seam for the workspace's wrap-up
+    (issue 13); None until contact reasons are recorded."""
+    known = {point.id: point for point in points}
+    sums: dict[str, _Sums] = {}
+    escalated: set[tuple[str, str]] = set()  # (contact, point): the ratings that count
+    for record in contacts:
+        if is_callback_placement(record) or not period.start <= record.arrived_at < period.end:
+            continue
+        for point_id, channel in escalations_of(record):
+            counted = sums.setdefault(point_id, _Sums())
+            if channel == "phone":
+                counted.phone += 1
+            else:
+                counted.email += 1
+            escalated.add((record.id, point_id))
+    for rating in ratings:
+        if (rating.contact_id, rating.point_id) in escalated:
+            sums[rating.point_id].add_rating(rating)
+    point_rows = []
+    themes: dict[tuple[str, str], tuple[_Sums, set[str]]] = {}
+    for point_id in sorted(sums):
+        point = known.get(point_id)
+        organisation = point.reporting_organisation if point else ""
+        theme = point.reporting_theme if point else ""
+        counted = sums[point_id]
+        point_rows.append(
+            PointRow(
+                point_id,
+                point.editorial_title if point else "",
+                organisation,
+                theme,
+                counted.phone,
+                counted.email,
+                counted.figures(),
+            )
+        )
+        total, members = themes.setdefault((organisation, theme), (_Sums(), set()))
+        total += counted
+        members.add(point_id)
+    theme_rows = [
+        ThemeRow(org, theme, len(members), total.phone, total.email, total.figures())
+        for (org, theme), (total, members) in sorted(themes.items())
+    ]
+    reason_rows = None
+    if reasons is not None:
+        reason_rows = [ReasonRow(code, reason, n) for (code, reason), n in sorted(reasons.items())]
+    return Content(point_rows, theme_rows, reason_rows)

@@ -1,0 +1,192 @@
+"""A report as named tables of plain cells, which every format renders alike: csv (one file
+per table, or one table), xlsx (one sheet per table) and html (tables and charts).
+
+Ratios are fractions (0.95, not 95) and times seconds, rounded to 4 decimals, so a
+spreadsheet can compute with them; "no figure" is an empty cell, never 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from acd.reports.content import NO_REASONS_YET, Content, RatingFigures
+from acd.reports.operational import OperationalRow
+from acd.reports.period import BRUSSELS, Period
+from escalations.ratings import Criterion
+from sla.service_level import ANSWER_RATE_NORM
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str  # file and sheet name: operational, totals, points, themes, reasons
+    title: str
+    header: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+    note: str = ""  # shown instead of rows when there are none, and above them otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    period: Period
+    made_at: datetime
+    tables: list[Table]
+    # For the charts: the per-interval rows, summed over line codes per line.
+    operational: list[OperationalRow]
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables if t.name == name)
+
+
+TABLE_NAMES = ("operational", "totals", "points", "themes", "reasons")
+
+_OPERATIONAL_HEADER = (
+    "line",
+    "line_code",
+    "from",
+    "to",
+    "offered",
+    "answered",
+    "answer_rate",
+    "answer_rate_norm",
+    "meets_norm",
+    "service_level",
+    "service_level_without_short_abandons",
+    "asa_s",
+    "aht_s",
+    "abandoned",
+    "short_abandoned",
+    "abandon_rate",
+    "callbacks_requested",
+    "callbacks_made",
+    "callbacks_made_within_deadline",
+    "escalations_phone",
+    "escalations_email",
+)
+
+
+def local(moment: datetime) -> str:
+    """Brussels wall-clock time with its offset, as in every report."""
+    return moment.astimezone(BRUSSELS).isoformat(timespec="minutes")
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _operational_row(row: OperationalRow) -> tuple[Cell, ...]:
+    meets = row.meets_norm
+    return (
+        row.line,
+        row.line_code,
+        local(row.start),
+        local(row.end),
+        row.offered,
+        row.answered,
+        _round(row.answer_rate),
+        ANSWER_RATE_NORM,
+        None if meets is None else ("yes" if meets else "no"),
+        _round(row.service_level),
+        _round(row.service_level_without_short_abandons),
+        _round(row.average_speed_of_answer_s),
+        _round(row.average_handling_time_s),
+        row.abandoned,
+        row.short_abandoned,
+        _round(row.abandon_rate),
+        row.callbacks_requested,
+        row.callbacks_made,
+        row.callbacks_made_in_time,
+        row.escalations_phone,
+        row.escalations_email,
+    )
+
+
+def _rated(figures: RatingFigures) -> tuple[Cell, ...]:
+    return (figures.ratings, *(_round(figures.averages[c]) for c in Criterion))
+
+
+_RATING_HEADER = ("ratings", *(f"avg_{c.value}" for c in Criterion))
+
+
+def build_tables(
+    intervals: Sequence[OperationalRow], totals: Sequence[OperationalRow], content: Content
+) -> list[Table]:
+    empty = "no contacts or callbacks in the period"
+    return [
+        Table(
+            "operational",
+            "Per line, line code and interval (Europe/Brussels)",
+            _OPERATIONAL_HEADER,
+            [_operational_row(r) for r in intervals],
+            "" if intervals else empty,
+        ),
+        Table(
+            "totals",
+            "Per line and line code, the whole period",
+            _OPERATIONAL_HEADER,
+            [_operational_row(r) for r in totals],
+            "" if totals else empty,
+        ),
+        Table(
+            "points",
+            "Escalations per escalation point, with their quality ratings (1-5)",
+            (
+                "point",
+                "title",
+                "organisation",
+                "theme",
+                "escalations_phone",
+                "escalations_email",
+                *_RATING_HEADER,
+            ),
+            [
+                (
+                    p.point_id,
+                    p.title,
+                    p.organisation,
+                    p.theme,
+                    p.escalations_phone,
+                    p.escalations_email,
+                    *_rated(p.rated),
+                )
+                for p in content.points
+            ],
+            "" if content.points else "no escalations in the period",
+        ),
+        Table(
+            "themes",
+            "Escalations per reporting organisation and theme",
+            (
+                "organisation",
+                "theme",
+                "points",
+                "escalations_phone",
+                "escalations_email",
+                *_RATING_HEADER,
+            ),
+            [
+                (
+                    t.organisation,
+                    t.theme,
+                    t.points,
+                    t.escalations_phone,
+                    t.escalations_email,
+                    *_rated(t.rated),
+                )
+                for t in content.themes
+            ],
+            "" if content.themes else "no escalations in the period",
+        ),
+        Table(
+            "reasons",
+            "Contact reasons per line code",
+            ("line_code", "reason", "contacts"),
+            [(r.line_code, r.reason, r.contacts) for r in content.reasons or []],
+            NO_REASONS_YET
+            if content.reasons is None
+            else ("" if content.reasons else "no contact reasons in the period"),
+        ),
+    ]
