@@ -14,14 +14,14 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from acd.api_models import PresenceBody
 from acd.auth.keys import HIDE_CALLERS, VISIBLE_AGENTS, VISIBLE_LINE_CODES
 from acd.engine import inputs as inp
 from acd.engine.runtime import EngineRuntime
 from acd.engine.snapshot import agent_view, agents_snapshot, queues_snapshot
 from foundation.clock import Clock
-from foundation.contact import Presence
 from foundation.errors import ApiError, RefusedTransition, UnknownAgent
-from foundation.json_body import MAX_REQUEST_BODY, read_json_object, refuse_large_bodies
+from foundation.json_body import MAX_REQUEST_BODY, parse_body, refuse_large_bodies
 
 log = logging.getLogger(__name__)
 
@@ -128,19 +128,8 @@ async def logout(request: web.Request) -> web.Response:
 
 async def set_presence(request: web.Request) -> web.Response:
     agent_id = request.match_info["agent_id"]
-    body = await read_json_object(request)
-    raw = body.get("presence")
-    try:
-        presence = Presence(str(raw))
-    except ValueError:
-        allowed = [p.value for p in Presence]
-        raise ApiError(
-            422, "invalid_presence", f"presence must be one of {allowed}", {"presence": raw}
-        ) from None
-    reason = body.get("reason")
-    if reason is not None and not isinstance(reason, str):
-        raise ApiError(422, "invalid_reason", "reason must be a string")
-    _runtime(request).submit(inp.SetPresence(agent_id, presence, reason))
+    body = await parse_body(request, PresenceBody)
+    _runtime(request).submit(inp.SetPresence(agent_id, body.presence, body.reason))
     return _agent_response(request, agent_id)
 
 

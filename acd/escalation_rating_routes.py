@@ -22,22 +22,20 @@ from typing import Any
 
 from aiohttp import web
 
+from acd.api_models import RatingBody
 from escalations import TIMEZONE
 from escalations.ratings import (
     Channel,
     Group,
-    InvalidRating,
     Rating,
     RatingFilter,
     RatingStore,
     RatingSummary,
-    parse_comment,
-    parse_rater,
-    parse_scores,
+    Scores,
 )
 from foundation.contact import ContactRecord, Outcome
 from foundation.errors import ApiError
-from foundation.json_body import read_json_object
+from foundation.json_body import parse_body
 
 _CHANNELS = {Outcome.ESCALATED_PHONE: Channel.PHONE, Outcome.ESCALATED_EMAIL: Channel.EMAIL}
 
@@ -75,16 +73,11 @@ class _Routes:
 
     async def rate(self, request: web.Request) -> web.Response:
         contact_id = request.match_info["contact_id"]
-        body = await read_json_object(request)
-        point_id = body.get("point_id")
-        if not isinstance(point_id, str) or not point_id:
-            raise _invalid(InvalidRating("point_id", "required: the rating point's id"))
-        try:
-            rater = parse_rater(body.get("rater"))
-            scores = parse_scores(body)
-            comment = parse_comment(body.get("comment"))
-        except InvalidRating as exc:
-            raise _invalid(exc) from None
+        body = await parse_body(request, RatingBody)
+        point_id, rater, comment = body.point_id, body.rater, body.comment
+        scores = Scores(
+            clarity=body.clarity, completeness=body.completeness, correctness=body.correctness
+        )
         record = await self._escalation(contact_id, point_id)
         outcome = record.outcome
         assert outcome is not None  # _escalation checked it is an escalated one
@@ -194,9 +187,3 @@ def _moment(query: Any, key: str) -> datetime | None:
             {"key": key},
         ) from None
     return at.replace(tzinfo=TIMEZONE) if at.tzinfo is None else at
-
-
-def _invalid(exc: InvalidRating) -> ApiError:
-    return ApiError(
-        422, "invalid_rating", str(exc), {"problems": [{"key": exc.key, "reason": exc.reason}]}
-    )

@@ -29,6 +29,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from acd.api_models import EscalateEmailBody, TransferBody
 from acd.engine import inputs as inp
 from acd.engine.contacts import Phase
 from acd.engine.runtime import EngineRuntime
@@ -48,7 +49,7 @@ from escalations.mail import (
 from escalations.rules import PointOptions, TransferCheck, Window, local_day
 from escalations.store import EscalationExists, EscalationNotFound, EscalationStore
 from foundation.errors import ApiError, UnknownAgent
-from foundation.json_body import read_json_object
+from foundation.json_body import parse_body, read_json_object
 
 
 def add_escalation_routes(
@@ -203,10 +204,7 @@ class _Routes:
 
     async def transfer(self, request: web.Request) -> web.Response:
         agent_id = request.match_info["agent_id"]
-        body = await read_json_object(request)
-        point_id = body.get("point_id")
-        if not isinstance(point_id, str) or not point_id:
-            raise ApiError(422, "invalid_point_id", "point_id is required: the point's id")
+        point_id = (await parse_body(request, TransferBody)).point_id
         self._call_of(agent_id)
         point = await self._require(point_id)
         at = self._now()
@@ -229,12 +227,8 @@ class _Routes:
         """Store the agent's question for the point's mailbox (or CRM); the outbox delivers
         it, retrying until delivered.  The same ``request_key`` again stores nothing new."""
         agent_id = request.match_info["agent_id"]
-        body = await read_json_object(request)
-        fields = {key: body.get(key) for key in ("point_id", "note", "request_key")}
-        for key, value in fields.items():
-            if not isinstance(value, str) or not value.strip():
-                raise ApiError(422, f"invalid_{key}", f"{key} is required: a non-empty string")
-        point_id, note, request_key = (str(fields[k]) for k in fields)
+        body = await parse_body(request, EscalateEmailBody)
+        point_id, note, request_key = body.point_id, body.note, body.request_key
         contact = self._call_of(agent_id)
         at = self._now()
         point = as_of(await self._require(point_id), local_day(at))

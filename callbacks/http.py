@@ -22,12 +22,13 @@ from typing import Any
 
 from aiohttp import web
 
+from callbacks.api_models import CancelBody, RescheduleBody
 from callbacks.model import Attempt, Callback, CallbackStatus
 from callbacks.schedule import reschedule_refusal
 from callbacks.store import DEFAULT_LIST_LIMIT, CallbackStore
 from foundation.calendars import Calendar
 from foundation.errors import ApiError, CallbackError, CallbackNotFound, CallbackWrongState
-from foundation.json_body import read_json_object
+from foundation.json_body import parse_body
 
 # A ready key for apps that have no reason to name their own.
 CALLBACK_STORE = web.AppKey("callback_store", CallbackStore)
@@ -112,26 +113,18 @@ class _Routes:
 
     async def cancel(self, request: web.Request) -> web.Response:
         callback_id = request.match_info["callback_id"]
-        body = await read_json_object(request)
-        reason = body.get("reason")
-        if not isinstance(reason, str) or not reason.strip():
-            raise ApiError(
-                422, "invalid_reason", "reason is required: say why the callback is cancelled"
-            )
+        body = await parse_body(request, CancelBody)
         now = self._now()
         try:
-            cancelled = await self._store(request).cancel(callback_id, reason.strip(), now)
+            cancelled = await self._store(request).cancel(callback_id, body.reason, now)
         except CallbackError as exc:
             raise _api_error(exc) from exc
         return web.json_response(callback_view(cancelled, now))
 
     async def reschedule(self, request: web.Request) -> web.Response:
         callback_id = request.match_info["callback_id"]
-        body = await read_json_object(request)
-        raw = body.get("at")
-        if not isinstance(raw, str):
-            raise ApiError(422, "invalid_time", "at is required: an ISO 8601 time with offset")
-        at = _time(raw, "at")
+        body = await parse_body(request, RescheduleBody)
+        at = _time(body.at, "at")
         now = self._now()
         await self._check_hours(request, callback_id, at, now)
         try:

@@ -1,0 +1,247 @@
+"""The request and response models of the engine's own routes (:mod:`acd.api`,
+:mod:`acd.escalation_routes`, :mod:`acd.escalation_rating_routes`): the handlers validate
+bodies with them (:func:`foundation.json_body.parse_body`) and :mod:`acd.openapi` describes the
+API from them.  Responses are built by the handlers as before; the models say what they hold
+(``extra`` keys allowed, so a new key is not a broken promise) and the schemathesis run checks
+every response against them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+
+from escalations.ratings.model import (
+    MAX_COMMENT_LENGTH,
+    MAX_RATER_LENGTH,
+    MAX_SCORE,
+    MIN_SCORE,
+    InvalidRating,
+    parse_comment,
+    parse_rater,
+)
+from foundation.contact import Presence
+from foundation.json_body import BodyModel
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("required: a non-empty string")
+    return value
+
+
+NonBlank = Annotated[str, AfterValidator(_not_blank), Field(min_length=1)]
+
+
+# --- agents and queues (acd.api) ----------------------------------------------------------
+
+
+class PresenceBody(BodyModel):
+    error_id: ClassVar[str] = "invalid_presence"
+    field_error_ids: ClassVar[dict[str, str]] = {"reason": "invalid_reason"}
+
+    presence: Presence
+    reason: str | None = Field(None, description="a break reason the agent's line allows")
+
+
+class AgentOut(BaseModel):
+    id: str
+    name: str
+    endpoint: str
+    line_codes: dict[str, Any]
+    presence: Presence
+    reason: str | None
+    presence_since: str | None
+    activity: str
+    idle_seconds: float | None
+    contact_id: str | None
+
+
+class AgentList(BaseModel):
+    agents: list[AgentOut]
+
+
+class WaitingContactOut(BaseModel):
+    id: str
+    line: str | None
+    line_code: str | None
+    caller_number: str | None
+    phase: str
+    arrived_at: str
+    waiting_seconds: float | None
+    agent_id: str | None
+    offers: int
+    priority: int | float
+    step: int | None
+    next_step_in_seconds: float | None
+
+
+class QueueOut(BaseModel):
+    line_code: str
+    waiting: int
+    longest_wait_seconds: float
+    # Left out for the reporting role: figures, not who is calling.
+    contacts: list[WaitingContactOut] | None = None
+    agents_logged_in: int
+    agents_available: int
+    agents_idle: int
+
+
+class QueueList(BaseModel):
+    queues: list[QueueOut]
+
+
+class HealthOut(BaseModel):
+    ok: bool
+    ari_connected: bool | None = None
+    records_backlog: int | None = None
+    agent_states_backlog: int | None = None
+
+
+# --- the agent's call and the escalation points (acd.escalation_routes) -------------------
+
+
+class TransferBody(BodyModel):
+    error_id: ClassVar[str] = "invalid_point_id"
+
+    point_id: str = Field(min_length=1, description="the escalation point to transfer to")
+
+
+class EscalateEmailBody(BodyModel):
+    error_id: ClassVar[str] = "invalid_body"
+    field_error_ids: ClassVar[dict[str, str]] = {
+        "point_id": "invalid_point_id",
+        "note": "invalid_note",
+        "request_key": "invalid_request_key",
+    }
+
+    point_id: NonBlank
+    note: NonBlank = Field(description="the agent's question for the point")
+    request_key: NonBlank = Field(description="the same key again stores no second mail")
+
+
+class TransferOut(BaseModel):
+    agent_id: str
+    point_id: str
+    number: str
+    transfer: str
+
+
+class EmailEscalationOut(BaseModel):
+    mail_id: str | int
+    point_id: str
+    contact_id: str
+    via: str
+    status: str
+    created: bool
+
+
+class EscalationPointOut(BaseModel):
+    """A point as it stands today (``escalations.codec.to_data``); PUT takes it back."""
+
+    id: str
+    editorial_title: str | None = None
+    public_title: str | None = None
+    phone: str | None = None
+    phone_e164: str | None = None
+    email: str | None = None
+    line_codes: list[str]
+
+
+class EscalationPointList(BaseModel):
+    escalation_points: list[EscalationPointOut]
+
+
+class EscalationPointsQuery(BaseModel):
+    line_code: str | None = None
+
+
+class AgentEscalationsOut(BaseModel):
+    agent_id: str
+    contact_id: str
+    line_code: str
+    at: str
+    escalation_points: list[dict[str, Any]]
+
+
+# --- escalation ratings (acd.escalation_rating_routes) ------------------------------------
+
+
+def _rater(value: object) -> str:
+    try:
+        return parse_rater(value)
+    except InvalidRating as exc:
+        raise ValueError(exc.reason) from None
+
+
+def _comment(value: object) -> str | None:
+    try:
+        return parse_comment(value)
+    except InvalidRating as exc:
+        raise ValueError(exc.reason) from None
+
+
+def _score(value: object) -> int:
+    # bool is an int in Python; true is not a score.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"required: a whole number from {MIN_SCORE} to {MAX_SCORE}")
+    if not MIN_SCORE <= value <= MAX_SCORE:
+        raise ValueError(f"{value} is not from {MIN_SCORE} to {MAX_SCORE}")
+    return value
+
+
+Score = Annotated[int, BeforeValidator(_score), Field(ge=MIN_SCORE, le=MAX_SCORE)]
+
+
+class RatingBody(BodyModel):
+    error_id: ClassVar[str] = "invalid_rating"
+
+    point_id: str = Field(min_length=1, description="the point that rates (received it)")
+    rater: Annotated[str, BeforeValidator(_rater), Field(max_length=MAX_RATER_LENGTH)]
+    clarity: Score
+    completeness: Score
+    correctness: Score
+    comment: Annotated[
+        str | None, BeforeValidator(_comment), Field(max_length=MAX_COMMENT_LENGTH)
+    ] = None
+
+
+class RatingOut(BaseModel):
+    contact_id: str
+    point_id: str
+    rater: str
+    clarity: int
+    completeness: int
+    correctness: int
+    comment: str | None
+    agent_id: str
+    line_code: str
+    channel: str
+    rated_at: str
+    created: bool | None = None  # in the answer to a POST
+
+
+class RatingList(BaseModel):
+    ratings: list[RatingOut]
+
+
+class RatingSummaryOut(BaseModel):
+    key: str
+    count: int
+    averages: dict[str, float]
+
+
+class RatingSummaries(BaseModel):
+    by: str
+    summaries: list[RatingSummaryOut]
+
+
+class RatingQuery(BaseModel):
+    point: str | None = None
+    agent: str | None = None
+    from_: str | None = Field(None, alias="from", description="ISO time; Europe/Brussels if naive")
+    to: str | None = None
+
+
+class RatingSummaryQuery(RatingQuery):
+    by: str | None = Field(None, pattern="^(point|agent)$")
