@@ -100,6 +100,8 @@ def _problem(error: ErrorDetails) -> dict[str, str]:
         reason = str(error.get("ctx", {}).get("error", error["msg"]))
     elif error["type"] == "missing":
         reason = "required"
+    elif error["type"] == "enum":
+        reason = f"must be one of {error.get('ctx', {}).get('expected', '')}"
     else:
         reason = error["msg"]
     return {"key": format_path(tuple(error["loc"])), "reason": reason}

@@ -19,14 +19,15 @@ from typing import Any
 
 from aiohttp import web
 
+from acd.auth.api_models import LoginBody, TokenCreateBody, UserCreateBody, UserUpdateBody
 from acd.auth.guard import COOKIE, Guard, unauthenticated
 from acd.auth.hashing import DUMMY_HASH, csrf_token, password_problem
 from acd.auth.keys import PRINCIPAL
-from acd.auth.model import Principal, Role, Scope, Token, User, Via
+from acd.auth.model import Principal, Role, Token, User, Via
 from acd.auth.store import DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT, AuditEntry, AuditQuery
 from acd.auth.users import user_problem
 from foundation.errors import ApiError
-from foundation.json_body import read_json_object
+from foundation.json_body import parse_body
 
 GUARD = web.AppKey("auth_guard", Guard)
 
@@ -59,11 +60,8 @@ class _Routes:
     # --- sessions ------------------------------------------------------------------------
 
     async def login(self, request: web.Request) -> web.Response:
-        body = await read_json_object(request)
-        username, password = body.get("username"), body.get("password")
-        if not isinstance(username, str) or not isinstance(password, str):
-            raise ApiError(422, "invalid_login", "username and password are required strings")
-        username = username.strip()[:64]
+        body = await parse_body(request, LoginBody)
+        username, password = body.username.strip()[:64], body.password
         guard, now = self.guard, self.guard.clock.now()
         user_key, address_key = f"user:{username}", f"address:{request.remote}"
         for lockout, key in (
@@ -171,20 +169,9 @@ class _Routes:
         return web.json_response({"users": [_user_view(u) for u in await self.store.users()]})
 
     async def add_user(self, request: web.Request) -> web.Response:
-        body = await read_json_object(request)
-        username, password = body.get("username"), body.get("password")
-        if not isinstance(username, str) or not isinstance(password, str):
-            raise ApiError(422, "invalid_user", "username and password are required strings")
-        try:
-            role = Role(str(body.get("role")))
-        except ValueError:
-            allowed = [r.value for r in Role]
-            raise ApiError(422, "invalid_role", f"role must be one of {allowed}") from None
-        agent_id = body.get("agent_id")
-        lines = body.get("lines", [])
-        if not (agent_id is None or isinstance(agent_id, str)) or not isinstance(lines, list):
-            raise ApiError(422, "invalid_user", "agent_id is a string, lines a list of line ids")
-        lines_t = tuple(str(line) for line in lines)
+        body = await parse_body(request, UserCreateBody)
+        username, password, role, agent_id = body.username, body.password, body.role, body.agent_id
+        lines_t = tuple(body.lines)
         problem = password_problem(password) or user_problem(
             username, role, agent_id, lines_t, self.agents, self.lines
         )
@@ -197,15 +184,13 @@ class _Routes:
 
     async def update_user(self, request: web.Request) -> web.Response:
         username = request.match_info["username"]
-        body = await read_json_object(request)
-        password, disabled = body.get("password"), body.get("disabled")
+        body = await parse_body(request, UserUpdateBody)
+        password, disabled = body.password, body.disabled
         if password is not None:
-            if not isinstance(password, str) or (problem := password_problem(password)):
-                raise ApiError(422, "invalid_password", problem or "password must be a string")
+            if problem := password_problem(password):
+                raise ApiError(422, "invalid_password", problem)
             await self.store.set_password(username, password)
         if disabled is not None:
-            if not isinstance(disabled, bool):
-                raise ApiError(422, "invalid_user", "disabled must be true or false")
             await self.store.set_disabled(username, disabled)
         user = await self.store.user(username)
         if user is None:
@@ -218,18 +203,9 @@ class _Routes:
         return web.json_response({"tokens": [_token_view(t) for t in await self.store.tokens()]})
 
     async def add_token(self, request: web.Request) -> web.Response:
-        body = await read_json_object(request)
-        name, scopes = body.get("name"), body.get("scopes")
-        if not isinstance(name, str) or not name.strip() or len(name) > 64:
-            raise ApiError(422, "invalid_token_name", "name is required, at most 64 characters")
-        try:
-            if not isinstance(scopes, list) or not scopes:
-                raise ValueError
-            chosen = frozenset(Scope(str(s)) for s in scopes)
-        except ValueError:
-            allowed = [s.value for s in Scope]
-            raise ApiError(422, "invalid_scopes", f"scopes: a list of {allowed}") from None
-        token, secret = await self.store.add_token(name.strip(), chosen, self.guard.clock.now())
+        body = await parse_body(request, TokenCreateBody)
+        chosen = frozenset(body.scopes)
+        token, secret = await self.store.add_token(body.name, chosen, self.guard.clock.now())
         return web.json_response(_token_view(token) | {"token": secret}, status=201)
 
     async def revoke_token(self, request: web.Request) -> web.Response:

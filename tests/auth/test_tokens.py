@@ -91,7 +91,10 @@ async def test_an_admin_adds_users_through_the_api_checked_as_the_cli_checks_the
             ({"agent_id": "1003", "username": "c2", "password": "short"}, "at least 12"),
             ({"agent_id": "9999", "username": "c3"}, "no agent '9999'"),
             ({"username": "c4"}, "needs the agent id"),
-            ({"agent_id": "1003", "role": "boss", "username": "c5"}, "role must be one of"),
+            (
+                {"agent_id": "1003", "role": "boss", "username": "c5"},
+                "role: must be one of 'agent'",
+            ),
         ]:
             status, body, _ = await ada.call("POST", "/api/users", new | wrong)
             assert status == 422
