@@ -19,6 +19,8 @@ from acd.auth.keys import HIDE_CALLERS, VISIBLE_AGENTS, VISIBLE_LINE_CODES
 from acd.engine import inputs as inp
 from acd.engine.runtime import EngineRuntime
 from acd.engine.snapshot import agent_view, agents_snapshot, queues_snapshot
+from acd.openapi import PATH as OPENAPI_PATH
+from acd.openapi import serve_openapi
 from foundation.clock import Clock
 from foundation.errors import ApiError, RefusedTransition, UnknownAgent
 from foundation.json_body import MAX_REQUEST_BODY, parse_body, refuse_large_bodies
@@ -185,4 +187,5 @@ def create_api(
     app.router.add_get("/api/queues", list_queues)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", health)
+    app.router.add_get(OPENAPI_PATH, serve_openapi)  # built from the route table (acd.openapi)
     return app

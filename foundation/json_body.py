@@ -86,8 +86,9 @@ def validate_body(body: Mapping[str, Any], model: type[M]) -> M:
         problems = [_problem(error) for error in exc.errors(include_url=False)]
         first = exc.errors(include_url=False)[0]["loc"]
         field = str(first[0]) if first else ""
-        ids: Mapping[str, str] = getattr(model, "field_error_ids", {})
-        error_id = ids.get(field) or getattr(model, "error_id", "invalid_body")
+        error_id = "invalid_body"
+        if issubclass(model, BodyModel):
+            error_id = model.field_error_ids.get(field, model.error_id)
         key, reason = problems[0]["key"], problems[0]["reason"]
         raise ApiError(
             422, error_id, f"{key}: {reason}" if key else reason, {"problems": problems}

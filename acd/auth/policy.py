@@ -4,9 +4,10 @@ body cap, in one place.
 The handlers are registered where they live (:mod:`acd.api`, :mod:`callbacks.http`,
 :mod:`acd.escalation_routes`, :mod:`acd.auth.routes`); the guard looks each request's route
 up here by method and path template and refuses one it does not find (and the engine refuses
-to start with such a route: see :func:`acd.auth.guard.check_routes`).  ``request_model`` and
-``response_model`` are the slots where the OpenAPI description (issue 12 item 6) will attach
-the pydantic models a route validates with.
+to start with such a route: see :func:`acd.auth.guard.check_routes`).  ``request_model`` is
+the pydantic model the handler validates the body with, ``response_model`` what it answers
+with ``ok``, ``query_model`` its query parameters: :mod:`acd.openapi` describes the API from
+them (served at ``/api/openapi.json``), and a test refuses a body-taking route without one.
 
 Who may call what:
 
@@ -24,7 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from acd import api_models as m
+from acd.auth import api_models as am
 from acd.auth.model import Role, Scope
+from acd.settings import EscalationPointConfig
+from callbacks import api_models as cm
 
 R = Role
 
@@ -61,6 +66,8 @@ class RouteSpec:
     audited: bool = False
     request_model: type | None = None
     response_model: type | None = None
+    query_model: type | None = None
+    ok: tuple[int, ...] = (200,)  # the success statuses; the first is the usual one
 
     @property
     def key(self) -> tuple[str, str]:
@@ -81,6 +88,11 @@ def _rule(
     scope: Scope,
     target: Target = Target.NONE,
     max_body: int = SMALL_BODY,
+    *,
+    body: type | None = None,
+    out: type | None = None,
+    query: type | None = None,
+    ok: tuple[int, ...] = (200,),
 ) -> RouteSpec:
     return RouteSpec(
         method,
@@ -92,30 +104,103 @@ def _rule(
         target,
         max_body,
         audited=method != "GET",
+        request_model=body,
+        response_model=out,
+        query_model=query,
+        ok=ok,
     )
 
 
 S = Scope
 A = "/api/agents/{agent_id}"
+P = "/api/escalation-points"
+C = "/api/callbacks/{callback_id}"
 ROUTES: tuple[RouteSpec, ...] = (
-    RouteSpec("GET", "/healthz", "health", Access.PUBLIC),
+    RouteSpec("GET", "/healthz", "health", Access.PUBLIC, response_model=m.HealthOut),
     RouteSpec(
         "GET", "/metrics", "metrics", Access.ROLES, frozenset({R.ADMIN, R.REPORTING}), S.METRICS
     ),
+    # The API's description holds no data, only what the open-source code says: a client or a
+    # tool reads it before it has credentials.
+    RouteSpec("GET", "/api/openapi.json", "openapi", Access.PUBLIC),
     # --- sessions (acd.auth.routes)
-    RouteSpec("POST", "/api/session", "session.login", Access.PUBLIC, max_body=SMALL_BODY),
-    RouteSpec("GET", "/api/session", "session.whoami", Access.SIGNED_IN),
-    RouteSpec("DELETE", "/api/session", "session.logout", Access.SIGNED_IN, audited=True),
+    RouteSpec(
+        "POST",
+        "/api/session",
+        "session.login",
+        Access.PUBLIC,
+        max_body=SMALL_BODY,
+        request_model=am.LoginBody,
+        response_model=am.LoginOut,
+    ),
+    RouteSpec(
+        "GET", "/api/session", "session.whoami", Access.SIGNED_IN, response_model=am.SessionOut
+    ),
+    RouteSpec(
+        "DELETE",
+        "/api/session",
+        "session.logout",
+        Access.SIGNED_IN,
+        audited=True,
+        response_model=am.LogoutOut,
+    ),
     # --- agents and queues (acd.api)
-    _rule("GET", "/api/agents", "agents.list", STAFF | {R.REPORTING}, S.AGENTS_READ),
-    _rule("GET", A, "agent.get", ALL, S.AGENTS_READ, Target.AGENT),
-    _rule("POST", A + "/login", "agent.login", AGENT_SELF, S.AGENTS_WRITE, Target.AGENT),
-    _rule("POST", A + "/logout", "agent.logout", AGENT_SELF, S.AGENTS_WRITE, Target.AGENT),
-    _rule("PUT", A + "/presence", "agent.presence", AGENT_SELF, S.AGENTS_WRITE, Target.AGENT),
-    _rule("GET", "/api/queues", "queues.list", STAFF | {R.REPORTING}, S.QUEUES_READ),
+    _rule(
+        "GET", "/api/agents", "agents.list", STAFF | {R.REPORTING}, S.AGENTS_READ, out=m.AgentList
+    ),
+    _rule("GET", A, "agent.get", ALL, S.AGENTS_READ, Target.AGENT, out=m.AgentOut),
+    _rule(
+        "POST",
+        A + "/login",
+        "agent.login",
+        AGENT_SELF,
+        S.AGENTS_WRITE,
+        Target.AGENT,
+        out=m.AgentOut,
+    ),
+    _rule(
+        "POST",
+        A + "/logout",
+        "agent.logout",
+        AGENT_SELF,
+        S.AGENTS_WRITE,
+        Target.AGENT,
+        out=m.AgentOut,
+    ),
+    _rule(
+        "PUT",
+        A + "/presence",
+        "agent.presence",
+        AGENT_SELF,
+        S.AGENTS_WRITE,
+        Target.AGENT,
+        body=m.PresenceBody,
+        out=m.AgentOut,
+    ),
+    _rule(
+        "GET", "/api/queues", "queues.list", STAFF | {R.REPORTING}, S.QUEUES_READ, out=m.QueueList
+    ),
     # --- the agent's call and the escalation points (acd.escalation_routes)
-    _rule("GET", A + "/escalations", "agent.escalations", AGENT_SELF, S.AGENTS_READ, Target.AGENT),
-    _rule("POST", A + "/transfer", "agent.transfer", AGENT_SELF, S.AGENTS_WRITE, Target.AGENT),
+    _rule(
+        "GET",
+        A + "/escalations",
+        "agent.escalations",
+        AGENT_SELF,
+        S.AGENTS_READ,
+        Target.AGENT,
+        out=m.AgentEscalationsOut,
+    ),
+    _rule(
+        "POST",
+        A + "/transfer",
+        "agent.transfer",
+        AGENT_SELF,
+        S.AGENTS_WRITE,
+        Target.AGENT,
+        body=m.TransferBody,
+        out=m.TransferOut,
+        ok=(202,),
+    ),
     _rule(
         "POST",
         A + "/escalate-email",
@@ -124,37 +209,55 @@ ROUTES: tuple[RouteSpec, ...] = (
         S.AGENTS_WRITE,
         Target.AGENT,
         DEFAULT_BODY,
+        body=m.EscalateEmailBody,
+        out=m.EmailEscalationOut,
+        ok=(201, 200),
     ),
-    _rule("GET", "/api/escalation-points", "escalation_points.list", STAFF, S.ESCALATIONS_READ),
     _rule(
         "GET",
-        "/api/escalation-points/{point_id}",
+        P,
+        "escalation_points.list",
+        STAFF,
+        S.ESCALATIONS_READ,
+        out=m.EscalationPointList,
+        query=m.EscalationPointsQuery,
+    ),
+    _rule(
+        "GET",
+        P + "/{point_id}",
         "escalation_point.get",
         STAFF,
         S.ESCALATIONS_READ,
+        out=m.EscalationPointOut,
     ),
     _rule(
         "POST",
-        "/api/escalation-points",
+        P,
         "escalation_point.create",
         ADMIN,
         S.ESCALATIONS_WRITE,
         max_body=DEFAULT_BODY,
+        body=EscalationPointConfig,
+        out=m.EscalationPointOut,
+        ok=(201,),
     ),
     _rule(
         "PUT",
-        "/api/escalation-points/{point_id}",
+        P + "/{point_id}",
         "escalation_point.update",
         ADMIN,
         S.ESCALATIONS_WRITE,
         max_body=DEFAULT_BODY,
+        body=EscalationPointConfig,
+        out=m.EscalationPointOut,
     ),
     _rule(
         "DELETE",
-        "/api/escalation-points/{point_id}",
+        P + "/{point_id}",
         "escalation_point.delete",
         ADMIN,
         S.ESCALATIONS_WRITE,
+        ok=(204,),
     ),
     # --- escalation ratings (acd.escalation_rating_routes)
     _rule(
@@ -164,6 +267,9 @@ ROUTES: tuple[RouteSpec, ...] = (
         STAFF,
         S.ESCALATIONS_RATE,
         max_body=DEFAULT_BODY,
+        body=m.RatingBody,
+        out=m.RatingOut,
+        ok=(201, 200),
     ),
     _rule(
         "GET",
@@ -171,6 +277,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         "escalation_ratings.list",
         STAFF | {R.REPORTING},
         S.ESCALATIONS_READ,
+        out=m.RatingList,
+        query=m.RatingQuery,
     ),
     _rule(
         "GET",
@@ -178,41 +286,82 @@ ROUTES: tuple[RouteSpec, ...] = (
         "escalation_ratings.summary",
         STAFF | {R.REPORTING},
         S.ESCALATIONS_READ,
+        out=m.RatingSummaries,
+        query=m.RatingSummaryQuery,
     ),
     # --- callbacks (callbacks.http)
-    _rule("GET", "/api/callbacks", "callbacks.list", STAFF, S.CALLBACKS_READ),
     _rule(
         "GET",
-        "/api/callbacks/{callback_id}",
-        "callback.get",
+        "/api/callbacks",
+        "callbacks.list",
         STAFF,
         S.CALLBACKS_READ,
-        Target.CALLBACK,
+        out=cm.CallbackList,
+        query=cm.CallbackListQuery,
     ),
+    _rule("GET", C, "callback.get", STAFF, S.CALLBACKS_READ, Target.CALLBACK, out=cm.CallbackOut),
     _rule(
         "POST",
-        "/api/callbacks/{callback_id}/cancel",
+        C + "/cancel",
         "callback.cancel",
         STAFF,
         S.CALLBACKS_WRITE,
         Target.CALLBACK,
+        body=cm.CancelBody,
+        out=cm.CallbackOut,
     ),
     _rule(
         "POST",
-        "/api/callbacks/{callback_id}/reschedule",
+        C + "/reschedule",
         "callback.reschedule",
         STAFF,
         S.CALLBACKS_WRITE,
         Target.CALLBACK,
+        body=cm.RescheduleBody,
+        out=cm.CallbackOut,
     ),
     # --- audit, users, tokens (acd.auth.routes)
-    _rule("GET", "/api/audit", "audit.list", STAFF, S.AUDIT_READ),
-    _rule("GET", "/api/users", "users.list", ADMIN, S.ADMIN),
-    _rule("POST", "/api/users", "user.create", ADMIN, S.ADMIN),
-    _rule("PUT", "/api/users/{username}", "user.update", ADMIN, S.ADMIN),
-    _rule("GET", "/api/tokens", "tokens.list", ADMIN, S.ADMIN),
-    _rule("POST", "/api/tokens", "token.create", ADMIN, S.ADMIN),
-    _rule("DELETE", "/api/tokens/{token_id}", "token.revoke", ADMIN, S.ADMIN),
+    _rule(
+        "GET",
+        "/api/audit",
+        "audit.list",
+        STAFF,
+        S.AUDIT_READ,
+        out=am.AuditList,
+        query=am.AuditQuery,
+    ),
+    _rule("GET", "/api/users", "users.list", ADMIN, S.ADMIN, out=am.UserList),
+    _rule(
+        "POST",
+        "/api/users",
+        "user.create",
+        ADMIN,
+        S.ADMIN,
+        body=am.UserCreateBody,
+        out=am.UserOut,
+        ok=(201,),
+    ),
+    _rule(
+        "PUT",
+        "/api/users/{username}",
+        "user.update",
+        ADMIN,
+        S.ADMIN,
+        body=am.UserUpdateBody,
+        out=am.UserOut,
+    ),
+    _rule("GET", "/api/tokens", "tokens.list", ADMIN, S.ADMIN, out=am.TokenList),
+    _rule(
+        "POST",
+        "/api/tokens",
+        "token.create",
+        ADMIN,
+        S.ADMIN,
+        body=am.TokenCreateBody,
+        out=am.TokenOut,
+        ok=(201,),
+    ),
+    _rule("DELETE", "/api/tokens/{token_id}", "token.revoke", ADMIN, S.ADMIN, out=am.TokenOut),
 )
 
 BY_KEY: dict[tuple[str, str], RouteSpec] = {spec.key: spec for spec in ROUTES}
