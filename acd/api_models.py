@@ -202,7 +202,7 @@ class RatingBody(BodyModel):
     completeness: Score
     correctness: Score
     comment: Annotated[
-        str | None, BeforeValidator(_comment), Field(max_length=MAX_COMMENT_LENGTH)
+        Annotated[str, Field(max_length=MAX_COMMENT_LENGTH)] | None, BeforeValidator(_comment)
     ] = None
 
 
