@@ -21,6 +21,7 @@ from tests.system.harness import START, system
 PATHS = {
     "health": "/healthz",
     "metrics": "/metrics",
+    "openapi": "/api/openapi.json",
     "session.login": "/api/session",
     "session.whoami": "/api/session",
     "session.logout": "/api/session",
@@ -77,15 +78,18 @@ SUPERVISOR_LISTS = {
     "callback.reschedule",
     "audit.list",
 }
+# Open to all: the health check, the login, and the API's description (it holds no data).
+PUBLIC = {"health", "session.login", "openapi"}
 ALLOWED = {
     "ada": set(PATHS),
-    "sam": SIGNED_IN | AGENT_OWN | SUPERVISOR_LISTS | {"health", "session.login"},
+    "sam": SIGNED_IN | AGENT_OWN | SUPERVISOR_LISTS | PUBLIC,
     # Supervises no line: the lists (empty for them), none of line 1700's agents.
-    "nel": SIGNED_IN | SUPERVISOR_LISTS | {"health", "session.login"},
-    "an": SIGNED_IN | AGENT_OWN | {"health", "session.login"},
-    "bart": SIGNED_IN | {"health", "session.login"},  # agent 1002, not 1001
+    "nel": SIGNED_IN | SUPERVISOR_LISTS | PUBLIC,
+    "an": SIGNED_IN | AGENT_OWN | PUBLIC,
+    "bart": SIGNED_IN | PUBLIC,  # agent 1002, not 1001
     "rita": SIGNED_IN
-    | {"health", "session.login", "metrics", "agents.list", "agent.get", "queues.list"}
+    | PUBLIC
+    | {"metrics", "agents.list", "agent.get", "queues.list"}
     | {"escalation_ratings.list", "escalation_ratings.summary"},
 }
 # The logout route ends the session the matrix runs on: last.
@@ -96,11 +100,11 @@ def test_the_matrix_names_every_route_of_the_table():
     assert {spec.action for spec in ROUTES} == set(PATHS)
 
 
-async def test_without_credentials_every_route_but_health_and_login_is_401(tmp_path):
+async def test_without_credentials_every_route_but_health_login_and_description_is_401(tmp_path):
     async with system(tmp_path) as s, machine(s.engine.http_url or "", None) as anyone:
         for spec in ROUTES:
             status, body, headers = await anyone.call(spec.method, PATHS[spec.action])
-            if spec.action in ("health", "session.login"):
+            if spec.action in PUBLIC:
                 assert status not in (401, 403), spec.action
                 continue
             assert status == 401, (spec.action, status, body)
