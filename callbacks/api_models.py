@@ -14,6 +14,7 @@ from foundation.json_body import BodyModel
 # that is out of range once in UTC.
 IsoTime = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+MAX_LIST_LIMIT = 10_000
 
 
 class CancelBody(BodyModel):
@@ -36,7 +37,7 @@ class CallbackListQuery(BaseModel):
     line: str | None = Field(None, description="a line id")
     line_code: str | None = None
     due_before: IsoTime | None = None
-    limit: int | None = Field(None, ge=1, le=10_000)
+    limit: int | None = Field(None, ge=1, le=MAX_LIST_LIMIT)
 
 
 class AttemptOut(BaseModel):

@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from callbacks.api_models import CancelBody, RescheduleBody
+from callbacks.api_models import MAX_LIST_LIMIT, CancelBody, RescheduleBody
 from callbacks.model import Attempt, Callback, CallbackStatus
 from callbacks.schedule import reschedule_refusal
 from callbacks.store import DEFAULT_LIST_LIMIT, CallbackStore
@@ -33,7 +33,6 @@ from foundation.json_body import parse_body
 # A ready key for apps that have no reason to name their own.
 CALLBACK_STORE = web.AppKey("callback_store", CallbackStore)
 
-MAX_LIST_LIMIT = 10_000
 # Set on a request by the API's guard (acd.auth) for a supervisor: the line ids they may see.
 # Absent, every line is visible.
 VISIBLE_LINES = web.RequestKey[frozenset[str]]("visible_lines")

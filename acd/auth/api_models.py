@@ -9,6 +9,7 @@ from typing import Annotated, ClassVar
 from pydantic import AfterValidator, BaseModel, Field, StrictBool
 
 from acd.auth.model import Role, Scope
+from acd.auth.store import MAX_AUDIT_LIMIT
 from foundation.json_body import BodyModel
 
 
@@ -117,4 +118,4 @@ class AuditQuery(BaseModel):
     line: str | None = None
     since: str | None = Field(None, json_schema_extra={"format": "date-time"})
     until: str | None = Field(None, json_schema_extra={"format": "date-time"})
-    limit: int | None = Field(None, ge=1)
+    limit: int | None = Field(None, ge=1, le=MAX_AUDIT_LIMIT)
