@@ -29,6 +29,9 @@ from acd.auth.guard import COOKIE, CSRF_HEADER, SAFE_METHODS
 from acd.auth.policy import ROUTES, Access, RouteSpec, Target
 
 PATH = "/api/openapi.json"
+# Besides /api/..., the two machine routes; anything else in the table (a browser page, its
+# assets) is not part of the HTTP API.
+_MACHINE_ROUTES = frozenset({"/healthz", "/metrics"})
 _REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"{([^}/]+)}")
 
@@ -67,7 +70,13 @@ def openapi_document() -> dict[str, Any]:
     return build_document(ROUTES)
 
 
+def describes(spec: RouteSpec) -> bool:
+    """Whether the description covers the route: the API's, not a page of a browser UI."""
+    return spec.path.startswith("/api/") or spec.path in _MACHINE_ROUTES
+
+
 def build_document(routes: Sequence[RouteSpec]) -> dict[str, Any]:
+    routes = [spec for spec in routes if describes(spec)]
     schemas = _Schemas(routes)
     paths: dict[str, dict[str, Any]] = {}
     for spec in routes:
