@@ -159,7 +159,7 @@ class Asterisk:
 
     @classmethod
     def start(cls, shared: Path, root: Path) -> Asterisk:
-        phones = [*AGENTS, "citizen"]
+        phones = [*AGENTS, "citizen", "trunk"]
         base = free_udp_block(len(phones) + 1)
         ports = {name: base + i for i, name in enumerate(phones)}
         pbx = cls(shared, root, free_tcp_port(), base + len(phones), ports)
