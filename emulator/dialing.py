@@ -61,6 +61,13 @@ class OriginateRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class SipTarget:
+    spec: EndpointSpec
+    number: str | None  # through a trunk: the user part of the Request-URI
+    dialstring: str  # as the Dial events name it: "agent1", "+3211@trunk", "trunk/sip:+3211@h"
+
+
+@dataclass(frozen=True, slots=True)
 class LocalTarget:
     resource: str  # "busy@agents"
     context: str
@@ -101,10 +108,10 @@ class Dialer:
         target = self._resolve(req.endpoint or "")
         if isinstance(target, LocalTarget):
             return self._originate_local(req, target)
-        spec, number = target
+        spec, number = target.spec, target.number
         chan = self._new_sip_leg(req, spec, ChannelKind.ORIGINATED)
         chan.dial = DialState(
-            dialstring=_dialstring(spec, number),
+            dialstring=target.dialstring,
             behaviour=self._behaviour(spec, number),
             timeout_s=_timeout(req.timeout),
             app_args=req.args,
@@ -126,10 +133,10 @@ class Dialer:
         target = self._resolve(req.endpoint or "")
         if isinstance(target, LocalTarget):
             raise allocation_failed()  # not modelled: Local channels only via originate
-        spec, number = target
+        spec = target.spec
         chan = self._new_sip_leg(req, spec, ChannelKind.CREATED, app=("", ""))
-        behaviour = self._behaviour(spec, number)
-        chan.dial = DialState(_dialstring(spec, number), behaviour, None, req.args)
+        behaviour = self._behaviour(spec, target.number)
+        chan.dial = DialState(target.dialstring, behaviour, None, req.args)
         self._subscribe(req, chan)
         if originator is not None and req.app in self.pbx.bus.apps:
             self.pbx.bus.subscribe_channel(req.app, originator.id, "originator")
@@ -194,18 +201,30 @@ class Dialer:
             raise bad_request("Provided originator channel was not found")
         return found
 
-    def _resolve(self, endpoint: str) -> tuple[EndpointSpec, str | None] | LocalTarget:
-        """The endpoint to dial and, through a trunk (``PJSIP/<number>@<trunk>``), the number."""
+    def _resolve(self, endpoint: str) -> SipTarget | LocalTarget:
+        """The endpoint to dial and, through a trunk, the number: ``PJSIP/<number>@<trunk>``
+        or ``PJSIP/<trunk>/sip:<number>@<host>``.  As chan_pjsip does, the part after a second
+        ``/`` is a SIP URI or the name of an AOR (here: the endpoint's own, as in the reference
+        pjsip.conf); anything else, ``PJSIP/trunk/+3211123456`` among them, cannot be dialled
+        (Asterisk 22 logs "Could not create dialog to invalid URI" and answers 500)."""
         technology, _, resource = endpoint.partition("/")
         if technology.lower() == "local":
             return self._local_target(resource)
         number: str | None = None
-        if "@" in resource:
-            number, _, resource = resource.partition("@")
-        spec = self.pbx.endpoints.get(f"{technology.upper()}/{resource}")
+        name, slash, target = resource.partition("/")
+        if slash:
+            if target.startswith(("sip:", "sips:")):
+                user, at, _ = target.partition(":")[2].partition("@")
+                number = user if at and user else None
+            elif target != name:
+                raise allocation_failed()
+        elif "@" in resource:
+            number, _, name = resource.partition("@")
+        spec = self.pbx.endpoints.get(f"{technology.upper()}/{name}")
         if spec is None or not spec.online:
             raise allocation_failed()
-        return spec, number
+        dialstring = resource if slash else _dialstring(spec, number)
+        return SipTarget(spec, number, dialstring)
 
     def _local_target(self, resource: str) -> LocalTarget:
         exten, _, context = resource.split("/")[0].partition("@")
@@ -376,7 +395,8 @@ class Dialer:
 
 
 def _dialstring(spec: EndpointSpec, number: str | None) -> str:
-    """What Asterisk's ``Dial`` event names: ``agent1``, or ``+3211123456@trunk``."""
+    """What Asterisk's ``Dial`` event names: ``agent1``, or ``+3211123456@trunk``; for the
+    ``trunk/sip:...`` form, the resource as given."""
     return spec.resource if number is None else f"{number}@{spec.resource}"
 
 

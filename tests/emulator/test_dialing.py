@@ -133,6 +133,36 @@ async def test_a_trunk_dials_each_number_with_its_own_far_end() -> None:
         assert (await events.wait_for("Dial", dialstatus="BUSY"))["peer"]["id"] == "es-2"
 
 
+async def test_a_trunk_dialled_with_a_sip_uri_reaches_the_numbers_far_end() -> None:
+    """``PJSIP/<trunk>/sip:<number>@<host>`` as Asterisk 22 dials it (the Dial events name the
+    resource as given); ``PJSIP/<trunk>/<number>`` is no URI and no AOR: 500, as in Asterisk
+    ("Could not create dialog to invalid URI '+3225532100'")."""
+    trunk = EndpointSpec(
+        "trunk",
+        EndpointBehaviour.answer(2.0),
+        context="from-trunk",
+        numbers={"+3225532100": EndpointBehaviour.busy(0.5)},
+    )
+    async with (
+        run_emulator(config=reference_config().with_endpoint(trunk)) as emu,
+        aiohttp.ClientSession() as session,
+    ):
+        ari = Ari(emu, session)
+        events = await ari.events()
+        status, body = await ari.call(
+            "POST", "/channels", endpoint="PJSIP/trunk/+3225532100", app="acd", timeout=30
+        )
+        assert (status, body) == (500, {"error": "Allocation failed"})
+        uri = "sip:+3225532100@192.0.2.1:5060"
+        status, _ = await ari.call(
+            "POST", "/channels/es-1", endpoint=f"PJSIP/trunk/{uri}", app="acd", timeout=30
+        )
+        assert status == 200
+        assert (await events.wait_for("Dial", dialstatus=""))["dialstring"] == f"trunk/{uri}"
+        busy = await events.wait_for("Dial", dialstatus="BUSY")  # that number's far end
+        assert (busy["peer"]["id"], busy["dialstring"]) == ("es-1", f"trunk/{uri}")
+
+
 async def test_a_number_through_an_unknown_trunk_cannot_be_dialled(ari: Ari) -> None:
     status, body = await ari.call("POST", "/channels", endpoint="PJSIP/+3211@nowhere", app="acd")
     assert (status, body) == (500, {"error": "Allocation failed"})
