@@ -81,11 +81,16 @@ def pbx_config_from_settings(
 
 
 def trunk_of(dial: str) -> tuple[str, str] | None:
-    """The endpoint a dial template goes out through: ``PJSIP/{e164}@trunk`` -> (PJSIP, trunk);
-    ``None`` for a template that dials an endpoint directly."""
+    """The endpoint a dial template goes out through: ``PJSIP/{e164}@trunk`` and
+    ``PJSIP/trunk/sip:{e164}@host`` -> (PJSIP, trunk); ``None`` for a template that dials an
+    endpoint directly (``PJSIP/cb{digits}``)."""
     technology, _, resource = dial.partition("/")
-    _, at, endpoint = resource.partition("@")
-    if not at or not endpoint or "{" in endpoint:
+    endpoint, slash, _ = resource.partition("/")
+    if not slash:
+        _, at, endpoint = resource.partition("@")
+        if not at:
+            return None
+    if not endpoint or "{" in endpoint:
         return None
     return technology or "PJSIP", endpoint
 

@@ -8,6 +8,7 @@ number"), which :mod:`acd.settings.problems` turns into ``file: key: reason``.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Mapping
 from datetime import date, datetime
 from types import MappingProxyType
@@ -103,6 +104,40 @@ Endpoint = Annotated[
         r"[A-Za-z][A-Za-z0-9_-]*/[^\s/]\S*",
         "an endpoint of the form TECH/resource (such as PJSIP/1001)",
     ),
+]
+DIAL_PLACEHOLDERS = ("e164", "digits", "national")
+
+
+def _dial_template(value: str) -> str:
+    """A citizen's or an escalation point's number in an ARI endpoint (``ivr_glue.dial_string``).
+    Asterisk 22's chan_pjsip reads ``PJSIP/<endpoint>/<rest>`` with ``<rest>`` a SIP URI or an
+    AOR name: ``PJSIP/trunk/+3211123456`` is neither and every dial would fail with 500
+    "Allocation failed" (seen on the real PBX), so it is refused here, not at the first call."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a dial template ({exc})") from None
+    known = ", ".join(f"{{{name}}}" for name in DIAL_PLACEHOLDERS)
+    unknown = sorted(names - set(DIAL_PLACEHOLDERS))
+    if unknown:
+        raise ValueError(f"{value!r} has the unknown placeholder {{{unknown[0]}}} ({known})")
+    if not names:
+        raise ValueError(f"{value!r} dials no number: put one of {known} in it")
+    technology, _, resource = value.partition("/")
+    endpoint, slash, rest = resource.partition("/")
+    if technology.upper() == "PJSIP" and slash and not rest.startswith(("sip:", "sips:")):
+        raise ValueError(
+            f"{value!r}: Asterisk takes what follows PJSIP/{endpoint}/ as a SIP URI or an AOR "
+            f"and cannot dial this (500 Allocation failed); write "
+            f"'PJSIP/{{e164}}@{endpoint}' or 'PJSIP/{endpoint}/sip:{{e164}}@<host>'"
+        )
+    return value
+
+
+DialTemplate = Annotated[
+    str,
+    _matching(r"[A-Za-z][A-Za-z0-9_-]*/\S+", "an ARI endpoint (such as PJSIP/{e164}@trunk)"),
+    AfterValidator(_dial_template),
 ]
 SAID_MEDIA = ("number:", "digits:", "characters:")
 

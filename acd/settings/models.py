@@ -29,6 +29,7 @@ from acd.settings.fields import (
     Count,
     DatabaseUrl,
     DialableNumber,
+    DialTemplate,
     Endpoint,
     HttpUrl,
     Identifier,
@@ -186,14 +187,15 @@ class EngineSettings(ConfigModel):
     # How many of the most recent handling times the estimated-wait announcement averages.
     announcement_handling_window: Count = 20
     # How a callback reaches the citizen: {e164} (+32...), {digits} (32...) or {national}
-    # (0470...) in an ARI endpoint, e.g. "PJSIP/{e164}@trunk" through a SIP trunk.
-    callback_dial: Text = "PJSIP/{e164}@trunk"
+    # (0470...) in an ARI endpoint, e.g. "PJSIP/{e164}@trunk" through a SIP trunk or
+    # "PJSIP/trunk/sip:{e164}@sip.example.net"; not "PJSIP/trunk/{e164}" (Asterisk refuses it).
+    callback_dial: DialTemplate = "PJSIP/{e164}@trunk"
     callback_whisper: Prompts = ("sound:acd-callback-whisper",)  # to the agent, before dialling
     callback_ring_timeout_s: Seconds = 30.0
     callback_dialer_interval_s: Seconds = 15.0  # how often the dialer looks for calm moments
     # How a phone transfer reaches an escalation point's number, with the same placeholders
     # as callback_dial; what the caller hears while it rings; how long it may ring.
-    escalation_dial: Text = "PJSIP/{e164}@trunk"
+    escalation_dial: DialTemplate = "PJSIP/{e164}@trunk"
     transfer_prompt: Prompts = ("sound:pls-hold-while-try",)
     escalation_ring_timeout_s: Seconds = 30.0
     # A caller who hangs up within this many seconds in the queue is a short abandon (counted

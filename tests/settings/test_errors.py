@@ -89,6 +89,31 @@ CASES = [
         " (such as sound:hello-world)",
     ),
     ("acd.yaml", "engine: {caller_id: }", "config/acd.yaml: engine.caller_id: has no value"),
+    (
+        "acd.yaml",
+        "engine: {escalation_dial: 'PJSIP/trunk/{e164}'}",
+        "config/acd.yaml: engine.escalation_dial: 'PJSIP/trunk/{e164}': Asterisk takes what"
+        " follows PJSIP/trunk/ as a SIP URI or an AOR and cannot dial this (500 Allocation"
+        " failed); write 'PJSIP/{e164}@trunk' or 'PJSIP/trunk/sip:{e164}@<host>'",
+    ),
+    (
+        "acd.yaml",
+        "engine: {callback_dial: 'PJSIP/{number}@trunk'}",
+        "config/acd.yaml: engine.callback_dial: 'PJSIP/{number}@trunk' has the unknown"
+        " placeholder {number} ({e164}, {digits}, {national})",
+    ),
+    (
+        "acd.yaml",
+        "engine: {escalation_dial: 'PJSIP/backoffice'}",
+        "config/acd.yaml: engine.escalation_dial: 'PJSIP/backoffice' dials no number: put one"
+        " of {e164}, {digits}, {national} in it",
+    ),
+    (
+        "acd.yaml",
+        "engine: {escalation_dial: 'trunk {e164}'}",
+        "config/acd.yaml: engine.escalation_dial: 'trunk {e164}' is not an ARI endpoint"
+        " (such as PJSIP/{e164}@trunk)",
+    ),
     ("acd.yaml", "ari: {urll: http://x}", "config/acd.yaml: ari: unknown key 'urll'"),
     ("acd.yaml", "loglevel: INFO", "config/acd.yaml: unknown key 'loglevel'"),
     ("acd.yaml", "ari: http://x", "config/acd.yaml: ari: expected a mapping, got text"),

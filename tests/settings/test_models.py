@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from acd.settings import (
     DEFAULT_PROFICIENCY,
     Agent,
+    EngineSettings,
     HttpSettings,
     Line,
     LineCode,
@@ -75,6 +76,20 @@ def test_agent_is_frozen_down_to_its_line_codes() -> None:
 @pytest.mark.parametrize("endpoint", ["PJSIP/1001", "SIP/x", "Local/1001@agents", "PJSIP/a/sip:b"])
 def test_endpoint_shapes_accepted(endpoint: str) -> None:
     assert agent(endpoint=endpoint).endpoint == endpoint
+
+
+@pytest.mark.parametrize(
+    "dial",
+    [
+        "PJSIP/{e164}@trunk",  # the number as the Request-URI's user, through endpoint trunk
+        "PJSIP/trunk/sip:{e164}@sip.example.net:5060",  # chan_pjsip: a URI after the endpoint
+        "PJSIP/cb{digits}",  # an endpoint per citizen (the real-PBX tier's callbacks)
+        "Local/{national}@outbound",
+    ],
+)
+def test_dial_templates_accepted(dial: str) -> None:
+    engine = EngineSettings.model_validate({"escalation_dial": dial, "callback_dial": dial})
+    assert (engine.escalation_dial, engine.callback_dial) == (dial, dial)
 
 
 @pytest.mark.parametrize("number", ["1700", "+3221234567", "*17#", "0800123"])
