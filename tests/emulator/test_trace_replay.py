@@ -8,7 +8,7 @@ import time
 import aiohttp
 import pytest
 
-from emulator import EndpointBehaviour, PbxConfig, reference_config, run_emulator
+from emulator import EndpointBehaviour, EndpointSpec, PbxConfig, reference_config, run_emulator
 from tests.emulator.replay import compare, load_trace, replay
 from tests.traces import TRACE_DIR, trace_names
 
@@ -18,6 +18,20 @@ ENDPOINT_OVERRIDES: dict[str, dict[str, EndpointBehaviour]] = {
     "transfer": {"agent2": EndpointBehaviour.answer(1.5)},
     "callback_agent_first": {"agent2": EndpointBehaviour.answer(2.0)},
     "supervisor_whisper_barge": {"agent3": EndpointBehaviour.answer(0.5)},
+}
+
+#: Endpoints a recording had beside the reference setup: the real-PBX tier's trunk
+#: (tests/realpbx/etc/pjsip.conf), whose sipp far side was busy for one number and answered
+#: after 1.5 s for the other (tests/realpbx/record_trunk_transfer.py).
+EXTRA_ENDPOINTS: dict[str, tuple[EndpointSpec, ...]] = {
+    "trunk_transfer": (
+        EndpointSpec(
+            "trunk",
+            EndpointBehaviour.answer(1.5),
+            context="from-trunk",
+            numbers={"+3225532199": EndpointBehaviour.busy(0.3)},
+        ),
+    ),
 }
 
 FLOWS = [name.removesuffix(".jsonl") for name in trace_names()]
@@ -30,7 +44,10 @@ def flow_config(flow: str) -> PbxConfig:
         dataclasses.replace(e, behaviour=overrides.get(e.resource, e.behaviour))
         for e in config.endpoints
     )
-    return dataclasses.replace(config, endpoints=endpoints)
+    config = dataclasses.replace(config, endpoints=endpoints)
+    for extra in EXTRA_ENDPOINTS.get(flow, ()):
+        config = config.with_endpoint(extra)
+    return config
 
 
 @pytest.mark.unit

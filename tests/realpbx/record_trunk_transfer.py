@@ -1,0 +1,200 @@
+"""Record ``tests/data/ari-traces/trunk_transfer.jsonl`` on the real Asterisk 22 of this tier:
+a closed transfer to an escalation point through a SIP trunk, the engine's way.
+
+    .venv/bin/python -m tests.realpbx.record_trunk_transfer [OUT]
+
+Caller (sipp, 1700) and agent1 are bridged; the agent is taken out and the caller gets music;
+then three dials toward the point's number through endpoint ``trunk`` (a sipp UAS):
+``PJSIP/trunk/+3225532100`` (chan_pjsip wants a URI or an AOR after the endpoint: 500),
+``PJSIP/+3225532199@trunk`` (the far side says 486 Busy Here after 0.3 s) and
+``PJSIP/trunk/sip:+3225532100@127.0.0.1:<port>`` (answers after 1.5 s); the answered leg joins
+the caller's bridge and agent1 is hung up; 2 s later the app hangs up the point, then the
+caller.  The format is that of ``../shared/asterisk/ari-traces`` (see its README)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from tests.realpbx.harness import REPO, Asterisk, Phones, shared_dir, udp_free, wait_for
+
+OUT = REPO / "tests" / "data" / "ari-traces" / "trunk_transfer.jsonl"
+AUTH = ("asterisk", "asterisk")
+
+
+class Recorder:
+    """One ARI client whose every request, response and event goes into the trace."""
+
+    def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
+        self.session = session
+        self.base = base
+        self.started = time.monotonic()
+        self.entries: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self._new = asyncio.Event()
+
+    def _t(self) -> float:
+        return round(time.monotonic() - self.started, 4)
+
+    async def listen(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for message in ws:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                event = json.loads(message.data)
+                self.entries.append({"t": self._t(), "dir": "event", "event": event})
+                self.events.append(event)
+                self._new.set()
+
+    async def call(self, method: str, path: str, **query: str) -> tuple[int, Any]:
+        request: dict[str, Any] = {"t": self._t(), "dir": "request", "method": method}
+        request["path"] = f"/ari{path}"
+        if query:
+            request["query"] = query
+        self.entries.append(request)
+        url = f"{self.base}/ari{path}"
+        if query:
+            url += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
+        headers = {"Authorization": aiohttp.encode_basic_auth(*AUTH)}
+        async with self.session.request(method, url, headers=headers) as response:
+            raw = await response.read()
+            body = json.loads(raw) if raw else None
+            self.entries.append(
+                {
+                    "t": self._t(),
+                    "dir": "response",
+                    "method": method,
+                    "path": f"/ari{path}",
+                    "status": response.status,
+                    "reason": response.reason,
+                    "body": body,
+                }
+            )
+            return response.status, body
+
+    async def event(self, kind: str, channel: str | None = None) -> dict[str, Any]:
+        """The first event of ``kind`` (about ``channel``) not taken before; 40 s at most."""
+        async with asyncio.timeout(40):
+            while True:
+                for event in self.events:
+                    subject = (event.get("channel") or event.get("peer") or {}).get("id")
+                    if event["type"] == kind and (channel is None or subject == channel):
+                        self.events.remove(event)
+                        return event
+                self._new.clear()
+                await self._new.wait()
+
+
+async def record(pbx: Asterisk, phones: Phones) -> list[dict[str, Any]]:
+    async with aiohttp.ClientSession() as session:
+        rec = Recorder(session, pbx.ari_url)
+        query = {"app": "acd", "api_key": "asterisk:asterisk"}
+        rec.entries.append(
+            {"t": rec._t(), "dir": "request", "method": "GET", "path": "/ari/events"}
+            | {"query": query, "websocket": True}
+        )
+        ws = await session.ws_connect(f"ws://127.0.0.1:{pbx.http_port}/ari/events", params=query)
+        rec.entries.append(
+            {"t": rec._t(), "dir": "response", "method": "GET", "path": "/ari/events"}
+            | {"status": 101, "websocket": True}
+        )
+        listener = asyncio.create_task(rec.listen(ws))
+
+        phones.agent("agent1", "uas_answer", delay_ms=1000)
+        trunk_port = pbx.phone_ports["trunk"]
+        phones.agent("trunk", "uas_busy")
+        phones.caller("1700", hang_up=False)
+        caller = (await rec.event("StasisStart"))["channel"]["id"]
+        await rec.call("POST", f"/channels/{caller}/answer")
+        await rec.call("POST", "/bridges/br-trunk1", type="mixing", name="acd-1700")
+        await rec.call("POST", "/bridges/br-trunk1/addChannel", channel=caller)
+        await rec.call(
+            "POST",
+            "/channels/ag-trunk1",
+            endpoint="PJSIP/agent1",
+            app="acd",
+            appArgs=f"agent,agent1,{caller}",
+            callerId="ACD <1700>",
+            timeout="20",
+            originator=caller,
+        )
+        await rec.event("StasisStart", "ag-trunk1")
+        await rec.call("POST", "/bridges/br-trunk1/addChannel", channel="ag-trunk1")
+        await asyncio.sleep(1.0)
+
+        # The agent transfers: out of the bridge, music for the caller, the point dialled.
+        await rec.call("POST", "/bridges/br-trunk1/removeChannel", channel="ag-trunk1")
+        await rec.call("POST", f"/channels/{caller}/moh", mohClass="default")
+        escalation = {"app": "acd", "callerId": "ACD <1700>", "timeout": "20"}
+        await rec.call(
+            "POST",
+            "/channels/es-bad",
+            endpoint="PJSIP/trunk/+3225532100",  # neither a URI nor an AOR: 500
+            appArgs=f"escalation,backoffice,{caller}",
+            originator=caller,
+            **escalation,
+        )
+        await rec.call(
+            "POST",
+            "/channels/es-busy",
+            endpoint="PJSIP/+3225532199@trunk",
+            appArgs=f"escalation,backoffice,{caller}",
+            originator=caller,
+            **escalation,
+        )
+        await rec.event("ChannelDestroyed", "es-busy")
+        # The busy phone has had its one call; the point's answering phone takes its port.
+        wait_for(lambda: udp_free(trunk_port), 5, "the busy trunk phone is gone")
+        phones.agent("trunk", "uas_answer", delay_ms=1500)
+        await rec.call(
+            "POST",
+            "/channels/es-ok",
+            endpoint=f"PJSIP/trunk/sip:+3225532100@127.0.0.1:{trunk_port}",
+            appArgs=f"escalation,backoffice,{caller}",
+            originator=caller,
+            **escalation,
+        )
+        await rec.event("StasisStart", "es-ok")
+        await rec.call("DELETE", f"/channels/{caller}/moh")
+        await rec.call("POST", "/bridges/br-trunk1/addChannel", channel="es-ok")
+        await rec.call("DELETE", "/channels/ag-trunk1", reason="normal")
+        await rec.event("ChannelDestroyed", "ag-trunk1")
+        await asyncio.sleep(2.0)
+
+        # One hang-up at a time: Asterisk answers 204 before the channel is gone, and two
+        # hang-ups racing in one bridge interleave their events differently run by run.
+        await rec.call("DELETE", "/channels/es-ok", reason="normal")
+        await rec.event("ChannelDestroyed", "es-ok")
+        await rec.call("DELETE", f"/channels/{caller}", reason="normal")
+        await rec.event("StasisEnd", caller)
+        await rec.call("DELETE", "/bridges/br-trunk1")
+        await asyncio.sleep(0.5)  # the last stragglers (BridgeDestroyed)
+        await ws.close()
+        listener.cancel()
+        return rec.entries
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0]) if argv else OUT
+    with tempfile.TemporaryDirectory(prefix="trunk-trace-") as tmp:
+        root = Path(tmp)
+        pbx = Asterisk.start(shared_dir(), root)
+        phones = Phones(pbx, root)
+        try:
+            entries = asyncio.run(record(pbx, phones))
+        finally:
+            phones.stop()
+            pbx.stop()
+    out.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
+    print(f"{len(entries)} entries -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
