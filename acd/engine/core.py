@@ -262,7 +262,7 @@ class EngineCore:
         if contact is None:
             return
         if contact.phase in _TRANSFERRING:
-            self._transfers.channel_gone(contact, channel_id, now, out)
+            self._transfers.channel_gone(contact, channel_id, cause, now, out)
         elif channel_id == contact.caller_channel:
             if contact.callback is not None:
                 self._placing.citizen_gone(contact, cause, now, out)

@@ -119,12 +119,18 @@ class Transfers:
         self._table.emit(contact, ContactEventKind.ESCALATED, now, out)
 
     def channel_gone(
-        self, contact: ContactState, channel_id: str, now: datetime, out: list[cmd.Command]
+        self,
+        contact: ContactState,
+        channel_id: str,
+        cause: int | None,
+        now: datetime,
+        out: list[cmd.Command],
     ) -> None:
-        """A channel of a contact being transferred or escalated ended."""
+        """A channel of a contact being transferred or escalated ended (``cause``: Asterisk's
+        Q.850 hang-up cause, when it gave one)."""
         if channel_id == contact.escalation_channel:
             if contact.phase is Phase.TRANSFERRING:
-                self._failed(contact, "the escalation point's leg ended", now, out)
+                self._failed(contact, _not_reached(cause), now, out)
             else:  # the escalation point hung up: the call is over
                 self._end(contact, now, out)
         elif channel_id == contact.agent_channel:
@@ -208,3 +214,21 @@ class Transfers:
         self._table.end(
             contact, Outcome.ESCALATED_PHONE if escalated else Outcome.ANSWERED, now, out
         )
+
+
+# What a Q.850 cause on the point's leg before it answered means, as Asterisk 22 reports it
+# over a SIP trunk (trunk_transfer.jsonl, originate_failures.jsonl): 486 Busy Here -> 17; the
+# originate timeout while it rings -> 19 (480); a far side that never answers SIP -> 18 (408).
+_NOT_REACHED = {
+    17: "busy",
+    18: "no response from the far side",
+    19: "no answer",
+    21: "rejected",
+    34: "no circuit (congestion)",
+}
+
+
+def _not_reached(cause: int | None) -> str:
+    if cause is None:
+        return "the escalation point's leg ended"
+    return _NOT_REACHED.get(cause, f"the escalation point's leg ended with cause {cause}")

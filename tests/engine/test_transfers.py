@@ -81,6 +81,28 @@ def test_a_busy_point_brings_the_caller_back_to_the_agent_who_waits():
     assert kinds[-2:] == [ContactEventKind.TRANSFER_STARTED, ContactEventKind.TRANSFER_FAILED]
 
 
+@pytest.mark.parametrize(
+    ("cause", "said"),
+    [
+        (17, "busy"),
+        (19, "no answer"),
+        (18, "no response from the far side"),
+        (None, "the escalation point's leg ended"),
+    ],
+)
+def test_the_log_says_why_the_point_was_not_reached(
+    cause: int | None, said: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The causes a real Asterisk 22 gives a trunk leg that never answered (486 Busy Here ->
+    17, the originate timeout -> 19, no SIP answer at all -> 18) read as words in the log."""
+    h = Harness()
+    talking(h)
+    _, point_leg = transfer(h)
+    with caplog.at_level("INFO", logger="acd.engine.transfers"):
+        h.feed(inp.ChannelGone(point_leg, cause), after_s=2)
+    assert f"transfer to {POINT} failed ({said}" in caplog.text
+
+
 def test_a_failed_transfer_after_a_mailed_question_still_ends_escalated_by_email():
     h = Harness()
     talking(h)

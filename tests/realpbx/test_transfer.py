@@ -151,3 +151,39 @@ def test_outside_the_points_window_the_transfer_is_refused_and_nothing_is_dialle
         assert trunk.process.poll() is None  # the point's phone never rang
     finally:
         pbx.engine.api("DELETE", "/api/escalation-points/afternoon-desk")
+
+
+def test_a_caller_whose_agent_left_while_the_point_rang_goes_to_the_front_of_the_queue(
+    pbx: Pbx, phones: Phones
+) -> None:
+    before = pbx.known_records()
+    trunk = phones.agent("trunk", "uas_noanswer")
+    # agent2 rings 2 s, answers, and hangs up 2 s later: while the point's phone rings.
+    agent2 = phones.agent("agent2", "uas_answer_bye", delay_ms=2000)
+    agent3 = phones.agent("agent3", "uas_answer", delay_ms=500)
+    pbx.engine.login("agent2", "agent3")  # agent2 first: more proficient in sales
+    caller = phones.caller("1701", [12_000], media=True)
+    wait_for(lambda: pbx.bridged_with_caller("agent2"), 10, "caller and agent2 in one bridge")
+    log_from = log_size(pbx)
+    status, _ = transfer(pbx, "agent2", POINT)
+    assert status == 202
+
+    assert agent2.wait(5) == 0  # hung up while the point rang
+    pbx.engine.api("POST", "/api/agents/agent2/logout")  # and went home
+    assert trunk.wait(10) == 0  # rang the 4 s of escalation_ring_timeout_s, then cancelled
+    wait_for(lambda: pbx.bridged_with_caller("agent3"), 10, "the caller with the next agent")
+    heard = asterisk_log_from(pbx, log_from)
+    assert "Started music on hold, class 'default', on channel 'PJSIP/caller-" in heard
+
+    assert caller.wait(20) == 0
+    assert agent3.wait(10) == 0
+    (record,) = ended_records(pbx.engine, before)
+    assert (record["outcome"], record["agent_id"], record["escalation_point"]) == (
+        "answered",
+        "agent3",
+        None,
+    )
+    assert [(o["agent_id"], o["result"]) for o in record["offers"]] == [
+        ("agent2", "answered"),
+        ("agent3", "answered"),
+    ]
