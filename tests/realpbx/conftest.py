@@ -61,8 +61,8 @@ def pbx(shared_asterisk: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture
 def phones(pbx: Pbx, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Phones]:
-    """This test's phones.  Afterwards: every phone killed, every agent logged out, every
-    channel gone, so the next test starts from an idle PBX and an idle engine."""
+    """This test's phones.  Afterwards: every phone killed, every agent logged out and out of
+    wrap-up, every channel gone, so the next test starts from an idle PBX and an idle engine."""
     engine_from = pbx.engine.log.stat().st_size
     asterisk_from = pbx.asterisk.log.stat().st_size if pbx.asterisk.log.exists() else 0
     phones = Phones(pbx.asterisk, tmp_path)
@@ -86,6 +86,12 @@ def phones(pbx: Pbx, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
         pbx.asterisk.hang_up_everything()
         wait_for(lambda: not pbx.asterisk.channels(), 10, "no channel left on the PBX")
         wait_for(lambda: pbx.engine.waiting() == 0, 10, "no contact left waiting")
+        # An agent still in wrap-up (engine.wrap_up_s) would sit out the next test's first call.
+        wait_for(
+            lambda: all(a["activity"] != "wrap_up" for a in pbx.engine.agents().values()),
+            10,
+            "no agent left in wrap-up",
+        )
 
 
 _SKIP_LINE = next(
