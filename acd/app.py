@@ -21,7 +21,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -35,6 +35,7 @@ from acd.auth.guard import Directory, Guard
 from acd.auth.routes import add_auth_routes
 from acd.auth.setup import open_auth
 from acd.auth.store import AuthStore
+from acd.desk_routes import add_desk_routes
 from acd.engine.core import EngineCore, IdFactory, random_ids
 from acd.engine.dialer import CallbackDialer
 from acd.engine.model import EngineConfig
@@ -49,6 +50,7 @@ from acd.records.migrate import migrate
 from acd.records.recorder import AgentStateWriter, ContactRecorder
 from acd.records.store import ContactStore
 from acd.settings import Settings
+from acd.today import TodayFigures
 from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
 from callbacks.http import CALLBACK_STORE, add_callback_routes
@@ -105,6 +107,8 @@ class RunningEngine:
     auth: AuthStore | None = None
     # The HTTP API's application, for tests that walk its routes.
     api_app: web.Application | None = None
+    # Today's offered / answered / abandoned per line and line code (the wallboard's).
+    today: TodayFigures = field(default_factory=TodayFigures)
 
     def health(self) -> dict[str, Any]:
         return {
@@ -186,12 +190,20 @@ async def running_engine(
         )
         stack.push_async_callback(ari.close)
 
+        today = TodayFigures(short_abandon_s=settings.engine.short_abandon_s)
         core = EngineCore(EngineConfig.from_settings(settings), ids=ids)
         runtime = EngineRuntime(
             core,
             ari,
             clock,
-            [recorder, agent_states, metrics, CallbackEvents(callback_metrics), *extra_sinks],
+            [
+                recorder,
+                agent_states,
+                metrics,
+                CallbackEvents(callback_metrics),
+                today,
+                *extra_sinks,
+            ],
             ari_settings.app,
             callbacks,
             records=store,  # the calls a restart takes up (acd.engine.recovery)
@@ -252,6 +264,7 @@ async def running_engine(
             agent_states=agent_states,
             escalations=escalations,
             mail_outbox=mail_outbox,
+            today=today,
         )
         if listener is not None:
             engine.auth = await open_auth(
@@ -443,6 +456,9 @@ async def _serve_api(
         ),
     )
     await _add_ratings(stack, app, engine)
+    add_desk_routes(
+        app, engine.today, settings.engine.presence_reasons, settings.engine.missed_reason
+    )
     guard.install(app)
     engine.api_app = app
     # No access log (acd.http_server.serve): its lines would carry the query strings and the

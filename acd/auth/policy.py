@@ -113,6 +113,20 @@ ROUTES: tuple[RouteSpec, ...] = (
     _rule("POST", A + "/logout", "agent.logout", AGENT_SELF, S.AGENTS_WRITE, Target.AGENT),
     _rule("PUT", A + "/presence", "agent.presence", AGENT_SELF, S.AGENTS_WRITE, Target.AGENT),
     _rule("GET", "/api/queues", "queues.list", STAFF | {R.REPORTING}, S.QUEUES_READ),
+    # --- the agent's desk and the wallboard (acd.desk_routes, issue 13)
+    _rule("GET", A + "/contact", "agent.contact", AGENT_SELF, S.AGENTS_READ, Target.AGENT),
+    _rule(
+        "POST",
+        A + "/contact/close",
+        "agent.contact_close",
+        AGENT_SELF,
+        S.AGENTS_WRITE,
+        Target.AGENT,
+        DEFAULT_BODY,
+    ),
+    _rule("GET", A + "/today", "agent.today", AGENT_SELF, S.AGENTS_READ, Target.AGENT),
+    RouteSpec("GET", "/api/presence-reasons", "presence_reasons.list", Access.SIGNED_IN),
+    _rule("GET", "/api/wallboard", "wallboard.get", STAFF | {R.REPORTING}, S.QUEUES_READ),
     # --- the agent's call and the escalation points (acd.escalation_routes)
     _rule("GET", A + "/escalations", "agent.escalations", AGENT_SELF, S.AGENTS_READ, Target.AGENT),
     _rule("POST", A + "/transfer", "agent.transfer", AGENT_SELF, S.AGENTS_WRITE, Target.AGENT),

@@ -36,6 +36,7 @@ from acd.engine.inbound import Inbound
 from acd.engine.model import EngineConfig
 from acd.engine.offers import Offers
 from acd.engine.recovery import Recovery
+from acd.engine.registration import Registrations
 from acd.engine.timers import TimerKey, TimerKind
 from acd.engine.transfers import Transfers
 from foundation.contact import AgentRecord
@@ -76,6 +77,7 @@ class EngineCore:
         self._inbound = Inbound(config, ids, self._agents, self._table, self._offers)
         self._placing = CallbackPlacing(config, ids, self._agents, self._table, self._offers)
         self._transfers = Transfers(config, ids, self._agents, self._table, self._offers)
+        self._registrations = Registrations(dict(config.contact_reasons), self._agents, self._table)
         self._recovery = Recovery(config, self._agents, self._table, self._offers, self._inbound)
 
     # ------------------------------------------------------------------ entry points
@@ -123,7 +125,7 @@ class EngineCore:
                 self._inbound_input(event, now, out)
             case inp.CallbackDue() | inp.CitizenAnswered():
                 self._placing_input(event, now, out)
-            case inp.AgentLogin() | inp.AgentLogout() | inp.SetPresence():
+            case inp.AgentLogin() | inp.AgentLogout() | inp.SetPresence() | inp.CloseContact():
                 self._agent_request(event, now, out)
             case inp.PlaybackDone(playback_id=playback_id):
                 self._playback_done(playback_id, now, out)
@@ -183,11 +185,13 @@ class EngineCore:
 
     def _agent_request(
         self,
-        event: inp.AgentLogin | inp.AgentLogout | inp.SetPresence,
+        event: inp.AgentLogin | inp.AgentLogout | inp.SetPresence | inp.CloseContact,
         now: datetime,
         out: list[cmd.Command],
     ) -> None:
         match event:
+            case inp.CloseContact():
+                self._registrations.close(event, now, out)
             case inp.AgentLogin():
                 self._agents.login(event, now, out)
             case inp.AgentLogout():

@@ -160,6 +160,17 @@ class TransferRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class CloseContact:
+    """The agent registers their contact (note, contact reason, links) and closes it: in
+    wrap-up that ends the wrap-up at once; while talking, the call's end then skips it."""
+
+    agent_id: str
+    note: str
+    reason: str
+    links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class EmailEscalated:
     """The agent's question was stored in the escalation mail outbox for ``point_id``: the
     contact ends as ``escalated_email`` (unless a phone transfer takes it further)."""
@@ -213,4 +224,5 @@ Input = (
     | AgentLogin
     | AgentLogout
     | SetPresence
+    | CloseContact
 )

@@ -111,6 +111,14 @@ class EngineConfig:
     missed_in_a_row: int = 1  # missed offers in a row before the agent goes not available
     # A pause before an agent is offered again after such an offer result (0: at once).
     offer_delay_s: Mapping[OfferResult, float] = field(default_factory=dict)
+    # Per line code: the most wrap-up after its calls (else wrap_up_s), and the contact reasons
+    # an agent registers its contacts with.
+    line_code_wrap_up_s: Mapping[str, float] = field(default_factory=dict)
+    contact_reasons: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def wrap_up_for(self, line_code: str | None) -> float:
+        """The most wrap-up an agent gets after a call of ``line_code``."""
+        return self.line_code_wrap_up_s.get(line_code or "", self.wrap_up_s)
 
     def line_for(self, named: str | None, exten: str) -> LineConfig | None:
         """The line a call is for: the line the dialplan names (id or number), else the
@@ -157,6 +165,12 @@ class EngineConfig:
                 OfferResult.BUSY: eng.offer_delay_s.busy,
                 OfferResult.REJECTED: eng.offer_delay_s.rejected,
             },
+            line_code_wrap_up_s={
+                code.name: code.wrap_up_s
+                for code in settings.line_codes
+                if code.wrap_up_s is not None
+            },
+            contact_reasons={code.name: code.contact_reasons for code in settings.line_codes},
         )
 
 

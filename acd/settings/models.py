@@ -231,9 +231,16 @@ class LineCode(RoutingFields):
 
     name: Text
     description: str = ""
+    # What an agent picks from when registering a contact of this line code (the seed's
+    # wrap-up: note the question, pick a reason, link the scripts used, close the contact).
+    contact_reasons: tuple[Text, ...] = ()
+    # The most after-call work an agent gets after a call of this line code (default: the
+    # engine's wrap_up_s); closing the contact ends it sooner.
+    wrap_up_s: SecondsOrZero | None = None
 
     @model_validator(mode="after")
     def _no_fallback_to_itself(self) -> Self:
+        listed_twice(self.contact_reasons, "contact_reasons")
         for index, step in enumerate(self.steps):
             if self.name in step.fallback:
                 raise field_error(
