@@ -30,6 +30,11 @@ PATHS = {
     "agent.logout": "/api/agents/1001/logout",
     "agent.presence": "/api/agents/1001/presence",
     "queues.list": "/api/queues",
+    "agent.contact": "/api/agents/1001/contact",
+    "agent.contact_close": "/api/agents/1001/contact/close",
+    "agent.today": "/api/agents/1001/today",
+    "presence_reasons.list": "/api/presence-reasons",
+    "wallboard.get": "/api/wallboard",
     "agent.escalations": "/api/agents/1001/escalations",
     "agent.transfer": "/api/agents/1001/transfer",
     "agent.escalate_email": "/api/agents/1001/escalate-email",
@@ -53,7 +58,7 @@ PATHS = {
     "token.create": "/api/tokens",
     "token.revoke": "/api/tokens/999",
 }
-SIGNED_IN = {"session.whoami", "session.logout"}
+SIGNED_IN = {"session.whoami", "session.logout", "presence_reasons.list"}
 AGENT_OWN = {
     "agent.get",
     "agent.login",
@@ -62,6 +67,9 @@ AGENT_OWN = {
     "agent.escalations",
     "agent.transfer",
     "agent.escalate_email",
+    "agent.contact",
+    "agent.contact_close",
+    "agent.today",
 }
 SUPERVISOR_LISTS = {
     "agents.list",
@@ -76,6 +84,7 @@ SUPERVISOR_LISTS = {
     "callback.cancel",
     "callback.reschedule",
     "audit.list",
+    "wallboard.get",
 }
 ALLOWED = {
     "ada": set(PATHS),
@@ -86,7 +95,7 @@ ALLOWED = {
     "bart": SIGNED_IN | {"health", "session.login"},  # agent 1002, not 1001
     "rita": SIGNED_IN
     | {"health", "session.login", "metrics", "agents.list", "agent.get", "queues.list"}
-    | {"escalation_ratings.list", "escalation_ratings.summary"},
+    | {"escalation_ratings.list", "escalation_ratings.summary", "wallboard.get"},
 }
 # The logout route ends the session the matrix runs on: last.
 ORDER = sorted(ROUTES, key=lambda spec: spec.action == "session.logout")
