@@ -45,6 +45,7 @@ from acd.escalation_routes import add_escalation_routes
 from acd.http_server import base_url, bind_listener, serve
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
+from acd.monitor_routes import MonitorAudit, add_monitor_routes
 from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
 from acd.records.recorder import AgentStateWriter, ContactRecorder
@@ -459,6 +460,10 @@ async def _serve_api(
     add_desk_routes(
         app, engine.today, settings.engine.presence_reasons, settings.engine.missed_reason
     )
+    add_monitor_routes(app, {agent.id: agent.endpoint for agent in settings.agents})
+    audit = MonitorAudit(auth, dict(guard.directory.agent_lines))
+    engine.runtime.monitor_listeners.append(audit)
+    stack.push_async_callback(audit.drain)
     guard.install(app)
     engine.api_app = app
     # No access log (acd.http_server.serve): its lines would carry the query strings and the

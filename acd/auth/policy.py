@@ -126,6 +126,9 @@ ROUTES: tuple[RouteSpec, ...] = (
     ),
     _rule("GET", A + "/today", "agent.today", AGENT_SELF, S.AGENTS_READ, Target.AGENT),
     RouteSpec("GET", "/api/presence-reasons", "presence_reasons.list", Access.SIGNED_IN),
+    # listen / whisper / barge (acd.monitor_routes): a supervisor of the agent's line
+    _rule("POST", A + "/monitor", "agent.monitor_start", STAFF, S.AGENTS_WRITE, Target.AGENT),
+    _rule("DELETE", A + "/monitor", "agent.monitor_stop", STAFF, S.AGENTS_WRITE, Target.AGENT),
     _rule("GET", "/api/wallboard", "wallboard.get", STAFF | {R.REPORTING}, S.QUEUES_READ),
     # --- the agent's call and the escalation points (acd.escalation_routes)
     _rule("GET", A + "/escalations", "agent.escalations", AGENT_SELF, S.AGENTS_READ, Target.AGENT),

@@ -94,6 +94,7 @@ class EngineConfig:
     missed_reason: str = "missed"
     presence_reasons: frozenset[str] = frozenset({"training", "lunch", "break", "missed"})
     caller_id: str = "ACD"
+    monitor_caller_id: str = "Meeluisteren <1700>"  # on a supervisor's phone called to monitor
     unknown_line_prompt: tuple[str, ...] = ("sound:ss-noservice",)
     # Guards for events that a real Asterisk may never deliver (lost during a WebSocket outage):
     # how long a prompt may take before we move on, and how long past the ring timeout we wait
@@ -147,6 +148,7 @@ class EngineConfig:
             missed_reason=eng.missed_reason,
             presence_reasons=frozenset(eng.presence_reasons),
             caller_id=eng.caller_id,
+            monitor_caller_id=eng.monitor_caller_id,
             unknown_line_prompt=(eng.unknown_line_prompt,),
             handle_time_window=eng.announcement_handling_window,
             routing=RoutingConfig(

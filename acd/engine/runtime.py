@@ -26,7 +26,6 @@ from acd.engine.timers import TimerKey
 from acd.engine.view import EngineView
 from foundation.clock import Clock
 from foundation.contact import (
-    AgentEvent,
     AgentRecord,
     ContactEvent,
     ContactEventSink,
@@ -81,6 +80,16 @@ class AriPort(Protocol):
     async def add_channel(self, bridge_id: str, channel_ids: list[str]) -> None: ...
     async def remove_channel(self, bridge_id: str, channel_ids: list[str]) -> None: ...
     async def destroy_bridge(self, bridge_id: str) -> None: ...
+    async def snoop(
+        self,
+        channel_id: str,
+        *,
+        snoop_id: str | None = None,
+        spy: str = "both",
+        whisper: str = "none",
+        app: str | None = None,
+        app_args: Sequence[str] = (),
+    ) -> Any: ...
     async def list_channels(self) -> list[Channel]: ...
     async def list_bridges(self) -> list[Bridge]: ...
     async def get_application(self, app: str) -> dict[str, Any]: ...
@@ -131,6 +140,8 @@ class EngineRuntime:
         self.on_finish_callback = None
         self.on_place_callback: Callable[[cmd.PlaceCallbackNow], Coroutine[Any, Any, None]] | None
         self.on_place_callback = None
+        # Told when a supervisor's monitoring session starts or ends (the audit, live pages).
+        self.monitor_listeners: list[Callable[[cmd.MonitorEvent], None]] = []
         self.core = core
         self._ari = ari
         self._clock = clock
@@ -251,8 +262,8 @@ class EngineRuntime:
     def _apply(self, commands: list[cmd.Command]) -> None:
         ari_commands: list[cmd.AriCommand] = []
         for c in commands:
-            if isinstance(c, cmd.Emit):
-                self._emit(c.event)
+            if isinstance(c, cmd.Emit | cmd.NotifyMonitor):
+                self._emit(c)
             elif isinstance(c, cmd.StartTimer):
                 self._start_timer(c.key, c.delay_s)
             elif isinstance(c, cmd.CancelTimer):
@@ -274,7 +285,15 @@ class EngineRuntime:
         for batch in independent_batches(ari_commands):
             self._run(batch)
 
-    def _emit(self, event: ContactEvent | AgentEvent) -> None:
+    def _emit(self, c: cmd.Emit | cmd.NotifyMonitor) -> None:
+        if isinstance(c, cmd.NotifyMonitor):
+            for listener in self.monitor_listeners:
+                try:
+                    listener(c.event)
+                except Exception:
+                    log.exception("monitor listener %r failed on %s", listener, c.event)
+            return
+        event = c.event
         for sink in self._sinks:
             try:
                 if isinstance(event, ContactEvent):
@@ -400,6 +419,15 @@ class EngineRuntime:
 
     def _call(self, c: cmd.AriCommand) -> Coroutine[Any, Any, Any]:
         ari = self._ari
+        if isinstance(c, cmd.Snoop):
+            return ari.snoop(
+                c.channel_id,
+                snoop_id=c.snoop_id,
+                spy=c.spy,
+                whisper=c.whisper,
+                app=self._app,
+                app_args=c.app_args,
+            )
         match c:
             case cmd.Answer(channel_id=ch):
                 return ari.answer(ch)
@@ -423,6 +451,11 @@ class EngineRuntime:
                 )
             case cmd.Hangup(channel_id=ch, reason=reason):
                 return ari.hangup(ch, reason)
+        return self._bridge_call(c)
+
+    def _bridge_call(self, c: cmd.AriCommand) -> Coroutine[Any, Any, Any]:
+        ari = self._ari
+        match c:
             case cmd.CreateBridge(bridge_id=br, bridge_type=kind):
                 return ari.create_bridge(br, kind)
             case cmd.AddToBridge(bridge_id=br, channel_ids=chans):
@@ -486,6 +519,8 @@ def _entered(ch: Channel, args: tuple[str, ...]) -> inp.Input:
             return inp.CitizenAnswered(ch.id)
         case legs.EscalationLeg():
             return inp.EscalationAnswered(ch.id)
+        case legs.SupervisorLeg() | legs.SnoopLeg():
+            return inp.MonitorLegEntered(ch.id)
         case legs.InboundCall():
             return inp.CallArrived(ch.id, args, ch.exten, ch.caller_number, ch.caller_name)
 
@@ -537,4 +572,6 @@ def _resources(c: cmd.AriCommand) -> list[str]:
             return [br]
         case cmd.Originate(channel_id=ch, originator=orig):
             return [ch] if orig is None else [ch, orig]
+        case cmd.Snoop(channel_id=ch, snoop_id=snoop):
+            return [ch, snoop]
     return [c.channel_id]

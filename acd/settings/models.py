@@ -177,6 +177,8 @@ class EngineSettings(ConfigModel):
         "missed",
     )
     caller_id: Text = "ACD <1700>"  # shown on the agent's phone for calls the ACD offers
+    # Shown on a supervisor's own phone when the ACD calls it to listen, whisper or barge.
+    monitor_caller_id: Text = "Meeluisteren <1700>"
     unknown_line_prompt: MediaUri = "sound:ss-noservice"
     # An agent who lets this many offers in a row ring out is set not available (missed_reason);
     # 1 is the strict default of a contact centre with a service level to keep.

@@ -35,6 +35,8 @@ PATHS = {
     "agent.today": "/api/agents/1001/today",
     "presence_reasons.list": "/api/presence-reasons",
     "wallboard.get": "/api/wallboard",
+    "agent.monitor_start": "/api/agents/1001/monitor",
+    "agent.monitor_stop": "/api/agents/1001/monitor",
     "agent.escalations": "/api/agents/1001/escalations",
     "agent.transfer": "/api/agents/1001/transfer",
     "agent.escalate_email": "/api/agents/1001/escalate-email",
@@ -86,9 +88,11 @@ SUPERVISOR_LISTS = {
     "audit.list",
     "wallboard.get",
 }
+# Listen, whisper, barge: a supervisor of the agent's line (or an admin), never an agent.
+MONITOR = {"agent.monitor_start", "agent.monitor_stop"}
 ALLOWED = {
     "ada": set(PATHS),
-    "sam": SIGNED_IN | AGENT_OWN | SUPERVISOR_LISTS | {"health", "session.login"},
+    "sam": SIGNED_IN | AGENT_OWN | SUPERVISOR_LISTS | MONITOR | {"health", "session.login"},
     # Supervises no line: the lists (empty for them), none of line 1700's agents.
     "nel": SIGNED_IN | SUPERVISOR_LISTS | {"health", "session.login"},
     "an": SIGNED_IN | AGENT_OWN | {"health", "session.login"},
