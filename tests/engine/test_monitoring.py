@@ -52,7 +52,7 @@ def test_listen_snoops_both_directions_of_the_agents_leg_and_whisper_speaks_out(
 
 
 def test_barge_adds_the_phone_to_the_calls_bridge_and_the_call_ending_hangs_it_up():
-    h, leg = on_call()
+    h, _ = on_call()
     barge = inp.MonitorRequested("a1", inp.MonitorMode.BARGE, "PJSIP/2001", "sam")
     phone = only(h.feed(barge), cmd.Originate)
     out = h.feed(inp.MonitorLegEntered(phone.channel_id))
