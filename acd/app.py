@@ -45,6 +45,7 @@ from acd.escalation_routes import add_escalation_routes
 from acd.http_server import base_url, bind_listener, serve
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
+from acd.live import LiveHub, add_live_routes
 from acd.monitor_routes import MonitorAudit, add_monitor_routes
 from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
@@ -461,6 +462,12 @@ async def _serve_api(
         app, engine.today, settings.engine.presence_reasons, settings.engine.missed_reason
     )
     add_monitor_routes(app, {agent.id: agent.endpoint for agent in settings.agents})
+    hub = LiveHub(
+        engine.runtime.view, engine.clock, engine.today, engine.callbacks, guard.directory
+    )
+    engine.runtime.add_sink(hub)
+    engine.runtime.monitor_listeners.append(hub.monitor_event)
+    add_live_routes(app, hub)
     audit = MonitorAudit(auth, dict(guard.directory.agent_lines))
     engine.runtime.monitor_listeners.append(audit)
     stack.push_async_callback(audit.drain)

@@ -118,9 +118,11 @@ class Guard:
                 "not_authenticated", "sign in (POST /api/session) or send a bearer token"
             )
         request[PRINCIPAL] = principal
-        if principal.via is Via.SESSION and request.method not in SAFE_METHODS:
+        changes = request.method not in SAFE_METHODS
+        if principal.via is Via.SESSION and (changes or spec.check_origin):
             self._check_origin(request)
-            self._check_csrf(request, principal)
+            if changes:
+                self._check_csrf(request, principal)
         if spec.access is Access.ROLES:
             await self._authorize(request, spec, principal)
 

@@ -157,6 +157,10 @@ class EngineRuntime:
         """The core, read-only (for the API, the dialer, snapshots)."""
         return self.core
 
+    def add_sink(self, sink: ContactEventSink) -> None:
+        """One more consumer of the engine's contact and agent events (the live pages)."""
+        self._sinks.append(sink)
+
     def start(self) -> None:
         self._apply(self.core.initial_events(self._clock.now()))
 

@@ -35,6 +35,7 @@ PATHS = {
     "agent.today": "/api/agents/1001/today",
     "presence_reasons.list": "/api/presence-reasons",
     "wallboard.get": "/api/wallboard",
+    "events.live": "/api/events",
     "agent.monitor_start": "/api/agents/1001/monitor",
     "agent.monitor_stop": "/api/agents/1001/monitor",
     "agent.escalations": "/api/agents/1001/escalations",
@@ -60,7 +61,8 @@ PATHS = {
     "token.create": "/api/tokens",
     "token.revoke": "/api/tokens/999",
 }
-SIGNED_IN = {"session.whoami", "session.logout", "presence_reasons.list"}
+# events.live: a plain GET (no WebSocket upgrade) gets 400 websocket_required once let in.
+SIGNED_IN = {"session.whoami", "session.logout", "presence_reasons.list", "events.live"}
 AGENT_OWN = {
     "agent.get",
     "agent.login",
@@ -130,7 +132,9 @@ async def test_each_role_is_allowed_its_routes_and_refused_the_rest_with_403(tmp
         assert (await client.login(user))[0] == 200
         wrong = []
         for spec in ORDER:
-            status, body, _ = await client.call(spec.method, PATHS[spec.action])
+            # A browser sends Origin on a WebSocket handshake, the guard checks it.
+            origin = {"Origin": client.base} if spec.check_origin else None
+            status, body, _ = await client.call(spec.method, PATHS[spec.action], headers=origin)
             allowed = spec.action in ALLOWED[user]
             if (allowed and status in (401, 403)) or (not allowed and status != 403):
                 wrong.append((spec.method, PATHS[spec.action], status, body))
