@@ -459,7 +459,11 @@ async def _serve_api(
     )
     await _add_ratings(stack, app, engine)
     add_desk_routes(
-        app, engine.today, settings.engine.presence_reasons, settings.engine.missed_reason
+        app,
+        engine.store,
+        engine.today,
+        settings.engine.presence_reasons,
+        settings.engine.missed_reason,
     )
     add_monitor_routes(app, {agent.id: agent.endpoint for agent in settings.agents})
     hub = LiveHub(

@@ -16,6 +16,7 @@ from acd.api import CLOCK, RUNTIME
 from acd.auth.keys import VISIBLE_LINES
 from acd.engine import inputs as inp
 from acd.engine.desk import agent_contact, agent_today
+from acd.records.store import ContactStore
 from acd.today import TodayFigures
 from acd.wallboard import wallboard
 from callbacks.http import CALLBACK_STORE
@@ -24,6 +25,7 @@ from foundation.errors import ApiError, UnknownAgent
 from foundation.json_body import read_json_object
 
 TODAY = web.AppKey("today_figures", TodayFigures)
+CONTACTS = web.AppKey("contact_store", ContactStore)
 PRESENCE_REASONS = web.AppKey[tuple[str, ...]]("presence_reasons")  # in the configured order
 MISSED_REASON = web.AppKey("missed_reason", str)
 
@@ -41,7 +43,20 @@ async def get_contact(request: web.Request) -> web.Response:
     found = agent_contact(view, agent, request.app[CLOCK].now())
     if found is None:
         raise ApiError(404, "no_contact", f"agent {agent_id} has no offer, call or wrap-up now")
+    callback = found["callback"]
+    if callback is not None and callback["callback_id"] is not None:
+        callback["original_wait_s"] = await _original_wait(request, callback["callback_id"])
     return web.json_response(found)
+
+
+async def _original_wait(request: web.Request, callback_id: str) -> float | None:
+    """How long the citizen waited in the call in which they asked for the callback (None for
+    a callback made by hand, or a call no longer on record)."""
+    stored = await request.app[CALLBACK_STORE].get(callback_id)
+    if stored is None or stored.contact_id is None:
+        return None
+    asked_in = await request.app[CONTACTS].get(stored.contact_id)
+    return None if asked_in is None else asked_in.wait_seconds
 
 
 async def close_contact(request: web.Request) -> web.Response:
@@ -126,12 +141,14 @@ async def get_wallboard(request: web.Request) -> web.Response:
 
 def add_desk_routes(
     app: web.Application,
+    contacts: ContactStore,
     today: TodayFigures,
     presence_reasons_configured: Sequence[str],
     missed_reason: str,
 ) -> None:
     """Register the desk and wallboard routes; the app needs :data:`CALLBACK_STORE` set."""
     app[TODAY] = today
+    app[CONTACTS] = contacts
     app[PRESENCE_REASONS] = tuple(presence_reasons_configured)
     app[MISSED_REASON] = missed_reason
     agent = "/api/agents/{agent_id}"

@@ -73,6 +73,7 @@ class Handled:
     record: ContactRecord
     since: datetime  # when the wrap-up began
     callback_number: str | None = None
+    callback_id: str | None = None
     virtual_hold: bool = False
 
 

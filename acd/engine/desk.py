@@ -24,6 +24,7 @@ def agent_contact(view: EngineView, agent: AgentView, now: datetime) -> dict[str
     if state is None:
         return None
     callback_number: str | None = None
+    callback_id: str | None = None
     virtual_hold = False
     if state == "wrap_up":
         if agent.handled is None:
@@ -31,6 +32,7 @@ def agent_contact(view: EngineView, agent: AgentView, now: datetime) -> dict[str
         record = agent.handled.record
         since = agent.handled.since
         callback_number = agent.handled.callback_number
+        callback_id = agent.handled.callback_id
         virtual_hold = agent.handled.virtual_hold
     else:
         contact = view.contacts.get(agent.contact_id or "")
@@ -39,6 +41,7 @@ def agent_contact(view: EngineView, agent: AgentView, now: datetime) -> dict[str
         record = contact.record
         if contact.callback is not None:
             callback_number = contact.callback.number
+            callback_id = contact.callback.callback_id
             rule = contact.line.callbacks if contact.line is not None else None
             virtual_hold = rule is not None and rule.virtual_hold
         if state == "talking":
@@ -55,7 +58,8 @@ def agent_contact(view: EngineView, agent: AgentView, now: datetime) -> dict[str
         "callback": (
             None
             if callback_number is None
-            else {"number": callback_number, "original_wait_s": None}
+            # original_wait_s: filled in by the API from the call the callback was asked in.
+            else {"number": callback_number, "callback_id": callback_id, "original_wait_s": None}
         ),
         "virtual_hold": virtual_hold,
         "since": since.isoformat(),

@@ -335,6 +335,7 @@ class Offers:
             record=contact.record,
             since=now,
             callback_number=callback.number if callback is not None else None,
+            callback_id=callback.callback_id if callback is not None else None,
             virtual_hold=callback is not None and line_rule is not None and line_rule.virtual_hold,
         )
         self._agents.release(agent, now, out, wrap_up=wrap_up, handled=handled)

@@ -5,8 +5,16 @@ the presence reasons, and the wallboard's counts."""
 
 from __future__ import annotations
 
-from foundation.contact import Activity
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from emulator import CallerScript, DtmfPress, EndpointBehaviour
+from foundation.contact import Activity, Outcome
 from tests.system.harness import system
+
+IVR = Path(__file__).parent / "config_ivr"
+CITIZEN = "cb32470123456"  # the emulator's phone for +32 470 12 34 56 (callback_dial)
 
 GENERAL = "1700 Andere Vragen"
 LINK = "https://www.vlaanderen.be/premies-voor-renovatie"
@@ -124,3 +132,23 @@ async def test_the_wallboard_counts_waiting_answered_and_abandoned_today(tmp_pat
         assert (general["waiting"], general["abandoned"]) == (0, 1)
         assert general["answer_rate"] == 0.5
         assert general["answer_rate_ok"] is False
+
+
+async def test_a_virtual_hold_callback_shows_its_number_and_the_callers_original_wait(tmp_path):
+    phones = {CITIZEN: EndpointBehaviour.answer(2.0, hangup_after_s=60.0)}
+    behaviours = {"1006": EndpointBehaviour.answer(1.0, hangup_after_s=60.0)}
+    start = datetime(2027, 3, 30, 10, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+    async with system(tmp_path, config=IVR, start=start, phones=phones, behaviours=behaviours) as s:
+        script = CallerScript(dtmf=(DtmfPress(151.0, "1"), DtmfPress(157.0, "1")))
+        held = s.emu.pbx.place_call("1706", caller_number="0470123456", script=script)
+        await s.until(lambda: not s.channel_exists(held), timeout_s=240)  # hung up, on hold
+        (asked_in,) = [r for r in await s.records() if r.outcome is Outcome.CALLBACK_REQUESTED]
+        s.login("1006")
+        await s.until(lambda: s.agent("1006").activity is Activity.ON_CALL, timeout_s=120)
+        status, contact = await s.api("GET", "/api/agents/1006/contact")
+        assert status == 200
+        assert contact["virtual_hold"] is True
+        assert contact["callback"]["number"] == "+32470123456"
+        assert asked_in.wait_seconds is not None
+        assert contact["callback"]["original_wait_s"] == asked_in.wait_seconds
+        assert contact["callback"]["original_wait_s"] > 150
