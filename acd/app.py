@@ -36,6 +36,7 @@ from acd.auth.routes import add_auth_routes
 from acd.auth.setup import open_auth
 from acd.auth.store import AuthStore
 from acd.desk_routes import add_desk_routes
+from acd.engine.agents import day_start
 from acd.engine.core import EngineCore, IdFactory, random_ids
 from acd.engine.dialer import CallbackDialer
 from acd.engine.model import EngineConfig
@@ -193,6 +194,9 @@ async def running_engine(
         stack.push_async_callback(ari.close)
 
         today = TodayFigures(short_abandon_s=settings.engine.short_abandon_s)
+        # The wallboard's day so far: the calls of today that ended before this start.
+        start_of_day = day_start(clock.now())
+        today.load(await store.list(since=start_of_day, limit=1_000_000), clock.now())
         core = EngineCore(EngineConfig.from_settings(settings), ids=ids)
         runtime = EngineRuntime(
             core,

@@ -4,21 +4,25 @@ the service level, with the one definition of each figure in :mod:`sla.service_l
 
 The counting mirrors :class:`sla.metrics.EngineMetrics` (offered when first queued, answered
 once, abandoned at the end, callbacks placed by the engine left out), so the wallboard and
-Prometheus agree.  It lives in memory: a restarted engine counts today anew from its start
-(the contact records keep the full day for reports).
+Prometheus agree.  It lives in memory; at start :meth:`TodayFigures.load` counts the day's
+contact records that ended before it (the calls still in progress are counted by their events
+once the engine takes them up).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from acd.engine.legs import is_originated_leg
 from foundation.contact import (
     AgentEvent,
     ContactEvent,
     ContactEventKind,
     ContactKind,
+    ContactRecord,
     Outcome,
 )
 from sla.service_level import SERVICE_LEVEL_THRESHOLD_S, Tally
@@ -92,6 +96,30 @@ class TodayFigures:
 
     def agent_event(self, event: AgentEvent) -> None:
         return None
+
+    def load(self, records: Iterable[ContactRecord], now: datetime) -> int:
+        """Count today's ended inbound contacts from the store (at start); returns how many."""
+        self._roll(now)
+        counted = 0
+        for record in records:
+            ended = record.ended_at
+            if ended is None or is_originated_leg(record.channel_id) or record.queued_at is None:
+                continue  # in progress, a callback being placed, or never queued
+            if ended.astimezone(_LOCAL).date() != self.day:
+                continue
+            counts = self._of((record.line or "", record.line_code or ""))
+            counts.offered += 1
+            wait = record.wait_seconds
+            if record.answered_at is not None:
+                counts.answered += 1
+                if wait is not None:
+                    counts.answer_wait_s += wait
+                    counts.answered_within += wait <= self.threshold_s
+            elif record.outcome is Outcome.ABANDONED and wait is not None:
+                counts.abandoned += 1
+                counts.short_abandoned += wait < self.short_abandon_s
+            counted += 1
+        return counted
 
     def _of(self, key: Key) -> _Counts:
         found = self._counts.get(key)

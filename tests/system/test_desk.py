@@ -5,12 +5,13 @@ the presence reasons, and the wallboard's counts."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from acd.engine.inputs import SetPresence
 from emulator import CallerScript, DtmfPress, EndpointBehaviour
-from foundation.contact import Activity, Outcome
+from foundation.contact import Activity, Outcome, Presence
 from tests.system.harness import system
 
 IVR = Path(__file__).parent / "config_ivr"
@@ -152,3 +153,26 @@ async def test_a_virtual_hold_callback_shows_its_number_and_the_callers_original
         assert asked_in.wait_seconds is not None
         assert contact["callback"]["original_wait_s"] == asked_in.wait_seconds
         assert contact["callback"]["original_wait_s"] > 150
+
+
+async def test_a_restarted_engines_wallboard_still_counts_the_calls_of_the_day(tmp_path):
+    async with system(tmp_path) as s:
+        s.login("1001")
+        answered = s.emu.pbx.place_call("1700")
+        await s.until(lambda: s.bridged_agent(answered))
+        s.emu.pbx.hangup_from_phone(answered)
+        await s.until(lambda: s.agent("1001").activity is Activity.WRAP_UP)
+        s.engine.runtime.submit(SetPresence("1001", Presence.NOT_AVAILABLE, "lunch"))
+        gave_up = s.emu.pbx.place_call("1700")
+        await s.wait(60)  # nobody to answer
+        s.emu.pbx.hangup_from_phone(gave_up)
+        await s.until(lambda: not s.engine.core.contacts)
+        await s.records()  # written
+        stopped_at = s.engine.clock.now()
+    async with system(tmp_path, start=stopped_at + timedelta(minutes=5)) as s:
+        _, board = await s.api("GET", "/api/wallboard")
+        general = next(
+            c for ln in board["lines"] for c in ln["line_codes"] if c["line_code"] == GENERAL
+        )
+        assert (general["offered"], general["answered"], general["abandoned"]) == (2, 1, 1)
+        assert general["answer_rate"] == 0.5
