@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 MIN_INTERVAL_S = 0.2  # between two sends on one connection
 CALLBACKS_FRESH_S = 1.0  # the pending callbacks behind the wallboard, read at most this often
 HEARTBEAT_S = 30.0
+SESSION_CHECK_S = 30.0  # how soon an open page notices its session has ended
+SESSION_ENDED = 4401  # the WebSocket close code then (4000-4999: the application's own)
 Key = tuple[str, str]  # ("agent", id), ("contact", agent or contact id), ("wallboard", "")
 WALLBOARD: Key = ("wallboard", "")
 
@@ -254,17 +256,37 @@ async def events(request: web.Request) -> web.StreamResponse:
         }
     )
     hub.open(subscriber)
-    writer = asyncio.get_running_loop().create_task(_write(hub, subscriber, ws))
+    loop = asyncio.get_running_loop()
+    writer = loop.create_task(_write(hub, subscriber, ws))
+    watcher = loop.create_task(_watch_session(request, ws))
     try:
         async for message in ws:  # the page sends nothing yet: read until it closes
             if message.type is WSMsgType.ERROR:
                 break
     finally:
         hub.close(subscriber)
-        writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await writer
+        for task in (writer, watcher):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     return ws
+
+
+async def _watch_session(request: web.Request, ws: web.WebSocketResponse) -> None:
+    """Close the socket once its session has ended (signed out, expired, user disabled): a
+    signed-out browser must not go on receiving.  The page reconnects and is refused (401)."""
+    from acd.api import AUTH
+    from acd.auth.guard import Guard
+
+    guard = request.app[AUTH]
+    if not isinstance(guard, Guard):
+        return
+    while not ws.closed:
+        await asyncio.sleep(SESSION_CHECK_S)
+        if not await guard.still_signed_in(request):
+            log.info("live events: the session ended; closing the socket")
+            await ws.close(code=SESSION_ENDED, message=b"session ended")
+            return
 
 
 async def _write(hub: LiveHub, subscriber: Subscriber, ws: web.WebSocketResponse) -> None:

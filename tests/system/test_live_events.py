@@ -127,3 +127,22 @@ async def test_the_handshake_needs_a_session_and_an_allowed_origin(tmp_path):
             assert (status, body["error"]) == (403, "origin_missing")
             status, body, _ = await client.call("GET", "/api/events", headers={"Origin": base})
             assert (status, body["error"]) == (400, "websocket_required")
+
+
+async def test_signing_out_closes_the_open_page_within_the_check_interval(tmp_path):
+    async with system(tmp_path) as s:
+        assert s.engine.auth is not None
+        await add_users(s.engine.auth, START)
+        base = s.engine.http_url or ""
+        async with browser(base) as client:
+            await client.login("an")
+            ws = await client.http.ws_connect(base + "/api/events", origin=base)
+            an = Page(ws)
+            await s.until(lambda: an.of("contact"))
+            await s.wait(45)
+            assert not ws.closed  # an open page alone does not end the session
+            status, _, _ = await client.call("DELETE", "/api/session")
+            assert status == 200
+            await s.until(lambda: ws.closed, timeout_s=40)
+            assert ws.close_code == 4401
+            await an.close()
