@@ -53,7 +53,12 @@ METRICS = web.AppKey[MetricsSource]("metrics")
 AUTH = web.AppKey[Authenticator]("auth")
 HEALTH = web.AppKey[Callable[[], dict[str, Any]]]("health")
 
-_REFUSAL_STATUS = {"invalid_reason": 422, "agent_logged_out": 409}
+_REFUSAL_STATUS = {
+    "invalid_reason": 422,
+    "agent_logged_out": 409,
+    "unknown_reason": 422,
+    "not_monitored": 404,
+}
 
 
 def error_body(

@@ -21,7 +21,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,8 @@ from acd.auth.guard import Directory, Guard
 from acd.auth.routes import add_auth_routes
 from acd.auth.setup import open_auth
 from acd.auth.store import AuthStore
+from acd.desk_routes import add_desk_routes
+from acd.engine.agents import day_start
 from acd.engine.core import EngineCore, IdFactory, random_ids
 from acd.engine.dialer import CallbackDialer
 from acd.engine.model import EngineConfig
@@ -45,6 +47,8 @@ from acd.escalation_routes import add_escalation_routes
 from acd.http_server import base_url, bind_listener, serve
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
+from acd.live import LiveHub, add_live_routes
+from acd.monitor_routes import MonitorAudit, add_monitor_routes
 from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
 from acd.records.recorder import AgentStateWriter, ContactRecorder
@@ -57,6 +61,7 @@ from acd.reports.schedule import schedules_of
 from acd.reports.scheduler import REPORT_MAIL, ReportScheduler
 from acd.reports.tables import Report
 from acd.settings import Settings
+from acd.today import TodayFigures
 from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
 from callbacks.http import CALLBACK_STORE, add_callback_routes
@@ -115,6 +120,8 @@ class RunningEngine:
     api_app: web.Application | None = None
     # Agents' wrap-ups by the contact they followed (the reports' AHT); None only in tests.
     wrap_ups: WrapUpRecorder | None = None
+    # Today's offered / answered / abandoned per line and line code (the wallboard's).
+    today: TodayFigures = field(default_factory=TodayFigures)
 
     def health(self) -> dict[str, Any]:
         return {
@@ -197,6 +204,10 @@ async def running_engine(
         )
         stack.push_async_callback(ari.close)
 
+        today = TodayFigures(short_abandon_s=settings.engine.short_abandon_s)
+        # The wallboard's day so far: the calls of today that ended before this start.
+        start_of_day = day_start(clock.now())
+        today.load(await store.list(since=start_of_day, limit=1_000_000), clock.now())
         core = EngineCore(EngineConfig.from_settings(settings), ids=ids)
         runtime = EngineRuntime(
             core,
@@ -208,6 +219,7 @@ async def running_engine(
                 wrap_ups,
                 metrics,
                 CallbackEvents(callback_metrics),
+                today,
                 *extra_sinks,
             ],
             ari_settings.app,
@@ -272,6 +284,7 @@ async def running_engine(
             escalations=escalations,
             mail_outbox=mail_outbox,
             wrap_ups=wrap_ups,
+            today=today,
         )
         if listener is not None:
             engine.auth = await open_auth(
@@ -512,6 +525,23 @@ async def _serve_api(
         ),
     )
     await _add_ratings(stack, app, engine)
+    add_desk_routes(
+        app,
+        engine.store,
+        engine.today,
+        settings.engine.presence_reasons,
+        settings.engine.missed_reason,
+    )
+    add_monitor_routes(app, {agent.id: agent.endpoint for agent in settings.agents})
+    hub = LiveHub(
+        engine.runtime.view, engine.clock, engine.today, engine.callbacks, guard.directory
+    )
+    engine.runtime.add_sink(hub)
+    engine.runtime.monitor_listeners.append(hub.monitor_event)
+    add_live_routes(app, hub)
+    audit = MonitorAudit(auth, dict(guard.directory.agent_lines))
+    engine.runtime.monitor_listeners.append(audit)
+    stack.push_async_callback(audit.drain)
     guard.install(app)
     engine.api_app = app
     # No access log (acd.http_server.serve): its lines would carry the query strings and the

@@ -420,6 +420,9 @@ class InstantAri:
     async def destroy_bridge(self, bridge_id: str) -> None:
         pass
 
+    async def snoop(self, channel_id: str, **options: Any) -> None:
+        pass
+
     async def list_channels(self) -> list[Channel]:
         return []
 

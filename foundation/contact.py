@@ -74,6 +74,18 @@ class Offer:
     cause: int | None = None  # the ARI hang-up cause, when the leg failed
 
 
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """The agent's registration of a contact (the seed's wrap-up): the question as a note, a
+    contact reason of the line code, the scripts or knowledge articles used (links)."""
+
+    agent_id: str
+    note: str
+    reason: str
+    links: tuple[str, ...]
+    at: datetime
+
+
 @dataclass(slots=True)
 class ContactRecord:
     id: str
@@ -93,6 +105,7 @@ class ContactRecord:
     transferred_at: datetime | None = None  # when the escalation point answered
     emailed_to: str | None = None  # the escalation point the agent's question was mailed to
     kind: ContactKind = ContactKind.INBOUND
+    registration: Registration | None = None  # the agent closed the contact with these
 
     def snapshot(self) -> ContactRecord:
         """A deep copy, safe to hand to consumers that keep it."""
@@ -120,6 +133,7 @@ class ContactEventKind(StrEnum):
     TRANSFER_FAILED = "transfer_failed"  # the escalation point did not answer: caller is back
     ESCALATED = "escalated"  # the escalation point answered: caller bridged with it
     EMAIL_ESCALATED = "email_escalated"  # the question was mailed to a point (emailed_to)
+    REGISTERED = "registered"  # the agent registered (closed) it: ``registration`` is set
 
 
 @dataclass(frozen=True, slots=True)

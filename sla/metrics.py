@@ -275,6 +275,10 @@ class EngineMetrics:
 
     def contact_event(self, event: ContactEvent) -> None:
         contact = event.contact
+        if event.kind is ContactEventKind.REGISTERED:
+            # The agent's registration, often after the contact ended: nothing to count, and
+            # no progress entry to open that no ENDED would ever close.
+            return
         if contact.kind is ContactKind.CALLBACK:
             self._callback_placement(event)
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +125,26 @@ class FakeAriClient:
 
     async def destroy_bridge(self, bridge_id: str) -> None:
         await self._call("destroy_bridge", bridge_id)
+
+    async def snoop(
+        self,
+        channel_id: str,
+        *,
+        snoop_id: str | None = None,
+        spy: str = "both",
+        whisper: str = "none",
+        app: str | None = None,
+        app_args: Sequence[str] = (),
+    ) -> None:
+        await self._call(
+            "snoop",
+            channel_id,
+            snoop_id=snoop_id,
+            spy=spy,
+            whisper=whisper,
+            app=app,
+            app_args=list(app_args),
+        )
 
     async def list_channels(self) -> list[Channel]:
         await self._call("list_channels")

@@ -16,7 +16,7 @@ def test_it_answers_exactly_the_port_s_methods() -> None:
     for name in PORT_METHODS:
         assert callable(getattr(fake, name))
     with pytest.raises(AttributeError):
-        fake.snoop  # type: ignore[attr-defined]  # the client has it, the port does not  # noqa: B018
+        fake.continue_in_dialplan  # type: ignore[attr-defined]  # the client's, not the port's  # noqa: B018
 
 
 async def test_calls_are_recorded_with_their_real_arguments() -> None:
@@ -57,10 +57,10 @@ async def test_a_programmed_failure_is_raised_after_the_call_is_recorded() -> No
 
 
 def test_a_failure_for_a_method_the_port_lacks_is_refused() -> None:
-    with pytest.raises(ValueError, match="snoop"):
-        FakeAriClient({"snoop": AriNotFound(404, "x")})
-    with pytest.raises(ValueError, match="snoop"):
-        FakeAriClient().called("snoop")
+    with pytest.raises(ValueError, match="continue_in_dialplan"):
+        FakeAriClient({"continue_in_dialplan": AriNotFound(404, "x")})
+    with pytest.raises(ValueError, match="continue_in_dialplan"):
+        FakeAriClient().called("continue_in_dialplan")
 
 
 async def test_list_channels_answers_the_staged_channels() -> None:

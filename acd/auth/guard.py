@@ -118,9 +118,11 @@ class Guard:
                 "not_authenticated", "sign in (POST /api/session) or send a bearer token"
             )
         request[PRINCIPAL] = principal
-        if principal.via is Via.SESSION and request.method not in SAFE_METHODS:
+        changes = request.method not in SAFE_METHODS
+        if principal.via is Via.SESSION and (changes or spec.check_origin):
             self._check_origin(request)
-            self._check_csrf(request, principal)
+            if changes:
+                self._check_csrf(request, principal)
         if spec.access is Access.ROLES:
             await self._authorize(request, spec, principal)
 
@@ -178,6 +180,24 @@ class Guard:
             user_id=user.id,
             csrf_token=csrf_token(secret),
         )
+
+    async def still_signed_in(self, request: web.Request) -> bool:
+        """Whether the request's session still holds (not ended, expired or its user
+        disabled), without counting this as activity: for a long-lived connection (the live
+        events' WebSocket), which must not keep an unattended session alive."""
+        secret = request.cookies.get(COOKIE)
+        if not secret:
+            return True  # a bearer token: checked at the handshake, revoked tokens aside
+        session = await self.store.session(secret)
+        if session is None:
+            return False
+        now = self.clock.now()
+        idle = (now - session.last_seen_at).total_seconds()
+        age = (now - session.created_at).total_seconds()
+        if idle > self.settings.session_idle_s or age > self.settings.session_absolute_s:
+            return False
+        user = await self.store.user_by_id(session.user_id)
+        return user is not None and not user.disabled
 
     # --- browsers: origin and CSRF ------------------------------------------------------
 

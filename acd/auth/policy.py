@@ -64,6 +64,9 @@ class RouteSpec:
     max_body: int = SMALL_BODY
     # Written to the audit log when a supervisor, admin or token calls it (GETs are not).
     audited: bool = False
+    # A browser's GET that must come from an allowed origin too: a WebSocket handshake, which
+    # any site's page could open with the user's cookie (no CSRF header on a handshake).
+    check_origin: bool = False
     request_model: type | None = None
     response_model: type | None = None
     query_model: type | None = None
@@ -180,6 +183,25 @@ ROUTES: tuple[RouteSpec, ...] = (
     _rule(
         "GET", "/api/queues", "queues.list", STAFF | {R.REPORTING}, S.QUEUES_READ, out=m.QueueList
     ),
+    # --- the agent's desk and the wallboard (acd.desk_routes, issue 13)
+    _rule("GET", A + "/contact", "agent.contact", AGENT_SELF, S.AGENTS_READ, Target.AGENT),
+    _rule(
+        "POST",
+        A + "/contact/close",
+        "agent.contact_close",
+        AGENT_SELF,
+        S.AGENTS_WRITE,
+        Target.AGENT,
+        DEFAULT_BODY,
+    ),
+    _rule("GET", A + "/today", "agent.today", AGENT_SELF, S.AGENTS_READ, Target.AGENT),
+    RouteSpec("GET", "/api/presence-reasons", "presence_reasons.list", Access.SIGNED_IN),
+    # live events for the pages (acd.live): what each user sees is decided by the hub
+    RouteSpec("GET", "/api/events", "events.live", Access.SIGNED_IN, check_origin=True),
+    # listen / whisper / barge (acd.monitor_routes): a supervisor of the agent's line
+    _rule("POST", A + "/monitor", "agent.monitor_start", STAFF, S.AGENTS_WRITE, Target.AGENT),
+    _rule("DELETE", A + "/monitor", "agent.monitor_stop", STAFF, S.AGENTS_WRITE, Target.AGENT),
+    _rule("GET", "/api/wallboard", "wallboard.get", STAFF | {R.REPORTING}, S.QUEUES_READ),
     # --- the agent's call and the escalation points (acd.escalation_routes)
     _rule(
         "GET",

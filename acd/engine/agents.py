@@ -19,7 +19,7 @@ import itertools
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -28,7 +28,14 @@ from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine.model import AgentConfig, EngineConfig
 from acd.engine.timers import TimerKey, TimerKind
-from foundation.contact import Activity, AgentEvent, AgentRecord, OfferResult, Presence
+from foundation.contact import (
+    Activity,
+    AgentEvent,
+    AgentRecord,
+    ContactRecord,
+    OfferResult,
+    Presence,
+)
 from foundation.errors import IllegalTransition, RefusedTransition, UnknownAgent
 from skills import AgentStats, Router
 
@@ -59,6 +66,18 @@ ACTIVITY_MOVES: Mapping[Activity, frozenset[Activity]] = {
 
 
 @dataclass(slots=True)
+class Handled:
+    """The contact an agent is wrapping up: its live record (ended or not, it is the one the
+    contact table ends, so a registration made now reaches the stored record in full)."""
+
+    record: ContactRecord
+    since: datetime  # when the wrap-up began
+    callback_number: str | None = None
+    callback_id: str | None = None
+    virtual_hold: bool = False
+
+
+@dataclass(slots=True)
 class AgentState:
     config: AgentConfig
     presence: Presence = Presence.LOGGED_OUT
@@ -74,6 +93,14 @@ class AgentState:
     last_offered_seq: int = 0
     missed_in_a_row: int = 0
     not_before: datetime | None = None  # no offers before this (after a missed offer)
+    # The contact in wrap-up, and the contact already registered while talking (its end then
+    # skips the wrap-up: the seed's "after closing a contact a new call can come in at once").
+    handled: Handled | None = None
+    closed_contact_id: str | None = None
+    # Today's time per presence ("available", "not_available:lunch", ...) up to presence_since,
+    # and after-call work: for the agent's own figures.  In memory: a restart starts them anew.
+    presence_seconds_today: dict[str, float] = field(default_factory=dict)
+    wrap_up_today_s: float = 0.0
 
     @property
     def id(self) -> str:
@@ -210,7 +237,16 @@ class AgentBook:
         agent = self._agents.get(key.subject)
         wrapping_up = agent is not None and agent.activity is Activity.WRAP_UP
         if key.kind is TimerKind.WRAP_UP and agent is not None and wrapping_up:
-            self.move(agent, now, out, activity=Activity.IDLE, idle_since=now)
+            self.end_wrap_up(agent, now, out)
+
+    def end_wrap_up(self, agent: AgentState, now: datetime, out: list[cmd.Command]) -> None:
+        """Wrap-up over (its maximum reached, or the agent closed the contact): idle."""
+        if agent.handled is not None:
+            self._roll_day(agent, now)
+            agent.wrap_up_today_s += (now - agent.handled.since).total_seconds()
+            agent.handled = None
+        out.append(cmd.CancelTimer(TimerKey(TimerKind.WRAP_UP, agent.id)))
+        self.move(agent, now, out, activity=Activity.IDLE, idle_since=now)
 
     # ------------------------------------------------------------------ what offers do
 
@@ -260,14 +296,26 @@ class AgentBook:
             )
 
     def release(
-        self, agent: AgentState, now: datetime, out: list[cmd.Command], *, wrap_up: bool
+        self,
+        agent: AgentState,
+        now: datetime,
+        out: list[cmd.Command],
+        *,
+        wrap_up: bool,
+        handled: Handled | None = None,
     ) -> None:
+        """The agent's part in a contact is over; ``wrap_up``: after a conversation, so
+        after-call work follows, at most the line code's wrap-up time, none when the agent
+        already closed (registered) the contact while talking."""
+        closed = agent.closed_contact_id is not None and agent.closed_contact_id == agent.contact_id
         agent.contact_id = None
-        if wrap_up and self._config.wrap_up_s > 0:
+        agent.closed_contact_id = None
+        line_code = handled.record.line_code if handled is not None else None
+        wrap_up_s = self._config.wrap_up_for(line_code)
+        if wrap_up and wrap_up_s > 0 and not closed:
+            agent.handled = handled
             self.move(agent, now, out, activity=Activity.WRAP_UP)
-            out.append(
-                cmd.StartTimer(TimerKey(TimerKind.WRAP_UP, agent.id), self._config.wrap_up_s)
-            )
+            out.append(cmd.StartTimer(TimerKey(TimerKind.WRAP_UP, agent.id), wrap_up_s))
         elif wrap_up:
             self.move(agent, now, out, activity=Activity.IDLE, idle_since=now)
         else:
@@ -389,6 +437,8 @@ class AgentBook:
             agent.offerable,
         )
         if presence is not None:  # a reason goes with a presence and only with one
+            if (presence, reason) != (before[0], before[2]):
+                self._count_presence(agent, now)
             agent.presence = presence
             agent.reason = reason
             if (presence, reason) != (before[0], before[2]):
@@ -444,6 +494,17 @@ class AgentBook:
             self._available[code] += available - was_available
             self._free[code] += free - was_free
 
+    def _count_presence(self, agent: AgentState, now: datetime) -> None:
+        """Add the time since presence_since to today's time in the presence ending now."""
+        if agent.presence_since is None or agent.presence is Presence.LOGGED_OUT:
+            return
+        self._roll_day(agent, now)
+        start = max(agent.presence_since, day_start(now))
+        seconds = (now - start).total_seconds()
+        if seconds > 0:
+            key = presence_key(agent.presence, agent.reason)
+            agent.presence_seconds_today[key] = agent.presence_seconds_today.get(key, 0.0) + seconds
+
     @staticmethod
     def _roll_day(agent: AgentState, now: datetime) -> None:
         today = _today(now)
@@ -451,6 +512,19 @@ class AgentBook:
             agent.stats_day = today
             agent.contacts_today = 0
             agent.talk_time_today_s = 0.0
+            agent.presence_seconds_today = {}
+            agent.wrap_up_today_s = 0.0
+
+
+def presence_key(presence: Presence, reason: str | None) -> str:
+    """How today's time per presence is keyed: ``available``, ``not_available:lunch``."""
+    return f"{presence}:{reason}" if reason else str(presence)
+
+
+def day_start(now: datetime) -> datetime:
+    """Midnight in Brussels of ``now``'s day."""
+    local = now.astimezone(_LOCAL)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _today(now: datetime) -> date:

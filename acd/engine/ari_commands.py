@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, Protocol
 
 from acd.ari.events import Bridge, Channel
@@ -48,6 +48,16 @@ class AriPort(Protocol):
     async def add_channel(self, bridge_id: str, channel_ids: list[str]) -> None: ...
     async def remove_channel(self, bridge_id: str, channel_ids: list[str]) -> None: ...
     async def destroy_bridge(self, bridge_id: str) -> None: ...
+    async def snoop(
+        self,
+        channel_id: str,
+        *,
+        snoop_id: str | None = None,
+        spy: str = "both",
+        whisper: str = "none",
+        app: str | None = None,
+        app_args: Sequence[str] = (),
+    ) -> Any: ...
     async def list_channels(self) -> list[Channel]: ...
     async def list_bridges(self) -> list[Bridge]: ...
     async def get_application(self, app: str) -> dict[str, Any]: ...
@@ -144,6 +154,15 @@ class AriCommands:
 
     def _call(self, c: cmd.AriCommand) -> Coroutine[Any, Any, Any]:
         ari = self._ari
+        if isinstance(c, cmd.Snoop):
+            return ari.snoop(
+                c.channel_id,
+                snoop_id=c.snoop_id,
+                spy=c.spy,
+                whisper=c.whisper,
+                app=self._app,
+                app_args=c.app_args,
+            )
         match c:
             case cmd.Answer(channel_id=ch):
                 return ari.answer(ch)
@@ -167,6 +186,11 @@ class AriCommands:
                 )
             case cmd.Hangup(channel_id=ch, reason=reason):
                 return ari.hangup(ch, reason)
+        return self._bridge_call(c)
+
+    def _bridge_call(self, c: cmd.AriCommand) -> Coroutine[Any, Any, Any]:
+        ari = self._ari
+        match c:
             case cmd.CreateBridge(bridge_id=br, bridge_type=kind):
                 return ari.create_bridge(br, kind)
             case cmd.AddToBridge(bridge_id=br, channel_ids=chans):
@@ -256,4 +280,6 @@ def _resources(c: cmd.AriCommand) -> list[str]:
             return [br]
         case cmd.Originate(channel_id=ch, originator=orig):
             return [ch] if orig is None else [ch, orig]
+        case cmd.Snoop(channel_id=ch, snoop_id=snoop):
+            return [ch, snoop]
     return [c.channel_id]

@@ -87,6 +87,18 @@ class DestroyBridge:
 
 
 @dataclass(frozen=True, slots=True)
+class Snoop:
+    """A snoop channel ``snoop_id`` on ``channel_id`` (``spy``/``whisper``: none, in, out,
+    both), entering the app with ``app_args``."""
+
+    channel_id: str
+    snoop_id: str
+    spy: str
+    whisper: str
+    app_args: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class StoreCallback:
     """Store a callback durably; the shell answers with CallbackStored or CallbackStoreFailed.
     The caller hears the confirmation only after that answer: a crash cannot lose a callback
@@ -137,6 +149,27 @@ class Emit:
     event: ContactEvent | AgentEvent
 
 
+@dataclass(frozen=True, slots=True)
+class MonitorEvent:
+    """A supervisor's monitoring session started (their phone joined the call) or ended (why:
+    ``stopped``, ``supervisor_hung_up``, ``call_ended``, ``not_answered``): for the audit
+    log and the live pages."""
+
+    kind: str  # "started" or "ended"
+    at: datetime
+    agent_id: str
+    contact_id: str
+    supervisor: str
+    mode: str
+    endpoint: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyMonitor:
+    event: MonitorEvent
+
+
 AriCommand = (
     Answer
     | Play
@@ -149,7 +182,15 @@ AriCommand = (
     | AddToBridge
     | RemoveFromBridge
     | DestroyBridge
+    | Snoop
 )
 Command = (
-    AriCommand | StoreCallback | FinishCallback | PlaceCallbackNow | StartTimer | CancelTimer | Emit
+    AriCommand
+    | StoreCallback
+    | FinishCallback
+    | PlaceCallbackNow
+    | StartTimer
+    | CancelTimer
+    | Emit
+    | NotifyMonitor
 )

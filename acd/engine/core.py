@@ -34,8 +34,10 @@ from acd.engine.callback_placing import CallbackPlacing
 from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Prompt
 from acd.engine.inbound import Inbound
 from acd.engine.model import EngineConfig
+from acd.engine.monitoring import Monitoring, MonitorSession
 from acd.engine.offers import Offers
 from acd.engine.recovery import Recovery
+from acd.engine.registration import Registrations
 from acd.engine.timers import TimerKey, TimerKind
 from acd.engine.transfers import Transfers
 from foundation.contact import AgentRecord
@@ -76,6 +78,8 @@ class EngineCore:
         self._inbound = Inbound(config, ids, self._agents, self._table, self._offers)
         self._placing = CallbackPlacing(config, ids, self._agents, self._table, self._offers)
         self._transfers = Transfers(config, ids, self._agents, self._table, self._offers)
+        self._registrations = Registrations(dict(config.contact_reasons), self._agents, self._table)
+        self._monitoring = Monitoring(config, ids, self._agents, self._table)
         self._recovery = Recovery(config, self._agents, self._table, self._offers, self._inbound)
 
     # ------------------------------------------------------------------ entry points
@@ -84,6 +88,7 @@ class EngineCore:
         out: list[cmd.Command] = []
         try:
             self._route(event, now, out)
+            self._monitoring.sweep(now, out)
             # Routing looks only at what changed since its last decision, so asking after
             # every input is cheap, and no input can leave a free agent and a fitting contact
             # apart.
@@ -123,13 +128,25 @@ class EngineCore:
                 self._inbound_input(event, now, out)
             case inp.CallbackDue() | inp.CitizenAnswered():
                 self._placing_input(event, now, out)
-            case inp.AgentLogin() | inp.AgentLogout() | inp.SetPresence():
+            case (
+                inp.AgentLogin()
+                | inp.AgentLogout()
+                | inp.SetPresence()
+                | inp.CloseContact()
+                | inp.MonitorRequested()
+                | inp.MonitorStopRequested()
+            ):
                 self._agent_request(event, now, out)
             case inp.PlaybackDone(playback_id=playback_id):
                 self._playback_done(playback_id, now, out)
             case inp.TimerFired(key=key):
                 self._timer(key, now, out)
-            case inp.AgentLegRinging() | inp.AgentLegAnswered() | inp.LegsBridged():
+            case (
+                inp.AgentLegRinging()
+                | inp.AgentLegAnswered()
+                | inp.LegsBridged()
+                | inp.MonitorLegEntered()
+            ):
                 self._agent_leg(event, now, out)
             case inp.ChannelGone(channel_id=channel_id, cause=cause):
                 self._channel_gone(channel_id, cause, now, out)
@@ -183,11 +200,22 @@ class EngineCore:
 
     def _agent_request(
         self,
-        event: inp.AgentLogin | inp.AgentLogout | inp.SetPresence,
+        event: inp.AgentLogin
+        | inp.AgentLogout
+        | inp.SetPresence
+        | inp.CloseContact
+        | inp.MonitorRequested
+        | inp.MonitorStopRequested,
         now: datetime,
         out: list[cmd.Command],
     ) -> None:
         match event:
+            case inp.MonitorRequested():
+                self._monitoring.request(event, now, out)
+            case inp.MonitorStopRequested():
+                self._monitoring.stop(event, now, out)
+            case inp.CloseContact():
+                self._registrations.close(event, now, out)
             case inp.AgentLogin():
                 self._agents.login(event, now, out)
             case inp.AgentLogout():
@@ -197,12 +225,16 @@ class EngineCore:
 
     def _agent_leg(
         self,
-        event: inp.AgentLegRinging | inp.AgentLegAnswered | inp.LegsBridged,
+        event: inp.AgentLegRinging | inp.AgentLegAnswered | inp.LegsBridged | inp.MonitorLegEntered,
         now: datetime,
         out: list[cmd.Command],
     ) -> None:
         """The agent's phone rings; or they picked up: a callback's agent hears the whisper, an
-        inbound one is bridged (and answered once ARI says both are in the bridge)."""
+        inbound one is bridged (and answered once ARI says both are in the bridge).  Or a
+        monitoring supervisor's phone picked up."""
+        if isinstance(event, inp.MonitorLegEntered):
+            self._monitoring.answered(event, now, out)
+            return
         if isinstance(event, inp.AgentLegRinging):
             self._offers.ringing(event, now, out)
             return
@@ -218,6 +250,9 @@ class EngineCore:
     def _originate_failed(
         self, event: inp.OriginateFailed, now: datetime, out: list[cmd.Command]
     ) -> None:
+        if self._monitoring.owns(event.channel_id):  # the supervisor's phone cannot be dialled
+            self._monitoring.channel_gone(event.channel_id, now, out)
+            return
         contact = self._table.of_channel(event.channel_id)
         if contact is not None and event.channel_id == contact.escalation_channel:
             self._transfers.originate_failed(contact, event, now, out)
@@ -257,7 +292,11 @@ class EngineCore:
     def _channel_gone(
         self, channel_id: str, cause: int | None, now: datetime, out: list[cmd.Command]
     ) -> None:
-        """A channel ended: the caller's (or citizen's) leg, or an agent's."""
+        """A channel ended: the caller's (or citizen's) leg, or an agent's, or a monitoring
+        supervisor's phone or snoop."""
+        if self._monitoring.owns(channel_id):
+            self._monitoring.channel_gone(channel_id, now, out)
+            return
         contact = self._table.of_channel(channel_id)
         if contact is None:
             return
@@ -293,7 +332,8 @@ class EngineCore:
                     self._channel_gone(escalation, None, now, out)
                 elif contact.phase is Phase.TRANSFERRING and escalation in up_in_app:
                     self._transfers.answered(inp.EscalationAnswered(escalation), now, out)
-        self._recovery.take_up(ev, now, out)
+        self._monitoring.resynced(live, now, out)
+        self._recovery.take_up(ev, now, out, keep=self._monitoring.resources())
 
     # ------------------------------------------------------------------ read-only queries
 
@@ -304,6 +344,10 @@ class EngineCore:
     @property
     def contacts(self) -> Mapping[str, ContactState]:
         return self._table.contacts
+
+    @property
+    def monitor_sessions(self) -> Mapping[str, MonitorSession]:
+        return self._monitoring.sessions
 
     def available_for(self, line_code: str) -> int:
         """Agents available (busy or not) who could answer this line code."""

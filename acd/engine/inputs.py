@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from acd.engine.legs import LegRole
 from acd.engine.timers import TimerKey
@@ -169,6 +170,47 @@ class TransferRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class CloseContact:
+    """The agent registers their contact (note, contact reason, links) and closes it: in
+    wrap-up that ends the wrap-up at once; while talking, the call's end then skips it."""
+
+    agent_id: str
+    note: str
+    reason: str
+    links: tuple[str, ...] = ()
+
+
+class MonitorMode(StrEnum):
+    LISTEN = "listen"  # hear caller and agent
+    WHISPER = "whisper"  # hear both, speak to the agent only
+    BARGE = "barge"  # join the call: caller and agent hear the supervisor
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorRequested:
+    """A supervisor asks to monitor ``agent_id``'s call from their own phone ``endpoint``."""
+
+    agent_id: str
+    mode: MonitorMode
+    endpoint: str
+    supervisor: str  # who asks (the user's name), for the audit of the session
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorStopRequested:
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorLegEntered:
+    """A monitoring leg entered the app: the supervisor's phone picked up (``supervisor,
+    <agent>``), or the snoop made on the agent's leg (``snoop,<agent>``), which Asterisk puts
+    into the app on its own thread, before or after answering the request that made it."""
+
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class EmailEscalated:
     """The agent's question was stored in the escalation mail outbox for ``point_id``: the
     contact ends as ``escalated_email`` (unless a phone transfer takes it further)."""
@@ -223,4 +265,8 @@ Input = (
     | AgentLogin
     | AgentLogout
     | SetPresence
+    | CloseContact
+    | MonitorRequested
+    | MonitorStopRequested
+    | MonitorLegEntered
 )

@@ -15,11 +15,18 @@ AGENT_PREFIX = "ag"
 CITIZEN_PREFIX = "cz"
 ESCALATION_PREFIX = "es"
 BRIDGE_PREFIX = "br"
+# A supervisor's own phone, called to listen, whisper or barge; the snoop on the agent's leg;
+# the bridge joining the two.
+SUPERVISOR_PREFIX = "sv"
+SNOOP_PREFIX = "sn"
+SPY_BRIDGE_PREFIX = "spy"
 
 _AGENT = "agent"
 _CITIZEN = "citizen"
 _ESCALATION = "escalation"
 _INBOUND = "inbound"
+_SUPERVISOR = "supervisor"
+_SNOOP = "snoop"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +71,22 @@ class EscalationLeg:
     contact_id: str
 
 
-LegRole = InboundCall | AgentLeg | CitizenLeg | EscalationLeg
+@dataclass(frozen=True, slots=True)
+class SupervisorLeg:
+    """A supervisor's phone we rang to monitor ``agent_id``'s call: it picked up."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SnoopLeg:
+    """The snoop channel on ``agent_id``'s leg (it enters the app as it is made)."""
+
+    agent_id: str
+
+
+LegRole = InboundCall | AgentLeg | CitizenLeg | EscalationLeg | SupervisorLeg | SnoopLeg
+MONITOR_ROLES = (SupervisorLeg, SnoopLeg)
 
 
 def agent_leg_args(agent_id: str, contact_id: str) -> tuple[str, ...]:
@@ -79,6 +101,14 @@ def escalation_leg_args(point_id: str, contact_id: str) -> tuple[str, ...]:
     return (_ESCALATION, point_id, contact_id)
 
 
+def supervisor_leg_args(agent_id: str) -> tuple[str, ...]:
+    return (_SUPERVISOR, agent_id)
+
+
+def snoop_leg_args(agent_id: str) -> tuple[str, ...]:
+    return (_SNOOP, agent_id)
+
+
 def decode(args: tuple[str, ...]) -> LegRole:
     """What a channel entering the app is, from its Stasis args.
 
@@ -90,6 +120,10 @@ def decode(args: tuple[str, ...]) -> LegRole:
         return CitizenLeg(args[1] if len(args) > 1 else "")
     if args and args[0] == _ESCALATION:
         return EscalationLeg(args[1] if len(args) > 1 else "", args[2] if len(args) > 2 else "")
+    if args and args[0] == _SUPERVISOR:
+        return SupervisorLeg(args[1] if len(args) > 1 else "")
+    if args and args[0] == _SNOOP:
+        return SnoopLeg(args[1] if len(args) > 1 else "")
     return InboundCall(args)
 
 
@@ -101,6 +135,10 @@ def encode(role: LegRole) -> tuple[str, ...]:
             return citizen_leg_args(contact)
         case EscalationLeg(point_id=point, contact_id=contact):
             return escalation_leg_args(point, contact)
+        case SupervisorLeg(agent_id=agent):
+            return supervisor_leg_args(agent)
+        case SnoopLeg(agent_id=agent):
+            return snoop_leg_args(agent)
         case InboundCall(args=args):
             return args
 

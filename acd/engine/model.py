@@ -94,6 +94,7 @@ class EngineConfig:
     missed_reason: str = "missed"
     presence_reasons: frozenset[str] = frozenset({"training", "lunch", "break", "missed"})
     caller_id: str = "ACD"
+    monitor_caller_id: str = "Meeluisteren <1700>"  # on a supervisor's phone called to monitor
     unknown_line_prompt: tuple[str, ...] = ("sound:ss-noservice",)
     # Guards for events that a real Asterisk may never deliver (lost during a WebSocket outage):
     # how long a prompt may take before we move on, and how long past the ring timeout we wait
@@ -111,6 +112,14 @@ class EngineConfig:
     missed_in_a_row: int = 1  # missed offers in a row before the agent goes not available
     # A pause before an agent is offered again after such an offer result (0: at once).
     offer_delay_s: Mapping[OfferResult, float] = field(default_factory=dict)
+    # Per line code: the most wrap-up after its calls (else wrap_up_s), and the contact reasons
+    # an agent registers its contacts with.
+    line_code_wrap_up_s: Mapping[str, float] = field(default_factory=dict)
+    contact_reasons: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def wrap_up_for(self, line_code: str | None) -> float:
+        """The most wrap-up an agent gets after a call of ``line_code``."""
+        return self.line_code_wrap_up_s.get(line_code or "", self.wrap_up_s)
 
     def line_for(self, named: str | None, exten: str) -> LineConfig | None:
         """The line a call is for: the line the dialplan names (id or number), else the
@@ -139,6 +148,7 @@ class EngineConfig:
             missed_reason=eng.missed_reason,
             presence_reasons=frozenset(eng.presence_reasons),
             caller_id=eng.caller_id,
+            monitor_caller_id=eng.monitor_caller_id,
             unknown_line_prompt=(eng.unknown_line_prompt,),
             handle_time_window=eng.announcement_handling_window,
             routing=RoutingConfig(
@@ -157,6 +167,12 @@ class EngineConfig:
                 OfferResult.BUSY: eng.offer_delay_s.busy,
                 OfferResult.REJECTED: eng.offer_delay_s.rejected,
             },
+            line_code_wrap_up_s={
+                code.name: code.wrap_up_s
+                for code in settings.line_codes
+                if code.wrap_up_s is not None
+            },
+            contact_reasons={code.name: code.contact_reasons for code in settings.line_codes},
         )
 
 

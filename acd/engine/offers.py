@@ -15,7 +15,7 @@ from datetime import datetime
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import legs
-from acd.engine.agents import AgentBook, AgentState, check_move
+from acd.engine.agents import AgentBook, AgentState, Handled, check_move
 from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Trigger
 from acd.engine.model import EngineConfig
 from acd.engine.timers import TimerKey, TimerKind
@@ -356,7 +356,16 @@ class Offers:
         self._table.drop_leg(contact.agent_channel)
         contact.agent_id = None
         contact.agent_channel = None
-        self._agents.release(agent, now, out, wrap_up=wrap_up)
+        callback = contact.callback
+        line_rule = contact.line.callbacks if contact.line is not None else None
+        handled = Handled(
+            record=contact.record,
+            since=now,
+            callback_number=callback.number if callback is not None else None,
+            callback_id=callback.callback_id if callback is not None else None,
+            virtual_hold=callback is not None and line_rule is not None and line_rule.virtual_hold,
+        )
+        self._agents.release(agent, now, out, wrap_up=wrap_up, handled=handled)
 
     @staticmethod
     def close_offer(

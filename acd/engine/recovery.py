@@ -69,8 +69,15 @@ class Recovery:
         self._by_endpoint = {a.endpoint: a.id for a in config.agents}
         self._lines = {line.id: line for line in config.lines}
 
-    def take_up(self, ev: inp.AriState, now: datetime, out: list[cmd.Command]) -> None:
-        """Take up every caller in the app the core does not know; release the rest."""
+    def take_up(
+        self,
+        ev: inp.AriState,
+        now: datetime,
+        out: list[cmd.Command],
+        keep: frozenset[str] = frozenset(),
+    ) -> None:
+        """Take up every caller in the app the core does not know; release the rest but
+        ``keep`` (channels and bridges of live monitoring sessions)."""
         records = {
             r.channel_id: r
             for r in ev.records
@@ -108,7 +115,7 @@ class Recovery:
             taken_up += 1
             its_legs = legs_of.get(record.id, ())
             taken |= self._take_up(record, ch, its_legs, bridge_of, empty, now, out)
-        self._release(ev, taken, now, out)
+        self._release(ev, taken, now, out, keep)
         for record in records.values():
             self._close(record, _outcome_unseen(record), now, out)
         if taken_up or records:
@@ -258,19 +265,25 @@ class Recovery:
     # ------------------------------------------------------------------ what nobody claims
 
     def _release(
-        self, ev: inp.AriState, taken: set[str], now: datetime, out: list[cmd.Command]
+        self,
+        ev: inp.AriState,
+        taken: set[str],
+        now: datetime,
+        out: list[cmd.Command],
+        keep: frozenset[str],
     ) -> None:
         known_bridges = {c.bridge_id for c in self._table.contacts.values() if c.bridge_id}
         for ch in ev.channels:
             ours = isinstance(ch.role, legs.AgentLeg | legs.CitizenLeg | legs.EscalationLeg)
-            ours = ours or ch.dialling
-            if ours and ch.id not in taken and not self._table.knows_channel(ch.id):
+            # A supervisor's phone or snoop no session holds: monitoring is not taken up.
+            ours = ours or isinstance(ch.role, legs.MONITOR_ROLES) or ch.dialling
+            if ours and ch.id not in taken | keep and not self._table.knows_channel(ch.id):
                 # A leg for a contact we no longer have: answered, it would reach no one (and a
                 # callback it belonged to is dialled again: the citizen's phone would ring twice).
                 log.warning("hanging up orphaned leg %s", ch.id)
                 out.append(cmd.Hangup(ch.id))
         for bridge in ev.bridges:
-            if bridge.ours and bridge.id not in taken and bridge.id not in known_bridges:
+            if bridge.ours and bridge.id not in taken | keep and bridge.id not in known_bridges:
                 log.info("destroying bridge %s, left by an earlier run", bridge.id)
                 out.append(cmd.DestroyBridge(bridge.id))
 

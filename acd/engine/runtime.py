@@ -27,7 +27,6 @@ from acd.engine.timers import TimerKey
 from acd.engine.view import EngineView
 from foundation.clock import Clock
 from foundation.contact import (
-    AgentEvent,
     AgentRecord,
     ContactEvent,
     ContactEventSink,
@@ -97,6 +96,8 @@ class EngineRuntime:
         self.on_finish_callback = None
         self.on_place_callback: Callable[[cmd.PlaceCallbackNow], Coroutine[Any, Any, None]] | None
         self.on_place_callback = None
+        # Told when a supervisor's monitoring session starts or ends (the audit, live pages).
+        self.monitor_listeners: list[Callable[[cmd.MonitorEvent], None]] = []
         self.core = core
         self._ari = ari
         self._clock = clock
@@ -111,6 +112,10 @@ class EngineRuntime:
     def view(self) -> EngineView:
         """The core, read-only (for the API, the dialer, snapshots)."""
         return self.core
+
+    def add_sink(self, sink: ContactEventSink) -> None:
+        """One more consumer of the engine's contact and agent events (the live pages)."""
+        self._sinks.append(sink)
 
     def start(self) -> None:
         self._apply(self.core.initial_events(self._clock.now()))
@@ -217,8 +222,8 @@ class EngineRuntime:
     def _apply(self, commands: list[cmd.Command]) -> None:
         ari_commands: list[cmd.AriCommand] = []
         for c in commands:
-            if isinstance(c, cmd.Emit):
-                self._emit(c.event)
+            if isinstance(c, cmd.Emit | cmd.NotifyMonitor):
+                self._emit(c)
             elif isinstance(c, cmd.StartTimer):
                 self._start_timer(c.key, c.delay_s)
             elif isinstance(c, cmd.CancelTimer):
@@ -240,7 +245,15 @@ class EngineRuntime:
         if ari_commands:
             self._commands.run_all(ari_commands)
 
-    def _emit(self, event: ContactEvent | AgentEvent) -> None:
+    def _emit(self, c: cmd.Emit | cmd.NotifyMonitor) -> None:
+        if isinstance(c, cmd.NotifyMonitor):
+            for listener in self.monitor_listeners:
+                try:
+                    listener(c.event)
+                except Exception:
+                    log.exception("monitor listener %r failed on %s", listener, c.event)
+            return
+        event = c.event
         for sink in self._sinks:
             try:
                 if isinstance(event, ContactEvent):
@@ -321,5 +334,7 @@ def _entered(ch: Channel, args: tuple[str, ...]) -> inp.Input:
             return inp.CitizenAnswered(ch.id)
         case legs.EscalationLeg():
             return inp.EscalationAnswered(ch.id)
+        case legs.SupervisorLeg() | legs.SnoopLeg():
+            return inp.MonitorLegEntered(ch.id)
         case legs.InboundCall():
             return inp.CallArrived(ch.id, args, ch.exten, ch.caller_number, ch.caller_name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from foundation.contact import OfferResult, Outcome, Presence
@@ -48,6 +48,12 @@ class ContactRow(Base):
     escalation_point: Mapped[str | None] = mapped_column(String(128))
     transferred_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     emailed_to: Mapped[str | None] = mapped_column(String(128))
+    # The agent's registration (records migration 0006); links as a JSON list of URLs.
+    note: Mapped[str | None] = mapped_column(Text)
+    contact_reason: Mapped[str | None] = mapped_column(String(128))
+    links: Mapped[str | None] = mapped_column(Text)
+    registered_by: Mapped[str | None] = mapped_column(String(128))
+    registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class OfferRow(Base):

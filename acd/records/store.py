@@ -13,6 +13,7 @@ database.
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -24,7 +25,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from acd.records.schema import ContactRow, OfferRow
 from foundation.clock import Hold, no_hold
-from foundation.contact import ContactRecord, Offer
+from foundation.contact import ContactRecord, Offer, Registration
 from foundation.sql import SqlStore, compiled_once
 
 DEFAULT_LIST_LIMIT = 1000
@@ -206,7 +207,38 @@ def _contact_values(record: ContactRecord, engine_key: str | None) -> dict[str, 
         "escalation_point": record.escalation_point,
         "transferred_at": record.transferred_at,
         "emailed_to": record.emailed_to,
+        **_registration_values(record.registration),
     }
+
+
+def _registration_values(registration: Registration | None) -> dict[str, Any]:
+    if registration is None:
+        return {
+            "note": None,
+            "contact_reason": None,
+            "links": None,
+            "registered_by": None,
+            "registered_at": None,
+        }
+    return {
+        "note": registration.note,
+        "contact_reason": registration.reason,
+        "links": json.dumps(list(registration.links)),
+        "registered_by": registration.agent_id,
+        "registered_at": registration.at,
+    }
+
+
+def _registration(row: ContactRow) -> Registration | None:
+    if row.registered_at is None:
+        return None
+    return Registration(
+        agent_id=row.registered_by or "",
+        note=row.note or "",
+        reason=row.contact_reason or "",
+        links=tuple(json.loads(row.links or "[]")),
+        at=row.registered_at,
+    )
 
 
 def _offer_values(record: ContactRecord) -> builtins.list[dict[str, Any]]:
@@ -252,4 +284,5 @@ def _record(row: ContactRow, offers: builtins.list[Offer]) -> ContactRecord:
         escalation_point=row.escalation_point,
         transferred_at=row.transferred_at,
         emailed_to=row.emailed_to,
+        registration=_registration(row),
     )

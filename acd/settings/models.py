@@ -179,6 +179,8 @@ class EngineSettings(ConfigModel):
         "missed",
     )
     caller_id: Text = "ACD <1700>"  # shown on the agent's phone for calls the ACD offers
+    # Shown on a supervisor's own phone when the ACD calls it to listen, whisper or barge.
+    monitor_caller_id: Text = "Meeluisteren <1700>"
     unknown_line_prompt: MediaUri = "sound:ss-noservice"
     # An agent who lets this many offers in a row ring out is set not available (missed_reason);
     # 1 is the strict default of a contact centre with a service level to keep.
@@ -247,9 +249,16 @@ class LineCode(RoutingFields):
 
     name: Text
     description: str = ""
+    # What an agent picks from when registering a contact of this line code (the seed's
+    # wrap-up: note the question, pick a reason, link the scripts used, close the contact).
+    contact_reasons: tuple[Text, ...] = ()
+    # The most after-call work an agent gets after a call of this line code (default: the
+    # engine's wrap_up_s); closing the contact ends it sooner.
+    wrap_up_s: SecondsOrZero | None = None
 
     @model_validator(mode="after")
     def _no_fallback_to_itself(self) -> Self:
+        listed_twice(self.contact_reasons, "contact_reasons")
         for index, step in enumerate(self.steps):
             if self.name in step.fallback:
                 raise field_error(

@@ -31,6 +31,14 @@ PATHS = {
     "agent.logout": "/api/agents/1001/logout",
     "agent.presence": "/api/agents/1001/presence",
     "queues.list": "/api/queues",
+    "agent.contact": "/api/agents/1001/contact",
+    "agent.contact_close": "/api/agents/1001/contact/close",
+    "agent.today": "/api/agents/1001/today",
+    "presence_reasons.list": "/api/presence-reasons",
+    "wallboard.get": "/api/wallboard",
+    "events.live": "/api/events",
+    "agent.monitor_start": "/api/agents/1001/monitor",
+    "agent.monitor_stop": "/api/agents/1001/monitor",
     "agent.escalations": "/api/agents/1001/escalations",
     "agent.transfer": "/api/agents/1001/transfer",
     "agent.escalate_email": "/api/agents/1001/escalate-email",
@@ -54,7 +62,8 @@ PATHS = {
     "token.create": "/api/tokens",
     "token.revoke": "/api/tokens/999",
 }
-SIGNED_IN = {"session.whoami", "session.logout"}
+# events.live: a plain GET (no WebSocket upgrade) gets 400 websocket_required once let in.
+SIGNED_IN = {"session.whoami", "session.logout", "presence_reasons.list", "events.live"}
 AGENT_OWN = {
     "agent.get",
     "agent.login",
@@ -63,6 +72,9 @@ AGENT_OWN = {
     "agent.escalations",
     "agent.transfer",
     "agent.escalate_email",
+    "agent.contact",
+    "agent.contact_close",
+    "agent.today",
 }
 SUPERVISOR_LISTS = {
     "agents.list",
@@ -77,12 +89,15 @@ SUPERVISOR_LISTS = {
     "callback.cancel",
     "callback.reschedule",
     "audit.list",
+    "wallboard.get",
 }
 # Open to all: the health check, the login, and the API's description (it holds no data).
 PUBLIC = {"health", "session.login", "openapi"}
+# Listen, whisper, barge: a supervisor of the agent's line (or an admin), never an agent.
+MONITOR = {"agent.monitor_start", "agent.monitor_stop"}
 ALLOWED = {
     "ada": set(PATHS),
-    "sam": SIGNED_IN | AGENT_OWN | SUPERVISOR_LISTS | PUBLIC,
+    "sam": SIGNED_IN | AGENT_OWN | SUPERVISOR_LISTS | MONITOR | PUBLIC,
     # Supervises no line: the lists (empty for them), none of line 1700's agents.
     "nel": SIGNED_IN | SUPERVISOR_LISTS | PUBLIC,
     "an": SIGNED_IN | AGENT_OWN | PUBLIC,
@@ -90,7 +105,7 @@ ALLOWED = {
     "rita": SIGNED_IN
     | PUBLIC
     | {"metrics", "agents.list", "agent.get", "queues.list"}
-    | {"escalation_ratings.list", "escalation_ratings.summary"},
+    | {"escalation_ratings.list", "escalation_ratings.summary", "wallboard.get"},
 }
 # The logout route ends the session the matrix runs on: last.
 ORDER = sorted(ROUTES, key=lambda spec: spec.action == "session.logout")
@@ -121,7 +136,9 @@ async def test_each_role_is_allowed_its_routes_and_refused_the_rest_with_403(tmp
         assert (await client.login(user))[0] == 200
         wrong = []
         for spec in ORDER:
-            status, body, _ = await client.call(spec.method, PATHS[spec.action])
+            # A browser sends Origin on a WebSocket handshake, the guard checks it.
+            origin = {"Origin": client.base} if spec.check_origin else None
+            status, body, _ = await client.call(spec.method, PATHS[spec.action], headers=origin)
             allowed = spec.action in ALLOWED[user]
             if (allowed and status in (401, 403)) or (not allowed and status != 403):
                 wrong.append((spec.method, PATHS[spec.action], status, body))

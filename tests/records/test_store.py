@@ -8,7 +8,7 @@ from sqlalchemy.engine.interfaces import CacheStats
 
 from acd.records import AgentStateStore, ContactStore
 from foundation.clock import hold_clock
-from foundation.contact import Offer, OfferResult, Outcome
+from foundation.contact import Offer, OfferResult, Outcome, Registration
 from foundation.sql import create_engine
 from tests.records.contacts import T0, answered_after_one_no_answer, arrived, ended, unique
 from tests.records.test_agent_states import lunch, stored
@@ -40,6 +40,21 @@ async def test_an_escalation_by_e_mail_round_trips(store: ContactStore):
     loaded = await store.get(record.id)
     assert loaded is not None
     assert (loaded.emailed_to, loaded.escalation_point) == ("vlabel", "vlabel")
+
+
+async def test_a_registration_after_the_end_is_stored_with_the_ended_contact(store: ContactStore):
+    record = ended(answered_after_one_no_answer(arrived()))
+    await store.save(record)
+    # Closed in wrap-up: the ended record again, now with the agent's registration.
+    links = ("https://www.vlaanderen.be/premies", "https://kb.example.org/artikel/12?x=1")
+    record.registration = Registration(
+        "a1", 'Vraag: premie "dakisolatie"', "Informatie gegeven", links, T0
+    )
+    assert await store.save(record)
+    loaded = await store.get(record.id)
+    assert loaded is not None
+    assert loaded.registration == record.registration
+    assert loaded.outcome is Outcome.ANSWERED
 
 
 async def test_an_unknown_contact_is_none(store: ContactStore):

@@ -226,6 +226,21 @@ CASES = [
         " 'least_talk_time' or 'round_robin', not 'fastest'",
     ),
     ("line_codes.yaml", code(", weight: 0"), f"{CODES}.weight: must be greater than 0, not 0"),
+    (
+        "line_codes.yaml",
+        code(', contact_reasons: ["Klacht", "Klacht"]'),
+        f"{CODES}.contact_reasons: 'Klacht' is listed twice",
+    ),
+    (
+        "line_codes.yaml",
+        code(", contact_reasons: Klacht"),
+        f"{CODES}.contact_reasons: expected a list, got text",
+    ),
+    (
+        "line_codes.yaml",
+        code(", wrap_up_s: -5"),
+        f"{CODES}.wrap_up_s: must be at least 0, not -5",
+    ),
     ("line_codes.yaml", code(", steps: []"), f"{CODES}.steps: must not be empty"),
     (
         "line_codes.yaml",

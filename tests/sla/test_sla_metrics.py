@@ -8,10 +8,13 @@ from foundation.contact import (
     Activity,
     AgentEvent,
     AgentRecord,
+    ContactEvent,
+    ContactEventKind,
     ContactKind,
     OfferResult,
     Outcome,
     Presence,
+    Registration,
 )
 from sla.metrics import EngineMetrics
 from tests.sla.test_metrics import CODE, Call, Exposition, K, at
@@ -171,3 +174,15 @@ def test_a_ring_that_ends_unanswered_is_not_an_answer():
     m = Exposition(metrics)
     assert m.names("acd_answer_wait_seconds") == set()
     assert m("acd_contacts_abandoned_total", **LINE) == 1
+
+
+def test_a_registration_after_the_end_counts_nothing_and_leaves_nothing_open():
+    metrics = EngineMetrics()
+    call = answered_call(metrics, "c1", "a1", 0)
+    call.end(Outcome.ANSWERED, 100)
+    before = metrics.render()
+    registered = call.record.snapshot()
+    registered.registration = Registration("a1", "vraag", "Klacht", (), at(110))
+    metrics.contact_event(ContactEvent(ContactEventKind.REGISTERED, at(110), registered))
+    assert metrics.render() == before
+    assert metrics._progress == {}  # no entry that no ENDED would close
