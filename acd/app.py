@@ -62,6 +62,7 @@ from acd.reports.scheduler import REPORT_MAIL, ReportScheduler
 from acd.reports.tables import Report
 from acd.settings import Settings
 from acd.today import TodayFigures
+from acd.web import add_pages
 from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
 from callbacks.http import CALLBACK_STORE, add_callback_routes
@@ -542,6 +543,13 @@ async def _serve_api(
     audit = MonitorAudit(auth, dict(guard.directory.agent_lines))
     engine.runtime.monitor_listeners.append(audit)
     stack.push_async_callback(audit.drain)
+    engine_settings = settings.engine
+    add_pages(
+        app,
+        presence_reasons=[
+            r for r in engine_settings.presence_reasons if r != engine_settings.missed_reason
+        ],
+    )
     guard.install(app)
     engine.api_app = app
     # No access log (acd.http_server.serve): its lines would carry the query strings and the

@@ -57,6 +57,7 @@ FOLDER_TIERS = {
     "sla": "unit",
     "realpbx": "system",
     "system": "system",
+    "web": "system",  # the workspace's pages in Chromium against the engine and the emulator
 }
 # Fixtures that stand for a server or a database: a unit test asking for one is in the wrong
 # tier.

@@ -11,6 +11,7 @@ them (served at ``/api/openapi.json``), and a test refuses a body-taking route w
 
 Who may call what:
 
+    pages       the sign-in page and the assets: anyone; /agent: agents; /supervisor: staff
     agent       their own agent (``{agent_id}`` is theirs): read it, log in/out, presence,
                 the escalation options, transfer and e-mail escalation of their own call
     supervisor  agents, queues and callbacks of the lines they supervise; escalation points
@@ -46,6 +47,7 @@ class Target(StrEnum):
     NONE = "none"  # a list or a global resource: supervisors see their lines' part
     AGENT = "agent"  # {agent_id}
     CALLBACK = "callback"  # {callback_id}
+    PAGE = "page"  # a page of the workspace (acd.web): the user's own, whatever their lines
 
 
 SMALL_BODY = 4 * 1024  # login, reasons, a transfer's point id
@@ -126,6 +128,11 @@ ROUTES: tuple[RouteSpec, ...] = (
     # The API's description holds no data, only what the open-source code says: a client or a
     # tool reads it before it has credentials.
     RouteSpec("GET", "/api/openapi.json", "openapi", Access.PUBLIC),
+    # --- the workspace's pages (acd.web): signed in with the page's role; no token opens them
+    RouteSpec("GET", "/", "page.login", Access.PUBLIC),
+    RouteSpec("GET", "/static/{name}", "page.static", Access.PUBLIC),
+    RouteSpec("GET", "/agent", "page.agent", Access.ROLES, frozenset({R.AGENT}), None, Target.PAGE),
+    RouteSpec("GET", "/supervisor", "page.supervisor", Access.ROLES, STAFF, None, Target.PAGE),
     # --- sessions (acd.auth.routes)
     RouteSpec(
         "POST",

@@ -1,0 +1,103 @@
+"""Chromium (Debian's, through Playwright's sync API) beside the engine and the emulator.
+
+The engine runs on the test's VirtualTimeLoop; the browser runs in real time.  Every browser
+step is handed to one thread of its own through ``run_in_executor``, which holds the virtual
+clock still while it runs: real HTTP and WebSocket traffic between page and engine still flows,
+but no engine timer (a ring timeout, wrap-up) fires while the browser is looking.  Waits in
+the browser are Playwright's ``expect`` with bounded real-time timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from acd.auth.model import Role
+from tests.system.harness import START, System
+
+T = TypeVar("T")
+PASSWORD = "correct horse battery staple"
+# Debian's chromium: Playwright's own browser download is not reachable from CI.
+CHROMIUM = os.environ.get("ACD_CHROMIUM", "/usr/bin/chromium")
+# Where the screenshots go: ACD_ARTIFACTS, else artifacts/ at the repository's root.
+ARTIFACTS = Path(os.environ.get("ACD_ARTIFACTS", Path(__file__).parents[2] / "artifacts"))
+
+
+class Chromium:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="chromium")
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+
+    async def run(self, step: Callable[..., T], *args: Any) -> T:
+        """``step(*args)`` on the browser's thread, the engine's clock held meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, step, *args)
+
+    def _start(self) -> None:
+        executable = shutil.which(CHROMIUM) or CHROMIUM
+        self._playwright = sync_playwright().start()
+        self._browser = self._playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
+        )
+
+    def _stop(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+        if self._playwright is not None:
+            self._playwright.stop()
+
+    def _page(self) -> Page:
+        assert self._browser is not None
+        context = self._browser.new_context(base_url=self.base_url, locale="nl-BE")
+        context.set_default_timeout(5_000)
+        return context.new_page()
+
+    async def page(self) -> Page:
+        """A page in a fresh context (its own cookies): one per user."""
+        return await self.run(self._page)
+
+    async def close(self) -> None:
+        await self.run(self._stop)
+        self._executor.shutdown(wait=True)
+
+
+@asynccontextmanager
+async def chromium(s: System) -> AsyncIterator[Chromium]:
+    browser = Chromium(s.engine.http_url)
+    await browser.run(browser._start)
+    try:
+        yield browser
+    finally:
+        await browser.close()
+
+
+async def add_users(s: System) -> None:
+    """An agent (An Peeters, 1001), a second agent (Bart Janssens, 1002) and a supervisor of
+    line 1700, all with :data:`PASSWORD`."""
+    store = s.engine.auth
+    assert store is not None
+    await store.add_user("an", PASSWORD, Role.AGENT, START, agent_id="1001")
+    await store.add_user("bart", PASSWORD, Role.AGENT, START, agent_id="1002")
+    await store.add_user("sam", PASSWORD, Role.SUPERVISOR, START, lines=("1700",))
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/")
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Aanmelden").click()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
