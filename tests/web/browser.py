@@ -56,7 +56,9 @@ class Chromium:
 
     def _page(self) -> Page:
         assert self._browser is not None
-        context = self._browser.new_context(base_url=self.base_url, locale="nl-BE")
+        context = self._browser.new_context(
+            base_url=self.base_url, locale="nl-BE", timezone_id="Europe/Brussels"
+        )
         context.set_default_timeout(5_000)
         return context.new_page()
 
@@ -71,6 +73,7 @@ class Chromium:
 
 @asynccontextmanager
 async def chromium(s: System) -> AsyncIterator[Chromium]:
+    assert s.engine.http_url is not None
     browser = Chromium(s.engine.http_url)
     await browser.run(browser._start)
     try:

@@ -26,7 +26,8 @@ async def test_an_agent_signs_in_to_their_page_and_cannot_open_the_supervisors(t
                 expect(page).to_have_url(re.compile(r"/agent$"))  # not theirs: their own
                 expect(page.locator("#who")).to_have_text("an")
                 response = page.goto("/supervisor")
-                assert response is not None and response.status == 403
+                assert response is not None
+                assert response.status == 403
                 expect(page.get_by_role("heading", name="Geen toegang")).to_be_visible()
                 page.get_by_role("link", name="Naar uw eigen werkplek").click()
                 expect(page).to_have_url(re.compile(r"/agent$"))
@@ -59,20 +60,20 @@ async def test_presence_with_a_reason_is_one_click_and_the_engine_has_it(tmp_pat
 
 
 async def test_pages_speak_english_on_request_and_forbid_inline_script(tmp_path):
-    async with system(tmp_path) as s:
-        async with chromium(s) as browser:
-            page = await browser.page()
+    async with system(tmp_path) as s, chromium(s) as browser:
+        page = await browser.page()
 
-            def english(page: Page) -> dict[str, str]:
-                response = page.goto("/?lang=en")
-                assert response is not None
-                expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-                page.goto("/")  # the choice is remembered
-                expect(page.get_by_label("Password")).to_be_visible()
-                return response.headers
+        def english(page: Page) -> dict[str, str]:
+            response = page.goto("/?lang=en")
+            assert response is not None
+            expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+            page.goto("/")  # the choice is remembered
+            expect(page.get_by_label("Password")).to_be_visible()
+            return response.headers
 
-            headers = await browser.run(english, page)
+        headers = await browser.run(english, page)
     csp = headers["content-security-policy"]
-    assert "script-src 'self';" in csp and "unsafe-inline" not in csp
+    assert "script-src 'self';" in csp
+    assert "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
     assert headers["x-content-type-options"] == "nosniff"

@@ -142,10 +142,12 @@
     card.appendChild(transfer);
     if (!check.possible) {
       const next = check.next_window
-        ? t("escalations.next_window", { start: ACD.time(check.next_window.start) })
+        ? t("escalations.next_window", { start: ACD.time(check.next_window.start) +
+          (check.next_window.end ? "–" + ACD.clock(check.next_window.end) : "") })
         : t("escalations.no_next_window");
       card.appendChild(el("p", { id: whyId, class: "why-not" },
-        [check.message, check.deviation_text, next].filter(Boolean).join(" ")));
+        [ACD.label("refusal", check.reason) || check.message, check.deviation_text, next]
+          .filter(Boolean).join(" ")));
     }
     if (point.may_send_email) {
       const textId = `mail-${point.id}`;

@@ -94,6 +94,13 @@ const ACD = (() => {
     });
   }
 
+  function clock(iso) {
+    const date = new Date(iso);
+    if (isNaN(date.getTime())) return String(iso);
+    return date.toLocaleTimeString(pageData.lang === "en" ? "en-GB" : "nl-BE",
+      { hour: "2-digit", minute: "2-digit" });
+  }
+
   // refresh() is async; mark() asks for a run. Marks while one is pending or running fold into
   // the next run, which starts on an animation frame: 50 events a second make at most one fetch
   // in flight and one DOM update per frame.
@@ -176,7 +183,7 @@ const ACD = (() => {
   }
 
   return {
-    pageData, t, label, api, session, errorText, setText, el, duration, percent, time,
+    pageData, t, label, api, session, errorText, setText, el, duration, percent, time, clock,
     refresher, live, signOutButton, requestKey,
   };
 })();
