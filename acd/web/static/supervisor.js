@@ -162,7 +162,7 @@
   function renderWaiting(queues) {
     const waiting = queues.flatMap((q) => (q.contacts || []).map((c) => ({ ...c, line_code: q.line_code })));
     syncRows($("waiting").tBodies[0], waiting, (c) => c.id, () => textRow(4), (row, c) => {
-      cells(row, [c.line_code, c.caller_number || "–", duration(c.waiting_seconds), c.phase]);
+      cells(row, [c.line_code, c.caller_number || "–", duration(c.waiting_seconds), ACD.label("phase", c.phase)]);
     });
   }
 
