@@ -100,7 +100,7 @@
     event.preventDefault();
     const links = $("close-links").value.split("\n").map((s) => s.trim()).filter(Boolean);
     const result = await api("POST", `/api/agents/${encodeURIComponent(agentId)}/contact/close`, {
-      note: $("close-note").value, reason: $("close-reason").value || null, links,
+      note: $("close-note").value, reason: $("close-reason").value, links,
     });
     if (!result.ok) { setText($("close-error"), ACD.errorText(result)); return; }
     setText($("escalation-status"), t("close.done"));
@@ -201,10 +201,12 @@
     const rows = [];
     if (today) {
       rows.push([t("today.contacts"), today.contacts ?? "–"]);
-      rows.push([t("today.aht"), duration(today.average_handling_s ?? today.average_handling_time_s)]);
-      const per = today.presence_s || today.time_per_presence_s || {};
-      for (const [presence, seconds] of Object.entries(per)) {
-        rows.push([t("today.presence") + ": " + ACD.label("presence", presence), duration(seconds)]);
+      rows.push([t("today.aht"), duration(today.average_handling_time_s)]);
+      // Keys are "available" or "not_available:<reason>".
+      for (const [key, seconds] of Object.entries(today.presence_seconds || {})) {
+        const [presence, reason] = key.split(":");
+        const name = ACD.label("presence", presence) + (reason ? " – " + ACD.label("reason", reason) : "");
+        rows.push([name, duration(seconds)]);
       }
     }
     const key = JSON.stringify(rows);

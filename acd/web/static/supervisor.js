@@ -50,9 +50,21 @@
       if (rows.length) return rows;
       if (Array.isArray(board.line_codes)) return board.line_codes;
     }
+    // Without the wallboard route (an older engine): what the queues tell.
     return queues.map((q) => ({ line_code: q.line_code, waiting: q.waiting,
       longest_wait_s: q.longest_wait_seconds,
       agents: { available: q.agents_available, logged_in: q.agents_logged_in } }));
+  }
+
+  // "available / logged in", then how many are on a call or in wrap-up.
+  function agentsText(agents) {
+    const available = pick(agents.by_presence || {}, "available") ?? pick(agents, "available");
+    let text = `${available ?? "–"} / ${pick(agents, "logged_in") ?? "–"}`;
+    const busy = agents.by_activity || {};
+    for (const activity of ["on_call", "wrap_up"]) {
+      if (busy[activity]) text += ` · ${ACD.label("activity", activity)} ${busy[activity]}`;
+    }
+    return text;
   }
 
   function renderWallboard(rows) {
@@ -62,7 +74,7 @@
         const agents = r.agents || {};
         const callbacks = r.callbacks || {};
         const rate = pick(r, "answer_rate");
-        row.classList.toggle("below-target", rate !== null && rate < 0.95);
+        row.classList.toggle("below-target", r.answer_rate_ok === false || (rate !== null && rate < 0.95));
         cells(row, [
           r.line ? `${r.line_code} (${r.line})` : r.line_code,
           pick(r, "waiting") ?? 0,
@@ -72,7 +84,7 @@
           pick(r, "abandoned") ?? "–",
           percent(rate),
           percent(pick(r, "service_level")),
-          `${pick(agents, "available") ?? "–"} / ${pick(agents, "logged_in") ?? "–"}`,
+          agentsText(agents),
           `${pick(callbacks, "pending") ?? pick(r, "callbacks_pending") ?? "–"} (${pick(callbacks, "overdue") ?? pick(r, "callbacks_overdue") ?? "–"})`,
         ]);
       });
