@@ -61,7 +61,13 @@ PATHS = {
     "tokens.list": "/api/tokens",
     "token.create": "/api/tokens",
     "token.revoke": "/api/tokens/999",
+    "page.login": "/",
+    "page.static": "/static/app.css",
+    "page.agent": "/agent",
+    "page.supervisor": "/supervisor",
 }
+# Without a session these pages send the browser to the sign-in page (a redirect, followed).
+SIGN_IN_FIRST = {"page.agent", "page.supervisor"}
 # events.live: a plain GET (no WebSocket upgrade) gets 400 websocket_required once let in.
 SIGNED_IN = {"session.whoami", "session.logout", "presence_reasons.list", "events.live"}
 AGENT_OWN = {
@@ -91,17 +97,18 @@ SUPERVISOR_LISTS = {
     "audit.list",
     "wallboard.get",
 }
-# Open to all: the health check, the login, and the API's description (it holds no data).
-PUBLIC = {"health", "session.login", "openapi"}
+# Open to all: the health check, the login, the API's description (it holds no data), the
+# sign-in page and the pages' assets.
+PUBLIC = {"health", "session.login", "openapi", "page.login", "page.static"}
 # Listen, whisper, barge: a supervisor of the agent's line (or an admin), never an agent.
 MONITOR = {"agent.monitor_start", "agent.monitor_stop"}
 ALLOWED = {
-    "ada": set(PATHS),
-    "sam": SIGNED_IN | AGENT_OWN | SUPERVISOR_LISTS | MONITOR | PUBLIC,
+    "ada": set(PATHS) - {"page.agent"},  # an admin is no agent
+    "sam": SIGNED_IN | AGENT_OWN | SUPERVISOR_LISTS | MONITOR | PUBLIC | {"page.supervisor"},
     # Supervises no line: the lists (empty for them), none of line 1700's agents.
-    "nel": SIGNED_IN | SUPERVISOR_LISTS | PUBLIC,
-    "an": SIGNED_IN | AGENT_OWN | PUBLIC,
-    "bart": SIGNED_IN | PUBLIC,  # agent 1002, not 1001
+    "nel": SIGNED_IN | SUPERVISOR_LISTS | PUBLIC | {"page.supervisor"},
+    "an": SIGNED_IN | AGENT_OWN | PUBLIC | {"page.agent"},
+    "bart": SIGNED_IN | PUBLIC | {"page.agent"},  # agent 1002, not 1001; their own page
     "rita": SIGNED_IN
     | PUBLIC
     | {"metrics", "agents.list", "agent.get", "queues.list"}
@@ -121,6 +128,9 @@ async def test_without_credentials_every_route_but_health_login_and_description_
             status, body, headers = await anyone.call(spec.method, PATHS[spec.action])
             if spec.action in PUBLIC:
                 assert status not in (401, 403), spec.action
+                continue
+            if spec.action in SIGN_IN_FIRST:
+                assert (status, 'id="login-form"' in body) == (200, True), spec.action
                 continue
             assert status == 401, (spec.action, status, body)
             assert body["error"] == "not_authenticated"
@@ -142,7 +152,9 @@ async def test_each_role_is_allowed_its_routes_and_refused_the_rest_with_403(tmp
             allowed = spec.action in ALLOWED[user]
             if (allowed and status in (401, 403)) or (not allowed and status != 403):
                 wrong.append((spec.method, PATHS[spec.action], status, body))
-            if status == 403:
+            if status == 403 and spec.action.startswith("page."):
+                assert "Geen toegang" in body  # a page for people, not JSON
+            elif status == 403:
                 assert set(body) == {"status", "error", "message", "details"}
         assert not wrong, f"{user}: {wrong}"
 
