@@ -9,7 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.system.harness import system
-from tests.web.browser import add_users, chromium, screenshot, sign_in
+from tests.web.browser import PASSWORD, add_users, chromium, screenshot, sign_in
 
 
 async def test_an_agent_signs_in_to_their_page_and_cannot_open_the_supervisors(tmp_path):
@@ -77,3 +77,35 @@ async def test_pages_speak_english_on_request_and_forbid_inline_script(tmp_path)
     assert "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
     assert headers["x-content-type-options"] == "nosniff"
+
+
+async def test_an_agent_signs_in_and_takes_a_break_with_the_keyboard_alone(tmp_path):
+    async with system(tmp_path) as s, chromium(s) as browser:
+        await add_users(s)
+        page = await browser.page()
+
+        def keyboard_only(page: Page) -> list[str]:
+            page.goto("/")
+            keyboard = page.keyboard
+            keyboard.type("an")  # the user name field has the focus from the start
+            keyboard.press("Tab")
+            keyboard.type(PASSWORD)
+            keyboard.press("Enter")
+            expect(page).to_have_url(re.compile(r"/agent$"))
+            expect(page.locator("#presence-now")).to_have_text("Afgemeld")
+            visited = []
+            for _ in range(10):  # Tab to the break button, noting each stop
+                keyboard.press("Tab")
+                visited.append(page.evaluate("document.activeElement.textContent"))
+                if visited[-1] == "Pauze":
+                    break
+            keyboard.press("Enter")
+            expect(page.locator("#presence-now")).to_contain_text("Pauze")
+            return visited
+
+        visited = await browser.run(keyboard_only, page)
+        assert visited[-1] == "Pauze"
+        assert (s.agent("1001").presence.value, s.agent("1001").reason) == (
+            "not_available",
+            "break",
+        )
