@@ -158,9 +158,10 @@
   }
 
   async function monitor(agent, mode) {
+    // Without an endpoint the engine calls the supervisor's own agent phone, if they have one.
     const endpoint = $("monitor-endpoint").value.trim();
-    if (!endpoint) { setText($("agents-status"), t("monitor.need_endpoint")); $("monitor-endpoint").focus(); return; }
-    const result = await api("POST", `/api/agents/${encodeURIComponent(agent.id)}/monitor`, { mode, endpoint });
+    const body = endpoint ? { mode, endpoint } : { mode };
+    const result = await api("POST", `/api/agents/${encodeURIComponent(agent.id)}/monitor`, body);
     setText($("agents-status"), result.ok
       ? t("monitor.started", { mode: t("monitor." + mode), agent: agent.name }) : ACD.errorText(result));
   }
