@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from acd.auth.model import Role
 from tests.system.harness import START, System
@@ -27,6 +27,9 @@ PASSWORD = "correct horse battery staple"
 # Debian's chromium: Playwright's own browser download is not reachable from CI.
 CHROMIUM = os.environ.get("ACD_CHROMIUM", "/usr/bin/chromium")
 # Where the screenshots go: ACD_ARTIFACTS, else artifacts/ at the repository's root.
+# Playwright's expect() waits 5 s by default: under a loaded CI (two workers, Argon2 hashing
+# at sign-in) a step may take longer. The checks of liveness pass their own 1 s.
+expect.set_options(timeout=15_000)
 ARTIFACTS = Path(os.environ.get("ACD_ARTIFACTS", Path(__file__).parents[2] / "artifacts"))
 
 
@@ -59,7 +62,9 @@ class Chromium:
         context = self._browser.new_context(
             base_url=self.base_url, locale="nl-BE", timezone_id="Europe/Brussels"
         )
-        context.set_default_timeout(5_000)
+        # Generous for steps under load (signing in hashes a password); the live checks set
+        # their own 1 s.
+        context.set_default_timeout(15_000)
         return context.new_page()
 
     async def page(self) -> Page:
