@@ -1,9 +1,11 @@
 """Chromium (Debian's, through Playwright's sync API) beside the engine and the emulator.
 
 The engine runs on the test's VirtualTimeLoop; the browser runs in real time.  Every browser
-step is handed to one thread of its own through ``run_in_executor``, which holds the virtual
-clock still while it runs: real HTTP and WebSocket traffic between page and engine still flows,
-but no engine timer (a ring timeout, wrap-up) fires while the browser is looking.  Waits in
+step is handed to one thread of its own through ``run_in_executor``, which stops the virtual
+clock from jumping ahead while it runs; meanwhile a pacer moves the clock on at real speed, so
+the engine's timers (the live events' 0.2 s coalescing, a phone answering after 2 s, wrap-up)
+run as they would for a real user, and none races past a page that is being read.  Between
+browser steps the test drives the engine in virtual time as the system tests do.  Waits in
 the browser are Playwright's ``expect`` with bounded real-time timeouts."""
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -20,6 +24,7 @@ from typing import Any, TypeVar
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from acd.auth.model import Role
+from foundation.clock import VirtualTimeLoop
 from tests.system.harness import START, System
 
 T = TypeVar("T")
@@ -41,8 +46,14 @@ class Chromium:
         self._browser: Browser | None = None
 
     async def run(self, step: Callable[..., T], *args: Any) -> T:
-        """``step(*args)`` on the browser's thread, the engine's clock held meanwhile."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, step, *args)
+        """``step(*args)`` on the browser's thread, the engine's clock at real speed meanwhile."""
+        loop = asyncio.get_running_loop()
+        pacer = _RealTimePacer(loop)
+        pacer.start()
+        try:
+            return await loop.run_in_executor(self._executor, step, *args)
+        finally:
+            pacer.stop()
 
     def _start(self) -> None:
         executable = shutil.which(CHROMIUM) or CHROMIUM
@@ -74,6 +85,36 @@ class Chromium:
     async def close(self) -> None:
         await self.run(self._stop)
         self._executor.shutdown(wait=True)
+
+
+class _RealTimePacer(threading.Thread):
+    """Advances a VirtualTimeLoop by the real time passed, every few milliseconds, through
+    the loop's own thread (``call_soon_threadsafe``); on any other loop it does nothing."""
+
+    TICK_S = 0.01
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(name="real-time-pacer", daemon=True)
+        self._loop = loop
+        self._stopped = threading.Event()
+        self._last = time.monotonic()
+
+    def run(self) -> None:
+        if not isinstance(self._loop, VirtualTimeLoop):
+            return
+        while not self._stopped.wait(self.TICK_S):
+            self._loop.call_soon_threadsafe(self._tick)
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        assert isinstance(self._loop, VirtualTimeLoop)
+        if not self._stopped.is_set():
+            self._loop.advance(now - self._last)
+        self._last = now
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
 
 
 @asynccontextmanager

@@ -235,6 +235,8 @@
     ACD.signOutButton();
     ACD.live(() => mark(), mark);
     mark();
+    // Waiting times and time in state grow without any event: refresh them now and then.
+    setInterval(mark, 5000);
   }
   start();
 })();
