@@ -11,7 +11,7 @@ calendars in :mod:`acd.settings.calendars`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     Field,
@@ -74,6 +74,9 @@ class AriSettings(ConfigModel):
     # Ask Asterisk for only the event types the engine reads (acd.ari.event_filter); false
     # clears the application's filter so every event arrives (to measure what it saves).
     event_filter: bool = True
+    # How REST requests travel: as messages on the events WebSocket (Asterisk 22.5+, 20.15+;
+    # cheaper for the engine and for Asterisk, docs/performance.md) or over HTTP.
+    rest_over: Literal["websocket", "http"] = "websocket"
 
     @field_validator("url")
     @classmethod
