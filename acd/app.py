@@ -32,7 +32,7 @@ from acd.ari import events as ev
 from acd.ari.client import AriClient
 from acd.ari.event_filter import EventFilter
 from acd.ari.stream import Backoff, EventStream
-from acd.ari.ws_rest import WsRestTransport
+from acd.ari.ws_rest import RESPONSE_EVENT, WsRestTransport
 from acd.auth.guard import Directory, Guard
 from acd.auth.routes import add_auth_routes
 from acd.auth.setup import open_auth
@@ -241,9 +241,10 @@ async def running_engine(
         mail_outbox = await _mail_outbox(stack, settings, clock, metrics)
         await _report_scheduler(stack, settings, clock, mail_outbox)
 
-        event_filter = EventFilter(
-            ari, ari_settings.app, ev.type_names(ENGINE_EVENTS), enabled=ari_settings.event_filter
-        )
+        wanted = ev.type_names(ENGINE_EVENTS)
+        if ws_rest is not None:
+            wanted = (*wanted, RESPONSE_EVENT)  # else the filter swallows the REST answers
+        event_filter = EventFilter(ari, ari_settings.app, wanted, enabled=ari_settings.event_filter)
         stream = EventStream(
             str(ari_settings.url),
             ari_settings.username,

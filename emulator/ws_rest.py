@@ -14,6 +14,9 @@ What a real Asterisk 22.10.1 does (tests/data/ari-traces/rest_over_ws.jsonl):
   ``""``); an unknown or missing method -> 400 "Unknown or missing 'method' property."; a
   ``uri`` with a leading slash -> 405 "Invalid method"; a body that is not JSON -> 400
   "Unable to parse 'message_body' as 'application/json'."
+- The answer passes through the application's event filter as an event of type
+  ``RESTResponse``: an ``allowed`` list without it swallows every answer (the request is
+  still carried out), the filter's own answer included.
 
 The request goes through the same route handlers as over HTTP; the answer is queued on the
 connection after the events the request caused (publishing is synchronous), so they arrive
@@ -88,10 +91,15 @@ async def answer(app: web.Application, conn: Connection, text: str) -> None:
     if body:
         response["content_type"] = "application/json"
         response["message_body"] = body
-    response["application"] = conn.apps[0] if conn.apps else ""
+    application = conn.apps[0] if conn.apps else ""
+    response["application"] = application
     response["timestamp"] = pbx.timestamp()
     response["asterisk_id"] = pbx.bus.asterisk_id
-    if not conn.closed:
+    # An answer is an event of type RESTResponse to the application's event filter: an
+    # allowed list without that type swallows every answer, its own included.
+    app_state = pbx.bus.apps.get(application)
+    swallowed = app_state is not None and not app_state.allows("RESTResponse")
+    if not swallowed and not conn.closed:
         conn.queue.put_nowait(json.dumps(response, separators=(",", ":")))
     state.request_log.append(
         RequestRecord(

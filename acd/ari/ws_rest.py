@@ -21,6 +21,8 @@ Rules (seen on the real Asterisk 22.10.1, tests/data/ari-traces/rest_over_ws.jso
   :class:`~foundation.errors.AriUnavailable`, as an HTTP request to a stopped Asterisk does;
   when the socket drops, every pending request fails with it.  A request that gets no answer
   within ``timeout_s`` fails with it too, its cause a :class:`TimeoutError`.
+- Answers pass through the application's event filter as events of type ``RESTResponse``
+  (:data:`RESPONSE_EVENT`): an ``allowed`` list must name it, or no request is ever answered.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ from foundation.errors import AriUnavailable
 log = logging.getLogger(__name__)
 
 _ARI_PREFIX = "/ari/"
+# The answers are events of this type to the application's event filter: an allowed list
+# without it swallows every answer (rest_over_ws.jsonl), so the engine's list must name it.
+RESPONSE_EVENT = "RESTResponse"
 
 
 class TextSocket(Protocol):

@@ -7,7 +7,8 @@ First the envelope's rules: a ping with and without ids, a ``uri`` with a leadin
 unknown resource and channel, an unknown method, another message type, parameters in the
 ``uri``'s query string and in ``query_strings`` (a global variable set with a space, a plus
 and a comma in its value, then read back), a JSON ``message_body`` (the event filter) and a
-malformed one.  Then a call the engine's way, every request over the socket: caller (sipp,
+malformed one, an ``allowed`` filter without ``RESTResponse`` (the answers stop) and one with
+it.  Then a call the engine's way, every request over the socket: caller (sipp,
 1700) answered, a mixing bridge, agent1 originated (``appArgs``, ``callerId``, ``timeout``,
 ``originator``) and added on its ``StasisStart`` (both channels in one ``addChannel``), 1 s of
 talk, the app hangs up the agent, then the caller, and deletes the bridge; an answer to the
@@ -54,15 +55,18 @@ class Recorder:
                 self.events.append(event)
                 self._new.set()
 
+    async def post(self, message: dict[str, Any]) -> None:
+        """Send ``message`` and do not wait for an answer (one that never comes)."""
+        self.entries.append({"t": self._t(), "dir": "ws_request", "message": message})
+        await self.ws.send_str(json.dumps(message))
+
     async def send(self, message: dict[str, Any]) -> dict[str, Any] | None:
         """Send ``message`` as it is; its answer if it has a request id, else the next one."""
         self.entries.append({"t": self._t(), "dir": "ws_request", "message": message})
         await self.ws.send_str(json.dumps(message))
         return await self.event("RESTResponse", request_id=message.get("request_id", ""))
 
-    async def rest(
-        self, method: str, uri: str, body: Any = None, **query: str
-    ) -> tuple[int, Any]:
+    async def rest(self, method: str, uri: str, body: Any = None, **query: str) -> tuple[int, Any]:
         """A request the way the engine sends one: parameters in ``query_strings``."""
         self._ids += 1
         message: dict[str, Any] = {
@@ -127,6 +131,29 @@ async def envelope_rules(rec: Recorder) -> None:
         }
     )
     await rec.rest("PUT", "applications/acd/eventFilter", {})  # clears the filter
+    # Answers are events of type RESTResponse to the filter: an allowed list without that
+    # type swallows them all, its own answer included (the request is carried out).
+    await rec.post(
+        {
+            "type": "RESTRequest",
+            "request_id": "f1",
+            "method": "PUT",
+            "uri": "applications/acd/eventFilter",
+            "content_type": "application/json",
+            "message_body": json.dumps({"allowed": [{"type": "StasisStart"}]}),
+        }
+    )
+    await asyncio.sleep(0.5)
+    await rec.post(
+        {"type": "RESTRequest", "request_id": "f2", "method": "GET", "uri": "asterisk/ping"}
+    )
+    await asyncio.sleep(0.5)
+    # Clearing the filter: its own answer already comes.
+    await rec.rest("PUT", "applications/acd/eventFilter", {})
+    allowed = [{"type": "StasisStart"}, {"type": "RESTResponse"}]
+    await rec.rest("PUT", "applications/acd/eventFilter", {"allowed": allowed})
+    await rec.rest("GET", "asterisk/ping")
+    await rec.rest("PUT", "applications/acd/eventFilter", {})
 
 
 async def call(rec: Recorder, phones: Phones) -> None:
