@@ -74,9 +74,11 @@ class AriSettings(ConfigModel):
     # Ask Asterisk for only the event types the engine reads (acd.ari.event_filter); false
     # clears the application's filter so every event arrives (to measure what it saves).
     event_filter: bool = True
-    # How REST requests travel: as messages on the events WebSocket (Asterisk 22.5+, 20.15+;
-    # cheaper for the engine and for Asterisk, docs/performance.md) or over HTTP.
-    rest_over: Literal["websocket", "http"] = "websocket"
+    # How REST requests travel: over HTTP, or as messages on the events WebSocket (Asterisk
+    # 22.5+, 20.15+): less CPU per call for the engine and Asterisk, but Asterisk carries out
+    # a socket's requests one at a time, and at 90 calls/s on a busy machine fewer callers
+    # reached an agent that way (docs/performance.md, "REST over the events WebSocket").
+    rest_over: Literal["websocket", "http"] = "http"
 
     @field_validator("url")
     @classmethod

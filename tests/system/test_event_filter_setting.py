@@ -18,8 +18,7 @@ async def test_by_default_the_application_gets_only_the_engines_event_types(
         app = sys_.emu.pbx.bus.apps
         await sys_.until(lambda: "acd" in app and bool(app["acd"].events_allowed), 10)
         allowed = {item["type"] for item in app["acd"].events_allowed}
-        # RESTResponse: the answers to REST over the WebSocket (ari.rest_over, the default).
-        assert allowed == set(ev.type_names(ENGINE_EVENTS)) | {"RESTResponse"}
+        assert allowed == set(ev.type_names(ENGINE_EVENTS))
         assert "ChannelVarset" not in allowed
 
 
