@@ -109,14 +109,15 @@ class WsRestTransport:
             self.late_answers += 1
             log.debug("ARI answer for no waiting request: %.200s", message)
             return
+        if pending.answer.done():
+            return  # its request was cancelled meanwhile
         status = message.get("status_code")
         body = message.get("message_body")
         if not isinstance(status, int) or not isinstance(body, str | None):
             error = AriUnavailable(0, "malformed RESTResponse", pending.method, pending.path)
             pending.answer.set_exception(error)
             return
-        if not pending.answer.done():
-            pending.answer.set_result((status, body or ""))
+        pending.answer.set_result((status, body or ""))
 
     async def request(
         self,

@@ -301,3 +301,14 @@ class _Gate:
 
     def release(self) -> None:
         self._rest.deliver = self._deliver  # type: ignore[method-assign]
+
+
+async def test_a_malformed_answer_fails_its_request_as_unavailable() -> None:
+    rest, socket = WsRestTransport(), _Socket()
+    rest.attach(socket)
+    ari = AriClient("http://127.0.0.1:1", "u", "p", "acd", rest=rest)
+    task = asyncio.create_task(ari.answer("c1"))
+    request = await socket.next()
+    rest.deliver({"type": "RESTResponse", "request_id": request["request_id"]})  # no status
+    with pytest.raises(AriUnavailable, match="malformed RESTResponse"):
+        await task
