@@ -32,6 +32,7 @@ from acd.ari import events as ev
 from acd.ari.client import AriClient
 from acd.ari.event_filter import EventFilter
 from acd.ari.stream import Backoff, EventStream
+from acd.ari.ws_rest import RESPONSE_EVENT, WsRestTransport
 from acd.auth.guard import Directory, Guard
 from acd.auth.routes import add_auth_routes
 from acd.auth.setup import open_auth
@@ -195,6 +196,11 @@ async def running_engine(
         metrics = EngineMetrics(now=clock.now, short_abandon_s=settings.engine.short_abandon_s)
         callback_metrics = CallbackMetrics(metrics.registry)  # one /metrics for both
         metrics.declare_escalations((p.id, p.line_codes) for p in await escalations.list())
+        ws_rest = (
+            WsRestTransport(timeout_s=ari_settings.request_timeout_s)
+            if ari_settings.rest_over == "websocket"
+            else None
+        )
         ari = AriClient(
             str(ari_settings.url),
             ari_settings.username,
@@ -202,6 +208,7 @@ async def running_engine(
             ari_settings.app,
             request_timeout_s=ari_settings.request_timeout_s,
             max_connections=ari_settings.max_connections,
+            rest=ws_rest,
         )
         stack.push_async_callback(ari.close)
 
@@ -247,9 +254,10 @@ async def running_engine(
         mail_outbox = await _mail_outbox(stack, settings, clock, metrics)
         await _report_scheduler(stack, settings, clock, mail_outbox)
 
-        event_filter = EventFilter(
-            ari, ari_settings.app, ev.type_names(ENGINE_EVENTS), enabled=ari_settings.event_filter
-        )
+        wanted = ev.type_names(ENGINE_EVENTS)
+        if ws_rest is not None:
+            wanted = (*wanted, RESPONSE_EVENT)  # else the filter swallows the REST answers
+        event_filter = EventFilter(ari, ari_settings.app, wanted, enabled=ari_settings.event_filter)
         stream = EventStream(
             str(ari_settings.url),
             ari_settings.username,
@@ -258,6 +266,7 @@ async def running_engine(
             on_event=runtime.on_event,
             on_connected=event_filter.before(runtime.on_connected),
             backoff=Backoff(ari_settings.reconnect_min_s, ari_settings.reconnect_max_s),
+            rest=ws_rest,
         )
         metrics.watch_ari(lambda: stream.connected)
         _watch_lines(metrics, core.config)

@@ -42,6 +42,7 @@ from acd.ari.event_filter import EventFilter
 from acd.ari.events import Bridge, Channel, parse_event
 from acd.ari.rest import RestTransport
 from acd.ari.stream import EventStream
+from acd.ari.ws_rest import WsRestTransport
 from acd.engine import inputs as inp
 from acd.engine.ari_commands import AriPort
 from acd.engine.core import EngineCore
@@ -166,8 +167,9 @@ class Wire:
 
     @contextlib.contextmanager
     def counting(self, event_filter: bool, stdlib_json: bool) -> Iterator[None]:
-        request, handle_text, apply, decode, submit = (
+        request, ws_request, handle_text, apply, decode, submit = (
             RestTransport.request,
+            WsRestTransport.request,
             EventStream._handle_text,
             EventFilter.apply,
             stream_module._decode,
@@ -182,26 +184,30 @@ class Wire:
                 wire._leg_answered[event.channel_id] = time.perf_counter()
             submit(runtime, event)
 
-        async def counted_request(
-            transport: RestTransport, method: str, path: str, params: Any = None, **kw: Any
-        ) -> Any:
-            wire.requests += 1
-            result = await request(transport, method, path, params, **kw)
-            if path.endswith("/addChannel"):
-                caller, leg = params["channel"]
-                wire.bridged[caller] = time.perf_counter()
-                if leg in wire._leg_answered:
-                    wire.agent_answered[caller] = wire._leg_answered.pop(leg)
-            return result
+        def counted(send: Any) -> Any:
+            async def counted_request(
+                transport: Any, method: str, path: str, params: Any = None, **kw: Any
+            ) -> Any:
+                wire.requests += 1
+                result = await send(transport, method, path, params, **kw)
+                if path.endswith("/addChannel"):
+                    caller, leg = params["channel"]
+                    wire.bridged[caller] = time.perf_counter()
+                    if leg in wire._leg_answered:
+                        wire.agent_answered[caller] = wire._leg_answered.pop(leg)
+                return result
 
-        def counted_text(stream: EventStream, text: str, generation: int) -> Any:
+            return counted_request
+
+        def counted_text(stream: EventStream, text: str, raw: Any, generation: int) -> Any:
             wire.event_bytes += len(text)  # ARI's JSON is ASCII: characters are bytes
-            return handle_text(stream, text, generation)
+            return handle_text(stream, text, raw, generation)
 
         async def no_filter(self: EventFilter) -> bool:
             return False  # the engine as before the filter: every event type arrives
 
-        RestTransport.request = counted_request  # type: ignore[method-assign,assignment]
+        RestTransport.request = counted(request)  # type: ignore[method-assign]
+        WsRestTransport.request = counted(ws_request)  # type: ignore[method-assign]
         EngineRuntime.submit = noted_submit  # type: ignore[method-assign,assignment]
         EventStream._handle_text = counted_text  # type: ignore[method-assign,assignment]
         if not event_filter:
@@ -212,6 +218,7 @@ class Wire:
             yield
         finally:
             RestTransport.request = request  # type: ignore[method-assign]
+            WsRestTransport.request = ws_request  # type: ignore[method-assign]
             EngineRuntime.submit = submit  # type: ignore[method-assign]
             EventStream._handle_text = handle_text  # type: ignore[method-assign]
             EventFilter.apply = apply  # type: ignore[method-assign]
@@ -233,7 +240,13 @@ def free_port() -> int:
 
 
 async def end_to_end(
-    calls: int, agents: int, rate: float, calendar: str, event_filter: bool, stdlib_json: bool
+    calls: int,
+    agents: int,
+    rate: float,
+    calendar: str,
+    event_filter: bool,
+    stdlib_json: bool,
+    rest_over: str = "websocket",
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config"
@@ -255,9 +268,10 @@ async def end_to_end(
         try:
             wire = Wire()
             with wire.counting(event_filter, stdlib_json):
-                result = await _drive(config, port, calls, agents, rate, wire)
+                result = await _drive(config, port, calls, agents, rate, wire, rest_over)
             decoder = "json" if stdlib_json else "orjson"
             head = {"calendar": calendar, "event_filter": event_filter, "decoder": decoder}
+            head["rest_over"] = rest_over
             return {**head, "rate": rate, **result}
         finally:
             emulator.terminate()
@@ -272,7 +286,7 @@ def _percentile_ms(values: list[float], q: float) -> float | None:
 
 
 async def _drive(
-    config: Path, port: int, calls: int, agents: int, rate: float, wire: Wire
+    config: Path, port: int, calls: int, agents: int, rate: float, wire: Wire, rest_over: str
 ) -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}"
     headers = {"Authorization": aiohttp.encode_basic_auth("asterisk", "asterisk")}
@@ -288,7 +302,9 @@ async def _drive(
             async with http.put(f"{url}/emulator/endpoints/PJSIP/{9000 + i}", json=body):
                 pass
         settings = load_settings(
-            config, env={}, overrides={"ari.url": url, "http.listen": "127.0.0.1:0"}
+            config,
+            env={},
+            overrides={"ari.url": url, "http.listen": "127.0.0.1:0", "ari.rest_over": rest_over},
         )
         timing = Timing()
         async with running_engine(
@@ -503,21 +519,31 @@ def main() -> None:
     parser.add_argument(
         "--current", action="store_true", help="only the engine as it runs (filter on, orjson)"
     )
+    parser.add_argument(
+        "--rest-over",
+        choices=("websocket", "http", "both"),
+        default="both",
+        help="how REST requests travel (ari.rest_over); both: one run each",
+    )
+    parser.add_argument(
+        "--calendars", default="office,always", help="comma-separated: office, always"
+    )
     args = parser.parse_args()
     calls = 200 if args.quick else args.calls
     print(f"machine: {machine()}")
     print("ingest:", json.dumps(asyncio.run(ingest(200 if args.quick else 2000))))
     # Each run its own emulator and engine; the engine's figures are per call.  "Before" is the
     # engine before the event filter and orjson: no filter, the stdlib json.
-    for calendar in ("office", "always"):
+    transports = ("websocket", "http") if args.rest_over == "both" else (args.rest_over,)
+    for calendar in args.calendars.split(","):
         variants = (
             ((True, False),) if args.current else ((True, False), (False, False), (False, True))
         )
         for event_filter, stdlib_json in variants:
-            result = asyncio.run(
-                end_to_end(calls, args.agents, args.rate, calendar, event_filter, stdlib_json)
-            )
-            print("end to end:", json.dumps(result))
+            for rest_over in transports:
+                run = (calls, args.agents, args.rate, calendar, event_filter, stdlib_json)
+                result = asyncio.run(end_to_end(*run, rest_over))
+                print("end to end:", json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,10 @@ UAS (rings 200 ms, answers, waits for the BYE), and sipp callers at fixed call r
 hanging up 2 s after its answer.  Per call rate, the same load goes in turn to:
 
 - the engine's office-hours line and its 24/7 line (``calendar: always``), event filter on;
-- the same two lines on a second engine (another ARI application) with ``ari.event_filter:
-  false``: what the filter saves, in the engine and in Asterisk;
+- the same two lines on a second engine (another ARI application) that differs in one setting
+  (``--compare``): ``ari.rest_over: http`` (REST over HTTP instead of the events WebSocket:
+  what the WebSocket saves, in the engine and in Asterisk) or ``ari.event_filter: false``
+  (what the filter saves);
 - Asterisk's own app_queue (``Answer()``, ``Queue(bench)`` over the same 50 agents, one call
   per agent, the longest idle first).
 
@@ -18,7 +20,8 @@ bridge with one) out of those offered, and agent answered -> caller and agent in
 p50/p99, both from Asterisk's own events (millisecond timestamps) on an observer application.
 
     .venv/bin/python bench/realpbx_e2e.py [--rates 20,40,60,90] [--seconds 10] [--agents 50]
-                                          [--lines office,always] [--json]
+                                          [--lines office,always] [--compare http|filter]
+                                          [--json]
 """
 
 from __future__ import annotations
@@ -147,6 +150,7 @@ def run(
     lines: tuple[str, ...] = ("office", "always"),
     idle_s: float = IDLE_S,
     workdir: Path | None = None,
+    compare: str = "http",
 ) -> dict[str, Any]:
     shared = shared_dir()
     if not (shared / "run-asterisk").exists():
@@ -159,7 +163,15 @@ def run(
         observer.start()
         started.append(observer)
         started.append(start_agent_phones(pbx, root))
-        engines = {on: BenchEngine.start(root, pbx, agents, on) for on in (True, False)}
+        second = ("http", True) if compare == "http" else ("websocket", False)
+        engines = {
+            True: BenchEngine.start(root, pbx, agents, True, "websocket", first=True),
+            False: BenchEngine.start(root, pbx, agents, second[1], second[0], first=False),
+        }
+        labels = {
+            True: "websocket, filter on",
+            False: f"{second[0]}, filter {'on' if second[1] else 'off'}",
+        }
         started.extend(engines.values())
         idle_cpu = _idle_cpu(pbx, engines[True], idle_s)
         rows = []
@@ -167,7 +179,7 @@ def run(
             for on in (True, False):
                 for line in lines:
                     number = ENGINE_NUMBERS[on][line]
-                    name = f"engine {line} filter {'on' if on else 'off'}"
+                    name = f"engine {line} ({labels[on]})"
                     rows.append(
                         run_scenario(
                             pbx,
@@ -290,8 +302,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-seconds", type=float, default=IDLE_S, help="of idle CPU")
     parser.add_argument("--workdir", type=Path, help="for logs (default: a new temporary one)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--compare",
+        choices=("http", "filter"),
+        default="http",
+        help="the second engine: REST over HTTP, or the event filter off",
+    )
     args = parser.parse_args(argv)
-    result = run(args.rates, args.seconds, args.agents, args.lines, args.idle_seconds, args.workdir)
+    result = run(
+        args.rates,
+        args.seconds,
+        args.agents,
+        args.lines,
+        args.idle_seconds,
+        args.workdir,
+        args.compare,
+    )
     print(json.dumps(result, indent=2) if args.json else table(result))
     return 0
 

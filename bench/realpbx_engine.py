@@ -26,6 +26,7 @@ from typing import Any
 from acd import cli
 from acd.ari.rest import RestTransport
 from acd.ari.stream import EventStream
+from acd.ari.ws_rest import WsRestTransport
 
 COUNTS_ENV = "BENCH_ARI_COUNTS"
 PROFILE_ENV = "BENCH_ENGINE_PROFILE"
@@ -39,20 +40,24 @@ class Counts:
 
 
 def _install() -> None:
-    request, handle_text = RestTransport.request, EventStream._handle_text
+    handle_text = EventStream._handle_text
 
-    async def counted_request(
-        transport: RestTransport, method: str, path: str, params: Any = None, **kw: Any
-    ) -> Any:
-        Counts.requests += 1
-        return await request(transport, method, path, params, **kw)
+    def counted(send: Any) -> Any:
+        async def counted_request(
+            transport: Any, method: str, path: str, params: Any = None, **kw: Any
+        ) -> Any:
+            Counts.requests += 1
+            return await send(transport, method, path, params, **kw)
 
-    def counted_text(stream: EventStream, text: str, generation: int) -> Any:
+        return counted_request
+
+    def counted_text(stream: EventStream, text: str, raw: Any, generation: int) -> Any:
         Counts.events += 1
         Counts.event_bytes += len(text)  # ARI's JSON is ASCII: characters are bytes
-        return handle_text(stream, text, generation)
+        return handle_text(stream, text, raw, generation)
 
-    RestTransport.request = counted_request  # type: ignore[method-assign,assignment]
+    RestTransport.request = counted(RestTransport.request)  # type: ignore[method-assign]
+    WsRestTransport.request = counted(WsRestTransport.request)  # type: ignore[method-assign]
     EventStream._handle_text = counted_text  # type: ignore[method-assign,assignment]
 
 

@@ -137,14 +137,19 @@ def process_cpu_s(pid: int) -> float:
 # ---------------------------------------------------------------------------- engine
 
 
-def write_engine_config(directory: Path, agents: int, event_filter: bool) -> None:
+def write_engine_config(
+    directory: Path, agents: int, event_filter: bool, rest_over: str = "websocket", *, first: bool
+) -> None:
+    """The bench engine's configuration; ``first`` picks its ARI app and numbers (the first
+    engine, or the second it is compared with)."""
     directory.mkdir(parents=True, exist_ok=True)
     days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     files: dict[str, Any] = {
         "acd.yaml": {
             "ari": {
-                "app": ENGINE_APPS[event_filter],
+                "app": ENGINE_APPS[first],
                 "event_filter": event_filter,
+                "rest_over": rest_over,
                 "reconnect_max_s": 2,
             },
             "engine": {
@@ -185,7 +190,7 @@ def write_engine_config(directory: Path, agents: int, event_filter: bool) -> Non
                     "moh_class": "default",
                     "rejoin_window_s": 0,  # every caller is "caller": no one inherits a place
                 }
-                for calendar, number in ENGINE_NUMBERS[event_filter].items()
+                for calendar, number in ENGINE_NUMBERS[first].items()
             ]
         },
         "escalation_points.yaml": {  # every line code needs one
@@ -220,11 +225,21 @@ class BenchEngine:
     counts_file: Path
 
     @classmethod
-    def start(cls, root: Path, pbx: Asterisk, agents: int, event_filter: bool) -> BenchEngine:
+    def start(
+        cls,
+        root: Path,
+        pbx: Asterisk,
+        agents: int,
+        event_filter: bool,
+        rest_over: str = "websocket",
+        *,
+        first: bool,
+    ) -> BenchEngine:
         """`acd run` through bench/realpbx_engine.py, on a fresh SQLite store."""
-        name = "filter-on" if event_filter else "filter-off"
+        name = f"{'first' if first else 'second'}-filter-{'on' if event_filter else 'off'}"
+        name += f"-rest-{rest_over}"
         config = root / f"config-{name}"
-        write_engine_config(config, agents, event_filter)
+        write_engine_config(config, agents, event_filter, rest_over, first=first)
         port = free_tcp_port()
         database, log = root / f"{name}.sqlite3", root / f"{name}.log"
         counts = root / f"{name}.counts.json"

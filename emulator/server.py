@@ -17,9 +17,9 @@ import json
 import logging
 from typing import Any
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
-from emulator import control, rest_bridges, rest_channels, rest_resources
+from emulator import control, rest_bridges, rest_channels, rest_resources, ws_rest
 from emulator.bus import Connection
 from emulator.errors import AriHttpError
 from emulator.rest import PBX_KEY, STATE_KEY, EmulatorState, Handler, RequestRecord
@@ -154,8 +154,9 @@ async def _events(request: web.Request) -> web.StreamResponse:
     state.sockets[conn] = ws
     sender = asyncio.create_task(_pump(conn, ws))
     try:
-        async for _message in ws:
-            pass  # requests over the WebSocket (ARI 22's REST-over-WS) are not modelled
+        async for message in ws:
+            if message.type is WSMsgType.TEXT:  # ARI 22's REST over the WebSocket
+                await ws_rest.answer(request.app, conn, message.data)
     finally:
         state.pbx.bus.disconnect(conn)
         state.sockets.pop(conn, None)

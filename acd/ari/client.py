@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 
@@ -27,6 +27,23 @@ from foundation.errors import AriServerError
 
 T = TypeVar("T")
 
+
+class RestPort(Protocol):
+    """A way to send ARI requests: HTTP (:class:`~acd.ari.rest.RestTransport`) or the events
+    WebSocket (:class:`~acd.ari.ws_rest.WsRestTransport`); both raise the same errors."""
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        params: Params | None = None,
+        *,
+        json_body: Mapping[str, Any] | None = None,
+    ) -> Any: ...
+
+    async def close(self) -> None: ...
+
+
 Media = str | Sequence[str]
 
 
@@ -35,6 +52,7 @@ class AriClient:
 
     ``base_url`` is Asterisk's HTTP server (``http://127.0.0.1:8088``); paths go under ``/ari``.
     ``app`` is the default Stasis application for originated, created and snooped channels.
+    ``rest`` replaces HTTP as the way requests travel (the events WebSocket, ``ari.rest_over``).
     """
 
     def __init__(
@@ -48,9 +66,10 @@ class AriClient:
         request_timeout_s: float = DEFAULT_TIMEOUT_S,
         retry_gets: bool = True,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        rest: RestPort | None = None,
     ) -> None:
         self.app = app
-        self._rest = RestTransport(
+        self._rest: RestPort = rest or RestTransport(
             base_url,
             username,
             password,

@@ -219,16 +219,23 @@ class RestTransport:
             error = AriUnavailable(0, f"{type(exc).__name__}: {exc}", method, path)
             log.warning("%s", error)
             raise error from exc
-        elapsed_ms = (loop.time() - started) * 1000
-        body = _decode(raw)
-        if status >= 300:
-            ari_error = error_for_status(status, body, method, path)
-            _log_error(ari_error, elapsed_ms)
-            raise ari_error
-        log.debug("ARI %s %s -> %d (%.1f ms)", method, path, status, elapsed_ms)
-        if isinstance(body, _Undecodable):
-            raise AriServerError(status, f"answer is not JSON: {body.text[:200]}", method, path)
-        return body
+        return answer_body(status, raw, method, path, (loop.time() - started) * 1000)
+
+
+def answer_body(status: int, raw: bytes | str, method: str, path: str, elapsed_ms: float) -> Any:
+    """The decoded body of an ARI answer, or the :class:`AriError` its status means.
+
+    The one translation of an answer for both transports (HTTP here, WebSocket in
+    :mod:`acd.ari.ws_rest`): the same status and body raise the same error either way."""
+    body = _decode(raw)
+    if status >= 300:
+        ari_error = error_for_status(status, body, method, path)
+        _log_error(ari_error, elapsed_ms)
+        raise ari_error
+    log.debug("ARI %s %s -> %d (%.1f ms)", method, path, status, elapsed_ms)
+    if isinstance(body, _Undecodable):
+        raise AriServerError(status, f"answer is not JSON: {body.text[:200]}", method, path)
+    return body
 
 
 class _Undecodable:
@@ -241,10 +248,10 @@ class _Undecodable:
         return self.text
 
 
-def _decode(raw: bytes) -> Any:
+def _decode(raw: bytes | str) -> Any:
     if not raw.strip():
         return None
-    text = raw.decode("utf-8", errors="replace")
+    text = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
     try:
         return json.loads(text)
     except ValueError:

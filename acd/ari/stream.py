@@ -36,6 +36,7 @@ import orjson
 from yarl import URL
 
 from acd.ari.events import ApplicationReplaced, AriEvent, MalformedEvent, UnknownEvent, parse_event
+from acd.ari.ws_rest import WsRestTransport
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class EventStream:
         connect_timeout_s: float = 10.0,
         subscribe_all: bool = False,
         rng: random.Random | None = None,
+        rest: WsRestTransport | None = None,
     ) -> None:
         self.app = app
         self.stats = StreamStats()
@@ -118,6 +120,7 @@ class EventStream:
         self._task: asyncio.Task[None] | None = None
         self._generation = 0
         self._first = True
+        self._rest = rest
 
     # -- public -------------------------------------------------------------------------------
 
@@ -239,8 +242,10 @@ class EventStream:
         # The socket is drained into our own queue from the start, even while on_connected
         # resynchronises: left unread, aiohttp would stop reading the TCP socket, and Asterisk
         # drops a client it cannot write to within its websocket_write_timeout.
-        inbox: asyncio.Queue[aiohttp.WSMessage] = asyncio.Queue()
-        pump = asyncio.get_running_loop().create_task(_pump(ws, inbox))
+        inbox: asyncio.Queue[_Received] = asyncio.Queue()
+        pump = asyncio.get_running_loop().create_task(_pump(ws, inbox, self._rest))
+        if self._rest is not None:
+            self._rest.attach(ws)  # before on_connected, which resynchronises over REST
         try:
             if not await self._run_on_connected():
                 return _Ended.DROPPED
@@ -248,6 +253,8 @@ class EventStream:
             return await self._read(ws, inbox, generation)
         finally:
             self._ready.clear()
+            if self._rest is not None:
+                self._rest.detach(f"connection {generation} ended")
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await pump
@@ -270,13 +277,13 @@ class EventStream:
     async def _read(
         self,
         ws: aiohttp.ClientWebSocketResponse,
-        inbox: asyncio.Queue[aiohttp.WSMessage],
+        inbox: asyncio.Queue[_Received],
         generation: int,
     ) -> _Ended:
         while True:
-            msg = await inbox.get()
+            msg, raw = await inbox.get()
             if msg.type is aiohttp.WSMsgType.TEXT:
-                if self._handle_text(msg.data, generation) is _Ended.REPLACED:
+                if self._handle_text(msg.data, raw, generation) is _Ended.REPLACED:
                     return _Ended.REPLACED
             elif msg.type is aiohttp.WSMsgType.ERROR:
                 log.warning("ARI events for %r: connection failed: %s", self.app, ws.exception())
@@ -287,10 +294,10 @@ class EventStream:
             else:
                 log.warning("ARI events for %r: ignoring a %s message", self.app, msg.type.name)
 
-    def _handle_text(self, text: str, generation: int) -> _Ended | None:
-        """Parse and deliver one message; ``REPLACED`` ends the connection."""
+    def _handle_text(self, text: str, raw: dict[str, Any] | None, generation: int) -> _Ended | None:
+        """Parse and deliver one message (decoded by the pump); ``REPLACED`` ends the
+        connection."""
         self.stats.events_received += 1
-        raw = _decode(text)
         if raw is None:
             self.stats.events_malformed += 1
             log.warning("ARI events for %r: not a JSON object: %.200s", self.app, text)
@@ -341,14 +348,31 @@ class EventStream:
 _CLOSED = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED)
 
 
+# A message from the socket and, for a text message, its JSON object (None if it is not one).
+_Received = tuple[aiohttp.WSMessage, dict[str, Any] | None]
+
+
 async def _pump(
-    ws: aiohttp.ClientWebSocketResponse, inbox: asyncio.Queue[aiohttp.WSMessage]
+    ws: aiohttp.ClientWebSocketResponse,
+    inbox: asyncio.Queue[_Received],
+    rest: WsRestTransport | None,
 ) -> None:
-    """Move messages from the socket to ``inbox`` until the message that ends the connection."""
+    """Move messages from the socket to ``inbox`` until the message that ends the connection.
+
+    Answers to REST requests (``RESTResponse``) go straight to ``rest`` instead: the
+    ``on_connected`` hook waits for them while the reader does not yet take events."""
     while True:
         msg = await ws.receive()
-        inbox.put_nowait(msg)
+        raw = _decode(msg.data) if msg.type is aiohttp.WSMsgType.TEXT else None
+        if rest is not None and raw is not None and raw.get("type") == "RESTResponse":
+            rest.deliver(raw)
+            continue
+        inbox.put_nowait((msg, raw))
         if msg.type is aiohttp.WSMsgType.ERROR or msg.type in _CLOSED:
+            if rest is not None:
+                # At once, not when the reader gets there: it may be waiting in on_connected
+                # for one of these answers.
+                rest.detach(f"connection {msg.type.name.lower()}")
             return
 
 

@@ -11,7 +11,7 @@ calendars in :mod:`acd.settings.calendars`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     Field,
@@ -75,6 +75,11 @@ class AriSettings(ConfigModel):
     # Ask Asterisk for only the event types the engine reads (acd.ari.event_filter); false
     # clears the application's filter so every event arrives (to measure what it saves).
     event_filter: bool = True
+    # How REST requests travel: over HTTP, or as messages on the events WebSocket (Asterisk
+    # 22.5+, 20.15+): less CPU per call for the engine and Asterisk, but Asterisk carries out
+    # a socket's requests one at a time, and at 90 calls/s on a busy machine fewer callers
+    # reached an agent that way (docs/performance.md, "REST over the events WebSocket").
+    rest_over: Literal["websocket", "http"] = "http"
 
     @field_validator("url")
     @classmethod

@@ -356,7 +356,7 @@ async def test_application_replaced_from_a_superseded_connection_is_ignored(
     await stream.wait_connected()
     message = json.dumps({"type": "ApplicationReplaced", "application": "acd", "timestamp": "t"})
     stale_generation = stream._generation - 1
-    assert stream._handle_text(message, stale_generation) is None
+    assert stream._handle_text(message, json.loads(message), stale_generation) is None
     assert engine.events.empty()
     assert stream.connected
 

@@ -154,15 +154,19 @@ def test_a_row_is_per_offered_call() -> None:
     assert per_call(5, 0) is None
 
 
-@pytest.mark.parametrize("event_filter", [True, False])
+@pytest.mark.parametrize(
+    ("first", "event_filter", "rest_over"),
+    [(True, True, "websocket"), (False, True, "http"), (False, False, "websocket")],
+)
 def test_the_engine_config_is_valid_and_both_lines_open_now(
-    tmp_path: Path, event_filter: bool
+    tmp_path: Path, first: bool, event_filter: bool, rest_over: str
 ) -> None:
-    write_engine_config(tmp_path, agents=3, event_filter=event_filter)
+    write_engine_config(
+        tmp_path, agents=3, event_filter=event_filter, rest_over=rest_over, first=first
+    )
     settings = load_settings(tmp_path, env={})
     assert settings.ari.event_filter is event_filter
-    assert {line.numbers[0] for line in settings.lines} == set(
-        ENGINE_NUMBERS[event_filter].values()
-    )
+    assert settings.ari.rest_over == rest_over
+    assert {line.numbers[0] for line in settings.lines} == set(ENGINE_NUMBERS[first].values())
     for line in settings.lines:
         assert status(settings.line_calendar(line), datetime.now(UTC)).open, line.id

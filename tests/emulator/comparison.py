@@ -120,6 +120,12 @@ def normalise(value: Any, known: set[str]) -> Any:
         return application
     drop = {"timestamp", "asterisk_id"}
     out = {k: normalise(v, known) for k, v in value.items() if k not in drop}
+    if out.get("type") == "RESTResponse" and isinstance(out.get("message_body"), str):
+        # The body of a REST answer over the WebSocket is JSON in a string: compared decoded,
+        # as an HTTP answer's body is.
+        out["message_body"] = _body_view(
+            str(out.get("uri", "")), json.loads(out["message_body"]), known
+        )
     if out.get("type") == "Dial" and out.get("dialstatus") == "RINGING":
         out["peer"]["state"] = "Down|Ringing"  # raced with the state change in real runs
     return out

@@ -7,7 +7,8 @@ real Asterisk 22, its responses, and the WebSocket events it received.  :func:`r
 2. plays the phone side the trace implies, at the recorded times: an inbound call for each
    first ``StasisStart`` of a dialplan channel, the caller's BYE for each ``ChannelHangupRequest``
    that is not ``soft``, and each ``ChannelDtmfReceived`` digit (pressed ``duration_ms`` earlier);
-3. replays every recorded REST request at its recorded time, with recorded ids (the dialplan
+3. replays every recorded REST request (over HTTP, or as a ``RESTRequest`` on the WebSocket:
+   ``ws_request`` entries) at its recorded time, with recorded ids (the dialplan
    channels' ``<epoch>.<seq>``) mapped to the emulator's.  A request is held back until the
    emulator has delivered as many events as the recording had before it, so a request never
    overtakes the event that prompted it (virtual time: the wait costs nothing).
@@ -170,6 +171,8 @@ class Replayer:
                 plan.add(entry.t, entry.index, self._open_socket)
             elif entry.dir == "request":
                 plan.add(entry.t, entry.index, self._request_action(entry, key_events))
+            elif entry.dir == "ws_request":
+                plan.add(entry.t, entry.index, self._ws_request_action(entry, key_events))
             elif entry.dir == "note" and "closes" in str(raw.get("text", "")):
                 plan.add(entry.t, entry.index, self._close_socket)
             elif entry.dir == "event":
@@ -272,6 +275,16 @@ class Replayer:
                     body,
                 )
             )
+
+        return send
+
+    def _ws_request_action(self, entry: Entry, key_events_before: int) -> Action:
+        """A REST request sent on the (last opened) events WebSocket; its answer is a
+        ``RESTResponse`` event, compared with the other events."""
+
+        async def send() -> None:
+            await self._wait_for_events(key_events_before, entry.t + CAUSAL_WAIT_S)
+            await self._sockets[-1].send_str(json.dumps(self.ids.apply(entry.raw["message"])))
 
         return send
 

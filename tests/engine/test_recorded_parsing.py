@@ -10,7 +10,8 @@ from tests.engine.recorded import TRACE_NAMES, callers, event, find, load, origi
 
 @pytest.mark.parametrize("name", TRACE_NAMES)
 def test_every_recorded_event_parses_into_its_typed_event(name):
-    unmodelled = {"ChannelConnectedLine", "ChannelCreated", "ChannelDialplan"}
+    # RESTResponse: answers to REST over the WebSocket, taken by acd.ari.ws_rest, never events.
+    unmodelled = {"ChannelConnectedLine", "ChannelCreated", "ChannelDialplan", "RESTResponse"}
     for entry in load(name):
         if entry["dir"] != "event":
             continue
