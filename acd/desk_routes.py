@@ -8,11 +8,11 @@ handler runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from acd.api import CLOCK, RUNTIME
+from acd.api_models import CloseContactBody
 from acd.auth.keys import VISIBLE_LINES
 from acd.engine import inputs as inp
 from acd.engine.desk import agent_contact, agent_today
@@ -22,16 +22,12 @@ from acd.wallboard import wallboard
 from callbacks.http import CALLBACK_STORE
 from callbacks.model import CallbackStatus
 from foundation.errors import ApiError, UnknownAgent
-from foundation.json_body import read_json_object
+from foundation.json_body import parse_body
 
 TODAY = web.AppKey("today_figures", TodayFigures)
 CONTACTS = web.AppKey("contact_store", ContactStore)
 PRESENCE_REASONS = web.AppKey[tuple[str, ...]]("presence_reasons")  # in the configured order
 MISSED_REASON = web.AppKey("missed_reason", str)
-
-MAX_NOTE = 8000  # characters: a question and its details, not a document
-MAX_LINKS = 20
-MAX_LINK = 2000
 
 
 async def get_contact(request: web.Request) -> web.Response:
@@ -61,17 +57,14 @@ async def _original_wait(request: web.Request, callback_id: str) -> float | None
 
 async def close_contact(request: web.Request) -> web.Response:
     agent_id = request.match_info["agent_id"]
-    body = await read_json_object(request)
-    note = _text(body, "note", MAX_NOTE)
-    reason = _text(body, "reason", 128)
-    links = _links(body.get("links", []))
+    body = await parse_body(request, CloseContactBody)
     runtime = request.app[RUNTIME]
     view = runtime.view
     agent = view.agents.get(agent_id)
     if agent is None:
         raise UnknownAgent(agent_id)
     before = agent_contact(view, agent, request.app[CLOCK].now())
-    runtime.submit(inp.CloseContact(agent_id, note, reason, links))
+    runtime.submit(inp.CloseContact(agent_id, body.note, body.reason, tuple(body.links)))
     return web.json_response(
         {
             "contact_id": before["contact_id"] if before else None,
@@ -79,36 +72,6 @@ async def close_contact(request: web.Request) -> web.Response:
             "activity": agent.activity.value,  # idle once a wrap-up is closed
         }
     )
-
-
-def _text(body: dict[str, object], name: str, limit: int) -> str:
-    value = body.get(name)
-    if not isinstance(value, str):
-        raise ApiError(422, f"invalid_{name}", f"{name} must be a string", {"field": name})
-    if len(value) > limit:
-        raise ApiError(
-            422, f"invalid_{name}", f"{name} is longer than {limit} characters", {"field": name}
-        )
-    return value
-
-
-def _links(raw: object) -> tuple[str, ...]:
-    if not isinstance(raw, list) or len(raw) > MAX_LINKS:
-        raise ApiError(
-            422, "invalid_links", f"links must be a list of at most {MAX_LINKS} URLs", {}
-        )
-    links = []
-    for index, link in enumerate(raw):
-        parts = urlsplit(link) if isinstance(link, str) and len(link) <= MAX_LINK else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ApiError(
-                422,
-                "invalid_links",
-                f"links[{index}] must be an http(s) URL of at most {MAX_LINK} characters",
-                {"index": index},
-            )
-        links.append(link)
-    return tuple(links)
 
 
 async def get_today(request: web.Request) -> web.Response:

@@ -11,39 +11,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 
 from aiohttp import web
 
 from acd.api import RUNTIME
+from acd.api_models import MonitorBody
 from acd.auth.keys import PRINCIPAL
 from acd.auth.store import AuditEntry, AuthStore
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from foundation.errors import ApiError, UnknownAgent
-from foundation.json_body import read_json_object
+from foundation.json_body import parse_body, validate_body
 
 log = logging.getLogger(__name__)
 
-# A phone of the contact centre's own PBX: technology/resource, no "@" (no trunk, so the API
-# cannot be used to dial out to any number).
-ENDPOINT = re.compile(r"^(PJSIP|SIP|IAX2)/[A-Za-z0-9_.+-]{1,64}$")
 AGENT_ENDPOINTS = web.AppKey("agent_endpoints", dict)
 
 
 async def start_monitor(request: web.Request) -> web.Response:
     agent_id = request.match_info["agent_id"]
-    body = await read_json_object(request)
-    raw_mode = body.get("mode")
-    try:
-        mode = inp.MonitorMode(str(raw_mode))
-    except ValueError:
-        allowed = [m.value for m in inp.MonitorMode]
-        raise ApiError(
-            422, "invalid_mode", f"mode must be one of {allowed}", {"mode": raw_mode}
-        ) from None
+    body = await parse_body(request, MonitorBody)
     who = request[PRINCIPAL]
-    endpoint = body.get("endpoint")
+    endpoint = body.endpoint
     if endpoint is None:
         # The default: the phone of the supervisor's own agent, if their user has one.
         endpoint = request.app[AGENT_ENDPOINTS].get(who.agent_id or "")
@@ -54,19 +43,14 @@ async def start_monitor(request: web.Request) -> web.Response:
                 "send endpoint (the supervisor's own phone, e.g. PJSIP/2001): this user has"
                 " no agent whose phone could be the default",
             )
-    if not isinstance(endpoint, str) or not ENDPOINT.match(endpoint):
-        raise ApiError(
-            422,
-            "invalid_endpoint",
-            "endpoint must be a phone of the PBX such as PJSIP/2001 (no @: no trunk)",
-            {"endpoint": str(endpoint)[:100]},
-        )
+        # Configured, but still only a phone of the PBX: the API dials no trunk.
+        validate_body({"endpoint": endpoint, "mode": body.mode}, MonitorBody)
     runtime = request.app[RUNTIME]
     if agent_id not in runtime.view.agents:
         raise UnknownAgent(agent_id)
-    runtime.submit(inp.MonitorRequested(agent_id, mode, endpoint, who.name))
+    runtime.submit(inp.MonitorRequested(agent_id, body.mode, endpoint, who.name))
     return web.json_response(
-        {"agent_id": agent_id, "mode": mode.value, "endpoint": endpoint, "state": "calling"},
+        {"agent_id": agent_id, "mode": body.mode.value, "endpoint": endpoint, "state": "calling"},
         status=202,
     )
 

@@ -46,7 +46,8 @@ class ErrorBody(BaseModel):
 
 
 _ERRORS = {
-    400: "the body is not a UTF-8 JSON object (or is nested too deep)",
+    400: "the body is not a UTF-8 JSON object (or is nested too deep); a WebSocket route"
+    " called without the upgrade",
     401: "no credentials, or wrong ones (WWW-Authenticate: Bearer)",
     403: "the credentials may not do this, or a browser request without its CSRF token/Origin",
     404: "no such agent, callback, point, user or token",
@@ -237,6 +238,8 @@ def _responses(spec: RouteSpec, schemas: _Schemas) -> dict[str, Any]:
         errors.add(409)
     if spec.request_model is not None:
         errors |= {400, 413, 422}
+    if 101 in spec.ok:
+        errors.add(400)  # websocket_required: a plain GET
     if spec.query_model is not None:
         errors.add(422)
     if spec.action == "session.login":
@@ -254,6 +257,12 @@ def _responses(spec: RouteSpec, schemas: _Schemas) -> dict[str, Any]:
 def _success(spec: RouteSpec, status: int, schemas: _Schemas) -> dict[str, Any]:
     if status == 204:
         return {"description": "done; no body"}
+    if status == 101:
+        # OpenAPI has no words for a WebSocket: the upgrade is described, the messages not.
+        return {
+            "description": "a WebSocket (send the upgrade headers): the engine then sends JSON"
+            " messages, each with a type, about what the caller may see (acd.live)"
+        }
     if spec.path == "/metrics":
         return {
             "description": "Prometheus text exposition",

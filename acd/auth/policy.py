@@ -191,7 +191,15 @@ ROUTES: tuple[RouteSpec, ...] = (
         "GET", "/api/queues", "queues.list", STAFF | {R.REPORTING}, S.QUEUES_READ, out=m.QueueList
     ),
     # --- the agent's desk and the wallboard (acd.desk_routes, issue 13)
-    _rule("GET", A + "/contact", "agent.contact", AGENT_SELF, S.AGENTS_READ, Target.AGENT),
+    _rule(
+        "GET",
+        A + "/contact",
+        "agent.contact",
+        AGENT_SELF,
+        S.AGENTS_READ,
+        Target.AGENT,
+        out=m.AgentContactOut,
+    ),
     _rule(
         "POST",
         A + "/contact/close",
@@ -200,15 +208,57 @@ ROUTES: tuple[RouteSpec, ...] = (
         S.AGENTS_WRITE,
         Target.AGENT,
         DEFAULT_BODY,
+        body=m.CloseContactBody,
+        out=m.CloseContactOut,
     ),
-    _rule("GET", A + "/today", "agent.today", AGENT_SELF, S.AGENTS_READ, Target.AGENT),
-    RouteSpec("GET", "/api/presence-reasons", "presence_reasons.list", Access.SIGNED_IN),
-    # live events for the pages (acd.live): what each user sees is decided by the hub
-    RouteSpec("GET", "/api/events", "events.live", Access.SIGNED_IN, check_origin=True),
+    _rule(
+        "GET",
+        A + "/today",
+        "agent.today",
+        AGENT_SELF,
+        S.AGENTS_READ,
+        Target.AGENT,
+        out=m.AgentTodayOut,
+    ),
+    RouteSpec(
+        "GET",
+        "/api/presence-reasons",
+        "presence_reasons.list",
+        Access.SIGNED_IN,
+        response_model=m.PresenceReasonsOut,
+    ),
+    # live events for the pages (acd.live): what each user sees is decided by the hub.  A
+    # WebSocket: its answer is the upgrade (101), then JSON messages no OpenAPI model describes.
+    RouteSpec("GET", "/api/events", "events.live", Access.SIGNED_IN, check_origin=True, ok=(101,)),
     # listen / whisper / barge (acd.monitor_routes): a supervisor of the agent's line
-    _rule("POST", A + "/monitor", "agent.monitor_start", STAFF, S.AGENTS_WRITE, Target.AGENT),
-    _rule("DELETE", A + "/monitor", "agent.monitor_stop", STAFF, S.AGENTS_WRITE, Target.AGENT),
-    _rule("GET", "/api/wallboard", "wallboard.get", STAFF | {R.REPORTING}, S.QUEUES_READ),
+    _rule(
+        "POST",
+        A + "/monitor",
+        "agent.monitor_start",
+        STAFF,
+        S.AGENTS_WRITE,
+        Target.AGENT,
+        body=m.MonitorBody,
+        out=m.MonitorStartOut,
+        ok=(202,),
+    ),
+    _rule(
+        "DELETE",
+        A + "/monitor",
+        "agent.monitor_stop",
+        STAFF,
+        S.AGENTS_WRITE,
+        Target.AGENT,
+        out=m.MonitorStopOut,
+    ),
+    _rule(
+        "GET",
+        "/api/wallboard",
+        "wallboard.get",
+        STAFF | {R.REPORTING},
+        S.QUEUES_READ,
+        out=m.WallboardOut,
+    ),
     # --- the agent's call and the escalation points (acd.escalation_routes)
     _rule(
         "GET",

@@ -19,8 +19,8 @@ A = "/api/agents/{agent_id}"
 # POST routes that take no body: the path says it all.
 BODYLESS = {("POST", A + "/login"), ("POST", A + "/logout")}
 # Answers that are not a JSON object of a model: Prometheus text, the description itself,
-# and 204 No Content.
-NOT_A_MODEL = {("GET", "/metrics"), ("GET", "/api/openapi.json")}
+# the live events' WebSocket, and 204 No Content.
+NOT_A_MODEL = {("GET", "/metrics"), ("GET", "/api/openapi.json"), ("GET", "/api/events")}
 
 
 @pytest.mark.unit
@@ -147,3 +147,12 @@ def test_a_browser_page_is_not_part_of_the_api_description():
     page = RouteSpec("GET", "/agent", "page.agent", Access.PUBLIC)
     listing = RouteSpec("GET", "/api/things", "things.list", Access.PUBLIC)
     assert set(build_document([page, listing])["paths"]) == {"/api/things"}
+
+
+@pytest.mark.unit
+def test_the_live_events_websocket_is_described_as_an_upgrade_without_a_body_model():
+    events = openapi_document()["paths"]["/api/events"]["get"]
+    assert "content" not in events["responses"]["101"]  # JSON messages, not one answer
+    assert "WebSocket" in events["responses"]["101"]["description"]
+    assert {"400", "401", "403"} <= set(events["responses"])  # 400: a GET without the upgrade
+    assert "200" not in events["responses"]
