@@ -17,7 +17,7 @@ from tests.state.conftest import REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACTS = 10_000
-AGENTS = ["a1", "a2", "a3"]
+AGENTS = ("a1", "a2", "a3")
 
 
 def _node(prefix: str, node_id: str) -> subprocess.Popen[str]:
