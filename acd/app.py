@@ -45,6 +45,7 @@ from acd.escalation_routes import add_escalation_routes
 from acd.http_server import base_url, bind_listener, serve
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
+from acd.node_routes import LocalNode, NodesSource, SharedNodes, add_node_routes, calls_of
 from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
 from acd.records.recorder import AgentStateWriter, ContactRecorder
@@ -57,6 +58,8 @@ from acd.reports.schedule import schedules_of
 from acd.reports.scheduler import REPORT_MAIL, ReportScheduler
 from acd.reports.tables import Report
 from acd.settings import Settings
+from acd.state.node import NodeMembership
+from acd.state.setup import join_nodes, shared_reservations
 from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
 from callbacks.http import CALLBACK_STORE, add_callback_routes
@@ -115,6 +118,8 @@ class RunningEngine:
     api_app: web.Application | None = None
     # Agents' wrap-ups by the contact they followed (the reports' AHT); None only in tests.
     wrap_ups: WrapUpRecorder | None = None
+    # This node's lease in the shared state (acd.state); None: one node, no redis section.
+    nodes: NodeMembership | None = None
 
     def health(self) -> dict[str, Any]:
         return {
@@ -197,7 +202,10 @@ async def running_engine(
         )
         stack.push_async_callback(ari.close)
 
-        core = EngineCore(EngineConfig.from_settings(settings), ids=ids)
+        # Several nodes (acd.state): agents are reserved in Redis; one node: in memory.
+        redis = settings.redis
+        reservations = None if redis is None else shared_reservations(stack, redis)
+        core = EngineCore(EngineConfig.from_settings(settings), ids=ids, reservations=reservations)
         runtime = EngineRuntime(
             core,
             ari,
@@ -219,6 +227,9 @@ async def running_engine(
         runtime.restore_agents(stored_agents)
         runtime.start()
         stack.push_async_callback(runtime.close)
+        nodes = None
+        if redis is not None:  # joined before the first event can reserve an agent
+            nodes = await join_nodes(stack, redis, clock, lambda: calls_of(runtime.view))
 
         dialer = CallbackDialer(
             runtime,
@@ -272,6 +283,7 @@ async def running_engine(
             escalations=escalations,
             mail_outbox=mail_outbox,
             wrap_ups=wrap_ups,
+            nodes=nodes,
         )
         if listener is not None:
             engine.auth = await open_auth(
@@ -476,6 +488,13 @@ def _directory(settings: Settings, callbacks: CallbackStore) -> Directory:
     return Directory(agent_lines, codes, callback_line)
 
 
+def _nodes_source(engine: RunningEngine) -> NodesSource:
+    redis = engine.settings.redis
+    if engine.nodes is None or redis is None:
+        return LocalNode(lambda: engine.runtime.view, engine.clock, "local")
+    return SharedNodes(engine.nodes, redis.lease_ttl_s, lambda: calls_of(engine.runtime.view))
+
+
 async def _serve_api(
     stack: AsyncExitStack, engine: RunningEngine, auth: AuthStore, listener: socket.socket
 ) -> str:
@@ -511,6 +530,7 @@ async def _serve_api(
             code, point, "email", "queued"
         ),
     )
+    add_node_routes(app, _nodes_source(engine))
     await _add_ratings(stack, app, engine)
     guard.install(app)
     engine.api_app = app

@@ -180,6 +180,8 @@ ROUTES: tuple[RouteSpec, ...] = (
     _rule(
         "GET", "/api/queues", "queues.list", STAFF | {R.REPORTING}, S.QUEUES_READ, out=m.QueueList
     ),
+    # --- engine nodes (acd.node_routes): operational, for supervisors and admins
+    _rule("GET", "/api/nodes", "nodes.list", STAFF, S.QUEUES_READ, out=m.NodeList),
     # --- the agent's call and the escalation points (acd.escalation_routes)
     _rule(
         "GET",

@@ -31,6 +31,7 @@ PATHS = {
     "agent.logout": "/api/agents/1001/logout",
     "agent.presence": "/api/agents/1001/presence",
     "queues.list": "/api/queues",
+    "nodes.list": "/api/nodes",
     "agent.escalations": "/api/agents/1001/escalations",
     "agent.transfer": "/api/agents/1001/transfer",
     "agent.escalate_email": "/api/agents/1001/escalate-email",
@@ -67,6 +68,7 @@ AGENT_OWN = {
 SUPERVISOR_LISTS = {
     "agents.list",
     "queues.list",
+    "nodes.list",  # the engine nodes: operational, not for reporting
     "escalation_points.list",
     "escalation_point.get",
     "escalation.rate",  # an unknown contact: 404
