@@ -115,9 +115,11 @@ class MemoryStateStore:
 
     # ---------------------------------------------------------------- reservations
     async def reserve(self, agent_id: str, contact_id: str, node_id: str) -> bool:
-        if agent_id in self._reserved:
-            return False
-        self._reserved[agent_id] = Reservation(agent_id, contact_id, node_id)
+        wanted = Reservation(agent_id, contact_id, node_id)
+        held = self._reserved.get(agent_id)
+        if held is not None:
+            return held == wanted
+        self._reserved[agent_id] = wanted
         return True
 
     async def release(self, agent_id: str, contact_id: str) -> bool:

@@ -141,7 +141,9 @@ class StateStore(Protocol):
 
     # ---------------------------------------------------------------- reservations
     async def reserve(self, agent_id: str, contact_id: str, node_id: str) -> bool:
-        """Compare-and-set: reserve the agent if nobody holds it; True on success."""
+        """Compare-and-set: reserve the agent if nobody holds it; True on success.  Asking
+        again for the same contact and node is a success too (a node restarted within its
+        lease takes its offers up again); any other holder makes it False."""
         ...
 
     async def release(self, agent_id: str, contact_id: str) -> bool:

@@ -82,9 +82,15 @@ return due
 """
 
 # KEYS: reserved (the agent's), node-reserved (the node's); ARGV: prefix, agent, contact,
-# node.  The compare-and-set: 1 if reserved now, 0 if someone holds the agent.
+# node.  The compare-and-set: 1 if reserved now (or already, for this contact by this node:
+# a node restarted before its lease ran out takes its ringing offers up again), 0 if anyone
+# else holds the agent.
 RESERVE = """
-if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
+local held = redis.call("HMGET", KEYS[1], "contact_id", "node_id")
+if held[1] then
+    if held[1] == ARGV[3] and held[2] == ARGV[4] then return 1 end
+    return 0
+end
 redis.call("HSET", KEYS[1], "contact_id", ARGV[3], "node_id", ARGV[4])
 redis.call("SADD", KEYS[2], ARGV[2])
 return 1

@@ -154,6 +154,17 @@ async def test_an_agent_is_reserved_by_one_contact_at_a_time(state_store: StateS
     assert await state_store.reserve("a2", "c2", "n2")
 
 
+async def test_a_node_restarted_within_its_lease_takes_its_offer_up_again(
+    state_store: StateStore,
+) -> None:
+    assert await state_store.reserve("a1", "c1", "n1")
+    assert await state_store.reserve("a1", "c1", "n1")  # the same offer, after a restart
+    assert not await state_store.reserve("a1", "c1", "n2")  # the same contact, other node
+    assert not await state_store.reserve("a1", "c2", "n1")  # another contact
+    assert await state_store.release("a1", "c1")
+    assert await state_store.reservation("a1") is None
+
+
 async def test_a_released_agent_is_reservable_again(state_store: StateStore) -> None:
     await state_store.reserve("a1", "c1", "n1")
     assert await state_store.release("a1", "c1")

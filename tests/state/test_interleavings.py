@@ -78,7 +78,8 @@ async def _take(store: StateStore, model: Model, node: str, contact: str) -> Non
 
 async def _reserve(store: StateStore, model: Model, node: str, agent: str, contact: str) -> None:
     won = await store.reserve(agent, contact, node)
-    assert won == (agent not in model.reserved), f"{agent} held by {model.reserved}"
+    held = model.reserved.get(agent)
+    assert won == (held is None or held == (contact, node)), f"{agent} held by {held}"
     if won:
         model.reserved[agent] = (contact, node)
         model.held[node][agent] = contact

@@ -74,3 +74,19 @@ def test_a_release_after_the_lease_reaped_ours_keeps_the_new_holder(
     a.release("agent")
     assert not a.try_reserve("agent", "c-a2")
     assert b.holder("agent") == "c-b"
+
+
+def test_a_node_restarted_within_its_lease_takes_its_ringing_offer_up(
+    shared: tuple[RedisReservations, RedisReservations],
+) -> None:
+    a, b = shared
+    assert a.try_reserve("longest-idle", "ca")  # ringing when node-a was killed
+    client = Redis.from_url(REDIS_URL, decode_responses=True)
+    restarted = RedisReservations(client, "node-a", a.keys.prefix)
+    router = Router(RoutingConfig(), restarted)
+    router.set_agent("longest-idle", {"X": 1})
+    router.set_logged_in("longest-idle", True)
+    router.add_offered("ca", "X", "longest-idle", 20.0)  # recovery: no "reserved elsewhere"
+    assert restarted.holder("longest-idle") == "ca"
+    assert not b.try_reserve("longest-idle", "cb")
+    client.close()
