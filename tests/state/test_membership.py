@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from acd.state import SharedAgent, StateStore
+from acd.state import MemoryStateStore, SharedAgent, StateStore
 from acd.state.node import NodeMembership
 from foundation.clock import Clock
 
@@ -55,3 +55,32 @@ async def test_a_node_that_stops_renewing_is_reaped_and_its_agents_freed(
     await a.stop()
     assert await state_store.nodes() == []
     assert await state_store.reservation("1002") is None
+
+
+class _FlakyStore(MemoryStateStore):
+    down = False
+
+    async def renew(self, node_id: str, now: float, calls: int) -> None:
+        if self.down:
+            raise ConnectionError("Connection refused")
+        await super().renew(node_id, now, calls)
+
+
+async def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = _FlakyStore()
+    node = _node(store, "node-a", Clock(wall_start=START), 0)
+    await node.start()
+    with caplog.at_level(logging.INFO, logger="acd.state.node"):
+        store.down = True
+        await asyncio.sleep(12.0)  # two renewals fail
+        store.down = False
+        await asyncio.sleep(10.0)  # two succeed
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("ERROR", "node node-a: cannot renew its lease: Connection refused"),
+        ("WARNING", "node node-a: lease renewed again"),
+    ]
+    [info] = await store.nodes()
+    assert info.renewed_at == START.timestamp() + 20.0
+    await node.stop()
