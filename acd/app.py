@@ -50,6 +50,7 @@ from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
 from acd.live import LiveHub, add_live_routes
 from acd.monitor_routes import MonitorAudit, add_monitor_routes
+from acd.node_routes import LocalNode, NodesSource, SharedNodes, add_node_routes, calls_of
 from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
 from acd.records.recorder import AgentStateWriter, ContactRecorder
@@ -62,6 +63,8 @@ from acd.reports.schedule import schedules_of
 from acd.reports.scheduler import REPORT_MAIL, ReportScheduler
 from acd.reports.tables import Report
 from acd.settings import Settings
+from acd.state.node import NodeMembership
+from acd.state.setup import join_nodes, shared_reservations
 from acd.today import TodayFigures
 from acd.web import add_pages
 from callbacks import CallbackRules, CallbackStore
@@ -124,6 +127,8 @@ class RunningEngine:
     wrap_ups: WrapUpRecorder | None = None
     # Today's offered / answered / abandoned per line and line code (the wallboard's).
     today: TodayFigures = field(default_factory=TodayFigures)
+    # This node's lease in the shared state (acd.state); None: one node, no redis section.
+    nodes: NodeMembership | None = None
 
     def health(self) -> dict[str, Any]:
         return {
@@ -216,7 +221,10 @@ async def running_engine(
         # The wallboard's day so far: the calls of today that ended before this start.
         start_of_day = day_start(clock.now())
         today.load(await store.list(since=start_of_day, limit=1_000_000), clock.now())
-        core = EngineCore(EngineConfig.from_settings(settings), ids=ids)
+        # Several nodes (acd.state): agents are reserved in Redis; one node: in memory.
+        redis = settings.redis
+        reservations = None if redis is None else shared_reservations(stack, redis)
+        core = EngineCore(EngineConfig.from_settings(settings), ids=ids, reservations=reservations)
         runtime = EngineRuntime(
             core,
             ari,
@@ -239,6 +247,9 @@ async def running_engine(
         runtime.restore_agents(stored_agents)
         runtime.start()
         stack.push_async_callback(runtime.close)
+        nodes = None
+        if redis is not None:  # joined before the first event can reserve an agent
+            nodes = await join_nodes(stack, redis, clock, lambda: calls_of(runtime.view))
 
         dialer = CallbackDialer(
             runtime,
@@ -295,6 +306,7 @@ async def running_engine(
             mail_outbox=mail_outbox,
             wrap_ups=wrap_ups,
             today=today,
+            nodes=nodes,
         )
         if listener is not None:
             engine.auth = await open_auth(
@@ -499,6 +511,13 @@ def _directory(settings: Settings, callbacks: CallbackStore) -> Directory:
     return Directory(agent_lines, codes, callback_line)
 
 
+def _nodes_source(engine: RunningEngine) -> NodesSource:
+    redis = engine.settings.redis
+    if engine.nodes is None or redis is None:
+        return LocalNode(lambda: engine.runtime.view, engine.clock, "local")
+    return SharedNodes(engine.nodes, redis.lease_ttl_s, lambda: calls_of(engine.runtime.view))
+
+
 async def _serve_api(
     stack: AsyncExitStack, engine: RunningEngine, auth: AuthStore, listener: socket.socket
 ) -> str:
@@ -534,6 +553,7 @@ async def _serve_api(
             code, point, "email", "queued"
         ),
     )
+    add_node_routes(app, _nodes_source(engine))
     await _add_ratings(stack, app, engine)
     add_desk_routes(
         app,

@@ -137,6 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
     _escalation_parser(sub)
     add_auth_parsers(sub, _config_arg)
     _report_parser(sub)
+    status = sub.add_parser(
+        "status",
+        help="the engine nodes sharing state in Redis, their lease age and calls",
+        description="List the engine nodes in the shared state (acd.yaml, redis:), with the "
+        "age of each node's lease, its calls and its reservations.  Without a redis section "
+        "the engine is one node and there is nothing shared to list.",
+    )
+    _config_arg(status)
+    status.add_argument("--json", action="store_true", help="one JSON object")
 
     check = sub.add_parser(
         "check-config",
@@ -340,10 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _stored_command(args)
         if args.command == "escalation":
             return _escalation(args)
-        if args.command == "report":
-            from acd.report_cli import report_command
-
-            return report_command(args)
+        if args.command in ("report", "status"):
+            return _report_or_status(args)
     except (ConfigError, ConfigErrors) as exc:
         print(f"acd: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
@@ -354,6 +361,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+def _report_or_status(args: argparse.Namespace) -> int:
+    if args.command == "status":
+        from acd.status_cli import status_command
+
+        return status_command(args)
+    from acd.report_cli import report_command
+
+    return report_command(args)
 
 
 def _stored_command(args: argparse.Namespace) -> int:

@@ -55,6 +55,7 @@ FOLDER_TIERS = {
     "settings": "unit",
     "skills": "unit",
     "sla": "unit",
+    "state": "component",
     "realpbx": "system",
     "system": "system",
     "web": "system",  # the workspace's pages in Chromium against the engine and the emulator
@@ -77,6 +78,8 @@ COMPONENT_FIXTURES = frozenset(
         "mail_postgres_url",
         "outbox_store",
         "reports_postgres_url",
+        "state_store",
+        "redis_client",
     }
 )
 TESTS = Path(__file__).resolve().parent

@@ -259,6 +259,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         S.QUEUES_READ,
         out=m.WallboardOut,
     ),
+    # --- engine nodes (acd.node_routes): operational, for supervisors and admins
+    _rule("GET", "/api/nodes", "nodes.list", STAFF, S.QUEUES_READ, out=m.NodeList),
     # --- the agent's call and the escalation points (acd.escalation_routes)
     _rule(
         "GET",

@@ -42,7 +42,7 @@ from acd.engine.timers import TimerKey, TimerKind
 from acd.engine.transfers import Transfers
 from foundation.contact import AgentRecord
 from foundation.errors import RefusedTransition, UnknownAgent
-from skills import Router
+from skills import Reservations, Router
 
 __all__ = ["EngineCore", "IdFactory", "random_ids"]
 
@@ -69,9 +69,15 @@ def random_ids(prefix: str) -> str:
 
 
 class EngineCore:
-    def __init__(self, config: EngineConfig, ids: IdFactory = random_ids) -> None:
+    def __init__(
+        self,
+        config: EngineConfig,
+        ids: IdFactory = random_ids,
+        reservations: Reservations | None = None,
+    ) -> None:
         self.config = config
-        self._router = Router(config.routing)
+        # Reservations: the node's own by default; a shared store (acd.state) with several nodes.
+        self._router = Router(config.routing, reservations)
         self._agents = AgentBook(config, self._router)
         self._table = ContactTable(config, self._router, self._agents, ids)
         self._offers = Offers(config, ids, self._router, self._agents, self._table)

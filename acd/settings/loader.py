@@ -102,6 +102,7 @@ def load_settings(
         mail=acd.mail,
         auth=acd.auth,
         reports=acd.reports,
+        redis=acd.redis,
         log_level=acd.log_level,
         line_codes=_all(codes),
         calendars=_all(calendars),

@@ -53,6 +53,7 @@ from acd.settings.line_options import (
 )
 from acd.settings.mail_options import MailSettings
 from acd.settings.problems import describe, field_error
+from acd.settings.redis_options import RedisSettings
 from acd.settings.report_options import ReportsSettings
 from acd.settings.routing import RoutingFields
 from acd.settings.tls import FilePath, is_loopback, tls_problem
@@ -231,6 +232,8 @@ class AcdFile(ConfigModel):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     # Scheduled reports; None: none (``acd report`` works all the same).
     reports: ReportsSettings | None = None
+    # Shared state for several engine nodes; None: one node, state in memory.
+    redis: RedisSettings | None = None
     log_level: LogLevel = "INFO"
 
     @model_validator(mode="after")

@@ -29,6 +29,7 @@ from acd.settings.models import (
     LineCode,
     StorageSettings,
 )
+from acd.settings.redis_options import RedisSettings
 from acd.settings.report_options import ReportsSettings
 from escalations import EscalationPoint
 from foundation.calendars import Calendar
@@ -49,6 +50,7 @@ class Settings(ConfigModel):
     mail: MailSettings | None = None  # e-mail escalation; None: refused
     auth: AuthSettings = Field(default_factory=AuthSettings)
     reports: ReportsSettings | None = None  # scheduled reports; None: none
+    redis: RedisSettings | None = None  # shared state of several nodes; None: one node
     log_level: LogLevel = "INFO"
     line_codes: tuple[LineCode, ...]
     lines: tuple[Line, ...]

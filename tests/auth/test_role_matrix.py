@@ -39,6 +39,7 @@ PATHS = {
     "events.live": "/api/events",
     "agent.monitor_start": "/api/agents/1001/monitor",
     "agent.monitor_stop": "/api/agents/1001/monitor",
+    "nodes.list": "/api/nodes",
     "agent.escalations": "/api/agents/1001/escalations",
     "agent.transfer": "/api/agents/1001/transfer",
     "agent.escalate_email": "/api/agents/1001/escalate-email",
@@ -85,6 +86,7 @@ AGENT_OWN = {
 SUPERVISOR_LISTS = {
     "agents.list",
     "queues.list",
+    "nodes.list",  # the engine nodes: operational, not for reporting
     "escalation_points.list",
     "escalation_point.get",
     "escalation.rate",  # an unknown contact: 404

@@ -1,0 +1,173 @@
+"""The Lua scripts behind every multi-key change of :class:`~acd.state.RedisStateStore`.
+
+Redis runs a script alone, so each is all-or-nothing to every reader.  ARGV[1] is always the
+key prefix (see :func:`acd.state.keys.lua_prelude`); keys a script knows before it runs come
+in KEYS, keys it discovers (a contact's line, a dead node's agents) it builds with the
+prelude's functions.
+"""
+
+from __future__ import annotations
+
+from acd.state.keys import lua_prelude
+from acd.state.model import OFFERING_ACTIVITIES
+
+_OFFERING = " or ".join(f'act == "{name}"' for name in sorted(OFFERING_ACTIVITIES))
+
+# KEYS: agent; ARGV: prefix, presence, reason ("" for none).  0 if the agent is unknown.
+SET_PRESENCE = """
+if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
+redis.call("HSET", KEYS[1], "presence", ARGV[2])
+if ARGV[3] == "" then redis.call("HDEL", KEYS[1], "reason")
+else redis.call("HSET", KEYS[1], "reason", ARGV[3]) end
+return 1
+"""
+
+# KEYS: agent; ARGV: prefix, activity, idle_since ("" for none).
+SET_ACTIVITY = """
+if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
+redis.call("HSET", KEYS[1], "activity", ARGV[2])
+if ARGV[3] == "" then redis.call("HDEL", KEYS[1], "idle_since")
+else redis.call("HSET", KEYS[1], "idle_since", ARGV[3]) end
+return 1
+"""
+
+# KEYS: contact, waiting (its line), seq; ARGV: prefix, contact id, line code, priority,
+# since, node id, score base (the priority's band).  The new seq, or -1 if already waiting.
+ENQUEUE = """
+if redis.call("EXISTS", KEYS[1]) == 1 then return -1 end
+local seq = redis.call("INCR", KEYS[3])
+redis.call("HSET", KEYS[1], "line_code", ARGV[3], "priority", ARGV[4], "since", ARGV[5],
+    "node_id", ARGV[6], "seq", seq)
+redis.call("ZADD", KEYS[2], tonumber(ARGV[7]) + seq, ARGV[2])
+return seq
+"""
+
+_TAKE_BODY = """
+local fields = redis.call("HGETALL", k_contact(id))
+if #fields == 0 then return false end
+local line = redis.call("HGET", k_contact(id), "line_code")
+redis.call("ZREM", k_waiting(line), id)
+redis.call("DEL", k_contact(id))
+redis.call("ZREM", KEYS[1], id)
+table.insert(fields, 1, id)
+return fields
+"""
+
+# KEYS: steps; ARGV: prefix, contact id.  {id, field, value, ...} or nil.
+TAKE = lua_prelude() + "local id = ARGV[2]\n" + _TAKE_BODY
+
+# KEYS: steps, waiting; ARGV: prefix.  As TAKE for the head of the queue.
+TAKE_NEXT = (
+    lua_prelude()
+    + """
+local head = redis.call("ZRANGE", KEYS[2], 0, 0)
+if #head == 0 then return false end
+local id = head[1]
+"""
+    + _TAKE_BODY
+)
+
+# KEYS: contact, steps; ARGV: prefix, contact id, due.  0 if the contact is not waiting.
+SET_STEP_DUE = """
+if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
+redis.call("ZADD", KEYS[2], ARGV[3], ARGV[2])
+return 1
+"""
+
+# KEYS: steps; ARGV: prefix, now.  The due contact ids, earliest first, now claimed.
+TAKE_DUE_STEPS = """
+local due = redis.call("ZRANGEBYSCORE", KEYS[1], "-inf", ARGV[2])
+if #due > 0 then redis.call("ZREM", KEYS[1], unpack(due)) end
+return due
+"""
+
+# KEYS: reserved (the agent's), node-reserved (the node's); ARGV: prefix, agent, contact,
+# node.  The compare-and-set: 1 if reserved now (or already, for this contact by this node:
+# a node restarted before its lease ran out takes its ringing offers up again), 0 if anyone
+# else holds the agent.
+RESERVE = """
+local held = redis.call("HMGET", KEYS[1], "contact_id", "node_id")
+if held[1] then
+    if held[1] == ARGV[3] and held[2] == ARGV[4] then return 1 end
+    return 0
+end
+redis.call("HSET", KEYS[1], "contact_id", ARGV[3], "node_id", ARGV[4])
+redis.call("SADD", KEYS[2], ARGV[2])
+return 1
+"""
+
+# KEYS: reserved; ARGV: prefix, agent, contact.  1 if it was held for that contact.
+RELEASE = (
+    lua_prelude()
+    + """
+local held = redis.call("HMGET", KEYS[1], "contact_id", "node_id")
+if held[1] ~= ARGV[3] then return 0 end
+redis.call("DEL", KEYS[1])
+redis.call("SREM", k_node_reserved(held[2]), ARGV[2])
+return 1
+"""
+)
+
+# KEYS: nodes, node; ARGV: prefix, node id, now, calls, key ttl in ms.
+RENEW = """
+if redis.call("HEXISTS", KEYS[2], "started_at") == 0 then
+    redis.call("HSET", KEYS[2], "started_at", ARGV[3])
+end
+redis.call("HSET", KEYS[2], "renewed_at", ARGV[3], "calls", ARGV[4])
+redis.call("PEXPIRE", KEYS[2], ARGV[5])
+redis.call("ZADD", KEYS[1], ARGV[3], ARGV[2])
+return 1
+"""
+
+# KEYS: nodes; ARGV: prefix.  {node, started_at, renewed_at, calls, reservations, ...}; a
+# node whose hash expired (renewals stopped long ago) shows its last renewal for both times.
+NODES = (
+    lua_prelude()
+    + """
+local out = {}
+local members = redis.call("ZRANGE", KEYS[1], 0, -1, "WITHSCORES")
+for i = 1, #members, 2 do
+    local n = members[i]
+    local info = redis.call("HMGET", k_node(n), "started_at", "renewed_at", "calls")
+    table.insert(out, n)
+    table.insert(out, info[1] or members[i + 1])
+    table.insert(out, info[2] or members[i + 1])
+    table.insert(out, info[3] or "0")
+    table.insert(out, tostring(redis.call("SCARD", k_node_reserved(n))))
+end
+return out
+"""
+)
+
+# KEYS: nodes; ARGV: prefix, now, cutoff, node id ("" for every node renewed before cutoff).
+# Drops the nodes and releases their reservations; agents they left reserved or ringing go
+# back to idle.  {node, {agent, ...}, ...}.
+REAP = (
+    lua_prelude()
+    + """
+local dead
+if ARGV[4] ~= "" then dead = {ARGV[4]}
+else dead = redis.call("ZRANGEBYSCORE", KEYS[1], "-inf", "(" .. ARGV[3]) end
+local out = {}
+for _, n in ipairs(dead) do
+    local agents = redis.call("SMEMBERS", k_node_reserved(n))
+    table.sort(agents)
+    local released = {}
+    for _, a in ipairs(agents) do
+        if redis.call("HGET", k_reserved(a), "node_id") == n then
+            redis.call("DEL", k_reserved(a))
+            table.insert(released, a)
+            local act = redis.call("HGET", k_agent(a), "activity")
+            if OFFERING then
+                redis.call("HSET", k_agent(a), "activity", "idle", "idle_since", ARGV[2])
+            end
+        end
+    end
+    redis.call("DEL", k_node_reserved(n), k_node(n))
+    redis.call("ZREM", KEYS[1], n)
+    table.insert(out, n)
+    table.insert(out, released)
+end
+return out
+""".replace("OFFERING", _OFFERING)
+)
