@@ -59,11 +59,7 @@ class SurveyConfig:
         problems = [
             *([] if self.questions else ["questions: the survey needs at least one question"]),
             *(f"questions: {q.id!r} has no prompt" for q in self.questions if not q.prompt),
-            *(
-                [f"questions: ids must be unique, got {ids}"]
-                if len(set(ids)) != len(ids)
-                else []
-            ),
+            *([f"questions: ids must be unique, got {ids}"] if len(set(ids)) != len(ids) else []),
             *([] if self.answer_timeout_s > 0 else ["answer_timeout_s: must be more than 0"]),
             *([] if self.digit_timeout_s > 0 else ["digit_timeout_s: must be more than 0"]),
             *([] if self.max_tries >= 1 else ["max_tries: must be at least 1"]),

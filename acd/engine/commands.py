@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from acd.engine.timers import TimerKey
 from callbacks.model import AttemptResult
@@ -132,6 +133,27 @@ class CancelTimer:
     key: TimerKey
 
 
+class SurveyStepKind(StrEnum):
+    STARTED = "started"  # the caller left the agent's bridge for the survey
+    ANSWERED = "answered"  # one question scored
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyStep:
+    """A step of a caller's survey, for its store (each answer at once) and its metrics."""
+
+    kind: SurveyStepKind
+    contact_id: str
+    agent_id: str | None
+    line: str
+    line_code: str
+    at: datetime
+    question: str = ""  # the answered question's id
+    position: int = 0  # its place in the survey, from 0
+    score: int = 0  # 1-10
+    first: bool = False  # the caller's first answer: they responded
+
+
 @dataclass(frozen=True, slots=True)
 class Emit:
     event: ContactEvent | AgentEvent
@@ -151,5 +173,12 @@ AriCommand = (
     | DestroyBridge
 )
 Command = (
-    AriCommand | StoreCallback | FinishCallback | PlaceCallbackNow | StartTimer | CancelTimer | Emit
+    AriCommand
+    | StoreCallback
+    | FinishCallback
+    | PlaceCallbackNow
+    | StartTimer
+    | CancelTimer
+    | Emit
+    | SurveyStep
 )

@@ -185,6 +185,14 @@ class EscalationAnswered:
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyRequested:
+    """The agent ends the conversation with "To survey": their caller answers the line's
+    survey and the agent is free."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class AgentLogin:
     agent_id: str
 
@@ -220,6 +228,7 @@ Input = (
     | TransferRequested
     | EmailEscalated
     | EscalationAnswered
+    | SurveyRequested
     | AgentLogin
     | AgentLogout
     | SetPresence
