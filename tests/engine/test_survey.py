@@ -44,7 +44,8 @@ def test_to_survey_frees_the_agent_and_stores_each_answer_as_it_is_keyed() -> No
     h = surveyed()
     agent_leg, bridge = talking(h)
     out = h.feed(inp.SurveyRequested("a1"))
-    assert cmd.Hangup(agent_leg) in out and cmd.DestroyBridge(bridge) in out
+    assert cmd.Hangup(agent_leg) in out
+    assert cmd.DestroyBridge(bridge) in out
     assert only(out, cmd.Play).channel_id == "c1"
     (started,) = steps(out, cmd.SurveyStepKind.STARTED)
     assert (started.agent_id, started.line, started.line_code) == (
@@ -69,7 +70,8 @@ def test_to_survey_frees_the_agent_and_stores_each_answer_as_it_is_keyed() -> No
     out = h.feed(inp.PlaybackDone(h.core.contacts[started.contact_id].survey.playback_id))
     assert cmd.Hangup("c1") in out
     (ended,) = h.ended()
-    assert ended.outcome is Outcome.ANSWERED and ended.agent_id == "a1"
+    assert ended.outcome is Outcome.ANSWERED
+    assert ended.agent_id == "a1"
 
 
 def test_a_caller_hanging_up_after_two_answers_leaves_two_and_ends_answered() -> None:
