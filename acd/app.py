@@ -45,6 +45,9 @@ from acd.escalation_routes import add_escalation_routes
 from acd.http_server import base_url, bind_listener, serve
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
+from acd.quality.metrics import SurveyMetrics
+from acd.quality.migrate import migrate as migrate_quality
+from acd.quality.surveys import SurveyRecorder, SurveyStore
 from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
 from acd.records.recorder import AgentStateWriter, ContactRecorder
@@ -115,6 +118,8 @@ class RunningEngine:
     api_app: web.Application | None = None
     # Agents' wrap-ups by the contact they followed (the reports' AHT); None only in tests.
     wrap_ups: WrapUpRecorder | None = None
+    # Survey answers, one row per answer as keyed (acd.quality); None only in tests.
+    surveys: SurveyStore | None = None
 
     def health(self) -> dict[str, Any]:
         return {
@@ -216,6 +221,7 @@ async def running_engine(
         )
         # Before the first event and before the gauges are announced: agents stay logged in
         # over a restart, and the longest idle is still offered first.
+        surveys = await _surveys(stack, settings.storage.url, clock, runtime, metrics)
         runtime.restore_agents(stored_agents)
         runtime.start()
         stack.push_async_callback(runtime.close)
@@ -272,6 +278,7 @@ async def running_engine(
             escalations=escalations,
             mail_outbox=mail_outbox,
             wrap_ups=wrap_ups,
+            surveys=surveys,
         )
         if listener is not None:
             engine.auth = await open_auth(
@@ -295,6 +302,20 @@ async def _wrap_ups(stack: AsyncExitStack, url: str, clock: Clock) -> WrapUpReco
     await writer.start()
     stack.push_async_callback(writer.stop)
     return writer
+
+
+async def _surveys(
+    stack: AsyncExitStack, url: str, clock: Clock, runtime: EngineRuntime, metrics: EngineMetrics
+) -> SurveyStore:
+    """The survey answers' store (own migrations) and writer, and their metrics, as the
+    runtime's survey sinks."""
+    await migrate_quality(url, hold=clock.hold)
+    store = await stack.enter_async_context(SurveyStore.open(url, hold=clock.hold))
+    writer = SurveyRecorder(store)
+    await writer.start()
+    stack.push_async_callback(writer.stop)
+    runtime.survey_sinks += [writer, SurveyMetrics(metrics.registry)]
+    return store
 
 
 async def _agent_states(

@@ -58,16 +58,18 @@ def test_to_survey_frees_the_agent_and_stores_each_answer_as_it_is_keyed() -> No
 
     answers = []
     for digit in ("8", "*", "1", "0", "3"):
-        answers += steps(key(h, digit), cmd.SurveyStepKind.ANSWERED)
+        out = key(h, digit)
+        answers += steps(out, cmd.SurveyStepKind.ANSWERED)
     assert [(a.question, a.score, a.first) for a in answers] == [
         ("waiting_time", 8, True),
         ("politeness", 10, False),
         ("information", 10, False),
         ("recommend", 3, False),
     ]
-    thanks = only(h.feed(inp.DtmfReceived("c1", "9")), cmd.Play)  # no fifth question
-    assert thanks is None
-    out = h.feed(inp.PlaybackDone(h.core.contacts[started.contact_id].survey.playback_id))
+    thanks = only(out, cmd.Play)
+    assert thanks.media == RULE.survey.thanks
+    assert key(h, "9") == []  # no fifth question: a key during the thanks means nothing
+    out = h.feed(inp.PlaybackDone(thanks.playback_id))
     assert cmd.Hangup("c1") in out
     (ended,) = h.ended()
     assert ended.outcome is Outcome.ANSWERED
