@@ -50,6 +50,7 @@ FOLDER_TIERS = {
     "escalations": "unit",
     "ivr": "unit",
     "lease": "component",
+    "quality": "component",
     "records": "component",
     "reports": "unit",
     "settings": "unit",
@@ -76,6 +77,7 @@ COMPONENT_FIXTURES = frozenset(
         "mail_postgres_url",
         "outbox_store",
         "reports_postgres_url",
+        "quality_postgres_url",
     }
 )
 TESTS = Path(__file__).resolve().parent
