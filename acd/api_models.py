@@ -127,6 +127,13 @@ class TransferOut(BaseModel):
     transfer: str
 
 
+class SurveyOut(BaseModel):
+    """The agent's "To survey": the caller answers the line's survey, the agent is free."""
+
+    agent_id: str
+    survey: str = Field(description='"started"')
+
+
 class EmailEscalationOut(BaseModel):
     mail_id: str | int
     point_id: str

@@ -60,6 +60,7 @@ from acd.reports.schedule import schedules_of
 from acd.reports.scheduler import REPORT_MAIL, ReportScheduler
 from acd.reports.tables import Report
 from acd.settings import Settings
+from acd.survey_routes import add_survey_routes
 from callbacks import CallbackRules, CallbackStore
 from callbacks import migrate as migrate_callbacks
 from callbacks.http import CALLBACK_STORE, add_callback_routes
@@ -533,6 +534,7 @@ async def _serve_api(
         ),
     )
     await _add_ratings(stack, app, engine)
+    add_survey_routes(app)
     guard.install(app)
     engine.api_app = app
     # No access log (acd.http_server.serve): its lines would carry the query strings and the

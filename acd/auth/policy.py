@@ -203,6 +203,15 @@ ROUTES: tuple[RouteSpec, ...] = (
     ),
     _rule(
         "POST",
+        A + "/survey",
+        "agent.survey",
+        AGENT_SELF,
+        S.AGENTS_WRITE,
+        Target.AGENT,
+        out=m.SurveyOut,
+    ),
+    _rule(
+        "POST",
         A + "/escalate-email",
         "agent.escalate_email",
         AGENT_SELF,

@@ -33,6 +33,7 @@ PATHS = {
     "queues.list": "/api/queues",
     "agent.escalations": "/api/agents/1001/escalations",
     "agent.transfer": "/api/agents/1001/transfer",
+    "agent.survey": "/api/agents/1001/survey",
     "agent.escalate_email": "/api/agents/1001/escalate-email",
     "escalation_points.list": "/api/escalation-points",
     "escalation_point.get": "/api/escalation-points/anb-jacht",
@@ -62,6 +63,7 @@ AGENT_OWN = {
     "agent.presence",
     "agent.escalations",
     "agent.transfer",
+    "agent.survey",
     "agent.escalate_email",
 }
 SUPERVISOR_LISTS = {
