@@ -95,6 +95,17 @@ class SurveyStore(SqlStore):
                 )
                 return [_answer(row._mapping) for row in rows]
 
+    async def between(self, start: datetime, end: datetime) -> list[SurveyAnswer]:
+        """Every answer keyed in [start, end), oldest first (a report's period)."""
+        with self._hold():
+            async with self._engine.connect() as connection:
+                rows = await connection.execute(
+                    select(SurveyAnswerRow)
+                    .where(SurveyAnswerRow.answered_at >= start, SurveyAnswerRow.answered_at < end)
+                    .order_by(SurveyAnswerRow.answered_at)
+                )
+                return [_answer(row._mapping) for row in rows]
+
     async def summary(self, start: datetime, end: datetime) -> list[SurveySummary]:
         """Answers and mean score per line code and question, answered in [start, end)."""
         row = SurveyAnswerRow
