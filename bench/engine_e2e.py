@@ -420,6 +420,11 @@ class InstantAri:
     async def destroy_bridge(self, bridge_id: str) -> None:
         pass
 
+    async def record_bridge(
+        self, bridge_id: str, name: str, format: str = "wav", *, if_exists: str | None = None
+    ) -> None:
+        pass
+
     async def list_channels(self) -> list[Channel]:
         return []
 

@@ -133,6 +133,30 @@ class CancelTimer:
     key: TimerKey
 
 
+@dataclass(frozen=True, slots=True)
+class RecordBridge:
+    """``POST /bridges/{id}/record``: the conversation recorded as ``name`` (the contact's)."""
+
+    bridge_id: str
+    name: str
+    format: str = "wav"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingStep:
+    """A call recording began or ended (its bridge went): its metadata, for the store."""
+
+    name: str
+    contact_id: str
+    agent_id: str | None
+    line: str
+    line_code: str
+    format: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    on_demand: bool = False
+
+
 class SurveyStepKind(StrEnum):
     STARTED = "started"  # the caller left the agent's bridge for the survey
     ANSWERED = "answered"  # one question scored
@@ -171,6 +195,7 @@ AriCommand = (
     | AddToBridge
     | RemoveFromBridge
     | DestroyBridge
+    | RecordBridge
 )
 Command = (
     AriCommand
@@ -181,4 +206,5 @@ Command = (
     | CancelTimer
     | Emit
     | SurveyStep
+    | RecordingStep
 )

@@ -14,7 +14,7 @@ import itertools
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
@@ -152,6 +152,7 @@ class ContactState:
     escalation_channel: str | None = None  # the escalation point's leg, ringing or bridged
     survey: Survey | None = None
     talk_ended_at: datetime | None = None  # the agent left for good, the caller stayed on
+    recording: cmd.RecordingStep | None = None  # the bridge is being recorded
 
     @property
     def id(self) -> str:
@@ -365,6 +366,9 @@ class ContactTable:
         if contact.survey is not None:
             ivr_glue.translate(contact.survey.cancel(now), contact, self, Prompt.SURVEY, out)
             contact.survey = None
+        if contact.recording is not None:  # its bridge goes with the contact
+            out.append(replace(contact.recording, ended_at=now))
+            contact.recording = None
         if contact.bridge_id is not None:
             # Made for an offer and kept for the next one, which never came (the caller left
             # the queue); a bridged call's own teardown has destroyed it already.

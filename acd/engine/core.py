@@ -35,6 +35,7 @@ from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Pr
 from acd.engine.inbound import Inbound
 from acd.engine.model import EngineConfig
 from acd.engine.offers import Offers
+from acd.engine.recording import Recordings
 from acd.engine.recovery import Recovery
 from acd.engine.survey import Surveys
 from acd.engine.timers import TimerKey, TimerKind
@@ -77,6 +78,7 @@ class EngineCore:
         self._inbound = Inbound(config, ids, self._agents, self._table, self._offers)
         self._placing = CallbackPlacing(config, ids, self._agents, self._table, self._offers)
         self._transfers = Transfers(config, ids, self._agents, self._table, self._offers)
+        self._recordings = Recordings(self._agents, self._table)
         self._surveys = Surveys(config, ids, self._agents, self._table, self._offers)
         self._recovery = Recovery(config, self._agents, self._table, self._offers, self._inbound)
 
@@ -146,6 +148,7 @@ class EngineCore:
                 | inp.EscalationAnswered()
                 | inp.EmailEscalated()
                 | inp.SurveyRequested()
+                | inp.RecordRequested()
             ):
                 self._call_request(event, now, out)
 
@@ -162,12 +165,16 @@ class EngineCore:
             | inp.EscalationAnswered
             | inp.EmailEscalated
             | inp.SurveyRequested
+            | inp.RecordRequested
         ),
         now: datetime,
         out: list[cmd.Command],
     ) -> None:
-        """What ends an agent's part in a call: a transfer, an e-mail escalation, the survey."""
+        """Requests on a connected call: a transfer, an e-mail escalation, the survey, a
+        recording."""
         match event:
+            case inp.RecordRequested():
+                self._recordings.request(event, now, out)
             case inp.SurveyRequested():
                 self._surveys.request(event, now, out)
             case inp.EmailEscalated():
@@ -231,6 +238,9 @@ class EngineCore:
             return
         if isinstance(event, inp.LegsBridged):
             self._offers.bridged(event, now, out)
+            contact = self._table.of_channel(event.channel_ids[0]) if event.channel_ids else None
+            if contact is not None and contact.recording is None:
+                self._recordings.connected(contact, now, out)
             return
         contact = self._table.of_channel(event.channel_id)
         if contact is not None and contact.callback is not None:

@@ -193,6 +193,13 @@ class SurveyRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordRequested:
+    """A supervisor asks that the agent's conversation be recorded from now on."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class AgentLogin:
     agent_id: str
 
@@ -229,6 +236,7 @@ Input = (
     | EmailEscalated
     | EscalationAnswered
     | SurveyRequested
+    | RecordRequested
     | AgentLogin
     | AgentLogout
     | SetPresence

@@ -45,6 +45,7 @@ class LineConfig:
     rejoin_window_s: float = 120.0
     callbacks: CallbackRule | None = None  # None: no callback offer on this line
     survey: SurveyRule | None = None  # None: no survey after the call on this line
+    recording: RecordingRule = field(default_factory=lambda: RecordingRule())
 
     @property
     def sounds(self) -> SoundNames:
@@ -71,6 +72,19 @@ class SurveyRule:
     survey: SurveyConfig
     share: float = 1.0  # of callers whose agent hung up (the agent's "To survey" always sends)
     after_agent_hangup: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingRule:
+    """Which share of answered calls is recorded (per line code, else the line's), and how."""
+
+    share: float = 0.0
+    by_line_code: Mapping[str, float] = field(default_factory=dict)
+    announce: tuple[str, ...] = ()  # "this call may be recorded", before the welcome
+    format: str = "wav"
+
+    def share_for(self, line_code: str) -> float:
+        return self.by_line_code.get(line_code, self.share)
 
 
 class NoAgentsAction(StrEnum):
@@ -224,6 +238,12 @@ def _line_config(settings: Settings, ln: Line) -> LineConfig:
         rejoin_window_s=ln.rejoin_window_s,
         callbacks=_callback_rule(ln),
         survey=_survey_rule(ln),
+        recording=RecordingRule(
+            ln.recording.share,
+            dict(ln.recording.line_codes),
+            tuple(ln.recording.prompt) if ln.recording.announce else (),
+            ln.recording.format,
+        ),
     )
 
 

@@ -99,6 +99,7 @@ class EngineRuntime:
         self.on_place_callback = None
         # The survey's store and metrics: each answer handed on as it is keyed.  Must not block.
         self.survey_sinks: list[Callable[[cmd.SurveyStep], None]] = []
+        self.recording_sinks: list[Callable[[cmd.RecordingStep], None]] = []
         self.core = core
         self._ari = ari
         self._clock = clock
@@ -229,6 +230,9 @@ class EngineRuntime:
                     handle.cancel()
             elif isinstance(c, cmd.SurveyStep):
                 self._survey_step(c)
+            elif isinstance(c, cmd.RecordingStep):
+                for sink in self.recording_sinks:
+                    sink(c)
             elif isinstance(c, cmd.StoreCallback | cmd.PlaceCallbackNow | cmd.FinishCallback):
                 self._callback_command(c)
             else:

@@ -26,6 +26,7 @@ from acd.engine.agents import AgentBook
 from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Prompt
 from acd.engine.model import EngineConfig
 from acd.engine.offers import Offers
+from acd.engine.recording import recording_over
 from acd.engine.timers import TimerKey
 from foundation.contact import Outcome
 from foundation.errors import RefusedTransition
@@ -112,6 +113,7 @@ class Surveys:
         rule = contact.line.survey if contact.line is not None else None
         assert rule is not None
         # Out of the agent's bridge (the caller stays in the app), the agent free at once.
+        recording_over(contact, now, out)
         self._offers.hang_up_leg_and_bridge(contact, None, out)
         self._offers.release_agent(contact, now, out, wrap_up=True)
         contact.talk_ended_at = now

@@ -53,6 +53,7 @@ from acd.settings.line_options import (
 )
 from acd.settings.mail_options import MailSettings
 from acd.settings.problems import describe, field_error
+from acd.settings.recording_options import RecordingSettings
 from acd.settings.report_options import ReportsSettings
 from acd.settings.routing import RoutingFields
 from acd.settings.survey_options import SurveySettings
@@ -283,6 +284,7 @@ class Line(ConfigModel):
     rejoin_window_s: SecondsOrZero = 120.0
     callbacks: CallbackSettings = Field(default_factory=lambda: CallbackSettings())
     survey: SurveySettings = Field(default_factory=lambda: SurveySettings())
+    recording: RecordingSettings = Field(default_factory=lambda: RecordingSettings())
 
     @model_validator(mode="before")
     @classmethod
