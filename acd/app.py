@@ -47,6 +47,7 @@ from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
 from acd.quality.metrics import SurveyMetrics
 from acd.quality.migrate import migrate as migrate_quality
+from acd.quality.recordings import RecordingRecorder, RecordingStore
 from acd.quality.surveys import SurveyRecorder, SurveyStore
 from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
@@ -316,6 +317,11 @@ async def _surveys(
     await writer.start()
     stack.push_async_callback(writer.stop)
     runtime.survey_sinks += [writer, SurveyMetrics(metrics.registry)]
+    recordings = await stack.enter_async_context(RecordingStore.open(url, hold=clock.hold))
+    recorder = RecordingRecorder(recordings)
+    await recorder.start()
+    stack.push_async_callback(recorder.stop)
+    runtime.recording_sinks.append(recorder)
     return store
 
 

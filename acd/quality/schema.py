@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import SmallInteger, String
+from sqlalchemy import Boolean, SmallInteger, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from foundation.sql import UtcDateTime, named_metadata
@@ -29,3 +29,20 @@ class SurveyAnswerRow(Base):
     line: Mapped[str] = mapped_column(String(128))
     line_code: Mapped[str] = mapped_column(String(256))
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class RecordingRow(Base):
+    """A call recording's metadata: the file is Asterisk's (``name`` + ``format``), deleted
+    through ARI after the line's retention unless a supervisor holds it."""
+
+    __tablename__ = "call_recordings"
+
+    name: Mapped[str] = mapped_column(String(160), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(128), index=True)
+    agent_id: Mapped[str | None] = mapped_column(String(128))
+    line: Mapped[str] = mapped_column(String(128))
+    line_code: Mapped[str] = mapped_column(String(256))
+    format: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    on_demand: Mapped[bool] = mapped_column(Boolean)
