@@ -7,11 +7,11 @@ conversation each one holds, so they can be listed per agent, line code and date
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -53,6 +53,53 @@ class RecordingStore(SqlStore):
         with self._hold():
             async with self._engine.begin() as connection:
                 await connection.execute(self._upsert, sorted(rows, key=lambda r: r["name"]))
+
+    async def expired(
+        self, now: datetime, retention_days: Mapping[str, int], default_days: int
+    ) -> list[RecordingStep]:
+        """Recordings ended longer ago than their line's retention, neither held nor deleted."""
+        oldest = now - timedelta(days=min([default_days, *retention_days.values()]))
+        query = select(RecordingRow).where(
+            RecordingRow.ended_at.is_not(None),
+            RecordingRow.ended_at <= oldest,
+            RecordingRow.held.is_(False),
+            RecordingRow.deleted_at.is_(None),
+        )
+        with self._hold():
+            async with self._engine.connect() as connection:
+                found = [_step(row._mapping) for row in await connection.execute(query)]
+        return [
+            step
+            for step in found
+            if step.ended_at is not None
+            and step.ended_at <= now - timedelta(days=retention_days.get(step.line, default_days))
+        ]
+
+    async def mark_deleted(self, name: str, at: datetime) -> None:
+        await self._update(name, deleted_at=at)
+
+    async def hold(self, name: str) -> bool:
+        """Keep a recording past its retention; False if there is no such recording."""
+        return await self._update(name, held=True)
+
+    async def get(self, name: str) -> tuple[RecordingStep, bool, datetime | None] | None:
+        """A recording's metadata, whether it is held, and when its file was deleted."""
+        with self._hold():
+            async with self._engine.connect() as connection:
+                row = (
+                    await connection.execute(select(RecordingRow).where(RecordingRow.name == name))
+                ).first()
+        if row is None:
+            return None
+        return _step(row._mapping), bool(row._mapping["held"]), row._mapping["deleted_at"]
+
+    async def _update(self, name: str, **values: Any) -> bool:
+        with self._hold():
+            async with self._engine.begin() as connection:
+                done = await connection.execute(
+                    update(RecordingRow).where(RecordingRow.name == name).values(**values)
+                )
+                return bool(done.rowcount)
 
     async def between(self, start: datetime, end: datetime) -> list[RecordingStep]:
         """Recordings started in [start, end), oldest first."""

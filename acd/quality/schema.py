@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, SmallInteger, String
+from sqlalchemy import Boolean, SmallInteger, String, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from foundation.sql import UtcDateTime, named_metadata
@@ -46,3 +46,5 @@ class RecordingRow(Base):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     on_demand: Mapped[bool] = mapped_column(Boolean)
+    held: Mapped[bool] = mapped_column(Boolean, server_default=false())  # kept past retention
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the file deleted then

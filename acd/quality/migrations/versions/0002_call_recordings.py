@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("on_demand", sa.Boolean(), nullable=False),
+        sa.Column("held", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("name", name="pk_call_recordings"),
     )
     op.create_index("ix_call_recordings_contact_id", "call_recordings", ["contact_id"])
