@@ -48,7 +48,9 @@ from acd.lease import migrate as migrate_lease
 from acd.quality.metrics import SurveyMetrics
 from acd.quality.migrate import migrate as migrate_quality
 from acd.quality.recordings import RecordingRecorder, RecordingStore
+from acd.quality.retention import RecordingRetention
 from acd.quality.surveys import SurveyRecorder, SurveyStore
+from acd.recording_routes import add_recording_routes
 from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
 from acd.records.recorder import AgentStateWriter, ContactRecorder
@@ -122,6 +124,8 @@ class RunningEngine:
     wrap_ups: WrapUpRecorder | None = None
     # Survey answers, one row per answer as keyed (acd.quality); None only in tests.
     surveys: SurveyStore | None = None
+    # Call recordings' metadata (acd.quality); None only in tests.
+    recordings: RecordingStore | None = None
 
     def health(self) -> dict[str, Any]:
         return {
@@ -223,7 +227,7 @@ async def running_engine(
         )
         # Before the first event and before the gauges are announced: agents stay logged in
         # over a restart, and the longest idle is still offered first.
-        surveys = await _surveys(stack, settings.storage.url, clock, runtime, metrics)
+        surveys, recordings = await _quality(stack, settings, clock, runtime, metrics, ari)
         runtime.restore_agents(stored_agents)
         runtime.start()
         stack.push_async_callback(runtime.close)
@@ -281,6 +285,7 @@ async def running_engine(
             mail_outbox=mail_outbox,
             wrap_ups=wrap_ups,
             surveys=surveys,
+            recordings=recordings,
         )
         if listener is not None:
             engine.auth = await open_auth(
@@ -306,11 +311,17 @@ async def _wrap_ups(stack: AsyncExitStack, url: str, clock: Clock) -> WrapUpReco
     return writer
 
 
-async def _surveys(
-    stack: AsyncExitStack, url: str, clock: Clock, runtime: EngineRuntime, metrics: EngineMetrics
-) -> SurveyStore:
-    """The survey answers' store (own migrations) and writer, and their metrics, as the
-    runtime's survey sinks."""
+async def _quality(
+    stack: AsyncExitStack,
+    settings: Settings,
+    clock: Clock,
+    runtime: EngineRuntime,
+    metrics: EngineMetrics,
+    ari: AriClient,
+) -> tuple[SurveyStore, RecordingStore]:
+    """The survey answers' and recordings' stores (own migrations) and writers, as the
+    runtime's sinks; the survey metrics; the recordings' retention sweeps."""
+    url = settings.storage.url
     await migrate_quality(url, hold=clock.hold)
     store = await stack.enter_async_context(SurveyStore.open(url, hold=clock.hold))
     writer = SurveyRecorder(store)
@@ -322,7 +333,15 @@ async def _surveys(
     await recorder.start()
     stack.push_async_callback(recorder.stop)
     runtime.recording_sinks.append(recorder)
-    return store
+    retention = RecordingRetention(
+        recordings,
+        ari.delete_stored_recording,
+        clock,
+        {line.id: line.recording.retention_days for line in settings.lines},
+    )
+    await retention.start()
+    stack.push_async_callback(retention.stop)
+    return store, recordings
 
 
 async def _agent_states(
@@ -541,6 +560,12 @@ async def _serve_api(
     )
     await _add_ratings(stack, app, engine)
     add_survey_routes(app)
+    if engine.recordings is not None:
+        codes: dict[str, set[str]] = {}
+        for line in settings.lines:
+            for code in line.line_codes:
+                codes.setdefault(code, set()).add(line.id)
+        add_recording_routes(app, engine.recordings, codes, engine.clock.now)
     guard.install(app)
     engine.api_app = app
     # No access log (acd.http_server.serve): its lines would carry the query strings and the

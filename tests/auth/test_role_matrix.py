@@ -34,6 +34,10 @@ PATHS = {
     "agent.escalations": "/api/agents/1001/escalations",
     "agent.transfer": "/api/agents/1001/transfer",
     "agent.survey": "/api/agents/1001/survey",
+    "agent.record": "/api/agents/1001/record",
+    "recordings.list": "/api/recordings",
+    "recording.get": "/api/recordings/rec-unknown",
+    "recording.hold": "/api/recordings/rec-unknown/hold",
     "agent.escalate_email": "/api/agents/1001/escalate-email",
     "escalation_points.list": "/api/escalation-points",
     "escalation_point.get": "/api/escalation-points/anb-jacht",
@@ -66,6 +70,8 @@ AGENT_OWN = {
     "agent.survey",
     "agent.escalate_email",
 }
+# A supervisor records the calls of their lines' agents (409 here: not on a call).
+SUPERVISOR_ACTIONS = {"agent.record"}
 SUPERVISOR_LISTS = {
     "agents.list",
     "queues.list",
@@ -79,12 +85,15 @@ SUPERVISOR_LISTS = {
     "callback.cancel",
     "callback.reschedule",
     "audit.list",
+    "recordings.list",
+    "recording.get",  # an unknown recording: 404
+    "recording.hold",
 }
 # Open to all: the health check, the login, and the API's description (it holds no data).
 PUBLIC = {"health", "session.login", "openapi"}
 ALLOWED = {
     "ada": set(PATHS),
-    "sam": SIGNED_IN | AGENT_OWN | SUPERVISOR_LISTS | PUBLIC,
+    "sam": SIGNED_IN | AGENT_OWN | SUPERVISOR_ACTIONS | SUPERVISOR_LISTS | PUBLIC,
     # Supervises no line: the lists (empty for them), none of line 1700's agents.
     "nel": SIGNED_IN | SUPERVISOR_LISTS | PUBLIC,
     "an": SIGNED_IN | AGENT_OWN | PUBLIC,
@@ -92,7 +101,8 @@ ALLOWED = {
     "rita": SIGNED_IN
     | PUBLIC
     | {"metrics", "agents.list", "agent.get", "queues.list"}
-    | {"escalation_ratings.list", "escalation_ratings.summary"},
+    | {"escalation_ratings.list", "escalation_ratings.summary"}
+    | {"recordings.list", "recording.get"},
 }
 # The logout route ends the session the matrix runs on: last.
 ORDER = sorted(ROUTES, key=lambda spec: spec.action == "session.logout")
