@@ -131,6 +131,45 @@ class TransferOut(BaseModel):
     transfer: str
 
 
+class SurveyOut(BaseModel):
+    """The agent's "To survey": the caller answers the line's survey, the agent is free."""
+
+    agent_id: str
+    survey: str = Field(description='"started"')
+
+
+class RecordOut(BaseModel):
+    """A supervisor's "record this call": recording from now on (or already)."""
+
+    agent_id: str
+    recording: str = Field(description='"started"')
+
+
+class RecordingOut(BaseModel):
+    name: str = Field(description="the ARI stored recording's name: rec-<contact id>")
+    contact_id: str
+    agent_id: str | None
+    line: str
+    line_code: str
+    format: str
+    file: str
+    started_at: str
+    ended_at: str | None
+    on_demand: bool
+    held: bool | None = None
+    deleted_at: str | None = None
+
+
+class RecordingList(BaseModel):
+    recordings: list[RecordingOut]
+
+
+class RecordingsQuery(BaseModel):
+    agent: str | None = None
+    line_code: str | None = None
+    date: str | None = Field(None, description="YYYY-MM-DD, Europe/Brussels; default today")
+
+
 class EmailEscalationOut(BaseModel):
     mail_id: str | int
     point_id: str

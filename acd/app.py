@@ -51,6 +51,12 @@ from acd.lease import migrate as migrate_lease
 from acd.live import LiveHub, add_live_routes
 from acd.monitor_routes import MonitorAudit, add_monitor_routes
 from acd.node_routes import LocalNode, NodesSource, SharedNodes, add_node_routes, calls_of
+from acd.quality.metrics import SurveyMetrics
+from acd.quality.migrate import migrate as migrate_quality
+from acd.quality.recordings import RecordingRecorder, RecordingStore
+from acd.quality.retention import RecordingRetention
+from acd.quality.surveys import SurveyRecorder, SurveyStore
+from acd.recording_routes import add_recording_routes
 from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
 from acd.records.recorder import AgentStateWriter, ContactRecorder
@@ -65,6 +71,7 @@ from acd.reports.tables import Report
 from acd.settings import Settings
 from acd.state.node import NodeMembership
 from acd.state.setup import join_nodes, shared_reservations
+from acd.survey_routes import add_survey_routes
 from acd.today import TodayFigures
 from acd.web import add_pages
 from callbacks import CallbackRules, CallbackStore
@@ -129,6 +136,10 @@ class RunningEngine:
     today: TodayFigures = field(default_factory=TodayFigures)
     # This node's lease in the shared state (acd.state); None: one node, no redis section.
     nodes: NodeMembership | None = None
+    # Survey answers, one row per answer as keyed (acd.quality); None only in tests.
+    surveys: SurveyStore | None = None
+    # Call recordings' metadata (acd.quality); None only in tests.
+    recordings: RecordingStore | None = None
 
     def health(self) -> dict[str, Any]:
         return {
@@ -244,6 +255,7 @@ async def running_engine(
         )
         # Before the first event and before the gauges are announced: agents stay logged in
         # over a restart, and the longest idle is still offered first.
+        surveys, recordings = await _quality(stack, settings, clock, runtime, metrics, ari)
         runtime.restore_agents(stored_agents)
         runtime.start()
         stack.push_async_callback(runtime.close)
@@ -307,6 +319,8 @@ async def running_engine(
             wrap_ups=wrap_ups,
             today=today,
             nodes=nodes,
+            surveys=surveys,
+            recordings=recordings,
         )
         if listener is not None:
             engine.auth = await open_auth(
@@ -330,6 +344,39 @@ async def _wrap_ups(stack: AsyncExitStack, url: str, clock: Clock) -> WrapUpReco
     await writer.start()
     stack.push_async_callback(writer.stop)
     return writer
+
+
+async def _quality(
+    stack: AsyncExitStack,
+    settings: Settings,
+    clock: Clock,
+    runtime: EngineRuntime,
+    metrics: EngineMetrics,
+    ari: AriClient,
+) -> tuple[SurveyStore, RecordingStore]:
+    """The survey answers' and recordings' stores (own migrations) and writers, as the
+    runtime's sinks; the survey metrics; the recordings' retention sweeps."""
+    url = settings.storage.url
+    await migrate_quality(url, hold=clock.hold)
+    store = await stack.enter_async_context(SurveyStore.open(url, hold=clock.hold))
+    writer = SurveyRecorder(store)
+    await writer.start()
+    stack.push_async_callback(writer.stop)
+    runtime.survey_sinks += [writer, SurveyMetrics(metrics.registry)]
+    recordings = await stack.enter_async_context(RecordingStore.open(url, hold=clock.hold))
+    recorder = RecordingRecorder(recordings)
+    await recorder.start()
+    stack.push_async_callback(recorder.stop)
+    runtime.recording_sinks.append(recorder)
+    retention = RecordingRetention(
+        recordings,
+        ari.delete_stored_recording,
+        clock,
+        {line.id: line.recording.retention_days for line in settings.lines},
+    )
+    await retention.start()
+    stack.push_async_callback(retention.stop)
+    return store, recordings
 
 
 async def _agent_states(
@@ -579,6 +626,13 @@ async def _serve_api(
             r for r in engine_settings.presence_reasons if r != engine_settings.missed_reason
         ],
     )
+    add_survey_routes(app)
+    if engine.recordings is not None:
+        codes: dict[str, set[str]] = {}
+        for line in settings.lines:
+            for code in line.line_codes:
+                codes.setdefault(code, set()).add(line.id)
+        add_recording_routes(app, engine.recordings, codes, engine.clock.now)
     guard.install(app)
     engine.api_app = app
     # No access log (acd.http_server.serve): its lines would carry the query strings and the

@@ -437,6 +437,11 @@ class InstantAri:
         pass
 
     async def snoop(self, channel_id: str, **options: Any) -> None:
+        return None
+
+    async def record_bridge(
+        self, bridge_id: str, name: str, format: str = "wav", *, if_exists: str | None = None
+    ) -> None:
         pass
 
     async def list_channels(self) -> list[Channel]:

@@ -50,6 +50,7 @@ FOLDER_TIERS = {
     "escalations": "unit",
     "ivr": "unit",
     "lease": "component",
+    "quality": "component",
     "records": "component",
     "reports": "unit",
     "settings": "unit",
@@ -80,6 +81,7 @@ COMPONENT_FIXTURES = frozenset(
         "reports_postgres_url",
         "state_store",
         "redis_client",
+        "quality_postgres_url",
     }
 )
 TESTS = Path(__file__).resolve().parent

@@ -146,6 +146,11 @@ class FakeAriClient:
             app_args=list(app_args),
         )
 
+    async def record_bridge(
+        self, bridge_id: str, name: str, format: str = "wav", *, if_exists: str | None = None
+    ) -> None:
+        await self._call("record_bridge", bridge_id, name, format, if_exists=if_exists)
+
     async def list_channels(self) -> list[Channel]:
         await self._call("list_channels")
         return list(self.channels)

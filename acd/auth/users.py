@@ -27,8 +27,9 @@ def user_problem(
         return f"only an agent user is linked to an agent, not a {role}"
     if agent_id is not None and agent_id not in agents:
         return f"no agent {agent_id!r} in agents.yaml"
-    if lines and role is not Role.SUPERVISOR:
-        return f"only a supervisor has lines, not a {role}"
+    # A reporting user's lines are their service's: the recordings they may hear.
+    if lines and role not in (Role.SUPERVISOR, Role.REPORTING):
+        return f"only a supervisor or a reporting user has lines, not a {role}"
     unknown = [line for line in lines if line not in known_lines]
     if unknown:
         return f"no line {', '.join(map(repr, unknown))} in lines.yaml"

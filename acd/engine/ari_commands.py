@@ -58,6 +58,9 @@ class AriPort(Protocol):
         app: str | None = None,
         app_args: Sequence[str] = (),
     ) -> Any: ...
+    async def record_bridge(
+        self, bridge_id: str, name: str, format: str = "wav", *, if_exists: str | None = None
+    ) -> Any: ...
     async def list_channels(self) -> list[Channel]: ...
     async def list_bridges(self) -> list[Bridge]: ...
     async def get_application(self, app: str) -> dict[str, Any]: ...
@@ -199,6 +202,10 @@ class AriCommands:
                 return ari.remove_channel(br, list(chans))
             case cmd.DestroyBridge(bridge_id=br):
                 return ari.destroy_bridge(br)
+            case cmd.RecordBridge(bridge_id=br, name=name, format=fmt):
+                # A name taken already (a restart recording the same contact again) is kept
+                # going rather than refused: one file per contact.
+                return ari.record_bridge(br, name, fmt, if_exists="append")
         raise TypeError(f"not an ARI command: {c!r}")
 
     def _not_found(self, c: cmd.AriCommand, exc: AriNotFound) -> None:
@@ -276,7 +283,11 @@ def _resources(c: cmd.AriCommand) -> list[str]:
             | cmd.RemoveFromBridge(bridge_id=br, channel_ids=chans)
         ):
             return [br, *chans]
-        case cmd.CreateBridge(bridge_id=br) | cmd.DestroyBridge(bridge_id=br):
+        case (
+            cmd.CreateBridge(bridge_id=br)
+            | cmd.DestroyBridge(bridge_id=br)
+            | cmd.RecordBridge(bridge_id=br)
+        ):
             return [br]
         case cmd.Originate(channel_id=ch, originator=orig):
             return [ch] if orig is None else [ch, orig]

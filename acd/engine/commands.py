@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from acd.engine.timers import TimerKey
 from callbacks.model import AttemptResult
@@ -145,6 +146,51 @@ class CancelTimer:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordBridge:
+    """``POST /bridges/{id}/record``: the conversation recorded as ``name`` (the contact's)."""
+
+    bridge_id: str
+    name: str
+    format: str = "wav"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingStep:
+    """A call recording began or ended (its bridge went): its metadata, for the store."""
+
+    name: str
+    contact_id: str
+    agent_id: str | None
+    line: str
+    line_code: str
+    format: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    on_demand: bool = False
+
+
+class SurveyStepKind(StrEnum):
+    STARTED = "started"  # the caller left the agent's bridge for the survey
+    ANSWERED = "answered"  # one question scored
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyStep:
+    """A step of a caller's survey, for its store (each answer at once) and its metrics."""
+
+    kind: SurveyStepKind
+    contact_id: str
+    agent_id: str | None
+    line: str
+    line_code: str
+    at: datetime
+    question: str = ""  # the answered question's id
+    position: int = 0  # its place in the survey, from 0
+    score: int = 0  # 1-10
+    first: bool = False  # the caller's first answer: they responded
+
+
+@dataclass(frozen=True, slots=True)
 class Emit:
     event: ContactEvent | AgentEvent
 
@@ -183,6 +229,7 @@ AriCommand = (
     | RemoveFromBridge
     | DestroyBridge
     | Snoop
+    | RecordBridge
 )
 Command = (
     AriCommand
@@ -193,4 +240,6 @@ Command = (
     | CancelTimer
     | Emit
     | NotifyMonitor
+    | SurveyStep
+    | RecordingStep
 )

@@ -14,7 +14,7 @@ import itertools
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
@@ -29,6 +29,7 @@ from foundation.errors import IllegalTransition
 from ivr.announcements import AnnouncementScheduler
 from ivr.callback_offer import CallbackOffer
 from ivr.menu import Menu
+from ivr.survey import Survey
 from skills import Router
 from sla.wait_estimate import HandleTimes
 
@@ -51,6 +52,7 @@ class Phase(StrEnum):
     CONNECTED = "connected"  # caller and agent bridged
     TRANSFERRING = "transferring"  # the escalation point rings; the agent waits off the bridge
     ESCALATED = "escalated"  # caller and escalation point bridged; the agent is gone
+    SURVEY = "survey"  # the agent is gone; the caller answers the survey
     ENDED = "ended"
 
 
@@ -61,7 +63,8 @@ PHASE_MOVES: Mapping[Phase, frozenset[Phase]] = {
     Phase.MENU: frozenset({Phase.FAREWELL, Phase.QUEUED, Phase.ENDED}),
     Phase.QUEUED: frozenset({Phase.RINGING, Phase.FAREWELL, Phase.ENDED}),
     Phase.RINGING: frozenset({Phase.QUEUED, Phase.CONNECTED, Phase.WHISPER, Phase.ENDED}),
-    Phase.CONNECTED: frozenset({Phase.TRANSFERRING, Phase.ENDED}),
+    Phase.CONNECTED: frozenset({Phase.TRANSFERRING, Phase.SURVEY, Phase.ENDED}),
+    Phase.SURVEY: frozenset({Phase.ENDED}),
     # A transfer that fails brings the caller back to the agent or, gone, into the queue.
     Phase.TRANSFERRING: frozenset({Phase.ESCALATED, Phase.CONNECTED, Phase.QUEUED, Phase.ENDED}),
     Phase.ESCALATED: frozenset({Phase.ENDED}),
@@ -113,6 +116,7 @@ class Prompt(StrEnum):
     ANNOUNCEMENT = "announcement"
     WHISPER = "whisper"  # callback placing: told to the agent
     TRANSFER = "transfer"  # transfers: told to the caller while the escalation point rings
+    SURVEY = "survey"  # the survey's questions and thanks
 
 
 @dataclass(slots=True)
@@ -146,6 +150,9 @@ class ContactState:
     callback_offer: CallbackOffer | None = None
     callback: CallbackLeg | None = None  # set for a callback being placed (agent first)
     escalation_channel: str | None = None  # the escalation point's leg, ringing or bridged
+    survey: Survey | None = None
+    talk_ended_at: datetime | None = None  # the agent left for good, the caller stayed on
+    recording: cmd.RecordingStep | None = None  # the bridge is being recorded
 
     @property
     def id(self) -> str:
@@ -356,6 +363,12 @@ class ContactTable:
             ivr_glue.translate(contact.menu.cancel(now), contact, self, Prompt.MENU, out)
             contact.menu = None
         self.stop_dialogues(contact, now, out)
+        if contact.survey is not None:
+            ivr_glue.translate(contact.survey.cancel(now), contact, self, Prompt.SURVEY, out)
+            contact.survey = None
+        if contact.recording is not None:  # its bridge goes with the contact
+            out.append(replace(contact.recording, ended_at=now))
+            contact.recording = None
         if contact.bridge_id is not None:
             # Made for an offer and kept for the next one, which never came (the caller left
             # the queue); a bridged call's own teardown has destroyed it already.
@@ -371,11 +384,12 @@ class ContactTable:
         record.outcome = outcome
         record.ended_at = now
         if record.agent_id is not None and record.answered_at is not None:
-            talk_end = record.transferred_at or now  # an escalated caller left their agent then
+            # An escalated caller left their agent then; a surveyed one when the survey began.
+            talk_end = record.transferred_at or contact.talk_ended_at or now
             self._agents.add_talk_time(
                 record.agent_id, (talk_end - record.answered_at).total_seconds(), now
             )
-        handled = ivr_glue.handle_seconds(record, self._config.wrap_up_s)
+        handled = ivr_glue.handle_seconds(record, self._config.wrap_up_s, contact.talk_ended_at)
         if handled is not None and record.line_code:
             self.handle_times.add(record.line_code, handled)
         if outcome is Outcome.ABANDONED:

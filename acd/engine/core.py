@@ -36,8 +36,10 @@ from acd.engine.inbound import Inbound
 from acd.engine.model import EngineConfig
 from acd.engine.monitoring import Monitoring, MonitorSession
 from acd.engine.offers import Offers
+from acd.engine.recording import Recordings
 from acd.engine.recovery import Recovery
 from acd.engine.registration import Registrations
+from acd.engine.survey import Surveys
 from acd.engine.timers import TimerKey, TimerKind
 from acd.engine.transfers import Transfers
 from foundation.contact import AgentRecord
@@ -86,6 +88,8 @@ class EngineCore:
         self._transfers = Transfers(config, ids, self._agents, self._table, self._offers)
         self._registrations = Registrations(dict(config.contact_reasons), self._agents, self._table)
         self._monitoring = Monitoring(config, ids, self._agents, self._table)
+        self._recordings = Recordings(self._agents, self._table)
+        self._surveys = Surveys(config, ids, self._agents, self._table, self._offers)
         self._recovery = Recovery(config, self._agents, self._table, self._offers, self._inbound)
 
     # ------------------------------------------------------------------ entry points
@@ -162,16 +166,40 @@ class EngineCore:
                 self._originate_failed(event, now, out)
             case inp.AriState():
                 self._resynced(event, now, out)
-            case inp.TransferRequested() | inp.EscalationAnswered() | inp.EmailEscalated():
-                self._transfer_input(event, now, out)
+            case (
+                inp.TransferRequested()
+                | inp.EscalationAnswered()
+                | inp.EmailEscalated()
+                | inp.SurveyRequested()
+                | inp.RecordRequested()
+            ):
+                self._call_request(event, now, out)
 
-    def _transfer_input(
+    def _in_survey(self, channel_id: str) -> ContactState | None:
+        contact = self._table.of_channel(channel_id)
+        if contact is None or contact.phase is not Phase.SURVEY:
+            return None
+        return contact if channel_id == contact.caller_channel else None
+
+    def _call_request(
         self,
-        event: inp.TransferRequested | inp.EscalationAnswered | inp.EmailEscalated,
+        event: (
+            inp.TransferRequested
+            | inp.EscalationAnswered
+            | inp.EmailEscalated
+            | inp.SurveyRequested
+            | inp.RecordRequested
+        ),
         now: datetime,
         out: list[cmd.Command],
     ) -> None:
+        """Requests on a connected call: a transfer, an e-mail escalation, the survey, a
+        recording."""
         match event:
+            case inp.RecordRequested():
+                self._recordings.request(event, now, out)
+            case inp.SurveyRequested():
+                self._surveys.request(event, now, out)
             case inp.EmailEscalated():
                 self._transfers.emailed(event, now, out)
             case inp.TransferRequested():
@@ -188,6 +216,8 @@ class EngineCore:
         match event:
             case inp.CallArrived():
                 self._inbound.arrived(event, now, out)
+            case inp.DtmfReceived() if (found := self._in_survey(event.channel_id)) is not None:
+                self._surveys.dtmf(found, event.digit, now, out)
             case inp.DtmfReceived():
                 self._inbound.dtmf(event, now, out)
             case inp.CallbackStored():
@@ -246,6 +276,9 @@ class EngineCore:
             return
         if isinstance(event, inp.LegsBridged):
             self._offers.bridged(event, now, out)
+            contact = self._table.of_channel(event.channel_ids[0]) if event.channel_ids else None
+            if contact is not None and contact.recording is None:
+                self._recordings.connected(contact, now, out)
             return
         contact = self._table.of_channel(event.channel_id)
         if contact is not None and contact.callback is not None:
@@ -274,7 +307,9 @@ class EngineCore:
         if found is None:
             return
         contact, owner = found
-        if owner is Prompt.TRANSFER:
+        if owner is Prompt.SURVEY:
+            self._surveys.playback_done(contact, playback_id, now, out)
+        elif owner is Prompt.TRANSFER:
             if contact.playback_id == playback_id:
                 self._transfers.prompt_done(contact, out)
         elif owner is Prompt.WHISPER:
@@ -292,6 +327,8 @@ class EngineCore:
             self._placing.timer(key, now, out)
         elif key.kind is TimerKind.TRANSFER:
             self._transfers.timer(key, now, out)
+        elif key.kind is TimerKind.SURVEY:
+            self._surveys.timer(key, now, out)
         else:  # TimerKind.WRAP_UP
             self._agents.timer(key, now, out)
 
@@ -308,6 +345,9 @@ class EngineCore:
             return
         if contact.phase in _TRANSFERRING:
             self._transfers.channel_gone(contact, channel_id, cause, now, out)
+        elif contact.phase is Phase.SURVEY:
+            if channel_id == contact.caller_channel:
+                self._surveys.caller_gone(contact, now, out)
         elif channel_id == contact.caller_channel:
             if contact.callback is not None:
                 self._placing.citizen_gone(contact, cause, now, out)
@@ -316,6 +356,10 @@ class EngineCore:
         elif channel_id == contact.agent_channel:
             if contact.callback is not None:
                 self._placing.agent_leg_gone(contact, cause, now, out)
+            elif contact.phase is Phase.CONNECTED and self._surveys.agent_hung_up(
+                contact, now, out
+            ):
+                return  # the caller stays on for the survey
             else:
                 self._offers.leg_gone(contact, cause, now, out)
 

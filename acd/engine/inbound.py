@@ -135,8 +135,9 @@ class Inbound:
                 )
                 self._farewell(contact, Outcome.CLOSED, tuple(media), out)
                 return
-        if line.welcome:
-            self._table.play(contact, contact.caller_channel, line.welcome, Prompt.PROMPT, out)
+        welcome = (*line.recording.announce, *line.welcome)  # "may be recorded" first
+        if welcome:
+            self._table.play(contact, contact.caller_channel, welcome, Prompt.PROMPT, out)
             return
         self._after_welcome(contact, now, out)
 

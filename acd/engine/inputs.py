@@ -227,6 +227,21 @@ class EscalationAnswered:
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyRequested:
+    """The agent ends the conversation with "To survey": their caller answers the line's
+    survey and the agent is free."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRequested:
+    """A supervisor asks that the agent's conversation be recorded from now on."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class AgentLogin:
     agent_id: str
 
@@ -262,6 +277,8 @@ Input = (
     | TransferRequested
     | EmailEscalated
     | EscalationAnswered
+    | SurveyRequested
+    | RecordRequested
     | AgentLogin
     | AgentLogout
     | SetPresence

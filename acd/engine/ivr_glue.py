@@ -7,6 +7,7 @@ The flows decide *what* to say; this module only translates and measures.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from acd.engine import commands as cmd
@@ -63,6 +64,7 @@ _TIMER_KIND = {
     "announcement": TimerKind.ANNOUNCE,
     "prompt": TimerKind.PROMPT,
     "whisper": TimerKind.WHISPER,
+    "survey": TimerKind.SURVEY,
 }
 
 
@@ -72,11 +74,14 @@ def dial_string(template: str, e164: str) -> str:
     return template.format(e164=e164, digits=e164.lstrip("+"), national=national)
 
 
-def handle_seconds(record: ContactRecord, wrap_up_s: float) -> float | None:
-    """Ring + talk + wrap-up of an answered contact: what an agent spent on it."""
+def handle_seconds(
+    record: ContactRecord, wrap_up_s: float, talk_ended_at: datetime | None = None
+) -> float | None:
+    """Ring + talk + wrap-up of an answered contact: what an agent spent on it (until
+    ``talk_ended_at`` when the caller stayed on without the agent, in the survey)."""
     if record.outcome is not Outcome.ANSWERED or record.answered_at is None:
         return None
     if record.ended_at is None or not record.offers:
         return None
     rang_from = record.offers[-1].offered_at
-    return (record.ended_at - rang_from).total_seconds() + wrap_up_s
+    return ((talk_ended_at or record.ended_at) - rang_from).total_seconds() + wrap_up_s

@@ -18,6 +18,7 @@ from ivr.announcements import AnnouncementConfig
 from ivr.callback_offer import NUMBER, CallbackOfferConfig
 from ivr.menu import MenuConfig
 from ivr.prompts import SoundNames, sounds_for
+from ivr.survey import SurveyConfig, SurveyQuestion
 from skills import RoutingConfig
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class LineConfig:
     no_agents: NoAgentsRule = field(default_factory=lambda: NoAgentsRule())
     rejoin_window_s: float = 120.0
     callbacks: CallbackRule | None = None  # None: no callback offer on this line
+    survey: SurveyRule | None = None  # None: no survey after the call on this line
+    recording: RecordingRule = field(default_factory=lambda: RecordingRule())
 
     @property
     def sounds(self) -> SoundNames:
@@ -60,6 +63,28 @@ class CallbackRule:
     # Virtual hold: placed as soon as the stored callback is, keeping the caller's queue time,
     # so it is called back when its turn comes instead of at a calm moment.
     virtual_hold: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyRule:
+    """The survey after the call: its questions, and who is sent to it."""
+
+    survey: SurveyConfig
+    share: float = 1.0  # of callers whose agent hung up (the agent's "To survey" always sends)
+    after_agent_hangup: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingRule:
+    """Which share of answered calls is recorded (per line code, else the line's), and how."""
+
+    share: float = 0.0
+    by_line_code: Mapping[str, float] = field(default_factory=dict)
+    announce: tuple[str, ...] = ()  # "this call may be recorded", before the welcome
+    format: str = "wav"
+
+    def share_for(self, line_code: str) -> float:
+        return self.by_line_code.get(line_code, self.share)
 
 
 class NoAgentsAction(StrEnum):
@@ -228,7 +253,30 @@ def _line_config(settings: Settings, ln: Line) -> LineConfig:
         ),
         rejoin_window_s=ln.rejoin_window_s,
         callbacks=_callback_rule(ln),
+        survey=_survey_rule(ln),
+        recording=RecordingRule(
+            ln.recording.share,
+            dict(ln.recording.line_codes),
+            tuple(ln.recording.prompt) if ln.recording.announce else (),
+            ln.recording.format,
+        ),
     )
+
+
+def _survey_rule(ln: Line) -> SurveyRule | None:
+    options = ln.survey
+    if not options.enabled:
+        return None
+    survey = SurveyConfig(
+        questions=tuple(SurveyQuestion(q.id, tuple(q.prompt)) for q in options.questions),
+        intro=tuple(options.intro),
+        invalid_prompt=tuple(options.invalid_prompt),
+        thanks=tuple(options.thanks),
+        answer_timeout_s=options.answer_timeout_s,
+        digit_timeout_s=options.digit_timeout_s,
+        max_tries=options.max_tries,
+    )
+    return SurveyRule(survey, options.share, options.after_agent_hangup)
 
 
 def _callback_rule(ln: Line) -> CallbackRule | None:

@@ -98,6 +98,9 @@ class EngineRuntime:
         self.on_place_callback = None
         # Told when a supervisor's monitoring session starts or ends (the audit, live pages).
         self.monitor_listeners: list[Callable[[cmd.MonitorEvent], None]] = []
+        # The survey's store and metrics: each answer handed on as it is keyed.  Must not block.
+        self.survey_sinks: list[Callable[[cmd.SurveyStep], None]] = []
+        self.recording_sinks: list[Callable[[cmd.RecordingStep], None]] = []
         self.core = core
         self._ari = ari
         self._clock = clock
@@ -230,20 +233,30 @@ class EngineRuntime:
                 handle = self._timers.pop(c.key, None)
                 if handle is not None:
                     handle.cancel()
-            elif isinstance(c, cmd.StoreCallback):
-                self._spawn(self._store_callback(c))
-            elif isinstance(c, cmd.PlaceCallbackNow):
-                if self.on_place_callback is not None:
-                    self._spawn(self.on_place_callback(c))
-            elif isinstance(c, cmd.FinishCallback):
-                if self.on_finish_callback is None:
-                    log.error("no dialer to record callback %s's attempt", c.callback_id)
-                else:
-                    self._spawn(self.on_finish_callback(c))
+            elif isinstance(c, cmd.SurveyStep):
+                self._survey_step(c)
+            elif isinstance(c, cmd.RecordingStep):
+                for sink in self.recording_sinks:
+                    sink(c)
+            elif isinstance(c, cmd.StoreCallback | cmd.PlaceCallbackNow | cmd.FinishCallback):
+                self._callback_command(c)
             else:
                 ari_commands.append(c)
         if ari_commands:
             self._commands.run_all(ari_commands)
+
+    def _callback_command(
+        self, c: cmd.StoreCallback | cmd.PlaceCallbackNow | cmd.FinishCallback
+    ) -> None:
+        if isinstance(c, cmd.StoreCallback):
+            self._spawn(self._store_callback(c))
+        elif isinstance(c, cmd.PlaceCallbackNow):
+            if self.on_place_callback is not None:
+                self._spawn(self.on_place_callback(c))
+        elif self.on_finish_callback is None:
+            log.error("no dialer to record callback %s's attempt", c.callback_id)
+        else:
+            self._spawn(self.on_finish_callback(c))
 
     def _emit(self, c: cmd.Emit | cmd.NotifyMonitor) -> None:
         if isinstance(c, cmd.NotifyMonitor):
@@ -262,6 +275,13 @@ class EngineRuntime:
                     sink.agent_event(event)
             except Exception:
                 log.exception("event sink %r failed on %s", sink, event)
+
+    def _survey_step(self, step: cmd.SurveyStep) -> None:
+        for sink in self.survey_sinks:
+            try:
+                sink(step)
+            except Exception:
+                log.exception("survey sink %r failed on %s", sink, step)
 
     def _start_timer(self, key: TimerKey, delay_s: float) -> None:
         old = self._timers.pop(key, None)

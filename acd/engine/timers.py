@@ -30,6 +30,8 @@ class TimerKind(StrEnum):
     CITIZEN = "citizen"  # guard: the citizen's phone ringing past its timeout
     # transfers
     TRANSFER = "transfer"  # guard: the escalation point ringing past its timeout (subject: contact)
+    # surveys
+    SURVEY = "survey"  # the survey's own timers (subject: contact, sub: its key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from acd.quality.surveys import SurveyAnswer
 from acd.reports.operational import is_callback_placement
 from acd.reports.period import Period
 from escalations.model import EscalationPoint
@@ -87,10 +88,23 @@ class ReasonRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyRow:
+    """The survey's answers to one question for one line code (the callers' verdict)."""
+
+    line_code: str
+    question: str
+    answers: int
+    mean: float
+    low: int  # scores 1-5
+    high: int  # scores 9-10
+
+
+@dataclass(frozen=True, slots=True)
 class Content:
     points: list[PointRow]
     themes: list[ThemeRow]
     reasons: list[ReasonRow] | None  # None: none recorded yet (NO_REASONS_YET)
+    surveys: list[SurveyRow] = field(default_factory=list)
 
 
 def escalations_of(record: ContactRecord) -> list[tuple[str, str]]:
@@ -103,6 +117,31 @@ def escalations_of(record: ContactRecord) -> list[tuple[str, str]]:
     return found
 
 
+def survey_rows(period: Period, answers: Iterable[SurveyAnswer]) -> list[SurveyRow]:
+    """Answers keyed in the period per line code and question, questions in survey order."""
+    scores: dict[tuple[str, str], list[int]] = {}
+    order: dict[tuple[str, str], int] = {}
+    for answer in answers:
+        if not period.start <= answer.answered_at < period.end:
+            continue
+        key = (answer.line_code, answer.question)
+        scores.setdefault(key, []).append(answer.score)
+        order[key] = min(order.get(key, answer.position), answer.position)
+    return [
+        SurveyRow(
+            code,
+            question,
+            len(given),
+            sum(given) / len(given),
+            sum(1 for s in given if s <= 5),
+            sum(1 for s in given if s >= 9),
+        )
+        for (code, question), given in sorted(
+            scores.items(), key=lambda item: (item[0][0], order[item[0]])
+        )
+    ]
+
+
 def content_report(
     period: Period,
     contacts: Iterable[ContactRecord],
@@ -110,6 +149,7 @@ def content_report(
     points: Iterable[EscalationPoint],
     *,
     reasons: Mapping[tuple[str, str], int] | None = None,
+    survey_answers: Iterable[SurveyAnswer] = (),
 ) -> Content:
     """``reasons`` maps (line code, reason) to a count: the seam for the workspace's wrap-up
     (issue 13); None until contact reasons are recorded."""
@@ -157,4 +197,4 @@ def content_report(
     reason_rows = None
     if reasons is not None:
         reason_rows = [ReasonRow(code, reason, n) for (code, reason), n in sorted(reasons.items())]
-    return Content(point_rows, theme_rows, reason_rows)
+    return Content(point_rows, theme_rows, reason_rows, survey_rows(period, survey_answers))

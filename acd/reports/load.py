@@ -3,10 +3,11 @@ a :class:`reports.tables.Report` with the pure cores."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from acd.quality.surveys import SurveyAnswer
 from acd.reports.content import content_report
 from acd.reports.operational import Group, OperationalRow, operational_rows
 from acd.reports.period import Period
@@ -30,6 +31,7 @@ class Records:
     ratings: list[Rating]
     points: list[EscalationPoint]
     wrap_ups: Mapping[str, float]  # contact id -> seconds of after-call work
+    survey_answers: Sequence[SurveyAnswer] = ()
 
 
 def make_report(
@@ -54,7 +56,13 @@ def make_report(
         )
 
     intervals, totals = rows(False), rows(True)
-    content = content_report(period, records.contacts, records.ratings, records.points)
+    content = content_report(
+        period,
+        records.contacts,
+        records.ratings,
+        records.points,
+        survey_answers=records.survey_answers,
+    )
     return Report(period, made_at, build_tables(intervals, totals, content), intervals)
 
 
@@ -70,6 +78,8 @@ async def load_records(
     start (idempotent), so a fresh deployment reports zeros rather than a missing table.
     ``migrated``: the caller (the running engine) has migrated it already; Alembic's context
     is process-global, so a second migration running beside the engine's would break both."""
+    from acd.quality.migrate import migrate as migrate_quality
+    from acd.quality.surveys import SurveyStore
     from acd.records import ContactStore
     from acd.records import migrate as migrate_records
     from acd.records.wrap_ups import WrapUpStore
@@ -80,6 +90,7 @@ async def load_records(
     from escalations.ratings import RatingFilter, SqlRatingStore
 
     if not migrated:
+        await migrate_quality(url, hold=hold)
         await migrate_records(url, hold=hold)
         await migrate_callbacks(url, hold=hold)
         await migrate_escalations(url, hold=hold)
@@ -96,7 +107,9 @@ async def load_records(
     async with SqlEscalationStore.open(url, hold=hold) as escalations:
         points = {p.id: p for p in configured_points}
         points.update({p.id: p for p in await escalations.list()})
-    return Records(found, requested, rated, list(points.values()), wrap_ups)
+    async with SurveyStore.open(url, hold=hold) as surveys:
+        answers = await surveys.between(period.start, period.end)
+    return Records(found, requested, rated, list(points.values()), wrap_ups, answers)
 
 
 async def report_for(

@@ -41,7 +41,7 @@ class Report:
         return next(t for t in self.tables if t.name == name)
 
 
-TABLE_NAMES = ("operational", "totals", "points", "themes", "reasons")
+TABLE_NAMES = ("operational", "totals", "points", "themes", "reasons", "survey")
 
 _OPERATIONAL_HEADER = (
     "line",
@@ -188,5 +188,15 @@ def build_tables(
             NO_REASONS_YET
             if content.reasons is None
             else ("" if content.reasons else "no contact reasons in the period"),
+        ),
+        Table(
+            "survey",
+            "Survey after the call: scores (1-10) per line code and question",
+            ("line_code", "question", "answers", "mean_score", "scores_1_5", "scores_9_10"),
+            [
+                (r.line_code, r.question, r.answers, _round(r.mean), r.low, r.high)
+                for r in content.surveys
+            ],
+            "" if content.surveys else "no survey answers in the period",
         ),
     ]

@@ -53,9 +53,11 @@ from acd.settings.line_options import (
 )
 from acd.settings.mail_options import MailSettings
 from acd.settings.problems import describe, field_error
+from acd.settings.recording_options import RecordingSettings
 from acd.settings.redis_options import RedisSettings
 from acd.settings.report_options import ReportsSettings
 from acd.settings.routing import RoutingFields
+from acd.settings.survey_options import SurveySettings
 from acd.settings.tls import FilePath, is_loopback, tls_problem
 from foundation.redact import has_userinfo, redact_url
 
@@ -298,6 +300,8 @@ class Line(ConfigModel):
     # A caller who hangs up and calls again within this window gets their place back.
     rejoin_window_s: SecondsOrZero = 120.0
     callbacks: CallbackSettings = Field(default_factory=lambda: CallbackSettings())
+    survey: SurveySettings = Field(default_factory=lambda: SurveySettings())
+    recording: RecordingSettings = Field(default_factory=lambda: RecordingSettings())
 
     @model_validator(mode="before")
     @classmethod

@@ -17,7 +17,13 @@ from tests.api.test_bad_input import api, call  # noqa: F401  (the served API fi
 
 A = "/api/agents/{agent_id}"
 # POST routes that take no body: the path says it all.
-BODYLESS = {("POST", A + "/login"), ("POST", A + "/logout")}
+BODYLESS = {
+    ("POST", A + "/login"),
+    ("POST", A + "/logout"),
+    ("POST", A + "/survey"),
+    ("POST", A + "/record"),
+    ("POST", "/api/recordings/{name}/hold"),
+}
 # Answers that are not a JSON object of a model: Prometheus text, the description itself,
 # the live events' WebSocket, and 204 No Content.
 NOT_A_MODEL = {("GET", "/metrics"), ("GET", "/api/openapi.json"), ("GET", "/api/events")}

@@ -42,6 +42,11 @@ PATHS = {
     "nodes.list": "/api/nodes",
     "agent.escalations": "/api/agents/1001/escalations",
     "agent.transfer": "/api/agents/1001/transfer",
+    "agent.survey": "/api/agents/1001/survey",
+    "agent.record": "/api/agents/1001/record",
+    "recordings.list": "/api/recordings",
+    "recording.get": "/api/recordings/rec-unknown",
+    "recording.hold": "/api/recordings/rec-unknown/hold",
     "agent.escalate_email": "/api/agents/1001/escalate-email",
     "escalation_points.list": "/api/escalation-points",
     "escalation_point.get": "/api/escalation-points/anb-jacht",
@@ -78,11 +83,14 @@ AGENT_OWN = {
     "agent.presence",
     "agent.escalations",
     "agent.transfer",
+    "agent.survey",
     "agent.escalate_email",
     "agent.contact",
     "agent.contact_close",
     "agent.today",
 }
+# A supervisor records the calls of their lines' agents (409 here: not on a call).
+SUPERVISOR_ACTIONS = {"agent.record"}
 SUPERVISOR_LISTS = {
     "agents.list",
     "queues.list",
@@ -98,6 +106,9 @@ SUPERVISOR_LISTS = {
     "callback.reschedule",
     "audit.list",
     "wallboard.get",
+    "recordings.list",
+    "recording.get",  # an unknown recording: 404
+    "recording.hold",
 }
 # Open to all: the health check, the login, the API's description (it holds no data), the
 # sign-in page and the pages' assets.
@@ -106,7 +117,13 @@ PUBLIC = {"health", "session.login", "openapi", "page.login", "page.static"}
 MONITOR = {"agent.monitor_start", "agent.monitor_stop"}
 ALLOWED = {
     "ada": set(PATHS) - {"page.agent"},  # an admin is no agent
-    "sam": SIGNED_IN | AGENT_OWN | SUPERVISOR_LISTS | MONITOR | PUBLIC | {"page.supervisor"},
+    "sam": SIGNED_IN
+    | AGENT_OWN
+    | SUPERVISOR_ACTIONS
+    | SUPERVISOR_LISTS
+    | MONITOR
+    | PUBLIC
+    | {"page.supervisor"},
     # Supervises no line: the lists (empty for them), none of line 1700's agents.
     "nel": SIGNED_IN | SUPERVISOR_LISTS | PUBLIC | {"page.supervisor"},
     "an": SIGNED_IN | AGENT_OWN | PUBLIC | {"page.agent"},
@@ -114,7 +131,8 @@ ALLOWED = {
     "rita": SIGNED_IN
     | PUBLIC
     | {"metrics", "agents.list", "agent.get", "queues.list"}
-    | {"escalation_ratings.list", "escalation_ratings.summary", "wallboard.get"},
+    | {"escalation_ratings.list", "escalation_ratings.summary", "wallboard.get"}
+    | {"recordings.list", "recording.get"},
 }
 # The logout route ends the session the matrix runs on: last.
 ORDER = sorted(ROUTES, key=lambda spec: spec.action == "session.logout")

@@ -108,6 +108,7 @@ def test_every_timer_kind_has_exactly_one_owner():
         core_module._OFFER_TIMERS,
         core_module._PLACING_TIMERS,
         frozenset({TimerKind.TRANSFER}),
+        frozenset({TimerKind.SURVEY}),
         frozenset({TimerKind.WRAP_UP}),
     ]
     assert sum(len(kinds) for kinds in owned) == len(TimerKind)

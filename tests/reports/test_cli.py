@@ -57,6 +57,7 @@ def test_xlsx_and_html_files(url: str, tmp_path: Path) -> None:
         "points",
         "themes",
         "reasons",
+        "survey",
     ]
     page = tmp_path / "march.html"
     assert (

@@ -1,0 +1,83 @@
+"""Call recording: the conversation's bridge recorded through ARI, named by the contact.
+
+When caller and agent are bridged, the line's share of calls (per line code, else the line's)
+is recorded, chosen by a hash of the contact id (as the survey's share: deterministic, no state
+in the core); a supervisor may ask for any connected call (``RecordRequested``).  The recording
+ends with the bridge: at the contact's end, or when the caller leaves for the survey.  Each
+start and end is a :class:`~acd.engine.commands.RecordingStep` for the recordings' store.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from dataclasses import replace
+from datetime import datetime
+
+from acd.engine import commands as cmd
+from acd.engine import inputs as inp
+from acd.engine.agents import AgentBook
+from acd.engine.contacts import ContactState, ContactTable, Phase
+from foundation.errors import RefusedTransition
+
+log = logging.getLogger(__name__)
+
+
+def recorded(contact_id: str, share: float) -> bool:
+    """Whether this call falls in the recorded share (salted apart from the survey's)."""
+    if share <= 0.0:
+        return False
+    return share >= 1.0 or zlib.crc32(f"rec:{contact_id}".encode()) / 2**32 < share
+
+
+def recording_name(contact_id: str) -> str:
+    return f"rec-{contact_id}"
+
+
+class Recordings:
+    def __init__(self, agents: AgentBook, table: ContactTable) -> None:
+        self._agents = agents
+        self._table = table
+
+    def connected(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
+        """Caller and agent are bridged: record the line's share."""
+        if contact.phase is not Phase.CONNECTED or contact.line is None:
+            return
+        rule = contact.line.recording
+        if recorded(contact.id, rule.share_for(contact.record.line_code or "")):
+            self._start(contact, now, out, on_demand=False)
+
+    def request(self, ev: inp.RecordRequested, now: datetime, out: list[cmd.Command]) -> None:
+        agent = self._agents.require(ev.agent_id)
+        contact = self._table.get(agent.contact_id or "")
+        if contact is None or contact.phase is not Phase.CONNECTED:
+            raise RefusedTransition("not_on_call", f"agent {agent.id} is not talking to a caller")
+        if contact.recording is None:
+            self._start(contact, now, out, on_demand=True)
+
+    def _start(
+        self, contact: ContactState, now: datetime, out: list[cmd.Command], *, on_demand: bool
+    ) -> None:
+        assert contact.bridge_id is not None
+        record = contact.record
+        fmt = contact.line.recording.format if contact.line is not None else "wav"
+        step = cmd.RecordingStep(
+            name=recording_name(contact.id),
+            contact_id=contact.id,
+            agent_id=record.agent_id,
+            line=record.line or "",
+            line_code=record.line_code or "",
+            format=fmt,
+            started_at=now,
+            on_demand=on_demand,
+        )
+        contact.recording = step
+        log.info("contact %s: recording %s", contact.id, step.name)
+        out += [cmd.RecordBridge(contact.bridge_id, step.name, fmt), step]
+
+
+def recording_over(contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
+    """The recorded bridge is going: the recording ends with it."""
+    if contact.recording is not None:
+        out.append(replace(contact.recording, ended_at=now))
+        contact.recording = None

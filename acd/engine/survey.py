@@ -1,0 +1,177 @@
+"""Surveys: after the conversation the caller answers the line's satisfaction survey alone,
+in the engine, while their agent is already free.
+
+A caller goes to the survey when their agent presses "To survey" (the agent's leg is hung up),
+or when the agent hangs up on a line whose survey takes every caller on (``after_agent_hangup``,
+for the line's ``share`` of calls).  Either way the caller leaves the agent's bridge (it is
+destroyed; the caller stays in Stasis), the agent goes to wrap-up and can be offered the next
+call at once, and :class:`ivr.survey.Survey` plays the questions.  Each answer becomes a
+:class:`~acd.engine.commands.SurveyStep` the moment it is keyed, for the store and the metrics,
+so a caller who hangs up half-way leaves the answers already given.  The contact ends
+``answered`` when the caller hangs up or the thanks are over; its talk time ends when the
+survey began.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Iterable
+from datetime import datetime
+
+from acd.engine import commands as cmd
+from acd.engine import inputs as inp
+from acd.engine import ivr_glue
+from acd.engine.agents import AgentBook
+from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Prompt
+from acd.engine.model import EngineConfig
+from acd.engine.offers import Offers
+from acd.engine.recording import recording_over
+from acd.engine.timers import TimerKey
+from foundation.contact import Outcome
+from foundation.errors import RefusedTransition
+from ivr.survey import Answered, Survey, SurveyAction, SurveyOver
+
+log = logging.getLogger(__name__)
+
+
+def chosen(contact_id: str, share: float) -> bool:
+    """Whether this call is in the line's share of surveyed calls: a hash of the contact id
+    (random per call), so the choice is the same on every look and needs no state."""
+    if share >= 1.0:
+        return True
+    return zlib.crc32(contact_id.encode()) / 2**32 < share
+
+
+class Surveys:
+    def __init__(
+        self,
+        config: EngineConfig,
+        ids: IdFactory,
+        agents: AgentBook,
+        table: ContactTable,
+        offers: Offers,
+    ) -> None:
+        self._config = config
+        self._ids = ids
+        self._agents = agents
+        self._table = table
+        self._offers = offers
+
+    def request(self, ev: inp.SurveyRequested, now: datetime, out: list[cmd.Command]) -> None:
+        """The agent's "To survey": refused (nothing changed) unless they talk to a caller who
+        called in on a line with a survey."""
+        agent = self._agents.require(ev.agent_id)
+        contact = self._table.get(agent.contact_id or "")
+        if contact is None or contact.phase is not Phase.CONNECTED or contact.callback:
+            raise RefusedTransition(
+                "not_on_call", f"agent {agent.id} is not talking to a caller who called in"
+            )
+        if contact.line is None or contact.line.survey is None:
+            raise RefusedTransition(
+                "no_survey", f"line {contact.record.line!r} has no survey switched on"
+            )
+        assert contact.agent_channel is not None
+        out.append(cmd.Hangup(contact.agent_channel))
+        self._start(contact, now, out)
+
+    def agent_hung_up(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> bool:
+        """The agent hung up on a connected caller: send the caller on if the line says so."""
+        rule = contact.line.survey if contact.line is not None else None
+        if rule is None or not rule.after_agent_hangup or contact.callback is not None:
+            return False
+        if not chosen(contact.id, rule.share):
+            return False
+        self._start(contact, now, out)
+        return True
+
+    def dtmf(
+        self, contact: ContactState, digit: str, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        if contact.survey is not None:
+            self._actions(contact, contact.survey.digit(digit, now), now, out)
+
+    def playback_done(
+        self, contact: ContactState, playback_id: str, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        if contact.survey is not None:
+            self._actions(contact, contact.survey.playback_finished(playback_id, now), now, out)
+
+    def timer(self, key: TimerKey, now: datetime, out: list[cmd.Command]) -> None:
+        contact = self._table.get(key.subject)
+        if contact is not None and contact.survey is not None:
+            self._actions(contact, contact.survey.timer(key.sub, now), now, out)
+
+    def caller_gone(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
+        """Hung up during the survey: the answers given are stored already."""
+        log.info("contact %s: caller left the survey", contact.id)
+        self._table.end(contact, Outcome.ANSWERED, now, out)
+
+    # ------------------------------------------------------------------ steps
+
+    def _start(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
+        rule = contact.line.survey if contact.line is not None else None
+        assert rule is not None
+        # Out of the agent's bridge (the caller stays in the app), the agent free at once.
+        recording_over(contact, now, out)
+        self._offers.hang_up_leg_and_bridge(contact, None, out)
+        self._offers.release_agent(contact, now, out, wrap_up=True)
+        contact.talk_ended_at = now
+        self._table.to_phase(contact, Phase.SURVEY)
+        contact.survey = Survey(rule.survey, self._ids)
+        log.info("contact %s: to the survey", contact.id)
+        out.append(self._step(contact, cmd.SurveyStepKind.STARTED, now))
+        self._actions(contact, contact.survey.start(now), now, out)
+
+    def _actions(
+        self,
+        contact: ContactState,
+        actions: Iterable[SurveyAction],
+        now: datetime,
+        out: list[cmd.Command],
+    ) -> None:
+        actions = list(actions)
+        ivr_glue.translate(actions, contact, self._table, Prompt.SURVEY, out)
+        for action in actions:
+            if isinstance(action, Answered):
+                first = action is (contact.survey.answers[0] if contact.survey else None)
+                out.append(
+                    self._step(
+                        contact,
+                        cmd.SurveyStepKind.ANSWERED,
+                        now,
+                        question=action.question,
+                        position=action.position,
+                        score=action.score,
+                        first=first,
+                    )
+                )
+            elif isinstance(action, SurveyOver):
+                out.append(cmd.Hangup(contact.caller_channel))
+                contact.survey = None
+                self._table.end(contact, Outcome.ANSWERED, now, out)
+
+    @staticmethod
+    def _step(
+        contact: ContactState,
+        kind: cmd.SurveyStepKind,
+        now: datetime,
+        *,
+        question: str = "",
+        position: int = 0,
+        score: int = 0,
+        first: bool = False,
+    ) -> cmd.SurveyStep:
+        record = contact.record
+        return cmd.SurveyStep(
+            kind=kind,
+            contact_id=record.id,
+            agent_id=record.agent_id,
+            line=record.line or "",
+            line_code=record.line_code or "",
+            at=now,
+            question=question,
+            position=position,
+            score=score,
+            first=first,
+        )
