@@ -257,7 +257,7 @@ class _Routes:
         point_id, note, request_key = body.point_id, body.note, body.request_key
         contact = self._contact_of(agent_id)
         at = self._now()
-        target, details = await self._mail_for(agent_id, contact, point_id, at)
+        target, details = await self._mail_for(agent_id, contact, point_id, at, sending=True)
         try:
             mail, created = await escalate_by_email(
                 self.mail.outbox, target, details, note, request_key, at, body.body
@@ -291,7 +291,8 @@ class _Routes:
         if note is None:
             registration = contact.record.registration
             note = registration.note if registration is not None else ""
-        target, details = await self._mail_for(agent_id, contact, point_id, self._now())
+        at = self._now()
+        target, details = await self._mail_for(agent_id, contact, point_id, at, sending=False)
         try:
             subject, body = render_email(target, details, note)
         except EmailEscalationRefused as exc:
@@ -309,13 +310,15 @@ class _Routes:
         )
 
     async def _mail_for(
-        self, agent_id: str, contact: _Contact, point_id: str, at: datetime
+        self, agent_id: str, contact: _Contact, point_id: str, at: datetime, *, sending: bool
     ) -> tuple[MailTarget, ContactDetails]:
         """Where the point's mail goes and what its template is filled in with; 409
-        ``email_not_allowed`` for a point that takes no questions by e-mail."""
+        ``email_not_allowed`` for a point that takes no questions by e-mail (counted as a
+        refused escalation when ``sending``, not for a preview)."""
         point = as_of(await self._require(point_id), local_day(at))
         if not point.email_allowed:
-            self._on_refused(point_id, "email_not_allowed")
+            if sending:
+                self._on_refused(point_id, "email_not_allowed")
             raise ApiError(
                 409,
                 "email_not_allowed",

@@ -191,6 +191,7 @@ async def test_the_preview_is_refused_for_a_point_without_e_mail_and_an_agent_wi
     api.talking()
     status, body = await api.call("get", "/api/agents/a1/escalations/no-mail/email-preview")
     assert (status, body["error"]) == (409, "email_not_allowed")
+    assert api.refused == []  # a preview is no refused escalation for the metrics
     status, body = await api.call("get", "/api/agents/a1/escalations/nowhere/email-preview")
     assert (status, body["error"]) == (404, "escalation_point_not_found")
 
