@@ -117,11 +117,17 @@ class EscalateEmailBody(BodyModel):
         "point_id": "invalid_point_id",
         "note": "invalid_note",
         "request_key": "invalid_request_key",
+        "body": "invalid_body_text",
     }
 
     point_id: NonBlank
     note: NonBlank = Field(description="the agent's question for the point")
     request_key: NonBlank = Field(description="the same key again stores no second mail")
+    body: NonBlank | None = Field(
+        default=None,
+        description="the mail's text as the agent edited it from the email-preview "
+        "(absent: the point's template filled in with the note)",
+    )
 
 
 class TransferOut(BaseModel):
@@ -204,7 +210,29 @@ class AgentEscalationsOut(BaseModel):
     contact_id: str
     line_code: str
     at: str
+    # "talking", or "wrap_up": the call is over, e-mail only (no transfer by phone)
+    state: str
     escalation_points: list[dict[str, Any]]
+
+
+class EmailPreviewQuery(BaseModel):
+    note: str | None = Field(
+        default=None,
+        description="the agent's question as typed so far (absent: the contact's registered "
+        "note, else empty)",
+    )
+
+
+class EmailPreviewOut(BaseModel):
+    """The point's e-mail template filled in for the agent's contact, to edit and send."""
+
+    agent_id: str
+    point_id: str
+    contact_id: str
+    via: str
+    address: str
+    subject: str
+    body: str
 
 
 # --- escalation ratings (acd.escalation_rating_routes) ------------------------------------

@@ -7,9 +7,16 @@ the call they are on, and the phone transfer itself.
     PUT    /api/escalation-points/{id}            the whole point again (as GET gives it)
     DELETE /api/escalation-points/{id}
     GET    /api/agents/{agent_id}/escalations     the points of the agent's call's line code
+                                                  (during the call or its wrap-up)
+    GET    /api/agents/{agent_id}/escalations/{point_id}/email-preview?note=
+                                                  the point's e-mail template filled in
     POST   /api/agents/{agent_id}/transfer        {"point_id": ...}: transfer by phone, now
-    POST   /api/agents/{agent_id}/escalate-email  {"point_id", "note", "request_key"}: the
-                                                  question to the point by e-mail (or CRM)
+    POST   /api/agents/{agent_id}/escalate-email  {"point_id", "note", "request_key",
+                                                  "body"?}: the question to the point by
+                                                  e-mail (or CRM), the text maybe edited
+
+E-mail escalation is open during the call and during its wrap-up (the agent may write the
+question down after the caller hung up); a transfer by phone only during the call.
 
 A point is read as it stands today (:func:`escalations.rules.as_of`: due scheduled changes
 applied, deviating dates that ended gone), so a point sent back with PUT keeps those effects.
@@ -45,9 +52,11 @@ from escalations.mail import (
     Outbox,
     Via,
     escalate_by_email,
+    render_email,
 )
 from escalations.rules import PointOptions, TransferCheck, Window, local_day
 from escalations.store import EscalationExists, EscalationNotFound, EscalationStore
+from foundation.contact import Activity, ContactRecord
 from foundation.errors import ApiError, UnknownAgent
 from foundation.json_body import parse_body, read_json_object
 
@@ -88,8 +97,20 @@ def add_escalation_routes(
     app.router.add_put("/api/escalation-points/{point_id}", routes.update)
     app.router.add_delete("/api/escalation-points/{point_id}", routes.delete)
     app.router.add_get("/api/agents/{agent_id}/escalations", routes.agent_options)
+    app.router.add_get(
+        "/api/agents/{agent_id}/escalations/{point_id}/email-preview", routes.email_preview
+    )
     app.router.add_post("/api/agents/{agent_id}/transfer", routes.transfer)
     app.router.add_post("/api/agents/{agent_id}/escalate-email", routes.escalate_email)
+
+
+@dataclass(frozen=True, slots=True)
+class _Contact:
+    """The caller's contact an agent may escalate: in the call, or in its wrap-up."""
+
+    id: str
+    record: ContactRecord
+    wrap_up: bool  # the call is over: e-mail only
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +202,7 @@ class _Routes:
 
     async def agent_options(self, request: web.Request) -> web.Response:
         agent_id = request.match_info["agent_id"]
-        contact = self._call_of(agent_id)
+        contact = self._contact_of(agent_id)
         line_code = contact.record.line_code
         if line_code is None:
             raise ApiError(
@@ -192,13 +213,18 @@ class _Routes:
             )
         at = self._now()
         found = options(await self._store.list(), line_code, at)
+        views = [_options_view(option) for option in found]
+        if contact.wrap_up:
+            for view in views:
+                view["phone_transfer"] = _NOT_ON_CALL
         return web.json_response(
             {
                 "agent_id": agent_id,
                 "contact_id": contact.id,
                 "line_code": line_code,
                 "at": at.astimezone(UTC).isoformat(),
-                "escalation_points": [_options_view(option) for option in found],
+                "state": "wrap_up" if contact.wrap_up else "talking",
+                "escalation_points": views,
             }
         )
 
@@ -229,11 +255,70 @@ class _Routes:
         agent_id = request.match_info["agent_id"]
         body = await parse_body(request, EscalateEmailBody)
         point_id, note, request_key = body.point_id, body.note, body.request_key
-        contact = self._call_of(agent_id)
+        contact = self._contact_of(agent_id)
         at = self._now()
+        target, details = await self._mail_for(agent_id, contact, point_id, at, sending=True)
+        try:
+            mail, created = await escalate_by_email(
+                self.mail.outbox, target, details, note, request_key, at, body.body
+            )
+        except EmailEscalationRefused as exc:
+            status = 422 if exc.error_id in _BAD_REQUEST else 409
+            self._on_refused(point_id, exc.error_id)
+            raise ApiError(status, exc.error_id, str(exc), {"point_id": point_id}) from None
+        self._runtime.submit(inp.EmailEscalated(agent_id, point_id))
+        if created:
+            self.mail.on_queued(details.line_code, point_id)
+        return web.json_response(
+            {
+                "mail_id": mail.id,
+                "point_id": point_id,
+                "contact_id": contact.id,
+                "via": mail.via.value,
+                "status": mail.status.value,
+                "created": created,
+            },
+            status=201 if created else 200,
+        )
+
+    async def email_preview(self, request: web.Request) -> web.Response:
+        """The point's template filled in with the caller's details and the agent's note, as
+        :meth:`escalate_email` would send it: the agent page shows it to edit first."""
+        agent_id = request.match_info["agent_id"]
+        point_id = request.match_info["point_id"]
+        contact = self._contact_of(agent_id)
+        note = request.query.get("note")
+        if note is None:
+            registration = contact.record.registration
+            note = registration.note if registration is not None else ""
+        at = self._now()
+        target, details = await self._mail_for(agent_id, contact, point_id, at, sending=False)
+        try:
+            subject, body = render_email(target, details, note)
+        except EmailEscalationRefused as exc:
+            raise ApiError(409, exc.error_id, str(exc), {"point_id": point_id}) from None
+        return web.json_response(
+            {
+                "agent_id": agent_id,
+                "point_id": point_id,
+                "contact_id": contact.id,
+                "via": target.via.value,
+                "address": target.address,
+                "subject": subject,
+                "body": body,
+            }
+        )
+
+    async def _mail_for(
+        self, agent_id: str, contact: _Contact, point_id: str, at: datetime, *, sending: bool
+    ) -> tuple[MailTarget, ContactDetails]:
+        """Where the point's mail goes and what its template is filled in with; 409
+        ``email_not_allowed`` for a point that takes no questions by e-mail (counted as a
+        refused escalation when ``sending``, not for a preview)."""
         point = as_of(await self._require(point_id), local_day(at))
         if not point.email_allowed:
-            self._on_refused(point_id, "email_not_allowed")
+            if sending:
+                self._on_refused(point_id, "email_not_allowed")
             raise ApiError(
                 409,
                 "email_not_allowed",
@@ -259,28 +344,7 @@ class _Routes:
             agent_id=agent_id,
             agent_name=agent.config.name,
         )
-        try:
-            mail, created = await escalate_by_email(
-                self.mail.outbox, target, details, note, request_key, at
-            )
-        except EmailEscalationRefused as exc:
-            status = 422 if exc.error_id in _BAD_REQUEST else 409
-            self._on_refused(point_id, exc.error_id)
-            raise ApiError(status, exc.error_id, str(exc), {"point_id": point_id}) from None
-        self._runtime.submit(inp.EmailEscalated(agent_id, point_id))
-        if created:
-            self.mail.on_queued(details.line_code, point_id)
-        return web.json_response(
-            {
-                "mail_id": mail.id,
-                "point_id": point_id,
-                "contact_id": contact.id,
-                "via": mail.via.value,
-                "status": mail.status.value,
-                "created": created,
-            },
-            status=201 if created else 200,
-        )
+        return target, details
 
     # --- shared ---------------------------------------------------------------------------
 
@@ -347,16 +411,47 @@ class _Routes:
             raise UnknownAgent(agent_id)
         contact = view.contacts.get(agent.contact_id or "")
         if contact is None or contact.phase is not Phase.CONNECTED or contact.callback:
-            raise ApiError(
-                409,
-                "not_on_call",
-                f"agent {agent_id} is not talking to a caller who called in",
-                {"agent_id": agent_id},
-            )
+            raise _not_on_call(agent_id)
         return contact
 
+    def _contact_of(self, agent_id: str) -> _Contact:
+        """The caller's contact the agent talks to or wraps up (a callback's is not one: the
+        citizen did not call in)."""
+        agent = self._runtime.view.agents.get(agent_id)
+        if agent is None:
+            raise UnknownAgent(agent_id)
+        handled = agent.handled
+        if agent.activity is Activity.WRAP_UP and handled is not None:
+            if handled.callback_number is not None:
+                raise _not_on_call(agent_id)
+            return _Contact(handled.record.id, handled.record, wrap_up=True)
+        call = self._call_of(agent_id)
+        return _Contact(call.id, call.record, wrap_up=False)
 
-_BAD_REQUEST = frozenset({"empty_note", "note_too_long", "no_request_key"})
+
+_BAD_REQUEST = frozenset(
+    {"empty_note", "note_too_long", "no_request_key", "empty_body", "body_too_long"}
+)
+
+
+# A point's phone transfer in wrap-up: the call is over (as the transfer route refuses it).
+_NOT_ON_CALL: dict[str, Any] = {
+    "possible": False,
+    "reason": "not_on_call",
+    "message": "the call is over: transfer by phone only during the call",
+    "deviation_text": None,
+    "next_window": None,
+    "slots": None,
+}
+
+
+def _not_on_call(agent_id: str) -> ApiError:
+    return ApiError(
+        409,
+        "not_on_call",
+        f"agent {agent_id} is not talking to a caller who called in",
+        {"agent_id": agent_id},
+    )
 
 
 def _ignore(point: str, reason: str) -> None:

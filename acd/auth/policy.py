@@ -272,6 +272,16 @@ ROUTES: tuple[RouteSpec, ...] = (
         out=m.AgentEscalationsOut,
     ),
     _rule(
+        "GET",
+        A + "/escalations/{point_id}/email-preview",
+        "agent.email_preview",
+        AGENT_SELF,
+        S.AGENTS_READ,
+        Target.AGENT,
+        out=m.EmailPreviewOut,
+        query=m.EmailPreviewQuery,
+    ),
+    _rule(
         "POST",
         A + "/transfer",
         "agent.transfer",

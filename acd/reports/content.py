@@ -1,15 +1,19 @@
 """The content report: escalations per escalation point with the quality ratings the points
 gave them (count and average per criterion), and the same per reporting organisation and
-theme (the points' ``reporting_organisation`` / ``reporting_theme``).
+theme (the points' ``reporting_organisation`` / ``reporting_theme``); contact reasons per
+line code.
 
 An escalation is a contact that arrived in the period and went to a point: by phone
 (``escalation_point``, once the point answered) or by e-mail (``emailed_to``).  Its ratings
-count whenever they were given.  Contact reasons per line code come with the agents'
-wrap-up (issue 13): until then :data:`NO_REASONS_YET` says so in every format.
+count whenever they were given.  A contact reason is the one the agent registered for a
+contact that arrived in the period (``Registration.reason``, issue 13's wrap-up), a
+callback's conversation included (the citizen's question is answered there); its share is
+of the line code's registered contacts, so each line code's shares add up to 1.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -19,11 +23,6 @@ from acd.reports.period import Period
 from escalations.model import EscalationPoint
 from escalations.ratings import Criterion, Rating
 from foundation.contact import ContactRecord, Outcome
-
-NO_REASONS_YET = (
-    "no contact reasons recorded yet: they come with the agents' wrap-up in the workspace "
-    "(issue 13)"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +84,7 @@ class ReasonRow:
     line_code: str
     reason: str
     contacts: int
+    share: float  # of the line code's registered contacts in the period
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,7 @@ class SurveyRow:
 class Content:
     points: list[PointRow]
     themes: list[ThemeRow]
-    reasons: list[ReasonRow] | None  # None: none recorded yet (NO_REASONS_YET)
+    reasons: list[ReasonRow]
     surveys: list[SurveyRow] = field(default_factory=list)
 
 
@@ -148,16 +148,18 @@ def content_report(
     ratings: Iterable[Rating],
     points: Iterable[EscalationPoint],
     *,
-    reasons: Mapping[tuple[str, str], int] | None = None,
     survey_answers: Iterable[SurveyAnswer] = (),
 ) -> Content:
-    """``reasons`` maps (line code, reason) to a count: the seam for the workspace's wrap-up
-    (issue 13); None until contact reasons are recorded."""
     known = {point.id: point for point in points}
     sums: dict[str, _Sums] = {}
     escalated: set[tuple[str, str]] = set()  # (contact, point): the ratings that count
+    reasons: Counter[tuple[str, str]] = Counter()
     for record in contacts:
-        if is_callback_placement(record) or not period.start <= record.arrived_at < period.end:
+        if not period.start <= record.arrived_at < period.end:
+            continue
+        if record.registration is not None:
+            reasons[(record.line_code or "", record.registration.reason)] += 1
+        if is_callback_placement(record):
             continue
         for point_id, channel in escalations_of(record):
             counted = sums.setdefault(point_id, _Sums())
@@ -194,7 +196,15 @@ def content_report(
         ThemeRow(org, theme, len(members), total.phone, total.email, total.figures())
         for (org, theme), (total, members) in sorted(themes.items())
     ]
-    reason_rows = None
-    if reasons is not None:
-        reason_rows = [ReasonRow(code, reason, n) for (code, reason), n in sorted(reasons.items())]
-    return Content(point_rows, theme_rows, reason_rows, survey_rows(period, survey_answers))
+    return Content(
+        point_rows, theme_rows, reason_rows(reasons), survey_rows(period, survey_answers)
+    )
+
+
+def reason_rows(counts: Mapping[tuple[str, str], int]) -> list[ReasonRow]:
+    """Per line code (in order), its reasons, the most given first (ties by name)."""
+    per_code: Counter[str] = Counter()
+    for (code, _), n in counts.items():
+        per_code[code] += n
+    ordered = sorted(counts.items(), key=lambda item: (item[0][0], -item[1], item[0][1]))
+    return [ReasonRow(code, reason, n, n / per_code[code]) for (code, reason), n in ordered]

@@ -79,7 +79,9 @@ def charts(report: Report) -> str:
 def _cell(value: Cell, name: str) -> str:
     if value is None:
         return "<td>&#8211;</td>"
-    if isinstance(value, float) and ("rate" in name or name.startswith("service_level")):
+    if isinstance(value, float) and (
+        "rate" in name or name.startswith("service_level") or name == "share"
+    ):
         return f"<td>{value:.1%}</td>"
     cls = ' class="t"' if isinstance(value, str) else ""
     return f"<td{cls}>{escape(str(value))}</td>"

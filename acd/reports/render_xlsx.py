@@ -10,7 +10,7 @@ from openpyxl.styles import Font
 
 from acd.reports.tables import Report, local
 
-_PERCENT = ("answer_rate", "answer_rate_norm", "service_level", "abandon_rate")
+_PERCENT = ("answer_rate", "answer_rate_norm", "service_level", "abandon_rate", "share")
 
 
 def xlsx_bytes(report: Report) -> bytes:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from acd.reports.content import NO_REASONS_YET, Content, RatingFigures
+from acd.reports.content import Content, RatingFigures
 from acd.reports.operational import OperationalRow
 from acd.reports.period import BRUSSELS, Period
 from escalations.ratings import Criterion
@@ -183,11 +183,9 @@ def build_tables(
         Table(
             "reasons",
             "Contact reasons per line code",
-            ("line_code", "reason", "contacts"),
-            [(r.line_code, r.reason, r.contacts) for r in content.reasons or []],
-            NO_REASONS_YET
-            if content.reasons is None
-            else ("" if content.reasons else "no contact reasons in the period"),
+            ("line_code", "reason", "contacts", "share"),
+            [(r.line_code, r.reason, r.contacts, _round(r.share)) for r in content.reasons],
+            "" if content.reasons else "no contact reasons registered in the period",
         ),
         Table(
             "survey",

@@ -1,12 +1,13 @@
 """E-mail escalation: templates, the durable outbox, and the sender (SMTP or a CRM webhook).
 
     escalate_by_email(outbox, target, contact, note, request_key, now)   # store, then send
+    render_email(target, contact, note)                                  # the text, to preview
     MailSender(store, transports, clock).start()                          # deliver, retry
 
 Run :func:`migrate` on the database first.
 """
 
-from escalations.mail.escalate import Outbox, escalate_by_email
+from escalations.mail.escalate import Outbox, escalate_by_email, render_email
 from escalations.mail.metrics import MailMetrics
 from escalations.mail.migrate import migrate
 from escalations.mail.model import (
@@ -63,4 +64,5 @@ __all__ = [
     "escalate_by_email",
     "migrate",
     "parse_template",
+    "render_email",
 ]

@@ -21,6 +21,8 @@ from escalations.mail.store import MailOutboxStore
 from escalations.mail.template import parse_template
 
 MAX_NOTE_LENGTH = 10_000
+# The whole mail text as the agent edited it: the template's own text around a long note.
+MAX_BODY_LENGTH = 20_000
 
 
 def _nothing() -> None:
@@ -45,9 +47,12 @@ async def escalate_by_email(
     note: str,
     request_key: str,
     now: datetime,
+    body: str | None = None,
 ) -> tuple[Mail, bool]:
     """Store the escalation mail for ``target``; the stored mail and whether it is new (False
-    for a request key seen before: the first mail, unchanged and not sent again).
+    for a request key seen before: the first mail, unchanged and not sent again).  ``body``
+    is the mail's text as the agent edited it after :func:`render_email` (None: the
+    template's text); the subject is always the template's.
 
     Refused with :class:`EmailEscalationRefused` (its ``error_id`` for the API) when mail is
     not configured, the point's channel is not, the point has no address, the note is empty
@@ -77,13 +82,14 @@ async def escalate_by_email(
         )
     if not request_key:
         raise EmailEscalationRefused("no_request_key", "the request key is empty")
-    try:
-        template = parse_template(target.template)
-    except TemplateError as exc:  # the model validates templates; this is the last guard
+    if body is not None and not body.strip():
+        raise EmailEscalationRefused("empty_body", "the e-mail's text (body) is empty")
+    if body is not None and len(body) > MAX_BODY_LENGTH:
         raise EmailEscalationRefused(
-            "bad_template", f"escalation point {target.point_id!r}: e-mail template: {exc}"
-        ) from None
-    subject, body = template.render(target, contact_details, note)
+            "body_too_long", f"the body has {len(body)} characters; at most {MAX_BODY_LENGTH}"
+        )
+    subject, rendered = render_email(target, contact_details, note)
+    body = rendered if body is None else body
     mail, created = await outbox.store.enqueue(
         request_key,
         point_id=target.point_id,
@@ -101,3 +107,16 @@ async def escalate_by_email(
             outbox.metrics.queued(target.via)
         outbox.notify()
     return mail, created
+
+
+def render_email(target: MailTarget, contact_details: ContactDetails, note: str) -> tuple[str, str]:
+    """The subject and body the point's template makes of this contact and ``note``: what the
+    agent sees before sending (and what is sent unless they edit it).  Refused with
+    ``bad_template`` when the template is unusable."""
+    try:
+        template = parse_template(target.template)
+    except TemplateError as exc:  # the model validates templates; this is the last guard
+        raise EmailEscalationRefused(
+            "bad_template", f"escalation point {target.point_id!r}: e-mail template: {exc}"
+        ) from None
+    return template.render(target, contact_details, note)

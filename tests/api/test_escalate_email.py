@@ -153,3 +153,87 @@ async def test_a_point_naming_a_template_the_mail_section_lacks_is_refused(maili
     )
     status, _ = await api.call("post", "/api/escalation-points", {**body, "email_template": "1700"})
     assert status == 201
+
+
+async def test_the_preview_is_the_points_template_filled_in_and_an_edited_text_is_what_is_sent(
+    mailing,
+):
+    api, store, _ = mailing
+    contact_id = api.talking()
+    path = "/api/agents/a1/escalations/anb-jacht/email-preview?note=Vraag%20over%20jachtverlof"
+    status, preview = await api.call("get", path)
+    assert status == 200
+    assert (preview["address"], preview["via"], preview["contact_id"]) == (
+        "jacht@vlaanderen.be",
+        "email",
+        contact_id,
+    )
+    assert preview["subject"] == f"Escalatie {GENERAL}: vraag van 0470123456"
+    assert "Vraag:\nVraag over jachtverlof\n" in preview["body"]
+    assert f"Contact-id: {contact_id}" in preview["body"]
+    assert "${" not in preview["body"]
+
+    edited = preview["body"].replace("Met vriendelijke groeten", "Dank en groeten")
+    question = {**QUESTION, "note": "Vraag over jachtverlof", "body": edited}
+    status, _ = await api.call("post", "/api/agents/a1/escalate-email", question)
+    assert status == 201
+    (mail,) = await store.list()
+    assert (mail.subject, mail.body) == (preview["subject"], edited)
+
+
+async def test_the_preview_is_refused_for_a_point_without_e_mail_and_an_agent_without_a_call(
+    mailing,
+):
+    api, _, _ = mailing
+    api.runtime.submit(inp.AgentLogin("a1"))
+    status, body = await api.call("get", "/api/agents/a1/escalations/anb-jacht/email-preview")
+    assert (status, body["error"]) == (409, "not_on_call")
+    api.talking()
+    status, body = await api.call("get", "/api/agents/a1/escalations/no-mail/email-preview")
+    assert (status, body["error"]) == (409, "email_not_allowed")
+    assert api.refused == []  # a preview is no refused escalation for the metrics
+    status, body = await api.call("get", "/api/agents/a1/escalations/nowhere/email-preview")
+    assert (status, body["error"]) == (404, "escalation_point_not_found")
+
+
+async def test_a_blank_edited_text_is_refused_and_nothing_stored(mailing):
+    api, store, _ = mailing
+    api.talking()
+    question = {**QUESTION, "body": " \n "}
+    status, body = await api.call("post", "/api/agents/a1/escalate-email", question)
+    assert (status, body["error"]) == (422, "invalid_body_text")
+    assert await store.list() == []
+
+
+async def test_in_wrap_up_the_agent_may_still_escalate_by_e_mail_but_not_transfer(mailing):
+    api, store, _ = mailing
+    contact_id = api.talking()
+    api.runtime.submit(inp.ChannelGone("c1", 16))  # the caller hangs up: the agent wraps up
+    assert api.runtime.view.agents["a1"].activity.value == "wrap_up"
+
+    status, found = await api.call("get", "/api/agents/a1/escalations")
+    assert (status, found["state"], found["contact_id"]) == (200, "wrap_up", contact_id)
+    jacht_point = next(p for p in found["escalation_points"] if p["id"] == "anb-jacht")
+    assert jacht_point["may_send_email"] is True
+    assert jacht_point["phone_transfer"]["possible"] is False
+    assert jacht_point["phone_transfer"]["reason"] == "not_on_call"
+
+    dialled = len(api.ari.called("originate"))
+    status, refused = await api.call("post", "/api/agents/a1/transfer", {"point_id": "anb-jacht"})
+    assert (status, refused["error"]) == (409, "not_on_call")
+    assert len(api.ari.called("originate")) == dialled  # no escalation leg
+
+    status, preview = await api.call("get", "/api/agents/a1/escalations/anb-jacht/email-preview")
+    assert (status, preview["contact_id"]) == (200, contact_id)
+    status, sent = await api.call("post", "/api/agents/a1/escalate-email", QUESTION)
+    assert (status, sent["contact_id"]) == (201, contact_id)
+    (mail,) = await store.list()
+    assert mail.contact_id == contact_id
+    assert "0470123456" in mail.body
+
+
+async def test_the_talking_state_is_named_with_the_points(mailing):
+    api, _, _ = mailing
+    api.talking()
+    status, found = await api.call("get", "/api/agents/a1/escalations")
+    assert (status, found["state"]) == (200, "talking")

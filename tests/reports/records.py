@@ -12,7 +12,7 @@ from acd.reports.period import BRUSSELS
 from callbacks.model import Callback, CallbackStatus
 from escalations.model import EscalationPoint
 from escalations.ratings import Channel, Rating, Scores
-from foundation.contact import ContactRecord, Outcome
+from foundation.contact import ContactRecord, Outcome, Registration
 
 DAY = datetime(2027, 3, 30, tzinfo=BRUSSELS)
 
@@ -60,10 +60,24 @@ def contact(
     return record
 
 
+def registered(reason: str, when: datetime) -> Registration:
+    """The agent's registration (issue 13's wrap-up) with contact reason ``reason``."""
+    return Registration("1002", "vraag", reason, ("https://kb.example.org/1",), when)
+
+
 def contacts() -> list[ContactRecord]:
+    # Contact reasons: line code A has Inkomstenbelasting twice (c1, c2) and Kinderbijslag
+    # once (c7, a callback's conversation); B has Groeipakket once (c8); c9 is outside.
     return [
         # 09h, line code A: 5 offered, 2 answered (one within 20 s), 2 abandoned (one short).
-        contact("c1", at(9, 0), wait=10, talk=300, outcome=Outcome.ANSWERED),
+        contact(
+            "c1",
+            at(9, 0),
+            wait=10,
+            talk=300,
+            outcome=Outcome.ANSWERED,
+            registration=registered("Inkomstenbelasting", at(9, 6)),
+        ),
         contact(
             "c2",
             at(9, 10),
@@ -72,13 +86,22 @@ def contacts() -> list[ContactRecord]:
             outcome=Outcome.ESCALATED_PHONE,
             escalation_point="p1",
             transferred_at=at(9, 12),  # talk ends here: 80 s
+            registration=registered("Inkomstenbelasting", at(9, 12)),
         ),
         contact("c3", at(9, 20), hang_up_after=3, outcome=Outcome.ABANDONED),
         contact("c4", at(9, 30), hang_up_after=60, outcome=Outcome.ABANDONED),
         contact("c5", at(9, 40), hang_up_after=120, outcome=Outcome.CALLBACK_REQUESTED),
         contact("c6", None, arrived=at(9, 50), outcome=Outcome.CLOSED),  # never offered
         # A callback placement (the citizen's leg): not an inbound contact.
-        contact("c7", at(9, 55), wait=5, talk=60, outcome=Outcome.ANSWERED, channel="cz-1-c7"),
+        contact(
+            "c7",
+            at(9, 55),
+            wait=5,
+            talk=60,
+            outcome=Outcome.ANSWERED,
+            channel="cz-1-c7",
+            registration=registered("Kinderbijslag", at(9, 57)),
+        ),
         # 10h, line code B: answered at exactly 20 s (within), its question mailed to p2.
         contact(
             "c8",
@@ -88,9 +111,17 @@ def contacts() -> list[ContactRecord]:
             talk=60,
             outcome=Outcome.ESCALATED_EMAIL,
             emailed_to="p2",
+            registration=registered("Groeipakket", at(10, 17)),
         ),
         # Outside 09:00-11:00.
-        contact("c9", at(8, 59), wait=1, talk=10, outcome=Outcome.ANSWERED),
+        contact(
+            "c9",
+            at(8, 59),
+            wait=1,
+            talk=10,
+            outcome=Outcome.ANSWERED,
+            registration=registered("Inkomstenbelasting", at(9, 0)),
+        ),
         contact("c10", at(11, 0), wait=1, talk=10, outcome=Outcome.ANSWERED),
     ]
 

@@ -7,7 +7,6 @@ from datetime import datetime
 
 import pytest
 
-from acd.reports.content import NO_REASONS_YET
 from acd.reports.load import make_report
 from acd.reports.operational import OperationalRow, operational_rows
 from acd.reports.period import BRUSSELS, parse_period
@@ -97,11 +96,27 @@ def test_escalations_per_point_carry_their_ratings():
     assert themes.rows == [("FOD Financiën", "Fiscaliteit", 2, 1, 1, 3, 3.6667, 3.6667, 4.6667)]
 
 
-def test_contact_reasons_say_they_are_not_recorded_yet():
+def test_contact_reasons_are_counted_per_line_code_with_their_share():
     report = make_report(PERIOD, records(), made_at=MADE, short_abandon_s=5.0)
     reasons = report.table("reasons")
+    assert reasons.header == ("line_code", "reason", "contacts", "share")
+    # The most given first; c7 (a callback's conversation) counts, c9 (before 09:00) not.
+    assert reasons.rows == [
+        ("A", "Inkomstenbelasting", 2, 0.6667),
+        ("A", "Kinderbijslag", 1, 0.3333),
+        ("B", "Groeipakket", 1, 1.0),
+    ]
+    assert reasons.note == ""
+
+
+def test_a_period_without_registrations_says_so():
+    unregistered = records()
+    for record in unregistered.contacts:
+        record.registration = None
+    report = make_report(PERIOD, unregistered, made_at=MADE, short_abandon_s=5.0)
+    reasons = report.table("reasons")
     assert reasons.rows == []
-    assert reasons.note == NO_REASONS_YET
+    assert reasons.note == "no contact reasons registered in the period"
 
 
 def test_the_short_abandon_threshold_is_the_configured_one():

@@ -46,9 +46,20 @@ def test_csv_has_one_file_per_table_that_reads_back(tmp_path):
 
 
 def test_csv_of_a_table_without_rows_says_why():
-    text = table_csv(report().table("reasons"))
-    assert text.splitlines()[0].startswith("# no contact reasons recorded yet")
-    assert text.splitlines()[1] == "line_code,reason,contacts"
+    text = table_csv(report("2027-04-01", "2027-04-01").table("reasons"))
+    assert text.splitlines()[0] == "# no contact reasons registered in the period"
+    assert text.splitlines()[1] == "line_code,reason,contacts,share"
+
+
+def test_csv_has_the_contact_reasons_with_their_share(tmp_path):
+    written = write_csv(report(), tmp_path / "march.csv")
+    reasons = written[TABLE_NAMES.index("reasons")]
+    rows = list(csv.DictReader(reasons.open(encoding="utf-8")))
+    assert [(r["line_code"], r["reason"], r["contacts"], r["share"]) for r in rows] == [
+        ("A", "Inkomstenbelasting", "2", "0.6667"),
+        ("A", "Kinderbijslag", "1", "0.3333"),
+        ("B", "Groeipakket", "1", "1.0"),
+    ]
 
 
 def test_xlsx_has_one_sheet_per_table_with_numbers_as_numbers():
@@ -70,7 +81,11 @@ def test_xlsx_has_one_sheet_per_table_with_numbers_as_numbers():
         1,
         0,
     ]
-    assert book["reasons"]["A3"].value.startswith("no contact reasons recorded yet")
+    reasons = book["reasons"]
+    assert [c.value for c in reasons[2]] == ["A", "Inkomstenbelasting", 2, 0.6667]
+    assert reasons["D2"].number_format == "0.0%"
+    empty = load_workbook(io.BytesIO(xlsx_bytes(report("2027-04-01", "2027-04-01"))))
+    assert empty["reasons"]["A3"].value == "no contact reasons registered in the period"
 
 
 def test_html_is_well_formed_and_self_contained_with_the_charts():
@@ -98,6 +113,8 @@ def test_html_is_well_formed_and_self_contained_with_the_charts():
         "30/03 09:00: other (callback accepted, ...) 1",
         "30/03 10:00: answered 1",
     ]
+    assert "<td>66.7%</td>" in text  # Inkomstenbelasting's share of line code A
+    assert '<td class="t">Kinderbijslag</td><td>1</td><td>33.3%</td>' in text
     # Nothing fetched: no script, no external reference.
     assert "<script" not in text
     assert "http://" not in text.replace("http://www.w3.org/2000/svg", "")
@@ -108,4 +125,4 @@ def test_html_of_an_empty_period_says_so():
     text = html_text(report("2027-04-01", "2027-04-01"))
     ET.fromstring(text.split("\n", 1)[1])
     assert "no contacts in the period: no charts" in text
-    assert "no contact reasons recorded yet" in text
+    assert "no contact reasons registered in the period" in text

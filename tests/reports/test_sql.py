@@ -72,6 +72,9 @@ async def test_a_period_read_from_sql_reports_as_the_records_do(db_url):
     ]
     assert [r[callbacks_at : callbacks_at + 3] for r in operational] == [(3, 0, 0), (0, 0, 0)]
     assert from_sql.table("points").rows == direct.table("points").rows
+    # The registrations (records migration 0007) read back: the same contact reasons.
+    assert from_sql.table("reasons").rows == direct.table("reasons").rows
+    assert len(from_sql.table("reasons").rows) == 3
 
 
 async def test_a_report_run_is_recorded_once(db_url):

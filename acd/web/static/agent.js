@@ -8,6 +8,9 @@
   let agent = null;
   let contact = null;
   let contactKey = null; // the contact the form and escalation cards were built for
+  // The e-mail texts being edited, per point: kept when the cards are rebuilt (the call
+  // ending in wrap-up disables transfer), dropped with the next contact.
+  let drafts = {};
 
   // --- presence ------------------------------------------------------------------------
   function presenceButtons() {
@@ -83,6 +86,7 @@
   }
 
   function resetForm() {
+    drafts = {};
     $("close-note").value = "";
     $("close-links").value = "";
     setText($("close-error"), "");
@@ -153,17 +157,31 @@
       const textId = `mail-${point.id}`;
       const open = el("button", { type: "button", class: "email", "aria-expanded": "false",
         "aria-controls": textId + "-box" }, t("escalations.email"));
-      const box = el("div", { id: textId + "-box", class: "mail", hidden: true });
+      const draft = drafts[point.id];
+      const box = el("div", { id: textId + "-box", class: "mail", hidden: !draft });
+      const subject = el("p", { class: "mail-subject" }, draft ? draft.subject : "");
+      box.appendChild(subject);
       box.appendChild(el("label", { for: textId }, t("escalations.email_text")));
-      const text = el("textarea", { id: textId, rows: 5 });
+      const text = el("textarea", { id: textId, rows: 12 });
+      if (draft) text.value = draft.body;
+      text.addEventListener("input", () => {
+        drafts[point.id] = { subject: subject.textContent, body: text.value };
+      });
       box.appendChild(text);
       const send = el("button", { type: "button", class: "send" }, t("escalations.send"));
       box.appendChild(send);
-      open.addEventListener("click", () => {
+      open.setAttribute("aria-expanded", String(!box.hidden));
+      open.addEventListener("click", async () => {
         box.hidden = !box.hidden;
         open.setAttribute("aria-expanded", String(!box.hidden));
-        if (!box.hidden && !text.value) text.value = mailDraft(point);
-        if (!box.hidden) text.focus();
+        if (box.hidden) return;
+        if (!text.value) {
+          const filled = await mailDraft(point);
+          setText(subject, filled.subject);
+          if (!text.value) text.value = filled.body;
+          drafts[point.id] = { subject: filled.subject, body: text.value };
+        }
+        text.focus();
       });
       send.addEventListener("click", () => doEmail(point, text.value));
       card.append(open, box);
@@ -173,11 +191,17 @@
     return card;
   }
 
-  // The mail's text starts from what the agent noted; the engine puts it in the point's
-  // template (with the caller's number, line, and handling term) when it sends.
-  function mailDraft(point) {
+  // The mail starts as the point's template filled in by the engine (the caller's number,
+  // line, contact, handling term) around what the agent noted; the agent edits it before
+  // sending.  Should the preview fail, the note alone (the engine still adds the subject).
+  async function mailDraft(point) {
     const note = $("close-note").value.trim();
-    return note || (point.handling_info || "");
+    const path = `/api/agents/${encodeURIComponent(agentId)}/escalations/` +
+      `${encodeURIComponent(point.id)}/email-preview?note=${encodeURIComponent(note)}`;
+    const result = await api("GET", path);
+    if (result.ok) return { subject: result.data.subject, body: result.data.body };
+    setText($("escalation-status"), ACD.errorText(result));
+    return { subject: "", body: note || (point.handling_info || "") };
   }
 
   async function doTransfer(point) {
@@ -188,9 +212,11 @@
     mark();
   }
 
-  async function doEmail(point, note) {
+  async function doEmail(point, body) {
+    // The text as edited is the mail's body; the note fills the template's subject.
+    const note = $("close-note").value.trim() || body;
     const result = await api("POST", `/api/agents/${encodeURIComponent(agentId)}/escalate-email`,
-      { point_id: point.id, note, request_key: ACD.requestKey() });
+      { point_id: point.id, note, body, request_key: ACD.requestKey() });
     setText($("escalation-status"), result.ok
       ? t("escalations.sent", { point: point.title || point.id }) : ACD.errorText(result));
   }
@@ -226,7 +252,8 @@
       ? contactResult.data : null;
     contact = found;
     let points = [];
-    if (agent && agent.activity === "on_call") {
+    // During the call and its wrap-up (e-mail only then: the engine disables the transfer).
+    if (agent && (agent.activity === "on_call" || agent.activity === "wrap_up")) {
       const options = await api("GET", base + "/escalations");
       if (options.ok) points = options.data.escalation_points || [];
     }
