@@ -184,14 +184,6 @@ class Wire:
             EngineRuntime.submit,
         )
         wire = self
-        thread_call = aiosqlite.Connection._execute
-
-        async def counted_hop(connection: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-            wire.thread_hops += 1
-            return await thread_call(connection, fn, *args, **kwargs)
-
-        def counted_commit(_connection: Any) -> None:
-            wire.transactions += 1
 
         def noted_submit(runtime: EngineRuntime, event: inp.Input) -> None:
             # The contact's answered event comes once the bridge is made: the agent's answer
@@ -223,8 +215,6 @@ class Wire:
             return False  # the engine as before the filter: every event type arrives
 
         RestTransport.request = counted(request)  # type: ignore[method-assign]
-        aiosqlite.Connection._execute = counted_hop  # type: ignore[method-assign]
-        sqlalchemy.event.listen(sqlalchemy.engine.Engine, "commit", counted_commit)
         WsRestTransport.request = counted(ws_request)  # type: ignore[method-assign]
         EngineRuntime.submit = noted_submit  # type: ignore[method-assign,assignment]
         EventStream._handle_text = counted_text  # type: ignore[method-assign,assignment]
@@ -233,16 +223,37 @@ class Wire:
         if stdlib_json:
             stream_module._decode = _stdlib_decode  # the reader as before orjson
         try:
-            yield
+            with self._sql_counting():
+                yield
         finally:
             RestTransport.request = request  # type: ignore[method-assign]
-            aiosqlite.Connection._execute = thread_call  # type: ignore[method-assign]
-            sqlalchemy.event.remove(sqlalchemy.engine.Engine, "commit", counted_commit)
             WsRestTransport.request = ws_request  # type: ignore[method-assign]
             EngineRuntime.submit = submit  # type: ignore[method-assign]
             EventStream._handle_text = handle_text  # type: ignore[method-assign]
             EventFilter.apply = apply  # type: ignore[method-assign]
             stream_module._decode = decode
+
+    @contextlib.contextmanager
+    def _sql_counting(self) -> Iterator[None]:
+        """SQL commits, and calls handed to aiosqlite's thread (each a queue hand-off and a
+        wake-up of the event loop)."""
+        thread_call = aiosqlite.Connection._execute
+        wire = self
+
+        async def counted_hop(connection: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            wire.thread_hops += 1
+            return await thread_call(connection, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+        def counted_commit(_connection: Any) -> None:
+            wire.transactions += 1
+
+        aiosqlite.Connection._execute = counted_hop  # type: ignore[method-assign,assignment]
+        sqlalchemy.event.listen(sqlalchemy.engine.Engine, "commit", counted_commit)
+        try:
+            yield
+        finally:
+            aiosqlite.Connection._execute = thread_call  # type: ignore[method-assign]
+            sqlalchemy.event.remove(sqlalchemy.engine.Engine, "commit", counted_commit)
 
 
 def _stdlib_decode(text: str) -> dict[str, Any] | None:
