@@ -329,7 +329,9 @@ async def _records(stack: AsyncExitStack, url: str, hold: Hold, engine_key: str)
             await engine.dispose()
 
     stack.push_async_callback(dispose)
-    return RecordsStore(engine, hold=hold, engine_key=engine_key)
+    store = RecordsStore(engine, hold=hold, engine_key=engine_key, url=url)
+    stack.push_async_callback(store.close)
+    return store
 
 
 def _watch_lines(metrics: EngineMetrics, config: EngineConfig) -> None:

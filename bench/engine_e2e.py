@@ -52,6 +52,7 @@ from acd.engine.ari_commands import AriPort
 from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
 from acd.engine.runtime import EngineRuntime
+from acd.records.together import RecordsStore
 from acd.settings import load_settings
 from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
@@ -238,7 +239,12 @@ class Wire:
         """SQL commits, and calls handed to aiosqlite's thread (each a queue hand-off and a
         wake-up of the event loop)."""
         thread_call = aiosqlite.Connection._execute
+        transaction = RecordsStore._transaction  # the records' own thread: one hop each
         wire = self
+
+        def counted_transaction(store: RecordsStore, records: Any) -> None:
+            wire.thread_hops += 1  # counted in that thread: the hand-off is one per call
+            transaction(store, records)
 
         async def counted_hop(connection: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
             wire.thread_hops += 1
@@ -248,11 +254,13 @@ class Wire:
             wire.transactions += 1
 
         aiosqlite.Connection._execute = counted_hop  # type: ignore[method-assign,assignment]
+        RecordsStore._transaction = counted_transaction  # type: ignore[method-assign]
         sqlalchemy.event.listen(sqlalchemy.engine.Engine, "commit", counted_commit)
         try:
             yield
         finally:
             aiosqlite.Connection._execute = thread_call  # type: ignore[method-assign]
+            RecordsStore._transaction = transaction  # type: ignore[method-assign]
             sqlalchemy.event.remove(sqlalchemy.engine.Engine, "commit", counted_commit)
 
 

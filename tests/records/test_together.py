@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy import event as sql_event
 
 from acd.records.together import Record, RecordsStore, RecordsWriter
@@ -30,12 +31,17 @@ def agent_event(record: Any, activity: Activity = Activity.IDLE) -> AgentEvent:
     )
 
 
-async def test_a_call_its_agent_and_the_wrap_up_are_saved_in_one_transaction(db_url: str):
+@pytest.mark.parametrize("own_thread", [True, False], ids=["own-thread", "through-engine"])
+async def test_a_call_its_agent_and_the_wrap_up_are_saved_in_one_transaction(
+    db_url: str, own_thread: bool
+):
+    # own_thread: a SQLite file is written in a thread of its own (PostgreSQL never is).
     engine = create_engine(db_url)
     commits: list[object] = []
-    sql_event.listen(engine.sync_engine, "commit", commits.append)
+    commit = commits.append  # one bound method, to remove the listener by
+    sql_event.listen(Engine, "commit", commit)  # every engine's, the thread's own too
+    store = RecordsStore(engine, hold=hold_clock, url=db_url if own_thread else None)
     try:
-        store = RecordsStore(engine, hold=hold_clock)
         call = answered_after_one_no_answer(arrived())
         agent = lunch("a2", presence=Presence.AVAILABLE, reason=None)
         async with RecordsWriter(store) as writer:
@@ -57,6 +63,8 @@ async def test_a_call_its_agent_and_the_wrap_up_are_saved_in_one_transaction(db_
         seconds = await store.wrap_ups.seconds_by_contact([call.id])
         assert seconds == {call.id: pytest.approx((back.at - agent.at).total_seconds())}
     finally:
+        sql_event.remove(Engine, "commit", commit)
+        await store.close()
         await engine.dispose()
 
 
