@@ -254,7 +254,7 @@ class Wire:
             wire.transactions += 1
 
         aiosqlite.Connection._execute = counted_hop  # type: ignore[method-assign,assignment]
-        RecordsStore._transaction = counted_transaction  # type: ignore[method-assign]
+        RecordsStore._transaction = counted_transaction  # type: ignore[method-assign,assignment]
         sqlalchemy.event.listen(sqlalchemy.engine.Engine, "commit", counted_commit)
         try:
             yield
