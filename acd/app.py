@@ -57,11 +57,9 @@ from acd.quality.recordings import RecordingRecorder, RecordingStore
 from acd.quality.retention import RecordingRetention
 from acd.quality.surveys import SurveyRecorder, SurveyStore
 from acd.recording_routes import add_recording_routes
-from acd.records.agent_store import AgentStateStore
 from acd.records.migrate import migrate
-from acd.records.recorder import AgentStateWriter, ContactRecorder
 from acd.records.store import ContactStore
-from acd.records.wrap_ups import WrapUpRecorder, WrapUpStore
+from acd.records.together import RecordsStore, RecordsWriter
 from acd.reports.load import report_for
 from acd.reports.period import Period
 from acd.reports.runs import ReportRunStore
@@ -93,9 +91,10 @@ from escalations.mail import migrate as migrate_mail
 from escalations.ratings import Group, RatingMetrics, SqlRatingStore
 from foundation.calendars import Calendar, is_open
 from foundation.clock import Clock, Hold
-from foundation.contact import AgentRecord, ContactEventSink
+from foundation.contact import AgentRecord, ContactEventSink, ContactRecord
 from foundation.errors import StartupRefused
 from foundation.redact import redact_url
+from foundation.sql import create_engine
 from sla.callback_metrics import CallbackEvents, CallbackMetrics
 from sla.metrics import EngineMetrics
 
@@ -110,7 +109,8 @@ class RunningEngine:
     runtime: EngineRuntime
     ari: AriClient
     stream: EventStream
-    recorder: ContactRecorder
+    # Contact records, agent states and wrap-ups, written together (acd.records.together).
+    recorder: RecordsWriter
     store: ContactStore
     callbacks: CallbackStore
     dialer: CallbackDialer
@@ -120,7 +120,7 @@ class RunningEngine:
     # events stream, and whoever runs it should exit (see acd.lease).
     lost_lease: asyncio.Event
     # Each agent's presence, reason and day counters, saved as they change (acd.records).
-    agent_states: AgentStateWriter
+    agent_states: RecordsWriter  # the recorder
     # The escalation points, seeded from escalation_points.yaml, edited through the API.
     escalations: SqlEscalationStore
     # E-mail escalation (escalations.mail.escalate_by_email takes it); None when acd.yaml has
@@ -131,7 +131,7 @@ class RunningEngine:
     # The HTTP API's application, for tests that walk its routes.
     api_app: web.Application | None = None
     # Agents' wrap-ups by the contact they followed (the reports' AHT); None only in tests.
-    wrap_ups: WrapUpRecorder | None = None
+    wrap_ups: RecordsWriter | None = None  # the recorder
     # Today's offered / answered / abandoned per line and line code (the wallboard's).
     today: TodayFigures = field(default_factory=TodayFigures)
     # This node's lease in the shared state (acd.state); None: one node, no redis section.
@@ -145,8 +145,8 @@ class RunningEngine:
         return {
             "ok": self.stream.connected,
             "ari_connected": self.stream.connected,
-            "records_backlog": self.recorder.backlog,
-            "agent_states_backlog": self.agent_states.backlog,
+            "records_backlog": self.recorder.backlog_of(ContactRecord),
+            "agent_states_backlog": self.recorder.backlog_of(AgentRecord),
         }
 
 
@@ -192,14 +192,12 @@ async def running_engine(
         await lease.start(take_over=take_over)
         stack.push_async_callback(lease.stop)
         await migrate(settings.storage.url, hold=hold)
-        store = await stack.enter_async_context(
-            ContactStore.open(settings.storage.url, hold=hold, engine_key=engine_key)
-        )
-        recorder = ContactRecorder(store)
+        records = await _records(stack, settings.storage.url, hold, engine_key)
+        store = records.contacts
+        stored_agents = await records.agents.load()
+        recorder = RecordsWriter(records)
         await recorder.start()
         stack.push_async_callback(recorder.stop)
-        wrap_ups = await _wrap_ups(stack, settings.storage.url, clock)
-        agent_states, stored_agents = await _agent_states(stack, settings.storage.url, clock)
         # Callbacks are awaited, not queued: a caller hears "we will call you back" only once
         # the promise is on disk.
         await migrate_callbacks(settings.storage.url, hold=hold)
@@ -242,8 +240,6 @@ async def running_engine(
             clock,
             [
                 recorder,
-                agent_states,
-                wrap_ups,
                 metrics,
                 CallbackEvents(callback_metrics),
                 today,
@@ -313,10 +309,10 @@ async def running_engine(
             metrics,
             None,
             lost_lease,
-            agent_states=agent_states,
+            agent_states=recorder,
             escalations=escalations,
             mail_outbox=mail_outbox,
-            wrap_ups=wrap_ups,
+            wrap_ups=recorder,
             today=today,
             nodes=nodes,
             surveys=surveys,
@@ -337,13 +333,19 @@ async def running_engine(
         yield engine
 
 
-async def _wrap_ups(stack: AsyncExitStack, url: str, clock: Clock) -> WrapUpRecorder:
-    """The wrap-up writer (the reports' AHT), started; its table is the records'."""
-    store = await stack.enter_async_context(WrapUpStore.open(url, hold=clock.hold))
-    writer = WrapUpRecorder(store)
-    await writer.start()
-    stack.push_async_callback(writer.stop)
-    return writer
+async def _records(stack: AsyncExitStack, url: str, hold: Hold, engine_key: str) -> RecordsStore:
+    """Contacts, agent states and wrap-ups on one SQL engine (disposed by ``stack``): the
+    recorder writes the three in one transaction.  Migrated already."""
+    engine = create_engine(url)
+
+    async def dispose() -> None:
+        with hold():
+            await engine.dispose()
+
+    stack.push_async_callback(dispose)
+    store = RecordsStore(engine, hold=hold, engine_key=engine_key, url=url)
+    stack.push_async_callback(store.close)
+    return store
 
 
 async def _quality(
@@ -377,20 +379,6 @@ async def _quality(
     await retention.start()
     stack.push_async_callback(retention.stop)
     return store, recordings
-
-
-async def _agent_states(
-    stack: AsyncExitStack, url: str, clock: Clock
-) -> tuple[AgentStateWriter, list[AgentRecord]]:
-    """The agent-state writer, started (stopped by ``stack``), and what the store holds now.
-
-    Its table is migrated with the contact records'."""
-    store = await stack.enter_async_context(AgentStateStore.open(url, hold=clock.hold))
-    stored = await store.load()
-    writer = AgentStateWriter(store)
-    await writer.start()
-    stack.push_async_callback(writer.stop)
-    return writer, stored
 
 
 def _watch_lines(metrics: EngineMetrics, config: EngineConfig) -> None:

@@ -19,9 +19,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import json
 import os
 import platform
+import pstats
 import socket
 import subprocess
 import sys
@@ -33,7 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import aiosqlite
 import orjson
+import sqlalchemy
 import yaml
 
 from acd.app import running_engine
@@ -48,11 +52,14 @@ from acd.engine.ari_commands import AriPort
 from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
 from acd.engine.runtime import EngineRuntime
+from acd.records.together import RecordsStore
 from acd.settings import load_settings
 from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
 
 LINE_CODE = "1700 Andere Vragen"
+# --profile: cProfile the measured window (its CPU figure is then not comparable).
+PROFILE = False
 IDLE_S = 2.0
 
 
@@ -161,6 +168,8 @@ class Wire:
     def __init__(self) -> None:
         self.requests = 0
         self.event_bytes = 0
+        self.transactions = 0  # SQL commits (every writer's)
+        self.thread_hops = 0  # calls handed to aiosqlite's thread
         self.bridged: dict[str, float] = {}  # caller channel -> its addChannel answered
         self.agent_answered: dict[str, float] = {}  # caller channel -> its agent picked up
         self._leg_answered: dict[str, float] = {}  # agent leg -> the engine took its answer
@@ -215,7 +224,8 @@ class Wire:
         if stdlib_json:
             stream_module._decode = _stdlib_decode  # the reader as before orjson
         try:
-            yield
+            with self._sql_counting():
+                yield
         finally:
             RestTransport.request = request  # type: ignore[method-assign]
             WsRestTransport.request = ws_request  # type: ignore[method-assign]
@@ -223,6 +233,35 @@ class Wire:
             EventStream._handle_text = handle_text  # type: ignore[method-assign]
             EventFilter.apply = apply  # type: ignore[method-assign]
             stream_module._decode = decode
+
+    @contextlib.contextmanager
+    def _sql_counting(self) -> Iterator[None]:
+        """SQL commits, and calls handed to aiosqlite's thread (each a queue hand-off and a
+        wake-up of the event loop)."""
+        thread_call = aiosqlite.Connection._execute
+        transaction = RecordsStore._transaction  # the records' own thread: one hop each
+        wire = self
+
+        def counted_transaction(store: RecordsStore, records: Any) -> None:
+            wire.thread_hops += 1  # counted in that thread: the hand-off is one per call
+            transaction(store, records)
+
+        async def counted_hop(connection: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            wire.thread_hops += 1
+            return await thread_call(connection, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+        def counted_commit(_connection: Any) -> None:
+            wire.transactions += 1
+
+        aiosqlite.Connection._execute = counted_hop  # type: ignore[method-assign,assignment]
+        RecordsStore._transaction = counted_transaction  # type: ignore[method-assign,assignment]
+        sqlalchemy.event.listen(sqlalchemy.engine.Engine, "commit", counted_commit)
+        try:
+            yield
+        finally:
+            aiosqlite.Connection._execute = thread_call  # type: ignore[method-assign]
+            RecordsStore._transaction = transaction  # type: ignore[method-assign]
+            sqlalchemy.event.remove(sqlalchemy.engine.Engine, "commit", counted_commit)
 
 
 def _stdlib_decode(text: str) -> dict[str, Any] | None:
@@ -278,6 +317,17 @@ async def end_to_end(
             emulator.wait(10)
 
 
+def _profiled(profiler: cProfile.Profile | None, per_call: int) -> dict[str, Any]:
+    """Python function calls per call (deterministic, unlike CPU time on a shared machine);
+    the top entries by own time go to stderr."""
+    if profiler is None:
+        return {}
+    stats = pstats.Stats(profiler, stream=sys.stderr)
+    stats.sort_stats("tottime").print_stats(25)
+    calls = sum(entry[1] for entry in stats.stats.values())  # type: ignore[attr-defined]
+    return {"python_calls_per_call": round(calls / per_call)}
+
+
 def _percentile_ms(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -321,6 +371,10 @@ async def _drive(
             idle_cpu_per_s = (time.process_time() - idle_cpu0) / IDLE_S
             stats = engine.stream.stats
             requests0, bytes0, events0 = wire.requests, wire.event_bytes, stats.events_received
+            sql0 = (wire.transactions, wire.thread_hops)
+            profiler = cProfile.Profile() if PROFILE else None
+            if profiler is not None:
+                profiler.enable()
             cpu0, wall0 = time.process_time(), time.perf_counter()
             # The callers are a process of their own, so their HTTP work is not engine CPU.
             placer = await asyncio.create_subprocess_exec(
@@ -332,7 +386,10 @@ async def _drive(
                 await asyncio.sleep(0.05)
             wall = time.perf_counter() - wall0
             cpu = time.process_time() - cpu0
+            if profiler is not None:
+                profiler.disable()
             requests = wire.requests - requests0
+            transactions, thread_hops = wire.transactions - sql0[0], wire.thread_hops - sql0[1]
             event_bytes = wire.event_bytes - bytes0
             events = stats.events_received - events0
             await engine.recorder.flush()
@@ -353,6 +410,9 @@ async def _drive(
             1000 * (cpu - idle_cpu_per_s * wall) / per_call, 2
         ),
         "rest_requests_per_call": round(requests / per_call, 1),
+        "sql_transactions_per_call": round(transactions / per_call, 2),
+        "sqlite_thread_hops_per_call": round(thread_hops / per_call, 1),
+        **_profiled(profiler, per_call),
         "events_per_call": round(events / per_call, 1),
         "event_kb_per_call": round(event_bytes / per_call / 1000, 1),
         "arrival_to_agent_answer_p50_ms": _percentile_ms(to_answer, 0.5),
@@ -533,7 +593,12 @@ def main() -> None:
     parser.add_argument(
         "--calendars", default="office,always", help="comma-separated: office, always"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="count Python function calls per call (cProfile)"
+    )
     args = parser.parse_args()
+    global PROFILE
+    PROFILE = args.profile
     calls = 200 if args.quick else args.calls
     print(f"machine: {machine()}")
     print("ingest:", json.dumps(asyncio.run(ingest(200 if args.quick else 2000))))

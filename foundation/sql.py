@@ -20,7 +20,8 @@ from sqlalchemy import (
     event,
     lambda_stmt,
 )
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
@@ -38,6 +39,22 @@ def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(url)
     if backend == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+    return engine
+
+
+def sqlite_file_engine(url: str) -> Engine | None:
+    """A synchronous engine on the same SQLite file as ``url`` (pysqlite, the same pragmas),
+    for work done in a thread of its own: a whole transaction in one hand-off instead of
+    several per statement through aiosqlite.  None unless ``url`` is a SQLite file (an
+    in-memory database is private to its connection, another engine would not see it)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:") or parsed.query.get("mode") == "memory":
+        return None
+    engine = create_sync_engine(parsed.set(drivername="sqlite+pysqlite"))
+    event.listen(engine, "connect", _sqlite_on_connect)
     return engine
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -32,6 +33,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.metrics import MetricWrapperBase
 
 from escalations.rules import Refusal
 from foundation.contact import (
@@ -79,6 +81,9 @@ class _Progress:
     rings_counted: set[int] = field(default_factory=set)  # indexes into the contact's offers
 
 
+_Family = TypeVar("_Family", bound=MetricWrapperBase)
+
+
 class EngineMetrics:
     """A :class:`foundation.contact.ContactEventSink` that keeps the engine's Prometheus metrics.
 
@@ -101,6 +106,9 @@ class EngineMetrics:
         # the first one.  A *_created series is a timestamp that reads like a count.
         disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = registry if registry is not None else CollectorRegistry()
+        # Labelled children looked up once (_labelled): prometheus_client validates the
+        # labels and takes a lock at every labels() call, some 20 per call.
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         self.short_abandon_s = short_abandon_s
         line_labels = ("line", "line_code")
         self.contacts_offered = Counter(
@@ -298,11 +306,19 @@ class EngineMetrics:
 
     def transfer_refused(self, point: str, reason: str) -> None:
         """An agent's transfer was refused (outside the point's hours, not allowed, ...)."""
-        self.transfers_refused.labels(point, reason).inc()
+        self._labelled(self.transfers_refused, point, reason).inc()
+
+    def _labelled(self, family: _Family, *labels: str) -> _Family:
+        """``family.labels(*labels)``, cached: a labelled series is never removed here."""
+        key = (id(family), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = family.labels(*labels)
+        return child
 
     def escalation(self, line_code: str, point: str, channel: str, outcome: str) -> None:
         """An escalation step that no contact event carries (an e-mail queued, delivered)."""
-        self.escalations.labels(line_code, point, channel, outcome).inc()
+        self._labelled(self.escalations, line_code, point, channel, outcome).inc()
 
     def agent_event(self, event: AgentEvent) -> None:
         # Our own record of each agent decides what to take back, not previous_*: an agent
@@ -310,12 +326,12 @@ class EngineMetrics:
         reason = event.reason if event.presence is Presence.NOT_AVAILABLE else None
         before = self._agent_states.get(event.agent_id)
         if before is not None:
-            self.agents.labels(before[0].value, before[1].value).dec()
+            self._labelled(self.agents, before[0].value, before[1].value).dec()
             if before[2] is not None:
-                self.agents_not_available.labels(before[2]).dec()
-        self.agents.labels(event.presence.value, event.activity.value).inc()
+                self._labelled(self.agents_not_available, before[2]).dec()
+        self._labelled(self.agents, event.presence.value, event.activity.value).inc()
         if reason is not None:
-            self.agents_not_available.labels(reason).inc()
+            self._labelled(self.agents_not_available, reason).inc()
         self._agent_states[event.agent_id] = (event.presence, event.activity, reason)
         self._agent_time.change(event.agent_id, (event.presence, event.activity), event.at)
         self._wrap_up_step(event)
@@ -331,7 +347,9 @@ class EngineMetrics:
             return
         labels = self._last_call.pop(event.agent_id, None)
         if labels is not None:
-            self.wrap_up.labels(*labels).observe(max(0.0, (event.at - since).total_seconds()))
+            self._labelled(self.wrap_up, *labels).observe(
+                max(0.0, (event.at - since).total_seconds())
+            )
 
     def _callback_placement(self, event: ContactEvent) -> None:
         contact = event.contact
@@ -345,7 +363,9 @@ class EngineMetrics:
         wait = contact.wait_seconds
         if wait is not None:
             outcome = contact.outcome.value if contact.outcome is not None else ""
-            self.callback_placement_wait.labels(*_line_labels(contact), outcome).observe(wait)
+            self._labelled(self.callback_placement_wait, *_line_labels(contact), outcome).observe(
+                wait
+            )
 
     def _transfer_step(
         self, kind: ContactEventKind, contact: ContactRecord, progress: _Progress
@@ -367,8 +387,8 @@ class EngineMetrics:
             return
         progress.queued = True
         labels = _line_labels(contact)
-        self.contacts_offered.labels(*labels).inc()
-        self.contacts_waiting.labels(*labels).inc()
+        self._labelled(self.contacts_offered, *labels).inc()
+        self._labelled(self.contacts_waiting, *labels).inc()
         progress.waiting_labels = labels
         self._waiting.add(contact.id, labels, contact.queued_at or contact.arrived_at)
 
@@ -378,9 +398,9 @@ class EngineMetrics:
             progress.answered = True
             labels = _line_labels(contact)
             progress.answer_labels = labels
-            self.contacts_answered.labels(*labels).inc()
+            self._labelled(self.contacts_answered, *labels).inc()
             if contact.wait_seconds is not None:
-                self.answer_wait.labels(*labels).observe(contact.wait_seconds)
+                self._labelled(self.answer_wait, *labels).observe(contact.wait_seconds)
             if contact.agent_id is not None:
                 self._last_call[contact.agent_id] = labels
 
@@ -388,25 +408,25 @@ class EngineMetrics:
         self._stop_waiting(contact.id, progress)
         outcome = contact.outcome.value if contact.outcome is not None else ""
         line, line_code = _line_labels(contact)
-        self.contacts.labels(line, line_code, outcome).inc()
+        self._labelled(self.contacts, line, line_code, outcome).inc()
         if progress.answer_labels is not None and contact.answered_at is not None:
             # The agent's part ends when the escalation point takes the caller over.
             talk_end = contact.transferred_at or contact.ended_at or contact.answered_at
             talk = max(0.0, (talk_end - contact.answered_at).total_seconds())
-            self.talk.labels(*progress.answer_labels).observe(talk)
+            self._labelled(self.talk, *progress.answer_labels).observe(talk)
         wait = contact.wait_seconds
         if wait is None:  # never queued: closed, unknown line, hung up in the welcome
             return
-        self.wait.labels(line, line_code, outcome).observe(wait)
+        self._labelled(self.wait, line, line_code, outcome).observe(wait)
         if contact.outcome is Outcome.ABANDONED:
-            self.contacts_abandoned.labels(line, line_code).inc()
+            self._labelled(self.contacts_abandoned, line, line_code).inc()
             if wait < self.short_abandon_s:
-                self.contacts_abandoned_short.labels(line, line_code).inc()
+                self._labelled(self.contacts_abandoned_short, line, line_code).inc()
 
     def _stop_waiting(self, contact_id: str, progress: _Progress) -> None:
         self._waiting.remove(contact_id)
         if progress.waiting_labels is not None:
-            self.contacts_waiting.labels(*progress.waiting_labels).dec()
+            self._labelled(self.contacts_waiting, *progress.waiting_labels).dec()
             progress.waiting_labels = None
 
     def _count_rings(self, contact: ContactRecord, progress: _Progress) -> None:
@@ -416,13 +436,13 @@ class EngineMetrics:
         for index, offer in enumerate(contact.offers):
             if offer.result is not None and index not in progress.rings_counted:
                 progress.rings_counted.add(index)
-                self.agent_offers.labels(line_code, offer.result.value).inc()
+                self._labelled(self.agent_offers, line_code, offer.result.value).inc()
         if contact.answered_at is not None and not _answer_counted(contact, progress):
             # Answered, but the snapshot has not closed the ring yet: it was the last one.
             index = len(contact.offers) - 1
             if index >= 0 and index not in progress.rings_counted:
                 progress.rings_counted.add(index)
-                self.agent_offers.labels(line_code, OfferResult.ANSWERED.value).inc()
+                self._labelled(self.agent_offers, line_code, OfferResult.ANSWERED.value).inc()
 
 
 _TRANSFER_OUTCOMES = {

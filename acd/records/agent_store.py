@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -48,11 +48,15 @@ class AgentStateStore(SqlStore):
             return
         if len({record.agent_id for record in records}) != len(records):
             raise ValueError("save_many takes one record per agent; an agent id repeats")
-        # In id order, as the contact store does: concurrent writers lock rows in one order.
-        ordered = sorted(records, key=lambda record: record.agent_id)
         with self._hold():
             async with self._engine.begin() as connection:
-                await connection.execute(self._upsert, [_values(record) for record in ordered])
+                await connection.run_sync(self.write, records)
+
+    def write(self, connection: Connection, records: Sequence[AgentRecord]) -> None:
+        """:meth:`save_many`'s work inside the caller's transaction, synchronously."""
+        # In id order, as the contact store does: concurrent writers lock rows in one order.
+        ordered = sorted(records, key=lambda record: record.agent_id)
+        connection.execute(self._upsert, [_values(record) for record in ordered])
 
     async def load(self) -> list[AgentRecord]:
         """Every stored agent state, by agent id."""

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Select, or_, select
+from sqlalchemy import Connection, Insert, Select, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
@@ -71,27 +71,31 @@ class ContactStore(SqlStore):
         ids = {record.id for record in records}
         if len(ids) != len(records):
             raise ValueError("save_many takes one snapshot per contact; a contact id repeats")
+        with self._hold():
+            async with self._engine.begin() as connection:
+                written = await connection.run_sync(self.write, records)
+        return [record.id in written for record in records]
+
+    def write(self, connection: Connection, records: Sequence[ContactRecord]) -> set[str]:
+        """:meth:`save_many`'s work inside the caller's transaction, synchronously (so that a
+        caller may write several kinds of record in one transaction, and in one hop to a
+        database thread: ``acd.records.together``).  Returns the ids of the contacts written.
+        """
         # In id order: nodes writing overlapping batches then lock the rows in the same order
         # and wait for each other instead of deadlocking.
         ordered = sorted(records, key=lambda record: record.id)
-        with self._hold():
-            async with self._engine.begin() as connection:
-                result = await connection.execute(
-                    self._upsert,
-                    [_contact_values(record, self._engine_key) for record in ordered],
-                )
-                # The upsert returns only the rows it wrote: an ended contact left alone is
-                # absent, and its offers must stay as they are too.
-                written = set(result.scalars().all())
-                offers = [
-                    values
-                    for record in ordered
-                    if record.id in written
-                    for values in _offer_values(record)
-                ]
-                if offers:
-                    await connection.execute(self._upsert_offers, offers)
-        return [record.id in written for record in records]
+        result = connection.execute(
+            self._upsert, [_contact_values(record, self._engine_key) for record in ordered]
+        )
+        # The upsert returns only the rows it wrote: an ended contact left alone is absent,
+        # and its offers must stay as they are too.
+        written = set(result.scalars().all())
+        offers = [
+            values for record in ordered if record.id in written for values in _offer_values(record)
+        ]
+        if offers:
+            connection.execute(self._upsert_offers, offers)
+        return written
 
     async def get(self, contact_id: str) -> ContactRecord | None:
         found = await self._load(select(ContactRow).where(ContactRow.id == contact_id))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,7 +29,7 @@ from foundation.contact import (
     ContactEventKind,
     ContactKind,
 )
-from foundation.sql import SqlStore
+from foundation.sql import SqlStore, compiled_once
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ class WrapUpStore(SqlStore):
         insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         statement = insert(WrapUpRow)
         # A retried write of the same wrap-up replaces it: one wrap-up per contact.
-        self._upsert = statement.on_conflict_do_update(
+        upsert = statement.on_conflict_do_update(
             index_elements=[WrapUpRow.contact_id],
             set_={
                 column.name: statement.excluded[column.name]
@@ -60,14 +60,20 @@ class WrapUpStore(SqlStore):
                 if column.name != "contact_id"
             },
         )
+        # Compiled once per engine, as the other upserts (foundation.sql.compiled_once).
+        self._upsert = compiled_once(upsert, engine.dialect.name, "contact_wrap_ups.upsert")
 
     async def save_many(self, wrap_ups: Sequence[WrapUp]) -> None:
         if not wrap_ups:
             return
-        ordered = sorted(wrap_ups, key=lambda w: w.contact_id)
         with self._hold():
             async with self._engine.begin() as connection:
-                await connection.execute(self._upsert, [_values(w) for w in ordered])
+                await connection.run_sync(self.write, wrap_ups)
+
+    def write(self, connection: Connection, wrap_ups: Sequence[WrapUp]) -> None:
+        """:meth:`save_many`'s work inside the caller's transaction, synchronously."""
+        ordered = sorted(wrap_ups, key=lambda w: w.contact_id)
+        connection.execute(self._upsert, [_values(w) for w in ordered])
 
     async def seconds_by_contact(self, contact_ids: Sequence[str]) -> dict[str, float]:
         """The wrap-up seconds of those contacts that have one, read in chunks (a month's
@@ -105,6 +111,21 @@ class WrapUpRecorder(BatchWriter[WrapUp]):
 
     def __init__(self, store: Saver[WrapUp], **options: Any) -> None:
         super().__init__(store, key=lambda w: w.contact_id, what="wrap-up", **options)
+        self._timer = WrapUpTimer()
+
+    def contact_event(self, event: ContactEvent) -> None:
+        self._timer.contact_event(event)
+
+    def agent_event(self, event: AgentEvent) -> None:
+        wrap_up = self._timer.agent_event(event)
+        if wrap_up is not None:
+            self.put(wrap_up)
+
+
+class WrapUpTimer:
+    """Times agents' wrap-ups from the engine's events, under the inbound call each followed."""
+
+    def __init__(self) -> None:
         self._last_call: dict[str, str] = {}  # agent -> their last answered inbound contact
         self._since: dict[str, datetime] = {}  # agent -> wrapping up since
 
@@ -117,13 +138,15 @@ class WrapUpRecorder(BatchWriter[WrapUp]):
         elif event.kind is ContactEventKind.ANSWERED:
             self._last_call[contact.agent_id] = contact.id
 
-    def agent_event(self, event: AgentEvent) -> None:
+    def agent_event(self, event: AgentEvent) -> WrapUp | None:
+        """The wrap-up this event ends, if any."""
         since = self._since.pop(event.agent_id, None)
         if event.activity is Activity.WRAP_UP:
             self._since[event.agent_id] = since or event.at
-            return
+            return None
         if since is None:
-            return
+            return None
         contact_id = self._last_call.pop(event.agent_id, None)
-        if contact_id is not None:
-            self.put(WrapUp(contact_id, event.agent_id, since, event.at))
+        if contact_id is None:
+            return None
+        return WrapUp(contact_id, event.agent_id, since, event.at)

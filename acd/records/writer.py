@@ -131,6 +131,10 @@ class BatchWriter(Generic[T]):
         in_flight_only = sum(1 for k in self._in_flight if k not in self._pending)
         return len(self._pending) + in_flight_only
 
+    def unsaved_keys(self) -> list[str]:
+        """The keys whose newest item is not written yet."""
+        return [*self._pending, *(k for k in self._in_flight if k not in self._pending)]
+
     def put(self, item: T, *, urgent: bool = True) -> None:
         """File ``item``; an urgent one is written within ``write_interval``, another within
         ``linger`` (with everything pending then)."""
