@@ -18,8 +18,8 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +31,10 @@ from acd.auth.migrate import migrate as migrate_auth
 from acd.auth.model import Scope
 from acd.auth.store import AuthStore
 from acd.mail_sink import MailSink, running_mail_sink
+from acd.records.writer import BatchWriter
 from acd.settings import Settings, load_settings
+from acd.settings.recording_options import RecordingSettings
+from acd.settings.survey_options import SurveySettings
 from acd.simulation import CallerGenerator, demo_agent_behaviour, pbx_config_from_settings
 from callbacks import CallbackStatus
 from emulator import Emulator, EndpointBehaviour, Mode, RandomBehaviour, run_emulator
@@ -154,6 +157,11 @@ class DemoOptions:
     start: datetime = datetime(2027, 3, 30, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
     escalate_share: float = 0.08  # of answered calls, the agent escalates (phone or e-mail)
     http: str | None = None  # host:port of the engine's API and /metrics; None: a free port
+    # On the main line (1700): the share of callers sent to the survey when their agent hangs
+    # up, and the share of calls recorded.  The shipped config leaves both off (a deployment
+    # records the survey's prompts first); the demo shows them working.
+    survey_share: float = 0.5
+    recording_share: float = 0.3
 
 
 class Demo:
@@ -171,13 +179,16 @@ class Demo:
         self._points: tuple[EscalationPoint, ...] = ()
         self._exposition: Callable[[], str] = lambda: ""
 
-    async def run(self, storage_url: str) -> dict[str, Any]:
+    async def run(self, storage_url: str, recordings_dir: Path) -> dict[str, Any]:
         opts = self._opts
         base = load_settings(self._config_dir, overrides={"storage.url": storage_url})
+        base = with_survey_and_recording(base, opts)
         self._points = base.escalation_point_models()
         pbx = pbx_config_from_settings(
             base, default=demo_agent_behaviour(), seed=opts.seed, trunk=escalation_phones(base)
         )
+        # The emulator writes each stopped recording as a (silent) file, as Asterisk does.
+        pbx = replace(pbx, recordings_dir=recordings_dir)
         async with run_emulator(config=pbx) as emu, running_mail_sink() as sink:
             settings = load_settings(
                 self._config_dir,
@@ -194,6 +205,7 @@ class Demo:
                     **sink.settings(),
                 },
             )
+            settings = with_survey_and_recording(settings, opts)
             # The demo's simulated agents use the API as any client does: with a token, made
             # before the engine opens the database and revoked at the end (--storage-url may
             # name a database that outlives the demo).
@@ -229,6 +241,7 @@ class Demo:
         summary |= await _mail_figures(engine, sink)
         await engine.recorder.flush()
         summary["contacts_recorded"] = len(await engine.store.list(limit=1_000_000))
+        summary |= await _quality_figures(engine, self._opts.start, emu)
         return summary
 
     async def _log_in_everyone(self, settings: Settings) -> None:
@@ -334,6 +347,19 @@ class Demo:
         )
 
 
+def with_survey_and_recording(settings: Settings, options: DemoOptions) -> Settings:
+    """The demo's own setting over the config: the main line's survey (the seed's four
+    questions) for ``survey_share`` of callers, and ``recording_share`` of its calls recorded."""
+    main, *others = settings.lines
+    main = main.model_copy(
+        update={
+            "survey": SurveySettings(enabled=True, share=options.survey_share),
+            "recording": RecordingSettings(share=options.recording_share),
+        }
+    )
+    return settings.model_copy(update={"lines": (main, *others)})
+
+
 def sla_figures(exposition: str) -> dict[str, Any]:
     """The counts and service-level figures of a ``/metrics`` text, as sla.service_level
     defines them (and config/prometheus/rules computes them): one definition for both."""
@@ -373,6 +399,32 @@ def escalation_phones(settings: Settings) -> dict[str, Behaviour]:
         point.phone_e164: phone
         for point in settings.escalation_point_models()
         if point.phone_e164 is not None
+    }
+
+
+async def _quality_figures(engine: RunningEngine, start: datetime, emu: Emulator) -> dict[str, Any]:
+    """The survey answers and recordings, from their SQL stores (the source of truth the
+    report reads too): answers stored, callers who answered, the mean score per question
+    (over every answer to it), the recordings' metadata rows and the files behind them."""
+    for sink in (*engine.runtime.survey_sinks, *engine.runtime.recording_sinks):
+        if isinstance(sink, BatchWriter):
+            await sink.flush()
+    if engine.surveys is None or engine.recordings is None:
+        return {}
+    since, until = start - timedelta(days=1), start + timedelta(days=30)
+    answers = await engine.surveys.between(since, until)
+    scores: dict[str, list[int]] = {}
+    for answer in answers:
+        scores.setdefault(answer.question, []).append(answer.score)
+    directory = emu.pbx.config.recordings_dir
+    return {
+        "survey_responses": len(answers),
+        "survey_respondents": await engine.surveys.respondents(since, until),
+        "survey_mean": {q: round(sum(s) / len(s), 2) for q, s in scores.items()},
+        "recordings": len(await engine.recordings.between(since, until)),
+        "recording_files": len(list(directory.iterdir()))
+        if directory and directory.exists()
+        else 0,
     }
 
 
@@ -422,7 +474,7 @@ def run_demo(
         url = options.storage_url or f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}"
         factory = asyncio.new_event_loop if options.realtime else VirtualTimeLoop
         with asyncio.Runner(loop_factory=factory) as runner:
-            summary = runner.run(demo.run(url))
+            summary = runner.run(demo.run(url, Path(tmp) / "recording"))
     summary["simulated_minutes"] = options.minutes
     summary["calls_per_hour"] = options.calls_per_hour
     summary["real_seconds"] = round(time.perf_counter() - real_start, 2)

@@ -22,6 +22,7 @@ from emulator import (
     PbxConfig,
     RandomBehaviour,
     StasisTarget,
+    SurveyAnswers,
 )
 from emulator.scripts import Behaviour
 
@@ -112,6 +113,10 @@ class CallerProfile:
     ignore_menu: float = 0.2  # share of callers who never press a key
     accept_callback: float = 0.5  # share of callers who would take a callback when offered
     accept_after_s: float = 160.0  # when they press 1 (the offer comes 150 s into the queue)
+    survey_quit: float = 0.15  # share of surveyed callers who hang up half-way
+    survey_ten_as_star: float = 0.3  # share who key a 10 as * (the others: 1 then 0)
+    # How often each score 1..10 is given: most callers are content, a few are not.
+    survey_weights: tuple[float, ...] = (2, 1, 1, 2, 3, 5, 8, 10, 7, 5)
 
 
 class CallerGenerator:
@@ -133,6 +138,12 @@ class CallerGenerator:
             number: sorted(ln.menu.options)
             for number, ln in zip(self._numbers, settings.lines, strict=True)
             if ln.menu is not None
+        }
+        # What a line's survey questions sound like: the last media of each question's prompt.
+        self._questions = {
+            number: tuple(q.prompt[-1] for q in ln.survey.questions)
+            for number, ln in zip(self._numbers, settings.lines, strict=True)
+            if ln.survey.enabled
         }
         # The main number carries most traffic, as 1700 does beside its sector lines.
         self._weights = [4.0 if i == 0 else 1.0 for i in range(len(self._numbers))]
@@ -159,8 +170,27 @@ class CallerGenerator:
             at = self._profile.accept_after_s
             dtmf = (*dtmf, DtmfPress(at, "1"), DtmfPress(at + 6.0, "1"))
             patience = max(patience, at + 60.0)
-        script = CallerScript(dtmf=dtmf, patience_s=patience, talk_s=self._profile.talk_s)
+        script = CallerScript(
+            dtmf=dtmf,
+            patience_s=patience,
+            talk_s=self._profile.talk_s,
+            survey=self._survey_answers(number),
+        )
         return number, caller, script
+
+    def _survey_answers(self, number: str) -> SurveyAnswers | None:
+        """How this caller would answer the line's survey, if they are sent to it: a score per
+        question, or fewer for one who hangs up half-way."""
+        questions = self._questions.get(number)
+        if not questions:
+            return None
+        profile, rng = self._profile, self._rng
+        answered = len(questions)
+        if rng.random() < profile.survey_quit:
+            answered = rng.randrange(0, len(questions))
+        scores = rng.choices(range(1, 11), weights=profile.survey_weights, k=answered)
+        ten_as = "*" if rng.random() < profile.survey_ten_as_star else "10"
+        return SurveyAnswers(questions, tuple(scores), ten_as, rng.uniform(0.5, 3.0))
 
     def _menu_choice(self, number: str) -> tuple[DtmfPress, ...]:
         """Most callers answer a line's menu a few seconds in; the rest let it time out."""

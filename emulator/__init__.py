@@ -14,7 +14,14 @@ from emulator.config import (
 )
 from emulator.pbx import Pbx
 from emulator.runner import Emulator, run_emulator, serve_emulator
-from emulator.scripts import CallerScript, DtmfPress, EndpointBehaviour, Mode, RandomBehaviour
+from emulator.scripts import (
+    CallerScript,
+    DtmfPress,
+    EndpointBehaviour,
+    Mode,
+    RandomBehaviour,
+    SurveyAnswers,
+)
 
 __all__ = [
     "CallerScript",
@@ -27,6 +34,7 @@ __all__ = [
     "PbxConfig",
     "RandomBehaviour",
     "StasisTarget",
+    "SurveyAnswers",
     "config_from_dict",
     "reference_config",
     "run_emulator",

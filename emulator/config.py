@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from emulator.scripts import Behaviour, EndpointBehaviour, behaviour_from_dict
@@ -84,6 +85,9 @@ class PbxConfig:
     password: str = "asterisk"
     #: Wall-clock time at loop time zero; ``None`` means "now" when the PBX starts.
     wall_start: datetime | None = None
+    #: Where stopped recordings are written as files (silence), as Asterisk writes them to its
+    #: spool's ``recording/``; ``None``: recordings are listed and timed but no file is made.
+    recordings_dir: Path | None = None
 
     def with_endpoint(self, spec: EndpointSpec) -> PbxConfig:
         others = [e for e in self.endpoints if e.key != spec.key]
@@ -113,7 +117,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<emulator config>")
     """Build a :class:`PbxConfig` from plain data; mistakes raise ConfigError(file, key, why)."""
     known = {
         "dialplan", "endpoints", "inbound_context", "caller_endpoint", "sounds",
-        "default_sound_s", "asterisk_id", "seed", "username", "password",
+        "default_sound_s", "asterisk_id", "seed", "username", "password", "recordings_dir",
     }  # fmt: skip
     for key in data:
         if key not in known:
@@ -133,6 +137,7 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<emulator config>")
         seed=_int(data, "seed", source),
         username=str(data.get("username", "asterisk")),
         password=str(data.get("password", "asterisk")),
+        recordings_dir=Path(data["recordings_dir"]) if data.get("recordings_dir") else None,
     )
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.errors import AriHttpError, bad_request, conflict, not_found, unprocessable
 from emulator.model import Bridge, Channel, LiveRecording, Playback, StoredRecording
+from emulator.recording_files import path_of, write_silence
 from emulator.sounds import media_plan
 
 if TYPE_CHECKING:
@@ -197,6 +198,8 @@ class Media:
         if playback.id in queue:
             queue.remove(playback.id)
         chan = self.pbx.channels.get(playback.target_id)
+        if chan is not None and state == "done":
+            self.pbx.phones.playback_done(chan, playback.media)
         if queue and chan is not None and not chan.hanging_up:
             waiting = self.playbacks[queue[0]]
             self.pbx.later(PLAY_START_S, lambda: self._start(waiting), owner=chan)
@@ -248,6 +251,9 @@ class Media:
         elapsed = self.pbx.now() - recording.started_at
         recording.state, recording.duration = "done", int(elapsed)
         self.stored[name] = StoredRecording(name, recording.format, elapsed)
+        directory = self.pbx.config.recordings_dir
+        if directory is not None:
+            write_silence(directory, name, recording.format, elapsed)
         self._publish_for(
             recording.target_uri, "RecordingFinished", {"recording": recording.to_json()}
         )
@@ -262,8 +268,11 @@ class Media:
         return stored
 
     def delete_stored(self, name: str) -> None:
-        self.stored_recording(name)
+        stored = self.stored_recording(name)
         del self.stored[name]
+        directory = self.pbx.config.recordings_dir
+        if directory is not None:
+            path_of(directory, name, stored.format).unlink(missing_ok=True)
 
     def _stop_recordings(self, target_uri: str) -> None:
         for name in [n for n, r in self.live.items() if r.target_uri == target_uri]:

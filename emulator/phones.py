@@ -114,6 +114,22 @@ class Phones:
                 script.patience_s, lambda: self._bye(chan), owner=chan
             )
 
+    def playback_done(self, chan: Channel, media: list[str]) -> None:
+        """A playback to this channel played out: a caller who answers surveys keys the score
+        of the question just asked, or hangs up half-way."""
+        survey = chan.script.survey if chan.script is not None else None
+        keys = survey.keys_for(media) if survey is not None else None
+        if survey is None or keys is None or chan.hanging_up:
+            return
+        if not keys:
+            self.pbx.later(survey.answer_after_s, lambda: self._bye(chan), owner=chan)
+            return
+        for i, digit in enumerate(keys):
+            # One key after the other, 0.6 s apart (the 0 of a 10 well inside the engine's
+            # digit timeout), the event at the end of each press.
+            delay = survey.answer_after_s + i * 0.6 + 0.28
+            self.pbx.later(delay, partial(self._digit, chan, digit, 280), owner=chan)
+
     def bridge_changed(self, bridge: Bridge) -> None:
         """Start the talk timer of scripted callers who now share a mixing bridge with someone."""
         if bridge.bridge_type != "mixing" or len(bridge.channel_ids) < 2:

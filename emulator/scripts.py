@@ -159,6 +159,58 @@ class DtmfPress:
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyAnswers:
+    """How a caller answers a satisfaction survey: when a playback ending in one of
+    ``questions`` (media URIs, in the survey's order) has played out, the caller keys the score
+    of that question ``answer_after_s`` later.  A 10 is keyed as ``ten_as`` (``"10"``: ``1``
+    then ``0``, or ``"*"``).  ``scores`` may be shorter than ``questions``: on hearing a
+    question without a score the caller hangs up (half-way through the survey).  A question
+    played again (after a wrong key or a timeout) gets the same score again."""
+
+    questions: tuple[str, ...]
+    scores: tuple[int, ...]
+    ten_as: str = "10"
+    answer_after_s: float = 1.5
+
+    def __post_init__(self) -> None:
+        for i, score in enumerate(self.scores):
+            if not 1 <= score <= 10:
+                raise ValueError(f"survey.scores[{i}]: {score} is not a score from 1 to 10")
+        if self.ten_as not in ("10", "*"):
+            raise ValueError(f"survey.ten_as: expected '10' or '*', got {self.ten_as!r}")
+        if self.answer_after_s < 0:
+            raise ValueError("survey.answer_after_s: must not be negative")
+
+    def keys_for(self, media: Sequence[str]) -> str | None:
+        """The digits keyed after a playback of ``media``: ``""`` to hang up instead, ``None``
+        when the playback is no question (an intro, the thanks, any other prompt)."""
+        asked = [self.questions.index(m) for m in media if m in self.questions]
+        if not asked:
+            return None
+        position = asked[-1]
+        if position >= len(self.scores):
+            return ""
+        score = self.scores[position]
+        return self.ten_as if score == 10 else str(score)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SurveyAnswers:
+        try:
+            questions = tuple(str(q) for q in data["questions"])
+            scores = tuple(int(s) for s in data.get("scores", ()))
+        except KeyError:
+            raise ValueError("survey.questions: required") from None
+        except (TypeError, ValueError):
+            raise ValueError("survey: questions and scores must be lists") from None
+        return cls(
+            questions,
+            scores,
+            str(data.get("ten_as", "10")),
+            _seconds(data, "answer_after_s", 1.5),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class CallerScript:
     """What an inbound caller does once the call is placed.
 
@@ -166,12 +218,14 @@ class CallerScript:
     - ``hangup_after_s``: hang up this long after the call was placed, whatever happens.
     - ``patience_s``: hang up if not bridged with another party this long after the answer.
     - ``talk_s``: hang up this long after first being bridged with another party.
+    - ``survey``: how the caller answers a survey after the conversation.
     """
 
     dtmf: tuple[DtmfPress, ...] = ()
     hangup_after_s: float | None = None
     patience_s: float | None = None
     talk_s: float | None = None
+    survey: SurveyAnswers | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CallerScript:
@@ -190,6 +244,7 @@ class CallerScript:
             _optional_seconds(data, "hangup_after_s"),
             _optional_seconds(data, "patience_s"),
             _optional_seconds(data, "talk_s"),
+            SurveyAnswers.from_dict(data["survey"]) if data.get("survey") is not None else None,
         )
 
 

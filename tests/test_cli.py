@@ -75,6 +75,24 @@ def test_demo_json_summary_adds_up():
 
 
 @pytest.mark.system
+def test_demo_reports_survey_answers_and_recordings():
+    """The demo's callers answer the survey on 1700 (some hang up half-way) and a share of its
+    calls is recorded: the figures come from the stores, the files from the emulator."""
+    options = DemoOptions(minutes=20, calls_per_hour=150, seed=1700, quiet=True)
+    summary = run_demo(CONFIG, options)
+    assert summary["survey_respondents"] > 0
+    # Four questions at most per respondent, at least one each.
+    assert summary["survey_respondents"] <= summary["survey_responses"]
+    assert summary["survey_responses"] <= 4 * summary["survey_respondents"]
+    means = summary["survey_mean"]
+    assert set(means) == {"waiting_time", "politeness", "information", "recommend"}
+    assert all(1.0 <= mean <= 10.0 for mean in means.values()), means
+    assert summary["recordings"] > 0
+    assert summary["recording_files"] == summary["recordings"]  # every one ended with its call
+    assert summary["recordings"] < summary["answered"]  # a share, not every call
+
+
+@pytest.mark.system
 def test_demo_command_prints_one_json_object():
     proc = subprocess.run(
         [
@@ -107,3 +125,4 @@ def test_demo_command_prints_one_json_object():
         "callbacks_completed",
         "callbacks_within_deadline",
     } <= summary.keys()
+    assert {"survey_responses", "survey_respondents", "survey_mean", "recordings"} <= summary.keys()
