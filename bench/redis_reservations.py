@@ -75,7 +75,7 @@ async def _async(url: str, n: int, tasks: int) -> dict[str, Any]:
         agent = AGENTS[w]  # its own agent: every reservation succeeds (uncontended)
         for i in range(w, n, tasks):
             assert await store.reserve(agent, f"c{i}", "node-a")
-            await store.release(agent, f"c{i}")
+            await store.release(agent, f"c{i}", "node-a")
 
     started = time.perf_counter()
     await asyncio.gather(*(worker(w) for w in range(tasks)))
@@ -98,7 +98,7 @@ async def _contender(url: str, prefix: str, node: str, n: int, tasks: int) -> di
                 for agent in AGENTS[:3]:
                     if await store.reserve(agent, contact, node):
                         wins += 1
-                        await store.release(agent, contact)
+                        await store.release(agent, contact, node)
                         break
                     lost += 1
                 else:

@@ -122,9 +122,9 @@ class MemoryStateStore:
         self._reserved[agent_id] = wanted
         return True
 
-    async def release(self, agent_id: str, contact_id: str) -> bool:
+    async def release(self, agent_id: str, contact_id: str, node_id: str) -> bool:
         held = self._reserved.get(agent_id)
-        if held is None or held.contact_id != contact_id:
+        if held is None or (held.contact_id, held.node_id) != (contact_id, node_id):
             return False
         del self._reserved[agent_id]
         return True

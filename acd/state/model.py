@@ -146,9 +146,10 @@ class StateStore(Protocol):
         lease takes its offers up again); any other holder makes it False."""
         ...
 
-    async def release(self, agent_id: str, contact_id: str) -> bool:
-        """Release the agent if it is reserved for ``contact_id`` (a late release after the
-        agent was released and reserved again leaves the new reservation alone)."""
+    async def release(self, agent_id: str, contact_id: str, node_id: str) -> bool:
+        """Release the agent if ``node_id`` holds it for ``contact_id`` (a late release after
+        the agent was released and reserved again, even for the same contact by another node
+        that took the contact over, leaves the new reservation alone)."""
         ...
 
     async def reservation(self, agent_id: str) -> Reservation | None: ...

@@ -239,9 +239,9 @@ class RedisStateStore:
         keys = [self.keys.reserved(agent_id), self.keys.node_reserved(node_id)]
         return bool(await self._run(self._reserve, keys, agent_id, contact_id, node_id))
 
-    async def release(self, agent_id: str, contact_id: str) -> bool:
+    async def release(self, agent_id: str, contact_id: str, node_id: str) -> bool:
         keys = [self.keys.reserved(agent_id)]
-        return bool(await self._run(self._release, keys, agent_id, contact_id))
+        return bool(await self._run(self._release, keys, agent_id, contact_id, node_id))
 
     async def reservation(self, agent_id: str) -> Reservation | None:
         fields = _text(await self._io(self.client.hgetall(self.keys.reserved(agent_id))))

@@ -44,7 +44,7 @@ class RedisReservations:
     def release(self, agent_id: str) -> None:
         contact_id = self._held.pop(agent_id, None)
         if contact_id is not None:
-            args = [self.keys.prefix, agent_id, contact_id]
+            args = [self.keys.prefix, agent_id, contact_id, self.node_id]
             self._release(keys=[self.keys.reserved(agent_id)], args=args)
 
     def holder(self, agent_id: str) -> str | None:

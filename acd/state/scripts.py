@@ -96,12 +96,12 @@ redis.call("SADD", KEYS[2], ARGV[2])
 return 1
 """
 
-# KEYS: reserved; ARGV: prefix, agent, contact.  1 if it was held for that contact.
+# KEYS: reserved; ARGV: prefix, agent, contact, node.  1 if that node held it for that contact.
 RELEASE = (
     lua_prelude()
     + """
 local held = redis.call("HMGET", KEYS[1], "contact_id", "node_id")
-if held[1] ~= ARGV[3] then return 0 end
+if held[1] ~= ARGV[3] or held[2] ~= ARGV[4] then return 0 end
 redis.call("DEL", KEYS[1])
 redis.call("SREM", k_node_reserved(held[2]), ARGV[2])
 return 1

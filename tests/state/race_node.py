@@ -40,7 +40,7 @@ async def run(url: str, prefix: str, node_id: str, line: str, agents: list[str])
             doubles += 1
         await client.rpush(f"{prefix}race-served", contact.contact_id)
         await client.decr(live)
-        if not await store.release(agent, contact.contact_id):
+        if not await store.release(agent, contact.contact_id, node_id):
             doubles += 1  # someone else's reservation would have been undone
         served += 1
     await client.aclose()

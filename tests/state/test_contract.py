@@ -161,26 +161,41 @@ async def test_a_node_restarted_within_its_lease_takes_its_offer_up_again(
     assert await state_store.reserve("a1", "c1", "n1")  # the same offer, after a restart
     assert not await state_store.reserve("a1", "c1", "n2")  # the same contact, other node
     assert not await state_store.reserve("a1", "c2", "n1")  # another contact
-    assert await state_store.release("a1", "c1")
+    assert not await state_store.release("a1", "c1", "n2")  # not n2's to release
+    assert await state_store.release("a1", "c1", "n1")
     assert await state_store.reservation("a1") is None
 
 
 async def test_a_released_agent_is_reservable_again(state_store: StateStore) -> None:
     await state_store.reserve("a1", "c1", "n1")
-    assert await state_store.release("a1", "c1")
+    assert await state_store.release("a1", "c1", "n1")
     assert await state_store.reservation("a1") is None
     assert await state_store.reserve("a1", "c2", "n2")
 
 
 async def test_a_late_release_leaves_the_new_reservation_alone(state_store: StateStore) -> None:
     await state_store.reserve("a1", "c1", "n1")
-    await state_store.release("a1", "c1")
+    await state_store.release("a1", "c1", "n1")
     await state_store.reserve("a1", "c2", "n2")
-    assert not await state_store.release("a1", "c1")
-    assert not await state_store.release("a9", "c1")
+    assert not await state_store.release("a1", "c1", "n1")
+    assert not await state_store.release("a9", "c1", "n1")
     held = await state_store.reservation("a1")
     assert held is not None
     assert held.contact_id == "c2"
+
+
+async def test_a_late_release_by_a_node_that_left_spares_its_successor(
+    state_store: StateStore,
+) -> None:
+    # n1 reserved a1 for c1 and left; n2 took c1 over and reserved a1 for it: n1's late
+    # release (for the same contact) must not undo n2's reservation.  Found by Hypothesis.
+    await state_store.reserve("a1", "c1", "n1")
+    await state_store.leave("n1", 1.0)
+    assert await state_store.reserve("a1", "c1", "n2")
+    assert not await state_store.release("a1", "c1", "n1")
+    held = await state_store.reservation("a1")
+    assert held is not None
+    assert held.node_id == "n2"
 
 
 # ------------------------------------------------------------------ node membership
@@ -235,7 +250,7 @@ async def test_an_expired_node_loses_its_reservations_and_its_agents_go_idle(
 async def test_a_node_that_leaves_releases_at_once(state_store: StateStore) -> None:
     await state_store.renew("n1", 0.0, 0)
     await state_store.reserve("a1", "c1", "n1")
-    await state_store.release("a1", "c1")
+    await state_store.release("a1", "c1", "n1")
     await state_store.reserve("a2", "c2", "n1")
     assert await state_store.leave("n1", 1.0) == ["a2"]
     assert await state_store.nodes() == []

@@ -89,7 +89,7 @@ async def _release(store: StateStore, model: Model, node: str, agent: str) -> No
     contact = model.held[node].pop(agent, None)
     if contact is None:
         return  # the node holds nothing to release
-    released = await store.release(agent, contact)
+    released = await store.release(agent, contact, node)
     assert released == (model.reserved.get(agent) == (contact, node))
     if released:
         del model.reserved[agent]
