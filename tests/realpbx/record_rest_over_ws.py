@@ -21,39 +21,24 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from tests.realpbx.harness import REPO, Asterisk, Phones, shared_dir
+from tests.realpbx.harness import REPO, Asterisk, Phones
+from tests.realpbx.trace_recording import TraceLog, record_main
 
 OUT = REPO / "tests" / "data" / "ari-traces" / "rest_over_ws.jsonl"
 
 
-class Recorder:
+class Recorder(TraceLog):
     """One events WebSocket whose every message sent and received goes into the trace."""
 
     def __init__(self, ws: aiohttp.ClientWebSocketResponse, started: float) -> None:
+        super().__init__(started)
         self.ws = ws
-        self.started = started
-        self.entries: list[dict[str, Any]] = []
-        self.events: list[dict[str, Any]] = []
-        self._new = asyncio.Event()
         self._ids = 0
-
-    def _t(self) -> float:
-        return round(time.monotonic() - self.started, 4)
-
-    async def listen(self) -> None:
-        async for message in self.ws:
-            if message.type == aiohttp.WSMsgType.TEXT:
-                event = json.loads(message.data)
-                self.entries.append({"t": self._t(), "dir": "event", "event": event})
-                self.events.append(event)
-                self._new.set()
 
     async def post(self, message: dict[str, Any]) -> None:
         """Send ``message`` and do not wait for an answer (one that never comes)."""
@@ -84,22 +69,6 @@ class Recorder:
         assert answer is not None
         raw = answer.get("message_body")
         return int(answer["status_code"]), json.loads(raw) if raw else None
-
-    async def event(self, kind: str, channel: str | None = None, **fields: Any) -> dict[str, Any]:
-        """The first event of ``kind`` (about ``channel``, with ``fields``) not taken before."""
-        async with asyncio.timeout(40):
-            while True:
-                for event in self.events:
-                    subject = (event.get("channel") or event.get("peer") or {}).get("id")
-                    if (
-                        event["type"] == kind
-                        and (channel is None or subject == channel)
-                        and all(event.get(k) == v for k, v in fields.items())
-                    ):
-                        self.events.remove(event)
-                        return event
-                self._new.clear()
-                await self._new.wait()
 
 
 async def envelope_rules(rec: Recorder) -> None:
@@ -199,7 +168,7 @@ async def record(pbx: Asterisk, phones: Phones) -> list[dict[str, Any]]:
             {"t": rec._t(), "dir": "response", "method": "GET", "path": "/ari/events"}
             | {"status": 101, "websocket": True}
         )
-        listener = asyncio.create_task(rec.listen())
+        listener = asyncio.create_task(rec.listen(ws))
         await envelope_rules(rec)
         await call(rec, phones)
         await ws.close()
@@ -208,19 +177,7 @@ async def record(pbx: Asterisk, phones: Phones) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[0]) if argv else OUT
-    with tempfile.TemporaryDirectory(prefix="rest-ws-trace-") as tmp:
-        root = Path(tmp)
-        pbx = Asterisk.start(shared_dir(), root)
-        phones = Phones(pbx, root)
-        try:
-            entries = asyncio.run(record(pbx, phones))
-        finally:
-            phones.stop()
-            pbx.stop()
-    out.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
-    print(f"{len(entries)} entries -> {out}")
-    return 0
+    return record_main(argv, OUT, "rest-ws-trace-", record)
 
 
 if __name__ == "__main__":

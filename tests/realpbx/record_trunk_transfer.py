@@ -16,41 +16,25 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import tempfile
-import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 
-from tests.realpbx.harness import REPO, Asterisk, Phones, shared_dir, udp_free, wait_for
+from tests.realpbx.harness import REPO, Asterisk, Phones, udp_free, wait_for
+from tests.realpbx.trace_recording import TraceLog, record_main
 
 OUT = REPO / "tests" / "data" / "ari-traces" / "trunk_transfer.jsonl"
 AUTH = ("asterisk", "asterisk")
 
 
-class Recorder:
+class Recorder(TraceLog):
     """One ARI client whose every request, response and event goes into the trace."""
 
     def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
+        super().__init__()
         self.session = session
         self.base = base
-        self.started = time.monotonic()
-        self.entries: list[dict[str, Any]] = []
-        self.events: list[dict[str, Any]] = []
-        self._new = asyncio.Event()
-
-    def _t(self) -> float:
-        return round(time.monotonic() - self.started, 4)
-
-    async def listen(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        async for message in ws:
-            if message.type == aiohttp.WSMsgType.TEXT:
-                event = json.loads(message.data)
-                self.entries.append({"t": self._t(), "dir": "event", "event": event})
-                self.events.append(event)
-                self._new.set()
 
     async def call(self, method: str, path: str, **query: str) -> tuple[int, Any]:
         request: dict[str, Any] = {"t": self._t(), "dir": "request", "method": method}
@@ -77,18 +61,6 @@ class Recorder:
                 }
             )
             return response.status, body
-
-    async def event(self, kind: str, channel: str | None = None) -> dict[str, Any]:
-        """The first event of ``kind`` (about ``channel``) not taken before; 40 s at most."""
-        async with asyncio.timeout(40):
-            while True:
-                for event in self.events:
-                    subject = (event.get("channel") or event.get("peer") or {}).get("id")
-                    if event["type"] == kind and (channel is None or subject == channel):
-                        self.events.remove(event)
-                        return event
-                self._new.clear()
-                await self._new.wait()
 
 
 async def record(pbx: Asterisk, phones: Phones) -> list[dict[str, Any]]:
@@ -181,19 +153,7 @@ async def record(pbx: Asterisk, phones: Phones) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[0]) if argv else OUT
-    with tempfile.TemporaryDirectory(prefix="trunk-trace-") as tmp:
-        root = Path(tmp)
-        pbx = Asterisk.start(shared_dir(), root)
-        phones = Phones(pbx, root)
-        try:
-            entries = asyncio.run(record(pbx, phones))
-        finally:
-            phones.stop()
-            pbx.stop()
-    out.write_text("".join(json.dumps(entry) + "\n" for entry in entries))
-    print(f"{len(entries)} entries -> {out}")
-    return 0
+    return record_main(argv, OUT, "trunk-trace-", record)
 
 
 if __name__ == "__main__":
