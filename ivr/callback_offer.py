@@ -13,11 +13,12 @@ The caller stays in the queue throughout; the engine starts one offer after the 
 
 Behaviour, per the line's :class:`CallbackOfferConfig`:
 
-- The offer plays.  ``1`` accepts; any other digit, or no digit within ``timeout_s`` after
-  the prompt, ends the flow with :class:`Declined`: the caller keeps waiting.
+- The offer plays.  ``1`` (``accept_digit``) accepts; any other digit, or no digit within
+  ``timeout_s`` after the prompt, ends the flow with :class:`Declined`: the caller keeps waiting.
 - After ``1``, when the caller ID is a number we may call back (:func:`ivr.numbers.normalise`
   with the line's region rules), the caller hears it, digit group by digit group, and presses
-  ``1`` to confirm it or keys in another number followed by ``#``.  An anonymous or unusable
+  ``1`` (``keep_digit``) to confirm it, or keys in another number followed by ``#``
+  (``end_digit``), optionally after ``2`` (``other_digit``).  An anonymous or unusable
   caller ID skips that choice: the caller is asked to key in a number.
 - A keyed number ends at ``#``, or when no digit comes within ``digit_timeout_s`` (as
   Asterisk's ``Read()`` does: a caller who forgets ``#`` is not punished for it).  More than
@@ -69,6 +70,7 @@ _PROMPTS_REQUIRED = (
     "merged_prompt",
 )
 _PROMPTS_OPTIONAL = ("invalid_prompt", "sorry_prompt")
+_DTMF = frozenset("0123456789*#")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +97,41 @@ class CallbackOfferConfig:
     default_region: str = "BE"  # how national numbers are read and said
     allow_foreign: bool = False
     prompt_guard_s: float = 120.0  # longest any one prompt may take before we move on
+    accept_digit: str = "1"  # on the offer
+    keep_digit: str = "1"  # on the number said back: call this number
+    other_digit: str = "2"  # on the number said back: I will key in another one
+    end_digit: str = "#"  # ends a keyed-in number
 
     def __post_init__(self) -> None:
+        digits = {
+            "accept_digit": self.accept_digit,
+            "keep_digit": self.keep_digit,
+            "other_digit": self.other_digit,
+            "end_digit": self.end_digit,
+        }
         problems = [
+            *(
+                f"{name}: {digit!r} is not one DTMF key (0-9, *, #)"
+                for name, digit in digits.items()
+                if len(digit) != 1 or digit not in _DTMF
+            ),
+            *(
+                [f"other_digit: {self.other_digit!r} is also keep_digit"]
+                if self.other_digit == self.keep_digit
+                else []
+            ),
+            *(
+                [f"end_digit: {self.end_digit!r} would end the number early"]
+                if self.end_digit in "0123456789"
+                else []
+            ),
+            *(
+                # A number keyed in starts with 0 (national) or 00 (foreign), so only a key
+                # that never starts one can mean "this number" or "another number".
+                f"{name}: {digits[name]!r} could be the first digit of a keyed number"
+                for name in ("keep_digit", "other_digit")
+                if digits[name] == "0"
+            ),
             *(f"{name}: must not be empty" for name in _PROMPTS_REQUIRED if not self._get(name)),
             *(
                 f"{name}: cannot say the number"
@@ -294,7 +328,7 @@ class CallbackOffer:
 
     def _digit_on_offer(self, digit: str) -> list[CallbackAction]:
         out = self._stop_prompt() + self._cancel_timer()
-        if digit != "1":
+        if digit != self.config.accept_digit:
             return out + self._finish(Declined(DeclineReason.DECLINED))
         return out + self._ask()
 
@@ -307,11 +341,15 @@ class CallbackOffer:
 
     def _first_key(self, digit: str) -> list[CallbackAction]:
         out = self._stop_prompt() + self._cancel_timer()
-        # No number a caller keys starts with 1 (national numbers start with 0, foreign ones
-        # with 00), so 1 can mean "this number" without a separator.
-        if digit == "1" and self.caller_number is not None:
-            return out + self._accept(self.caller_number)
+        # No number a caller keys starts with anything but 0 (national numbers start with 0,
+        # foreign ones with 00), so the keep and other keys need no separator.
         self.state = OfferState.ENTERING
+        if self.caller_number is not None:
+            if digit == self.config.keep_digit:
+                return out + self._accept(self.caller_number)
+            if digit == self.config.other_digit:
+                # The number is still to come: the first key's patience, not a digit's.
+                return out + self._start_timer(self.config.timeout_s)
         return out + self._keyed(digit)
 
     def _next_key(self, digit: str) -> list[CallbackAction]:
@@ -337,13 +375,18 @@ class CallbackOffer:
         return stop + _ON_PROMPT_END[self.state](self)
 
     def _keyed(self, digit: str) -> list[CallbackAction]:
-        if digit == "#":
+        if digit == self.config.end_digit:
             return self._submit()
         # One digit past the maximum is kept, so the entry is known to be too long; the rest
         # are dropped, and the try ends at # or the timeout like any other.
         if len(self._entry) <= self.config.max_digits:
             self._entry += digit
         return self._start_timer(self.config.digit_timeout_s)
+
+    def _entry_timed_out(self) -> list[CallbackAction]:
+        if not self._entry:  # the other-number key, then nothing
+            return self._fail(Failure.NO_INPUT)
+        return self._submit()
 
     def _submit(self) -> list[CallbackAction]:
         entry, self._entry = self._entry, ""
@@ -448,5 +491,5 @@ _ON_TIMER: dict[OfferState, _Transition] = {
     OfferState.APOLOGISING: CallbackOffer._guard_fired,
     OfferState.OFFER_WAIT: CallbackOffer._offer_timed_out,
     OfferState.ASK_WAIT: CallbackOffer._no_first_key,
-    OfferState.ENTERING: CallbackOffer._submit,
+    OfferState.ENTERING: CallbackOffer._entry_timed_out,
 }

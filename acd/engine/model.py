@@ -295,6 +295,10 @@ def _callback_rule(ln: Line) -> CallbackRule | None:
         digit_timeout_s=options.number_timeout_s,
         default_region=options.default_region,
         allow_foreign=options.allow_foreign,
+        accept_digit=options.digits.accept,
+        keep_digit=options.digits.keep_number,
+        other_digit=options.digits.other_number,
+        end_digit=options.digits.end_number,
     )
     return CallbackRule(
         offer=offer,

@@ -70,6 +70,10 @@ class CallbackDigits(ConfigModel):
             raise field_error("other_number", f"{self.other_number!r} is also keep_number")
         if self.end_number in "0123456789":
             raise field_error("end_number", f"{self.end_number!r} would end the number early")
+        # Numbers keyed in start with 0, so 0 cannot also mean "this number" or "another one".
+        for name in ("keep_number", "other_number"):
+            if getattr(self, name) == "0":
+                raise field_error(name, "'0' could be the first digit of a keyed number")
         return self
 
 

@@ -464,6 +464,40 @@ def test_foreign_numbers_when_the_line_allows_them():
     ]
 
 
+def test_the_lines_own_keys_accept_keep_and_ask_for_another_number():
+    keys = replace(CONFIG, accept_digit="5", keep_digit="9", other_digit="*", end_digit="#")
+    declined = Driver(keys)
+    declined.step("start")
+    declined.step("digit 1")  # the default accept key is just another key here
+    assert declined.offer.result == Declined(DeclineReason.DECLINED)
+
+    kept = Driver(keys)
+    kept.step("start")
+    kept.step("digit 5")
+    kept.step("end")
+    assert kept.step("digit 9")[-1] == "accepted +32470123456"
+
+    other = Driver(keys)
+    other.step("start")
+    other.step("digit 5")
+    other.step("end")
+    assert other.step("digit *") == ["cancel 3", "timer 4 6"]  # the question's patience
+    assert other.step("keys 016123456#")[-1] == "accepted +3216123456"
+
+
+def test_the_other_number_key_then_silence_asks_again_without_calling_it_invalid():
+    driver = Driver()
+    driver.step("start")
+    driver.step("digit 1")
+    driver.step("end")
+    driver.step("digit 2")
+    assert driver.step("fire") == [
+        "play pb-3: call-you-on 0470 12 34 56 confirm-or-other",  # no "invalid number" first
+        "timer 5 120",
+    ]
+    assert driver.offer.failures == 1
+
+
 def test_one_try_and_no_apology_goes_straight_back_to_the_queue():
     driver = Driver(replace(CONFIG, max_tries=1, invalid_prompt=(), sorry_prompt=()), "anonymous")
     driver.step("start")
@@ -536,6 +570,11 @@ def test_the_results_of_declining_and_going_back():
         ({"max_digits": 0}, "max_digits: must be at least 1"),
         ({"prompt_guard_s": 0}, "prompt_guard_s: must be more than 0"),
         ({"default_region": "XX"}, "default_region: 'XX' is not a known region"),
+        ({"accept_digit": "12"}, "accept_digit: '12' is not one DTMF key"),
+        ({"end_digit": "A"}, "end_digit: 'A' is not one DTMF key"),
+        ({"other_digit": "1"}, "other_digit: '1' is also keep_digit"),
+        ({"end_digit": "5"}, "end_digit: '5' would end the number early"),
+        ({"keep_digit": "0"}, "keep_digit: '0' could be the first digit of a keyed number"),
     ],
 )
 def test_a_bad_config_is_refused_with_the_key_and_reason(overrides, message):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from acd.engine.model import EngineConfig
 from acd.settings import CallbackMode, CallbackSettings, load_settings
 from tests.settings.conftest import WriteConfig
 from tests.settings.test_errors import messages
@@ -57,6 +58,19 @@ def test_values_are_read_as_written(write_config: WriteConfig) -> None:
     assert (options.digits.accept, options.digits.end_number) == ("5", "*")
 
 
+def test_the_lines_keys_reach_the_offer_the_caller_hears(write_config: WriteConfig) -> None:
+    text = line(
+        ", callbacks: {enabled: true,"
+        ' digits: {accept: 5, keep_number: 9, other_number: "*", end_number: "#"}}'
+    )
+    config = EngineConfig.from_settings(load_settings(write_config({"lines.yaml": text}), env={}))
+    rule = config.lines[0].callbacks
+    assert rule is not None
+    offer = rule.offer
+    keys = (offer.accept_digit, offer.keep_digit, offer.other_digit, offer.end_digit)
+    assert keys == ("5", "9", "*", "#")
+
+
 CB = f"{LINES}.callbacks"
 
 CASES = [
@@ -80,6 +94,10 @@ CASES = [
     ("{prompts: {offfer: 'sound:x'}}", f"{CB}.prompts: unknown key 'offfer'"),
     ("{digits: {accept: 12}}", f"{CB}.digits.accept: '12' is not a DTMF digit (0-9, * or #)"),
     ("{digits: {other_number: 1}}", f"{CB}.digits.other_number: '1' is also keep_number"),
+    (
+        "{digits: {keep_number: 0}}",
+        f"{CB}.digits.keep_number: '0' could be the first digit of a keyed number",
+    ),
     ("{digits: {end_number: 0}}", f"{CB}.digits.end_number: '0' would end the number early"),
     ("{enable: true}", f"{CB}: unknown key 'enable'"),
     ("[]", f"{CB}: expected a mapping, got a list"),
