@@ -99,8 +99,29 @@ class CallbackDialer:
             ):
                 continue
             for line_code in line.line_codes:
+                if line.callbacks is not None and line.callbacks.virtual_hold:
+                    released += await self._keep_places(line, line_code)
                 released += await self._release(line, line_code, rules)
         return released
+
+    async def _keep_places(self, line: LineConfig, line_code: str) -> int:
+        """Virtual hold: a callback asked for in a call holds that caller's place in the queue,
+        so one left pending (a restart lost the engine's queue, or the claim at request time
+        failed) goes back into the queue at once, not at the next calm moment.  Its place is
+        its request time: the wait before it is in the contact record, not in the store.  An
+        attempt that rang the citizen ends the place; retries follow the calm rule."""
+        handed = 0
+        now = self._clock.now()
+        for due in await self._store.due(now, line_code=line_code, line=line.id):
+            if due.contact_id is None or due.citizen_attempts or due.next_attempt_at is not None:
+                continue
+            claimed = await self._store.claim(due.id, self.node_id, self._clock.now())
+            if claimed is None or claimed.current_attempt is None:
+                continue
+            log.info("virtual-hold callback %s back in the queue at its place", claimed.id)
+            self._hand_over(claimed, claimed.requested_at)
+            handed += 1
+        return handed
 
     async def _release(self, line: LineConfig, line_code: str, rules: CallbackRules) -> int:
         view = self._runtime.view

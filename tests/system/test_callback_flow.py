@@ -225,6 +225,37 @@ async def test_virtual_hold_calls_back_when_the_callers_turn_comes_keeping_their
         assert done.status is CallbackStatus.COMPLETED
 
 
+async def test_a_virtual_hold_callback_left_pending_by_a_restart_takes_its_place_at_once(tmp_path):
+    """A restart loses the engine's queue, where a virtual-hold callback held its caller's
+    place: the stored callback must go back in at its place, not wait for a calm moment
+    (with a live caller waiting, the line is never calm)."""
+    phones = {CITIZEN: EndpointBehaviour.answer(2.0, hangup_after_s=60.0)}
+    behaviours = {"1006": EndpointBehaviour.answer(1.0, hangup_after_s=60.0)}
+    async with callbacks_system(tmp_path, phones=phones, behaviours=behaviours) as s:
+        now = s.engine.clock.now()
+        left, _ = await s.engine.callbacks.request(
+            "+32470123456",
+            "1706",
+            "Test Virtuele Wacht",
+            "contact-before-the-restart",
+            now - timedelta(minutes=4),
+            now + timedelta(days=2),
+            "virtual-hold-restart",
+        )
+        later = s.emu.pbx.place_call("1706", caller_number="0470999999")  # a live caller
+        await s.wait(20)  # a dialer tick or more
+        placed = await stored(s.engine.callbacks, left.id)
+        assert placed.status is CallbackStatus.DIALING  # in the queue, no calm needed
+        s.login("1006")  # the first agent goes to the place asked for earliest
+        await s.until(
+            lambda: any(
+                CITIZEN in str(s.emu.pbx.describe_channel(c)["name"]) for c in s.emu.pbx.channels
+            ),
+            timeout_s=120,
+        )
+        assert not s.bridged_agent(later)
+
+
 async def test_a_second_request_from_the_same_number_is_merged_and_the_caller_told_so(tmp_path):
     async with callbacks_system(tmp_path) as s:
         store = s.engine.callbacks
