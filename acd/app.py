@@ -45,6 +45,7 @@ from acd.engine.model import EngineConfig
 from acd.engine.runtime import ENGINE_EVENTS, EngineRuntime
 from acd.escalation_rating_routes import add_escalation_rating_routes
 from acd.escalation_routes import add_escalation_routes
+from acd.forwarded import forwarded_middleware
 from acd.http_server import base_url, bind_listener, serve
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
@@ -93,6 +94,7 @@ from foundation.calendars import Calendar, is_open
 from foundation.clock import Clock, Hold
 from foundation.contact import AgentRecord, ContactEventSink, ContactRecord
 from foundation.errors import StartupRefused
+from foundation.networks import trusted_networks
 from foundation.redact import redact_url
 from foundation.sql import create_engine
 from sla.callback_metrics import CallbackEvents, CallbackMetrics
@@ -320,7 +322,7 @@ async def running_engine(
         )
         if listener is not None:
             engine.auth = await open_auth(
-                stack, settings.storage.url, settings.auth, clock.now(), hold=hold
+                stack, settings.storage.url, settings.auth, clock, hold=hold
             )
             engine.http_url = await _serve_api(stack, engine, engine.auth, listener)
         log.info(
@@ -622,6 +624,10 @@ async def _serve_api(
                 codes.setdefault(code, set()).add(line.id)
         add_recording_routes(app, engine.recordings, codes, engine.clock.now)
     guard.install(app)
+    if settings.http.trusted_proxies:  # outermost: every other layer sees the client's view
+        app.middlewares.insert(
+            0, forwarded_middleware(trusted_networks(settings.http.trusted_proxies))
+        )
     engine.api_app = app
     # No access log (acd.http_server.serve): its lines would carry the query strings and the
     # clients' addresses, and the audit log (acd.auth) says who did what.

@@ -184,6 +184,13 @@ class AuthStore(SqlStore):
             )
         )
 
+    async def drop_audit_before(self, before: datetime) -> int:
+        """Delete the audit entries older than ``before``; how many went."""
+        with self._hold():
+            async with self._engine.begin() as connection:
+                result = await connection.execute(delete(AUDIT).where(AUDIT.c.at < before))
+        return int(result.rowcount or 0)
+
     # --- tokens --------------------------------------------------------------------------
 
     async def add_token(

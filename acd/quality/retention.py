@@ -9,7 +9,6 @@ refused delete (Asterisk away) is tried again at the next sweep.  Sweeps run eve
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
@@ -17,6 +16,7 @@ from datetime import datetime
 from acd.quality.recordings import RecordingStore
 from foundation.clock import Clock
 from foundation.errors import AriError, AriNotFound
+from foundation.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,9 @@ class RecordingRetention:
         self._clock = clock
         self._days = dict(retention_days)
         self._default = default_days
-        self._interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic(
+            "recording-retention", lambda: self.sweep(self._clock.now()), interval_s
+        )
 
     async def sweep(self, now: datetime) -> list[str]:
         """Delete what expired by ``now``; returns the names deleted."""
@@ -66,18 +67,7 @@ class RecordingRetention:
         return deleted
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="recording-retention")
+        await self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep(self._clock.now())
-            except Exception:
-                log.exception("recording retention sweep failed; next in %g s", self._interval_s)
-            await asyncio.sleep(self._interval_s)
+        await self._periodic.stop()

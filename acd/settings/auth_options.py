@@ -11,7 +11,7 @@ from typing import Literal, Self
 from pydantic import field_validator, model_validator
 
 from acd.settings.base import ConfigModel
-from acd.settings.fields import Count, Seconds
+from acd.settings.fields import Count, CountOrZero, Seconds
 from acd.settings.problems import field_error
 
 ORIGIN = re.compile(r"^https?://[^/\s]+$")
@@ -35,6 +35,9 @@ class AuthSettings(ConfigModel):
     # "token": /metrics needs a bearer token with the metrics scope (Prometheus'
     # authorization: credentials_file); "open": anyone who reaches the port may scrape it.
     metrics: Literal["token", "open"] = "token"
+    # The audit log (who did what, who listened to which recording) is kept this many days,
+    # then deleted by an hourly sweep with the expired sessions; 0 keeps it for ever.
+    audit_keep_days: CountOrZero = 365
 
     @field_validator("allowed_origins")
     @classmethod

@@ -59,6 +59,7 @@ from acd.settings.report_options import ReportsSettings
 from acd.settings.routing import RoutingFields
 from acd.settings.survey_options import SurveySettings
 from acd.settings.tls import FilePath, is_loopback, tls_problem
+from foundation.networks import trusted_networks
 from foundation.redact import has_userinfo, redact_url
 
 # --- acd.yaml -------------------------------------------------------------------------------
@@ -133,6 +134,15 @@ class HttpSettings(ConfigModel):
     tls_key: FilePath | None = None
     # Plain HTTP beyond loopback sends session cookies and tokens in the clear: only on purpose.
     allow_plain_http: bool = False
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto/-Host are believed:
+    # the audit log, the lockout per address, cookies and the Origin check then see the client.
+    trusted_proxies: tuple[str, ...] = ()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        trusted_networks(entries)  # raises naming the bad entry
+        return entries
 
     @model_validator(mode="after")
     def _tls_or_loopback(self) -> Self:

@@ -4,7 +4,7 @@ hashed, tokens revoke, the audit log filters."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -15,7 +15,9 @@ from sqlalchemy.engine import Connection
 from acd.auth.migrate import VERSION_TABLE, migrate
 from acd.auth.model import Role, Scope
 from acd.auth.schema import Base
+from acd.auth.setup import housekeep
 from acd.auth.store import AuditEntry, AuditQuery, AuthStore, UserExists
+from acd.settings.auth_options import AuthSettings
 from foundation.clock import hold_clock
 from tests.sql import applied_versions, run_sync
 from tests.system.harness import START
@@ -100,3 +102,29 @@ async def test_the_audit_log_filters_by_actor_action_line_time_and_limit(db_url:
         ]
         assert await actions(until=START + timedelta(minutes=1)) == ["agent.logout"]
         assert await actions(limit=1) == ["callback.cancel"]
+
+
+async def test_housekeeping_drops_expired_sessions_and_audit_past_its_keeping(db_url: str):
+    # Far in the past, so the shared PostgreSQL's entries of other tests are never swept.
+    long_ago = datetime(2001, 1, 1, tzinfo=UTC)
+    actor = f"keeper-{secrets.token_hex(4)}"
+    settings = AuthSettings(audit_keep_days=30)
+    async with AuthStore.open(db_url, hold=hold_clock) as store:
+        user = await store.add_user(actor, "a password of some length", Role.ADMIN, long_ago)
+        stale, fresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        await store.open_session(user.id, stale, long_ago - timedelta(hours=2))
+        await store.open_session(user.id, fresh, long_ago - timedelta(minutes=5))
+        for days_ago in (31, 29):
+            at = long_ago - timedelta(days=days_ago)
+            await store.audit(AuditEntry(at, actor, "admin", f"{days_ago}d", None, 200, None))
+
+        assert await housekeep(store, settings, long_ago) == 1
+
+        kept = await store.audit_entries(AuditQuery(actor=actor))
+        assert [e.action for e in kept] == ["29d"]
+        assert await store.session(stale) is None
+        assert await store.session(fresh) is not None
+        # 0 keeps the audit log for ever.
+        forever = AuthSettings(audit_keep_days=0)
+        assert await housekeep(store, forever, long_ago + timedelta(days=400)) == 0
+        assert len(await store.audit_entries(AuditQuery(actor=actor))) == 1

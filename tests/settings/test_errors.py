@@ -150,6 +150,12 @@ CASES = [
     ),
     (
         "acd.yaml",
+        "http: {trusted_proxies: [10.0.0.0/8, proxy.example.org]}",
+        "config/acd.yaml: http.trusted_proxies: 'proxy.example.org' is not an IP address or"
+        " network (such as 10.0.0.0/24)",
+    ),
+    (
+        "acd.yaml",
         "http: {listen: '0.0.0.0:80800'}",
         "config/acd.yaml: http.listen: port 80800 is out of range 0-65535",
     ),
