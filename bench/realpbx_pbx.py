@@ -35,6 +35,7 @@ from tests.realpbx.harness import (
     free_tcp_port,
     free_udp_block,
     http_json,
+    run_asterisk_start,
     udp_free,
     wait_for,
 )
@@ -119,10 +120,7 @@ def start_asterisk(shared: Path, root: Path, agents: int) -> Asterisk:
     command = [str(shared / "run-asterisk"), "start", str(root / "pbx")]
     command += ["--http-port", str(pbx.http_port), "--sip-port", str(pbx.sip_port)]
     command += ["--rtp", f"{rtp}-{rtp + RTP_PORTS - 1}", "--etc", str(root / "etc")]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-    if done.returncode != 0:
-        pbx.stop()
-        raise RuntimeError(f"run-asterisk failed:\n{done.stdout}\n{done.stderr}")
+    run_asterisk_start(pbx, command)
     return pbx
 
 

@@ -146,6 +146,38 @@ def tail(path: Path, start: int = 0, limit: int = 12_000, drop: str | None = Non
 # ---------------------------------------------------------------------------- Asterisk
 
 
+class AsteriskCannotRunHere(RuntimeError):
+    """The shared Asterisk build dies at start with SIGILL: it was compiled for instructions
+    this machine's CPU lacks.  Nothing the engine does can change that."""
+
+
+def run_asterisk_start(pbx: Asterisk, command: list[str]) -> None:
+    """``run-asterisk start``; on failure the PBX is stopped and the error says why."""
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    if done.returncode != 0:
+        pbx.stop()
+        if "Illegal instruction" in done.stdout + done.stderr:
+            raise AsteriskCannotRunHere(cpu_mismatch())
+        raise RuntimeError(f"run-asterisk failed:\n{done.stdout}\n{done.stderr}")
+
+
+def cpu_mismatch() -> str:
+    flags: set[str] = set()
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags" and not flags:
+            flags = set(value.split())
+        elif key.strip() == "model name" and model == "unknown CPU":
+            model = value.strip()
+    missing = sorted({"avx512f", "avx512bw", "avx512vl"} - flags)
+    return (
+        "the shared Asterisk 22.10.1 build dies at start with SIGILL (Illegal instruction): it "
+        f"was compiled for AVX-512 (vmovdqu8 at startup) and this CPU ({model}) lacks "
+        f"{', '.join(missing) or 'an instruction it uses'}"
+    )
+
+
 @dataclass
 class Asterisk:
     """One real Asterisk on its own ports, configured from the shared etc/ plus this tier's
@@ -186,10 +218,7 @@ class Asterisk:
             "--etc",
             str(etc),
         ]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-        if done.returncode != 0:
-            pbx.stop()
-            raise RuntimeError(f"run-asterisk failed:\n{done.stdout}\n{done.stderr}")
+        run_asterisk_start(pbx, command)
         return pbx
 
     def stop(self) -> None:
