@@ -48,6 +48,7 @@ from acd.escalation_routes import add_escalation_routes
 from acd.http_server import base_url, bind_listener, serve
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
+from acd.listening_routes import ListenAudit, add_listening_routes
 from acd.live import LiveHub, add_live_routes
 from acd.monitor_routes import MonitorAudit, add_monitor_routes
 from acd.node_routes import LocalNode, NodesSource, SharedNodes, add_node_routes, calls_of
@@ -55,7 +56,9 @@ from acd.quality.metrics import SurveyMetrics
 from acd.quality.migrate import migrate as migrate_quality
 from acd.quality.recordings import RecordingRecorder, RecordingStore
 from acd.quality.retention import RecordingRetention
+from acd.quality.scores import ScoreStore
 from acd.quality.surveys import SurveyRecorder, SurveyStore
+from acd.recording_files import RecordingFiles
 from acd.recording_routes import add_recording_routes
 from acd.records.migrate import migrate
 from acd.records.store import ContactStore
@@ -546,6 +549,24 @@ def _directory(settings: Settings, callbacks: CallbackStore) -> Directory:
     return Directory(agent_lines, codes, callback_line)
 
 
+async def _listening(
+    stack: AsyncExitStack, app: web.Application, engine: RunningEngine, auth: AuthStore
+) -> None:
+    """Listening sessions (acd.listening_routes): the recordings' audio through a bounded
+    local copy of the files Asterisk sends, each listen audited, and the quality scores."""
+    settings = engine.settings
+    scores = await stack.enter_async_context(
+        ScoreStore.open(settings.storage.url, hold=engine.clock.hold)
+    )
+    files = await stack.enter_async_context(
+        RecordingFiles.in_temporary_directory(
+            engine.ari.stored_recording_file, settings.quality.audio_cache_mb * 1024 * 1024
+        )
+    )
+    audit = ListenAudit(auth.audit, engine.clock.now)
+    add_listening_routes(app, files, scores, settings.quality, engine.clock.now, audit)
+
+
 def _nodes_source(engine: RunningEngine) -> NodesSource:
     redis = engine.settings.redis
     if engine.nodes is None or redis is None:
@@ -613,6 +634,7 @@ async def _serve_api(
         presence_reasons=[
             r for r in engine_settings.presence_reasons if r != engine_settings.missed_reason
         ],
+        quality=settings.quality,
     )
     add_survey_routes(app)
     if engine.recordings is not None:
@@ -621,6 +643,7 @@ async def _serve_api(
             for code in line.line_codes:
                 codes.setdefault(code, set()).add(line.id)
         add_recording_routes(app, engine.recordings, codes, engine.clock.now)
+        await _listening(stack, app, engine, auth)
     guard.install(app)
     engine.api_app = app
     # No access log (acd.http_server.serve): its lines would carry the query strings and the
