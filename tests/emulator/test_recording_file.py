@@ -65,7 +65,8 @@ async def test_without_a_directory_the_file_is_the_same_silence(tmp_path: Path) 
     assert (status, headers["Content-Type"]) == (200, "audio/wav")
     assert (body[:4], body[8:16]) == (b"RIFF", b"WAVEfmt ")
     assert struct.unpack("<I", body[40:44]) == (24000,)
-    assert len(body) == 44 + 24000 and set(body[44:]) == {0}
+    assert len(body) == 44 + 24000
+    assert set(body[44:]) == {0}
 
 
 async def test_a_gsm_recording_says_audio_gsm(tmp_path: Path) -> None:
