@@ -20,8 +20,11 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
 
 from acd.api_models import ScoreBody
 from acd.auth.keys import PRINCIPAL, TARGET_LINES
@@ -106,12 +109,7 @@ async def audio(request: web.Request) -> web.StreamResponse:
     if listens is not None:
         await listens.note(request, step)
     try:
-        async with request.app[AUDIO].open(step.name) as (path, content_type):
-            response = web.FileResponse(
-                path, headers={"Content-Type": content_type, "Cache-Control": _NOT_CACHED}
-            )
-            await response.prepare(request)  # sends the file (or the range) before it ends
-            return response
+        path, content_type, release = await request.app[AUDIO].acquire(step.name)
     except AriNotFound:
         raise ApiError(
             404,
@@ -123,6 +121,24 @@ async def audio(request: web.Request) -> web.StreamResponse:
         raise ApiError(
             503, "pbx_unavailable", f"the recording's file could not be fetched: {exc.message}"
         ) from None
+    return _SentFile(
+        path, release, headers={"Content-Type": content_type, "Cache-Control": _NOT_CACHED}
+    )
+
+
+class _SentFile(web.FileResponse):
+    """aiohttp's file response (it answers ``Range``: 206, ``Content-Range``, 416) that lets
+    the local copy go once sent, so it is never evicted while being sent."""
+
+    def __init__(self, path: Path, release: Callable[[], None], **options: Any) -> None:
+        super().__init__(path, **options)
+        self._release = release
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        try:
+            return await super().prepare(request)
+        finally:
+            self._release()
 
 
 async def score(request: web.Request) -> web.Response:

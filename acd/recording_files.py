@@ -62,20 +62,25 @@ class RecordingFiles:
     def __contains__(self, name: str) -> bool:
         return name in self._entries
 
-    @asynccontextmanager
-    async def open(self, name: str) -> AsyncIterator[tuple[Path, str]]:
-        """The recording's local file and media type, fetched if not kept; it stays while the
-        ``async with`` block sends it.  ARI errors pass through (``AriNotFound``: gone)."""
+    async def acquire(self, name: str) -> tuple[Path, str, Callable[[], None]]:
+        """The recording's local file, its media type, and the release to call once it is
+        sent (it is not evicted before); fetched if not kept.  ARI errors pass through
+        (``AriNotFound``: Asterisk has no such file)."""
         entry = self._entries.get(name)
         if entry is None:
             entry = await self._fetched(name)
         self._entries.move_to_end(name)
         entry.users += 1
-        try:
-            yield entry.path, entry.content_type
-        finally:
-            entry.users -= 1
-            self._evict()
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                entry.users -= 1
+                self._evict()
+
+        return entry.path, entry.content_type, release
 
     def forget(self, name: str) -> None:
         """Drop a kept file (its recording was deleted)."""
