@@ -1,6 +1,6 @@
 """``GET /recordings/stored/{name}/file``: the stored recording's file as Asterisk 22 sends it
 (res/ari/resource_recordings.c, main/http.c): whole, ``audio/<format>``, a ``Range`` ignored,
-404 for an unknown or deleted recording (tests/data/ari-traces/README.md says why no trace)."""
+404 for an unknown or deleted recording (docs/roadmap.md, issue 15, says why no trace yet)."""
 
 from __future__ import annotations
 

@@ -43,14 +43,14 @@
       const cell = el("td");
       const play = el("button", { type: "button", class: "listen" }, t("listening.listen"));
       play.disabled = !recording.ended_at;
-      play.addEventListener("click", () => choose(recording.name));
+      play.addEventListener("click", () => choose(recording.name, true));
       cell.appendChild(play);
       row.appendChild(cell);
       tbody.appendChild(row);
     }
   }
 
-  async function choose(name) {
+  async function choose(name, start) {
     const result = await api("GET", "/api/recordings/" + encodeURIComponent(name));
     if (!result.ok) { setText($("recordings-status"), ACD.errorText(result)); return; }
     selected = result.data;
@@ -75,6 +75,8 @@
     } else {
       player.src = "/api/recordings/" + encodeURIComponent(selected.name) + "/audio";
       setText($("selected-status"), "");
+      // "Listen" was clicked: start at once (a browser refusing autoplay leaves the controls).
+      if (start) player.play().catch(() => {});
     }
     const hold = $("hold");
     hold.hidden = !pageData.may_hold;
