@@ -49,9 +49,7 @@ async def test_a_reporting_user_plays_a_recording_and_scores_it(tmp_path):
                 )
                 # A seek far into the file: answered from a range, the time there.
                 page.evaluate("document.getElementById('player').currentTime = 15")
-                page.wait_for_function(
-                    "() => document.getElementById('player').currentTime > 15.2"
-                )
+                page.wait_for_function("() => document.getElementById('player').currentTime > 15.2")
                 expect(page.locator("#hold")).to_be_hidden()  # a supervisor's decision
                 for legend, score in (
                     ("Begroeting", "4"),
