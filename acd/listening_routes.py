@@ -61,7 +61,8 @@ class ListenAudit:
         """Audit this request if it starts a listening; True if it was written."""
         who = request.get(PRINCIPAL)
         asked = request.headers.get("Range")
-        if who is None or (asked is not None and not _FROM_START.match(asked)):
+        starts = asked is None or _FROM_START.match(asked) is not None
+        if who is None or request.method != "GET" or not starts:  # a HEAD hears nothing
             return False
         now = self._now()
         key = (who.name, step.name)
@@ -105,9 +106,6 @@ async def audio(request: web.Request) -> web.StreamResponse:
         )
     if step.ended_at is None:
         raise ApiError(409, "recording_in_progress", f"recording {step.name!r} has not ended yet")
-    listens = request.app.get(LISTENS)
-    if listens is not None:
-        await listens.note(request, step)
     try:
         path, content_type, release = await request.app[AUDIO].acquire(step.name)
     except AriNotFound:
@@ -121,6 +119,13 @@ async def audio(request: web.Request) -> web.StreamResponse:
         raise ApiError(
             503, "pbx_unavailable", f"the recording's file could not be fetched: {exc.message}"
         ) from None
+    listens = request.app.get(LISTENS)
+    if listens is not None:  # once the file is at hand: a failed fetch is no listen
+        try:
+            await listens.note(request, step)
+        except BaseException:
+            release()
+            raise
     return _SentFile(
         path, release, headers={"Content-Type": content_type, "Cache-Control": _NOT_CACHED}
     )

@@ -136,6 +136,8 @@ async def test_an_unknown_deleted_or_vanished_recording_is_404_saying_which(tmp_
         assert status == 404
         assert b"recording_deleted" in body
         assert b"2027-06-29" in body
+        assert s.engine.auth is not None  # none of these was a listen
+        assert await s.engine.auth.audit_entries(AuditQuery(action="recording.listen")) == []
 
 
 async def test_scores_are_validated_replaced_per_scorer_and_listed(tmp_path):
