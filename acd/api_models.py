@@ -164,10 +164,34 @@ class RecordingOut(BaseModel):
     on_demand: bool
     held: bool | None = None
     deleted_at: str | None = None
+    scored: int | None = Field(None, description="in a list: how many scored it")
+    scores: list[RecordingScoreOut] | None = Field(None, description="one recording: its scores")
 
 
 class RecordingList(BaseModel):
     recordings: list[RecordingOut]
+
+
+class RecordingScoreOut(BaseModel):
+    recording: str
+    scorer: str = Field(description="the user (or token:<name>) who scored")
+    scored_at: str
+    scores: dict[str, int] = Field(description="criterion id -> score (1 to quality.scale_max)")
+    comment: str | None
+
+
+class ScoreBody(BodyModel):
+    """A listening session's verdict on one recording: every configured criterion
+    (``quality.criteria``) scored 1 to ``quality.scale_max``; scoring again replaces it."""
+
+    error_id: ClassVar[str] = "invalid_score"
+    scores: dict[Annotated[str, Field(max_length=64)], int] = Field(max_length=32)
+    comment: str | None = Field(None, max_length=2000)
+
+
+class ScoresOut(BaseModel):
+    name: str
+    scores: list[RecordingScoreOut]
 
 
 class RecordingsQuery(BaseModel):

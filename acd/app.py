@@ -49,6 +49,7 @@ from acd.forwarded import forwarded_middleware
 from acd.http_server import base_url, bind_listener, serve
 from acd.lease import LeaseKeeper, LeaseStore, lease_key
 from acd.lease import migrate as migrate_lease
+from acd.listening_routes import ListenAudit, add_listening_routes
 from acd.live import LiveHub, add_live_routes
 from acd.monitor_routes import MonitorAudit, add_monitor_routes
 from acd.node_routes import LocalNode, NodesSource, SharedNodes, add_node_routes, calls_of
@@ -56,7 +57,9 @@ from acd.quality.metrics import SurveyMetrics
 from acd.quality.migrate import migrate as migrate_quality
 from acd.quality.recordings import RecordingRecorder, RecordingStore
 from acd.quality.retention import RecordingRetention
+from acd.quality.scores import ScoreStore
 from acd.quality.surveys import SurveyRecorder, SurveyStore
+from acd.recording_files import RecordingFiles
 from acd.recording_routes import add_recording_routes
 from acd.records.migrate import migrate
 from acd.records.store import ContactStore
@@ -548,6 +551,24 @@ def _directory(settings: Settings, callbacks: CallbackStore) -> Directory:
     return Directory(agent_lines, codes, callback_line)
 
 
+async def _listening(
+    stack: AsyncExitStack, app: web.Application, engine: RunningEngine, auth: AuthStore
+) -> None:
+    """Listening sessions (acd.listening_routes): the recordings' audio through a bounded
+    local copy of the files Asterisk sends, each listen audited, and the quality scores."""
+    settings = engine.settings
+    scores = await stack.enter_async_context(
+        ScoreStore.open(settings.storage.url, hold=engine.clock.hold)
+    )
+    files = await stack.enter_async_context(
+        RecordingFiles.in_temporary_directory(
+            engine.ari.stored_recording_file, settings.quality.audio_cache_mb * 1024 * 1024
+        )
+    )
+    audit = ListenAudit(auth.audit, engine.clock.now)
+    add_listening_routes(app, files, scores, settings.quality, engine.clock.now, audit)
+
+
 def _nodes_source(engine: RunningEngine) -> NodesSource:
     redis = engine.settings.redis
     if engine.nodes is None or redis is None:
@@ -615,6 +636,7 @@ async def _serve_api(
         presence_reasons=[
             r for r in engine_settings.presence_reasons if r != engine_settings.missed_reason
         ],
+        quality=settings.quality,
     )
     add_survey_routes(app)
     if engine.recordings is not None:
@@ -623,6 +645,7 @@ async def _serve_api(
             for code in line.line_codes:
                 codes.setdefault(code, set()).add(line.id)
         add_recording_routes(app, engine.recordings, codes, engine.clock.now)
+        await _listening(stack, app, engine, auth)
     guard.install(app)
     if settings.http.trusted_proxies:  # outermost: every other layer sees the client's view
         app.middlewares.insert(

@@ -2,7 +2,7 @@
 
     POST /api/agents/{agent_id}/record       a supervisor: record this agent's call from now
     GET  /api/recordings?agent=&line_code=&date=   recordings started that day (Brussels)
-    GET  /api/recordings/{name}              one recording's metadata
+    GET  /api/recordings/{name}              one recording's metadata and quality scores
     POST /api/recordings/{name}/hold         a supervisor: keep it past the line's retention
 
 Who sees a recording: admins and tokens every one; a supervisor those of the lines they
@@ -25,12 +25,14 @@ from acd.auth.model import Role, Via
 from acd.engine import inputs as inp
 from acd.engine.commands import RecordingStep
 from acd.quality.recordings import RecordingStore
+from acd.quality.scores import ScoreStore
 from foundation.errors import ApiError
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 RECORDINGS = web.AppKey("recordings", RecordingStore)
 LINES_OF_CODE = web.AppKey[dict[str, set[str]]]("recording_line_codes")  # code -> its lines
 NOW = web.AppKey[Callable[[], datetime]]("recording_now")
+SCORES = web.AppKey("recording_scores", ScoreStore)  # set by acd.listening_routes
 
 
 async def record(request: web.Request) -> web.Response:
@@ -58,21 +60,30 @@ async def list_recordings(request: web.Request) -> web.Response:
         and (agent is None or step.agent_id == agent)
         and (code is None or step.line_code == code)
     ]
+    scores = request.app.get(SCORES)
+    if scores is not None:  # how many scored each (acd.listening_routes)
+        counted = await scores.counts(view["name"] for view in shown)
+        for view in shown:
+            view["scored"] = counted.get(view["name"], 0)
     return web.json_response({"recordings": shown})
 
 
 async def get_recording(request: web.Request) -> web.Response:
-    step, held, deleted_at = await _visible_recording(request)
-    return web.json_response(_view(step, held, deleted_at))
+    step, held, deleted_at = await visible_recording(request)
+    view = _view(step, held, deleted_at)
+    scores = request.app.get(SCORES)
+    if scores is not None:
+        view["scores"] = [given.view() for given in await scores.of_recording(step.name)]
+    return web.json_response(view)
 
 
 async def hold(request: web.Request) -> web.Response:
-    step, _, deleted_at = await _visible_recording(request)
+    step, _, deleted_at = await visible_recording(request)
     await request.app[RECORDINGS].hold(step.name)
     return web.json_response(_view(step, True, deleted_at))
 
 
-async def _visible_recording(
+async def visible_recording(
     request: web.Request,
 ) -> tuple[RecordingStep, bool, datetime | None]:
     name = request.match_info["name"]

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -12,6 +14,7 @@ from emulator import subscriptions
 from emulator.config import EndpointSpec
 from emulator.errors import bad_request, not_found
 from emulator.pbx import Pbx
+from emulator.recording_files import CHUNK, content_type, path_of, silence, silence_size
 from emulator.rest import Route, context, match, no_content, ok
 
 ASTERISK_VERSION = "22.10.1"
@@ -195,6 +198,37 @@ async def get_stored(request: web.Request) -> web.StreamResponse:
     return ok(pbx.media.stored_recording(match(request, "name")).to_json())
 
 
+async def get_stored_file(request: web.Request) -> web.StreamResponse:
+    """The stored recording's file, whole, as Asterisk 22 sends it (res/ari/resource_recordings.c
+    and main/http.c): 200, ``Content-Type: audio/<format>``, the length, no caching; a
+    ``Range`` header is ignored (no 206, no ``Accept-Ranges``).  Unknown: 404 like the rest."""
+    pbx, _ = await context(request)
+    stored = pbx.media.stored_recording(match(request, "name"))
+    headers = {"Cache-Control": "no-cache, no-store"}
+    directory = pbx.config.recordings_dir
+    path = None if directory is None else path_of(directory, stored.name, stored.format)
+    if path is not None and path.exists():
+        chunks: Iterable[bytes] = _read(path)
+        size = path.stat().st_size
+    else:
+        chunks = silence(stored.format, stored.duration_s)
+        size = silence_size(stored.format, stored.duration_s)
+    response = web.StreamResponse(status=200, headers=headers)
+    response.content_type = content_type(stored.format)
+    response.content_length = size
+    await response.prepare(request)
+    for chunk in chunks:
+        await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
+def _read(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as file:
+        while chunk := file.read(CHUNK):
+            yield chunk
+
+
 async def delete_stored(request: web.Request) -> web.StreamResponse:
     pbx, _ = await context(request)
     pbx.media.delete_stored(match(request, "name"))
@@ -233,6 +267,7 @@ ROUTES: list[Route] = [
     ("DELETE", "/ari/playbacks/{playback_id}", stop_playback),
     ("GET", "/ari/recordings/stored", list_stored),
     ("GET", "/ari/recordings/stored/{name}", get_stored),
+    ("GET", "/ari/recordings/stored/{name}/file", get_stored_file),
     ("DELETE", "/ari/recordings/stored/{name}", delete_stored),
     ("GET", "/ari/recordings/live/{name}", get_live),
     ("POST", "/ari/recordings/live/{name}/stop", stop_live),

@@ -69,7 +69,7 @@ class AriClient:
         rest: RestPort | None = None,
     ) -> None:
         self.app = app
-        self._rest: RestPort = rest or RestTransport(
+        http = RestTransport(
             base_url,
             username,
             password,
@@ -78,6 +78,10 @@ class AriClient:
             retry_gets=retry_gets,
             max_connections=max_connections,
         )
+        self._rest: RestPort = rest or http
+        # Files always travel over HTTP: a REST-over-WebSocket answer is a text frame.  Made
+        # lazily, so an unused one opens no connection.
+        self._files = http
 
     async def __aenter__(self) -> AriClient:
         return self
@@ -93,6 +97,8 @@ class AriClient:
     async def close(self) -> None:
         """Close the HTTP session if this client created it."""
         await self._rest.close()
+        if self._files is not self._rest:
+            await self._files.close()
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -455,6 +461,11 @@ class AriClient:
     async def get_stored_recording(self, name: str) -> StoredRecording:
         path = ari_path("recordings", "stored", name)
         return await self._one(StoredRecording.parse, "GET", path)
+
+    async def stored_recording_file(self, name: str) -> tuple[bytes, str]:
+        """The stored recording's file and its media type (``audio/wav``).  Asterisk sends it
+        whole, ignoring ``Range`` (res/ari/resource_recordings.c): the engine serves ranges."""
+        return await self._files.fetch_file(ari_path("recordings", "stored", name, "file"))
 
     async def delete_stored_recording(self, name: str) -> None:
         await self._call("DELETE", ari_path("recordings", "stored", name))

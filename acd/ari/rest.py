@@ -221,6 +221,24 @@ class RestTransport:
             raise error from exc
         return answer_body(status, raw, method, path, (loop.time() - started) * 1000)
 
+    async def fetch_file(self, path: str) -> tuple[bytes, str]:
+        """GET a file (not JSON): its bytes and ``Content-Type``.  The same errors as
+        :meth:`request`; not retried (a file can be large, and the caller can ask again)."""
+        url = self._base.with_path(self._base.raw_path.rstrip("/") + path, encoded=True)
+        started = asyncio.get_running_loop().time()
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                async with self._client_session().get(url, headers=self._headers) as resp:
+                    status, content_type, raw = resp.status, resp.content_type, await resp.read()
+        except TimeoutError as exc:
+            raise AriUnavailable(0, f"no answer within {self._timeout_s:g} s", "GET", path) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise AriUnavailable(0, f"{type(exc).__name__}: {exc}", "GET", path) from exc
+        if status >= 300:
+            elapsed_ms = (asyncio.get_running_loop().time() - started) * 1000
+            answer_body(status, raw, "GET", path, elapsed_ms)  # raises the status's AriError
+        return raw, content_type
+
 
 def answer_body(status: int, raw: bytes | str, method: str, path: str, elapsed_ms: float) -> Any:
     """The decoded body of an ARI answer, or the :class:`AriError` its status means.

@@ -11,13 +11,15 @@ them (served at ``/api/openapi.json``), and a test refuses a body-taking route w
 
 Who may call what:
 
-    pages       the sign-in page and the assets: anyone; /agent: agents; /supervisor: staff
+    pages       the sign-in page and the assets: anyone; /agent: agents; /supervisor: staff;
+                /listening: staff and reporting
     agent       their own agent (``{agent_id}`` is theirs): read it, log in/out, presence,
                 the escalation options, transfer and e-mail escalation of their own call
     supervisor  agents, queues and callbacks of the lines they supervise; escalation points
                 read; the audit entries about their lines
     admin       everything, also users, tokens and escalation point edits
-    reporting   read-only figures: agents, queues (without callers' numbers), /metrics
+    reporting   read-only figures: agents, queues (without callers' numbers), /metrics; the
+                recordings of their service's lines: listen and score
     a token     the routes whose scope it holds (``admin``: all), on every line
 """
 
@@ -133,6 +135,15 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("GET", "/static/{name}", "page.static", Access.PUBLIC),
     RouteSpec("GET", "/agent", "page.agent", Access.ROLES, frozenset({R.AGENT}), None, Target.PAGE),
     RouteSpec("GET", "/supervisor", "page.supervisor", Access.ROLES, STAFF, None, Target.PAGE),
+    RouteSpec(
+        "GET",
+        "/listening",
+        "page.listening",
+        Access.ROLES,
+        STAFF | {R.REPORTING},
+        None,
+        Target.PAGE,
+    ),
     # --- sessions (acd.auth.routes)
     RouteSpec(
         "POST",
@@ -335,6 +346,26 @@ ROUTES: tuple[RouteSpec, ...] = (
         STAFF,
         S.AGENTS_WRITE,
         out=m.RecordingOut,
+    ),
+    # --- listening sessions (acd.listening_routes): the audio (binary, with ranges; each
+    # listen audited by the handler, once per listening) and the quality scores
+    _rule(
+        "GET",
+        "/api/recordings/{name}/audio",
+        "recording.audio",
+        STAFF | {R.REPORTING},
+        S.AGENTS_READ,
+        ok=(200, 206),
+    ),
+    _rule(
+        "POST",
+        "/api/recordings/{name}/score",
+        "recording.score",
+        STAFF | {R.REPORTING},
+        S.AGENTS_WRITE,
+        max_body=DEFAULT_BODY,
+        body=m.ScoreBody,
+        out=m.ScoresOut,
     ),
     _rule(
         "POST",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, SmallInteger, String, false
+from sqlalchemy import JSON, Boolean, SmallInteger, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from foundation.sql import UtcDateTime, named_metadata
@@ -48,3 +48,20 @@ class RecordingRow(Base):
     on_demand: Mapped[bool] = mapped_column(Boolean)
     held: Mapped[bool] = mapped_column(Boolean, server_default=false())  # kept past retention
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the file deleted then
+
+
+class RecordingScoreRow(Base):
+    """One scorer's verdict on one recording in a listening session: a score per criterion
+    (``quality.criteria``) and a comment; the recording's agent, line and line code copied in
+    so the reports group scores without a join."""
+
+    __tablename__ = "recording_scores"
+
+    recording: Mapped[str] = mapped_column(String(160), primary_key=True)
+    scorer: Mapped[str] = mapped_column(String(128), primary_key=True)
+    scored_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    agent_id: Mapped[str | None] = mapped_column(String(128))
+    line: Mapped[str] = mapped_column(String(128))
+    line_code: Mapped[str] = mapped_column(String(256))
+    scores: Mapped[dict[str, int]] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)

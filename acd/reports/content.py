@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from acd.quality.scores import RecordingScore
 from acd.quality.surveys import SurveyAnswer
 from acd.reports.operational import is_callback_placement
 from acd.reports.period import Period
@@ -100,11 +101,25 @@ class SurveyRow:
 
 
 @dataclass(frozen=True, slots=True)
+class QualityRow:
+    """Listening sessions' scores on one criterion for one agent's recordings of one line
+    code (the scores given in the period, whenever the call was)."""
+
+    line_code: str
+    agent_id: str
+    criterion: str
+    recordings: int  # scored recordings
+    scores: int  # verdicts (several scorers may score one recording)
+    mean: float
+
+
+@dataclass(frozen=True, slots=True)
 class Content:
     points: list[PointRow]
     themes: list[ThemeRow]
     reasons: list[ReasonRow]
     surveys: list[SurveyRow] = field(default_factory=list)
+    quality: list[QualityRow] = field(default_factory=list)
 
 
 def escalations_of(record: ContactRecord) -> list[tuple[str, str]]:
@@ -142,6 +157,29 @@ def survey_rows(period: Period, answers: Iterable[SurveyAnswer]) -> list[SurveyR
     ]
 
 
+def quality_rows(period: Period, given: Iterable[RecordingScore]) -> list[QualityRow]:
+    """Scores given in the period per line code, agent and criterion (criteria in the order
+    they were scored in, which is the configured order)."""
+    scores: dict[tuple[str, str, str], list[int]] = {}
+    recordings: dict[tuple[str, str, str], set[str]] = {}
+    order: dict[str, int] = {}
+    for verdict in given:
+        if not period.start <= verdict.scored_at < period.end:
+            continue
+        for criterion, score in verdict.scores.items():
+            order.setdefault(criterion, len(order))
+            key = (verdict.line_code, verdict.agent_id or "", criterion)
+            scores.setdefault(key, []).append(score)
+            recordings.setdefault(key, set()).add(verdict.recording)
+    ordered = sorted(scores, key=lambda key: (key[0], key[1], order[key[2]]))
+    return [
+        QualityRow(
+            *key, len(recordings[key]), len(scores[key]), sum(scores[key]) / len(scores[key])
+        )
+        for key in ordered
+    ]
+
+
 def content_report(
     period: Period,
     contacts: Iterable[ContactRecord],
@@ -149,6 +187,7 @@ def content_report(
     points: Iterable[EscalationPoint],
     *,
     survey_answers: Iterable[SurveyAnswer] = (),
+    recording_scores: Iterable[RecordingScore] = (),
 ) -> Content:
     known = {point.id: point for point in points}
     sums: dict[str, _Sums] = {}
@@ -197,7 +236,11 @@ def content_report(
         for (org, theme), (total, members) in sorted(themes.items())
     ]
     return Content(
-        point_rows, theme_rows, reason_rows(reasons), survey_rows(period, survey_answers)
+        point_rows,
+        theme_rows,
+        reason_rows(reasons),
+        survey_rows(period, survey_answers),
+        quality_rows(period, recording_scores),
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from acd.quality.scores import RecordingScore
 from acd.quality.surveys import SurveyAnswer
 from acd.reports.content import content_report
 from acd.reports.operational import Group, OperationalRow, operational_rows
@@ -32,6 +33,7 @@ class Records:
     points: list[EscalationPoint]
     wrap_ups: Mapping[str, float]  # contact id -> seconds of after-call work
     survey_answers: Sequence[SurveyAnswer] = ()
+    recording_scores: Sequence[RecordingScore] = ()  # listening sessions' verdicts
 
 
 def make_report(
@@ -62,6 +64,7 @@ def make_report(
         records.ratings,
         records.points,
         survey_answers=records.survey_answers,
+        recording_scores=records.recording_scores,
     )
     return Report(period, made_at, build_tables(intervals, totals, content), intervals)
 
@@ -79,6 +82,7 @@ async def load_records(
     ``migrated``: the caller (the running engine) has migrated it already; Alembic's context
     is process-global, so a second migration running beside the engine's would break both."""
     from acd.quality.migrate import migrate as migrate_quality
+    from acd.quality.scores import ScoreStore
     from acd.quality.surveys import SurveyStore
     from acd.records import ContactStore
     from acd.records import migrate as migrate_records
@@ -109,7 +113,9 @@ async def load_records(
         points.update({p.id: p for p in await escalations.list()})
     async with SurveyStore.open(url, hold=hold) as surveys:
         answers = await surveys.between(period.start, period.end)
-    return Records(found, requested, rated, list(points.values()), wrap_ups, answers)
+    async with ScoreStore.open(url, hold=hold) as scores:
+        verdicts = await scores.between(period.start, period.end)
+    return Records(found, requested, rated, list(points.values()), wrap_ups, answers, verdicts)
 
 
 async def report_for(

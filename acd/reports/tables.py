@@ -41,7 +41,7 @@ class Report:
         return next(t for t in self.tables if t.name == name)
 
 
-TABLE_NAMES = ("operational", "totals", "points", "themes", "reasons", "survey")
+TABLE_NAMES = ("operational", "totals", "points", "themes", "reasons", "survey", "quality")
 
 _OPERATIONAL_HEADER = (
     "line",
@@ -196,5 +196,15 @@ def build_tables(
                 for r in content.surveys
             ],
             "" if content.surveys else "no survey answers in the period",
+        ),
+        Table(
+            "quality",
+            "Listening sessions: recordings' quality scores per line code, agent and criterion",
+            ("line_code", "agent", "criterion", "recordings", "scores", "mean_score"),
+            [
+                (r.line_code, r.agent_id, r.criterion, r.recordings, r.scores, _round(r.mean))
+                for r in content.quality
+            ],
+            "" if content.quality else "no recordings scored in the period",
         ),
     ]

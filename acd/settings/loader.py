@@ -103,6 +103,7 @@ def load_settings(
         auth=acd.auth,
         reports=acd.reports,
         redis=acd.redis,
+        quality=acd.quality,
         log_level=acd.log_level,
         line_codes=_all(codes),
         calendars=_all(calendars),

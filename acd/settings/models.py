@@ -53,6 +53,7 @@ from acd.settings.line_options import (
 )
 from acd.settings.mail_options import MailSettings
 from acd.settings.problems import describe, field_error
+from acd.settings.quality_options import QualitySettings
 from acd.settings.recording_options import RecordingSettings
 from acd.settings.redis_options import RedisSettings
 from acd.settings.report_options import ReportsSettings
@@ -246,6 +247,7 @@ class AcdFile(ConfigModel):
     reports: ReportsSettings | None = None
     # Shared state for several engine nodes; None: one node, state in memory.
     redis: RedisSettings | None = None
+    quality: QualitySettings = Field(default_factory=QualitySettings)
     log_level: LogLevel = "INFO"
 
     @model_validator(mode="after")

@@ -29,6 +29,7 @@ from acd.settings.models import (
     LineCode,
     StorageSettings,
 )
+from acd.settings.quality_options import QualitySettings
 from acd.settings.redis_options import RedisSettings
 from acd.settings.report_options import ReportsSettings
 from escalations import EscalationPoint
@@ -51,6 +52,7 @@ class Settings(ConfigModel):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     reports: ReportsSettings | None = None  # scheduled reports; None: none
     redis: RedisSettings | None = None  # shared state of several nodes; None: one node
+    quality: QualitySettings = Field(default_factory=QualitySettings)  # listening sessions
     log_level: LogLevel = "INFO"
     line_codes: tuple[LineCode, ...]
     lines: tuple[Line, ...]

@@ -1,4 +1,5 @@
-"""The page routes: ``/`` (sign in), ``/agent``, ``/supervisor`` and ``/static/{name}``.
+"""The page routes: ``/`` (sign in), ``/agent``, ``/supervisor``, ``/listening`` (listening
+sessions: supervisors and reporting users) and ``/static/{name}``.
 
 Who may open which page is in the route table (:mod:`acd.auth.policy`) like every API route,
 so the guard decides; this module only turns its JSON refusals into what a browser needs: a
@@ -22,12 +23,18 @@ from aiohttp import web
 
 from acd.auth.keys import PRINCIPAL
 from acd.auth.model import Principal, Role
+from acd.settings.quality_options import QualitySettings
 from acd.web.i18n import COOKIE, catalogue, chosen
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-PAGES = {"/": "login", "/agent": "agent", "/supervisor": "supervisor"}
-HOME = {Role.AGENT: "/agent", Role.SUPERVISOR: "/supervisor", Role.ADMIN: "/supervisor"}
+PAGES = {"/": "login", "/agent": "agent", "/supervisor": "supervisor", "/listening": "listening"}
+HOME = {
+    Role.AGENT: "/agent",
+    Role.SUPERVISOR: "/supervisor",
+    Role.ADMIN: "/supervisor",
+    Role.REPORTING: "/listening",
+}
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -45,13 +52,20 @@ _PLACEHOLDER = re.compile(r"\{\{([a-z_.]+)\}\}")
 ONE_YEAR_S = 365 * 24 * 3600
 
 
-def add_pages(app: web.Application, *, presence_reasons: Sequence[str]) -> None:
+def add_pages(
+    app: web.Application,
+    *,
+    presence_reasons: Sequence[str],
+    quality: QualitySettings | None = None,
+) -> None:
     """Add the pages to the API's app.  ``presence_reasons`` are the reasons an agent may
-    choose (the configured ones, without the one the engine sets itself for a missed call)."""
-    pages = _Pages(tuple(presence_reasons))
+    choose (the configured ones, without the one the engine sets itself for a missed call);
+    ``quality`` the listening page's scoring criteria."""
+    pages = _Pages(tuple(presence_reasons), quality or QualitySettings())
     app.router.add_get("/", pages.login)
     app.router.add_get("/agent", pages.agent)
     app.router.add_get("/supervisor", pages.supervisor)
+    app.router.add_get("/listening", pages.listening)
     app.router.add_get("/static/{name}", pages.static)
     # Outermost: it sees the guard's refusals after the API's middleware made them JSON.
     app.middlewares.insert(0, _browser_refusals)
@@ -59,8 +73,9 @@ def add_pages(app: web.Application, *, presence_reasons: Sequence[str]) -> None:
 
 
 class _Pages:
-    def __init__(self, presence_reasons: tuple[str, ...]) -> None:
+    def __init__(self, presence_reasons: tuple[str, ...], quality: QualitySettings) -> None:
         self.presence_reasons = presence_reasons
+        self.quality = quality
 
     async def login(self, request: web.Request) -> web.Response:
         return render(request, "login")
@@ -70,6 +85,22 @@ class _Pages:
 
     async def supervisor(self, request: web.Request) -> web.Response:
         return render(request, "supervisor", {"reasons": list(self.presence_reasons)})
+
+    async def listening(self, request: web.Request) -> web.Response:
+        language, _ = chosen(request)
+        who: Principal | None = request.get(PRINCIPAL)
+        criteria = [
+            {"id": c.id, "label": c.label_en if language == "en" else c.label_nl}
+            for c in self.quality.criteria
+        ]
+        data = {
+            "criteria": criteria,
+            "scale_max": self.quality.scale_max,
+            # The hold button: supervisors (and admins) keep a recording past retention.
+            "may_hold": who is not None and who.role in (Role.SUPERVISOR, Role.ADMIN),
+            "home": HOME.get(who.role) if who is not None and who.role is not None else None,
+        }
+        return render(request, "listening", data)
 
     async def static(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]

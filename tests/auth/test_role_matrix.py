@@ -48,6 +48,8 @@ PATHS = {
     "recordings.list": "/api/recordings",
     "recording.get": "/api/recordings/rec-unknown",
     "recording.hold": "/api/recordings/rec-unknown/hold",
+    "recording.audio": "/api/recordings/rec-unknown/audio",
+    "recording.score": "/api/recordings/rec-unknown/score",
     "agent.escalate_email": "/api/agents/1001/escalate-email",
     "escalation_points.list": "/api/escalation-points",
     "escalation_point.get": "/api/escalation-points/anb-jacht",
@@ -72,9 +74,10 @@ PATHS = {
     "page.static": "/static/app.css",
     "page.agent": "/agent",
     "page.supervisor": "/supervisor",
+    "page.listening": "/listening",
 }
 # Without a session these pages send the browser to the sign-in page (a redirect, followed).
-SIGN_IN_FIRST = {"page.agent", "page.supervisor"}
+SIGN_IN_FIRST = {"page.agent", "page.supervisor", "page.listening"}
 # events.live: a plain GET (no WebSocket upgrade) gets 400 websocket_required once let in.
 SIGNED_IN = {"session.whoami", "session.logout", "presence_reasons.list", "events.live"}
 AGENT_OWN = {
@@ -111,6 +114,8 @@ SUPERVISOR_LISTS = {
     "recordings.list",
     "recording.get",  # an unknown recording: 404
     "recording.hold",
+    "recording.audio",
+    "recording.score",
 }
 # Open to all: the health check, the login, the API's description (it holds no data), the
 # sign-in page and the pages' assets.
@@ -125,16 +130,17 @@ ALLOWED = {
     | SUPERVISOR_LISTS
     | MONITOR
     | PUBLIC
-    | {"page.supervisor"},
+    | {"page.supervisor", "page.listening"},
     # Supervises no line: the lists (empty for them), none of line 1700's agents.
-    "nel": SIGNED_IN | SUPERVISOR_LISTS | PUBLIC | {"page.supervisor"},
+    "nel": SIGNED_IN | SUPERVISOR_LISTS | PUBLIC | {"page.supervisor", "page.listening"},
     "an": SIGNED_IN | AGENT_OWN | PUBLIC | {"page.agent"},
     "bart": SIGNED_IN | PUBLIC | {"page.agent"},  # agent 1002, not 1001; their own page
     "rita": SIGNED_IN
     | PUBLIC
     | {"metrics", "agents.list", "agent.get", "queues.list"}
     | {"escalation_ratings.list", "escalation_ratings.summary", "wallboard.get"}
-    | {"recordings.list", "recording.get"},
+    | {"recordings.list", "recording.get", "recording.audio", "recording.score"}
+    | {"page.listening"},
 }
 # The logout route ends the session the matrix runs on: last.
 ORDER = sorted(ROUTES, key=lambda spec: spec.action == "session.logout")

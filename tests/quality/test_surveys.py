@@ -106,4 +106,4 @@ def _drift(connection: Connection) -> list[object]:
 
 async def test_the_models_match_the_migrations(db_url: str) -> None:
     assert await run_sync(db_url, _drift) == []
-    assert await applied_versions(db_url, VERSION_TABLE) == ["0002"]
+    assert await applied_versions(db_url, VERSION_TABLE) == ["0003"]

@@ -58,6 +58,7 @@ def test_xlsx_and_html_files(url: str, tmp_path: Path) -> None:
         "themes",
         "reasons",
         "survey",
+        "quality",
     ]
     page = tmp_path / "march.html"
     assert (

@@ -1,7 +1,9 @@
 "use strict";
 (() => {
-  const HOME = { agent: "/agent", supervisor: "/supervisor", admin: "/supervisor" };
-  const PAGES = ["/agent", "/supervisor"];
+  const HOME = {
+    agent: "/agent", supervisor: "/supervisor", admin: "/supervisor", reporting: "/listening",
+  };
+  const PAGES = ["/agent", "/supervisor", "/listening"];
   const form = document.getElementById("login-form");
   const error = document.getElementById("login-error");
 
