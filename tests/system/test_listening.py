@@ -9,12 +9,12 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from acd.auth.model import Role
 from acd.auth.store import AuditQuery
 from acd.quality.recordings import RecordingStore
 from emulator.recording_files import silence_size
-from tests.auth.client import PASSWORD, Client, add_users, browser
+from tests.auth.client import Client, add_users, browser
 from tests.system.harness import START, System, system
+from tests.system.recorded import add_reporting_users, record_one_call
 from tests.system.test_survey_flow import SURVEY
 
 
@@ -24,17 +24,8 @@ async def recorded_call(tmp_path: Any) -> AsyncIterator[tuple[System, str]]:
     async with system(tmp_path, config=SURVEY) as s:
         assert s.engine.auth is not None
         await add_users(s.engine.auth, START)
-        await s.engine.auth.add_user("vera", PASSWORD, Role.REPORTING, START, lines=("1700",))
-        await s.engine.auth.add_user("otto", PASSWORD, Role.REPORTING, START, lines=("1701",))
-        s.login("1002")
-        caller = s.emu.pbx.place_call("1700", caller_number="0470123456")
-        await s.until(lambda: s.bridged_agent(caller) == "1002")
-        await s.wait(20)
-        s.emu.pbx.hangup_from_phone(caller)
-        await s.until(lambda: not s.emu.pbx.channels)
-        await s.wait(1)  # the recordings' writer has written the end
-        (record,) = await s.records()
-        yield s, f"rec-{record.id}"
+        await add_reporting_users(s)
+        yield s, await record_one_call(s)
 
 
 async def audio(

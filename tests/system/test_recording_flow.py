@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from acd.auth.model import Role
 from acd.quality.recordings import RecordingStore
-from tests.auth.client import PASSWORD, add_users, browser
+from tests.auth.client import add_users, browser
 from tests.system.harness import START, system
+from tests.system.recorded import add_reporting_users, record_one_call
 from tests.system.test_survey_flow import SURVEY
 
 
@@ -44,17 +44,8 @@ async def test_recordings_are_listed_to_their_service_and_refused_to_another(tmp
     async with system(tmp_path, config=SURVEY) as s:
         assert s.engine.auth is not None
         await add_users(s.engine.auth, START)
-        await s.engine.auth.add_user("vera", PASSWORD, Role.REPORTING, START, lines=("1700",))
-        await s.engine.auth.add_user("otto", PASSWORD, Role.REPORTING, START, lines=("1701",))
-        s.login("1002")
-        caller = s.emu.pbx.place_call("1700", caller_number="0470123456")
-        await s.until(lambda: s.bridged_agent(caller) == "1002")
-        await s.wait(20)
-        s.emu.pbx.hangup_from_phone(caller)
-        await s.until(lambda: not s.emu.pbx.channels)
-        await s.wait(1)
-        (record,) = await s.records()
-        name = f"rec-{record.id}"
+        await add_reporting_users(s)
+        name = await record_one_call(s)
         url = s.engine.http_url or ""
         async with browser(url) as vera, browser(url) as otto, browser(url) as sam:
             for client, user in ((vera, "vera"), (otto, "otto"), (sam, "sam")):

@@ -6,27 +6,19 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from acd.auth.model import Role
 from acd.auth.store import AuditQuery
-from tests.system.harness import START, system
+from tests.system.harness import system
+from tests.system.recorded import add_reporting_users, record_one_call
 from tests.system.test_survey_flow import SURVEY
-from tests.web.browser import PASSWORD, add_users, chromium, screenshot, sign_in
+from tests.web.browser import add_users, chromium, screenshot, sign_in
 
 
 async def test_a_reporting_user_plays_a_recording_and_scores_it(tmp_path):
     async with system(tmp_path, config=SURVEY) as s:
         await add_users(s)
         assert s.engine.auth is not None
-        await s.engine.auth.add_user("vera", PASSWORD, Role.REPORTING, START, lines=("1700",))
-        s.login("1002")
-        caller = s.emu.pbx.place_call("1700", caller_number="0470123456")
-        await s.until(lambda: s.bridged_agent(caller) == "1002")
-        await s.wait(20)
-        s.emu.pbx.hangup_from_phone(caller)
-        await s.until(lambda: not s.emu.pbx.channels)
-        await s.wait(1)
-        (record,) = await s.records()
-        name = f"rec-{record.id}"
+        await add_reporting_users(s)
+        name = await record_one_call(s)
         async with chromium(s) as browser:
             page = await browser.page()
 
