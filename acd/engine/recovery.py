@@ -17,6 +17,9 @@ the agent's leg in the app, not bridged (answered meanwhile) bridged now
 the agent's leg still ringing                               ringing: the agent may answer
                                                             (the empty bridge made for the
                                                             offer kept for the answer)
+the caller alone, the survey started before                 the survey resumed at the
+                                                            question reached (never queued
+                                                            for a new agent)
 the caller alone, queued before                             queued at its place and wait
 the caller alone, not queued yet                            welcomed again
 the caller, no stored record (it arrived just before)       a new arrival
@@ -31,22 +34,28 @@ a leg or bridge of ours that no contact claims              hung up, destroyed
 ==========================================================  ===============================
 
 The caller's own record is taken up, never a new one: a call is recorded once, when it ends.
+A bridge an earlier run recorded (``recording_started_at`` on the record) is still recorded by
+Asterisk: the contact taken up bridged knows its recording again, so it ends with the call;
+one whose call ended meanwhile (or left for the survey) gets its end now.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import legs
 from acd.engine.agents import AgentBook, AgentState
-from acd.engine.contacts import ContactTable, Phase
+from acd.engine.contacts import ContactState, ContactTable, Phase
 from acd.engine.inbound import Inbound
 from acd.engine.model import EngineConfig
 from acd.engine.offers import Offers
+from acd.engine.recording import taken_up
+from acd.engine.survey import Surveys
 from foundation.contact import Activity, ContactKind, ContactRecord, Outcome
 
 log = logging.getLogger(__name__)
@@ -60,12 +69,14 @@ class Recovery:
         table: ContactTable,
         offers: Offers,
         inbound: Inbound,
+        surveys: Surveys,
     ) -> None:
         self._config = config
         self._agents = agents
         self._table = table
         self._offers = offers
         self._inbound = inbound
+        self._surveys = surveys
         self._by_endpoint = {a.endpoint: a.id for a in config.agents}
         self._lines = {line.id: line for line in config.lines}
 
@@ -144,12 +155,18 @@ class Recovery:
         bridge = bridge_of.get(caller.id)
         if not caller.up:
             out.append(cmd.Answer(caller.id))
+        if record.survey_started_at is not None:
+            # The agent's part is over: what of it is left (a leg, the bridge) is released.
+            contact = self._surveys.resume(record, line, now, out)
+            _recording_ended(contact, record.survey_started_at, out)
+            return {caller.id}
         point_leg = next((c for c in its_legs if isinstance(c.role, legs.EscalationLeg)), None)
         if point_leg is not None and bridge is not None and point_leg.id in bridge.channels:
             # Transferred: the caller talks to the escalation point; the agent's part is over.
             contact = self._table.add(record, line, phase=Phase.ESCALATED)
             contact.escalation_channel = point_leg.id
             contact.bridge_id = bridge.id
+            contact.recording = taken_up(contact)
             self._table.add_leg(contact, point_leg.id)
             record.transferred_at = record.transferred_at or bridge.created_at or now
             log.info(
@@ -170,6 +187,7 @@ class Recovery:
                 self._offers.resume_connected(
                     contact, agent, answered_leg.id, bridge.id, bridged_at, now, out
                 )
+                contact.recording = taken_up(contact)
                 log.info("contact %s: still talking to agent %s", contact.id, agent.id)
                 return {caller.id, answered_leg.id, bridge.id}
             if agent is not None:  # the agent answered while no one listened: bridge them now
@@ -233,6 +251,7 @@ class Recovery:
                 self._offers.resume_connected(
                     contact, agent, agent_leg.id, bridge.id, bridged_at, now, out
                 )
+                contact.recording = taken_up(contact)
                 log.info("callback contact %s: still talking to agent %s", contact.id, agent.id)
                 return {citizen.id, agent_leg.id, bridge.id}
         self._close(record, _outcome_unseen(record), now, out)
@@ -293,7 +312,16 @@ class Recovery:
         """End a stored contact whose call is gone: recorded once, as far as it got."""
         log.info("contact %s ended while the engine was away: %s", record.id, outcome)
         contact = self._table.add(record, self._lines.get(record.line or ""), phase=Phase.QUEUED)
+        _recording_ended(contact, record.survey_started_at or now, out)
         self._table.end(contact, outcome, now, out)
+
+
+def _recording_ended(contact: ContactState, at: datetime, out: list[cmd.Command]) -> None:
+    """A recording an earlier run started whose bridge is gone: its end, for its retention
+    (an end stored already is written again, as late or later)."""
+    step = taken_up(contact)
+    if step is not None:
+        out.append(replace(step, ended_at=at))
 
 
 def _contact_of_leg(ch: inp.LiveChannel) -> str | None:
