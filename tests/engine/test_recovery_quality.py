@@ -213,4 +213,3 @@ def test_a_recorded_caller_in_the_survey_at_the_restart_has_the_recording_end_at
     (step,) = of(out, cmd.RecordingStep)  # written again, the same: a lost write is repaired
     assert step == ended_then
     assert not of(out, cmd.RecordBridge)
-
