@@ -9,7 +9,11 @@ recorded traces), reads the unfinished contact records from a real SQLite (or Po
 store, takes every call up in the core and carries out the resulting ARI commands.  Timed from
 the first request to the last command carried out.
 
-    .venv/bin/python bench/recovery.py [--calls 1000] [--storage-url URL]
+    .venv/bin/python bench/recovery.py [--calls 1000] [--storage-url URL] [--quality]
+
+``--quality`` (issue 15): every tenth call is a caller alone in the survey after the call (at
+question 1-4, resumed there) instead of queued, and every talking call's bridge is recorded
+(its recording known again).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import json
 import logging
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,11 +34,12 @@ from aiohttp import web
 from acd.ari.client import AriClient
 from acd.engine import legs
 from acd.engine.core import EngineCore
-from acd.engine.model import AgentConfig, EngineConfig, LineConfig
+from acd.engine.model import AgentConfig, EngineConfig, LineConfig, RecordingRule, SurveyRule
 from acd.engine.runtime import EngineRuntime
 from acd.records import ContactStore, migrate
 from foundation.clock import Clock
 from foundation.contact import Activity, ContactRecord, Offer, OfferResult
+from ivr.survey import SurveyConfig, SurveyQuestion
 
 LINE_CODE = "sales"
 NOW = datetime(2027, 3, 30, 10, 0, tzinfo=UTC)
@@ -64,9 +70,10 @@ def channel(
     }
 
 
-def in_flight(calls: int) -> tuple[list[ContactRecord], dict[str, Any]]:
+def in_flight(calls: int, quality: bool = False) -> tuple[list[ContactRecord], dict[str, Any]]:
     """``calls`` contacts as an engine killed at NOW leaves them: 40% queued, 30% with an agent's
-    phone ringing, 30% talking; and what ARI lists for them."""
+    phone ringing, 30% talking; and what ARI lists for them.  ``quality``: 10% in the survey
+    instead of queued, the talking ones recorded."""
     records: list[ContactRecord] = []
     channels: list[dict[str, Any]] = []
     bridges: list[dict[str, Any]] = []
@@ -92,6 +99,12 @@ def in_flight(calls: int) -> tuple[list[ContactRecord], dict[str, Any]]:
             )
         )
         kind = i % 10
+        if quality and kind == 3:  # answered, the agent gone: alone in the survey
+            record.offers.append(Offer(f"a{i}", arrived, OfferResult.ANSWERED, arrived))
+            record.answered_at = arrived + timedelta(seconds=10)
+            record.agent_id = f"a{i}"
+            record.survey_started_at = NOW - timedelta(seconds=20)
+            record.survey_question = i % 4
         if kind >= 4:  # offered to agent a<i>
             agent = f"a{i}"
             offered = NOW - timedelta(seconds=2 + i % 5)  # within the ring timeout
@@ -102,6 +115,8 @@ def in_flight(calls: int) -> tuple[list[ContactRecord], dict[str, Any]]:
                 record.answered_at = offered + timedelta(seconds=4)
                 record.agent_id = agent
                 record.offers[-1].result = OfferResult.ANSWERED
+                if quality:
+                    record.recording_started_at = record.answered_at
                 args = ",".join(("acd", *legs.agent_leg_args(agent, record.id)))
                 channels.append(
                     channel(leg, f"PJSIP/{agent}-{i:08x}", "Up", "Stasis", args, offered)
@@ -151,8 +166,11 @@ async def serve(listed: dict[str, Any]) -> tuple[web.AppRunner, str, dict[str, i
 
     async def handle(request: web.Request) -> web.Response:
         parts = request.path.split("/")  # /ari/channels/<id>/moh: the id is not the kind
-        key = " ".join([request.method, *parts[2:3], *parts[4:]])
+        key = " ".join([request.method, *parts[2:3], *parts[4:5]])
         counts[key] = counts.get(key, 0) + 1
+        if parts[4:5] == ["play"]:  # /ari/channels/<id>/play/<playback id>: Asterisk's 201
+            playback = {"id": parts[-1], "media_uri": "", "target_uri": "", "state": "queued"}
+            return web.json_response(playback, status=201)
         if request.method == "GET":
             name = {"/ari/channels": "channels", "/ari/bridges": "bridges"}.get(
                 request.path, "application"
@@ -170,15 +188,22 @@ async def serve(listed: dict[str, Any]) -> tuple[web.AppRunner, str, dict[str, i
     return runner, f"http://127.0.0.1:{port}", counts
 
 
-async def run(calls: int, storage_url: str, ring_timeout_s: int = 15) -> dict[str, Any]:
-    records, listed = in_flight(calls)
+async def run(
+    calls: int, storage_url: str, ring_timeout_s: int = 15, quality: bool = False
+) -> dict[str, Any]:
+    records, listed = in_flight(calls, quality)
     clock = Clock(wall_start=NOW + timedelta(seconds=3))
     await migrate(storage_url, hold=clock.hold)
     async with ContactStore.open(storage_url, hold=clock.hold, engine_key="bench") as store:
         await store.save_many(records)
         runner, url, counts = await serve(listed)
+        line = LineConfig("1701", "1701", ("1701",), (LINE_CODE,), LINE_CODE)
+        if quality:
+            questions = tuple(SurveyQuestion(f"q{n}", (f"sound:q{n}",)) for n in range(4))
+            survey = SurveyRule(SurveyConfig(questions))
+            line = replace(line, survey=survey, recording=RecordingRule(share=1.0))
         config = EngineConfig(
-            lines=(LineConfig("1701", "1701", ("1701",), (LINE_CODE,), LINE_CODE),),
+            lines=(line,),
             agents=tuple(
                 AgentConfig(f"a{i}", f"A{i}", f"PJSIP/a{i}", {LINE_CODE: 3}) for i in range(calls)
             ),
@@ -210,6 +235,7 @@ async def run(calls: int, storage_url: str, ring_timeout_s: int = 15) -> dict[st
         "phases": phases,
         "agents_on_call": activity.count(Activity.ON_CALL),
         "agents_ringing": activity.count(Activity.RINGING),
+        "recordings_known": sum(c.recording is not None for c in core.contacts.values()),
         "ari_requests": counts,
     }
 
@@ -218,11 +244,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--storage-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--quality", action="store_true", help="surveys and recordings too")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # a thousand "taken up" lines are not the point
     with tempfile.TemporaryDirectory() as tmp:
         url = args.storage_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        result = asyncio.run(run(args.calls, url))
+        result = asyncio.run(run(args.calls, url, quality=args.quality))
     print(json.dumps(result, indent=2))
 
 

@@ -118,12 +118,18 @@ def config_from_dict(data: Mapping[str, Any], source: str = "<emulator config>")
     known = {
         "dialplan", "endpoints", "inbound_context", "caller_endpoint", "sounds",
         "default_sound_s", "asterisk_id", "seed", "username", "password", "recordings_dir",
+        "missing_sounds",
     }  # fmt: skip
     for key in data:
         if key not in known:
             raise ConfigError(source, str(key), "unknown key")
+    missing = str(data.get("missing_sounds", "play"))
+    if missing not in ("play", "fail"):
+        raise ConfigError(source, "missing_sounds", f"must be 'play' or 'fail', not {missing!r}")
     try:
-        sounds = SoundLibrary(default_s=float(data.get("default_sound_s", 2.0)))
+        sounds = SoundLibrary(
+            default_s=float(data.get("default_sound_s", 2.0)), missing_fail=missing == "fail"
+        )
         extra = {str(k): float(v) for k, v in dict(data.get("sounds") or {}).items()}
     except (TypeError, ValueError) as exc:
         raise ConfigError(source, "sounds", str(exc)) from None

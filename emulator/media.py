@@ -11,6 +11,11 @@
   not stop playback``; after one, it answers ``204`` but only cuts the file being said (once
   per item), and the rest of the item and of the list plays on.
 - A playback cut by the channel's hang-up finishes ``failed``.
+- A missing sound (``SoundLibrary.missing_fail``), as ``res_stasis_playback.c`` of Asterisk 22
+  handles a file that does not open: the ``201`` first, then ``PlaybackStarted`` and at once
+  ``PlaybackContinuing`` to the next item, or ``PlaybackFinished`` ``failed`` when it was the
+  last (Asterisk logs ``Playback failed for sound:...``).  From the source: no trace yet
+  (``tests/realpbx/record_playback_missing.py`` records one).
 - ``addChannel`` waits for the playbacks queued on the channel before it
   (``said_add_channel.jsonl``): Asterisk runs both on the channel's control queue, so the
   ``ChannelEnteredBridge`` and the ``204`` come only once they have finished.  A stopped sound
@@ -30,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.errors import AriHttpError, bad_request, conflict, not_found, unprocessable
 from emulator.model import Bridge, Channel, LiveRecording, Playback, StoredRecording
 from emulator.recording_files import path_of, write_silence
-from emulator.sounds import media_plan
+from emulator.sounds import MissingSound, media_plan
 
 if TYPE_CHECKING:
     from emulator.pbx import Pbx
@@ -150,6 +155,13 @@ class Media:
                 self.pbx.config.sounds,
                 {n: r.duration_s for n, r in self.stored.items()},
             )
+        except MissingSound:
+            playback.controllable = True  # set before the file is tried, as Asterisk does
+            if playback.index + 1 >= len(playback.media):
+                self._finish(playback, "failed")
+            else:
+                self._next(playback)
+            return
         except ValueError:
             self._finish(playback, "failed")
             return

@@ -104,9 +104,15 @@ class SoundLibrary:
     )
     default_s: float = 2.0
     language: str = "en"
+    # As a stock Asterisk, which has no file for a sound a deployment records (the survey's
+    # sound:acd-survey-*): a sound not listed is missing and its item fails at once.  Off, any
+    # sound plays for ``default_s`` (the demo's prompts need not exist).
+    missing_fail: bool = False
 
     def with_extra(self, extra: Mapping[str, float]) -> SoundLibrary:
-        return SoundLibrary({**self.durations, **extra}, self.default_s, self.language)
+        return SoundLibrary(
+            {**self.durations, **extra}, self.default_s, self.language, self.missing_fail
+        )
 
     def knows(self, name: str) -> bool:
         return name in self.durations
@@ -143,9 +149,15 @@ def media_plan(uri: str, sounds: SoundLibrary, recordings: Mapping[str, float]) 
     return handler(rest, sounds, recordings)
 
 
+class MissingSound(ValueError):
+    """A ``sound:`` whose file does not exist (``SoundLibrary.missing_fail``)."""
+
+
 def _sound(rest: str, sounds: SoundLibrary, _rec: Mapping[str, float]) -> MediaPlan:
     if rest.startswith("silence/") and rest[len("silence/") :].isdigit():
         return MediaPlan((float(rest[len("silence/") :]),), controllable=True)
+    if sounds.missing_fail and not sounds.knows(rest):
+        raise MissingSound(f"sound {rest!r} does not exist")
     return MediaPlan((sounds.sound_s(rest),), controllable=True)
 
 

@@ -106,6 +106,11 @@ class ContactRecord:
     emailed_to: str | None = None  # the escalation point the agent's question was mailed to
     kind: ContactKind = ContactKind.INBOUND
     registration: Registration | None = None  # the agent closed the contact with these
+    # What a restarted engine needs to take the call up where it was (acd.engine.recovery):
+    survey_started_at: datetime | None = None  # the caller left the agent for the survey
+    survey_question: int | None = None  # the survey's question reached (0-based; = answered
+    # or left unanswered before it); the number of questions once only the thanks remain
+    recording_started_at: datetime | None = None  # the bridge's recording ``rec-<id>`` began
 
     def snapshot(self) -> ContactRecord:
         """A deep copy, safe to hand to consumers that keep it."""
@@ -134,6 +139,9 @@ class ContactEventKind(StrEnum):
     ESCALATED = "escalated"  # the escalation point answered: caller bridged with it
     EMAIL_ESCALATED = "email_escalated"  # the question was mailed to a point (emailed_to)
     REGISTERED = "registered"  # the agent registered (closed) it: ``registration`` is set
+    SURVEY_STARTED = "survey_started"  # the caller left the agent for the survey
+    SURVEY_QUESTION = "survey_question"  # the survey moved on to ``survey_question``
+    RECORDING_STARTED = "recording_started"  # the bridge is recorded (``recording_started_at``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,6 +102,7 @@ class Survey:
 
     def __init__(self, config: SurveyConfig, ids: IdFactory, key: TimerKey = ("survey",)) -> None:
         self.config = config
+        self.resumed = False  # taken up part-way (after a restart): earlier answers unknown
         self._ids = ids
         self._key = key
         self.state = SurveyState.IDLE
@@ -122,6 +123,16 @@ class Survey:
         if self.state is not SurveyState.IDLE:
             return []
         return self._ask(self.config.intro)
+
+    def resume(self, position: int, now: datetime) -> list[SurveyAction]:
+        """Take the survey up at question ``position`` (0-based), the ones before it done
+        (answered or left unanswered): a host restarted in the middle of it asks that question
+        afresh, without the intro; past the last question only the thanks remain."""
+        if self.state is not SurveyState.IDLE:
+            return []
+        self.resumed = True
+        self.position = min(max(position, 0), len(self.config.questions))
+        return self._from_here()
 
     def digit(self, digit: str, now: datetime) -> list[SurveyAction]:
         if self.state is SurveyState.ONE:
@@ -192,6 +203,9 @@ class Survey:
     def _next(self) -> list[SurveyAction]:
         self.position += 1
         self.failures = 0
+        return self._from_here()
+
+    def _from_here(self) -> list[SurveyAction]:
         if self.position < len(self.config.questions):
             return self._ask(())
         if not self.config.thanks:

@@ -90,7 +90,9 @@ class EngineCore:
         self._monitoring = Monitoring(config, ids, self._agents, self._table)
         self._recordings = Recordings(self._agents, self._table)
         self._surveys = Surveys(config, ids, self._agents, self._table, self._offers)
-        self._recovery = Recovery(config, self._agents, self._table, self._offers, self._inbound)
+        self._recovery = Recovery(
+            config, self._agents, self._table, self._offers, self._inbound, self._surveys
+        )
 
     # ------------------------------------------------------------------ entry points
 

@@ -5,6 +5,11 @@ is recorded, chosen by a hash of the contact id (as the survey's share: determin
 in the core); a supervisor may ask for any connected call (``RecordRequested``).  The recording
 ends with the bridge: at the contact's end, or when the caller leaves for the survey.  Each
 start and end is a :class:`~acd.engine.commands.RecordingStep` for the recordings' store.
+
+The start is a contact event as well (``recording_started_at`` on the record, written at once):
+ARI cannot tell a restarted engine that a bridge is recorded (``GET /bridges`` lists only the
+channels, and live recordings cannot be listed), so recovery learns it from the stored record
+(:func:`taken_up`) and the recording still gets its end, and with it its retention.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine.agents import AgentBook
 from acd.engine.contacts import ContactState, ContactTable, Phase
+from foundation.contact import ContactEventKind
 from foundation.errors import RefusedTransition
 
 log = logging.getLogger(__name__)
@@ -59,21 +65,37 @@ class Recordings:
         self, contact: ContactState, now: datetime, out: list[cmd.Command], *, on_demand: bool
     ) -> None:
         assert contact.bridge_id is not None
-        record = contact.record
-        fmt = contact.line.recording.format if contact.line is not None else "wav"
-        step = cmd.RecordingStep(
-            name=recording_name(contact.id),
-            contact_id=contact.id,
-            agent_id=record.agent_id,
-            line=record.line or "",
-            line_code=record.line_code or "",
-            format=fmt,
-            started_at=now,
-            on_demand=on_demand,
-        )
+        step = _step(contact, now, on_demand)
         contact.recording = step
+        contact.record.recording_started_at = now
         log.info("contact %s: recording %s", contact.id, step.name)
-        out += [cmd.RecordBridge(contact.bridge_id, step.name, fmt), step]
+        out += [cmd.RecordBridge(contact.bridge_id, step.name, step.format), step]
+        self._table.emit(contact, ContactEventKind.RECORDING_STARTED, now, out)
+
+
+def taken_up(contact: ContactState) -> cmd.RecordingStep | None:
+    """The recording an earlier run started on this contact's bridge, as its store has it
+    (after a restart).  Whether a supervisor asked for it is not stored: a call outside the
+    line's share was.  Both this and the format assume the line's settings are unchanged."""
+    started_at = contact.record.recording_started_at
+    if started_at is None:
+        return None
+    share = contact.line.recording.share_for(contact.record.line_code or "") if contact.line else 0
+    return _step(contact, started_at, on_demand=not recorded(contact.id, share))
+
+
+def _step(contact: ContactState, started_at: datetime, on_demand: bool) -> cmd.RecordingStep:
+    record = contact.record
+    return cmd.RecordingStep(
+        name=recording_name(contact.id),
+        contact_id=contact.id,
+        agent_id=record.agent_id,
+        line=record.line or "",
+        line_code=record.line_code or "",
+        format=contact.line.recording.format if contact.line is not None else "wav",
+        started_at=started_at,
+        on_demand=on_demand,
+    )
 
 
 def recording_over(contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:

@@ -17,6 +17,9 @@ the agent's leg in the app, not bridged (answered meanwhile) bridged now
 the agent's leg still ringing                               ringing: the agent may answer
                                                             (the empty bridge made for the
                                                             offer kept for the answer)
+the caller alone, the survey started before                 the survey resumed at the
+                                                            question reached (never queued
+                                                            for a new agent)
 the caller alone, queued before                             queued at its place and wait
 the caller alone, not queued yet                            welcomed again
 the caller, no stored record (it arrived just before)       a new arrival
@@ -31,22 +34,28 @@ a leg or bridge of ours that no contact claims              hung up, destroyed
 ==========================================================  ===============================
 
 The caller's own record is taken up, never a new one: a call is recorded once, when it ends.
+A bridge an earlier run recorded (``recording_started_at`` on the record) is still recorded by
+Asterisk: the contact taken up bridged knows its recording again, so it ends with the call;
+one whose call ended meanwhile (or left for the survey) gets its end now.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import legs
 from acd.engine.agents import AgentBook, AgentState
-from acd.engine.contacts import ContactTable, Phase
+from acd.engine.contacts import ContactState, ContactTable, Phase
 from acd.engine.inbound import Inbound
-from acd.engine.model import EngineConfig
+from acd.engine.model import EngineConfig, LineConfig
 from acd.engine.offers import Offers
+from acd.engine.recording import taken_up
+from acd.engine.survey import Surveys
 from foundation.contact import Activity, ContactKind, ContactRecord, Outcome
 
 log = logging.getLogger(__name__)
@@ -60,12 +69,14 @@ class Recovery:
         table: ContactTable,
         offers: Offers,
         inbound: Inbound,
+        surveys: Surveys,
     ) -> None:
         self._config = config
         self._agents = agents
         self._table = table
         self._offers = offers
         self._inbound = inbound
+        self._surveys = surveys
         self._by_endpoint = {a.endpoint: a.id for a in config.agents}
         self._lines = {line.id: line for line in config.lines}
 
@@ -138,55 +149,26 @@ class Recovery:
         out: list[cmd.Command],
     ) -> set[str]:
         """Take up one caller's contact; returns the channels and bridge it now owns."""
+        if record.survey_started_at is not None:
+            return self._take_up_survey(record, caller, now, out)
         line = self._lines[record.line or ""]
         answered_leg = next((c for c in its_legs if isinstance(c.role, legs.AgentLeg)), None)
         ringing_leg = next((c for c in its_legs if c.dialling), None)
         bridge = bridge_of.get(caller.id)
         if not caller.up:
             out.append(cmd.Answer(caller.id))
-        point_leg = next((c for c in its_legs if isinstance(c.role, legs.EscalationLeg)), None)
-        if point_leg is not None and bridge is not None and point_leg.id in bridge.channels:
-            # Transferred: the caller talks to the escalation point; the agent's part is over.
-            contact = self._table.add(record, line, phase=Phase.ESCALATED)
-            contact.escalation_channel = point_leg.id
-            contact.bridge_id = bridge.id
-            self._table.add_leg(contact, point_leg.id)
-            record.transferred_at = record.transferred_at or bridge.created_at or now
-            log.info(
-                "contact %s: still talking to escalation point %s",
-                contact.id,
-                record.escalation_point,
-            )
-            return {caller.id, point_leg.id, bridge.id}
+        escalated = self._take_up_escalated(record, line, caller, its_legs, bridge, now)
+        if escalated is not None:
+            return escalated
         # A phone transfer that had not connected is no escalation (its ringing leg is hung
         # up); a question mailed before still is.
         record.escalation_point = record.emailed_to
         if answered_leg is not None:
-            assert isinstance(answered_leg.role, legs.AgentLeg)
-            agent = self._idle_agent(answered_leg.role.agent_id, record)
-            if agent is not None and bridge is not None and answered_leg.id in bridge.channels:
-                contact = self._table.add(record, line, phase=Phase.CONNECTED)
-                bridged_at = bridge.created_at or answered_leg.created_at or now
-                self._offers.resume_connected(
-                    contact, agent, answered_leg.id, bridge.id, bridged_at, now, out
-                )
-                log.info("contact %s: still talking to agent %s", contact.id, agent.id)
-                return {caller.id, answered_leg.id, bridge.id}
-            if agent is not None:  # the agent answered while no one listened: bridge them now
-                contact = self._table.add(record, line, phase=Phase.RINGING)
-                made = empty.get(legs.bridge_id(record.id))
-                if bridge is not None:
-                    # The caller's old bridge (an agent who left it for a transfer): a new one
-                    # takes both, rather than adding a channel to a bridge it is already in.
-                    out.append(cmd.DestroyBridge(bridge.id))
-                elif made is not None:  # made while the phone rang: both go into it
-                    contact.bridge_id = made.id
-                since = answered_leg.created_at or now
-                self._offers.resume_ringing(contact, agent, answered_leg.id, since, now, out)
-                self._offers.answered(inp.AgentLegAnswered(answered_leg.id), now, out)
-                log.info("contact %s: agent %s answered meanwhile; bridged", contact.id, agent.id)
-                owned = bridge or made
-                return {caller.id, answered_leg.id, *([owned.id] if owned else [])}
+            owned = self._take_up_answered(
+                record, line, caller, answered_leg, bridge, empty, now, out
+            )
+            if owned is not None:
+                return owned
         if ringing_leg is not None:
             agent = self._ringing_agent(record, ringing_leg)
             if agent is not None:
@@ -206,6 +188,86 @@ class Recovery:
         phase = Phase.WELCOME if record.queued_at is None else Phase.QUEUED
         contact = self._table.add(record, line, phase=phase)
         self._inbound.resume(contact, now, out)
+        return {caller.id}
+
+    def _take_up_answered(
+        self,
+        record: ContactRecord,
+        line: LineConfig,
+        caller: inp.LiveChannel,
+        answered_leg: inp.LiveChannel,
+        bridge: inp.LiveBridge | None,
+        empty: dict[str, inp.LiveBridge],
+        now: datetime,
+        out: list[cmd.Command],
+    ) -> set[str] | None:
+        """The agent's leg answered: still bridged with the caller, or bridged now; None if
+        its agent cannot take the call up (the leg is then hung up as an orphan)."""
+        assert isinstance(answered_leg.role, legs.AgentLeg)
+        agent = self._idle_agent(answered_leg.role.agent_id, record)
+        if agent is not None and bridge is not None and answered_leg.id in bridge.channels:
+            contact = self._table.add(record, line, phase=Phase.CONNECTED)
+            bridged_at = bridge.created_at or answered_leg.created_at or now
+            self._offers.resume_connected(
+                contact, agent, answered_leg.id, bridge.id, bridged_at, now, out
+            )
+            contact.recording = taken_up(contact)
+            log.info("contact %s: still talking to agent %s", contact.id, agent.id)
+            return {caller.id, answered_leg.id, bridge.id}
+        if agent is not None:  # the agent answered while no one listened: bridge them now
+            contact = self._table.add(record, line, phase=Phase.RINGING)
+            made = empty.get(legs.bridge_id(record.id))
+            if bridge is not None:
+                # The caller's old bridge (an agent who left it for a transfer): a new one
+                # takes both, rather than adding a channel to a bridge it is already in.
+                out.append(cmd.DestroyBridge(bridge.id))
+            elif made is not None:  # made while the phone rang: both go into it
+                contact.bridge_id = made.id
+            since = answered_leg.created_at or now
+            self._offers.resume_ringing(contact, agent, answered_leg.id, since, now, out)
+            self._offers.answered(inp.AgentLegAnswered(answered_leg.id), now, out)
+            log.info("contact %s: agent %s answered meanwhile; bridged", contact.id, agent.id)
+            owned = bridge or made
+            return {caller.id, answered_leg.id, *([owned.id] if owned else [])}
+        return None
+
+    def _take_up_escalated(
+        self,
+        record: ContactRecord,
+        line: LineConfig,
+        caller: inp.LiveChannel,
+        its_legs: Iterable[inp.LiveChannel],
+        bridge: inp.LiveBridge | None,
+        now: datetime,
+    ) -> set[str] | None:
+        """Transferred: the caller talks to the escalation point; the agent's part is over.
+        None if the caller is not bridged with an escalation point."""
+        point_leg = next((c for c in its_legs if isinstance(c.role, legs.EscalationLeg)), None)
+        if point_leg is None or bridge is None or point_leg.id not in bridge.channels:
+            return None
+        contact = self._table.add(record, line, phase=Phase.ESCALATED)
+        contact.escalation_channel = point_leg.id
+        contact.bridge_id = bridge.id
+        contact.recording = taken_up(contact)
+        self._table.add_leg(contact, point_leg.id)
+        record.transferred_at = record.transferred_at or bridge.created_at or now
+        log.info(
+            "contact %s: still talking to escalation point %s", contact.id, record.escalation_point
+        )
+        return {caller.id, point_leg.id, bridge.id}
+
+    def _take_up_survey(
+        self, record: ContactRecord, caller: inp.LiveChannel, now: datetime, out: list[cmd.Command]
+    ) -> set[str]:
+        """The caller was answering the survey: it goes on at the question reached, never
+        queued for a new agent.  The agent's part is over: what is left of it (a leg, the
+        bridge, if the kill came between the survey's start and their hang-up) is released."""
+        line = self._lines[record.line or ""]
+        if not caller.up:
+            out.append(cmd.Answer(caller.id))
+        contact = self._surveys.resume(record, line, now, out)
+        assert record.survey_started_at is not None
+        _recording_ended(contact, record.survey_started_at, out)
         return {caller.id}
 
     def _take_up_callback(
@@ -233,6 +295,7 @@ class Recovery:
                 self._offers.resume_connected(
                     contact, agent, agent_leg.id, bridge.id, bridged_at, now, out
                 )
+                contact.recording = taken_up(contact)
                 log.info("callback contact %s: still talking to agent %s", contact.id, agent.id)
                 return {citizen.id, agent_leg.id, bridge.id}
         self._close(record, _outcome_unseen(record), now, out)
@@ -293,7 +356,16 @@ class Recovery:
         """End a stored contact whose call is gone: recorded once, as far as it got."""
         log.info("contact %s ended while the engine was away: %s", record.id, outcome)
         contact = self._table.add(record, self._lines.get(record.line or ""), phase=Phase.QUEUED)
+        _recording_ended(contact, record.survey_started_at or now, out)
         self._table.end(contact, outcome, now, out)
+
+
+def _recording_ended(contact: ContactState, at: datetime, out: list[cmd.Command]) -> None:
+    """A recording an earlier run started whose bridge is gone: its end, for its retention
+    (an end stored already is written again, as late or later)."""
+    step = taken_up(contact)
+    if step is not None:
+        out.append(replace(step, ended_at=at))
 
 
 def _contact_of_leg(ch: inp.LiveChannel) -> str | None:

@@ -10,6 +10,11 @@ call at once, and :class:`ivr.survey.Survey` plays the questions.  Each answer b
 so a caller who hangs up half-way leaves the answers already given.  The contact ends
 ``answered`` when the caller hangs up or the thanks are over; its talk time ends when the
 survey began.
+
+The survey's start and each question reached are contact events too (``survey_started_at``,
+``survey_question`` on the record, written at once), so an engine restarted in the middle of
+it resumes it at the question the caller had reached (:meth:`Surveys.resume`) instead of
+queueing an answered caller for a new agent.
 """
 
 from __future__ import annotations
@@ -24,11 +29,11 @@ from acd.engine import inputs as inp
 from acd.engine import ivr_glue
 from acd.engine.agents import AgentBook
 from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Prompt
-from acd.engine.model import EngineConfig
+from acd.engine.model import EngineConfig, LineConfig
 from acd.engine.offers import Offers
 from acd.engine.recording import recording_over
 from acd.engine.timers import TimerKey
-from foundation.contact import Outcome
+from foundation.contact import ContactEventKind, ContactRecord, Outcome
 from foundation.errors import RefusedTransition
 from ivr.survey import Answered, Survey, SurveyAction, SurveyOver
 
@@ -102,6 +107,27 @@ class Surveys:
         if contact is not None and contact.survey is not None:
             self._actions(contact, contact.survey.timer(key.sub, now), now, out)
 
+    def resume(
+        self, record: ContactRecord, line: LineConfig, now: datetime, out: list[cmd.Command]
+    ) -> ContactState:
+        """Take up a caller who was answering the survey when an earlier run stopped: the
+        question they had reached is asked afresh (the answers stored before it are kept, none
+        is asked twice); past the last one, the thanks.  A line whose survey was switched off
+        meanwhile has nothing to ask: the caller is hung up, as after the thanks."""
+        contact = self._table.add(record, line, phase=Phase.SURVEY)
+        contact.talk_ended_at = record.survey_started_at
+        rule = line.survey
+        if rule is None:
+            log.warning("contact %s: its line's survey is gone; hanging up", contact.id)
+            out.append(cmd.Hangup(contact.caller_channel))
+            self._table.end(contact, Outcome.ANSWERED, now, out)
+            return contact
+        contact.survey = Survey(rule.survey, self._ids)
+        position = record.survey_question or 0
+        log.info("contact %s: survey resumed at question %d", contact.id, position + 1)
+        self._actions(contact, contact.survey.resume(position, now), now, out)
+        return contact
+
     def caller_gone(self, contact: ContactState, now: datetime, out: list[cmd.Command]) -> None:
         """Hung up during the survey: the answers given are stored already."""
         log.info("contact %s: caller left the survey", contact.id)
@@ -120,6 +146,9 @@ class Surveys:
         self._table.to_phase(contact, Phase.SURVEY)
         contact.survey = Survey(rule.survey, self._ids)
         log.info("contact %s: to the survey", contact.id)
+        contact.record.survey_started_at = now
+        contact.record.survey_question = 0
+        self._table.emit(contact, ContactEventKind.SURVEY_STARTED, now, out)
         out.append(self._step(contact, cmd.SurveyStepKind.STARTED, now))
         self._actions(contact, contact.survey.start(now), now, out)
 
@@ -132,9 +161,11 @@ class Surveys:
     ) -> None:
         actions = list(actions)
         ivr_glue.translate(actions, contact, self._table, Prompt.SURVEY, out)
+        survey = contact.survey
         for action in actions:
             if isinstance(action, Answered):
-                first = action is (contact.survey.answers[0] if contact.survey else None)
+                # A resumed survey cannot tell whether the caller answered before the restart.
+                first = survey is not None and not survey.resumed and action is survey.answers[0]
                 out.append(
                     self._step(
                         contact,
@@ -150,6 +181,11 @@ class Surveys:
                 out.append(cmd.Hangup(contact.caller_channel))
                 contact.survey = None
                 self._table.end(contact, Outcome.ANSWERED, now, out)
+                return
+        if survey is not None and survey.position != contact.record.survey_question:
+            # On disk before the next question is heard: a restart asks it, not an earlier one.
+            contact.record.survey_question = survey.position
+            self._table.emit(contact, ContactEventKind.SURVEY_QUESTION, now, out)
 
     @staticmethod
     def _step(

@@ -20,7 +20,13 @@ from acd.records.writer import (
     BatchWriter,
     Saver,
 )
-from foundation.contact import AgentEvent, AgentRecord, ContactEvent, ContactRecord
+from foundation.contact import (
+    AgentEvent,
+    AgentRecord,
+    ContactEvent,
+    ContactEventKind,
+    ContactRecord,
+)
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -32,6 +38,13 @@ __all__ = [
 ]
 
 RecordSaver = Saver[ContactRecord]  # acd.records.ContactStore is the real one
+_FOR_THE_RESTART = frozenset(
+    {
+        ContactEventKind.SURVEY_STARTED,
+        ContactEventKind.SURVEY_QUESTION,
+        ContactEventKind.RECORDING_STARTED,
+    }
+)
 
 
 class ContactRecorder(BatchWriter[ContactRecord]):
@@ -62,8 +75,11 @@ class ContactRecorder(BatchWriter[ContactRecord]):
 
     def contact_event(self, event: ContactEvent) -> None:
         # A finished contact is on disk within the write interval; one still in progress may
-        # wait up to the linger (a restart takes its call up from ARI).
-        self.put(event.contact, urgent=event.contact.ended_at is not None)
+        # wait up to the linger (a restart takes its call up from ARI), except the steps ARI
+        # cannot tell a restart: the survey's progress and a recording (nothing in
+        # ``GET /bridges`` shows one, and live recordings cannot be listed).
+        urgent = event.contact.ended_at is not None or event.kind in _FOR_THE_RESTART
+        self.put(event.contact, urgent=urgent)
 
     def agent_event(self, event: AgentEvent) -> None:
         """Agents are the :class:`AgentStateWriter`'s."""

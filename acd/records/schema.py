@@ -54,6 +54,10 @@ class ContactRow(Base):
     links: Mapped[str | None] = mapped_column(Text)
     registered_by: Mapped[str | None] = mapped_column(String(128))
     registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # What a restart needs to take up a survey or a recorded call (records migration 0008).
+    survey_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    survey_question: Mapped[int | None] = mapped_column(Integer)
+    recording_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class OfferRow(Base):

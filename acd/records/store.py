@@ -211,6 +211,9 @@ def _contact_values(record: ContactRecord, engine_key: str | None) -> dict[str, 
         "escalation_point": record.escalation_point,
         "transferred_at": record.transferred_at,
         "emailed_to": record.emailed_to,
+        "survey_started_at": record.survey_started_at,
+        "survey_question": record.survey_question,
+        "recording_started_at": record.recording_started_at,
         **_registration_values(record.registration),
     }
 
@@ -289,4 +292,7 @@ def _record(row: ContactRow, offers: builtins.list[Offer]) -> ContactRecord:
         transferred_at=row.transferred_at,
         emailed_to=row.emailed_to,
         registration=_registration(row),
+        survey_started_at=row.survey_started_at,
+        survey_question=row.survey_question,
+        recording_started_at=row.recording_started_at,
     )

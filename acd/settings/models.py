@@ -337,6 +337,13 @@ class Line(ConfigModel):
                 raise field_error(
                     ("menu", "options", digit), f"{name!r} is not one of the line's line_codes"
                 )
+        # A share for a line code the line never serves would never apply: a typo, surely.
+        for name in self.recording.line_codes:
+            if name not in self.line_codes:
+                raise field_error(
+                    ("recording", "line_codes", name),
+                    f"{name!r} is not one of the line's line_codes",
+                )
         return self
 
 

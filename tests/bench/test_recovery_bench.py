@@ -24,3 +24,15 @@ async def test_fifty_calls_in_flight_are_taken_up_by_kind(tmp_path: Path) -> Non
         "GET applications": 1,
         "POST channels moh": 20,
     }
+
+
+async def test_with_surveys_and_recordings_the_surveyed_resume_and_recordings_are_known(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}"
+    result = await run(50, url, ring_timeout_s=3600, quality=True)
+    assert result["phases"] == {"queued": 15, "survey": 5, "ringing": 15, "connected": 15}
+    assert result["recordings_known"] == 15  # every talking call's bridge
+    requests = result["ari_requests"]
+    assert requests["POST channels play"] == 5  # each surveyed caller asked one question
+    assert "POST bridges record" not in requests  # recorded still: not started again

@@ -34,6 +34,7 @@ def test_a_full_config_from_plain_data() -> None:
                 "caller": {"online": False, "context": "from-caller"},
             },
             "sounds": {"acd-welcome": 4.5},
+            "missing_sounds": "fail",
             "seed": 42,
         },
         source="emulator.yaml",
@@ -48,6 +49,8 @@ def test_a_full_config_from_plain_data() -> None:
     assert random_behaviour.weights == {Mode.ANSWER: 1.0, Mode.RING: 1.0}
     assert not by_name["caller"].online
     assert config.sounds.sound_s("acd-welcome") == 4.5
+    assert config.sounds.missing_fail  # a sound not listed does not exist
+    assert config.sounds.knows("acd-welcome")
     assert config.sounds.sound_s("hello-world") == 1.4
     assert config.seed == 42
 
@@ -92,3 +95,9 @@ def test_caller_scripts_from_plain_data() -> None:
     assert script.talk_s == 30
     with pytest.raises(ValueError, match="dtmf"):
         CallerScript.from_dict({"dtmf": ["oops"]})
+
+
+def test_missing_sounds_play_or_fail_nothing_else() -> None:
+    assert not config_from_dict({}).sounds.missing_fail  # the demo's prompts need not exist
+    with pytest.raises(ConfigError, match="missing_sounds: must be 'play' or 'fail', not 'skip'"):
+        config_from_dict({"missing_sounds": "skip"}, source="emulator.yaml")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
+import aiohttp
 import pytest
 
+from emulator import reference_config, run_emulator
 from tests.emulator.ari import Ari
 
 
@@ -191,3 +194,31 @@ async def test_continue_back_into_stasis_or_out_of_the_dialplan(ari: Ari) -> Non
     await asyncio.sleep(0.1)
     assert ari.emu.pbx.history[channel_id].cause == 16
     assert channel_id not in ari.emu.pbx.channels
+
+
+async def test_a_missing_sound_fails_at_once_and_the_list_goes_on_as_on_a_stock_asterisk() -> None:
+    # res_stasis_playback.c: a file that does not open fails its item; the next item plays
+    # (PlaybackContinuing), and a missing last item finishes the playback "failed".
+    config = reference_config()
+    config = replace(config, sounds=replace(config.sounds, missing_fail=True))
+    async with run_emulator(config=config) as emu, aiohttp.ClientSession() as session:
+        ari = Ari(emu, session)
+        events = await ari.events("watch")
+        channel_id = await answered(ari)
+        subscribe = f"channel:{channel_id}"
+        await ari.call("POST", "/applications/watch/subscription", eventSource=subscribe)
+        status, body = await ari.call(
+            "POST", f"/channels/{channel_id}/play/p1", media="sound:acd-survey-intro,sound:beep"
+        )
+        assert (status, body["state"]) == (201, "queued")
+        started = await events.wait_for("PlaybackStarted", playback__id="p1")
+        assert started["playback"]["media_uri"] == "sound:acd-survey-intro"
+        continuing = await events.wait_for("PlaybackContinuing", playback__id="p1")
+        assert continuing["playback"]["next_media_uri"] == "sound:beep"
+        done = await events.wait_for("PlaybackFinished", playback__id="p1")
+        assert (done["playback"]["media_uri"], done["playback"]["state"]) == ("sound:beep", "done")
+        before = emu.pbx.now()
+        await ari.call("POST", f"/channels/{channel_id}/play/p2", media="sound:acd-survey-thanks")
+        failed = await events.wait_for("PlaybackFinished", playback__id="p2")
+        assert failed["playback"]["state"] == "failed"
+        assert emu.pbx.now() - before < 0.1  # at once: nothing was played

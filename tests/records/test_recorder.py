@@ -385,3 +385,23 @@ async def test_a_contact_in_progress_waits_for_company_and_a_finished_one_does_n
         await asyncio.sleep(0.05)  # the interval since the last write: not the linger
         assert saver.batches == [[a.id, b.id], [c.id, a.id]]
         assert saver.saved[-1].ended_at is not None
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "kind",
+    [
+        ContactEventKind.SURVEY_STARTED,
+        ContactEventKind.SURVEY_QUESTION,
+        ContactEventKind.RECORDING_STARTED,
+    ],
+)
+async def test_what_a_restart_cannot_ask_asterisk_is_written_within_the_interval(kind):
+    # A caller in the survey or a recorded bridge looks, in ARI, like a caller alone or any
+    # bridged call: the record is what tells a restarted engine, so it does not linger.
+    saver = SavesInMemory()
+    a = answered_after_one_no_answer(arrived())
+    async with ContactRecorder(saver, write_interval=0.05, linger=0.25) as recorder:
+        recorder.contact_event(event(kind, a))
+        await asyncio.sleep(0.1)
+        assert saver.batches == [[a.id]]

@@ -207,3 +207,14 @@ async def test_the_upserts_are_compiled_once_not_at_every_save(db_url: str):
     # test may have compiled it first on the same engine kind: then never), then cached.
     assert len(hits) == 9
     assert hits[3:] == [CacheStats.CACHE_HIT] * 6
+
+
+async def test_the_survey_reached_and_the_recording_start_round_trip(store: ContactStore):
+    record = answered_after_one_no_answer(arrived())
+    assert record.answered_at is not None
+    record.recording_started_at = record.answered_at
+    record.survey_started_at = record.answered_at + timedelta(seconds=90)
+    record.survey_question = 2
+    await store.save(record)
+    unfinished = {r.id: r for r in await store.unfinished()}  # what a restart reads
+    assert unfinished[record.id] == record

@@ -160,6 +160,60 @@ CASES = [
     ),
     (
         "lines.yaml",
+        line(', recording: {share: 0.1, line_codes: {"1700 Wonen": 0.5}}'),
+        f"{LINES}.recording.line_codes['1700 Wonen']: '1700 Wonen' is not one of the line's"
+        " line_codes",
+    ),
+    (
+        "lines.yaml",
+        line(', recording: {line_codes: {"1700 Belastingen": 1.5}}'),
+        f"{LINES}.recording.line_codes['1700 Belastingen']: must be at most 1, not 1.5",
+    ),
+    (
+        "lines.yaml",
+        line(", recording: {share: -0.1}"),
+        f"{LINES}.recording.share: must be at least 0, not -0.1",
+    ),
+    (
+        "lines.yaml",
+        line(", survey: {enabled: true, share: 1.2}"),
+        f"{LINES}.survey.share: must be at most 1, not 1.2",
+    ),
+    (
+        "lines.yaml",
+        line(", survey: {enabled: true, questions: []}"),
+        f"{LINES}.survey.questions: must not be empty",
+    ),
+    (
+        "lines.yaml",
+        line(", survey: {questions: [{id: wait, prompt: []}]}"),
+        f"{LINES}.survey.questions[0].prompt: must not be empty",
+    ),
+    (
+        "lines.yaml",
+        line(', survey: {questions: [{id: wait, prompt: "acd-survey-wait"}]}'),
+        f"{LINES}.survey.questions[0].prompt[0]: 'acd-survey-wait' is not a media URI"
+        " (such as sound:hello-world)",
+    ),
+    (
+        "lines.yaml",
+        line(
+            ', survey: {questions: [{id: wait, prompt: "sound:a"}, {id: wait, prompt: "sound:b"}]}'
+        ),
+        f"{LINES}.survey.questions[1].id: 'wait' is listed twice",
+    ),
+    (
+        "lines.yaml",
+        line(', survey: {thanks: "thanks.wav"}'),
+        f"{LINES}.survey.thanks[0]: 'thanks.wav' is not a media URI (such as sound:hello-world)",
+    ),
+    (
+        "lines.yaml",
+        line(", survey: {answer_timeout_s: 0}"),
+        f"{LINES}.survey.answer_timeout_s: must be greater than 0, not 0",
+    ),
+    (
+        "lines.yaml",
         line(', menu: {prompt: "sound:m", options: {"12": "1700 Belastingen"}}'),
         f"{LINES}.menu.options['12']: '12' is not a DTMF digit (0-9, * or #)",
     ),

@@ -106,9 +106,12 @@ async def system(
     start: datetime = START,
     phones: Mapping[str, Behaviour] | None = None,
     trunk: Mapping[str, Behaviour] | None = None,
+    missing_sounds_fail: bool = False,
 ) -> AsyncIterator[System]:
     base = load_settings(config, env={})
     pbx = pbx_config_from_settings(base, behaviours, trunk=trunk)
+    if missing_sounds_fail:  # as a stock Asterisk: sounds a deployment records do not exist
+        pbx = replace(pbx, sounds=replace(pbx.sounds, missing_fail=True))
     for resource, behaviour in (phones or {}).items():  # other phones: citizens called back
         pbx = pbx.with_endpoint(EndpointSpec(resource, behaviour))
     if extra_dialplan:

@@ -83,9 +83,9 @@ class Setup:
 
 
 @contextmanager
-def emulator_and_engine(tmp_path: Path) -> Iterator[Setup]:
+def emulator_and_engine(tmp_path: Path, source: Path = CONFIG) -> Iterator[Setup]:
     config = tmp_path / "config"
-    shutil.copytree(CONFIG, config)
+    shutil.copytree(source, config)
     (config / "acd.yaml").write_text(ACD_YAML, encoding="utf-8")
     (config / "calendars.yaml").write_text(ALWAYS_OPEN, encoding="utf-8")
     log = tmp_path / "emulator.log"

@@ -94,3 +94,27 @@ async def test_the_agent_takes_the_next_call_while_the_caller_is_still_in_the_su
         for channel in (first, second):
             s.emu.pbx.hangup_from_phone(channel)
         await s.until(lambda: not s.emu.pbx.channels)
+
+
+async def test_a_survey_whose_prompts_are_missing_on_the_pbx_still_stores_every_answer(tmp_path):
+    # The default prompts (sound:acd-survey-*) are files a deployment records; on a PBX
+    # without them each fails at once (PlaybackContinuing to the question's next item, or
+    # PlaybackFinished "failed"), and the survey must go on regardless.
+    async with system(tmp_path, config=SURVEY, missing_sounds_fail=True) as s:
+        caller = await _talking(s)
+        status, _ = await s.api("POST", "/api/agents/1002/survey")
+        assert status == 200
+        await s.until(lambda: s.bridged_agent(caller) is None)
+        for keys in ("8", "*", "10", "3"):
+            await s.wait(1)
+            s.emu.pbx.send_dtmf(caller, keys)
+        await s.until(lambda: not s.channel_exists(caller))  # the thanks "played": hung up
+        assert await _answers(s) == [
+            ("waiting_time", 8),
+            ("politeness", 10),
+            ("information", 10),
+            ("recommend", 3),
+        ]
+        assert s.media_played_to(caller)[-1] == "sound:acd-survey-thanks"
+        (record,) = await s.records()
+        assert record.outcome is Outcome.ANSWERED
