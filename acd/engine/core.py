@@ -142,6 +142,7 @@ class EngineCore:
                 inp.AgentLogin()
                 | inp.AgentLogout()
                 | inp.SetPresence()
+                | inp.AgentShared()
                 | inp.CloseContact()
                 | inp.MonitorRequested()
                 | inp.MonitorStopRequested()
@@ -239,6 +240,7 @@ class EngineCore:
         event: inp.AgentLogin
         | inp.AgentLogout
         | inp.SetPresence
+        | inp.AgentShared
         | inp.CloseContact
         | inp.MonitorRequested
         | inp.MonitorStopRequested,
@@ -258,6 +260,8 @@ class EngineCore:
                 self._agents.logout(event, now, out)
             case inp.SetPresence():
                 self._agents.set_presence(event, now, out)
+            case inp.AgentShared():  # another node changed a shared agent
+                self._agents.shared(event, now, out)
 
     def _agent_leg(
         self,

@@ -21,9 +21,9 @@ from acd.state.redis_store import RedisStateStore
 
 __all__ = [
     "AgentChange",
-    "PoolSnapshot",
     "MemoryStateStore",
     "NodeInfo",
+    "PoolSnapshot",
     "RedisStateStore",
     "Reservation",
     "SharedAgent",

@@ -23,7 +23,6 @@ from acd.state.model import (
     checked_priority,
 )
 
-
 # The fields of SharedAgent in the store's record; every other field is kept as a string.
 _RECORD_FIELDS = frozenset({"presence", "activity", "skills", "reason", "idle_since"})
 

@@ -243,6 +243,7 @@ class RedisStateStore:
         self, after_id: str, *, count: int = 500, block_s: float | None = None
     ) -> list[AgentChange]:
         feed = self.keys.agent_feed
+        reply: Any
         if block_s is None:
             reply = await self._io(self.client.xread({feed: after_id}, count=count))
         else:
