@@ -78,6 +78,7 @@ class EngineCore:
         reservations: Reservations | None = None,
     ) -> None:
         self.config = config
+        self.reservations = reservations  # None: the router's own, in memory
         # Reservations: the node's own by default; a shared store (acd.state) with several nodes.
         self._router = Router(config.routing, reservations)
         self._agents = AgentBook(config, self._router)

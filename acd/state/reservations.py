@@ -44,6 +44,7 @@ class RedisReservations:
         self._failing = False
         self._quiet_until = 0.0
         self.errors = 0
+        self.lost_races = 0  # attempts another node had won (for the demo and the bench)
 
     @classmethod
     def from_url(cls, url: str, node_id: str, prefix: str = DEFAULT_PREFIX) -> RedisReservations:
@@ -73,6 +74,7 @@ class RedisReservations:
             return False
         self._working()
         if not won:
+            self.lost_races += 1
             return False
         self._unreleased.pop((agent_id, contact_id), None)
         self._held[agent_id] = contact_id
