@@ -80,7 +80,7 @@ async def test_a_reaped_nodes_agents_are_announced_whole(state_store: StateStore
     assert await state_store.reserve("a1", "c1", "node-b")
     reaped = await state_store.reap(100.0, 15.0)
     assert reaped == {"node-b": ["a1"]}
-    await state_store.announce_agents("node-a", list(reaped["node-b"]) + ["nobody"])
+    await state_store.announce_agents("node-a", [*reaped["node-b"], "nobody"])
     *_, last = await state_store.agent_changes("0-0")
     assert (last.agent_id, last.node_id) == ("a1", "node-a")
     assert last.fields == {
