@@ -45,6 +45,7 @@ from foundation.contact import (
     Activity,
     AgentEvent,
     ContactEvent,
+    ContactEventKind,
     ContactKind,
     Presence,
 )
@@ -95,12 +96,15 @@ class NodeTally:
     entered: set[str] = field(default_factory=set)
     ended: set[str] = field(default_factory=set)
     missed_agents: list[str] = field(default_factory=list)
+    answered_by: Counter[str] = field(default_factory=Counter)  # agent -> calls answered here
 
     def contact_event(self, event: ContactEvent) -> None:
         record = event.contact
         if record.kind is ContactKind.CALLBACK:
             return
         self.entered.add(record.id)
+        if event.kind is ContactEventKind.ANSWERED and record.agent_id is not None:
+            self.answered_by[record.agent_id] += 1
         if record.ended_at is not None:
             self.ended.add(record.id)
 
@@ -141,6 +145,7 @@ class NodesDemo:
         self._busy_samples: list[float] = []
         # One clock for every node: their hosts' clocks in step, as NTP keeps them.
         self._clock = Clock(wall_start=options.start)
+        self._logged_in_at: dict[str, str] = {}  # agent -> the node it logged in through
 
     async def run(self, workdir: Path, prefix: str) -> dict[str, Any]:
         base = load_settings(self._config_dir)
@@ -206,6 +211,7 @@ class NodesDemo:
             node = nodes[i % len(nodes)]
             async with node.session.post(f"/api/agents/{agent.id}/login") as resp:
                 resp.raise_for_status()
+            self._logged_in_at[agent.id] = node.name
 
     def _agent_back_later(self, node: _Node, agent_id: str) -> None:
         """An agent who missed a call sets themself available again a while later, through
@@ -284,6 +290,12 @@ class NodesDemo:
                 "lost": len(node.tally.entered - node.tally.ended),
                 "pool_changes_applied": pool.applied if pool is not None else 0,
                 "reservation_races_lost": getattr(reservations, "lost_races", 0),
+                # Calls answered here by agents who logged in through another node.
+                "answered_by_agents_of_other_nodes": sum(
+                    n
+                    for agent, n in node.tally.answered_by.items()
+                    if self._logged_in_at.get(agent) != node.name
+                ),
             }
         samples = self._busy_samples
         return {
