@@ -33,7 +33,9 @@ class HeldElsewhere:
 def node(reservations: HeldElsewhere | None = None) -> Harness:
     h = Harness()
     counter = itertools.count(1)
-    h.core = EngineCore(make_config(), ids=lambda p: f"{p}-{next(counter)}", reservations=reservations)
+    h.core = EngineCore(
+        make_config(), ids=lambda p: f"{p}-{next(counter)}", reservations=reservations
+    )
     return h
 
 
@@ -99,9 +101,7 @@ def test_another_nodes_activity_does_not_undo_this_nodes_offer() -> None:
     assert h.core.agents["a1"].activity is Activity.RESERVED
     assert of(out, cmd.Originate) == []
     # Presence is the agent's own, wherever it was set: it still applies.
-    h.feed(
-        inp.AgentShared("a1", presence=inp.SharedPresence(Presence.NOT_AVAILABLE, "lunch", T0))
-    )
+    h.feed(inp.AgentShared("a1", presence=inp.SharedPresence(Presence.NOT_AVAILABLE, "lunch", T0)))
     assert (h.core.agents["a1"].presence, h.core.agents["a1"].reason) == (
         Presence.NOT_AVAILABLE,
         "lunch",

@@ -84,7 +84,7 @@ async def test_only_what_changed_is_sent_and_remote_events_are_not_sent_back(nod
     a.pool.agent_event(event("a1", activity=Activity.RINGING))
     b.pool.agent_event(event("a2", remote=True))  # b's replica following someone: not b's
     await settle(a, b)
-    first, second = b.shared()
+    _, second = b.shared()
     assert (second.presence, second.counters) == (None, None)
     assert second.activity is not None
     assert second.activity.activity is Activity.RINGING
@@ -100,9 +100,7 @@ async def test_two_nodes_changing_one_agent_at_once_end_with_the_feeds_last_chan
     b.pool.agent_event(event("a1", Presence.AVAILABLE))
     await settle(a, b)
     # b's change is later in the feed: a takes it, b ignores a's older one.
-    assert [c.presence for c in a.shared()] == [
-        inp.SharedPresence(Presence.AVAILABLE, None, T0)
-    ]
+    assert [c.presence for c in a.shared()] == [inp.SharedPresence(Presence.AVAILABLE, None, T0)]
     assert all(c.presence is None for c in b.shared())
     shared = await store.agent("a1")
     assert shared is not None
