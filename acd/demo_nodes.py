@@ -117,7 +117,7 @@ class NodeTally:
 
 @dataclass(frozen=True)
 class NodesOptions:
-    redis_url: str
+    redis_url: str | None  # None: one node without Redis (the benchmark's baseline)
     nodes: int = 2
     minutes: float = 60.0
     calls_per_hour: float = 190.0  # 12 agents busy most of the time
@@ -181,18 +181,19 @@ class NodesDemo:
         emu = await stack.enter_async_context(run_emulator(config=pbx))
         legs.watch(name, emu)
         storage = f"sqlite+aiosqlite:///{workdir / f'{name}.sqlite3'}"
-        settings = load_settings(
-            self._config_dir,
-            overrides={
-                "ari.url": emu.url,
-                "storage.url": storage,
-                "http.listen": "127.0.0.1:0",
-                "engine.callback_dial": "PJSIP/cb{digits}",
+        overrides = {
+            "ari.url": emu.url,
+            "storage.url": storage,
+            "http.listen": "127.0.0.1:0",
+            "engine.callback_dial": "PJSIP/cb{digits}",
+        }
+        if self._opts.redis_url is not None:
+            overrides |= {
                 "redis.url": self._opts.redis_url,
                 "redis.node_id": name,
                 "redis.key_prefix": prefix,
-            },
-        )
+            }
+        settings = load_settings(self._config_dir, overrides=overrides)
         tally = NodeTally()
         token = await stack.enter_async_context(_demo_token(storage, self._opts.start))
         engine = await stack.enter_async_context(
@@ -290,6 +291,8 @@ class NodesDemo:
                 "lost": len(node.tally.entered - node.tally.ended),
                 "pool_changes_applied": pool.applied if pool is not None else 0,
                 "reservation_races_lost": getattr(reservations, "lost_races", 0),
+                "reservation_calls": getattr(reservations, "calls", 0),
+                "reservation_blocked_s": round(getattr(reservations, "blocked_s", 0.0), 4),
                 # Calls answered here by agents who logged in through another node.
                 "answered_by_agents_of_other_nodes": sum(
                     n
@@ -325,7 +328,8 @@ def run_nodes_demo(config_dir: Path, options: NodesOptions) -> dict[str, Any]:
             try:
                 summary = runner.run(demo.run(Path(tmp), prefix))
             finally:
-                runner.run(_drop_prefix(options.redis_url, prefix))
+                if options.redis_url is not None:
+                    runner.run(_drop_prefix(options.redis_url, prefix))
     summary["simulated_minutes"] = options.minutes
     summary["calls_per_hour"] = options.calls_per_hour
     summary["real_seconds"] = round(time.perf_counter() - real_start, 2)

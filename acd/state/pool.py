@@ -198,6 +198,8 @@ class SharedPool:
             self._recovered("read")
             if self._reservations is not None:
                 self._reservations.retry_failed()  # nothing to do while nothing failed
+                # Agents taken for busy while Redis failed a reservation: offered again.
+                resync = self._reservations.take_recovery()
             for change in changes:
                 self._take(change)
                 self._after = change.entry_id

@@ -43,8 +43,15 @@ class RedisReservations:
         self._unreleased: dict[tuple[str, str], None] = {}
         self._failing = False
         self._quiet_until = 0.0
+        self._quiet_s = 0.0
+        # Set when Redis answers again after failing: the agents this node took for busy
+        # meanwhile (lost races) are offered again (the shared pool reloads, see take_recovery).
+        self._recovered = False
         self.errors = 0
         self.lost_races = 0  # attempts another node had won (for the demo and the bench)
+        # Round trips made, and the time the loop spent blocked in them (the bench's figures).
+        self.calls = 0
+        self.blocked_s = 0.0
 
     @classmethod
     def from_url(cls, url: str, node_id: str, prefix: str = DEFAULT_PREFIX) -> RedisReservations:
@@ -56,8 +63,9 @@ class RedisReservations:
         return cls(client, node_id, prefix)
 
     def _resting(self) -> bool:
-        """After a failure, Redis is left alone for a second (real time): every attempt
-        meanwhile is a lost race at once instead of a blocked loop."""
+        """After a failure, Redis is left alone for a while (real time: 1 s, doubling while it
+        keeps failing, at most 10 s): every attempt meanwhile is a lost race at once instead
+        of a loop blocked up to the socket timeout."""
         return self._failing and time.monotonic() < self._quiet_until
 
     def try_reserve(self, agent_id: str, contact_id: str) -> bool:
@@ -65,6 +73,7 @@ class RedisReservations:
             return False
         keys = [self.keys.reserved(agent_id), self.keys.node_reserved(self.node_id)]
         args = [self.keys.prefix, agent_id, contact_id, self.node_id]
+        started = time.perf_counter()
         try:
             won = self._reserve(keys=keys, args=args)
         except RedisError as error:
@@ -72,6 +81,8 @@ class RedisReservations:
             self._failed("reserve", agent_id, error)
             self._unreleased[(agent_id, contact_id)] = None
             return False
+        finally:
+            self._count(started)
         self._working()
         if not won:
             self.lost_races += 1
@@ -90,14 +101,21 @@ class RedisReservations:
             self._unreleased[(agent_id, contact_id)] = None
             return False
         args = [self.keys.prefix, agent_id, contact_id, self.node_id, FEED_LENGTH]
+        started = time.perf_counter()
         try:
             self._release(keys=[self.keys.reserved(agent_id), self.keys.agent_feed], args=args)
         except RedisError as error:
             self._failed("release", agent_id, error)
             self._unreleased[(agent_id, contact_id)] = None
             return False
+        finally:
+            self._count(started)
         self._working()
         return True
+
+    def _count(self, started: float) -> None:
+        self.calls += 1
+        self.blocked_s += time.perf_counter() - started
 
     def retry_failed(self) -> int:
         """Send the releases still owed (not for a reservation held again since); returns
@@ -113,7 +131,8 @@ class RedisReservations:
 
     def _failed(self, what: str, agent_id: str, error: RedisError) -> None:
         self.errors += 1
-        self._quiet_until = time.monotonic() + 1.0
+        self._quiet_s = min(10.0, self._quiet_s * 2 or 1.0)
+        self._quiet_until = time.monotonic() + self._quiet_s
         if not self._failing:
             log.error(
                 "node %s: cannot %s agent %s in Redis (%s); treated as taken elsewhere until "
@@ -129,6 +148,13 @@ class RedisReservations:
         if self._failing:
             log.warning("node %s: reservations in Redis work again", self.node_id)
             self._failing = False
+            self._quiet_s = 0.0
+            self._recovered = True
+
+    def take_recovery(self) -> bool:
+        """True once after Redis answered again following a failure."""
+        recovered, self._recovered = self._recovered, False
+        return recovered
 
     def holder(self, agent_id: str) -> str | None:
         """The contact this node holds the agent for (None: not this node)."""
