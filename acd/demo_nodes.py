@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 DRAIN_S = 15 * 60.0  # after the last arrival, how long calls in progress may finish
 SAMPLE_S = 10.0  # how often the agents' occupancy is sampled
+SETTLE_S = 5.0  # after the last contact ended, before the legs are counted
 
 
 class LiveLegs:
@@ -87,6 +88,17 @@ class LiveLegs:
 
     def live(self) -> int:
         return sum(len(legs) for legs in self._live.values())
+
+    def orphans(self, in_progress: dict[str, set[str]]) -> list[str]:
+        """Live agent legs whose contact their node no longer has (``in_progress``: node ->
+        its contacts; a callback the dialer placed after the last caller is one of them)."""
+        found = []
+        for legs in self._live.values():
+            for leg in legs:
+                node, channel = leg.split("/", 1)
+                if channel.rsplit(".", 1)[-1] not in in_progress.get(node, set()):
+                    found.append(leg)
+        return sorted(found)
 
 
 @dataclass
@@ -160,6 +172,7 @@ class NodesDemo:
                 await node.engine.stream.wait_connected(timeout_s=30)
             await self._log_in(base, nodes)
             await self._traffic(base, nodes)
+            await asyncio.sleep(SETTLE_S)  # hang-ups sent with the last calls' ends go out
             summary = self._summary(nodes, legs)
             for task in list(self._tasks):
                 task.cancel()
@@ -310,6 +323,10 @@ class NodesDemo:
             "double_offers": legs.double_offers,
             "agent_legs_originated": legs.offers,
             "agent_legs_live_at_end": legs.live(),
+            # Agent legs alive whose contact ended: a leg the engine forgot to hang up.
+            "orphan_agent_legs": len(
+                legs.orphans({n.name: set(n.engine.core.contacts) for n in nodes})
+            ),
             "lost": sum(n["lost"] for n in per_node.values()),
             "agent_occupancy": round(sum(samples) / len(samples), 3) if samples else None,
             "per_node": per_node,

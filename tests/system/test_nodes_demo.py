@@ -21,7 +21,7 @@ def test_two_nodes_share_their_agents_with_no_double_offer_and_nothing_lost() ->
     )
     assert summary["double_offers"] == 0
     assert summary["lost"] == 0
-    assert summary["agent_legs_live_at_end"] == 0
+    assert summary["orphan_agent_legs"] == 0
     node_1, node_2 = summary["per_node"]["node-1"], summary["per_node"]["node-2"]
     assert node_1["answered"] > 0
     assert node_2["answered"] > 0
