@@ -171,15 +171,22 @@ class SharedPool:
             await self._wanted.wait()
             self._wanted.clear()
             while self._queue:
-                batch = self._queue[:_BATCH]
                 try:
-                    await self.store.share_agents(self.node_id, batch)
+                    await self.write_queued()
                 except Exception as error:
                     self._trouble("write", error)
                     await asyncio.sleep(self._retry_s)
                     continue
                 self._recovered("write")
-                del self._queue[: len(batch)]
+
+    async def write_queued(self, limit: int = _BATCH) -> int:
+        """Write up to ``limit`` of this node's queued changes, in order; how many.  Raises
+        what the store raises (nothing is dropped: the same changes go next time)."""
+        batch = self._queue[:limit]
+        if batch:
+            await self.store.share_agents(self.node_id, batch)
+            del self._queue[: len(batch)]
+        return len(batch)
 
     async def _reading(self) -> None:
         resync = False
@@ -189,7 +196,7 @@ class SharedPool:
                     snapshot = await self.store.pool_snapshot()
                     self.apply(snapshot)
                     resync = False
-                changes = await self.store.agent_changes(self._after, block_s=self._block_s)
+                await self.read_feed(block_s=self._block_s)
             except Exception as error:
                 self._trouble("read", error)
                 resync = True  # whatever was missed meanwhile: load the pool again
@@ -200,9 +207,15 @@ class SharedPool:
                 self._reservations.retry_failed()  # nothing to do while nothing failed
                 # Agents taken for busy while Redis failed a reservation: offered again.
                 resync = self._reservations.take_recovery()
-            for change in changes:
-                self._take(change)
-                self._after = change.entry_id
+
+    async def read_feed(self, *, block_s: float | None = None, count: int = 500) -> int:
+        """Read and apply the feed's next entries (waiting up to ``block_s`` for one); how
+        many."""
+        changes = await self.store.agent_changes(self._after, count=count, block_s=block_s)
+        for change in changes:
+            self._take(change)
+            self._after = change.entry_id
+        return len(changes)
 
     def _take(self, change: AgentChange) -> None:
         if change.node_id != self.node_id:
