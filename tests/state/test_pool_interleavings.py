@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -55,7 +56,7 @@ class Replica:
         self.pool.agent_event(event)
 
 
-async def _run(store: StateStore, ops: list[tuple]) -> None:
+async def _run(store: StateStore, ops: list[tuple[Any, ...]]) -> None:
     replicas = {name: Replica(store, f"node-{name}") for name in NODES}
     for op in ops:
         replica = replicas[op[1]]
