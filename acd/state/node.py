@@ -101,6 +101,8 @@ class NodeMembership:
         if not leave:
             return
         try:
-            await self.store.leave(self.node_id, self._now())
+            released = await self.store.leave(self.node_id, self._now())
+            if released and self._on_reaped is not None:
+                await self._on_reaped(released)  # the other nodes learn they are idle
         except Exception as error:  # the lease runs out by itself; another node reaps it
             log.warning("node %s: could not leave (%s); its lease will expire", self.node_id, error)
