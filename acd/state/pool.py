@@ -169,6 +169,8 @@ class SharedPool:
     async def _writing(self) -> None:
         while True:
             await self._wanted.wait()
+            # One turn of the loop: the changes of every input handled in it go together.
+            await asyncio.sleep(0)
             self._wanted.clear()
             while self._queue:
                 try:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from redis.asyncio import ConnectionPool, Redis
+from redis.exceptions import NoScriptError
 
 from acd.state import scripts
 from acd.state.keys import DEFAULT_PREFIX, Keys
@@ -95,7 +96,7 @@ class RedisStateStore:
         self._renew = register(scripts.RENEW)
         self._nodes = register(scripts.NODES)
         self._reap_script = register(scripts.REAP)
-        self._share_agent = register(scripts.SHARE_AGENT)
+        self._share_sha: str | None = None  # SHARE_AGENT, loaded at its first use
         self._release_announced = register(scripts.RELEASE_ANNOUNCED)
         self._snapshot = register(scripts.SNAPSHOT)
         self._announce = register(scripts.ANNOUNCE)
@@ -204,20 +205,42 @@ class RedisStateStore:
         checked_id("node id", node_id)
         if not changes:
             return []
-        keys = self.keys
+        for agent_id, _ in changes:
+            checked_id("agent id", agent_id)
         with self._hold():
-            # One pipeline, no transaction: each script is atomic, and the feed's order is
-            # the order they ran in.
-            async with self.client.pipeline(transaction=False) as pipe:
-                for agent_id, fields in changes:
-                    checked_id("agent id", agent_id)
-                    flat = [item for pair in fields.items() for item in pair]
-                    await self._share_agent(
-                        keys=[keys.agents, keys.agent(agent_id), keys.agent_feed],
-                        args=[keys.prefix, agent_id, node_id, FEED_LENGTH, *flat],
-                        client=pipe,
-                    )
-                ids: list[str] = await pipe.execute()
+            try:
+                return await self._share_pipelined(node_id, changes)
+            except NoScriptError:
+                # The server lost its script cache (a restart, SCRIPT FLUSH): every call of
+                # the batch failed alike, so none ran; load the script and send them again.
+                self._share_sha = None
+                return await self._share_pipelined(node_id, changes)
+
+    async def _share_pipelined(
+        self, node_id: str, changes: Sequence[tuple[str, Mapping[str, str]]]
+    ) -> list[str]:
+        # One pipeline, no transaction: each script is atomic, and the feed's order is the
+        # order they ran in.  EVALSHA straight, not through the Script object, which would ask
+        # SCRIPT EXISTS before every batch.
+        if self._share_sha is None:
+            self._share_sha = str(await self.client.script_load(scripts.SHARE_AGENT))
+        keys = self.keys
+        async with self.client.pipeline(transaction=False) as pipe:
+            for agent_id, fields in changes:
+                flat = [item for pair in fields.items() for item in pair]
+                pipe.evalsha(
+                    self._share_sha,
+                    3,
+                    keys.agents,
+                    keys.agent(agent_id),
+                    keys.agent_feed,
+                    keys.prefix,
+                    agent_id,
+                    node_id,
+                    FEED_LENGTH,
+                    *flat,
+                )
+            ids: list[Any] = await pipe.execute()
         return [str(entry_id) for entry_id in ids]
 
     async def release_announced(self, agent_id: str, contact_id: str, node_id: str) -> bool:

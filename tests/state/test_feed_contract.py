@@ -4,8 +4,9 @@ the in-memory store and on the Redis one."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
-from acd.state import SharedAgent, StateStore
+from acd.state import RedisStateStore, SharedAgent, StateStore
 
 
 async def test_a_shared_change_sets_the_record_and_is_in_the_feed_in_order(
@@ -99,3 +100,15 @@ async def test_a_blocking_read_wakes_for_the_next_change(state_store: StateStore
     [change] = await asyncio.wait_for(reader, 5.0)
     assert change.entry_id == entry_id
     assert await state_store.agent_changes(entry_id, block_s=0.05) == []
+
+
+async def test_redis_without_the_script_in_its_cache_still_takes_shared_changes(
+    redis_stores: Callable[[], RedisStateStore],
+) -> None:
+    """After a Redis restart its script cache is empty: the batch is sent again, once."""
+    store = redis_stores()
+    store._share_sha = "0" * 40  # what the server answers for an unknown script: NOSCRIPT
+    ids = await store.share_agents(
+        "node-a", [("a1", {"presence": "available"}), ("a2", {"presence": "available"})]
+    )
+    assert [c.entry_id for c in await store.agent_changes("0-0")] == ids
