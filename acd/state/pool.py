@@ -231,6 +231,26 @@ class SharedPool:
                     del self._pending[key]
 
     def _apply(self, agent_id: str, fields: Mapping[str, str], *, released: bool) -> None:
+        try:
+            shared = self._parsed(agent_id, fields, released=released)
+        except (KeyError, ValueError) as error:
+            # Written by something else than a node of this version: said, and skipped (a
+            # reader stuck on it would stop following every other agent).
+            log.warning(
+                "node %s: agent %s's shared change %r skipped: %r",
+                self.node_id,
+                agent_id,
+                dict(fields),
+                error,
+            )
+            return
+        if shared is not None:
+            self.applied += 1
+            self._submit(shared)
+
+    def _parsed(
+        self, agent_id: str, fields: Mapping[str, str], *, released: bool
+    ) -> inp.AgentShared | None:
         def part(name: str) -> bool:
             first = PARTS[name][0]
             return first in fields and not self._pending.get((agent_id, name))
@@ -255,9 +275,8 @@ class SharedPool:
                 int(fields.get("missed_in_a_row") or 0),
             )
         if presence is None and activity is None and counters is None and not released:
-            return
-        self.applied += 1
-        self._submit(inp.AgentShared(agent_id, presence, activity, counters, released))
+            return None
+        return inp.AgentShared(agent_id, presence, activity, counters, released)
 
     # ------------------------------------------------------------------ after a reap
 

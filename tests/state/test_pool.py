@@ -154,3 +154,14 @@ async def test_a_node_starting_takes_the_pool_but_not_its_own_offers_of_before()
     assert by_agent["a2"].activity == inp.SharedActivity(Activity.ON_CALL, T0)
     assert by_agent["a2"].counters == inp.SharedCounters(T0.date(), 4, 0.0, 0)
     assert all(c.released for c in by_agent.values())
+
+
+async def test_a_change_this_version_cannot_read_is_skipped_and_the_rest_followed(
+    nodes, caplog: pytest.LogCaptureFixture
+) -> None:
+    store, a, b = nodes
+    await store.share_agents("node-x", [("a1", {"presence": "on_holiday"})])
+    a.pool.agent_event(event("a2"))
+    await settle(a)
+    assert [c.agent_id for c in b.shared()] == ["a2"]
+    assert "agent a1's shared change {'presence': 'on_holiday'} skipped" in caplog.text
