@@ -72,7 +72,8 @@ from acd.reports.scheduler import REPORT_MAIL, ReportScheduler
 from acd.reports.tables import Report
 from acd.settings import Settings
 from acd.state.node import NodeMembership
-from acd.state.setup import join_nodes, shared_reservations
+from acd.state.pool import LocalAgentEvents, SharedPool
+from acd.state.setup import join_nodes, load_pool, open_pool, shared_reservations
 from acd.survey_routes import add_survey_routes
 from acd.today import TodayFigures
 from acd.web import add_pages
@@ -141,6 +142,8 @@ class RunningEngine:
     today: TodayFigures = field(default_factory=TodayFigures)
     # This node's lease in the shared state (acd.state); None: one node, no redis section.
     nodes: NodeMembership | None = None
+    # This node's replica of the shared agent pool (acd.state.pool); None: one node.
+    pool: SharedPool | None = None
     # Survey answers, one row per answer as keyed (acd.quality); None only in tests.
     surveys: SurveyStore | None = None
     # Call recordings' metadata (acd.quality); None only in tests.
@@ -244,7 +247,8 @@ async def running_engine(
             ari,
             clock,
             [
-                recorder,
+                # Another node's change to a shared agent is that node's to store.
+                recorder if redis is None else LocalAgentEvents(recorder),
                 metrics,
                 CallbackEvents(callback_metrics),
                 today,
@@ -257,12 +261,27 @@ async def running_engine(
         # Before the first event and before the gauges are announced: agents stay logged in
         # over a restart, and the longest idle is still offered first.
         surveys, recordings = await _quality(stack, settings, clock, runtime, metrics, ari)
+        pool = snapshot = None
+        if redis is not None:
+            # The shared agent pool: agents Redis knows come from there, the others from SQL
+            # (and are published); this node's changes are published from now on.
+            skills = {agent.id: agent.line_codes for agent in core.config.agents}
+            pool = await open_pool(stack, redis, clock, runtime.submit, skills, reservations)
+            runtime.add_sink(pool)
+            snapshot = await load_pool(pool, redis)
+            stored_agents = [a for a in stored_agents if a.agent_id not in pool.known(snapshot)]
         runtime.restore_agents(stored_agents)
+        if pool is not None and snapshot is not None:
+            pool.apply(snapshot, starting=True)
         runtime.start()
         stack.push_async_callback(runtime.close)
         nodes = None
-        if redis is not None:  # joined before the first event can reserve an agent
-            nodes = await join_nodes(stack, redis, clock, lambda: calls_of(runtime.view))
+        if redis is not None and pool is not None:  # joined before an event can reserve
+            nodes = await join_nodes(
+                stack, redis, clock, lambda: calls_of(runtime.view), on_reaped=pool.announce
+            )
+            await pool.start()
+            stack.push_async_callback(pool.stop)
 
         dialer = CallbackDialer(
             runtime,
@@ -320,6 +339,7 @@ async def running_engine(
             wrap_ups=recorder,
             today=today,
             nodes=nodes,
+            pool=pool,
             surveys=surveys,
             recordings=recordings,
         )

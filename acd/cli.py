@@ -48,6 +48,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, str]:
         "storage.url": getattr(args, "storage_url", None),
         "http.listen": getattr(args, "listen", None),
         "log_level": getattr(args, "log_level", None),
+        "redis.url": getattr(args, "redis_url", None),
+        "redis.node_id": getattr(args, "node_id", None),
     }
     return {k: v for k, v in pairs.items() if v is not None}
 
@@ -70,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")
     run.add_argument("--listen", help="override http.listen, HOST:PORT of the HTTP API")
     run.add_argument("--log-level", help="override log_level (DEBUG, INFO, WARNING, ...)")
+    run.add_argument(
+        "--redis-url",
+        metavar="URL",
+        help="override redis.url: run as one node of several sharing this Redis",
+    )
+    run.add_argument("--node-id", help="override redis.node_id (unique per engine node)")
     run.add_argument(
         "--take-over",
         action="store_true",
@@ -99,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--realtime", action="store_true", help="run on the wall clock instead of virtual time"
     )
-    demo.add_argument("--calls-per-hour", type=float, default=150.0, help="arrival rate (150)")
+    demo.add_argument("--calls-per-hour", type=float, help="arrival rate (150; with --nodes 190)")
     demo.add_argument("--seed", type=int, default=1700, help="random seed (1700)")
     demo.add_argument("--storage-url", help="contact records database (default: a temp SQLite)")
     demo.add_argument(
@@ -108,6 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="where the engine serves its API and /metrics, for a local Prometheus "
         "(default: a free loopback port, printed at start); best with --realtime",
+    )
+    demo.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="engine nodes, each with its own emulated Asterisk, sharing one agent pool in "
+        "Redis (--redis); 1 (the default) is one engine without Redis",
+    )
+    demo.add_argument(
+        "--redis",
+        metavar="URL",
+        help="the Redis of the shared agent pool, such as redis://127.0.0.1:6379/0 (with "
+        "--nodes 2 or more; a key prefix of its own, deleted afterwards)",
     )
     demo.add_argument(
         "--start",

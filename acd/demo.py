@@ -52,6 +52,7 @@ from foundation.contact import (
     Outcome,
     Presence,
 )
+from foundation.redact import redact_url
 from ivr.numbers import normalise
 from sla.service_level import FIGURES, SERVICE_LEVEL_THRESHOLD_S
 from sla.sources import gauge_total, tally_from_exposition
@@ -485,9 +486,11 @@ def run_demo_command(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    if args.nodes != 1 or args.redis:
+        return _nodes_command(args)
     options = DemoOptions(
         minutes=args.minutes,
-        calls_per_hour=args.calls_per_hour,
+        calls_per_hour=args.calls_per_hour or 150.0,
         seed=args.seed,
         realtime=args.realtime,
         quiet=args.json,
@@ -498,8 +501,8 @@ def run_demo_command(args: argparse.Namespace) -> int:
     if not args.json:
         clock = "wall clock" if args.realtime else "virtual clock"
         print(
-            f"acd demo: {args.minutes:g} minutes of traffic at {args.calls_per_hour:g} calls/hour "
-            f"on the {clock}; engine + ARI emulator over loopback, SQLite"
+            f"acd demo: {args.minutes:g} minutes of traffic at {options.calls_per_hour:g} "
+            f"calls/hour on the {clock}; engine + ARI emulator over loopback, SQLite"
         )
     summary = run_demo(args.config, options)
     if args.json:
@@ -509,3 +512,33 @@ def run_demo_command(args: argparse.Namespace) -> int:
         for key, value in summary.items():
             print(f"  {key:38} {value}")
     return 0
+
+
+def _nodes_command(args: argparse.Namespace) -> int:
+    """``--nodes N --redis URL``: several engine nodes on one agent pool (acd.demo_nodes)."""
+    from acd.demo_nodes import NodesOptions, run_nodes_demo
+
+    if args.nodes < 2 or not args.redis:
+        print("acd demo: --nodes takes 2 or more, with --redis URL", file=sys.stderr)
+        return 2
+    options = NodesOptions(
+        redis_url=args.redis,
+        nodes=args.nodes,
+        minutes=args.minutes,
+        seed=args.seed,
+        realtime=args.realtime,
+        **({"calls_per_hour": args.calls_per_hour} if args.calls_per_hour else {}),
+        **({"start": args.start} if args.start else {}),
+    )
+    if not args.json:
+        print(
+            f"acd demo: {args.nodes} nodes on {redact_url(args.redis)}, {args.minutes:g} minutes "
+            f"at {options.calls_per_hour:g} calls/hour"
+        )
+    summary = run_nodes_demo(args.config, options)
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        for key, value in summary.items():
+            print(f"  {key:28} {value}")
+    return 0 if summary["double_offers"] == 0 and summary["lost"] == 0 else 1

@@ -118,6 +118,7 @@ class Dialer:
             extension=None if req.app else req.extension,
         )
         self._subscribe(req, chan)
+        self.pbx.legs_changed("originated", chan)
         if chan.dial.timeout_s is not None:
             chan.dial.timeout_handle = self.pbx.later(
                 chan.dial.timeout_s, lambda: self._timed_out(chan), owner=chan

@@ -220,6 +220,8 @@ class Lifecycle:
             record.ended_at, record.cause = pbx.now(), chan.hangup_cause
         self.endpoint_changed(chan)
         pbx.phones.channel_gone(chan)
+        if chan.kind is ChannelKind.ORIGINATED:
+            pbx.legs_changed("destroyed", chan)
         target = pbx.channels.get(chan.snoop_target_id or "")
         if target is not None and chan.id in target.snoop_ids:
             # The audiohook goes, but the bridge keeps its technology until its membership

@@ -69,6 +69,9 @@ class Pbx:
         self.media = Media(self)
         self.channel_ops = ChannelOps(self)
         self.phones = Phones(self)
+        # Told of every outgoing SIP leg as it is originated and as it is destroyed (the
+        # two-node demo counts an agent phone rung while it already had a live call).
+        self.leg_watchers: list[Callable[[str, Channel], None]] = []
 
     # --- time and ids --------------------------------------------------------------------
 
@@ -112,6 +115,11 @@ class Pbx:
             now = self.clock.loop.time()
             self._timers = [h for h in self._timers if h.when() > now and not h.cancelled()]
         return handle
+
+    def legs_changed(self, what: str, chan: Channel) -> None:
+        """``what``: "originated" or "destroyed"."""
+        for watcher in self.leg_watchers:
+            watcher(what, chan)
 
     def shutdown(self) -> None:
         """Cancel every pending timer: nothing happens after the emulator stops."""

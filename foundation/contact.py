@@ -185,6 +185,9 @@ class AgentEvent:
     previous_presence: Presence | None
     previous_activity: Activity | None
     record: AgentRecord  # the agent after the change, for the durable store
+    # Made by another engine node (the shared agent pool, acd.state.pool), which stores it;
+    # this node's replica of the agent followed.
+    remote: bool = False
 
 
 class ContactEventSink(Protocol):

@@ -333,6 +333,10 @@ class EngineMetrics:
         if reason is not None:
             self._labelled(self.agents_not_available, reason).inc()
         self._agent_states[event.agent_id] = (event.presence, event.activity, reason)
+        if event.remote:
+            # Another node's change (several nodes): the gauges show the whole pool on every
+            # node; the time counters and wrap-ups are the node's that made the change.
+            return
         self._agent_time.change(event.agent_id, (event.presence, event.activity), event.at)
         self._wrap_up_step(event)
 

@@ -126,3 +126,50 @@ def test_demo_command_prints_one_json_object():
         "callbacks_within_deadline",
     } <= summary.keys()
     assert {"survey_responses", "survey_respondents", "survey_mean", "recordings"} <= summary.keys()
+
+
+@pytest.mark.unit
+def test_run_takes_the_redis_url_and_node_id_from_the_command_line():
+    from acd.cli import _overrides, build_parser
+    from acd.settings import load_settings
+
+    args = build_parser().parse_args(
+        ["run", "--redis-url", "redis://10.0.0.5:6379/0", "--node-id", "node-b"]
+    )
+    settings = load_settings(CONFIG, overrides=_overrides(args))
+    assert settings.redis is not None
+    assert (settings.redis.url, settings.redis.node_id) == ("redis://10.0.0.5:6379/0", "node-b")
+
+
+@pytest.mark.unit
+def test_demo_with_nodes_needs_a_redis(capsys):
+    assert main(["demo", "--nodes", "2", "--config", str(CONFIG)]) == 2
+    assert "--nodes takes 2 or more, with --redis URL" in capsys.readouterr().err
+
+
+@pytest.mark.system
+def test_demo_with_two_nodes_prints_one_json_object_and_exits_0():
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "acd.cli",
+            "demo",
+            "--nodes",
+            "2",
+            "--redis",
+            "redis://127.0.0.1:6379/0",
+            "--minutes",
+            "5",
+            "--json",
+            "--config",
+            str(CONFIG),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,  # exit 1 if a double offer or a lost contact was counted
+    )
+    summary = json.loads(proc.stdout)
+    assert {"offered", "answered", "abandoned", "double_offers", "lost", "per_node"} <= set(summary)
+    assert (summary["double_offers"], summary["lost"]) == (0, 0)

@@ -413,6 +413,56 @@ class AgentBook:
             agent.contacts_today,
         )
 
+    # ------------------------------------------------------------------ the shared pool
+
+    def shared(self, ev: inp.AgentShared, now: datetime, out: list[cmd.Command]) -> None:
+        """Another node changed the agent (acd.state.pool): this replica follows, without the
+        transition checks (a replica may have missed steps) and without emitting anything for
+        the store (the node that made the change stores it).  An activity change is ignored
+        while this node has the agent on a contact of its own: the reservation says the agent
+        is ours, so the change is older than ours."""
+        agent = self._agents.get(ev.agent_id)
+        if agent is None:
+            return  # not configured on this node
+        before = (agent.presence, agent.activity, agent.reason)
+        was = (agent.logged_in, agent.available, agent.offerable)
+        if ev.presence is not None:
+            new = (ev.presence.presence, ev.presence.reason)
+            if new != (agent.presence, agent.reason):
+                self._count_presence(agent, now)
+                agent.presence, agent.reason = new
+                agent.presence_since = ev.presence.since
+        ours = agent.contact_id is not None or agent.handled is not None
+        if ev.activity is not None and not ours:
+            agent.activity = ev.activity.activity
+            agent.idle_since = ev.activity.idle_since
+        if ev.counters is not None:
+            counters = ev.counters
+            agent.stats_day, agent.contacts_today = counters.day, counters.contacts
+            agent.talk_time_today_s = counters.talk_time_s
+            agent.missed_in_a_row = counters.missed_in_a_row
+        self._sync_router(agent, was[0], was[2], now)
+        if ev.released and was[2] and agent.offerable:
+            # Offered again: this router may have lost a race for the agent, which left it
+            # busy here until the holder let go.
+            self._router.agent_free(agent.id, now.timestamp(), agent.routing_stats(now))
+        self._recount(agent, was[1], was[2])
+        if (agent.presence, agent.activity, agent.reason) != before or ev.counters is not None:
+            out.append(
+                cmd.Emit(
+                    AgentEvent(
+                        agent.id,
+                        now,
+                        agent.presence,
+                        agent.activity,
+                        agent.reason,
+                        *before[:2],
+                        agent.record(now),
+                        remote=True,
+                    )
+                )
+            )
+
     # ------------------------------------------------------------------ the one place agents change
 
     def move(

@@ -78,6 +78,7 @@ class EngineCore:
         reservations: Reservations | None = None,
     ) -> None:
         self.config = config
+        self.reservations = reservations  # None: the router's own, in memory
         # Reservations: the node's own by default; a shared store (acd.state) with several nodes.
         self._router = Router(config.routing, reservations)
         self._agents = AgentBook(config, self._router)
@@ -144,6 +145,7 @@ class EngineCore:
                 inp.AgentLogin()
                 | inp.AgentLogout()
                 | inp.SetPresence()
+                | inp.AgentShared()
                 | inp.CloseContact()
                 | inp.MonitorRequested()
                 | inp.MonitorStopRequested()
@@ -241,6 +243,7 @@ class EngineCore:
         event: inp.AgentLogin
         | inp.AgentLogout
         | inp.SetPresence
+        | inp.AgentShared
         | inp.CloseContact
         | inp.MonitorRequested
         | inp.MonitorStopRequested,
@@ -260,6 +263,8 @@ class EngineCore:
                 self._agents.logout(event, now, out)
             case inp.SetPresence():
                 self._agents.set_presence(event, now, out)
+            case inp.AgentShared():  # another node changed a shared agent
+                self._agents.shared(event, now, out)
 
     def _agent_leg(
         self,

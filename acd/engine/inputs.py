@@ -4,12 +4,12 @@ expiries, results of commands that failed, and requests from the HTTP API."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from acd.engine.legs import LegRole
 from acd.engine.timers import TimerKey
-from foundation.contact import ContactRecord, Presence
+from foundation.contact import Activity, ContactRecord, Presence
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,8 +258,43 @@ class SetPresence:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SharedPresence:
+    presence: Presence
+    reason: str | None
+    since: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SharedActivity:
+    activity: Activity
+    idle_since: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SharedCounters:
+    day: date | None
+    contacts: int
+    talk_time_s: float
+    missed_in_a_row: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgentShared:
+    """Another engine node changed an agent of the shared pool (acd.state.pool): the parts
+    it changed (None: unchanged).  ``released``: a node let go of its reservation of the
+    agent, so an agent free here is offered again (this node may have lost a race for it)."""
+
+    agent_id: str
+    presence: SharedPresence | None = None
+    activity: SharedActivity | None = None
+    counters: SharedCounters | None = None
+    released: bool = False
+
+
 Input = (
-    CallArrived
+    AgentShared
+    | CallArrived
     | AgentLegRinging
     | AgentLegAnswered
     | LegsBridged

@@ -8,7 +8,9 @@ hold :class:`RedisStateStore` to.
 
 from acd.state.memory import MemoryStateStore
 from acd.state.model import (
+    AgentChange,
     NodeInfo,
+    PoolSnapshot,
     Reservation,
     SharedAgent,
     StateStore,
@@ -18,8 +20,10 @@ from acd.state.model import (
 from acd.state.redis_store import RedisStateStore
 
 __all__ = [
+    "AgentChange",
     "MemoryStateStore",
     "NodeInfo",
+    "PoolSnapshot",
     "RedisStateStore",
     "Reservation",
     "SharedAgent",

@@ -21,6 +21,9 @@ RESERVED = "reserved:{}"  # hash per agent: node_id, contact_id (absent: not res
 NODE_RESERVED = "node-reserved:{}"  # set per node: the agents it holds reserved
 NODES = "nodes"  # sorted set: node id by the time its lease was last renewed
 NODE = "node:{}"  # hash per node: started_at, renewed_at, calls (expires with the lease)
+# stream: every change to an agent's shared record, in the order the records changed (the
+# nodes' replicas of the agent pool read it; acd.state.pool)
+AGENT_FEED = "agent-feed"
 
 _PREFIX = re.compile(r"[A-Za-z0-9_.:{}-]{1,64}")
 DEFAULT_PREFIX = "{acd}:"
@@ -77,6 +80,10 @@ class Keys:
 
     def node(self, node_id: str) -> str:
         return self._key(NODE, node_id)
+
+    @property
+    def agent_feed(self) -> str:
+        return self._key(AGENT_FEED)
 
     def pattern(self) -> str:
         """A SCAN pattern for every key under this prefix (tests clean up with it)."""

@@ -3,12 +3,18 @@ anything before it has finished its change)."""
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import dataclasses
+import json
+from collections.abc import Mapping, Sequence
 
 from acd.state.model import (
+    FEED_LENGTH,
     OFFERING_ACTIVITIES,
+    AgentChange,
     NodeInfo,
+    PoolSnapshot,
     Reservation,
     SharedAgent,
     StateStoreError,
@@ -16,6 +22,23 @@ from acd.state.model import (
     checked_id,
     checked_priority,
 )
+
+# The fields of SharedAgent in the store's record; every other field is kept as a string.
+_RECORD_FIELDS = frozenset({"presence", "activity", "skills", "reason", "idle_since"})
+
+
+def _parsed(name: str, value: str) -> object:
+    if name == "skills":
+        return json.loads(value) if value else {}
+    if name == "idle_since":
+        return float(value) if value else None
+    if name == "reason":
+        return value or None
+    return value
+
+
+def _seq_of(entry_id: str) -> int:
+    return int(entry_id.split("-", 1)[0])
 
 
 def _order(contact: WaitingContact) -> tuple[int, int]:
@@ -32,11 +55,17 @@ class MemoryStateStore:
         self._steps: dict[str, float] = {}
         self._reserved: dict[str, Reservation] = {}
         self._nodes: dict[str, NodeInfo] = {}
+        # The agent feed, and each agent's fields beyond SharedAgent's (as strings).
+        self._feed: list[AgentChange] = []
+        self._feed_seq = 0
+        self._fed = asyncio.Condition()
+        self._extra: dict[str, dict[str, str]] = {}
 
     # ---------------------------------------------------------------- agents
     async def put_agent(self, agent: SharedAgent) -> None:
         checked_id("agent id", agent.agent_id)
         self._agents[agent.agent_id] = dataclasses.replace(agent, skills=dict(agent.skills))
+        self._extra.pop(agent.agent_id, None)
 
     async def agent(self, agent_id: str) -> SharedAgent | None:
         return self._agents.get(agent_id)
@@ -67,6 +96,102 @@ class MemoryStateStore:
 
     async def counters(self, agent_id: str, day: str) -> dict[str, int]:
         return dict(self._counters.get((agent_id, day), {}))
+
+    # ---------------------------------------------------------------- the agent feed
+    async def share_agents(
+        self, node_id: str, changes: Sequence[tuple[str, Mapping[str, str]]]
+    ) -> list[str]:
+        checked_id("node id", node_id)
+        ids = []
+        for agent_id, fields in changes:
+            checked_id("agent id", agent_id)
+            agent = self._agents.get(agent_id) or SharedAgent(agent_id, "logged_out", "idle")
+            extra = self._extra.setdefault(agent_id, {})
+            known: dict[str, object] = {}
+            for name, value in fields.items():
+                if name in _RECORD_FIELDS:
+                    known[name] = _parsed(name, value)
+                elif value == "":
+                    extra.pop(name, None)
+                else:
+                    extra[name] = value
+            self._agents[agent_id] = dataclasses.replace(agent, **known)  # type: ignore[arg-type]
+            ids.append(self._append(AgentChange("", agent_id, node_id, dict(fields))))
+        self._wake()
+        return ids
+
+    def _append(self, change: AgentChange) -> str:
+        self._feed_seq += 1
+        entry_id = f"{self._feed_seq}-0"
+        self._feed.append(dataclasses.replace(change, entry_id=entry_id))
+        if len(self._feed) > FEED_LENGTH:
+            del self._feed[: len(self._feed) - FEED_LENGTH]
+        return entry_id
+
+    def _wake(self) -> None:
+        async def notify() -> None:
+            async with self._fed:
+                self._fed.notify_all()
+
+        asyncio.get_running_loop().create_task(notify())
+
+    async def release_announced(self, agent_id: str, contact_id: str, node_id: str) -> bool:
+        if not await self.release(agent_id, contact_id, node_id):
+            return False
+        self._append(AgentChange("", agent_id, node_id, released=True))
+        self._wake()
+        return True
+
+    async def announce_agents(self, node_id: str, agent_ids: Sequence[str]) -> None:
+        for agent_id in agent_ids:
+            fields = self._record(agent_id)
+            if fields is not None:
+                self._append(AgentChange("", agent_id, node_id, fields))
+        self._wake()
+
+    def _record(self, agent_id: str) -> dict[str, str] | None:
+        """The agent's record as the Redis store holds it: every field a string."""
+        agent = self._agents.get(agent_id)
+        if agent is None:
+            return None
+        fields = {
+            "presence": agent.presence,
+            "activity": agent.activity,
+            "skills": json.dumps(dict(agent.skills), sort_keys=True),
+        }
+        if agent.reason is not None:
+            fields["reason"] = agent.reason
+        if agent.idle_since is not None:
+            fields["idle_since"] = repr(float(agent.idle_since))
+        return fields | self._extra.get(agent_id, {})
+
+    async def pool_snapshot(self) -> PoolSnapshot:
+        last = self._feed[-1].entry_id if self._feed else "0-0"
+        records = {a: self._record(a) for a in sorted(self._agents)}
+        return PoolSnapshot(last, {a: r for a, r in records.items() if r is not None})
+
+    async def agent_changes(
+        self, after_id: str, *, count: int = 500, block_s: float | None = None
+    ) -> list[AgentChange]:
+        after = _seq_of(after_id)
+        found = self._after(after, count)
+        if found or block_s is None:
+            return found
+        async with self._fed:
+            try:
+                await asyncio.wait_for(
+                    self._fed.wait_for(lambda: bool(self._after(after, 1))), block_s
+                )
+            except TimeoutError:
+                return []
+        return self._after(after, count)
+
+    def _after(self, after: int, count: int) -> list[AgentChange]:
+        # Ids count up without gaps, so the first entry after ``after`` is found by offset.
+        if not self._feed:
+            return []
+        start = max(0, after - _seq_of(self._feed[0].entry_id) + 1)
+        return self._feed[start : start + count]
 
     # ---------------------------------------------------------------- waiting contacts
     async def enqueue(

@@ -11,7 +11,7 @@ taken off its line but still due to change step, or a dead node gone with reserv
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -68,6 +68,33 @@ class NodeInfo:
         return max(0.0, now - self.renewed_at)
 
 
+# How many entries the agent feed keeps (about: Redis trims whole blocks).  A node reading it
+# falls behind by far less; one that was away (a lost connection) loads the pool afresh.
+FEED_LENGTH = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class AgentChange:
+    """One entry of the agent feed: a node changed some fields of the agent's shared record
+    (``fields``; "" means cleared), or let go of its reservation of the agent (``released``,
+    no fields).  Entry ids are in the feed's order."""
+
+    entry_id: str
+    agent_id: str
+    node_id: str
+    fields: Mapping[str, str] = field(default_factory=dict)
+    released: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSnapshot:
+    """Every agent's shared record as strings, and the last feed entry already in them: read
+    the feed after ``last_id`` and nothing is missed or seen twice."""
+
+    last_id: str
+    agents: Mapping[str, Mapping[str, str]]
+
+
 def checked_priority(priority: int) -> int:
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise StateStoreError(f"priority {priority!r}: must be a whole number")
@@ -107,6 +134,34 @@ class StateStore(Protocol):
         ...
 
     async def counters(self, agent_id: str, day: str) -> dict[str, int]: ...
+
+    # ---------------------------------------------------------------- the agent feed
+    async def share_agents(
+        self, node_id: str, changes: Sequence[tuple[str, Mapping[str, str]]]
+    ) -> list[str]:
+        """For each (agent, fields): set the fields of the agent's record ("" clears one; a
+        new record starts logged out, idle, without skills) and append the change to the
+        feed, in one step; returns the feed entries' ids, in order."""
+        ...
+
+    async def release_announced(self, agent_id: str, contact_id: str, node_id: str) -> bool:
+        """As :meth:`release`, and a release that happened is announced in the feed."""
+        ...
+
+    async def announce_agents(self, node_id: str, agent_ids: Sequence[str]) -> None:
+        """Append each agent's whole record to the feed (after :meth:`reap` changed them)."""
+        ...
+
+    async def pool_snapshot(self) -> PoolSnapshot:
+        """Every agent's record and the feed's last entry id, at one moment."""
+        ...
+
+    async def agent_changes(
+        self, after_id: str, *, count: int = 500, block_s: float | None = None
+    ) -> list[AgentChange]:
+        """Feed entries after ``after_id`` (at most ``count``); with ``block_s``, wait up
+        to that long for the first if there is none yet."""
+        ...
 
     # ---------------------------------------------------------------- waiting contacts
     async def enqueue(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from acd.state.model import NodeInfo, StateStore
 from foundation.clock import Clock
@@ -30,13 +30,16 @@ class NodeMembership:
         lease_ttl_s: float,
         renew_every_s: float,
         calls: Callable[[], int],
+        on_reaped: Callable[[list[str]], Awaitable[None]] | None = None,
     ) -> None:
+        """``on_reaped``: told the agents a reap released (the shared pool announces them)."""
         self.store = store
         self.node_id = node_id
         self._clock = clock
         self._ttl_s = lease_ttl_s
         self._every_s = renew_every_s
         self._calls = calls
+        self._on_reaped = on_reaped
         self._task: asyncio.Task[None] | None = None
         self._failing = False
 
@@ -62,6 +65,9 @@ class NodeMembership:
                 len(agents),
                 f": {', '.join(agents)}" if agents else "",
             )
+        released = [agent for agents in reaped.values() for agent in agents]
+        if released and self._on_reaped is not None:
+            await self._on_reaped(released)
         return reaped
 
     async def _renewing(self) -> None:
@@ -95,6 +101,8 @@ class NodeMembership:
         if not leave:
             return
         try:
-            await self.store.leave(self.node_id, self._now())
+            released = await self.store.leave(self.node_id, self._now())
+            if released and self._on_reaped is not None:
+                await self._on_reaped(released)  # the other nodes learn they are idle
         except Exception as error:  # the lease runs out by itself; another node reaps it
             log.warning("node %s: could not leave (%s); its lease will expire", self.node_id, error)

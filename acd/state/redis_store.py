@@ -11,13 +11,17 @@ import json
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
+from redis.exceptions import NoScriptError
 
 from acd.state import scripts
 from acd.state.keys import DEFAULT_PREFIX, Keys
 from acd.state.model import (
+    FEED_LENGTH,
     MAX_PRIORITY,
+    AgentChange,
     NodeInfo,
+    PoolSnapshot,
     Reservation,
     SharedAgent,
     StateStoreError,
@@ -55,6 +59,13 @@ def _pairs(flat: Sequence[str]) -> dict[str, str]:
     return dict(zip(flat[0::2], flat[1::2], strict=True))
 
 
+def _change(entry_id: str, entry: dict[str, str]) -> AgentChange:
+    fields = {name[2:]: value for name, value in entry.items() if name.startswith("f:")}
+    return AgentChange(
+        entry_id, entry["agent"], entry["node"], fields, released=entry["kind"] == "released"
+    )
+
+
 class RedisStateStore:
     def __init__(
         self,
@@ -68,6 +79,7 @@ class RedisStateStore:
         expires ``node_key_ttl_s`` after its last renewal, so a node that is gone for good
         leaves nothing behind even if no other node reaps it."""
         self.client = client
+        self._blocking: Redis | None = None
         self._hold = hold
         self.keys = Keys(prefix)
         self._node_ttl_ms = str(int(node_key_ttl_s * 1000))
@@ -84,6 +96,10 @@ class RedisStateStore:
         self._renew = register(scripts.RENEW)
         self._nodes = register(scripts.NODES)
         self._reap_script = register(scripts.REAP)
+        self._share_sha: str | None = None  # SHARE_AGENT, loaded at its first use
+        self._release_announced = register(scripts.RELEASE_ANNOUNCED)
+        self._snapshot = register(scripts.SNAPSHOT)
+        self._announce = register(scripts.ANNOUNCE)
 
     @classmethod
     def from_url(
@@ -92,7 +108,22 @@ class RedisStateStore:
         return cls(Redis.from_url(url, decode_responses=True), prefix, hold=hold)
 
     async def close(self) -> None:
+        if self._blocking is not None:
+            await self._blocking.aclose()
         await self.client.aclose()
+
+    def _blocking_client(self) -> Redis:
+        """A connection pool of its own for blocking reads, without the client's socket
+        timeout: the server answers within the block time, and a socket timeout would fire at
+        once on virtual time.  A dead peer is noticed by TCP keepalive."""
+        if self._blocking is None:
+            pool = self.client.connection_pool
+            options = {k: v for k, v in pool.connection_kwargs.items() if not k.startswith("orig_")}
+            options |= {"socket_timeout": None, "socket_keepalive": True}
+            self._blocking = Redis(
+                connection_pool=ConnectionPool(connection_class=pool.connection_class, **options)
+            )
+        return self._blocking
 
     async def _io(self, request: Awaitable[_T]) -> _T:
         # A round trip to a real server: on virtual time the clock must not jump meanwhile.
@@ -166,6 +197,88 @@ class RedisStateStore:
     async def counters(self, agent_id: str, day: str) -> dict[str, int]:
         fields = _text(await self._io(self.client.hgetall(self.keys.agent_day(agent_id, day))))
         return {name: int(value) for name, value in fields.items()}
+
+    # ---------------------------------------------------------------- the agent feed
+    async def share_agents(
+        self, node_id: str, changes: Sequence[tuple[str, Mapping[str, str]]]
+    ) -> list[str]:
+        checked_id("node id", node_id)
+        if not changes:
+            return []
+        for agent_id, _ in changes:
+            checked_id("agent id", agent_id)
+        with self._hold():
+            try:
+                return await self._share_pipelined(node_id, changes)
+            except NoScriptError:
+                # The server lost its script cache (a restart, SCRIPT FLUSH): every call of
+                # the batch failed alike, so none ran; load the script and send them again.
+                self._share_sha = None
+                return await self._share_pipelined(node_id, changes)
+
+    async def _share_pipelined(
+        self, node_id: str, changes: Sequence[tuple[str, Mapping[str, str]]]
+    ) -> list[str]:
+        # One pipeline, no transaction: each script is atomic, and the feed's order is the
+        # order they ran in.  EVALSHA straight, not through the Script object, which would ask
+        # SCRIPT EXISTS before every batch.
+        if self._share_sha is None:
+            self._share_sha = str(await self.client.script_load(scripts.SHARE_AGENT))
+        keys = self.keys
+        async with self.client.pipeline(transaction=False) as pipe:
+            for agent_id, fields in changes:
+                flat = [item for pair in fields.items() for item in pair]
+                pipe.evalsha(
+                    self._share_sha,
+                    3,
+                    keys.agents,
+                    keys.agent(agent_id),
+                    keys.agent_feed,
+                    keys.prefix,
+                    agent_id,
+                    node_id,
+                    FEED_LENGTH,
+                    *flat,
+                )
+            ids: list[Any] = await pipe.execute()
+        return [str(entry_id) for entry_id in ids]
+
+    async def release_announced(self, agent_id: str, contact_id: str, node_id: str) -> bool:
+        keys = [self.keys.reserved(agent_id), self.keys.agent_feed]
+        return bool(
+            await self._run(
+                self._release_announced, keys, agent_id, contact_id, node_id, FEED_LENGTH
+            )
+        )
+
+    async def announce_agents(self, node_id: str, agent_ids: Sequence[str]) -> None:
+        if agent_ids:
+            await self._run(
+                self._announce, [self.keys.agent_feed], node_id, FEED_LENGTH, *agent_ids
+            )
+
+    async def pool_snapshot(self) -> PoolSnapshot:
+        flat: list[Any] = await self._run(self._snapshot, [self.keys.agents, self.keys.agent_feed])
+        agents = {str(flat[i]): _pairs(_texts(flat[i + 1])) for i in range(1, len(flat), 2)}
+        return PoolSnapshot(str(flat[0]), agents)
+
+    async def agent_changes(
+        self, after_id: str, *, count: int = 500, block_s: float | None = None
+    ) -> list[AgentChange]:
+        feed = self.keys.agent_feed
+        reply: Any
+        if block_s is None:
+            reply = await self._io(self.client.xread({feed: after_id}, count=count))
+        else:
+            # Not held: on virtual time the clock may move while nobody writes the feed (a
+            # change another node makes is on this socket before that node's write returns).
+            reply = await self._blocking_client().xread(
+                {feed: after_id}, count=count, block=max(1, int(block_s * 1000))
+            )
+        if not reply:
+            return []
+        [(_, entries)] = reply
+        return [_change(str(entry_id), _text(fields)) for entry_id, fields in entries]
 
     # ---------------------------------------------------------------- waiting contacts
     async def enqueue(

@@ -2,20 +2,31 @@
 as :meth:`RedisStateStore.reserve`, called synchronously.
 
 The router is pure and synchronous, so this client blocks the event loop for one round trip
-per reservation attempt (about 0.1 ms to a Redis on the same host or LAN; see
-docs/performance.md).  A node that loses the race gets False, and the router moves on to its
-next candidate.  The single-node default stays :class:`skills.InMemoryReservations`.
+per reservation attempt (about 0.05 ms to a Redis on the same host, a few tenths of a ms on a
+LAN; docs/performance.md, "Reservations in Redis", says why that is kept).  A node that loses
+the race gets False, and the router moves on to its next candidate.  A release is announced in
+the agent feed (:mod:`acd.state.pool`), so a node that lost a race for the agent offers it
+again.  The single-node default stays :class:`skills.InMemoryReservations`.
+
+Redis unreachable: a reservation attempt counts as a lost race (the caller stays queued, the
+input's other commands go out) and a release that failed is retried by :meth:`retry_failed`
+(the shared pool calls it every second), as is a release of every reservation whose answer was
+lost (the script may have run).  Said once when it starts and once when it ends.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
-from redis import Redis
+from redis import Redis, RedisError
 
 from acd.state import scripts
 from acd.state.keys import DEFAULT_PREFIX, Keys
-from acd.state.model import checked_id
+from acd.state.model import FEED_LENGTH, checked_id
+
+log = logging.getLogger(__name__)
 
 
 class RedisReservations:
@@ -24,28 +35,126 @@ class RedisReservations:
         self.keys = Keys(prefix)
         self._client = client
         self._reserve: Any = client.register_script(scripts.RESERVE)
-        self._release: Any = client.register_script(scripts.RELEASE)
+        self._release: Any = client.register_script(scripts.RELEASE_ANNOUNCED)
         # What this node reserved, so a release names the contact and cannot undo a
         # reservation another node made after a lease expiry released ours.
         self._held: dict[str, str] = {}
+        # Releases to send again: failed ones, and reservations whose answer was lost.
+        self._unreleased: dict[tuple[str, str], None] = {}
+        self._failing = False
+        self._quiet_until = 0.0
+        self._quiet_s = 0.0
+        # Set when Redis answers again after failing: the agents this node took for busy
+        # meanwhile (lost races) are offered again (the shared pool reloads, see take_recovery).
+        self._recovered = False
+        self.errors = 0
+        self.lost_races = 0  # attempts another node had won (for the demo and the bench)
+        # Round trips made, and the time the loop spent blocked in them (the bench's figures).
+        self.calls = 0
+        self.blocked_s = 0.0
 
     @classmethod
     def from_url(cls, url: str, node_id: str, prefix: str = DEFAULT_PREFIX) -> RedisReservations:
-        return cls(Redis.from_url(url, decode_responses=True), node_id, prefix)
+        # Short timeouts: every call blocks the loop, so a Redis that does not answer must
+        # cost a fraction of a second once, not seconds per offer (see _resting).
+        client = Redis.from_url(
+            url, decode_responses=True, socket_timeout=0.5, socket_connect_timeout=0.5
+        )
+        return cls(client, node_id, prefix)
+
+    def _resting(self) -> bool:
+        """After a failure, Redis is left alone for a while (real time: 1 s, doubling while it
+        keeps failing, at most 10 s): every attempt meanwhile is a lost race at once instead
+        of a loop blocked up to the socket timeout."""
+        return self._failing and time.monotonic() < self._quiet_until
 
     def try_reserve(self, agent_id: str, contact_id: str) -> bool:
+        if self._resting():
+            return False
         keys = [self.keys.reserved(agent_id), self.keys.node_reserved(self.node_id)]
         args = [self.keys.prefix, agent_id, contact_id, self.node_id]
-        if not self._reserve(keys=keys, args=args):
+        started = time.perf_counter()
+        try:
+            won = self._reserve(keys=keys, args=args)
+        except RedisError as error:
+            # Perhaps reserved, perhaps not: released later to be sure; a lost race now.
+            self._failed("reserve", agent_id, error)
+            self._unreleased[(agent_id, contact_id)] = None
             return False
+        finally:
+            self._count(started)
+        self._working()
+        if not won:
+            self.lost_races += 1
+            return False
+        self._unreleased.pop((agent_id, contact_id), None)
         self._held[agent_id] = contact_id
         return True
 
     def release(self, agent_id: str) -> None:
         contact_id = self._held.pop(agent_id, None)
         if contact_id is not None:
-            args = [self.keys.prefix, agent_id, contact_id, self.node_id]
-            self._release(keys=[self.keys.reserved(agent_id)], args=args)
+            self._send_release(agent_id, contact_id)
+
+    def _send_release(self, agent_id: str, contact_id: str) -> bool:
+        if self._resting():
+            self._unreleased[(agent_id, contact_id)] = None
+            return False
+        args = [self.keys.prefix, agent_id, contact_id, self.node_id, FEED_LENGTH]
+        started = time.perf_counter()
+        try:
+            self._release(keys=[self.keys.reserved(agent_id), self.keys.agent_feed], args=args)
+        except RedisError as error:
+            self._failed("release", agent_id, error)
+            self._unreleased[(agent_id, contact_id)] = None
+            return False
+        finally:
+            self._count(started)
+        self._working()
+        return True
+
+    def _count(self, started: float) -> None:
+        self.calls += 1
+        self.blocked_s += time.perf_counter() - started
+
+    def retry_failed(self) -> int:
+        """Send the releases still owed (not for a reservation held again since); returns
+        how many are still owed."""
+        for agent_id, contact_id in list(self._unreleased):
+            if self._held.get(agent_id) == contact_id:
+                del self._unreleased[(agent_id, contact_id)]  # ours again: nothing to undo
+            elif self._send_release(agent_id, contact_id):
+                del self._unreleased[(agent_id, contact_id)]
+            else:
+                break  # still away: try again later
+        return len(self._unreleased)
+
+    def _failed(self, what: str, agent_id: str, error: RedisError) -> None:
+        self.errors += 1
+        self._quiet_s = min(10.0, self._quiet_s * 2 or 1.0)
+        self._quiet_until = time.monotonic() + self._quiet_s
+        if not self._failing:
+            log.error(
+                "node %s: cannot %s agent %s in Redis (%s); treated as taken elsewhere until "
+                "Redis answers again",
+                self.node_id,
+                what,
+                agent_id,
+                error,
+            )
+        self._failing = True
+
+    def _working(self) -> None:
+        if self._failing:
+            log.warning("node %s: reservations in Redis work again", self.node_id)
+            self._failing = False
+            self._quiet_s = 0.0
+            self._recovered = True
+
+    def take_recovery(self) -> bool:
+        """True once after Redis answered again following a failure."""
+        recovered, self._recovered = self._recovered, False
+        return recovered
 
     def holder(self, agent_id: str) -> str | None:
         """The contact this node holds the agent for (None: not this node)."""

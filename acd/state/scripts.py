@@ -171,3 +171,81 @@ end
 return out
 """.replace("OFFERING", _OFFERING)
 )
+
+# ---------------------------------------------------------------- the shared agent pool
+# Each change to an agent's shared record and its entry in the agent feed are one script, so
+# a node that loads the pool (SNAPSHOT) and then reads the feed after the snapshot's last entry
+# misses no change and sees none twice.  Feed entries: agent, node, kind ("state": the
+# changed fields follow as "f:<name>", value; "" clears a field; "released": the node let go
+# of its reservation of the agent).
+
+# KEYS: agents, agent, feed; ARGV: prefix, agent, node, max feed length, name, value, ...
+# The feed entry's id.  A record not there yet starts logged out and idle, with no skills.
+SHARE_AGENT = """
+if redis.call("EXISTS", KEYS[2]) == 0 then
+    redis.call("HSET", KEYS[2], "presence", "logged_out", "activity", "idle", "skills", "{}")
+    redis.call("SADD", KEYS[1], ARGV[2])
+end
+local entry = {"agent", ARGV[2], "node", ARGV[3], "kind", "state"}
+for i = 5, #ARGV, 2 do
+    if ARGV[i + 1] == "" then redis.call("HDEL", KEYS[2], ARGV[i])
+    else redis.call("HSET", KEYS[2], ARGV[i], ARGV[i + 1]) end
+    table.insert(entry, "f:" .. ARGV[i])
+    table.insert(entry, ARGV[i + 1])
+end
+return redis.call("XADD", KEYS[3], "MAXLEN", "~", ARGV[4], "*", unpack(entry))
+"""
+
+# KEYS: reserved, feed; ARGV: prefix, agent, contact, node, max feed length.  As RELEASE, and
+# a released agent is announced in the feed (a node that lost a race for it offers it again).
+RELEASE_ANNOUNCED = (
+    lua_prelude()
+    + """
+local held = redis.call("HMGET", KEYS[1], "contact_id", "node_id")
+if held[1] ~= ARGV[3] or held[2] ~= ARGV[4] then return 0 end
+redis.call("DEL", KEYS[1])
+redis.call("SREM", k_node_reserved(held[2]), ARGV[2])
+redis.call("XADD", KEYS[2], "MAXLEN", "~", ARGV[5], "*",
+    "agent", ARGV[2], "node", ARGV[4], "kind", "released")
+return 1
+"""
+)
+
+# KEYS: agents, feed; ARGV: prefix.  {last feed id ("0-0": none), agent, {name, value, ...}, ...}
+SNAPSHOT = (
+    lua_prelude()
+    + """
+local last = redis.call("XREVRANGE", KEYS[2], "+", "-", "COUNT", 1)
+local out = {#last > 0 and last[1][1] or "0-0"}
+local ids = redis.call("SMEMBERS", KEYS[1])
+table.sort(ids)
+for _, a in ipairs(ids) do
+    local fields = redis.call("HGETALL", k_agent(a))
+    if #fields > 0 then
+        table.insert(out, a)
+        table.insert(out, fields)
+    end
+end
+return out
+"""
+)
+
+# KEYS: feed; ARGV: prefix, node, max feed length, agent, ...  Each agent's whole record as a
+# feed entry (after a reap changed records in a script that does not write the feed).
+ANNOUNCE = (
+    lua_prelude()
+    + """
+for i = 4, #ARGV do
+    local fields = redis.call("HGETALL", k_agent(ARGV[i]))
+    if #fields > 0 then
+        local entry = {"agent", ARGV[i], "node", ARGV[2], "kind", "state"}
+        for j = 1, #fields, 2 do
+            table.insert(entry, "f:" .. fields[j])
+            table.insert(entry, fields[j + 1])
+        end
+        redis.call("XADD", KEYS[1], "MAXLEN", "~", ARGV[3], "*", unpack(entry))
+    end
+end
+return 1
+"""
+)

@@ -84,3 +84,33 @@ async def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
     [info] = await store.nodes()
     assert info.renewed_at == START.timestamp() + 20.0
     await node.stop()
+
+
+async def test_the_agents_a_reap_or_a_leave_released_are_told_to_the_pool(
+    state_store: StateStore,
+) -> None:
+    clock = Clock(wall_start=START)
+    told: list[list[str]] = []
+
+    async def on_reaped(agents: list[str]) -> None:
+        told.append(agents)
+
+    a = NodeMembership(
+        state_store,
+        "node-a",
+        clock,
+        lease_ttl_s=15.0,
+        renew_every_s=5.0,
+        calls=lambda: 0,
+        on_reaped=on_reaped,
+    )
+    b = _node(state_store, "node-b", clock, 1)
+    await a.start()
+    await b.start()
+    assert await state_store.reserve("1001", "c1", "node-b")
+    assert await state_store.reserve("1002", "c2", "node-a")
+    await b.stop(leave=False)
+    await asyncio.sleep(21.0)
+    assert told == [["1001"]]
+    await a.stop()  # leaving cleanly releases its own: told as well
+    assert told == [["1001"], ["1002"]]

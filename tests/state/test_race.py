@@ -68,3 +68,51 @@ async def test_two_nodes_never_offer_an_agent_twice_nor_lose_a_contact(
     assert await store.waiting("1700") == []
     for agent in AGENTS:
         assert await store.reservation(agent) is None
+
+
+POOL_CONTACTS = 1_000  # per node
+
+
+def _pool_node(prefix: str, node_id: str, logs_in: bool) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.state.race_pool_node",
+            REDIS_URL,
+            prefix,
+            node_id,
+            str(POOL_CONTACTS),
+            "1" if logs_in else "0",
+            *AGENTS,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+async def test_two_nodes_on_one_agent_pool_never_offer_an_agent_twice_nor_lose_a_contact(
+    redis_stores: Callable[[], RedisStateStore],
+) -> None:
+    """The whole shared pool: agent books as replicas fed by the agent feed, routers
+    reserving through Redis; the agents log in on node-a only, and node-b serves its own
+    contacts with them."""
+    store = redis_stores()
+    prefix = store.keys.prefix
+    processes = [_pool_node(prefix, "node-a", True), _pool_node(prefix, "node-b", False)]
+    a, b = [await asyncio.to_thread(_result, p) for p in processes]
+
+    assert a["doubles"] == b["doubles"] == 0
+    assert a["served"] == b["served"] == POOL_CONTACTS  # nobody lost
+    assert b["applied"] > 0  # node-b knew the agents from the feed only
+    assert a["lost_races"] + b["lost_races"] > 0  # they did collide: the race was real
+    with hold_clock():
+        served = Counter(await store.client.lrange(prefix + "race-served", 0, -1))
+    assert len(served) == 2 * POOL_CONTACTS
+    assert set(served.values()) == {1}  # nobody served twice
+    for agent in AGENTS:
+        assert await store.reservation(agent) is None
+        shared = await store.agent(agent)
+        assert shared is not None
+        assert (shared.presence, shared.activity) == ("available", "idle")

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from acd.state.reservations import RedisReservations
 from skills import Router
@@ -90,3 +91,31 @@ def test_a_node_restarted_within_its_lease_takes_its_ringing_offer_up(
     assert restarted.holder("longest-idle") == "ca"
     assert not b.try_reserve("longest-idle", "cb")
     client.close()
+
+
+def test_a_reservation_redis_failed_is_a_lost_race_and_its_release_is_sent_later(
+    shared: tuple[RedisReservations, RedisReservations], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = shared
+    now = [1000.0]
+    monkeypatch.setattr("acd.state.reservations.time.monotonic", lambda: now[0])
+    script = a._reserve
+
+    def answer_lost(keys: list[str], args: list[object]) -> object:
+        script(keys=keys, args=args)  # the script ran; its answer never came back
+        raise RedisConnectionError("Connection reset by peer")
+
+    a._reserve = answer_lost
+    router = _router(a)
+    router.add_contact("ca", "X", 10.0)
+    assert router.match(10.0) == []  # no exception, nobody offered: the caller waits
+    assert a.errors == 1  # the second candidate was not even tried while Redis rests
+    assert not b.try_reserve("longest-idle", "cb")  # held for "ca" in Redis meanwhile
+
+    a._reserve = script
+    assert a.retry_failed() == 1  # still resting: owed, not sent
+    now[0] += 1.5
+    assert a.retry_failed() == 0  # sent: the reservation nobody knew of is gone
+    assert a.take_recovery()  # the pool reloads, so the agents taken for busy come back
+    assert not a.take_recovery()
+    assert b.try_reserve("longest-idle", "cb")
