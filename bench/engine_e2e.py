@@ -44,7 +44,7 @@ from acd.app import running_engine
 from acd.ari import stream as stream_module
 from acd.ari.event_filter import EventFilter
 from acd.ari.events import Bridge, Channel, parse_event
-from acd.ari.rest import RestTransport
+from acd.ari.rest import HttpTransportBase
 from acd.ari.stream import EventStream
 from acd.ari.ws_rest import WsRestTransport
 from acd.engine import inputs as inp
@@ -58,8 +58,11 @@ from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
 
 LINE_CODE = "1700 Andere Vragen"
-# --profile: cProfile the measured window (its CPU figure is then not comparable).
+# --profile: cProfile the measured window (its CPU figure is then not comparable); with
+# --profile-cpu its times are the event loop thread's CPU time, not wall time (a loopback
+# ``send`` that lets the peer process run shows its wall time otherwise).
 PROFILE = False
+PROFILE_CPU = False
 IDLE_S = 2.0
 
 
@@ -177,7 +180,7 @@ class Wire:
     @contextlib.contextmanager
     def counting(self, event_filter: bool, stdlib_json: bool) -> Iterator[None]:
         request, ws_request, handle_text, apply, decode, submit = (
-            RestTransport.request,
+            HttpTransportBase.request,
             WsRestTransport.request,
             EventStream._handle_text,
             EventFilter.apply,
@@ -215,7 +218,7 @@ class Wire:
         async def no_filter(self: EventFilter) -> bool:
             return False  # the engine as before the filter: every event type arrives
 
-        RestTransport.request = counted(request)  # type: ignore[method-assign]
+        HttpTransportBase.request = counted(request)  # type: ignore[method-assign]
         WsRestTransport.request = counted(ws_request)  # type: ignore[method-assign]
         EngineRuntime.submit = noted_submit  # type: ignore[method-assign,assignment]
         EventStream._handle_text = counted_text  # type: ignore[method-assign,assignment]
@@ -227,7 +230,7 @@ class Wire:
             with self._sql_counting():
                 yield
         finally:
-            RestTransport.request = request  # type: ignore[method-assign]
+            HttpTransportBase.request = request  # type: ignore[method-assign]
             WsRestTransport.request = ws_request  # type: ignore[method-assign]
             EngineRuntime.submit = submit  # type: ignore[method-assign]
             EventStream._handle_text = handle_text  # type: ignore[method-assign]
@@ -286,6 +289,7 @@ async def end_to_end(
     event_filter: bool,
     stdlib_json: bool,
     rest_over: str = "websocket",
+    http_client: str = "lean",
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config"
@@ -307,10 +311,13 @@ async def end_to_end(
         try:
             wire = Wire()
             with wire.counting(event_filter, stdlib_json):
-                result = await _drive(config, port, calls, agents, rate, wire, rest_over)
+                transport = (rest_over, http_client)
+                result = await _drive(config, port, calls, agents, rate, wire, transport)
             decoder = "json" if stdlib_json else "orjson"
             head = {"calendar": calendar, "event_filter": event_filter, "decoder": decoder}
             head["rest_over"] = rest_over
+            if rest_over == "http":
+                head["http_client"] = http_client
             return {**head, "rate": rate, **result}
         finally:
             emulator.terminate()
@@ -336,7 +343,13 @@ def _percentile_ms(values: list[float], q: float) -> float | None:
 
 
 async def _drive(
-    config: Path, port: int, calls: int, agents: int, rate: float, wire: Wire, rest_over: str
+    config: Path,
+    port: int,
+    calls: int,
+    agents: int,
+    rate: float,
+    wire: Wire,
+    transport: tuple[str, str],
 ) -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}"
     headers = {"Authorization": aiohttp.encode_basic_auth("asterisk", "asterisk")}
@@ -354,7 +367,12 @@ async def _drive(
         settings = load_settings(
             config,
             env={},
-            overrides={"ari.url": url, "http.listen": "127.0.0.1:0", "ari.rest_over": rest_over},
+            overrides={
+                "ari.url": url,
+                "http.listen": "127.0.0.1:0",
+                "ari.rest_over": transport[0],
+                "ari.http_client": transport[1],
+            },
         )
         timing = Timing()
         async with running_engine(
@@ -372,7 +390,8 @@ async def _drive(
             stats = engine.stream.stats
             requests0, bytes0, events0 = wire.requests, wire.event_bytes, stats.events_received
             sql0 = (wire.transactions, wire.thread_hops)
-            profiler = cProfile.Profile() if PROFILE else None
+            timer = time.thread_time if PROFILE_CPU else time.perf_counter
+            profiler = cProfile.Profile(timer) if PROFILE or PROFILE_CPU else None
             if profiler is not None:
                 profiler.enable()
             cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -591,28 +610,43 @@ def main() -> None:
         help="how REST requests travel (ari.rest_over); both: one run each",
     )
     parser.add_argument(
+        "--http-client",
+        choices=("lean", "aiohttp", "both"),
+        default="lean",
+        help="the HTTP client when REST goes over HTTP (ari.http_client); both: one run each",
+    )
+    parser.add_argument(
         "--calendars", default="office,always", help="comma-separated: office, always"
     )
     parser.add_argument(
         "--profile", action="store_true", help="count Python function calls per call (cProfile)"
     )
+    parser.add_argument(
+        "--profile-cpu", action="store_true", help="--profile timed in thread CPU, not wall time"
+    )
     args = parser.parse_args()
-    global PROFILE
-    PROFILE = args.profile
+    global PROFILE, PROFILE_CPU
+    PROFILE, PROFILE_CPU = args.profile, args.profile_cpu
     calls = 200 if args.quick else args.calls
     print(f"machine: {machine()}")
     print("ingest:", json.dumps(asyncio.run(ingest(200 if args.quick else 2000))))
     # Each run its own emulator and engine; the engine's figures are per call.  "Before" is the
     # engine before the event filter and orjson: no filter, the stdlib json.
-    transports = ("websocket", "http") if args.rest_over == "both" else (args.rest_over,)
+    over = ("websocket", "http") if args.rest_over == "both" else (args.rest_over,)
+    clients = ("lean", "aiohttp") if args.http_client == "both" else (args.http_client,)
+    transports = [
+        (rest_over, client)
+        for rest_over in over
+        for client in (clients if rest_over == "http" else clients[:1])
+    ]
     for calendar in args.calendars.split(","):
         variants = (
             ((True, False),) if args.current else ((True, False), (False, False), (False, True))
         )
         for event_filter, stdlib_json in variants:
-            for rest_over in transports:
+            for rest_over, client in transports:
                 run = (calls, args.agents, args.rate, calendar, event_filter, stdlib_json)
-                result = asyncio.run(end_to_end(*run, rest_over))
+                result = asyncio.run(end_to_end(*run, rest_over, client))
                 print("end to end:", json.dumps(result), flush=True)
 
 

@@ -83,6 +83,10 @@ class AriSettings(ConfigModel):
     # a socket's requests one at a time, and at 90 calls/s on a busy machine fewer callers
     # reached an agent that way (docs/performance.md, "REST over the events WebSocket").
     rest_over: Literal["websocket", "http"] = "http"
+    # Over HTTP: the lean keep-alive client (acd.ari.http11) or aiohttp's; the same requests
+    # and errors, the lean one at less CPU per request (docs/performance.md, "A lean HTTP
+    # client").  aiohttp stays as a fallback.
+    http_client: Literal["lean", "aiohttp"] = "lean"
 
     @field_validator("url")
     @classmethod
