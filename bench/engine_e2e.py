@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import itertools
 import json
 import os
 import platform
@@ -52,6 +53,7 @@ from acd.engine.ari_commands import AriPort
 from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
 from acd.engine.runtime import EngineRuntime
+from acd.event_loop import loop_factory
 from acd.records.together import RecordsStore
 from acd.settings import load_settings
 from foundation.clock import Clock
@@ -63,6 +65,7 @@ LINE_CODE = "1700 Andere Vragen"
 # ``send`` that lets the peer process run shows its wall time otherwise).
 PROFILE = False
 PROFILE_CPU = False
+PROFILE_DUMP = ""  # --profile-dump FILE: the pstats file, to look at callers
 IDLE_S = 2.0
 
 
@@ -329,8 +332,10 @@ def _profiled(profiler: cProfile.Profile | None, per_call: int) -> dict[str, Any
     the top entries by own time go to stderr."""
     if profiler is None:
         return {}
+    if PROFILE_DUMP:
+        profiler.dump_stats(PROFILE_DUMP)
     stats = pstats.Stats(profiler, stream=sys.stderr)
-    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("tottime").print_stats(45)
     calls = sum(entry[1] for entry in stats.stats.values())  # type: ignore[attr-defined]
     return {"python_calls_per_call": round(calls / per_call)}
 
@@ -395,6 +400,7 @@ async def _drive(
             if profiler is not None:
                 profiler.enable()
             cpu0, wall0 = time.process_time(), time.perf_counter()
+            loop_cpu0 = time.thread_time()  # the event loop's thread alone
             # The callers are a process of their own, so their HTTP work is not engine CPU.
             placer = await asyncio.create_subprocess_exec(
                 sys.executable, __file__, "--place-calls", url, str(calls), str(rate)
@@ -405,6 +411,7 @@ async def _drive(
                 await asyncio.sleep(0.05)
             wall = time.perf_counter() - wall0
             cpu = time.process_time() - cpu0
+            loop_cpu = time.thread_time() - loop_cpu0
             if profiler is not None:
                 profiler.disable()
             requests = wire.requests - requests0
@@ -424,6 +431,7 @@ async def _drive(
         "wall_s": round(wall, 2),
         "contacts_per_s": round(answered / wall, 1),
         "engine_cpu_ms_per_call": round(1000 * cpu / per_call, 2),
+        "engine_loop_thread_cpu_ms_per_call": round(1000 * loop_cpu / per_call, 2),
         "engine_idle_cpu_ms_per_s": round(1000 * idle_cpu_per_s, 2),
         "engine_cpu_ms_per_call_net_of_idle": round(
             1000 * (cpu - idle_cpu_per_s * wall) / per_call, 2
@@ -616,6 +624,12 @@ def main() -> None:
         help="the HTTP client when REST goes over HTTP (ari.http_client); both: one run each",
     )
     parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio", "both"),
+        default="uvloop",
+        help="the engine's event loop (event_loop in acd.yaml); both: one run each",
+    )
+    parser.add_argument(
         "--calendars", default="office,always", help="comma-separated: office, always"
     )
     parser.add_argument(
@@ -624,9 +638,10 @@ def main() -> None:
     parser.add_argument(
         "--profile-cpu", action="store_true", help="--profile timed in thread CPU, not wall time"
     )
+    parser.add_argument("--profile-dump", default="", help="write the pstats file there")
     args = parser.parse_args()
-    global PROFILE, PROFILE_CPU
-    PROFILE, PROFILE_CPU = args.profile, args.profile_cpu
+    global PROFILE, PROFILE_CPU, PROFILE_DUMP
+    PROFILE, PROFILE_CPU, PROFILE_DUMP = args.profile, args.profile_cpu, args.profile_dump
     calls = 200 if args.quick else args.calls
     print(f"machine: {machine()}")
     print("ingest:", json.dumps(asyncio.run(ingest(200 if args.quick else 2000))))
@@ -634,6 +649,7 @@ def main() -> None:
     # engine before the event filter and orjson: no filter, the stdlib json.
     over = ("websocket", "http") if args.rest_over == "both" else (args.rest_over,)
     clients = ("lean", "aiohttp") if args.http_client == "both" else (args.http_client,)
+    loops: tuple[Any, ...] = ("uvloop", "asyncio") if args.loop == "both" else (args.loop,)
     transports = [
         (rest_over, client)
         for rest_over in over
@@ -644,10 +660,11 @@ def main() -> None:
             ((True, False),) if args.current else ((True, False), (False, False), (False, True))
         )
         for event_filter, stdlib_json in variants:
-            for rest_over, client in transports:
+            for (rest_over, client), loop in itertools.product(transports, loops):
                 run = (calls, args.agents, args.rate, calendar, event_filter, stdlib_json)
-                result = asyncio.run(end_to_end(*run, rest_over, client))
-                print("end to end:", json.dumps(result), flush=True)
+                with asyncio.Runner(loop_factory=loop_factory(loop)) as runner:
+                    result = runner.run(end_to_end(*run, rest_over, client))
+                print("end to end:", json.dumps({"loop": loop, **result}), flush=True)
 
 
 if __name__ == "__main__":
