@@ -1,4 +1,4 @@
-"""The event loop the long-running commands (``acd run``, the real-time demo) run on.
+"""The event loop the long-running commands (``acd run``, the benchmarks) run on.
 
 uvloop (libuv, by the authors of httptools) by default: its loop turns, timers and socket
 transports cost the engine less CPU per call than asyncio's own (docs/performance.md, "A lean
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Coroutine
+from typing import Any, Literal, TypeVar
 
 log = logging.getLogger(__name__)
 
 LoopKind = Literal["uvloop", "asyncio"]
+T = TypeVar("T")
 
 
 def loop_factory(kind: LoopKind) -> Callable[[], asyncio.AbstractEventLoop]:
@@ -31,7 +32,7 @@ def loop_factory(kind: LoopKind) -> Callable[[], asyncio.AbstractEventLoop]:
     return asyncio.new_event_loop
 
 
-def run(main: object, kind: LoopKind) -> object:
+def run(main: Coroutine[Any, Any, T], kind: LoopKind) -> T:
     """``asyncio.run(main)`` on the loop ``kind`` names."""
     with asyncio.Runner(loop_factory=loop_factory(kind)) as runner:
-        return runner.run(main)  # type: ignore[arg-type]
+        return runner.run(main)

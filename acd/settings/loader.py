@@ -104,6 +104,7 @@ def load_settings(
         reports=acd.reports,
         redis=acd.redis,
         log_level=acd.log_level,
+        event_loop=acd.event_loop,
         line_codes=_all(codes),
         calendars=_all(calendars),
         lines=_all(lines),
