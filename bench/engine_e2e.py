@@ -176,6 +176,7 @@ class Wire:
         self.event_bytes = 0
         self.transactions = 0  # SQL commits (every writer's)
         self.thread_hops = 0  # calls handed to aiosqlite's thread
+        self.records_cpu_s = 0.0  # CPU of the records' own thread (SQLite file transactions)
         self.bridged: dict[str, float] = {}  # caller channel -> its addChannel answered
         self.agent_answered: dict[str, float] = {}  # caller channel -> its agent picked up
         self._leg_answered: dict[str, float] = {}  # agent leg -> the engine took its answer
@@ -250,7 +251,9 @@ class Wire:
 
         def counted_transaction(store: RecordsStore, records: Any) -> None:
             wire.thread_hops += 1  # counted in that thread: the hand-off is one per call
+            cpu0 = time.thread_time()
             transaction(store, records)
+            wire.records_cpu_s += time.thread_time() - cpu0
 
         async def counted_hop(connection: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
             wire.thread_hops += 1
@@ -395,6 +398,7 @@ async def _drive(
             stats = engine.stream.stats
             requests0, bytes0, events0 = wire.requests, wire.event_bytes, stats.events_received
             sql0 = (wire.transactions, wire.thread_hops)
+            records_cpu0 = wire.records_cpu_s
             timer = time.thread_time if PROFILE_CPU else time.perf_counter
             profiler = cProfile.Profile(timer) if PROFILE or PROFILE_CPU else None
             if profiler is not None:
@@ -412,6 +416,7 @@ async def _drive(
             wall = time.perf_counter() - wall0
             cpu = time.process_time() - cpu0
             loop_cpu = time.thread_time() - loop_cpu0
+            records_cpu = wire.records_cpu_s - records_cpu0
             if profiler is not None:
                 profiler.disable()
             requests = wire.requests - requests0
@@ -432,6 +437,7 @@ async def _drive(
         "contacts_per_s": round(answered / wall, 1),
         "engine_cpu_ms_per_call": round(1000 * cpu / per_call, 2),
         "engine_loop_thread_cpu_ms_per_call": round(1000 * loop_cpu / per_call, 2),
+        "records_thread_cpu_ms_per_call": round(1000 * records_cpu / per_call, 2),
         "engine_idle_cpu_ms_per_s": round(1000 * idle_cpu_per_s, 2),
         "engine_cpu_ms_per_call_net_of_idle": round(
             1000 * (cpu - idle_cpu_per_s * wall) / per_call, 2

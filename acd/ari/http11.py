@@ -60,11 +60,13 @@ _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.~/:,@-]*").fullmatch
 
 
 def query_string(query: Mapping[str, str]) -> str:
-    """``k=v&...`` percent-encoded as urllib would, without its cost for plain values."""
-    return "&".join(
-        f"{quote(k, safe=_QUERY_SAFE)}={v if _PLAIN_VALUE(v) else quote(v, safe=_QUERY_SAFE)}"
-        for k, v in query.items()
-    )
+    """``k=v&...`` percent-encoded as urllib would, without its cost for plain names and
+    values."""
+    return "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in query.items())
+
+
+def _quoted(text: str) -> str:
+    return text if _PLAIN_VALUE(text) else quote(text, safe=_QUERY_SAFE)
 
 
 class _Connection(asyncio.Protocol):
