@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,8 +33,9 @@ class RawServer:
     """An HTTP server written by hand: each request's head and body are kept, the answer is
     what ``answer`` writes; counts the connections it accepted."""
 
-    def __init__(self, answer: Answer) -> None:
+    def __init__(self, answer: Answer, tls: ssl.SSLContext | None = None) -> None:
         self.answer = answer
+        self._tls = tls
         self.requests: list[bytes] = []
         self.connections = 0
         self.url = ""
@@ -39,9 +43,9 @@ class RawServer:
         self._writers: list[Writer] = []
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self._tls)
         port = self._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{'https' if self._tls else 'http'}://127.0.0.1:{port}"
 
     async def close(self) -> None:
         for writer in self._writers:
@@ -87,11 +91,11 @@ async def pong(_request: bytes, writer: Writer) -> None:
 
 
 @pytest.fixture
-async def serve() -> AsyncIterator[Callable[[Answer], Awaitable[RawServer]]]:
+async def serve() -> AsyncIterator[Callable[..., Awaitable[RawServer]]]:
     servers: list[RawServer] = []
 
-    async def start(answer: Answer) -> RawServer:
-        server = RawServer(answer)
+    async def start(answer: Answer, tls: ssl.SSLContext | None = None) -> RawServer:
+        server = RawServer(answer, tls)
         await server.start()
         servers.append(server)
         return server
@@ -373,3 +377,37 @@ async def test_both_clients_fail_alike(serve):
         AriUnavailable,
         AriUnavailable,
     ]
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 made by the openssl CLI, and its key."""
+    cert, key = directory / "pbx.crt", directory / "pbx.key"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+async def test_https_to_a_trusted_asterisk_and_refused_to_an_untrusted_one(serve, tmp_path):
+    cert, key = _self_signed(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    server = await serve(pong, tls)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    rest = Http11Transport(server.url, "asterisk", "asterisk", ssl_context=trusting)
+    try:
+        assert await rest.request("GET", "/ari/asterisk/ping") == {"ping": "pong"}
+    finally:
+        await rest.close()
+    assert server.requests[0].startswith(b"GET /ari/asterisk/ping HTTP/1.1\r\n")
+    # The system's trust store does not know this certificate: no request goes out.
+    async with AriClient(server.url, "asterisk", "asterisk", "acd") as ari:
+        with pytest.raises(AriUnavailable, match="CERTIFICATE_VERIFY_FAILED"):
+            await ari.ping()
+    assert len(server.requests) == 1
