@@ -365,7 +365,7 @@ async def _drive(
     url = f"http://127.0.0.1:{port}"
     headers = {"Authorization": aiohttp.encode_basic_auth("asterisk", "asterisk")}
     async with aiohttp.ClientSession(headers=headers) as http:
-        for _ in range(100):
+        for _ in range(600):  # up to a minute: on a busy machine the emulator starts slowly
             try:
                 async with http.get(f"{url}/ari/asterisk/ping"):
                     break
