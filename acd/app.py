@@ -231,6 +231,7 @@ async def running_engine(
             request_timeout_s=ari_settings.request_timeout_s,
             max_connections=ari_settings.max_connections,
             rest=ws_rest,
+            http_client=ari_settings.http_client,
         )
         stack.push_async_callback(ari.close)
 

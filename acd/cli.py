@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from acd import event_loop
 from acd.auth.cli_parser import add_auth_parsers
 from foundation.errors import (
     ConfigError,
@@ -467,7 +468,7 @@ def _run(args: argparse.Namespace) -> int:
             # Another engine took the app over: stop, and say so in the exit status.
             return 1 if engine.lost_lease.is_set() else 0
 
-    return asyncio.run(serve())
+    return event_loop.run(serve(), settings.event_loop)
 
 
 def _emulator(args: argparse.Namespace) -> int:

@@ -20,6 +20,8 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import gc
+import itertools
 import json
 import os
 import platform
@@ -44,7 +46,7 @@ from acd.app import running_engine
 from acd.ari import stream as stream_module
 from acd.ari.event_filter import EventFilter
 from acd.ari.events import Bridge, Channel, parse_event
-from acd.ari.rest import RestTransport
+from acd.ari.rest import HttpTransportBase
 from acd.ari.stream import EventStream
 from acd.ari.ws_rest import WsRestTransport
 from acd.engine import inputs as inp
@@ -52,15 +54,21 @@ from acd.engine.ari_commands import AriPort
 from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
 from acd.engine.runtime import EngineRuntime
+from acd.event_loop import loop_factory
 from acd.records.together import RecordsStore
 from acd.settings import load_settings
 from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
 
 LINE_CODE = "1700 Andere Vragen"
-# --profile: cProfile the measured window (its CPU figure is then not comparable).
+# --profile: cProfile the measured window (its CPU figure is then not comparable); with
+# --profile-cpu its times are the event loop thread's CPU time, not wall time (a loopback
+# ``send`` that lets the peer process run shows its wall time otherwise).
 PROFILE = False
+PROFILE_CPU = False
+PROFILE_DUMP = ""  # --profile-dump FILE: the pstats file, to look at callers
 IDLE_S = 2.0
+GC_AS_RUN = True  # --gc default: Python's own GC settings instead of acd run's
 
 
 # Every day open: an "office hours" calendar with a lunch break and public holidays, in a
@@ -170,6 +178,7 @@ class Wire:
         self.event_bytes = 0
         self.transactions = 0  # SQL commits (every writer's)
         self.thread_hops = 0  # calls handed to aiosqlite's thread
+        self.records_cpu_s = 0.0  # CPU of the records' own thread (SQLite file transactions)
         self.bridged: dict[str, float] = {}  # caller channel -> its addChannel answered
         self.agent_answered: dict[str, float] = {}  # caller channel -> its agent picked up
         self._leg_answered: dict[str, float] = {}  # agent leg -> the engine took its answer
@@ -177,7 +186,7 @@ class Wire:
     @contextlib.contextmanager
     def counting(self, event_filter: bool, stdlib_json: bool) -> Iterator[None]:
         request, ws_request, handle_text, apply, decode, submit = (
-            RestTransport.request,
+            HttpTransportBase.request,
             WsRestTransport.request,
             EventStream._handle_text,
             EventFilter.apply,
@@ -215,7 +224,7 @@ class Wire:
         async def no_filter(self: EventFilter) -> bool:
             return False  # the engine as before the filter: every event type arrives
 
-        RestTransport.request = counted(request)  # type: ignore[method-assign]
+        HttpTransportBase.request = counted(request)  # type: ignore[method-assign]
         WsRestTransport.request = counted(ws_request)  # type: ignore[method-assign]
         EngineRuntime.submit = noted_submit  # type: ignore[method-assign,assignment]
         EventStream._handle_text = counted_text  # type: ignore[method-assign,assignment]
@@ -227,7 +236,7 @@ class Wire:
             with self._sql_counting():
                 yield
         finally:
-            RestTransport.request = request  # type: ignore[method-assign]
+            HttpTransportBase.request = request  # type: ignore[method-assign]
             WsRestTransport.request = ws_request  # type: ignore[method-assign]
             EngineRuntime.submit = submit  # type: ignore[method-assign]
             EventStream._handle_text = handle_text  # type: ignore[method-assign]
@@ -244,7 +253,9 @@ class Wire:
 
         def counted_transaction(store: RecordsStore, records: Any) -> None:
             wire.thread_hops += 1  # counted in that thread: the hand-off is one per call
+            cpu0 = time.thread_time()
             transaction(store, records)
+            wire.records_cpu_s += time.thread_time() - cpu0
 
         async def counted_hop(connection: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
             wire.thread_hops += 1
@@ -286,6 +297,7 @@ async def end_to_end(
     event_filter: bool,
     stdlib_json: bool,
     rest_over: str = "websocket",
+    http_client: str = "lean",
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config"
@@ -307,10 +319,14 @@ async def end_to_end(
         try:
             wire = Wire()
             with wire.counting(event_filter, stdlib_json):
-                result = await _drive(config, port, calls, agents, rate, wire, rest_over)
+                transport = (rest_over, http_client)
+                result = await _drive(config, port, calls, agents, rate, wire, transport)
             decoder = "json" if stdlib_json else "orjson"
             head = {"calendar": calendar, "event_filter": event_filter, "decoder": decoder}
             head["rest_over"] = rest_over
+            head["gc"] = "as-run" if GC_AS_RUN else "default"
+            if rest_over == "http":
+                head["http_client"] = http_client
             return {**head, "rate": rate, **result}
         finally:
             emulator.terminate()
@@ -322,8 +338,10 @@ def _profiled(profiler: cProfile.Profile | None, per_call: int) -> dict[str, Any
     the top entries by own time go to stderr."""
     if profiler is None:
         return {}
+    if PROFILE_DUMP:
+        profiler.dump_stats(PROFILE_DUMP)
     stats = pstats.Stats(profiler, stream=sys.stderr)
-    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("tottime").print_stats(45)
     calls = sum(entry[1] for entry in stats.stats.values())  # type: ignore[attr-defined]
     return {"python_calls_per_call": round(calls / per_call)}
 
@@ -336,12 +354,18 @@ def _percentile_ms(values: list[float], q: float) -> float | None:
 
 
 async def _drive(
-    config: Path, port: int, calls: int, agents: int, rate: float, wire: Wire, rest_over: str
+    config: Path,
+    port: int,
+    calls: int,
+    agents: int,
+    rate: float,
+    wire: Wire,
+    transport: tuple[str, str],
 ) -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}"
     headers = {"Authorization": aiohttp.encode_basic_auth("asterisk", "asterisk")}
     async with aiohttp.ClientSession(headers=headers) as http:
-        for _ in range(100):
+        for _ in range(600):  # up to a minute: on a busy machine the emulator starts slowly
             try:
                 async with http.get(f"{url}/ari/asterisk/ping"):
                     break
@@ -354,7 +378,12 @@ async def _drive(
         settings = load_settings(
             config,
             env={},
-            overrides={"ari.url": url, "http.listen": "127.0.0.1:0", "ari.rest_over": rest_over},
+            overrides={
+                "ari.url": url,
+                "http.listen": "127.0.0.1:0",
+                "ari.rest_over": transport[0],
+                "ari.http_client": transport[1],
+            },
         )
         timing = Timing()
         async with running_engine(
@@ -364,6 +393,11 @@ async def _drive(
             for agent in settings.agents:
                 engine.runtime.submit(inp.AgentLogin(agent.id))
             await asyncio.sleep(0.5)  # the logins' and the filter's work is not the calls'
+            if GC_AS_RUN:
+                # As `acd run` does once started (acd/cli.py): start-up objects frozen out of
+                # the cyclic GC, collections rarer.
+                gc.freeze()
+                gc.set_threshold(50_000, 20, 100)
             # What the engine costs doing nothing (timers, dialer, metrics), so the per-call
             # figure can be told apart from it: at a low call rate it is a large share.
             idle_cpu0 = time.process_time()
@@ -372,10 +406,13 @@ async def _drive(
             stats = engine.stream.stats
             requests0, bytes0, events0 = wire.requests, wire.event_bytes, stats.events_received
             sql0 = (wire.transactions, wire.thread_hops)
-            profiler = cProfile.Profile() if PROFILE else None
+            records_cpu0 = wire.records_cpu_s
+            timer = time.thread_time if PROFILE_CPU else time.perf_counter
+            profiler = cProfile.Profile(timer) if PROFILE or PROFILE_CPU else None
             if profiler is not None:
                 profiler.enable()
             cpu0, wall0 = time.process_time(), time.perf_counter()
+            loop_cpu0 = time.thread_time()  # the event loop's thread alone
             # The callers are a process of their own, so their HTTP work is not engine CPU.
             placer = await asyncio.create_subprocess_exec(
                 sys.executable, __file__, "--place-calls", url, str(calls), str(rate)
@@ -386,6 +423,8 @@ async def _drive(
                 await asyncio.sleep(0.05)
             wall = time.perf_counter() - wall0
             cpu = time.process_time() - cpu0
+            loop_cpu = time.thread_time() - loop_cpu0
+            records_cpu = wire.records_cpu_s - records_cpu0
             if profiler is not None:
                 profiler.disable()
             requests = wire.requests - requests0
@@ -405,6 +444,8 @@ async def _drive(
         "wall_s": round(wall, 2),
         "contacts_per_s": round(answered / wall, 1),
         "engine_cpu_ms_per_call": round(1000 * cpu / per_call, 2),
+        "engine_loop_thread_cpu_ms_per_call": round(1000 * loop_cpu / per_call, 2),
+        "records_thread_cpu_ms_per_call": round(1000 * records_cpu / per_call, 2),
         "engine_idle_cpu_ms_per_s": round(1000 * idle_cpu_per_s, 2),
         "engine_cpu_ms_per_call_net_of_idle": round(
             1000 * (cpu - idle_cpu_per_s * wall) / per_call, 2
@@ -591,29 +632,60 @@ def main() -> None:
         help="how REST requests travel (ari.rest_over); both: one run each",
     )
     parser.add_argument(
+        "--http-client",
+        choices=("lean", "aiohttp", "both"),
+        default="lean",
+        help="the HTTP client when REST goes over HTTP (ari.http_client); both: one run each",
+    )
+    parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio", "both"),
+        default="uvloop",
+        help="the engine's event loop (event_loop in acd.yaml); both: one run each",
+    )
+    parser.add_argument(
         "--calendars", default="office,always", help="comma-separated: office, always"
     )
     parser.add_argument(
         "--profile", action="store_true", help="count Python function calls per call (cProfile)"
     )
+    parser.add_argument(
+        "--profile-cpu", action="store_true", help="--profile timed in thread CPU, not wall time"
+    )
+    parser.add_argument(
+        "--gc",
+        choices=("as-run", "default"),
+        default="as-run",
+        help="the engine's GC: tuned as `acd run` tunes it, or Python's defaults",
+    )
+    parser.add_argument("--profile-dump", default="", help="write the pstats file there")
     args = parser.parse_args()
-    global PROFILE
-    PROFILE = args.profile
+    global PROFILE, PROFILE_CPU, PROFILE_DUMP, GC_AS_RUN
+    GC_AS_RUN = args.gc == "as-run"
+    PROFILE, PROFILE_CPU, PROFILE_DUMP = args.profile, args.profile_cpu, args.profile_dump
     calls = 200 if args.quick else args.calls
     print(f"machine: {machine()}")
     print("ingest:", json.dumps(asyncio.run(ingest(200 if args.quick else 2000))))
     # Each run its own emulator and engine; the engine's figures are per call.  "Before" is the
     # engine before the event filter and orjson: no filter, the stdlib json.
-    transports = ("websocket", "http") if args.rest_over == "both" else (args.rest_over,)
+    over = ("websocket", "http") if args.rest_over == "both" else (args.rest_over,)
+    clients = ("lean", "aiohttp") if args.http_client == "both" else (args.http_client,)
+    loops: tuple[Any, ...] = ("uvloop", "asyncio") if args.loop == "both" else (args.loop,)
+    transports = [
+        (rest_over, client)
+        for rest_over in over
+        for client in (clients if rest_over == "http" else clients[:1])
+    ]
     for calendar in args.calendars.split(","):
         variants = (
             ((True, False),) if args.current else ((True, False), (False, False), (False, True))
         )
         for event_filter, stdlib_json in variants:
-            for rest_over in transports:
+            for (rest_over, client), loop in itertools.product(transports, loops):
                 run = (calls, args.agents, args.rate, calendar, event_filter, stdlib_json)
-                result = asyncio.run(end_to_end(*run, rest_over))
-                print("end to end:", json.dumps(result), flush=True)
+                with asyncio.Runner(loop_factory=loop_factory(loop)) as runner:
+                    result = runner.run(end_to_end(*run, rest_over, client))
+                print("end to end:", json.dumps({"loop": loop, **result}), flush=True)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from types import FrameType
 from typing import Any
 
 from acd import cli
-from acd.ari.rest import RestTransport
+from acd.ari.rest import HttpTransportBase
 from acd.ari.stream import EventStream
 from acd.ari.ws_rest import WsRestTransport
 
@@ -56,7 +56,7 @@ def _install() -> None:
         Counts.event_bytes += len(text)  # ARI's JSON is ASCII: characters are bytes
         return handle_text(stream, text, raw, generation)
 
-    RestTransport.request = counted(RestTransport.request)  # type: ignore[method-assign]
+    HttpTransportBase.request = counted(HttpTransportBase.request)  # type: ignore[method-assign]
     WsRestTransport.request = counted(WsRestTransport.request)  # type: ignore[method-assign]
     EventStream._handle_text = counted_text  # type: ignore[method-assign,assignment]
 

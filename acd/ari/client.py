@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import aiohttp
 
 from acd.ari.events import Bridge, Channel, Playback
+from acd.ari.http11 import Http11Transport
 from acd.ari.models import Endpoint, LiveRecording, StoredRecording
 from acd.ari.rest import DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT_S, Params, RestTransport, ari_path
 from foundation.errors import AriServerError
@@ -53,6 +54,8 @@ class AriClient:
     ``base_url`` is Asterisk's HTTP server (``http://127.0.0.1:8088``); paths go under ``/ari``.
     ``app`` is the default Stasis application for originated, created and snooped channels.
     ``rest`` replaces HTTP as the way requests travel (the events WebSocket, ``ari.rest_over``).
+    Over HTTP, ``http_client`` picks the lean keep-alive client (:mod:`acd.ari.http11`, the
+    default) or aiohttp's; a ``session`` passed in means aiohttp's.
     """
 
     def __init__(
@@ -67,8 +70,18 @@ class AriClient:
         retry_gets: bool = True,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         rest: RestPort | None = None,
+        http_client: Literal["lean", "aiohttp"] = "lean",
     ) -> None:
         self.app = app
+        if rest is None and http_client == "lean" and session is None:
+            rest = Http11Transport(
+                base_url,
+                username,
+                password,
+                timeout_s=request_timeout_s,
+                retry_gets=retry_gets,
+                max_connections=max_connections,
+            )
         http = RestTransport(
             base_url,
             username,

@@ -105,6 +105,7 @@ def load_settings(
         redis=acd.redis,
         quality=acd.quality,
         log_level=acd.log_level,
+        event_loop=acd.event_loop,
         line_codes=_all(codes),
         calendars=_all(calendars),
         lines=_all(lines),

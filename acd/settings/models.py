@@ -85,6 +85,10 @@ class AriSettings(ConfigModel):
     # a socket's requests one at a time, and at 90 calls/s on a busy machine fewer callers
     # reached an agent that way (docs/performance.md, "REST over the events WebSocket").
     rest_over: Literal["websocket", "http"] = "http"
+    # Over HTTP: the lean keep-alive client (acd.ari.http11) or aiohttp's; the same requests
+    # and errors, the lean one at less CPU per request (docs/performance.md, "A lean HTTP
+    # client").  aiohttp stays as a fallback.
+    http_client: Literal["lean", "aiohttp"] = "lean"
 
     @field_validator("url")
     @classmethod
@@ -249,6 +253,9 @@ class AcdFile(ConfigModel):
     redis: RedisSettings | None = None
     quality: QualitySettings = Field(default_factory=QualitySettings)
     log_level: LogLevel = "INFO"
+    # The event loop of `acd run` (acd.event_loop): uvloop costs less CPU per call than
+    # asyncio's own loop; "asyncio" opts out.
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
 
     @model_validator(mode="after")
     def _report_mail_needs_mail(self) -> Self:

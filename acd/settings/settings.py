@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, PrivateAttr, model_validator
 
@@ -54,6 +54,7 @@ class Settings(ConfigModel):
     redis: RedisSettings | None = None  # shared state of several nodes; None: one node
     quality: QualitySettings = Field(default_factory=QualitySettings)  # listening sessions
     log_level: LogLevel = "INFO"
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"  # acd run's loop (acd.event_loop)
     line_codes: tuple[LineCode, ...]
     lines: tuple[Line, ...]
     agents: tuple[Agent, ...]

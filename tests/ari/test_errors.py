@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Literal
 
 import pytest
 from aiohttp import web
@@ -22,6 +23,8 @@ from foundation.errors import (
     AriWrongState,
 )
 from tests.ari.fake_server import FakeAriServer
+
+HttpClient = Literal["lean", "aiohttp"]
 
 
 @pytest.mark.unit
@@ -101,8 +104,8 @@ async def test_refusals_from_the_server(
     assert fake.seen[-1].query == {"channel": "c1,c2"}
 
 
-async def test_wrong_password_is_unauthorized(fake: FakeAriServer) -> None:
-    async with AriClient(fake.url, "asterisk", "wrong", "acd") as ari:
+async def test_wrong_password_is_unauthorized(fake: FakeAriServer, http_client: HttpClient) -> None:
+    async with AriClient(fake.url, "asterisk", "wrong", "acd", http_client=http_client) as ari:
         with pytest.raises(AriUnauthorized, match="Authentication required"):
             await ari.ping()
 
@@ -143,8 +146,9 @@ def _closed_port() -> int:
     return port
 
 
-async def test_connection_refused_is_unavailable() -> None:
-    async with AriClient(f"http://127.0.0.1:{_closed_port()}", "u", "p", "acd") as ari:
+async def test_connection_refused_is_unavailable(http_client: HttpClient) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    async with AriClient(url, "u", "p", "acd", http_client=http_client) as ari:
         with pytest.raises(AriUnavailable) as caught:
             await ari.answer("c1")
     error = caught.value
@@ -153,7 +157,7 @@ async def test_connection_refused_is_unavailable() -> None:
 
 
 async def test_no_answer_within_the_timeout_is_unavailable_on_the_loop_clock(
-    fake: FakeAriServer,
+    fake: FakeAriServer, http_client: HttpClient
 ) -> None:
     async def silent(_request: web.Request) -> web.Response:
         await asyncio.sleep(3600)
@@ -161,7 +165,9 @@ async def test_no_answer_within_the_timeout_is_unavailable_on_the_loop_clock(
 
     fake.handle("POST", "/ari/channels/c1/answer", silent)
     loop = asyncio.get_running_loop()
-    async with AriClient(fake.url, "asterisk", "asterisk", "acd", request_timeout_s=3) as ari:
+    async with AriClient(
+        fake.url, "asterisk", "asterisk", "acd", request_timeout_s=3, http_client=http_client
+    ) as ari:
         started = loop.time()
         with pytest.raises(AriUnavailable, match="no answer within 3 s"):
             await ari.answer("c1")
@@ -202,7 +208,9 @@ async def test_a_post_is_never_retried(fake: FakeAriServer, client: AriClient) -
     assert calls == 1
 
 
-async def test_a_get_that_timed_out_is_not_retried(fake: FakeAriServer) -> None:
+async def test_a_get_that_timed_out_is_not_retried(
+    fake: FakeAriServer, http_client: HttpClient
+) -> None:
     calls = 0
 
     async def silent(_request: web.Request) -> web.Response:
@@ -213,7 +221,9 @@ async def test_a_get_that_timed_out_is_not_retried(fake: FakeAriServer) -> None:
 
     fake.handle("GET", "/ari/channels", silent)
     loop = asyncio.get_running_loop()
-    async with AriClient(fake.url, "asterisk", "asterisk", "acd", request_timeout_s=3) as ari:
+    async with AriClient(
+        fake.url, "asterisk", "asterisk", "acd", request_timeout_s=3, http_client=http_client
+    ) as ari:
         started = loop.time()
         with pytest.raises(AriUnavailable):
             await ari.list_channels()

@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from acd.ari.rest import DEFAULT_MAX_CONNECTIONS, RestTransport
+from acd.ari.http11 import Http11Transport
+from acd.ari.rest import DEFAULT_MAX_CONNECTIONS, HttpTransportBase, RestTransport
 from acd.settings.models import AriSettings
 
 
@@ -49,6 +50,15 @@ class CountingServer:
             await self._runner.cleanup()
 
 
+Transport = type[RestTransport] | type[Http11Transport]
+
+
+@pytest.fixture(params=[Http11Transport, RestTransport], ids=["lean", "aiohttp"])
+def transport(request: pytest.FixtureRequest) -> Transport:
+    kind: Transport = request.param
+    return kind
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[CountingServer]:
     counting = CountingServer()
@@ -57,8 +67,10 @@ async def server() -> AsyncIterator[CountingServer]:
     await counting.close()
 
 
-async def test_a_burst_of_requests_shares_a_few_kept_alive_connections(server: CountingServer):
-    rest = RestTransport(server.url, "asterisk", "asterisk", max_connections=5)
+async def test_a_burst_of_requests_shares_a_few_kept_alive_connections(
+    server: CountingServer, transport: Transport
+):
+    rest: HttpTransportBase = transport(server.url, "asterisk", "asterisk", max_connections=5)
     try:
         answers = await asyncio.gather(
             *(rest.request("POST", f"/ari/channels/c{i}/answer") for i in range(60))
@@ -74,8 +86,10 @@ async def test_a_burst_of_requests_shares_a_few_kept_alive_connections(server: C
         await rest.close()
 
 
-async def test_the_default_pool_stays_well_below_asterisks_session_limit(server: CountingServer):
-    rest = RestTransport(server.url, "asterisk", "asterisk")
+async def test_the_default_pool_stays_well_below_asterisks_session_limit(
+    server: CountingServer, transport: Transport
+):
+    rest: HttpTransportBase = transport(server.url, "asterisk", "asterisk")
     try:
         await asyncio.gather(*(rest.request("GET", "/ari/channels") for _ in range(150)))
     finally:
@@ -83,9 +97,9 @@ async def test_the_default_pool_stays_well_below_asterisks_session_limit(server:
     assert server.most_in_flight == DEFAULT_MAX_CONNECTIONS == 20
 
 
-def test_a_pool_of_no_connections_or_of_asterisks_whole_limit_is_refused():
+def test_a_pool_of_no_connections_or_of_asterisks_whole_limit_is_refused(transport: Transport):
     with pytest.raises(ValueError, match="max_connections"):
-        RestTransport("http://127.0.0.1:8088", "u", "p", max_connections=0)
+        transport("http://127.0.0.1:8088", "u", "p", max_connections=0)
     assert AriSettings().max_connections == 20
     with pytest.raises(ValueError, match="max_connections"):
         AriSettings(max_connections=100)
