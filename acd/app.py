@@ -288,6 +288,7 @@ async def running_engine(
             rest=ws_rest,
         )
         metrics.watch_ari(lambda: stream.connected)
+        stream.outage.watch(metrics.dependency)
         _watch_lines(metrics, core.config)
         stream.start()
         stack.push_async_callback(stream.stop)

@@ -279,8 +279,12 @@ class Offers:
         else:
             result = _CAUSE_RESULT.get(cause or 0, OfferResult.UNREACHABLE)
             if cause is None:
-                result = OfferResult.NO_ANSWER  # found gone on resync: the cause is lost
-            self.offer_failed(contact, result, cause, now, out)
+                # Found gone on resync: the cause is lost.  It may be the agent's answer that
+                # Asterisk hung up because the app had no connection to enter (an answered
+                # leg cannot enter Stasis while the events socket is down): not held against
+                # the agent.
+                result = OfferResult.NO_ANSWER
+            self.offer_failed(contact, result, cause, now, out, agents_fault=cause is not None)
 
     def originate_failed(
         self, ev: inp.OriginateFailed, now: datetime, out: list[cmd.Command]
@@ -298,6 +302,8 @@ class Offers:
         cause: int | None,
         now: datetime,
         out: list[cmd.Command],
+        *,
+        agents_fault: bool = True,
     ) -> None:
         assert contact.agent_channel is not None
         agent = self._agents.require(contact.agent_id or "")
@@ -316,7 +322,8 @@ class Offers:
         # The bridge stays for the caller's next offer (two requests fewer per offer that
         # rings out); the contact's end destroys it if no agent ever answers.
         self.close_offer(contact, result, cause, now)
-        self._agents.missed(agent, result, now, out)
+        if agents_fault:
+            self._agents.missed(agent, result, now, out)
         self.release_agent(contact, now, out, wrap_up=False)
         self._table.to_phase(contact, Phase.QUEUED)
         self._table.requeue(contact, now)
