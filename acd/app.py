@@ -68,7 +68,7 @@ from acd.reports.scheduler import REPORT_MAIL, ReportScheduler
 from acd.reports.tables import Report
 from acd.settings import Settings
 from acd.state.node import NodeMembership
-from acd.state.setup import join_nodes, shared_reservations
+from acd.state.setup import join_nodes, reassert_after_resync, shared_reservations
 from acd.survey_routes import add_survey_routes
 from acd.today import TodayFigures
 from acd.web import add_pages
@@ -257,7 +257,22 @@ async def running_engine(
         stack.push_async_callback(runtime.close)
         nodes = None
         if redis is not None:  # joined before the first event can reserve an agent
-            nodes = await join_nodes(stack, redis, clock, lambda: calls_of(runtime.view))
+            nodes = await join_nodes(
+                stack,
+                redis,
+                clock,
+                lambda: calls_of(runtime.view),
+                app=engine_key,
+                reservations=reservations,
+            )
+            nodes.outage.watch(metrics.dependency)
+            nodes.on_lost.append(runtime.pause_offers)
+            nodes.on_rejoin.append(runtime.resume_offers)  # after the reservations' reassert
+            if reservations is not None:
+                reassert = asyncio.create_task(
+                    reassert_after_resync(runtime.resynced, reservations), name="reassert"
+                )
+                stack.callback(reassert.cancel)
 
         dialer = CallbackDialer(
             runtime,

@@ -9,13 +9,22 @@ next candidate.  The single-node default stays :class:`skills.InMemoryReservatio
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from acd.state import scripts
 from acd.state.keys import DEFAULT_PREFIX, Keys
 from acd.state.model import checked_id
+
+log = logging.getLogger(__name__)
+
+# What an unreachable Redis raises (refused, reset, timed out): an outage, not a bug.
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class RedisReservations:
@@ -25,9 +34,14 @@ class RedisReservations:
         self._client = client
         self._reserve: Any = client.register_script(scripts.RESERVE)
         self._release: Any = client.register_script(scripts.RELEASE)
+        self._hand_over: Any = client.register_script(scripts.HAND_OVER)
+        self._reassert: Any = client.register_script(scripts.REASSERT)
         # What this node reserved, so a release names the contact and cannot undo a
         # reservation another node made after a lease expiry released ours.
         self._held: dict[str, str] = {}
+        # Told when Redis cannot be reached (acd.state.node pauses offers until it rejoins);
+        # the reservation then counts as lost, and a release is left to the rejoin's reassert.
+        self.on_unreachable: Callable[[BaseException], None] = lambda error: None
 
     @classmethod
     def from_url(cls, url: str, node_id: str, prefix: str = DEFAULT_PREFIX) -> RedisReservations:
@@ -36,8 +50,12 @@ class RedisReservations:
     def try_reserve(self, agent_id: str, contact_id: str) -> bool:
         keys = [self.keys.reserved(agent_id), self.keys.node_reserved(self.node_id)]
         args = [self.keys.prefix, agent_id, contact_id, self.node_id]
-        if not self._reserve(keys=keys, args=args):
-            return False
+        try:
+            if not self._reserve(keys=keys, args=args):
+                return False
+        except UNREACHABLE as error:
+            self.on_unreachable(error)
+            return False  # as a lost race: the router moves on, offers pause until rejoined
         self._held[agent_id] = contact_id
         return True
 
@@ -45,7 +63,39 @@ class RedisReservations:
         contact_id = self._held.pop(agent_id, None)
         if contact_id is not None:
             args = [self.keys.prefix, agent_id, contact_id, self.node_id]
-            self._release(keys=[self.keys.reserved(agent_id)], args=args)
+            try:
+                self._release(keys=[self.keys.reserved(agent_id)], args=args)
+            except UNREACHABLE as error:
+                # Not held here any more: the reassert on rejoining releases it in Redis.
+                self.on_unreachable(error)
+
+    def held(self) -> dict[str, str]:
+        """Agent -> contact, as this node holds them (its own memory: the truth to rebuild
+        Redis from)."""
+        return dict(self._held)
+
+    def hand_over(self, from_node: str) -> list[str]:
+        """Take over ``from_node``'s reservations (same contacts) and drop that node: a
+        standby replacing it on its ARI application.  Returns the agents moved."""
+        checked_id("node id", from_node)
+        keys = [self.keys.node_reserved(self.node_id), self.keys.nodes]
+        moved: list[str] = self._hand_over(
+            keys=keys, args=[self.keys.prefix, from_node, self.node_id]
+        )
+        return moved
+
+    def reassert(self) -> tuple[list[str], list[str]]:
+        """Make Redis say what this node holds: each held agent reserved again for its
+        contact (unless another node holds it: a conflict), every other reservation of this
+        node released.  Synchronous, like the router's calls, so no reserve or release runs
+        between reading what is held and writing it.  Returns (released, conflicts)."""
+        args = [self.keys.prefix, self.node_id]
+        for agent_id, contact_id in sorted(self._held.items()):
+            args += [agent_id, contact_id]
+        released, conflicts = self._reassert(
+            keys=[self.keys.node_reserved(self.node_id)], args=args
+        )
+        return list(released), list(conflicts)
 
     def holder(self, agent_id: str) -> str | None:
         """The contact this node holds the agent for (None: not this node)."""
