@@ -116,7 +116,8 @@ async def test_a_node_the_store_forgot_rebuilds_though_no_call_failed() -> None:
     await store.leave("node-a", node.now())  # as if Redis had lost every key
     await asyncio.sleep(5.0)
     assert rebuilt == [START.timestamp() + 10.0]
-    assert node.outage.up and node.outage.began == 0
+    assert node.outage.up
+    assert node.outage.began == 0
     await node.stop()
 
 
