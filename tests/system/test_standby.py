@@ -106,6 +106,12 @@ def _drop(prefix: str) -> None:
     _in_store(prefix, drop)
 
 
+def _row(pbx: Setup, channel_id: str) -> dict[str, Any]:
+    row = pbx.row(channel_id)
+    assert row is not None, channel_id
+    return row
+
+
 def test_a_standby_takes_over_a_killed_node_and_serves_every_caller(tmp_path: Path) -> None:
     prefix = unique_prefix()
     db = tmp_path / "acd.sqlite3"
@@ -130,8 +136,7 @@ def test_a_standby_takes_over_a_killed_node_and_serves_every_caller(tmp_path: Pa
                 ringing = pbx.call()
                 until(lambda: api.get("/api/agents/1002")["activity"] == "ringing", "1002 rings")
                 queued = pbx.call()
-                for caller in (talking, ringing, queued):
-                    until(lambda c=caller: pbx.row(c), "every caller is on disk")
+                until(lambda: all(pbx.row(c) for c in (talking, ringing, queued)), "on disk")
                 until(lambda: (row := pbx.row(ringing)) and row["offered_at"], "offer on disk")
                 held = _reservations(prefix)
                 assert {a: n for a, (_, n) in held.items()} == {"1001": "node-a", "1002": "node-a"}
@@ -140,7 +145,7 @@ def test_a_standby_takes_over_a_killed_node_and_serves_every_caller(tmp_path: Pa
             b_args = engine_args(_config(tmp_path, "config-b", "node-b", prefix))
             with process(b_args, tmp_path / "node-b.log") as b:
                 api = engine_api(b, tmp_path / "node-b.log")
-                rows = {c: pbx.row(c) for c in (talking, ringing, queued)}
+                rows = {c: _row(pbx, c) for c in (talking, ringing, queued)}
                 # A is gone from the shared state; its agents are B's, for the same contacts.
                 assert _nodes(prefix) == ["node-b"]
                 held = _reservations(prefix)
@@ -178,9 +183,8 @@ def test_a_standby_takes_over_a_killed_node_and_serves_every_caller(tmp_path: Pa
         finally:
             _drop(prefix)
 
-    ended = {c: pbx.row(c) for c in (talking, ringing, queued)}
+    ended = {c: _row(pbx, c) for c in (talking, ringing, queued)}
     for caller, row in ended.items():
-        assert row is not None
         assert row["outcome"] == "answered", (caller, row)
     assert ended[talking]["agent_id"] == "1001"
     assert ended[ringing]["agent_id"] == "1002"
