@@ -24,6 +24,7 @@ from tests.redis_server import RedisServer
 from tests.system.harness import System, system
 
 NODE = "node-a"
+Store = RedisStateStore
 
 
 @asynccontextmanager
