@@ -304,6 +304,7 @@ async def running_engine(
         )
         metrics.watch_ari(lambda: stream.connected)
         stream.outage.watch(metrics.dependency)
+        recorder.outage.watch(metrics.dependency)
         _watch_lines(metrics, core.config)
         stream.start()
         stack.push_async_callback(stream.stop)

@@ -72,3 +72,29 @@ class Outage:
         for notify in self._notify:
             notify(self.dependency, True)
         return True
+
+
+def unreachable(error: BaseException, _depth: int = 0) -> bool:
+    """Whether a failure means a dependency (the database, Redis) cannot be reached (an
+    outage), rather than that it refused what was asked."""
+    if isinstance(error, OSError | TimeoutError | ConnectionError):
+        return True
+    # SQLAlchemy's wrappers (OperationalError, InterfaceError: refused, closed, reset; any
+    # DBAPIError that invalidated its connection), asyncpg's and redis-py's own classes.
+    name = type(error).__name__
+    if getattr(error, "connection_invalidated", False) or name in _UNREACHABLE_NAMES:
+        return True
+    cause = error.__cause__ or error.__context__
+    return cause is not None and _depth < 5 and unreachable(cause, _depth + 1)
+
+
+_UNREACHABLE_NAMES = frozenset(
+    {
+        "OperationalError",
+        "InterfaceError",
+        "ConnectionDoesNotExistError",
+        "CannotConnectNowError",
+        "ConnectionError",  # redis.exceptions, not the builtin
+        "TimeoutError",
+    }
+)
