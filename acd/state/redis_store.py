@@ -89,7 +89,12 @@ class RedisStateStore:
     def from_url(
         cls, url: str, prefix: str = DEFAULT_PREFIX, *, hold: Hold = no_hold
     ) -> RedisStateStore:
-        return cls(Redis.from_url(url, decode_responses=True), prefix, hold=hold)
+        # Bounded waits: a Redis that stops answering (a host down, not a refused port) is an
+        # outage to notice within seconds, not a renewal hanging for ever.
+        client = Redis.from_url(
+            url, decode_responses=True, socket_timeout=5.0, socket_connect_timeout=5.0
+        )
+        return cls(client, prefix, hold=hold)
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -42,32 +42,46 @@ class RedisReservations:
         # Told when Redis cannot be reached (acd.state.node pauses offers until it rejoins);
         # the reservation then counts as lost, and a release is left to the rejoin's reassert.
         self.on_unreachable: Callable[[BaseException], None] = lambda error: None
+        # Set when Redis failed us, cleared by a reassert that succeeds: meanwhile every
+        # reservation is refused at once, without blocking the loop on another attempt.
+        self.away = False
 
     @classmethod
     def from_url(cls, url: str, node_id: str, prefix: str = DEFAULT_PREFIX) -> RedisReservations:
-        return cls(Redis.from_url(url, decode_responses=True), node_id, prefix)
+        # The router waits on this client with the event loop blocked: a Redis that stops
+        # answering must cost at most a second, once (then offers pause until it is back).
+        client = Redis.from_url(
+            url, decode_responses=True, socket_timeout=1.0, socket_connect_timeout=1.0
+        )
+        return cls(client, node_id, prefix)
 
     def try_reserve(self, agent_id: str, contact_id: str) -> bool:
         keys = [self.keys.reserved(agent_id), self.keys.node_reserved(self.node_id)]
         args = [self.keys.prefix, agent_id, contact_id, self.node_id]
+        if self.away:
+            return False
         try:
             if not self._reserve(keys=keys, args=args):
                 return False
         except UNREACHABLE as error:
-            self.on_unreachable(error)
+            self._lost(error)
             return False  # as a lost race: the router moves on, offers pause until rejoined
         self._held[agent_id] = contact_id
         return True
 
     def release(self, agent_id: str) -> None:
         contact_id = self._held.pop(agent_id, None)
-        if contact_id is not None:
+        if contact_id is not None and not self.away:  # away: the rejoin's reassert releases it
             args = [self.keys.prefix, agent_id, contact_id, self.node_id]
             try:
                 self._release(keys=[self.keys.reserved(agent_id)], args=args)
             except UNREACHABLE as error:
                 # Not held here any more: the reassert on rejoining releases it in Redis.
-                self.on_unreachable(error)
+                self._lost(error)
+
+    def _lost(self, error: BaseException) -> None:
+        self.away = True
+        self.on_unreachable(error)
 
     def held(self) -> dict[str, str]:
         """Agent -> contact, as this node holds them (its own memory: the truth to rebuild
@@ -95,6 +109,7 @@ class RedisReservations:
         released, conflicts = self._reassert(
             keys=[self.keys.node_reserved(self.node_id)], args=args
         )
+        self.away = False
         return list(released), list(conflicts)
 
     def holder(self, agent_id: str) -> str | None:
