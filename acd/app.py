@@ -197,7 +197,7 @@ async def running_engine(
         stored_agents = await records.agents.load()
         recorder = RecordsWriter(records)
         await recorder.start()
-        stack.push_async_callback(recorder.stop)
+        stack.push_async_callback(_stop_records, recorder)
         # Callbacks are awaited, not queued: a caller hears "we will call you back" only once
         # the promise is on disk.
         await migrate_callbacks(settings.storage.url, hold=hold)
@@ -348,6 +348,19 @@ async def running_engine(
             engine.http_url or "off",
         )
         yield engine
+
+
+# How long a stopping engine waits for its records to reach a database that is away: then it
+# stops all the same, and the records still unsaved are named in the log (acd.records.writer).
+STOP_RECORDS_WITHIN_S = 30.0
+
+
+async def _stop_records(recorder: RecordsWriter) -> None:
+    try:
+        async with asyncio.timeout(STOP_RECORDS_WITHIN_S):
+            await recorder.stop()
+    except TimeoutError:
+        log.error("stopped without saving every record: the database did not answer")
 
 
 async def _records(stack: AsyncExitStack, url: str, hold: Hold, engine_key: str) -> RecordsStore:
