@@ -21,6 +21,7 @@ from acd.engine.runtime import EngineRuntime
 from acd.engine.snapshot import agent_view, agents_snapshot, queues_snapshot
 from acd.openapi import PATH as OPENAPI_PATH
 from acd.openapi import serve_openapi
+from acd.outages import unreachable
 from foundation.clock import Clock
 from foundation.errors import ApiError, RefusedTransition, UnknownAgent
 from foundation.json_body import MAX_REQUEST_BODY, parse_body, refuse_large_bodies
@@ -87,7 +88,18 @@ async def errors_and_auth(request: web.Request, handler: Handler) -> web.StreamR
         if exc.status < 400:
             raise
         return error_body(exc.status, _http_error_id(exc.status), exc.reason)
-    except Exception:
+    except Exception as exc:
+        if unreachable(exc):
+            # The database (or Redis) is away: say so, and that trying again may work; the
+            # details (which may quote SQL and its values) stay in the log.
+            log.warning("API request %s %s: %s", request.method, request.path, exc)
+            refused = error_body(
+                503,
+                "storage_unavailable",
+                f"the engine cannot reach its storage ({type(exc).__name__}): try again shortly",
+            )
+            refused.headers["Retry-After"] = "5"
+            return refused
         log.exception("API request %s %s failed", request.method, request.path)
         return error_body(500, "internal_error", "the request failed; see the engine log")
 

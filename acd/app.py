@@ -73,7 +73,13 @@ from acd.reports.tables import Report
 from acd.settings import Settings
 from acd.state.node import NodeMembership
 from acd.state.pool import LocalAgentEvents, SharedPool
-from acd.state.setup import join_nodes, load_pool, open_pool, shared_reservations
+from acd.state.setup import (
+    join_nodes,
+    load_pool,
+    open_pool,
+    reassert_after_resync,
+    shared_reservations,
+)
 from acd.survey_routes import add_survey_routes
 from acd.today import TodayFigures
 from acd.web import add_pages
@@ -205,7 +211,7 @@ async def running_engine(
         stored_agents = await records.agents.load()
         recorder = RecordsWriter(records)
         await recorder.start()
-        stack.push_async_callback(recorder.stop)
+        stack.push_async_callback(_stop_records, recorder)
         # Callbacks are awaited, not queued: a caller hears "we will call you back" only once
         # the promise is on disk.
         await migrate_callbacks(settings.storage.url, hold=hold)
@@ -279,8 +285,22 @@ async def running_engine(
         nodes = None
         if redis is not None and pool is not None:  # joined before an event can reserve
             nodes = await join_nodes(
-                stack, redis, clock, lambda: calls_of(runtime.view), on_reaped=pool.announce
+                stack,
+                redis,
+                clock,
+                lambda: calls_of(runtime.view),
+                app=engine_key,
+                reservations=reservations,
+                on_reaped=pool.announce,
             )
+            nodes.outage.watch(metrics.dependency)
+            nodes.on_lost.append(runtime.pause_offers)
+            nodes.on_rejoin.append(runtime.resume_offers)  # after the reservations' reassert
+            if reservations is not None:
+                reassert = asyncio.create_task(
+                    reassert_after_resync(runtime.resynced, reservations), name="reassert"
+                )
+                stack.callback(reassert.cancel)
             await pool.start()
             stack.push_async_callback(pool.stop)
 
@@ -313,6 +333,8 @@ async def running_engine(
             rest=ws_rest,
         )
         metrics.watch_ari(lambda: stream.connected)
+        stream.outage.watch(metrics.dependency)
+        recorder.outage.watch(metrics.dependency)
         _watch_lines(metrics, core.config)
         stream.start()
         stack.push_async_callback(stream.stop)
@@ -357,6 +379,19 @@ async def running_engine(
             engine.http_url or "off",
         )
         yield engine
+
+
+# How long a stopping engine waits for its records to reach a database that is away: then it
+# stops all the same, and the records still unsaved are named in the log (acd.records.writer).
+STOP_RECORDS_WITHIN_S = 30.0
+
+
+async def _stop_records(recorder: RecordsWriter) -> None:
+    try:
+        async with asyncio.timeout(STOP_RECORDS_WITHIN_S):
+            await recorder.stop()
+    except TimeoutError:
+        log.error("stopped without saving every record: the database did not answer")
 
 
 async def _records(stack: AsyncExitStack, url: str, hold: Hold, engine_key: str) -> RecordsStore:

@@ -158,6 +158,14 @@ class Router:
         """No longer offerable (a reservation it holds stays until agent_free or logout)."""
         self._make_busy(agent_id, self._agent(agent_id))
 
+    def availability(self, agent_id: str) -> AgentAvailability:
+        """Whether the router may offer the agent now (BUSY after a lost race, too)."""
+        return self._agent(agent_id).state
+
+    def holds(self, agent_id: str) -> str | None:
+        """The contact this router reserved the agent for, if any."""
+        return self._agent(agent_id).holds
+
     def _agent(self, agent_id: str) -> _Agent:
         agent = self._agents.get(agent_id)
         if agent is None:

@@ -353,6 +353,17 @@ def wallboard() -> dict[str, Any]:
             width=12,
             unit="s",
         ),
+        Panel(
+            "stat",
+            "Dependencies",
+            "1 while every engine reaches it (ari: the events stream; redis: the shared state; "
+            "sql: the records database); 0 during an outage (docs/architecture.md, Outages).",
+            (Query("min by (dependency) (acd_dependency_up)", "{{dependency}}"),),
+            width=24,
+            height=3,
+            unit="none",
+            thresholds=_thresholds(("red", None), ("green", 1)),
+        ),
     ]
     return dashboard(
         "acd-wallboard",

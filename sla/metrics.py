@@ -184,6 +184,19 @@ class EngineMetrics:
             "1 while the engine's events stream to Asterisk (ARI) is connected, else 0.",
             registry=self.registry,
         )
+        self.dependency_up = Gauge(
+            "acd_dependency_up",
+            "1 while the engine reaches the dependency (ari: the events stream; redis: the "
+            "shared state; sql: the records database), 0 during an outage.",
+            ("dependency",),
+            registry=self.registry,
+        )
+        self.dependency_outages = Counter(
+            "acd_dependency_outages",
+            "Outages of a dependency that began, counted once each however long they last.",
+            ("dependency",),
+            registry=self.registry,
+        )
         Info("acd_build", "The running engine's version.", registry=self.registry).info(
             {"version": _version()}
         )
@@ -276,6 +289,15 @@ class EngineMetrics:
     def watch_ari(self, connected: Callable[[], bool]) -> None:
         """Read the ARI connection state at every scrape."""
         self.ari_connected.set_function(lambda: 1.0 if connected() else 0.0)
+
+    def dependency(self, name: str, up: bool, *, began: bool = False) -> None:
+        """A dependency's state (see :class:`acd.outages.Outage`); ``began``: an outage
+        starts now, counted once."""
+        self.dependency_up.labels(name).set(1.0 if up else 0.0)
+        if began:
+            self.dependency_outages.labels(name).inc()
+        else:
+            self.dependency_outages.labels(name)  # the series at 0 from the start
 
     def render(self) -> bytes:
         """The registry in the Prometheus text format; serve it with :attr:`content_type`."""

@@ -142,6 +142,16 @@ def _alerts() -> list[dict[str, Any]]:
                 "Asterisk (ARI): no calls are routed",
             },
         },
+        {
+            "alert": "AcdDependencyDown",
+            "expr": "acd_dependency_up == 0",
+            "for": "30s",
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": "The engine {{ $labels.instance }} cannot reach {{ $labels.dependency }}"
+                " (ari: no calls routed; redis: no offers made; sql: records buffered in memory)",
+            },
+        },
     ]
 
 

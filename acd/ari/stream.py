@@ -37,6 +37,7 @@ from yarl import URL
 
 from acd.ari.events import ApplicationReplaced, AriEvent, MalformedEvent, UnknownEvent, parse_event
 from acd.ari.ws_rest import WsRestTransport
+from acd.outages import Outage
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,12 @@ class EventStream:
         subscribe_all: bool = False,
         rng: random.Random | None = None,
         rest: WsRestTransport | None = None,
+        outage: Outage | None = None,
     ) -> None:
         self.app = app
+        # Down from a drop or a failed first connection until on_connected has run again: one
+        # log line each way; the attempts in between log at DEBUG only.
+        self.outage = outage or Outage("ari")
         self.stats = StreamStats()
         self._url = _events_url(base_url, app, subscribe_all)
         self._api_key = f"{username}:{password}"
@@ -192,7 +197,8 @@ class EventStream:
             else:
                 delay = self._backoff.delay(failures, self._rng.random())
                 failures += 1
-            log.info("ARI events for %r: reconnecting in %.2f s", self.app, delay)
+            level = logging.INFO if failures <= 1 else logging.DEBUG
+            log.log(level, "ARI events for %r: reconnecting in %.2f s", self.app, delay)
             await asyncio.sleep(delay)
 
     async def _connect_and_serve(self) -> tuple[_Ended, bool]:
@@ -221,16 +227,28 @@ class EventStream:
                 )
         except aiohttp.WSServerHandshakeError as exc:
             level = logging.ERROR if exc.status in (401, 403) else logging.WARNING
-            log.log(level, "ARI events %s refused: %d %s", self._url, exc.status, exc.message)
+            self._failed(level, f"ARI events {self._url} refused: {exc.status} {exc.message}")
         except TimeoutError:
-            log.warning("ARI events %s: no answer within %g s", self._url, self._connect_timeout_s)
+            self._failed(
+                logging.WARNING,
+                f"ARI events {self._url}: no answer within {self._connect_timeout_s:g} s",
+            )
         except (aiohttp.ClientError, OSError) as exc:
             # Some of aiohttp's errors quote the URL they tried, api_key (the password) included.
             said = str(exc)
             for secret in {self._api_key, quote(self._api_key, safe=""), quote(self._api_key)}:
                 said = said.replace(secret, "***")
-            log.warning("ARI events %s: %s: %s", self._url, type(exc).__name__, said)
+            self._failed(logging.WARNING, f"ARI events {self._url}: {type(exc).__name__}: {said}")
         return None
+
+    def _failed(self, level: int, said: str) -> None:
+        """A connection attempt failed: said at ``level`` when it starts an outage (or is a
+        refusal of the credentials, which retrying will not mend), else at DEBUG."""
+        if self.outage.up or level >= logging.ERROR:
+            log.log(level, "%s", said)
+        else:
+            log.debug("%s", said)
+        self.outage.failed(said)
 
     async def _serve(self, ws: aiohttp.ClientWebSocketResponse) -> _Ended:
         self._generation += 1
@@ -250,6 +268,7 @@ class EventStream:
             if not await self._run_on_connected():
                 return _Ended.DROPPED
             self._ready.set()
+            self.outage.recovered(f"connection {generation}, resynchronised from ARI")
             return await self._read(ws, inbox, generation)
         finally:
             self._ready.clear()
@@ -286,10 +305,10 @@ class EventStream:
                 if self._handle_text(msg.data, raw, generation) is _Ended.REPLACED:
                     return _Ended.REPLACED
             elif msg.type is aiohttp.WSMsgType.ERROR:
-                log.warning("ARI events for %r: connection failed: %s", self.app, ws.exception())
+                self.outage.failed(f"ARI events for {self.app!r}: failed: {ws.exception()}")
                 return _Ended.DROPPED
             elif msg.type in _CLOSED:
-                log.warning("ARI events for %r: connection closed (%s)", self.app, ws.close_code)
+                self.outage.failed(f"ARI events for {self.app!r}: closed ({ws.close_code})")
                 return _Ended.DROPPED
             else:
                 log.warning("ARI events for %r: ignoring a %s message", self.app, msg.type.name)

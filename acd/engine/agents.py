@@ -38,6 +38,7 @@ from foundation.contact import (
 )
 from foundation.errors import IllegalTransition, RefusedTransition, UnknownAgent
 from skills import AgentStats, Router
+from skills.router import AgentAvailability
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +322,16 @@ class AgentBook:
         else:
             # A ring that came to nothing: the agent keeps their place in the idle order.
             self.move(agent, now, out, activity=Activity.IDLE)
+
+    def offer_again(self, now: datetime) -> None:
+        """Every agent free here whom the router took as busy (a reservation lost to
+        another node, or refused while Redis was away) may be offered again: after a
+        rejoin, Redis says afresh who is held."""
+        for agent in self._agents.values():
+            if not agent.offerable or self._router.holds(agent.id) is not None:
+                continue
+            if self._router.availability(agent.id) is AgentAvailability.BUSY:
+                self._router.agent_free(agent.id, now.timestamp(), agent.routing_stats(now))
 
     def add_talk_time(self, agent_id: str | None, seconds: float, now: datetime) -> None:
         agent = self._agents.get(agent_id or "")

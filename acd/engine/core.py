@@ -130,6 +130,23 @@ class EngineCore:
         self._agents.emit_unsaved(now, out)
         return out
 
+    def pause_offers(self) -> None:
+        """Make no offers until :meth:`resume_offers` (the shared state is unreachable)."""
+        self._offers.paused = True
+
+    def resume_offers(self, now: datetime) -> list[cmd.Command]:
+        """Offer again, every free agent included, and make the offers possible now."""
+        out: list[cmd.Command] = []
+        self._offers.paused = False
+        self._agents.offer_again(now)
+        self._offers.dispatch(now, out)
+        self._agents.emit_unsaved(now, out)
+        return out
+
+    @property
+    def offers_paused(self) -> bool:
+        return self._offers.paused
+
     def _route(self, event: inp.Input, now: datetime, out: list[cmd.Command]) -> None:
         match event:
             case (

@@ -21,7 +21,7 @@ from acd.engine.model import EngineConfig
 from acd.engine.timers import TimerKey, TimerKind
 from foundation.contact import Activity, ContactEventKind, Offer, OfferResult, Outcome
 from foundation.errors import IllegalTransition
-from skills import Match, Router
+from skills import InvalidRoutingTransition, Match, Router
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +45,17 @@ class Offers:
         self._agents = agents
         self._table = table
         self._route_deadline: float | None = None
+        # Paused while the shared state cannot be reached (acd.state.node): no reservation
+        # can be made, and this node's lease may lapse; contacts keep queueing meanwhile.
+        self.paused = False
 
     # ------------------------------------------------------------------ routing
 
     def dispatch(self, now: datetime, out: list[cmd.Command]) -> None:
         """Make every offer the router finds possible now, and keep its one timer armed."""
         t = now.timestamp()
+        if self.paused:
+            return
         for match in self._router.match(t):
             contact = self._table.get(match.contact_id)
             agent = self._agents.agents[match.agent_id]
@@ -186,6 +191,20 @@ class Offers:
         any answered one, talk time from the original answer."""
         self._agents.resume(agent, contact.id, Activity.ON_CALL, now, out)
         record = contact.record
+        # Held for this contact until the agent is free again, as after any answer: with
+        # several nodes no other node may reserve an agent talking here (after a take-over,
+        # the reservation handed over from the node this engine replaces).
+        try:
+            self._router.add_offered(
+                contact.id,
+                record.line_code or "",
+                agent.id,
+                now.timestamp(),
+                waiting_since=(record.queued_at or record.arrived_at).timestamp(),
+            )
+            self._router.remove_contact(contact.id)
+        except InvalidRoutingTransition as refused:
+            log.error("contact %s: agent %s talks here, but %s", contact.id, agent.id, refused)
         contact.agent_id = agent.id
         contact.agent_channel = channel_id
         contact.bridge_id = bridge_id
@@ -279,8 +298,12 @@ class Offers:
         else:
             result = _CAUSE_RESULT.get(cause or 0, OfferResult.UNREACHABLE)
             if cause is None:
-                result = OfferResult.NO_ANSWER  # found gone on resync: the cause is lost
-            self.offer_failed(contact, result, cause, now, out)
+                # Found gone on resync: the cause is lost.  It may be the agent's answer that
+                # Asterisk hung up because the app had no connection to enter (an answered
+                # leg cannot enter Stasis while the events socket is down): not held against
+                # the agent.
+                result = OfferResult.NO_ANSWER
+            self.offer_failed(contact, result, cause, now, out, agents_fault=cause is not None)
 
     def originate_failed(
         self, ev: inp.OriginateFailed, now: datetime, out: list[cmd.Command]
@@ -298,6 +321,8 @@ class Offers:
         cause: int | None,
         now: datetime,
         out: list[cmd.Command],
+        *,
+        agents_fault: bool = True,
     ) -> None:
         assert contact.agent_channel is not None
         agent = self._agents.require(contact.agent_id or "")
@@ -316,7 +341,8 @@ class Offers:
         # The bridge stays for the caller's next offer (two requests fewer per offer that
         # rings out); the contact's end destroys it if no agent ever answers.
         self.close_offer(contact, result, cause, now)
-        self._agents.missed(agent, result, now, out)
+        if agents_fault:
+            self._agents.missed(agent, result, now, out)
         self.release_agent(contact, now, out, wrap_up=False)
         self._table.to_phase(contact, Phase.QUEUED)
         self._table.requeue(contact, now)

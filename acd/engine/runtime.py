@@ -123,6 +123,17 @@ class EngineRuntime:
     def start(self) -> None:
         self._apply(self.core.initial_events(self._clock.now()))
 
+    def pause_offers(self) -> None:
+        """No offers until :meth:`resume_offers`: the shared state (Redis) is unreachable."""
+        if not self.core.offers_paused:
+            log.warning("offers paused: the shared state cannot be reached")
+        self.core.pause_offers()
+
+    async def resume_offers(self) -> None:
+        if self.core.offers_paused:
+            log.warning("offers resumed")
+        self._apply(self.core.resume_offers(self._clock.now()))
+
     def restore_agents(self, records: Iterable[AgentRecord]) -> None:
         """Agents back as a previous engine stored them: call before :meth:`start`."""
         self._apply(self.core.restore_agents(records, self._clock.now()))

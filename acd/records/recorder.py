@@ -16,6 +16,7 @@ from typing import Any
 from acd.records.writer import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_LINGER,
+    DEFAULT_MAX_BACKLOG,
     DEFAULT_WRITE_INTERVAL,
     BatchWriter,
     Saver,
@@ -60,6 +61,7 @@ class ContactRecorder(BatchWriter[ContactRecord]):
         batch_size: int = DEFAULT_BATCH_SIZE,
         write_interval: float = DEFAULT_WRITE_INTERVAL,
         linger: float = DEFAULT_LINGER,
+        max_backlog: int = DEFAULT_MAX_BACKLOG,
     ) -> None:
         super().__init__(
             store,
@@ -71,6 +73,7 @@ class ContactRecorder(BatchWriter[ContactRecord]):
             batch_size=batch_size,
             write_interval=write_interval,
             linger=linger,
+            max_backlog=max_backlog,
         )
 
     def contact_event(self, event: ContactEvent) -> None:

@@ -14,6 +14,14 @@ A failed batch is logged with its keys and retried with exponential backoff for 
 takes: an item is never dropped silently.  A batch that fails twice is split in halves, and a
 half that fails again is split again, so one item the database refuses ends up alone and
 cannot hold back the others; new items keep being written meanwhile.
+
+A database that cannot be reached (refused, reset, timed out) is an outage, not a bad item:
+given an :class:`~acd.outages.Outage`, the writer logs it once when it starts and once when
+the first batch is written again, and its retries in between at DEBUG.  The items wait in
+memory meanwhile, up to ``max_backlog`` keys (items of one key merge, so a contact's many
+snapshots are one): at the bound, the oldest item waiting is given up, logged at ERROR in
+full (the log is then its only record) and counted in :attr:`BatchWriter.given_up`.  At the
+engine's rates the default bound is hours of traffic.
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
+
+from acd.outages import Outage, unreachable
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +57,10 @@ DEFAULT_LINGER = 0.25
 # A batch that failed this many times is split: once may be a passing fault (a dropped
 # connection, a deadlock), twice suggests an item the database will keep refusing.
 _SPLIT_AFTER_FAILURES = 2
+
+# Keys kept while the database is away: about 100 MB of records, a day's calls of a large
+# contact centre.
+DEFAULT_MAX_BACKLOG = 100_000
 
 
 class Saver(Protocol[T_contra]):
@@ -90,6 +104,8 @@ class BatchWriter(Generic[T]):
         batch_size: int = DEFAULT_BATCH_SIZE,
         write_interval: float = DEFAULT_WRITE_INTERVAL,
         linger: float | None = None,
+        max_backlog: int = DEFAULT_MAX_BACKLOG,
+        outage: Outage | None = None,
     ) -> None:
         """``linger``: how long items filed without ``urgent`` may wait to be written with
         others (at least ``write_interval``; None: ``write_interval``, every item urgent)."""
@@ -106,6 +122,9 @@ class BatchWriter(Generic[T]):
         self._batch_size = batch_size
         self._write_interval = write_interval
         self._linger = write_interval if linger is None else max(linger, write_interval)
+        self._max_backlog = max_backlog
+        self.outage = outage or Outage("sql")
+        self.given_up = 0  # items given up at the bound
         # Set when an urgent item (or a flush) cuts the linger short; cleared at each batch.
         self._urgent = asyncio.Event()
         self._lingering_since: float | None = None  # loop time the oldest waiting item came
@@ -140,6 +159,8 @@ class BatchWriter(Generic[T]):
         ``linger`` (with everything pending then)."""
         key = self._key(item)
         older = self._pending.get(key)
+        if older is None and len(self._pending) >= self._max_backlog:
+            self._give_up_oldest()
         self._pending[key] = item if older is None else self._merge(older, item)
         if urgent:
             self._urgent.set()
@@ -147,6 +168,19 @@ class BatchWriter(Generic[T]):
             self._lingering_since = _loop_time()
         self._idle.clear()
         self._wake.set()
+
+    def _give_up_oldest(self) -> None:
+        key = next(iter(self._pending))
+        item = self._pending.pop(key)
+        self._retrying.discard(key)
+        self.given_up += 1
+        log.error(
+            "%s backlog at its bound of %d while the database is away: giving up %s: %r",
+            self._what,
+            self._max_backlog,
+            key,
+            item,
+        )
 
     async def start(self) -> None:
         if self._writer is None or self._writer.done():
@@ -250,14 +284,17 @@ class BatchWriter(Generic[T]):
         self, keys: list[str], failures: int, loop: asyncio.AbstractEventLoop
     ) -> float:
         """Save one batch; on failure schedule its retry and return how long to pause."""
-        batch = {k: self._pending.pop(k) for k in keys}
+        batch = {k: self._pending.pop(k) for k in keys if k in self._pending}  # not given up
+        if not batch:
+            return 0.0
+        keys = list(batch)
         self._in_flight = batch
         saved = False
         try:
             await self._saver.save_many(list(batch.values()))
             saved = True
-        except Exception:
-            return self._failed(keys, failures + 1, loop.time())
+        except Exception as error:
+            return self._failed(keys, failures + 1, loop.time(), error)
         finally:
             self._in_flight = {}
             if not saved:  # failed or cancelled: a newer item may have arrived meanwhile
@@ -265,9 +302,10 @@ class BatchWriter(Generic[T]):
                     newer = self._pending.get(k)
                     self._pending[k] = item if newer is None else self._merge(item, newer)
         self._consecutive_failures = 0
+        self.outage.recovered(f"{self._what}s written again, {self.backlog} waiting")
         return 0.0
 
-    def _failed(self, keys: list[str], failures: int, now: float) -> float:
+    def _failed(self, keys: list[str], failures: int, now: float, error: Exception) -> float:
         self._consecutive_failures += 1
         delay = self._backoff(failures)
         split = len(keys) > 1 and failures >= _SPLIT_AFTER_FAILURES
@@ -275,7 +313,11 @@ class BatchWriter(Generic[T]):
         for group in halves:
             self._retries.append(_Retry(group, failures, now + delay))
             self._retrying.update(group)
-        log.error(
+        away = unreachable(error)
+        if away:
+            self.outage.failed(f"saving {self._what}s: {type(error).__name__}: {error}")
+        log.log(
+            logging.DEBUG if away else logging.ERROR,
             "saving %d %s(s) failed (attempt %d); retrying in %.1f s%s: %s",
             len(keys),
             self._what,
@@ -283,7 +325,7 @@ class BatchWriter(Generic[T]):
             delay,
             " in two halves" if split else "",
             ", ".join(keys),
-            exc_info=failures == 1 or failures % 10 == 0,
+            exc_info=not away and (failures == 1 or failures % 10 == 0),
         )
         # A pause for every write, not only this batch's retry: a database that is down fails
         # every batch, and new items would otherwise be tried against it in a tight loop.

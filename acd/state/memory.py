@@ -258,11 +258,12 @@ class MemoryStateStore:
         return self._reserved.get(agent_id)
 
     # ---------------------------------------------------------------- node membership
-    async def renew(self, node_id: str, now: float, calls: int) -> None:
+    async def renew(self, node_id: str, now: float, calls: int, app: str = "") -> bool:
         checked_id("node id", node_id)
         old = self._nodes.get(node_id)
         started = now if old is None else old.started_at
-        self._nodes[node_id] = NodeInfo(node_id, started, now, calls, 0)
+        self._nodes[node_id] = NodeInfo(node_id, started, now, calls, 0, app)
+        return old is None
 
     async def nodes(self) -> list[NodeInfo]:
         held: dict[str, int] = {}

@@ -63,6 +63,9 @@ class NodeInfo:
     renewed_at: float
     calls: int
     reservations: int
+    # The ARI application (URL + app) the node's engine serves: a standby that takes the
+    # application over knows whose node it replaces (acd.state.setup).
+    app: str = ""
 
     def lease_age(self, now: float) -> float:
         return max(0.0, now - self.renewed_at)
@@ -210,8 +213,10 @@ class StateStore(Protocol):
     async def reservation(self, agent_id: str) -> Reservation | None: ...
 
     # ---------------------------------------------------------------- node membership
-    async def renew(self, node_id: str, now: float, calls: int) -> None:
-        """Join (first time) or renew the node's lease, with its number of calls."""
+    async def renew(self, node_id: str, now: float, calls: int, app: str = "") -> bool:
+        """Join (first time) or renew the node's lease, with its number of calls and the ARI
+        application it serves; True if the node was not a member (it joins anew: first
+        start, reaped meanwhile, or a Redis that came back empty)."""
         ...
 
     async def nodes(self) -> list[NodeInfo]:

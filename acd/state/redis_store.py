@@ -105,7 +105,12 @@ class RedisStateStore:
     def from_url(
         cls, url: str, prefix: str = DEFAULT_PREFIX, *, hold: Hold = no_hold
     ) -> RedisStateStore:
-        return cls(Redis.from_url(url, decode_responses=True), prefix, hold=hold)
+        # Bounded waits: a Redis that stops answering (a host down, not a refused port) is an
+        # outage to notice within seconds, not a renewal hanging for ever.
+        client = Redis.from_url(
+            url, decode_responses=True, socket_timeout=5.0, socket_connect_timeout=5.0
+        )
+        return cls(client, prefix, hold=hold)
 
     async def close(self) -> None:
         if self._blocking is not None:
@@ -363,10 +368,11 @@ class RedisStateStore:
         return Reservation(agent_id, fields["contact_id"], fields["node_id"])
 
     # ---------------------------------------------------------------- node membership
-    async def renew(self, node_id: str, now: float, calls: int) -> None:
+    async def renew(self, node_id: str, now: float, calls: int, app: str = "") -> bool:
         checked_id("node id", node_id)
         keys = [self.keys.nodes, self.keys.node(node_id)]
-        await self._run(self._renew, keys, node_id, _num(now), str(calls), self._node_ttl_ms)
+        args = (node_id, _num(now), str(calls), self._node_ttl_ms, app)
+        return bool(await self._run(self._renew, keys, *args))
 
     async def nodes(self) -> list[NodeInfo]:
         flat: list[str] = await self._run(self._nodes, [self.keys.nodes])
@@ -377,8 +383,9 @@ class RedisStateStore:
                 renewed_at=float(flat[i + 2]),
                 calls=int(flat[i + 3]),
                 reservations=int(flat[i + 4]),
+                app=flat[i + 5],
             )
-            for i in range(0, len(flat), 5)
+            for i in range(0, len(flat), 6)
         ]
         return sorted(found, key=lambda node: node.node_id)
 

@@ -108,15 +108,18 @@ return 1
 """
 )
 
-# KEYS: nodes, node; ARGV: prefix, node id, now, calls, key ttl in ms.
+# KEYS: nodes, node; ARGV: prefix, node id, now, calls, key ttl in ms, app.  1 if the node
+# was not a member (it joins anew), else 0.
 RENEW = """
+local new = redis.call("ZSCORE", KEYS[1], ARGV[2]) == false
 if redis.call("HEXISTS", KEYS[2], "started_at") == 0 then
     redis.call("HSET", KEYS[2], "started_at", ARGV[3])
 end
-redis.call("HSET", KEYS[2], "renewed_at", ARGV[3], "calls", ARGV[4])
+redis.call("HSET", KEYS[2], "renewed_at", ARGV[3], "calls", ARGV[4], "app", ARGV[6] or "")
 redis.call("PEXPIRE", KEYS[2], ARGV[5])
 redis.call("ZADD", KEYS[1], ARGV[3], ARGV[2])
-return 1
+if new then return 1 end
+return 0
 """
 
 # KEYS: nodes; ARGV: prefix.  {node, started_at, renewed_at, calls, reservations, ...}; a
@@ -128,12 +131,13 @@ local out = {}
 local members = redis.call("ZRANGE", KEYS[1], 0, -1, "WITHSCORES")
 for i = 1, #members, 2 do
     local n = members[i]
-    local info = redis.call("HMGET", k_node(n), "started_at", "renewed_at", "calls")
+    local info = redis.call("HMGET", k_node(n), "started_at", "renewed_at", "calls", "app")
     table.insert(out, n)
     table.insert(out, info[1] or members[i + 1])
     table.insert(out, info[2] or members[i + 1])
     table.insert(out, info[3] or "0")
     table.insert(out, tostring(redis.call("SCARD", k_node_reserved(n))))
+    table.insert(out, info[4] or "")
 end
 return out
 """
@@ -247,5 +251,70 @@ for i = 4, #ARGV do
     end
 end
 return 1
+"""
+)
+
+# KEYS: node-reserved (the new node's), nodes; ARGV: prefix, old node, new node.  A standby took the
+# old node's ARI application over (it holds the application's lease, so the old engine is gone
+# or stopping): the old node's reservations become the new node's, for the same contacts, in
+# one step, so no other node can reserve a ringing or talking agent in between; the old node
+# leaves.  {agent, ...} handed over.
+HAND_OVER = (
+    lua_prelude()
+    + """
+local old, new = ARGV[2], ARGV[3]
+local agents = redis.call("SMEMBERS", k_node_reserved(old))
+table.sort(agents)
+local moved = {}
+for _, a in ipairs(agents) do
+    if redis.call("HGET", k_reserved(a), "node_id") == old then
+        redis.call("HSET", k_reserved(a), "node_id", new)
+        redis.call("SADD", KEYS[1], a)
+        table.insert(moved, a)
+    end
+end
+redis.call("DEL", k_node_reserved(old), k_node(old))
+redis.call("ZREM", KEYS[2], old)
+return moved
+"""
+)
+
+# KEYS: node-reserved (this node's); ARGV: prefix, node, agent1, contact1, agent2, ...: what
+# this node holds now, from its own memory.  After a Redis restart (or a reap while this node
+# could not renew) and after a take-over: each held agent is reserved again for its contact
+# unless another node holds it (a conflict, returned); every other reservation of this node is
+# released.  {released agents, conflicting agents}.
+REASSERT = (
+    lua_prelude()
+    + """
+local node = ARGV[2]
+local held = {}
+local conflicts = {}
+for i = 3, #ARGV, 2 do
+    local a, c = ARGV[i], ARGV[i + 1]
+    held[a] = true
+    local now = redis.call("HMGET", k_reserved(a), "contact_id", "node_id")
+    if not now[1] then
+        redis.call("HSET", k_reserved(a), "contact_id", c, "node_id", node)
+        redis.call("SADD", KEYS[1], a)
+    elseif now[2] == node then
+        redis.call("HSET", k_reserved(a), "contact_id", c)
+        redis.call("SADD", KEYS[1], a)
+    else
+        table.insert(conflicts, a)
+    end
+end
+local released = {}
+for _, a in ipairs(redis.call("SMEMBERS", KEYS[1])) do
+    if not held[a] then
+        if redis.call("HGET", k_reserved(a), "node_id") == node then
+            redis.call("DEL", k_reserved(a))
+        end
+        redis.call("SREM", KEYS[1], a)
+        table.insert(released, a)
+    end
+end
+table.sort(released)
+return {released, conflicts}
 """
 )

@@ -4,6 +4,7 @@ node, as before."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
@@ -61,10 +62,19 @@ async def join_nodes(
     redis: RedisSettings,
     clock: Clock,
     calls: Callable[[], int],
+    *,
+    app: str = "",
+    reservations: RedisReservations | None = None,
     on_reaped: Callable[[list[str]], Awaitable[None]] | None = None,
 ) -> NodeMembership:
     """Join the shared store: the first renewal must succeed, or the start is refused in one
-    line without credentials."""
+    line without credentials.
+
+    ``app`` is the ARI application this engine holds the lease of (acd.lease): a live node with
+    this node's id serving another application is refused (two engines would share one
+    identity); a node serving this application is the one this engine replaces (a standby
+    taking over, or this node restarted), whose reservations this node takes over.
+    """
     store = RedisStateStore.from_url(redis.client_url(), redis.key_prefix, hold=clock.hold)
     stack.push_async_callback(store.close)
     membership = NodeMembership(
@@ -75,11 +85,76 @@ async def join_nodes(
         renew_every_s=redis.lease_renew_s,
         calls=calls,
         on_reaped=on_reaped,
+        app=app,
     )
+    try:
+        members = await store.nodes()
+    except Exception as exc:
+        raise _refused(redis, exc) from None
+    now = membership.now()
+    for node in members:
+        live = node.lease_age(now) < redis.lease_ttl_s
+        if node.node_id == redis.node_id and live and node.app != app:
+            raise StartupRefused(
+                f"redis node id {node.node_id!r} is live: its lease was renewed "
+                f"{node.lease_age(now):.1f} s ago by an engine serving "
+                f"{node.app or 'another ARI application'}; give this engine its own "
+                f"redis.node_id (or, if that engine is gone, start again in "
+                f"{redis.lease_ttl_s - node.lease_age(now):.0f} s)"
+            )
+        if node.node_id != redis.node_id and app and node.app == app and reservations:
+            # This engine holds the application's lease: that node's engine is gone (or
+            # stopping, taken over); its ringing and talking agents stay held, now by us.
+            moved = reservations.hand_over(node.node_id)
+            log.warning(
+                "node %s served %s before this node: took over its %d reservation(s)%s",
+                node.node_id,
+                app,
+                len(moved),
+                f": {', '.join(moved)}" if moved else "",
+            )
     try:
         await membership.start()
     except Exception as exc:
         raise _refused(redis, exc) from None
     stack.push_async_callback(membership.stop)
+    if reservations is not None:
+        reservations.on_unreachable = membership.unreachable
+        membership.on_rejoin.append(lambda: _reassert(reservations))
     log.info("node %s joined the shared state at %s", redis.node_id, redact_url(redis.url))
     return membership
+
+
+async def reassert_after_resync(resynced: asyncio.Event, reservations: RedisReservations) -> None:
+    """Once the first resynchronisation has taken up what ARI still holds, drop the
+    reservations this node (or the node it replaces) left that no call claims any more."""
+    await resynced.wait()
+    try:
+        await _reassert(reservations)
+    except Exception as error:  # Redis away: the rejoin after the outage reasserts
+        reservations.on_unreachable(error)
+
+
+async def _reassert(reservations: RedisReservations) -> None:
+    released, conflicts = reservations.reassert()
+    if released:
+        log.warning(
+            "node %s: released %d reservation(s) no call here holds: %s",
+            reservations.node_id,
+            len(released),
+            ", ".join(released),
+        )
+    for agent_id in conflicts:
+        log.error(
+            "node %s: agent %s is on a call here for contact %s but held by another node "
+            "(its lease lapsed while Redis was away): it may be offered twice",
+            reservations.node_id,
+            agent_id,
+            reservations.holder(agent_id),
+        )
+
+
+def _refused(redis: RedisSettings, exc: BaseException) -> StartupRefused:
+    log.debug("redis check failed", exc_info=True)
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return StartupRefused(f"redis {redact_url(redis.url)}: {reason}")

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from acd.records import ContactRecorder, ContactStore, migrate
 from foundation.clock import hold_clock
@@ -139,9 +139,62 @@ async def test_a_failing_save_is_logged_and_retried_until_it_succeeds(
     assert await store.get(record.id) == record
     assert flaky.attempts == 4
     assert loop.time() - started >= 1 + 2 + 4  # backed off, in virtual seconds
+    # An unreachable database is an outage: said once when it starts, once when it ends.
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.INFO]
+    assert said[0] == (
+        "ERROR",
+        "sql outage began: saving contacts: OperationalError: (builtins.Exception) "
+        "connection refused",
+    )
+    assert said[1][0] == "WARNING"
+    assert said[1][1].startswith("sql outage over after ")
+    assert "contacts written again, 0 waiting" in said[1][1]
+    assert len(said) == 2
+    assert recorder.outage.began == 1
+
+
+async def test_a_record_the_database_refuses_is_logged_each_time(
+    caplog: pytest.LogCaptureFixture,
+):
+    class Refuses:
+        attempts = 0
+
+        async def save_many(self, records: Sequence[ContactRecord]) -> list[bool]:
+            self.attempts += 1
+            if self.attempts <= 2:
+                raise IntegrityError("INSERT INTO contacts", {}, Exception("duplicate key"))
+            return [True for _ in records]
+
+    record = arrived()
+    async with ContactRecorder(Refuses(), retry_initial=1.0) as recorder:
+        recorder.contact_event(event(ARRIVED, record))
+        await recorder.flush()
     failures = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(failures) == 3
+    assert len(failures) == 2
     assert all(record.id in r.getMessage() for r in failures)
+    assert recorder.outage.began == 0  # not an outage
+
+
+@pytest.mark.unit
+async def test_at_its_bound_the_backlog_gives_up_the_oldest_record_loudly(
+    caplog: pytest.LogCaptureFixture,
+):
+    recorder = ContactRecorder(Flaky(None, failures=10**6), max_backlog=3, retry_max=5.0)
+    await recorder.start()
+    records = [arrived() for _ in range(5)]
+    for record in records:
+        recorder.contact_event(event(ARRIVED, record))
+        await asyncio.sleep(1)
+    assert recorder.backlog == 3
+    assert recorder.given_up == 2
+    given_up = [r.getMessage() for r in caplog.records if "giving up" in r.getMessage()]
+    gone = {r.id for r in records if any(r.id in line for line in given_up)}
+    assert len(gone) == 2
+    assert gone.isdisjoint(recorder.unsaved_keys())  # each record kept or said, none both
+    assert all("caller_number=" in line for line in given_up)  # in full: the log keeps it
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(10):
+            await recorder.stop()
 
 
 @pytest.mark.unit
@@ -213,7 +266,10 @@ async def test_a_database_that_comes_up_late_gets_the_record(
             recorder.contact_event(event(ENDED, record))
             await watched.failed.wait()
             assert recorder.backlog == 1
-            assert record.id in caplog.text
+            assert recorder.unsaved_keys() == [record.id]
+            # Said at ERROR: as an outage (SQLite's missing file) or a failed batch naming it
+            # (PostgreSQL's missing database).
+            assert any(r.levelno >= logging.ERROR for r in caplog.records)
 
             await bring_up()
             await recorder.flush()

@@ -60,29 +60,81 @@ async def test_a_node_that_stops_renewing_is_reaped_and_its_agents_freed(
 class _FlakyStore(MemoryStateStore):
     down = False
 
-    async def renew(self, node_id: str, now: float, calls: int) -> None:
+    async def renew(self, node_id: str, now: float, calls: int, app: str = "") -> bool:
         if self.down:
             raise ConnectionError("Connection refused")
-        await super().renew(node_id, now, calls)
+        return await super().renew(node_id, now, calls, app)
 
 
-async def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
+async def test_an_outage_pauses_offers_once_then_rebuilds_and_resumes_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     store = _FlakyStore()
     node = _node(store, "node-a", Clock(wall_start=START), 0)
+    seen: list[str] = []
+    node.on_lost.append(lambda: seen.append("paused"))
+
+    async def rebuild() -> None:
+        seen.append("rebuilt")
+
+    node.on_rejoin.append(rebuild)
     await node.start()
-    with caplog.at_level(logging.INFO, logger="acd.state.node"):
+    with caplog.at_level(logging.INFO):
         store.down = True
-        await asyncio.sleep(12.0)  # two renewals fail
+        await asyncio.sleep(30.0)  # renewals fail, retried with backoff (0.5, 1, 2, 4, 5 s...)
+        assert (node.outage.up, seen) == (False, ["paused"])
         store.down = False
-        await asyncio.sleep(10.0)  # two succeed
-    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
-        ("ERROR", "node node-a: cannot renew its lease: Connection refused"),
-        ("WARNING", "node node-a: lease renewed again"),
+        await asyncio.sleep(6.0)  # the next retry succeeds
+    assert seen == ["paused", "rebuilt"]
+    assert node.outage.up
+    said = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
+    assert [(name, level) for name, level, _ in said] == [
+        ("acd.outages", "ERROR"),
+        ("acd.outages", "WARNING"),
     ]
+    assert said[0][2] == "redis outage began: node node-a: ConnectionError: Connection refused"
+    assert said[1][2].startswith("redis outage over after 27.5 s")  # 5 s -> 32.5 s
     [info] = await store.nodes()
-    assert info.renewed_at == START.timestamp() + 20.0
+    assert START.timestamp() + 30.0 < info.renewed_at <= START.timestamp() + 36.0
+    await node.stop()
+
+
+async def test_a_node_the_store_forgot_rebuilds_though_no_call_failed() -> None:
+    """Redis came back empty between two renewals (no persistence, or flushed): the next
+    renewal joins anew, and that alone runs the rebuild."""
+    store = MemoryStateStore()
+    node = _node(store, "node-a", Clock(wall_start=START), 0)
+    rebuilt: list[float] = []
+
+    async def rebuild() -> None:
+        rebuilt.append(node.now())
+
+    node.on_rejoin.append(rebuild)
+    await node.start()
+    await asyncio.sleep(6.0)
+    assert rebuilt == []
+    await store.leave("node-a", node.now())  # as if Redis had lost every key
+    await asyncio.sleep(5.0)
+    assert rebuilt == [START.timestamp() + 10.0]
+    assert node.outage.up
+    assert node.outage.began == 0
+    await node.stop()
+
+
+async def test_a_failed_reservation_starts_the_outage_at_once() -> None:
+    store = _FlakyStore()
+    node = _node(store, "node-a", Clock(wall_start=START), 0)
+    paused: list[bool] = []
+    node.on_lost.append(lambda: paused.append(True))
+    await node.start()
+    store.down = True
+    node.unreachable(ConnectionError("Connection refused"))
+    node.unreachable(ConnectionError("Connection refused"))  # one outage, one pause
+    assert paused == [True]
+    assert not node.outage.up
+    store.down = False
+    await asyncio.sleep(0.1)  # retried at once, not at the next renewal
+    assert node.outage.up
     await node.stop()
 
 
