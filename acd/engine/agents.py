@@ -259,6 +259,12 @@ class AgentBook:
         agent.last_offered_seq = next(self._offers_made)
         self.move(agent, now, out, activity=Activity.RESERVED)
 
+    @staticmethod
+    def is_ours(agent: AgentState) -> bool:
+        """On a contact of this node (offered, talking or in wrap-up here); an agent busy
+        without one is busy as another node said, in the shared pool."""
+        return agent.contact_id is not None or agent.handled is not None
+
     def resume(
         self,
         agent: AgentState,
@@ -269,6 +275,13 @@ class AgentBook:
     ) -> None:
         """After a restart: the idle agent's phone still rings for ``contact_id``, or the agent
         is still talking to its caller.  Reserved, then moved on, as the offer went."""
+        if not self.is_ours(agent) and agent.activity is not Activity.IDLE:
+            # The shared pool's word for it, set by the node this engine replaces (or by this
+            # node before its restart): the call ARI still holds is ours from here.
+            was = (agent.available, agent.offerable)
+            agent.activity = Activity.IDLE
+            self._sync_router(agent, agent.logged_in, was[1], now)
+            self._recount(agent, *was)
         self.reserve(agent, contact_id, now, out)
         self.move(agent, now, out, activity=activity)
 
@@ -443,8 +456,7 @@ class AgentBook:
                 self._count_presence(agent, now)
                 agent.presence, agent.reason = new
                 agent.presence_since = ev.presence.since
-        ours = agent.contact_id is not None or agent.handled is not None
-        if ev.activity is not None and not ours:
+        if ev.activity is not None and not self.is_ours(agent):
             agent.activity = ev.activity.activity
             agent.idle_since = ev.activity.idle_since
         if ev.counters is not None:

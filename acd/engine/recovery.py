@@ -307,7 +307,7 @@ class Recovery:
         if agent is None:
             log.error("contact %s: agent %r is not configured any more", record.id, agent_id)
             return None
-        if agent.activity is not Activity.IDLE:
+        if agent.activity is not Activity.IDLE and self._agents.is_ours(agent):
             log.error(
                 "contact %s: agent %s is already %s with %s; not taken up",
                 record.id,

@@ -51,7 +51,7 @@ async def load_pool(pool: SharedPool, redis: RedisSettings) -> PoolSnapshot:
         raise _refused(redis, exc) from None
 
 
-def _refused(redis: RedisSettings, exc: Exception) -> StartupRefused:
+def _refused(redis: RedisSettings, exc: BaseException) -> StartupRefused:
     log.debug("redis check failed", exc_info=True)
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return StartupRefused(f"redis {redact_url(redis.url)}: {reason}")
@@ -152,9 +152,3 @@ async def _reassert(reservations: RedisReservations) -> None:
             agent_id,
             reservations.holder(agent_id),
         )
-
-
-def _refused(redis: RedisSettings, exc: BaseException) -> StartupRefused:
-    log.debug("redis check failed", exc_info=True)
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return StartupRefused(f"redis {redact_url(redis.url)}: {reason}")
