@@ -313,9 +313,9 @@ async def shared_state_after(
         ) == (NODE, record.id)
         count["known"] += reservations.holder(agent) == record.id
     activities: dict[str, int] = {}
-    for agent in (await store.pool_snapshot()).agents.values():
-        if agent.get("activity_node") == NODE:
-            activities[agent["activity"]] = activities.get(agent["activity"], 0) + 1
+    for fields in (await store.pool_snapshot()).agents.values():
+        if fields.get("activity_node") == NODE:
+            activities[fields["activity"]] = activities.get(fields["activity"], 0) + 1
     listed = {info.node_id: info.calls for info in await store.nodes()}
     # What the restarted node published, per agent in feed order ("idle>reserved>on_call"),
     # counted by sequence: what another node following the feed sees of the restart.
