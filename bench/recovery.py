@@ -410,12 +410,14 @@ async def run(
                 shared["redis_errors"] = reservations.errors
                 shared["reserve_round_trips"] = reservations.calls
                 shared["reserve_blocked_s"] = round(reservations.blocked_s, 3)
-                # The router's next offer of each talking agent once its call is over: its
-                # reservation from before the crash is still in Redis, unknown to the router.
+                # Each talking agent's call over: the router lets go of what it holds (as
+                # agent_free does), then the agent's next offer must win its reservation; a
+                # reservation left in Redis unknown to the router would lose it for good.
+                talking = [r.offers[-1].agent_id for r in records if with_agent(r) == "talking"]
+                for agent_id in talking:
+                    reservations.release(agent_id)
                 shared["talking_reservable_again"] = sum(
-                    reservations.try_reserve(record.offers[-1].agent_id, f"next-{record.id}")
-                    for record in records
-                    if with_agent(record) == "talking"
+                    reservations.try_reserve(agent_id, f"next-{agent_id}") for agent_id in talking
                 )
     finally:
         if redis is not None:

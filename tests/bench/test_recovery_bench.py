@@ -74,11 +74,6 @@ async def test_a_node_on_redis_takes_its_calls_up_and_holds_its_ringing_agents(
             assert [key async for key in client.scan_iter(match=prefix + "*")] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="recovery bug (docs/roadmap.md, issue 16): a talking call taken up after a "
-    "restart leaves its agent's reservation in Redis unknown to the router, never released",
-)
 async def test_a_talking_agent_taken_up_on_redis_is_offered_again_after_the_call(
     tmp_path: Path,
 ) -> None:
