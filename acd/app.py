@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -295,7 +296,10 @@ async def running_engine(
             )
             nodes.outage.watch(metrics.dependency)
             nodes.on_lost.append(runtime.pause_offers)
-            nodes.on_rejoin.append(runtime.resume_offers)  # after the reservations' reassert
+            # After the reservations' reassert: a Redis that came back empty gets the agents
+            # again from SQL, then offers resume.
+            nodes.on_rejoin.append(partial(pool.restore_missing, records.agents.load))
+            nodes.on_rejoin.append(runtime.resume_offers)
             if reservations is not None:
                 reassert = asyncio.create_task(
                     reassert_after_resync(runtime.resynced, reservations), name="reassert"

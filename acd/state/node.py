@@ -64,7 +64,7 @@ class NodeMembership:
         self._retry_now = asyncio.Event()
         self.outage = Outage("redis")
         self.on_lost: list[Callable[[], None]] = []
-        self.on_rejoin: list[Callable[[], Awaitable[None]]] = []
+        self.on_rejoin: list[Callable[[], Awaitable[object]]] = []
         self.rejoins = 0
 
     def _now(self) -> float:

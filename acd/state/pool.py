@@ -26,13 +26,20 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 
 from acd.engine import inputs as inp
 from acd.state.model import AgentChange, PoolSnapshot, StateStore
 from acd.state.reservations import RedisReservations
-from foundation.contact import Activity, AgentEvent, ContactEvent, ContactEventSink, Presence
+from foundation.contact import (
+    Activity,
+    AgentEvent,
+    AgentRecord,
+    ContactEvent,
+    ContactEventSink,
+    Presence,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +51,7 @@ PARTS = {"presence": PRESENCE, "activity": ACTIVITY, "counters": COUNTERS}
 # Who changes the pool when a node's lease ran out: the live node that reaped it, under a
 # name no node can have (node ids are identifiers), so every node applies it.
 REAPER = "reaper:"
+RESTORER = "restore:"  # the node id of a restore after a rejoin (restore_missing)
 
 _BATCH = 200
 
@@ -97,14 +105,9 @@ class SharedPool:
             return
         record = event.record
         parts = {
-            "presence": (event.presence.value, event.reason or "", _stamp(record.presence_since)),
+            "presence": _presence_part(record),
             "activity": (event.activity.value, _stamp(record.idle_since), self.node_id),
-            "counters": (
-                str(record.contacts_today),
-                record.stats_day.isoformat() if record.stats_day else "",
-                repr(float(record.talk_time_today_s)),
-                str(record.missed_in_a_row),
-            ),
+            "counters": _counters_part(record),
         }
         last = self._published.get(event.agent_id)
         fields: dict[str, str] = {}
@@ -278,6 +281,41 @@ class SharedPool:
             return None
         return inp.AgentShared(agent_id, presence, activity, counters, released)
 
+    # ------------------------------------------------------------------ after a rejoin
+
+    async def restore_missing(
+        self, load_stored: Callable[[], Awaitable[Sequence[AgentRecord]]]
+    ) -> list[str]:
+        """After this node rejoined: the configured agents the store has no record of (a
+        Redis that came back empty) are written again from SQL's ``agent_states``, as at
+        start: presence with reason, the day's counters, skills.  Not activity: an agent
+        talking on another node must not look idle before that node has reasserted its
+        reservation (its replica and the reservation say what the agent does; this node's
+        next change of an agent of its own writes every part again).  Returns the agents."""
+        snapshot = await self.store.pool_snapshot()
+        missing = sorted(set(self._skills) - set(snapshot.agents))
+        if not missing:
+            return []
+        stored = {record.agent_id: record for record in await load_stored()}
+        changes = []
+        for agent_id in missing:
+            self._published.pop(agent_id, None)
+            fields = {"skills": json.dumps(self._skills[agent_id], sort_keys=True)}
+            record = stored.get(agent_id)
+            if record is not None:
+                fields.update(zip(PARTS["presence"], _presence_part(record), strict=True))
+                fields.update(zip(PARTS["counters"], _counters_part(record), strict=True))
+            changes.append((agent_id, fields))
+        # Under a name of its own, so every node (this one too) applies it from the feed.
+        await self.store.share_agents(RESTORER + self.node_id, changes)
+        log.warning(
+            "node %s: the shared pool had lost %d agent(s); restored from SQL: %s",
+            self.node_id,
+            len(missing),
+            ", ".join(missing),
+        )
+        return missing
+
     # ------------------------------------------------------------------ after a reap
 
     async def announce(self, agent_ids: Iterable[str]) -> None:
@@ -312,3 +350,16 @@ class LocalAgentEvents:
     def agent_event(self, event: AgentEvent) -> None:
         if not event.remote:
             self._sink.agent_event(event)
+
+
+def _presence_part(record: AgentRecord) -> tuple[str, ...]:
+    return (record.presence.value, record.reason or "", _stamp(record.presence_since))
+
+
+def _counters_part(record: AgentRecord) -> tuple[str, ...]:
+    return (
+        str(record.contacts_today),
+        record.stats_day.isoformat() if record.stats_day else "",
+        repr(float(record.talk_time_today_s)),
+        str(record.missed_in_a_row),
+    )

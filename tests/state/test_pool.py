@@ -165,3 +165,44 @@ async def test_a_change_this_version_cannot_read_is_skipped_and_the_rest_followe
     await settle(a)
     assert [c.agent_id for c in b.shared()] == ["a2"]
     assert "agent a1's shared change {'presence': 'on_holiday'} skipped" in caplog.text
+
+
+async def test_a_store_that_came_back_empty_gets_the_agents_again_from_sql() -> None:
+    before = MemoryStateStore()
+    a, b = Node(before, "node-a"), Node(before, "node-b")
+    a.pool.agent_event(event("a1", Presence.NOT_AVAILABLE, Activity.ON_CALL, "lunch", contacts=4))
+    await a.pool.write_queued()
+    emptied = MemoryStateStore()  # Redis restarted without its append-only file
+    a.pool.store = b.pool.store = emptied
+    sql = [
+        AgentRecord("a1", Presence.NOT_AVAILABLE, "lunch", T0, T0, T0.date(), 4, 120.0, 0, T0),
+    ]
+
+    async def load_stored() -> list[AgentRecord]:
+        return sql
+
+    assert await a.pool.restore_missing(load_stored) == ["a1", "a2"]
+
+    shared = await emptied.agent("a1")
+    assert shared is not None
+    assert (shared.presence, shared.reason, dict(shared.skills)) == (
+        "not_available",
+        "lunch",
+        {"1700": 3},
+    )
+    assert (await emptied.agent("a2")) is not None  # its skills, so a login has a record
+    # The other node learns the presence and counters, never an activity: an agent talking
+    # somewhere must not look idle before its node has reasserted the reservation.
+    await b.pool.read_feed()
+    change = next(c for c in b.shared() if c.agent_id == "a1")
+    assert change.presence == inp.SharedPresence(Presence.NOT_AVAILABLE, "lunch", T0)
+    assert change.counters == inp.SharedCounters(T0.date(), 4, 120.0, 0)
+    assert change.activity is None
+    # This node's next change of the agent writes every part again, its activity too.
+    a.pool.agent_event(event("a1", Presence.NOT_AVAILABLE, Activity.WRAP_UP, "lunch", contacts=4))
+    await a.pool.write_queued()
+    shared = await emptied.agent("a1")
+    assert shared is not None
+    assert shared.activity == "wrap_up"
+    # Nothing missing: nothing written.
+    assert await a.pool.restore_missing(load_stored) == []

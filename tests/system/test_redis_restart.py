@@ -137,3 +137,9 @@ async def test_a_redis_that_comes_back_empty_is_rebuilt_from_the_node(tmp_path: 
         await s.wait(6)  # the next renewal finds the node forgotten, and rebuilds
         assert [n.node_id for n in await store.nodes()] == [NODE]
         assert await _reserved(store) == {a: (c, NODE) for a, c in _held(s).items()}
+        # The pool too: the logged-in agents are back, as SQL's agent_states have them.
+        with hold_clock():
+            for agent_id in ("1001", "1002"):
+                shared = await store.agent(agent_id)
+                assert shared is not None, agent_id
+                assert shared.presence == "available", agent_id
