@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from acd.api_models import PresenceBody
+from acd.api_models.agents import PresenceBody
 from acd.auth.keys import HIDE_CALLERS, VISIBLE_AGENTS, VISIBLE_LINE_CODES
 from acd.engine import inputs as inp
 from acd.engine.runtime import EngineRuntime

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from acd.api import CLOCK, RUNTIME
-from acd.api_models import CloseContactBody
+from acd.api_models.desk import CloseContactBody
 from acd.auth.keys import VISIBLE_LINES
 from acd.engine import inputs as inp
 from acd.engine.desk import agent_contact, agent_today

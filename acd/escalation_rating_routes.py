@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from acd.api_models import RatingBody
+from acd.api_models.ratings import RatingBody
 from escalations import TIMEZONE
 from escalations.ratings import (
     Channel,

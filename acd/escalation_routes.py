@@ -36,7 +36,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from acd.api_models import EscalateEmailBody, TransferBody
+from acd.api_models.escalations import EscalateEmailBody, TransferBody
 from acd.engine import inputs as inp
 from acd.engine.contacts import Phase
 from acd.engine.runtime import EngineRuntime

@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
 
-from acd.api_models import ScoreBody
+from acd.api_models.recordings import ScoreBody
 from acd.auth.keys import PRINCIPAL, TARGET_LINES
 from acd.auth.store import AuditEntry
 from acd.engine.commands import RecordingStep

@@ -15,7 +15,7 @@ import logging
 from aiohttp import web
 
 from acd.api import RUNTIME
-from acd.api_models import MonitorBody
+from acd.api_models.monitor import MonitorBody
 from acd.auth.keys import PRINCIPAL
 from acd.auth.store import AuditEntry, AuthStore
 from acd.engine import commands as cmd

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from acd.api_models import NodeList, NodeOut
+from acd.api_models.nodes import NodeList, NodeOut
 from acd.engine.view import EngineView
 from acd.state.model import OFFERING_ACTIVITIES, NodeInfo
 from acd.state.node import NodeMembership

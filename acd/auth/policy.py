@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from acd import api_models as m
+from acd.api_models import agents, desk, escalations, monitor, nodes, ratings, recordings
 from acd.auth import api_models as am
 from acd.auth.model import Role, Scope
 from acd.settings import EscalationPointConfig
@@ -123,7 +123,7 @@ A = "/api/agents/{agent_id}"
 P = "/api/escalation-points"
 C = "/api/callbacks/{callback_id}"
 ROUTES: tuple[RouteSpec, ...] = (
-    RouteSpec("GET", "/healthz", "health", Access.PUBLIC, response_model=m.HealthOut),
+    RouteSpec("GET", "/healthz", "health", Access.PUBLIC, response_model=agents.HealthOut),
     RouteSpec(
         "GET", "/metrics", "metrics", Access.ROLES, frozenset({R.ADMIN, R.REPORTING}), S.METRICS
     ),
@@ -167,9 +167,14 @@ ROUTES: tuple[RouteSpec, ...] = (
     ),
     # --- agents and queues (acd.api)
     _rule(
-        "GET", "/api/agents", "agents.list", STAFF | {R.REPORTING}, S.AGENTS_READ, out=m.AgentList
+        "GET",
+        "/api/agents",
+        "agents.list",
+        STAFF | {R.REPORTING},
+        S.AGENTS_READ,
+        out=agents.AgentList,
     ),
-    _rule("GET", A, "agent.get", ALL, S.AGENTS_READ, Target.AGENT, out=m.AgentOut),
+    _rule("GET", A, "agent.get", ALL, S.AGENTS_READ, Target.AGENT, out=agents.AgentOut),
     _rule(
         "POST",
         A + "/login",
@@ -177,7 +182,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         AGENT_SELF,
         S.AGENTS_WRITE,
         Target.AGENT,
-        out=m.AgentOut,
+        out=agents.AgentOut,
     ),
     _rule(
         "POST",
@@ -186,7 +191,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         AGENT_SELF,
         S.AGENTS_WRITE,
         Target.AGENT,
-        out=m.AgentOut,
+        out=agents.AgentOut,
     ),
     _rule(
         "PUT",
@@ -195,11 +200,16 @@ ROUTES: tuple[RouteSpec, ...] = (
         AGENT_SELF,
         S.AGENTS_WRITE,
         Target.AGENT,
-        body=m.PresenceBody,
-        out=m.AgentOut,
+        body=agents.PresenceBody,
+        out=agents.AgentOut,
     ),
     _rule(
-        "GET", "/api/queues", "queues.list", STAFF | {R.REPORTING}, S.QUEUES_READ, out=m.QueueList
+        "GET",
+        "/api/queues",
+        "queues.list",
+        STAFF | {R.REPORTING},
+        S.QUEUES_READ,
+        out=agents.QueueList,
     ),
     # --- the agent's desk and the wallboard (acd.desk_routes, issue 13)
     _rule(
@@ -209,7 +219,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         AGENT_SELF,
         S.AGENTS_READ,
         Target.AGENT,
-        out=m.AgentContactOut,
+        out=desk.AgentContactOut,
     ),
     _rule(
         "POST",
@@ -219,8 +229,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         S.AGENTS_WRITE,
         Target.AGENT,
         DEFAULT_BODY,
-        body=m.CloseContactBody,
-        out=m.CloseContactOut,
+        body=desk.CloseContactBody,
+        out=desk.CloseContactOut,
     ),
     _rule(
         "GET",
@@ -229,14 +239,14 @@ ROUTES: tuple[RouteSpec, ...] = (
         AGENT_SELF,
         S.AGENTS_READ,
         Target.AGENT,
-        out=m.AgentTodayOut,
+        out=desk.AgentTodayOut,
     ),
     RouteSpec(
         "GET",
         "/api/presence-reasons",
         "presence_reasons.list",
         Access.SIGNED_IN,
-        response_model=m.PresenceReasonsOut,
+        response_model=desk.PresenceReasonsOut,
     ),
     # live events for the pages (acd.live): what each user sees is decided by the hub.  A
     # WebSocket: its answer is the upgrade (101), then JSON messages no OpenAPI model describes.
@@ -249,8 +259,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         STAFF,
         S.AGENTS_WRITE,
         Target.AGENT,
-        body=m.MonitorBody,
-        out=m.MonitorStartOut,
+        body=monitor.MonitorBody,
+        out=monitor.MonitorStartOut,
         ok=(202,),
     ),
     _rule(
@@ -260,7 +270,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         STAFF,
         S.AGENTS_WRITE,
         Target.AGENT,
-        out=m.MonitorStopOut,
+        out=monitor.MonitorStopOut,
     ),
     _rule(
         "GET",
@@ -268,10 +278,10 @@ ROUTES: tuple[RouteSpec, ...] = (
         "wallboard.get",
         STAFF | {R.REPORTING},
         S.QUEUES_READ,
-        out=m.WallboardOut,
+        out=desk.WallboardOut,
     ),
     # --- engine nodes (acd.node_routes): operational, for supervisors and admins
-    _rule("GET", "/api/nodes", "nodes.list", STAFF, S.QUEUES_READ, out=m.NodeList),
+    _rule("GET", "/api/nodes", "nodes.list", STAFF, S.QUEUES_READ, out=nodes.NodeList),
     # --- the agent's call and the escalation points (acd.escalation_routes)
     _rule(
         "GET",
@@ -280,7 +290,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         AGENT_SELF,
         S.AGENTS_READ,
         Target.AGENT,
-        out=m.AgentEscalationsOut,
+        out=escalations.AgentEscalationsOut,
     ),
     _rule(
         "GET",
@@ -289,8 +299,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         AGENT_SELF,
         S.AGENTS_READ,
         Target.AGENT,
-        out=m.EmailPreviewOut,
-        query=m.EmailPreviewQuery,
+        out=escalations.EmailPreviewOut,
+        query=escalations.EmailPreviewQuery,
     ),
     _rule(
         "POST",
@@ -299,8 +309,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         AGENT_SELF,
         S.AGENTS_WRITE,
         Target.AGENT,
-        body=m.TransferBody,
-        out=m.TransferOut,
+        body=escalations.TransferBody,
+        out=escalations.TransferOut,
         ok=(202,),
     ),
     _rule(
@@ -310,7 +320,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         AGENT_SELF,
         S.AGENTS_WRITE,
         Target.AGENT,
-        out=m.SurveyOut,
+        out=escalations.SurveyOut,
     ),
     # --- call recordings (acd.recording_routes): reporting users see their service's lines
     _rule(
@@ -320,7 +330,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         STAFF,
         S.AGENTS_WRITE,
         Target.AGENT,
-        out=m.RecordOut,
+        out=recordings.RecordOut,
     ),
     _rule(
         "GET",
@@ -328,8 +338,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         "recordings.list",
         STAFF | {R.REPORTING},
         S.AGENTS_READ,
-        out=m.RecordingList,
-        query=m.RecordingsQuery,
+        out=recordings.RecordingList,
+        query=recordings.RecordingsQuery,
     ),
     _rule(
         "GET",
@@ -337,7 +347,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "recording.get",
         STAFF | {R.REPORTING},
         S.AGENTS_READ,
-        out=m.RecordingOut,
+        out=recordings.RecordingOut,
     ),
     _rule(
         "POST",
@@ -345,7 +355,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "recording.hold",
         STAFF,
         S.AGENTS_WRITE,
-        out=m.RecordingOut,
+        out=recordings.RecordingOut,
     ),
     # --- listening sessions (acd.listening_routes): the audio (binary, with ranges; each
     # listen audited by the handler, once per listening) and the quality scores
@@ -364,8 +374,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         STAFF | {R.REPORTING},
         S.AGENTS_WRITE,
         max_body=DEFAULT_BODY,
-        body=m.ScoreBody,
-        out=m.ScoresOut,
+        body=recordings.ScoreBody,
+        out=recordings.ScoresOut,
     ),
     _rule(
         "POST",
@@ -375,8 +385,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         S.AGENTS_WRITE,
         Target.AGENT,
         DEFAULT_BODY,
-        body=m.EscalateEmailBody,
-        out=m.EmailEscalationOut,
+        body=escalations.EscalateEmailBody,
+        out=escalations.EmailEscalationOut,
         ok=(201, 200),
     ),
     _rule(
@@ -385,8 +395,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         "escalation_points.list",
         STAFF,
         S.ESCALATIONS_READ,
-        out=m.EscalationPointList,
-        query=m.EscalationPointsQuery,
+        out=escalations.EscalationPointList,
+        query=escalations.EscalationPointsQuery,
     ),
     _rule(
         "GET",
@@ -394,7 +404,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "escalation_point.get",
         STAFF,
         S.ESCALATIONS_READ,
-        out=m.EscalationPointOut,
+        out=escalations.EscalationPointOut,
     ),
     _rule(
         "POST",
@@ -404,7 +414,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         S.ESCALATIONS_WRITE,
         max_body=DEFAULT_BODY,
         body=EscalationPointConfig,
-        out=m.EscalationPointOut,
+        out=escalations.EscalationPointOut,
         ok=(201,),
     ),
     _rule(
@@ -415,7 +425,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         S.ESCALATIONS_WRITE,
         max_body=DEFAULT_BODY,
         body=EscalationPointConfig,
-        out=m.EscalationPointOut,
+        out=escalations.EscalationPointOut,
     ),
     _rule(
         "DELETE",
@@ -433,8 +443,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         STAFF,
         S.ESCALATIONS_RATE,
         max_body=DEFAULT_BODY,
-        body=m.RatingBody,
-        out=m.RatingOut,
+        body=ratings.RatingBody,
+        out=ratings.RatingOut,
         ok=(201, 200),
     ),
     _rule(
@@ -443,8 +453,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         "escalation_ratings.list",
         STAFF | {R.REPORTING},
         S.ESCALATIONS_READ,
-        out=m.RatingList,
-        query=m.RatingQuery,
+        out=ratings.RatingList,
+        query=ratings.RatingQuery,
     ),
     _rule(
         "GET",
@@ -452,8 +462,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         "escalation_ratings.summary",
         STAFF | {R.REPORTING},
         S.ESCALATIONS_READ,
-        out=m.RatingSummaries,
-        query=m.RatingSummaryQuery,
+        out=ratings.RatingSummaries,
+        query=ratings.RatingSummaryQuery,
     ),
     # --- callbacks (callbacks.http)
     _rule(

@@ -29,7 +29,8 @@ from datetime import datetime
 
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
-from acd.engine.agents import AgentBook, AgentState
+from acd.engine.agent_state import AgentState
+from acd.engine.agents import AgentBook
 from acd.engine.callback_placing import CallbackPlacing
 from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Prompt
 from acd.engine.inbound import Inbound

@@ -15,7 +15,8 @@ from datetime import datetime
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import legs
-from acd.engine.agents import AgentBook, AgentState, Handled, check_move
+from acd.engine.agent_state import AgentState, Handled, check_move
+from acd.engine.agents import AgentBook
 from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Trigger
 from acd.engine.model import EngineConfig
 from acd.engine.timers import TimerKey, TimerKind

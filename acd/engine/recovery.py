@@ -49,7 +49,8 @@ from datetime import datetime
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import legs
-from acd.engine.agents import AgentBook, AgentState
+from acd.engine.agent_state import AgentState
+from acd.engine.agents import AgentBook
 from acd.engine.contacts import ContactState, ContactTable, Phase
 from acd.engine.inbound import Inbound
 from acd.engine.model import EngineConfig, LineConfig

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Protocol
 
-from acd.engine.agents import Handled
+from acd.engine.agent_state import Handled
 from acd.engine.contacts import CallbackLeg, Phase
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
 from foundation.contact import Activity, ContactRecord, Presence

@@ -15,7 +15,8 @@ from acd.engine import commands as cmd
 from acd.engine import core as core_module
 from acd.engine import inputs as inp
 from acd.engine import legs
-from acd.engine.agents import ACTIVITY_MOVES, PRESENCE_MOVES, AgentBook, check_move
+from acd.engine.agent_state import ACTIVITY_MOVES, PRESENCE_MOVES, check_move
+from acd.engine.agents import AgentBook
 from acd.engine.contacts import ACCEPTS, PHASE_MOVES, ContactTable, Phase
 from acd.engine.core import EngineCore
 from acd.engine.model import LineConfig
