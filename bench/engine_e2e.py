@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,7 @@ from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
 from acd.engine.runtime import EngineRuntime
 from acd.event_loop import loop_factory
-from acd.records.together import RecordsStore
+from acd.records.together import Record, RecordsStore
 from acd.settings import load_settings
 from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
@@ -689,13 +689,10 @@ def main() -> None:
             ((True, False),) if args.current else ((True, False), (False, False), (False, True))
         )
         for event_filter, stdlib_json in variants:
-            for (rest_over, client), loop, sql in itertools.product(
-                transports, loops, records_sql
-            ):
+            for (rest_over, client), loop, sql in itertools.product(transports, loops, records_sql):
                 run = (calls, args.agents, args.rate, calendar, event_filter, stdlib_json)
-                RecordsStore._transaction = (  # type: ignore[method-assign]
-                    _ON_CURSOR if sql == "cursor" else _through_sqlalchemy
-                )
+                transaction = _ON_CURSOR if sql == "cursor" else _through_sqlalchemy
+                RecordsStore._transaction = transaction  # type: ignore[method-assign,assignment]
                 with asyncio.Runner(loop_factory=loop_factory(loop)) as runner:
                     result = runner.run(end_to_end(*run, rest_over, client))
                 print(

@@ -23,8 +23,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
 
-from acd.records.schema import ContactRow, OfferRow
 from acd.records.on_cursor import CursorStatement
+from acd.records.schema import ContactRow, OfferRow
 from foundation.clock import Hold, no_hold
 from foundation.contact import ContactRecord, Offer, Registration
 from foundation.sql import SqlStore, compiled_once
@@ -52,7 +52,10 @@ class ContactStore(SqlStore):
         self._upsert_offers = compiled_once(upsert_offers, dialect, "offers.upsert")
         # The same upserts for a sqlite3 cursor (write_on_cursor).
         self._on_cursor = (
-            (CursorStatement(upsert, engine.dialect), CursorStatement(upsert_offers, engine.dialect))
+            (
+                CursorStatement(upsert, engine.dialect),
+                CursorStatement(upsert_offers, engine.dialect),
+            )
             if dialect == "sqlite"
             else None
         )
