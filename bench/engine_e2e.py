@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,7 @@ from acd.engine.core import EngineCore
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
 from acd.engine.runtime import EngineRuntime
 from acd.event_loop import loop_factory
-from acd.records.together import RecordsStore
+from acd.records.together import Record, RecordsStore
 from acd.settings import load_settings
 from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
@@ -658,6 +658,13 @@ def main() -> None:
         default="as-run",
         help="the engine's GC: tuned as `acd run` tunes it, or Python's defaults",
     )
+    parser.add_argument(
+        "--records-sql",
+        choices=("cursor", "sqlalchemy", "both"),
+        default="cursor",
+        help="the records thread's statements: on the sqlite3 cursor (as the engine runs) or "
+        "through SQLAlchemy's execution (as before); both: one run each",
+    )
     parser.add_argument("--profile-dump", default="", help="write the pstats file there")
     args = parser.parse_args()
     global PROFILE, PROFILE_CPU, PROFILE_DUMP, GC_AS_RUN
@@ -676,16 +683,34 @@ def main() -> None:
         for rest_over in over
         for client in (clients if rest_over == "http" else clients[:1])
     ]
+    records_sql = ("cursor", "sqlalchemy") if args.records_sql == "both" else (args.records_sql,)
     for calendar in args.calendars.split(","):
         variants = (
             ((True, False),) if args.current else ((True, False), (False, False), (False, True))
         )
         for event_filter, stdlib_json in variants:
-            for (rest_over, client), loop in itertools.product(transports, loops):
+            for (rest_over, client), loop, sql in itertools.product(transports, loops, records_sql):
                 run = (calls, args.agents, args.rate, calendar, event_filter, stdlib_json)
+                transaction = _ON_CURSOR if sql == "cursor" else _through_sqlalchemy
+                RecordsStore._transaction = transaction  # type: ignore[method-assign,assignment]
                 with asyncio.Runner(loop_factory=loop_factory(loop)) as runner:
                     result = runner.run(end_to_end(*run, rest_over, client))
-                print("end to end:", json.dumps({"loop": loop, **result}), flush=True)
+                print(
+                    "end to end:",
+                    json.dumps({"loop": loop, "records_sql": sql, **result}),
+                    flush=True,
+                )
+
+
+_ON_CURSOR = RecordsStore._transaction
+
+
+def _through_sqlalchemy(store: RecordsStore, records: Sequence[Record]) -> None:
+    """The records thread's transaction as it was before the statements ran on the sqlite3
+    cursor: each through SQLAlchemy's execution (``RecordsStore._write``)."""
+    assert store._direct is not None
+    with store._direct.begin() as connection:
+        store._write(connection, records)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from acd.records.on_cursor import CursorStatement
 from acd.records.schema import AgentStateRow
 from foundation.clock import Hold, no_hold
 from foundation.contact import AgentRecord
@@ -40,6 +41,8 @@ class AgentStateStore(SqlStore):
             },
         )
         self._upsert = compiled_once(upsert, dialect, "agent_states.upsert")
+        # The same upsert for a sqlite3 cursor (write_on_cursor).
+        self._on_cursor = CursorStatement(upsert, engine.dialect) if dialect == "sqlite" else None
 
     async def save_many(self, records: Sequence[AgentRecord]) -> None:
         """Insert or replace several agents' states in one transaction (all or, if it raises,
@@ -57,6 +60,14 @@ class AgentStateStore(SqlStore):
         # In id order, as the contact store does: concurrent writers lock rows in one order.
         ordered = sorted(records, key=lambda record: record.agent_id)
         connection.execute(self._upsert, [_values(record) for record in ordered])
+
+    def write_on_cursor(self, cursor: Any, records: Sequence[AgentRecord]) -> None:
+        """:meth:`write` on a sqlite3 cursor inside the caller's transaction (SQLite only),
+        storing exactly what :meth:`write` stores (``acd.records.on_cursor``)."""
+        if self._on_cursor is None:
+            raise RuntimeError("write_on_cursor is for SQLite only")
+        ordered = sorted(records, key=lambda record: record.agent_id)
+        self._on_cursor.run_many(cursor, [_values(record) for record in ordered])
 
     async def load(self) -> list[AgentRecord]:
         """Every stored agent state, by agent id."""

@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
 
+from acd.records.on_cursor import CursorStatement
 from acd.records.schema import ContactRow, OfferRow
 from foundation.clock import Hold, no_hold
 from foundation.contact import ContactRecord, Offer, Registration
@@ -49,6 +50,15 @@ class ContactStore(SqlStore):
         upsert_offers = _upsert_offers(dialect)
         self._upsert = compiled_once(upsert, dialect, "contacts.upsert")
         self._upsert_offers = compiled_once(upsert_offers, dialect, "offers.upsert")
+        # The same upserts for a sqlite3 cursor (write_on_cursor).
+        self._on_cursor = (
+            (
+                CursorStatement(upsert, engine.dialect),
+                CursorStatement(upsert_offers, engine.dialect),
+            )
+            if dialect == "sqlite"
+            else None
+        )
 
     async def save(self, record: ContactRecord) -> bool:
         """Insert or replace the contact and its offers.
@@ -95,6 +105,27 @@ class ContactStore(SqlStore):
         ]
         if offers:
             connection.execute(self._upsert_offers, offers)
+        return written
+
+    def write_on_cursor(self, cursor: Any, records: Sequence[ContactRecord]) -> set[str]:
+        """:meth:`write` on a sqlite3 cursor inside the caller's transaction (SQLite only),
+        storing exactly what :meth:`write` stores (``acd.records.on_cursor``)."""
+        if self._on_cursor is None:
+            raise RuntimeError("write_on_cursor is for SQLite only")
+        upsert, upsert_offers = self._on_cursor
+        ordered = sorted(records, key=lambda record: record.id)
+        written: set[str] = set()
+        # One row at a time: the upsert returns the id it wrote (none for an ended contact
+        # left alone), and sqlite3's executemany refuses rows back.
+        for record in ordered:
+            cursor.execute(upsert.sql, upsert.parameters(_contact_values(record, self._engine_key)))
+            if cursor.fetchone() is not None:
+                written.add(record.id)
+        offers = [
+            values for record in ordered if record.id in written for values in _offer_values(record)
+        ]
+        if offers:
+            upsert_offers.run_many(cursor, offers)
         return written
 
     async def get(self, contact_id: str) -> ContactRecord | None:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from acd.records.on_cursor import CursorStatement
 from acd.records.schema import WrapUpRow
 from acd.records.writer import BatchWriter, Saver
 from foundation.clock import Hold, no_hold
@@ -62,6 +63,9 @@ class WrapUpStore(SqlStore):
         )
         # Compiled once per engine, as the other upserts (foundation.sql.compiled_once).
         self._upsert = compiled_once(upsert, engine.dialect.name, "contact_wrap_ups.upsert")
+        # The same upsert for a sqlite3 cursor (write_on_cursor).
+        sqlite_ = engine.dialect.name == "sqlite"
+        self._on_cursor = CursorStatement(upsert, engine.dialect) if sqlite_ else None
 
     async def save_many(self, wrap_ups: Sequence[WrapUp]) -> None:
         if not wrap_ups:
@@ -74,6 +78,14 @@ class WrapUpStore(SqlStore):
         """:meth:`save_many`'s work inside the caller's transaction, synchronously."""
         ordered = sorted(wrap_ups, key=lambda w: w.contact_id)
         connection.execute(self._upsert, [_values(w) for w in ordered])
+
+    def write_on_cursor(self, cursor: Any, wrap_ups: Sequence[WrapUp]) -> None:
+        """:meth:`write` on a sqlite3 cursor inside the caller's transaction (SQLite only),
+        storing exactly what :meth:`write` stores (``acd.records.on_cursor``)."""
+        if self._on_cursor is None:
+            raise RuntimeError("write_on_cursor is for SQLite only")
+        ordered = sorted(wrap_ups, key=lambda w: w.contact_id)
+        self._on_cursor.run_many(cursor, [_values(w) for w in ordered])
 
     async def seconds_by_contact(self, contact_ids: Sequence[str]) -> dict[str, float]:
         """The wrap-up seconds of those contacts that have one, read in chunks (a month's
