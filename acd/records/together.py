@@ -104,28 +104,23 @@ class RecordsStore:
                 cursor.close()
 
     def _write_on_cursor(self, cursor: Any, records: Sequence[Record]) -> None:
-        contacts = [r for r in records if isinstance(r, ContactRecord)]
-        agents = [r for r in records if isinstance(r, AgentRecord)]
-        wrap_ups = [r for r in records if isinstance(r, WrapUp)]
-        # Contacts first: a wrap-up names its contact.
-        if contacts:
-            self.contacts.write_on_cursor(cursor, contacts)
-        if agents:
-            self.agents.write_on_cursor(cursor, agents)
-        if wrap_ups:
-            self.wrap_ups.write_on_cursor(cursor, wrap_ups)
+        for store, rows in self._by_store(records):
+            store.write_on_cursor(cursor, rows)
 
     def _write(self, connection: Connection, records: Sequence[Record]) -> None:
-        contacts = [r for r in records if isinstance(r, ContactRecord)]
-        agents = [r for r in records if isinstance(r, AgentRecord)]
-        wrap_ups = [r for r in records if isinstance(r, WrapUp)]
-        # Contacts first: a wrap-up names its contact.
-        if contacts:
-            self.contacts.write(connection, contacts)
-        if agents:
-            self.agents.write(connection, agents)
-        if wrap_ups:
-            self.wrap_ups.write(connection, wrap_ups)
+        for store, rows in self._by_store(records):
+            store.write(connection, rows)
+
+    def _by_store(self, records: Sequence[Record]) -> list[tuple[Any, list[Any]]]:
+        """Each store with its records of the batch, contacts first (a wrap-up names its
+        contact), the stores with none left out."""
+        kinds = (
+            (self.contacts, ContactRecord),
+            (self.agents, AgentRecord),
+            (self.wrap_ups, WrapUp),
+        )
+        grouped = [(store, [r for r in records if isinstance(r, kind)]) for store, kind in kinds]
+        return [(store, rows) for store, rows in grouped if rows]
 
 
 class RecordsWriter(BatchWriter[Record]):
