@@ -91,17 +91,7 @@ class Recorder(TraceLog):
 async def record(pbx: Asterisk, phones: Phones) -> list[dict[str, Any]]:
     async with aiohttp.ClientSession() as session:
         rec = Recorder(session, pbx.ari_url)
-        query = {"app": "acd", "api_key": "asterisk:asterisk"}
-        rec.entries.append(
-            {"t": rec._t(), "dir": "request", "method": "GET", "path": "/ari/events"}
-            | {"query": query, "websocket": True}
-        )
-        ws = await session.ws_connect(f"ws://127.0.0.1:{pbx.http_port}/ari/events", params=query)
-        rec.entries.append(
-            {"t": rec._t(), "dir": "response", "method": "GET", "path": "/ari/events"}
-            | {"status": 101, "websocket": True}
-        )
-        listener = asyncio.create_task(rec.listen(ws))
+        ws, listener = await rec.open_events(session, pbx.http_port)
 
         phones.caller("1700", hang_up=False, media=True)
         caller = (await rec.event("StasisStart"))["channel"]["id"]

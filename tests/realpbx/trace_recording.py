@@ -29,6 +29,23 @@ class TraceLog:
     def _t(self) -> float:
         return round(time.monotonic() - self.started, 4)
 
+    async def open_events(
+        self, session: aiohttp.ClientSession, http_port: int
+    ) -> tuple[aiohttp.ClientWebSocketResponse, asyncio.Task[None]]:
+        """The app's events WebSocket, its request and 101 in the trace, and the task that
+        logs what comes in on it."""
+        query = {"app": "acd", "api_key": "asterisk:asterisk"}
+        self.entries.append(
+            {"t": self._t(), "dir": "request", "method": "GET", "path": "/ari/events"}
+            | {"query": query, "websocket": True}
+        )
+        ws = await session.ws_connect(f"ws://127.0.0.1:{http_port}/ari/events", params=query)
+        self.entries.append(
+            {"t": self._t(), "dir": "response", "method": "GET", "path": "/ari/events"}
+            | {"status": 101, "websocket": True}
+        )
+        return ws, asyncio.create_task(self.listen(ws))
+
     async def listen(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         async for message in ws:
             if message.type == aiohttp.WSMsgType.TEXT:
