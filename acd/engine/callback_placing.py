@@ -14,18 +14,14 @@ from datetime import datetime
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import ivr_glue, legs
-from acd.engine.agents import AgentBook
 from acd.engine.contacts import (
     CallbackLeg,
     ContactState,
-    ContactTable,
-    IdFactory,
     Phase,
     Prompt,
     Trigger,
 )
-from acd.engine.model import EngineConfig
-from acd.engine.offers import Offers
+from acd.engine.offer_user import OfferUser
 from acd.engine.timers import TimerKey, TimerKind
 from callbacks.model import AttemptResult
 from foundation.contact import (
@@ -54,21 +50,7 @@ def citizen_result(cause: int | None) -> AttemptResult:
     return _CITIZEN_RESULT.get(cause or 19, AttemptResult.FAILED)
 
 
-class CallbackPlacing:
-    def __init__(
-        self,
-        config: EngineConfig,
-        ids: IdFactory,
-        agents: AgentBook,
-        table: ContactTable,
-        offers: Offers,
-    ) -> None:
-        self._config = config
-        self._ids = ids
-        self._agents = agents
-        self._table = table
-        self._offers = offers
-
+class CallbackPlacing(OfferUser):
     def due(self, ev: inp.CallbackDue, now: datetime, out: list[cmd.Command]) -> None:
         """A stored callback to place: agent first, like a contact whose caller is not yet on
         the line.  Its age (since the request) is its place among callbacks."""

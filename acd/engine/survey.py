@@ -27,10 +27,9 @@ from datetime import datetime
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import ivr_glue
-from acd.engine.agents import AgentBook
-from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Prompt
-from acd.engine.model import EngineConfig, LineConfig
-from acd.engine.offers import Offers
+from acd.engine.contacts import ContactState, Phase, Prompt
+from acd.engine.model import LineConfig
+from acd.engine.offer_user import OfferUser
 from acd.engine.recording import recording_over
 from acd.engine.timers import TimerKey
 from foundation.contact import ContactEventKind, ContactRecord, Outcome
@@ -48,21 +47,7 @@ def chosen(contact_id: str, share: float) -> bool:
     return zlib.crc32(contact_id.encode()) / 2**32 < share
 
 
-class Surveys:
-    def __init__(
-        self,
-        config: EngineConfig,
-        ids: IdFactory,
-        agents: AgentBook,
-        table: ContactTable,
-        offers: Offers,
-    ) -> None:
-        self._config = config
-        self._ids = ids
-        self._agents = agents
-        self._table = table
-        self._offers = offers
-
+class Surveys(OfferUser):
     def request(self, ev: inp.SurveyRequested, now: datetime, out: list[cmd.Command]) -> None:
         """The agent's "To survey": refused (nothing changed) unless they talk to a caller who
         called in on a line with a survey."""

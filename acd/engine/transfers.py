@@ -17,10 +17,8 @@ from datetime import datetime
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import ivr_glue, legs
-from acd.engine.agents import AgentBook
-from acd.engine.contacts import ContactState, ContactTable, IdFactory, Phase, Prompt, Trigger
-from acd.engine.model import EngineConfig
-from acd.engine.offers import Offers
+from acd.engine.contacts import ContactState, Phase, Prompt, Trigger
+from acd.engine.offer_user import OfferUser
 from acd.engine.timers import TimerKey, TimerKind
 from foundation.contact import ContactEventKind, Outcome
 from foundation.errors import RefusedTransition
@@ -31,21 +29,7 @@ log = logging.getLogger(__name__)
 FRONT_OF_QUEUE = 1_000
 
 
-class Transfers:
-    def __init__(
-        self,
-        config: EngineConfig,
-        ids: IdFactory,
-        agents: AgentBook,
-        table: ContactTable,
-        offers: Offers,
-    ) -> None:
-        self._config = config
-        self._ids = ids
-        self._agents = agents
-        self._table = table
-        self._offers = offers
-
+class Transfers(OfferUser):
     def request(self, ev: inp.TransferRequested, now: datetime, out: list[cmd.Command]) -> None:
         agent = self._agents.require(ev.agent_id)
         contact = self._table.get(agent.contact_id or "")
