@@ -17,7 +17,7 @@
     const group = $("presence-buttons");
     for (const reason of ACD.pageData.reasons || []) {
       const button = el("button", { type: "button", "data-presence": "not_available",
-        "data-reason": reason }, ACD.label("reason", reason));
+        "data-reason": reason, disabled: true }, ACD.label("reason", reason));
       group.appendChild(button);
     }
     group.addEventListener("click", (event) => {
@@ -56,6 +56,9 @@
       const current = button.dataset.presence === presence &&
         (button.dataset.reason || null) === ((agent && agent.reason) || null);
       button.setAttribute("aria-pressed", current ? "true" : "false");
+      // The buttons come disabled from the server: a click before the page knew the agent
+      // (its handler not yet attached) would have been lost without a word.
+      if (agent) button.disabled = false;
     }
   }
 
