@@ -254,9 +254,17 @@ class SharedPool:
     def _parsed(
         self, agent_id: str, fields: Mapping[str, str], *, released: bool
     ) -> inp.AgentShared | None:
+        published = self._published.get(agent_id, {})
+
         def part(name: str) -> bool:
             first = PARTS[name][0]
-            return first in fields and not self._pending.get((agent_id, name))
+            if first not in fields or self._pending.get((agent_id, name)):
+                return False
+            # What this node published last is no longer what the pool holds: its next
+            # change of that part must be written even if it equals that (lunch here, then
+            # available from another node, then lunch here again).
+            published.pop(name, None)
+            return True
 
         presence = activity = counters = None
         if part("presence"):
