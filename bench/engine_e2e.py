@@ -548,6 +548,9 @@ class InstantAri:
     async def list_channels(self) -> list[Channel]:
         return []
 
+    async def get_channel(self, channel_id: str) -> Channel:
+        return Channel(channel_id, "PJSIP/x", "Up")
+
     async def list_bridges(self) -> list[Bridge]:
         return []
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from acd.ari.events import Bridge, Channel
 from acd.engine.ari_commands import AriPort
-from foundation.errors import AriError
+from foundation.errors import AriError, AriNotFound
 
 #: The methods of the runtime's ARI port, the only ones the fake answers.
 PORT_METHODS = frozenset(
@@ -154,6 +154,13 @@ class FakeAriClient:
     async def list_channels(self) -> list[Channel]:
         await self._call("list_channels")
         return list(self.channels)
+
+    async def get_channel(self, channel_id: str) -> Channel:
+        await self._call("get_channel", channel_id)
+        for channel in self.channels:
+            if channel.id == channel_id:
+                return channel
+        raise AriNotFound(404, "Channel not found")
 
     async def list_bridges(self) -> list[Bridge]:
         await self._call("list_bridges")

@@ -62,6 +62,7 @@ class AriPort(Protocol):
         self, bridge_id: str, name: str, format: str = "wav", *, if_exists: str | None = None
     ) -> Any: ...
     async def list_channels(self) -> list[Channel]: ...
+    async def get_channel(self, channel_id: str) -> Channel: ...
     async def list_bridges(self) -> list[Bridge]: ...
     async def get_application(self, app: str) -> dict[str, Any]: ...
 
@@ -145,15 +146,18 @@ class AriCommands:
     async def _which_gone(self, channel_ids: tuple[str, ...]) -> None:
         """An ``addChannel`` refused (400 "Channel not found", 422 "not in Stasis") names no
         channel: ask Asterisk which of them is gone, and tell the core, so the other party is
-        not left alone in a bridge nor the call counted as talking."""
-        try:
-            live = {ch.id for ch in await self._ari.list_channels()}
-        except AriError as exc:
-            log.warning("cannot list channels to see who left (%s)", exc)
-            return
-        for channel_id in channel_ids:
-            if channel_id not in live:
+        not left alone in a bridge nor the call counted as talking.  One ``GET
+        /channels/{id}`` each, not the whole list: under load, when such refusals come
+        often, listing every live channel each time would cost more the busier Asterisk is."""
+        answers = await asyncio.gather(
+            *(self._ari.get_channel(channel_id) for channel_id in channel_ids),
+            return_exceptions=True,
+        )
+        for channel_id, answer in zip(channel_ids, answers, strict=True):
+            if isinstance(answer, AriNotFound):
                 self._submit(inp.ChannelMissing(channel_id))
+            elif isinstance(answer, BaseException):
+                log.warning("cannot ask whether channel %s left (%r)", channel_id, answer)
 
     def _call(self, c: cmd.AriCommand) -> Coroutine[Any, Any, Any]:
         ari = self._ari
