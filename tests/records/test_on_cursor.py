@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import date, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from acd.records import migrate
 from acd.records.together import Record, RecordsStore
@@ -23,7 +24,7 @@ from foundation.contact import (
     Presence,
     Registration,
 )
-from foundation.sql import create_engine
+from foundation.sql import UtcDateTime, create_engine
 from tests.records.contacts import T0, answered_after_one_no_answer, arrived, ended
 from tests.records.test_agent_states import lunch
 
@@ -145,3 +146,23 @@ async def test_a_failing_batch_on_the_cursor_writes_nothing(tmp_path: Path) -> N
     finally:
         await store.close()
         await store.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        T0,  # UTC, no microseconds: still six digits, as SQLAlchemy stores them
+        T0.replace(microsecond=5),
+        T0.astimezone(BRUSSELS_SUMMER).replace(microsecond=999_999),
+        datetime(1999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_a_time_is_bound_on_sqlite_as_sqlalchemys_datetime_stores_it(moment: datetime) -> None:
+    # UtcDateTime's one-call text on SQLite against the decorator-then-DATETIME way it replaced.
+    dialect = sqlite_dialect.dialect()
+    fused = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
+    utc = moment.astimezone(UTC).replace(tzinfo=None)
+    assert fused(moment) == sqlite_dialect.DATETIME().bind_processor(dialect)(utc)
+    assert fused(None) is None
+    with pytest.raises(ValueError, match="naive datetime"):
+        fused(utc)
