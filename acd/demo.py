@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from acd.app import RunningEngine, running_engine
+from acd.app import running_engine
+from acd.running import RunningEngine
 from acd.auth.migrate import migrate as migrate_auth
 from acd.auth.model import Scope
 from acd.auth.store import AuthStore

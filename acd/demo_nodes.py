@@ -34,7 +34,8 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from redis.asyncio import Redis
 
-from acd.app import RunningEngine, running_engine
+from acd.app import running_engine
+from acd.running import RunningEngine
 from acd.demo import _demo_token, sla_figures
 from acd.settings import Settings, load_settings
 from acd.simulation import CallerGenerator, demo_agent_behaviour, pbx_config_from_settings

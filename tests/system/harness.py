@@ -15,7 +15,8 @@ from typing import Any
 
 import aiohttp
 
-from acd.app import RunningEngine, running_engine
+from acd.app import running_engine
+from acd.running import RunningEngine
 from acd.auth.model import Scope
 from acd.engine import inputs as inp
 from acd.engine.view import AgentView
