@@ -364,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "hours":
             return _hours(args)
         if args.command == "demo":
-            from acd.demo import run_demo_command
+            from acd.demo_cli import run_demo_command
 
             return run_demo_command(args)
         if args.command in ("users", "tokens", "callbacks"):
