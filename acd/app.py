@@ -59,7 +59,7 @@ from escalations import migrate as migrate_escalations
 from foundation.calendars import is_open
 from foundation.clock import Clock, Hold
 from foundation.contact import ContactEventSink
-from foundation.errors import StartupRefused
+from foundation.errors import StartupRefused, one_line
 from foundation.redact import redact_url
 from foundation.sql import create_engine
 from sla.callback_metrics import CallbackEvents, CallbackMetrics
@@ -371,5 +371,4 @@ async def _storage_reachable(url: str, hold: Hold) -> None:
         # failure here is the storage's; the traceback stays available at DEBUG.
         log.debug("storage check failed", exc_info=True)
         cause = getattr(exc, "orig", None) or exc
-        reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-        raise StartupRefused(f"storage {redact_url(url)}: {reason}") from None
+        raise StartupRefused(f"storage {redact_url(url)}: {one_line(cause)}") from None
