@@ -7,7 +7,8 @@
 
 Times typed without an offset are wall-clock time in the standard calendar's zone
 (Europe/Brussels), as the supervisor reads the clock; the table shows them the same way.  The
-parser is in :mod:`acd.cli` (``acd --help`` must not load SQLAlchemy); this module runs it.
+parser is in :mod:`acd.cli_parsers` (``acd --help`` must not load SQLAlchemy); this module
+runs it.
 """
 
 from __future__ import annotations

@@ -34,11 +34,13 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from redis.asyncio import Redis
 
-from acd.app import RunningEngine, running_engine
-from acd.demo import _demo_token, sla_figures
+from acd.app import running_engine
+from acd.demo_figures import sla_figures
+from acd.demo_people import DRAIN_S, SimulatedAgents, demo_token, place_call
+from acd.running import RunningEngine
 from acd.settings import Settings, load_settings
 from acd.simulation import CallerGenerator, demo_agent_behaviour, pbx_config_from_settings
-from emulator import Emulator, EndpointBehaviour, run_emulator
+from emulator import Emulator, run_emulator
 from emulator.model import Channel
 from foundation.clock import Clock, VirtualTimeLoop, hold_clock
 from foundation.contact import (
@@ -49,11 +51,9 @@ from foundation.contact import (
     ContactKind,
     Presence,
 )
-from ivr.numbers import normalise
 
 log = logging.getLogger(__name__)
 
-DRAIN_S = 15 * 60.0  # after the last arrival, how long calls in progress may finish
 SAMPLE_S = 10.0  # how often the agents' occupancy is sampled
 SETTLE_S = 5.0  # after the last contact ended, before the legs are counted
 
@@ -153,7 +153,7 @@ class NodesDemo:
         self._config_dir = config_dir
         self._opts = options
         self._rng = random.Random(options.seed)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._agents = SimulatedAgents(self._rng)
         self._busy_samples: list[float] = []
         # One clock for every node: their hosts' clocks in step, as NTP keeps them.
         self._clock = Clock(wall_start=options.start)
@@ -174,8 +174,7 @@ class NodesDemo:
             await self._traffic(base, nodes)
             await asyncio.sleep(SETTLE_S)  # hang-ups sent with the last calls' ends go out
             summary = self._summary(nodes, legs)
-            for task in list(self._tasks):
-                task.cancel()
+            self._agents.cancel()
         return summary
 
     async def _node(
@@ -208,7 +207,7 @@ class NodesDemo:
             }
         settings = load_settings(self._config_dir, overrides=overrides)
         tally = NodeTally()
-        token = await stack.enter_async_context(_demo_token(storage, self._opts.start))
+        token = await stack.enter_async_context(demo_token(storage, self._opts.start))
         engine = await stack.enter_async_context(
             running_engine(settings, clock=self._clock, extra_sinks=[tally])
         )
@@ -230,25 +229,13 @@ class NodesDemo:
     def _agent_back_later(self, node: _Node, agent_id: str) -> None:
         """An agent who missed a call sets themself available again a while later, through
         any node's API (the change reaches the others through the pool)."""
-
-        async def later() -> None:
-            await asyncio.sleep(self._rng.uniform(30.0, 120.0))
-            async with node.session.put(
-                f"/api/agents/{agent_id}/presence", json={"presence": "available"}
-            ) as resp:
-                if resp.status >= 400:
-                    log.warning("agent %s back: %s %s", agent_id, resp.status, await resp.text())
-
-        task = asyncio.get_running_loop().create_task(later())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._agents.back_later(lambda: node.session, agent_id)
 
     async def _traffic(self, settings: Settings, nodes: list[_Node]) -> None:
         loop = asyncio.get_running_loop()
         start = loop.time()
         end = start + self._opts.minutes * 60.0
         callers = CallerGenerator(settings, self._opts.calls_per_hour, self._rng)
-        citizen_phone = EndpointBehaviour.answer(4.0, hangup_after_s=120.0)
         next_call = start + callers.next_gap_s()
         next_sample = start + SAMPLE_S
         seen_missed = [0] * len(nodes)
@@ -269,12 +256,9 @@ class NodesDemo:
                 if loop.time() < end:
                     self._sample(nodes[0])
             if next_call < end and loop.time() >= next_call:
-                number, caller, script = callers.next_call()
+                call = callers.next_call()
                 node = self._rng.choice(nodes)  # the SIP proxy spreads the callers
-                citizen = normalise(caller)
-                if citizen is not None:
-                    node.emu.pbx.set_endpoint(f"PJSIP/cb{citizen.lstrip('+')}", citizen_phone)
-                node.emu.pbx.place_call(number, caller_number=caller, script=script)
+                place_call(node.emu, *call)
                 next_call += callers.next_gap_s()
 
     def _sample(self, node: _Node) -> None:

@@ -8,7 +8,7 @@ Like the engine at start, the command first brings the store up to date and adds
 ``escalation_points.yaml`` it does not hold yet, so a fresh deployment shows the configured
 points; points edited through the API are shown as edited.  Points are shown as they stand on
 the day (scheduled changes due applied, ended deviations gone).  Times without an offset are
-Europe/Brussels wall-clock time.  The parser is in :mod:`acd.cli`.
+Europe/Brussels wall-clock time.  The parser is in :mod:`acd.cli_parsers`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@
 
 Without ``--status`` every mail not delivered yet is listed (pending, sending, retrying and
 given_up); ``--status delivered`` shows the delivered ones.  Times are Europe/Brussels
-wall-clock time.  The parser is in :mod:`acd.cli` (``acd --help`` must not load SQLAlchemy).
+wall-clock time.  The parser is in :mod:`acd.cli_parsers` (``acd --help`` must not load
+SQLAlchemy).
 """
 
 from __future__ import annotations

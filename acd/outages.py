@@ -14,6 +14,8 @@ import logging
 import time
 from collections.abc import Callable
 
+from foundation.errors import one_line
+
 log = logging.getLogger(__name__)
 
 # (dependency, up, began): sla.metrics.EngineMetrics.dependency, or anything like it.
@@ -50,7 +52,7 @@ class Outage:
             return False
         self.down_since = _now()
         self.began += 1
-        self._why = str(why).strip().splitlines()[0] if str(why).strip() else type(why).__name__
+        self._why = one_line(why)
         log.error("%s outage began: %s", self.dependency, self._why)
         for notify in self._notify:
             notify(self.dependency, False, began=True)

@@ -4,7 +4,7 @@ per point and per agent (counts and each criterion's average), from the store of
 
     acd escalation ratings [--point ID] [--agent ID] [--json]
 
-The parser is in :mod:`acd.cli` (``acd --help`` must not load SQLAlchemy).
+The parser is in :mod:`acd.cli_parsers` (``acd --help`` must not load SQLAlchemy).
 """
 
 from __future__ import annotations

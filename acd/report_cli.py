@@ -4,8 +4,8 @@
                [--format csv|html|xlsx] [--out FILE] [--table NAME]
     acd report schedule list [--json]
 
-The parser is in :mod:`acd.cli` (``acd --help`` must not load SQLAlchemy).  Bad dates and
-options exit with status 2 and one line naming the option, never a traceback.
+The parser is in :mod:`acd.cli_parsers` (``acd --help`` must not load SQLAlchemy).  Bad
+dates and options exit with status 2 and one line naming the option, never a traceback.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from acd.settings.redis_options import RedisSettings
 from acd.state.model import NodeInfo
 from acd.state.redis_store import RedisStateStore
 from acd.text_table import text_table
-from foundation.errors import StartupRefused
+from foundation.errors import StartupRefused, one_line
 from foundation.redact import redact_url
 
 
@@ -23,8 +23,7 @@ async def _nodes(redis: RedisSettings) -> list[NodeInfo]:
     try:
         return await store.nodes()
     except Exception as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StartupRefused(f"redis {redact_url(redis.url)}: {reason}") from None
+        raise StartupRefused(f"redis {redact_url(redis.url)}: {one_line(exc)}") from None
     finally:
         await store.close()
 

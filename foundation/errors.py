@@ -288,5 +288,12 @@ class StartupRefused(AcdError):
     with no credentials in it."""
 
 
+def one_line(error: object) -> str:
+    """What an error says, in one line for an operator: its message's first line, or its
+    type's name when the message is empty (some drivers raise errors that say nothing)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class NoDatabase(AcdError):
     """A read-only command names a database that does not exist (and must not create it)."""

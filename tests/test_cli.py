@@ -130,7 +130,8 @@ def test_demo_command_prints_one_json_object():
 
 @pytest.mark.unit
 def test_run_takes_the_redis_url_and_node_id_from_the_command_line():
-    from acd.cli import _overrides, build_parser
+    from acd.cli import _overrides
+    from acd.cli_parsers import build_parser
     from acd.settings import load_settings
 
     args = build_parser().parse_args(

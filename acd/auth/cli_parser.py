@@ -13,7 +13,8 @@ def add_auth_parsers(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
-    """``common(parser)`` adds the --config option every command has."""
+    """``common(parser)`` adds the options every command on the stored data has (--config,
+    --storage-url)."""
     users = sub.add_parser(
         "users",
         help="add, list or disable the API's users; set a password",
@@ -63,4 +64,3 @@ def add_auth_parsers(
 
     for parser in (add, passwd, disable, enable, listing, token_add, token_list, revoke):
         common(parser)
-        parser.add_argument("--storage-url", help="override storage.url (SQLAlchemy async URL)")

@@ -17,7 +17,7 @@ from acd.state.pool import SharedPool
 from acd.state.redis_store import RedisStateStore
 from acd.state.reservations import RedisReservations
 from foundation.clock import Clock
-from foundation.errors import StartupRefused
+from foundation.errors import StartupRefused, one_line
 from foundation.redact import redact_url
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,7 @@ async def load_pool(pool: SharedPool, redis: RedisSettings) -> PoolSnapshot:
 
 def _refused(redis: RedisSettings, exc: BaseException) -> StartupRefused:
     log.debug("redis check failed", exc_info=True)
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return StartupRefused(f"redis {redact_url(redis.url)}: {reason}")
+    return StartupRefused(f"redis {redact_url(redis.url)}: {one_line(exc)}")
 
 
 async def join_nodes(

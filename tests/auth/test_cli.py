@@ -12,7 +12,8 @@ import pytest
 from acd.auth.cli import auth_command
 from acd.auth.hashing import verify_password
 from acd.auth.store import AuthStore
-from acd.cli import build_parser, main
+from acd.cli import main
+from acd.cli_parsers import build_parser
 
 pytestmark = pytest.mark.component
 

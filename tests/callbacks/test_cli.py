@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from acd.cli import CALLBACK_STATUSES, main
+from acd.cli import main
+from acd.cli_parsers import CALLBACK_STATUSES
 from callbacks import CallbackStatus
 from callbacks.store import CallbackStore
 from foundation.clock import hold_clock

@@ -15,10 +15,11 @@ from typing import Any
 
 import aiohttp
 
-from acd.app import RunningEngine, running_engine
+from acd.app import running_engine
 from acd.auth.model import Scope
 from acd.engine import inputs as inp
 from acd.engine.view import AgentView
+from acd.running import RunningEngine
 from acd.settings import load_settings
 from acd.simulation import pbx_config_from_settings
 from emulator import Emulator, EndpointSpec, StasisTarget, run_emulator

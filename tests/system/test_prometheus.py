@@ -13,7 +13,7 @@ import asyncio
 
 import pytest
 
-from acd.demo import sla_figures
+from acd.demo_figures import sla_figures
 from sla.service_level import FIGURES
 from sla.sources import tally_from_exposition
 from tests.system.harness import System, system

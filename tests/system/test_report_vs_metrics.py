@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from acd.demo import sla_figures
+from acd.demo_figures import sla_figures
 from acd.reports.load import report_for
 from acd.reports.period import Interval, Period
 from sla.service_level import FIGURES

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from acd.cli import MAIL_STATUSES, main
+from acd.cli import main
+from acd.cli_parsers import MAIL_STATUSES
 from escalations.mail import MailOutboxStore, MailStatus, Via, migrate
 from foundation.clock import hold_clock
 from tests import postgres
