@@ -126,6 +126,7 @@ class EventStream:
         self._generation = 0
         self._first = True
         self._rest = rest
+        self._live: int | None = None  # the connection whose events go straight to the engine
 
     # -- public -------------------------------------------------------------------------------
 
@@ -257,11 +258,14 @@ class EventStream:
         if self.stats.connects > 1:
             self.stats.reconnects += 1
         log.info("ARI events for %r connected (connection %d)", self.app, generation)
-        # The socket is drained into our own queue from the start, even while on_connected
-        # resynchronises: left unread, aiohttp would stop reading the TCP socket, and Asterisk
-        # drops a client it cannot write to within its websocket_write_timeout.
-        inbox: asyncio.Queue[_Received] = asyncio.Queue()
-        pump = asyncio.get_running_loop().create_task(_pump(ws, inbox, self._rest))
+        # The socket is drained from the start, even while on_connected resynchronises: left
+        # unread, aiohttp would stop reading the TCP socket, and Asterisk drops a client it
+        # cannot write to within its websocket_write_timeout.  What arrives meanwhile waits in
+        # ``early``; after that the reading task hands each event to the engine itself (one
+        # task wake-up per event, not two).
+        early: list[_Received] = []
+        self._live = None
+        pump = asyncio.get_running_loop().create_task(self._pump(ws, early, generation))
         if self._rest is not None:
             self._rest.attach(ws)  # before on_connected, which resynchronises over REST
         try:
@@ -269,8 +273,15 @@ class EventStream:
                 return _Ended.DROPPED
             self._ready.set()
             self.outage.recovered(f"connection {generation}, resynchronised from ARI")
-            return await self._read(ws, inbox, generation)
+            for msg, raw in early:
+                ended = self._message(ws, msg, raw, generation)
+                if ended is not None:
+                    return ended
+            early.clear()
+            self._live = generation  # no await since the last early message: none is skipped
+            return await pump
         finally:
+            self._live = None
             self._ready.clear()
             if self._rest is not None:
                 self._rest.detach(f"connection {generation} ended")
@@ -293,25 +304,52 @@ class EventStream:
         self._first = False
         return True
 
-    async def _read(
+    async def _pump(
+        self, ws: aiohttp.ClientWebSocketResponse, early: list[_Received], generation: int
+    ) -> _Ended:
+        """Read the socket until the message that ends the connection: events into ``early``
+        until the connection is live, then straight to the engine.  Answers to REST requests
+        (``RESTResponse``) go to the REST transport at once: the ``on_connected`` hook waits
+        for them while events are not yet taken."""
+        rest = self._rest
+        while True:
+            msg = await ws.receive()
+            raw = _decode(msg.data) if msg.type is aiohttp.WSMsgType.TEXT else None
+            if rest is not None and raw is not None and raw.get("type") == "RESTResponse":
+                rest.deliver(raw)
+                continue
+            closing = msg.type is aiohttp.WSMsgType.ERROR or msg.type in _CLOSED
+            if closing and rest is not None:
+                # At once, not when the events get there: on_connected may be waiting for one
+                # of these answers.
+                rest.detach(f"connection {msg.type.name.lower()}")
+            if self._live == generation:
+                ended = self._message(ws, msg, raw, generation)
+                if ended is not None:
+                    return ended
+            else:
+                early.append((msg, raw))
+                if closing:
+                    return _Ended.DROPPED  # said when the early messages are handled
+
+    def _message(
         self,
         ws: aiohttp.ClientWebSocketResponse,
-        inbox: asyncio.Queue[_Received],
+        msg: aiohttp.WSMessage,
+        raw: dict[str, Any] | None,
         generation: int,
-    ) -> _Ended:
-        while True:
-            msg, raw = await inbox.get()
-            if msg.type is aiohttp.WSMsgType.TEXT:
-                if self._handle_text(msg.data, raw, generation) is _Ended.REPLACED:
-                    return _Ended.REPLACED
-            elif msg.type is aiohttp.WSMsgType.ERROR:
-                self.outage.failed(f"ARI events for {self.app!r}: failed: {ws.exception()}")
-                return _Ended.DROPPED
-            elif msg.type in _CLOSED:
-                self.outage.failed(f"ARI events for {self.app!r}: closed ({ws.close_code})")
-                return _Ended.DROPPED
-            else:
-                log.warning("ARI events for %r: ignoring a %s message", self.app, msg.type.name)
+    ) -> _Ended | None:
+        """One message of a live connection; how the connection ended, if it did."""
+        if msg.type is aiohttp.WSMsgType.TEXT:
+            return self._handle_text(msg.data, raw, generation)
+        if msg.type is aiohttp.WSMsgType.ERROR:
+            self.outage.failed(f"ARI events for {self.app!r}: failed: {ws.exception()}")
+            return _Ended.DROPPED
+        if msg.type in _CLOSED:
+            self.outage.failed(f"ARI events for {self.app!r}: closed ({ws.close_code})")
+            return _Ended.DROPPED
+        log.warning("ARI events for %r: ignoring a %s message", self.app, msg.type.name)
+        return None
 
     def _handle_text(self, text: str, raw: dict[str, Any] | None, generation: int) -> _Ended | None:
         """Parse and deliver one message (decoded by the pump); ``REPLACED`` ends the
@@ -369,30 +407,6 @@ _CLOSED = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType
 
 # A message from the socket and, for a text message, its JSON object (None if it is not one).
 _Received = tuple[aiohttp.WSMessage, dict[str, Any] | None]
-
-
-async def _pump(
-    ws: aiohttp.ClientWebSocketResponse,
-    inbox: asyncio.Queue[_Received],
-    rest: WsRestTransport | None,
-) -> None:
-    """Move messages from the socket to ``inbox`` until the message that ends the connection.
-
-    Answers to REST requests (``RESTResponse``) go straight to ``rest`` instead: the
-    ``on_connected`` hook waits for them while the reader does not yet take events."""
-    while True:
-        msg = await ws.receive()
-        raw = _decode(msg.data) if msg.type is aiohttp.WSMsgType.TEXT else None
-        if rest is not None and raw is not None and raw.get("type") == "RESTResponse":
-            rest.deliver(raw)
-            continue
-        inbox.put_nowait((msg, raw))
-        if msg.type is aiohttp.WSMsgType.ERROR or msg.type in _CLOSED:
-            if rest is not None:
-                # At once, not when the reader gets there: it may be waiting in on_connected
-                # for one of these answers.
-                rest.detach(f"connection {msg.type.name.lower()}")
-            return
 
 
 def _events_url(base_url: str, app: str, subscribe_all: bool) -> URL:
