@@ -162,7 +162,8 @@ def test_a_time_is_bound_on_sqlite_as_sqlalchemys_datetime_stores_it(moment: dat
     dialect = sqlite_dialect.dialect()
     fused = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
     stock = sqlite_dialect.DATETIME().bind_processor(dialect)  # type: ignore[no-untyped-call]
-    assert fused is not None and stock is not None
+    assert fused is not None
+    assert stock is not None
     utc = moment.astimezone(UTC).replace(tzinfo=None)
     assert fused(moment) == stock(utc)
     assert fused(None) is None
