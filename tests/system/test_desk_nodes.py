@@ -19,7 +19,7 @@ from tests.state.conftest import REDIS_URL, drop_prefix, unique_prefix
 from tests.system.harness import CONFIG, System, system
 
 SURVEY = Path(__file__).parent / "config_survey"
-POINT, NUMBER = "anb-team-jacht", "+3211123456"
+POINT, NUMBER = "anb-jacht", "+3225532100"
 GENERAL = "1700 Andere Vragen"
 
 
