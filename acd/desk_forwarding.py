@@ -14,10 +14,12 @@ body, is the receiving node's.  A holder that cannot answer is 503 ``call_node_u
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any, cast
+from urllib.parse import quote
 
 from aiohttp import hdrs, web
 from aiohttp.base_protocol import BaseProtocol
@@ -39,6 +41,7 @@ from foundation.json_body import MAX_REQUEST_BODY
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+DESK_LINK = web.AppKey("desk_link", DeskLink)  # set with several nodes only
 
 # What of a request and of its answer crosses to the other node: the body's framing and the
 # answer's own headers (a 503's Retry-After), not the credentials, cookies or addresses.
@@ -117,6 +120,24 @@ def answering(app: web.Application) -> Callable[[DeskRequest, str], Awaitable[De
         return DeskReply(response.status, headers, data)
 
     return answer
+
+
+def contact_elsewhere(link: DeskLink) -> Callable[[Principal, str], Awaitable[Any]]:
+    """The agent's contact as the node holding their call answers ``GET .../contact`` (None:
+    no other node holds it, or it cannot say): the live events' contact message."""
+
+    async def fetch(who: Principal, agent_id: str) -> Any:
+        holder = await link.holder(agent_id)
+        if holder is None or holder == link.node_id:
+            return None
+        path = f"/api/agents/{quote(agent_id, safe='')}/contact"
+        try:
+            reply = await link.send(holder, DeskRequest("GET", path, (), b"", principal_data(who)))
+        except HolderUnavailable:
+            return None
+        return json.loads(reply.body) if reply.status == 200 else None
+
+    return fetch
 
 
 class _NoConnection(BaseProtocol):
@@ -203,6 +224,7 @@ async def forward_desk_requests(
         hold=clock.hold,
     )
     stack.push_async_callback(link.close)
+    app[DESK_LINK] = link
     app.middlewares.append(forwarding(link))
 
     async def start(_: web.Application) -> None:

@@ -110,6 +110,10 @@ def _decode_reply(text: str) -> DeskReply:
     return DeskReply(int(data["status"]), headers, base64.b64decode(data["body"]))
 
 
+def _text(value: str | bytes) -> str:
+    return value if isinstance(value, str) else value.decode()
+
+
 class HolderUnavailable(Exception):
     """The node holding the call cannot answer: its lease ran out, or it did not answer in
     time (stopped, killed, or cut off from Redis)."""
@@ -233,7 +237,7 @@ class DeskLink:
                 f"did not answer within {self.timeout_s:g} s (its lease was renewed"
                 f" {now - renewed:.1f} s before the request)",
             )
-        return _decode_reply(answer[1])
+        return _decode_reply(_text(answer[1]))
 
     # ------------------------------------------------------------------ answering
 
@@ -270,7 +274,7 @@ class DeskLink:
                 failing = False
             if found is None:
                 continue
-            task = asyncio.create_task(self._answer(handle, found[1]))
+            task = asyncio.create_task(self._answer(handle, _text(found[1])))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 

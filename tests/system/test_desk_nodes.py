@@ -12,11 +12,15 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
+from acd.auth.model import Role
+from acd.desk_forwarding import DESK_LINK, answering
 from emulator import EndpointBehaviour
 from emulator.scripts import Behaviour
 from foundation.contact import Activity, Outcome
+from tests.auth.client import PASSWORD, browser
 from tests.state.conftest import REDIS_URL, drop_prefix, unique_prefix
 from tests.system.harness import CONFIG, System, system
+from tests.system.test_live_events import Page
 
 SURVEY = Path(__file__).parent / "config_survey"
 POINT, NUMBER = "anb-jacht", "+3225532100"
@@ -28,6 +32,7 @@ async def two_nodes(
     tmp_path: Path,
     config: Path = CONFIG,
     trunk: Mapping[str, Behaviour] | None = None,
+    forward_timeout_s: float = 2.0,
 ) -> AsyncIterator[tuple[System, System]]:
     """Nodes A and B on one Redis (a key prefix of the test's own, deleted afterwards)."""
     prefix = unique_prefix()
@@ -42,6 +47,7 @@ async def two_nodes(
                     "redis.url": REDIS_URL,
                     "redis.node_id": f"node-{name}",
                     "redis.key_prefix": prefix,
+                    "redis.forward_timeout_s": str(forward_timeout_s),
                 }
                 nodes.append(
                     await stack.enter_async_context(
@@ -66,9 +72,15 @@ async def _talking_on_a(a: System, b: System, agent: str = "1001") -> str:
 
 
 async def test_an_agent_on_node_b_sees_and_closes_a_call_node_a_placed(tmp_path):
-    async with two_nodes(tmp_path) as (a, b):
+    async with two_nodes(tmp_path) as (a, b), browser(str(b.engine.http_url)) as agent:
+        # The agent's browser signs in on B only (B's user store): A reads no credentials.
+        assert b.engine.auth is not None
+        now = b.engine.clock.now()
+        await b.engine.auth.add_user("an", PASSWORD, Role.AGENT, now, agent_id="1001")
+        await b.engine.auth.add_user("bart", PASSWORD, Role.AGENT, now, agent_id="1002")
+        assert (await agent.login("an"))[0] == 200
         caller = await _talking_on_a(a, b)
-        status, contact = await b.api("GET", "/api/agents/1001/contact")
+        status, contact, _ = await agent.call("GET", "/api/agents/1001/contact")
         assert status == 200, contact
         assert (contact["state"], contact["caller_number"], contact["line_code"]) == (
             "talking",
@@ -80,9 +92,13 @@ async def test_an_agent_on_node_b_sees_and_closes_a_call_node_a_placed(tmp_path)
 
         a.emu.pbx.hangup_from_phone(caller)
         await b.until(lambda: b.agent("1001").activity is Activity.WRAP_UP)
-        status, body = await b.api(
+        close = "/api/agents/1001/contact/close"
+        # A's refusals are the agent's as A gave them.
+        status, body, _ = await agent.call("POST", close, {"note": "", "reason": "Energielening"})
+        assert (status, body["error"]) == (422, "unknown_reason")
+        status, body, _ = await agent.call(
             "POST",
-            "/api/agents/1001/contact/close",
+            close,
             {"note": "Vraag over de premie", "reason": "Informatie gegeven", "links": []},
         )
         assert status == 200, body
@@ -97,6 +113,84 @@ async def test_an_agent_on_node_b_sees_and_closes_a_call_node_a_placed(tmp_path)
             "Informatie gegeven",
         )
         assert await b.records() == []  # stored once, by the node that held the call
+        assert a.engine.api_app is not None
+        assert a.engine.api_app[DESK_LINK].answered == 3
+
+
+async def test_the_agents_live_page_on_node_b_shows_the_call_node_a_holds(tmp_path):
+    async with two_nodes(tmp_path) as (a, b), browser(str(b.engine.http_url)) as agent:
+        assert b.engine.auth is not None
+        now = b.engine.clock.now()
+        await b.engine.auth.add_user("an", PASSWORD, Role.AGENT, now, agent_id="1001")
+        assert (await agent.login("an"))[0] == 200
+        base = str(b.engine.http_url)
+        page = Page(await agent.http.ws_connect(base + "/api/events", origin=base))
+        try:
+
+            def shown() -> str | None:
+                contacts = page.of("contact")
+                return (contacts[-1]["contact"] or {}).get("state") if contacts else None
+
+            caller = await _talking_on_a(a, b)
+            await b.until(lambda: shown() == "talking")
+            assert page.of("contact")[-1]["contact"]["caller_number"] == "0470123456"
+            a.emu.pbx.hangup_from_phone(caller)
+            await b.until(lambda: shown() == "wrap_up")
+            await b.until(lambda: b.agent("1001").activity is Activity.IDLE, timeout_s=30)
+            await b.until(lambda: shown() is None)  # the wrap-up ended on A
+        finally:
+            await page.close()
+
+
+async def test_another_agent_is_refused_by_the_node_they_ask_before_anything_is_forwarded(
+    tmp_path,
+):
+    async with two_nodes(tmp_path) as (a, b), browser(str(b.engine.http_url)) as other:
+        assert b.engine.auth is not None
+        now = b.engine.clock.now()
+        await b.engine.auth.add_user("bart", PASSWORD, Role.AGENT, now, agent_id="1002")
+        assert (await other.login("bart"))[0] == 200
+        await _talking_on_a(a, b)
+        status, body, _ = await other.call("GET", "/api/agents/1001/contact")
+        assert (status, body["error"]) == (403, "not_your_agent")
+        status, body, _ = await other.call(
+            "POST", "/api/agents/1001/contact/close", {"note": "", "reason": "Klacht"}
+        )
+        assert (status, body["error"]) == (403, "not_your_agent")
+        assert a.engine.api_app is not None
+        assert a.engine.api_app[DESK_LINK].answered == 0
+
+
+async def test_a_node_that_does_not_answer_is_503_and_a_late_request_is_not_done(tmp_path):
+    async with two_nodes(tmp_path, forward_timeout_s=0.2) as (a, b):
+        caller = await _talking_on_a(a, b, "1002")
+        assert a.engine.api_app is not None
+        link = a.engine.api_app[DESK_LINK]
+        await link.stop()  # A hangs: its lease still holds, it reads nothing
+        status, body = await b.api("POST", "/api/agents/1002/survey")
+        assert (status, body["error"]) == (503, "call_node_unavailable")
+        assert "node node-a" in body["message"]
+        assert "did not answer within 0.2 s" in body["message"]
+        assert body["details"] == {"node_id": "node-a"}
+
+        await a.wait(1)
+        await link.start(answering(a.engine.api_app))  # A reads the request, past its deadline
+        await a.wait(1)
+        assert a.bridged_agent(caller) == "1002"  # the survey did not start behind the 503
+        assert link.answered == 0
+        status, body = await b.api("GET", "/api/agents/1002/contact")  # A answers again
+        assert (status, body["state"]) == (200, "talking")
+
+
+async def test_one_node_answers_its_own_agents_calls_without_redis(tmp_path):
+    async with system(tmp_path) as s:
+        assert s.engine.api_app is not None
+        assert DESK_LINK not in s.engine.api_app
+        s.login("1001")
+        caller = s.emu.pbx.place_call("1700")
+        await s.until(lambda: s.bridged_agent(caller) == "1001")
+        status, contact = await s.api("GET", "/api/agents/1001/contact")
+        assert (status, contact["state"]) == (200, "talking")
 
 
 async def test_escalations_and_transfer_are_forwarded_to_the_node_holding_the_call(tmp_path):
