@@ -33,6 +33,7 @@ async def two_nodes(
     config: Path = CONFIG,
     trunk: Mapping[str, Behaviour] | None = None,
     forward_timeout_s: float = 2.0,
+    extra: Mapping[str, str] | None = None,
 ) -> AsyncIterator[tuple[System, System]]:
     """Nodes A and B on one Redis (a key prefix of the test's own, deleted afterwards)."""
     prefix = unique_prefix()
@@ -48,6 +49,7 @@ async def two_nodes(
                     "redis.node_id": f"node-{name}",
                     "redis.key_prefix": prefix,
                     "redis.forward_timeout_s": str(forward_timeout_s),
+                    **(extra or {}),
                 }
                 nodes.append(
                     await stack.enter_async_context(
@@ -195,20 +197,32 @@ async def test_one_node_answers_its_own_agents_calls_without_redis(tmp_path):
 
 async def test_escalations_and_transfer_are_forwarded_to_the_node_holding_the_call(tmp_path):
     trunk = {NUMBER: EndpointBehaviour.answer(4.0, hangup_after_s=90.0)}
-    async with two_nodes(tmp_path, trunk=trunk) as (a, b):
+    mail = {"mail.from_address": "cc@example.org", "mail.smtp.host": "127.0.0.1"}
+    async with two_nodes(tmp_path, trunk=trunk, extra=mail) as (a, b):
         caller = await _talking_on_a(a, b, "1002")
         status, options = await b.api("GET", "/api/agents/1002/escalations")
         assert status == 200, options
         assert options["state"] == "talking"
         assert POINT in {p["id"] for p in options["escalation_points"]}
 
+        preview = f"/api/agents/1002/escalations/{POINT}/email-preview?note=Vraag%20%C3%A9%26x"
+        status, body = await b.api("GET", preview)  # the query string goes along
+        assert status == 200, body
+        assert "Vraag é&x" in body["body"]
+
         status, body = await b.api("POST", "/api/agents/1002/transfer", {"point_id": POINT})
         assert (status, body["transfer"]) == (202, "dialing"), body
         await a.until(lambda: a.bridged_agent(caller) == "trunk")
         await b.until(lambda: b.agent("1002").activity is Activity.WRAP_UP)
+        # The agent registers the transferred call from B: A still holds their wrap-up.
+        registration = {"note": "Doorverbonden", "reason": "Informatie gegeven", "links": []}
+        status, body = await b.api("POST", "/api/agents/1002/contact/close", registration)
+        assert status == 200, body
         await a.until(lambda: not a.emu.pbx.channels)
         [record] = await a.records()
         assert (record.outcome, record.escalation_point) == (Outcome.ESCALATED_PHONE, POINT)
+        assert record.registration is not None
+        assert record.registration.note == "Doorverbonden"
 
 
 async def test_to_survey_is_forwarded_to_the_node_holding_the_call(tmp_path):
