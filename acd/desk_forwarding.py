@@ -32,6 +32,7 @@ from yarl import URL
 from acd.auth.keys import FORWARDED_PRINCIPAL, PRINCIPAL, SPEC
 from acd.auth.model import Principal, Role, Scope, Via
 from acd.auth.policy import ON_THE_CALL
+from acd.live import ContactElsewhere
 from acd.settings.redis_options import RedisSettings
 from acd.state.desk_link import DeskLink, DeskReply, DeskRequest, HolderUnavailable
 from foundation.clock import Clock
@@ -106,7 +107,7 @@ def answering(app: web.Application) -> Callable[[DeskRequest, str], Awaitable[De
             who.name,
             from_node,
         )
-        request = _detached(app, sent)
+        request = _detached(sent)
         request[FORWARDED_PRINCIPAL] = who
         # aiohttp's own dispatch (route, middlewares, handler) for a request that did not come
         # through a connection; no public API serves that.
@@ -122,11 +123,11 @@ def answering(app: web.Application) -> Callable[[DeskRequest, str], Awaitable[De
     return answer
 
 
-def contact_elsewhere(link: DeskLink) -> Callable[[Principal, str], Awaitable[Any]]:
+def contact_elsewhere(link: DeskLink) -> ContactElsewhere:
     """The agent's contact as the node holding their call answers ``GET .../contact`` (None:
     no other node holds it, or it cannot say): the live events' contact message."""
 
-    async def fetch(who: Principal, agent_id: str) -> Any:
+    async def fetch(who: Principal, agent_id: str) -> dict[str, Any] | None:
         holder = await link.holder(agent_id)
         if holder is None or holder == link.node_id:
             return None
@@ -135,7 +136,8 @@ def contact_elsewhere(link: DeskLink) -> Callable[[Principal, str], Awaitable[An
             reply = await link.send(holder, DeskRequest("GET", path, (), b"", principal_data(who)))
         except HolderUnavailable:
             return None
-        return json.loads(reply.body) if reply.status == 200 else None
+        found = json.loads(reply.body) if reply.status == 200 else None
+        return found if isinstance(found, dict) else None
 
     return fetch
 
@@ -148,7 +150,7 @@ class _NoConnection(BaseProtocol):
     sockname = None
 
 
-def _detached(app: web.Application, sent: DeskRequest) -> web.Request:
+def _detached(sent: DeskRequest) -> web.Request:
     loop = asyncio.get_running_loop()
     headers = CIMultiDictProxy(
         CIMultiDict([*sent.headers, (hdrs.CONTENT_LENGTH, str(len(sent.body)))])
@@ -160,10 +162,10 @@ def _detached(app: web.Application, sent: DeskRequest) -> web.Request:
         HttpVersion11,
         headers,
         raw,
-        False,
-        None,
-        False,
-        False,
+        False,  # should_close
+        None,  # compression
+        False,  # upgrade
+        False,  # chunked
         URL(sent.path),
     )
     protocol = _NoConnection(loop)
