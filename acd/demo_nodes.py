@@ -23,10 +23,11 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,6 +38,7 @@ from redis.asyncio import Redis
 from acd.app import running_engine
 from acd.demo_figures import sla_figures
 from acd.demo_people import DRAIN_S, SimulatedAgents, demo_token, place_call
+from acd.desk_forwarding import DESK_LINK
 from acd.running import RunningEngine
 from acd.settings import Settings, load_settings
 from acd.simulation import CallerGenerator, demo_agent_behaviour, pbx_config_from_settings
@@ -109,6 +111,8 @@ class NodeTally:
     ended: set[str] = field(default_factory=set)
     missed_agents: list[str] = field(default_factory=list)
     answered_by: Counter[str] = field(default_factory=Counter)  # agent -> calls answered here
+    # Told of each agent this node put in wrap-up (the agent then registers the call).
+    on_wrap_up: Callable[[str], None] | None = None
 
     def contact_event(self, event: ContactEvent) -> None:
         record = event.contact
@@ -125,6 +129,9 @@ class NodeTally:
         missed = event.reason == "missed" and event.previous_presence is Presence.AVAILABLE
         if missed and not event.remote:
             self.missed_agents.append(event.agent_id)
+        began = event.activity is Activity.WRAP_UP is not event.previous_activity
+        if began and not event.remote and self.on_wrap_up is not None:  # a call of this node
+            self.on_wrap_up(event.agent_id)
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,14 @@ class NodesDemo:
         # One clock for every node: their hosts' clocks in step, as NTP keeps them.
         self._clock = Clock(wall_start=options.start)
         self._logged_in_at: dict[str, str] = {}  # agent -> the node it logged in through
+        self._nodes: dict[str, _Node] = {}
+        # The agents' registrations of their calls, each through the node they logged in
+        # through: "here" (it holds the call) or "forwarded" (another node does), "refused",
+        # "wrong_contact" (the close answered for another contact than the one shown),
+        # "no_reasons" (a line code without contact reasons: nothing to close it with).
+        self._registrations: Counter[str] = Counter()
+        self._desk_rng = random.Random(options.seed + 1)  # the callers' draws stay the seed's
+        self._registering: set[asyncio.Task[None]] = set()
 
     async def run(self, workdir: Path, prefix: str) -> dict[str, Any]:
         base = load_settings(self._config_dir)
@@ -170,11 +185,15 @@ class NodesDemo:
             ]
             for node in nodes:
                 await node.engine.stream.wait_connected(timeout_s=30)
+                self._nodes[node.name] = node
+                node.tally.on_wrap_up = partial(self._register_later, node.name)
             await self._log_in(base, nodes)
             await self._traffic(base, nodes)
             await asyncio.sleep(SETTLE_S)  # hang-ups sent with the last calls' ends go out
             summary = self._summary(nodes, legs)
             self._agents.cancel()
+            for task in list(self._registering):
+                task.cancel()
         return summary
 
     async def _node(
@@ -230,6 +249,39 @@ class NodesDemo:
         """An agent who missed a call sets themself available again a while later, through
         any node's API (the change reaches the others through the pool)."""
         self._agents.back_later(lambda: node.session, agent_id)
+
+    def _register_later(self, holder: str, agent_id: str) -> None:
+        """A few seconds into the wrap-up the agent registers the call from their page: the
+        contact, then "close contact" with the line code's first reason, both through the
+        node they logged in through (forwarded to ``holder`` when that is another)."""
+        node = self._nodes[self._logged_in_at[agent_id]]
+        path = f"/api/agents/{agent_id}/contact"
+
+        async def later() -> None:
+            await asyncio.sleep(self._desk_rng.uniform(1.0, 5.0))
+            async with node.session.get(path) as resp:
+                shown = await resp.json()
+            if resp.status != 200 or shown["state"] != "wrap_up":
+                self._registrations["refused"] += 1
+                log.warning("agent %s's contact: %s %s", agent_id, resp.status, shown)
+                return
+            if not shown["contact_reasons"]:  # its line code has none: cannot be closed
+                self._registrations["no_reasons"] += 1
+                return
+            body = {"note": "demo", "reason": shown["contact_reasons"][0], "links": []}
+            async with node.session.post(path + "/close", json=body) as resp:
+                closed = await resp.json()
+            if resp.status != 200:
+                self._registrations["refused"] += 1
+                log.warning("agent %s's close: %s %s", agent_id, resp.status, closed)
+            elif closed["contact_id"] != shown["contact_id"]:
+                self._registrations["wrong_contact"] += 1
+            else:
+                self._registrations["here" if node.name == holder else "forwarded"] += 1
+
+        task = asyncio.get_running_loop().create_task(later())
+        self._registering.add(task)
+        task.add_done_callback(self._registering.discard)
 
     async def _traffic(self, settings: Settings, nodes: list[_Node]) -> None:
         loop = asyncio.get_running_loop()
@@ -290,6 +342,8 @@ class NodesDemo:
                 "reservation_races_lost": getattr(reservations, "lost_races", 0),
                 "reservation_calls": getattr(reservations, "calls", 0),
                 "reservation_blocked_s": round(getattr(reservations, "blocked_s", 0.0), 4),
+                # Desk requests other nodes forwarded here (their agents on this node's calls).
+                "desk_requests_answered": _desk_answered(node.engine),
                 # Calls answered here by agents who logged in through another node.
                 "answered_by_agents_of_other_nodes": sum(
                     n
@@ -313,8 +367,17 @@ class NodesDemo:
             ),
             "lost": sum(n["lost"] for n in per_node.values()),
             "agent_occupancy": round(sum(samples) / len(samples), 3) if samples else None,
+            "registrations": {
+                key: self._registrations[key]
+                for key in ("here", "forwarded", "refused", "wrong_contact", "no_reasons")
+            },
             "per_node": per_node,
         }
+
+
+def _desk_answered(engine: RunningEngine) -> int:
+    app = engine.api_app
+    return app[DESK_LINK].answered if app is not None and DESK_LINK in app else 0
 
 
 def run_nodes_demo(config_dir: Path, options: NodesOptions) -> dict[str, Any]:

@@ -4,7 +4,8 @@ guard of :mod:`acd.auth` in front of them, served on the port the composition ro
 
     core API (agents, queues, health, /metrics) -> auth -> callbacks -> escalation points
     -> nodes -> escalation ratings -> agent's desk -> monitoring -> live events (/api/events)
-    -> pages -> surveys -> recordings and listening -> guard -> forwarded headers (outermost)
+    -> pages -> surveys -> recordings and listening -> desk requests forwarded to the node
+    holding the call (several nodes) -> guard -> forwarded headers (outermost)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from acd.api import create_api
 from acd.auth.guard import Directory, Guard
 from acd.auth.routes import add_auth_routes
 from acd.auth.store import AuthStore
+from acd.desk_forwarding import contact_elsewhere, forward_desk_requests
 from acd.desk_routes import add_desk_routes
 from acd.escalation_rating_routes import add_escalation_rating_routes
 from acd.escalation_routes import add_escalation_routes
@@ -113,6 +115,9 @@ async def serve_api(
                 codes.setdefault(code, set()).add(line.id)
         add_recording_routes(app, engine.recordings, codes, engine.clock.now)
         await _listening(stack, app, engine, auth)
+    if settings.redis is not None:  # several nodes: a call's desk requests go to its node
+        link = await forward_desk_requests(stack, app, settings.redis, engine.clock)
+        hub.contact_elsewhere = contact_elsewhere(link)
     guard.install(app)
     if settings.http.trusted_proxies:  # outermost: every other layer sees the client's view
         app.middlewares.insert(

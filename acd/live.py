@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -49,7 +50,7 @@ from acd.wallboard import wallboard
 from callbacks.model import Callback, CallbackStatus
 from callbacks.store import CallbackStore
 from foundation.clock import Clock
-from foundation.contact import AgentEvent, ContactEvent, ContactRecord
+from foundation.contact import Activity, AgentEvent, ContactEvent, ContactRecord
 from foundation.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ CALLBACKS_FRESH_S = 1.0  # the pending callbacks behind the wallboard, read at m
 HEARTBEAT_S = 30.0
 SESSION_CHECK_S = 30.0  # how soon an open page notices its session has ended
 SESSION_ENDED = 4401  # the WebSocket close code then (4000-4999: the application's own)
+ContactElsewhere = Callable[[Principal, str], Awaitable[dict[str, Any] | None]]
 Key = tuple[str, str]  # ("agent", id), ("contact", agent or contact id), ("wallboard", "")
 WALLBOARD: Key = ("wallboard", "")
 
@@ -104,6 +106,9 @@ class LiveHub:
         self._subscribers: set[Subscriber] = set()
         self._pending: tuple[datetime, list[Callback]] | None = None
         self._monitor_events: list[tuple[Subscriber, dict[str, Any]]] = []
+        # With several nodes: the agent's contact as the node holding their call shows it
+        # (acd.desk_forwarding.contact_elsewhere), for an agent whose call is not here.
+        self.contact_elsewhere: ContactElsewhere | None = None
 
     @property
     def subscribers(self) -> int:
@@ -183,6 +188,15 @@ class LiveHub:
 
     # ------------------------------------------------------------------ what a page is sent
 
+    async def _elsewhere(self, who: Principal, agent_id: str) -> dict[str, Any] | None:
+        if self.contact_elsewhere is None:
+            return None
+        try:
+            return await self.contact_elsewhere(who, agent_id)
+        except Exception as error:  # the page's next refresh asks again
+            log.warning("live events: agent %s's contact on another node: %s", agent_id, error)
+            return None
+
     async def messages(self, sub: Subscriber) -> list[dict[str, Any]]:
         """The current state of every key marked since the last call, and clears them."""
         keys = list(sub.dirty)
@@ -201,6 +215,8 @@ class LiveHub:
             elif kind == "contact" and sub.own_agent == subject:
                 agent = self._view.agents.get(subject)
                 found = agent_contact(self._view, agent, now) if agent is not None else None
+                if found is None and agent is not None and agent.activity is not Activity.IDLE:
+                    found = await self._elsewhere(sub.principal, subject)
                 out.append({"type": "contact", "agent_id": subject, "contact": found})
             elif kind == "contact":
                 contact = self._view.contacts.get(subject)

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from acd.auth.guard import COOKIE, CSRF_HEADER, SAFE_METHODS
-from acd.auth.policy import ROUTES, Access, RouteSpec, Target
+from acd.auth.policy import ON_THE_CALL, ROUTES, Access, RouteSpec, Target
 
 PATH = "/api/openapi.json"
 # Besides /api/..., the two machine routes; anything else in the table (a browser page, its
@@ -55,6 +55,8 @@ _ERRORS = {
     413: "the body is larger than the route accepts",
     422: "a field or query parameter is wrong: the message names it and why",
     429: "too many failed sign-ins: try again after Retry-After seconds",
+    503: "several nodes: the node holding the agent's call did not answer"
+    " (call_node_unavailable); try again after Retry-After seconds",
 }
 
 
@@ -244,6 +246,8 @@ def _responses(spec: RouteSpec, schemas: _Schemas) -> dict[str, Any]:
         errors.add(422)
     if spec.action == "session.login":
         errors |= {401, 429}
+    if spec.action in ON_THE_CALL:
+        errors.add(503)
     error = {"application/json": {"schema": schemas.ref(ErrorBody, "serialization")}}
     for status in sorted(errors):
         responses[str(status)] = {"description": _ERRORS[status], "content": error}

@@ -19,6 +19,7 @@ from aiohttp import hdrs, web
 
 from acd.auth.hashing import csrf_token, same
 from acd.auth.keys import (
+    FORWARDED_PRINCIPAL,
     HIDE_CALLERS,
     PRINCIPAL,
     SPEC,
@@ -105,6 +106,14 @@ class Guard:
             log.error("no policy for %s %s: refused", request.method, route.resource.canonical)
             raise forbidden("route_without_policy", "this route has no access policy")
         request[SPEC] = spec
+        forwarded = request.get(FORWARDED_PRINCIPAL)
+        if forwarded is not None:
+            # Another node read the credentials, Origin and CSRF token: the policy is checked
+            # again here, as a second look and for the keys it sets for the handler.
+            request[PRINCIPAL] = forwarded
+            if spec.access is Access.ROLES:
+                await self._authorize(request, spec, forwarded)
+            return
         await _check_body(request, spec)
         if spec.access is Access.PUBLIC or (
             spec.action == "metrics" and self.settings.metrics == "open"

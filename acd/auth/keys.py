@@ -17,8 +17,12 @@ TARGET_LINES = web.RequestKey[frozenset[str]]("target_lines")  # the lines of it
 VISIBLE_LINE_CODES = web.RequestKey[frozenset[str]]("visible_line_codes")
 VISIBLE_AGENTS = web.RequestKey[frozenset[str]]("visible_agents")
 HIDE_CALLERS = web.RequestKey("hide_callers", bool)  # reporting: figures, no callers' numbers
+# Set only in the process, never from the wire: the principal another node let in, on a desk
+# request it forwarded to this node (acd.desk_forwarding).
+FORWARDED_PRINCIPAL = web.RequestKey("forwarded_principal", Principal)
 
 __all__ = [
+    "FORWARDED_PRINCIPAL",
     "HIDE_CALLERS",
     "PRINCIPAL",
     "SPEC",

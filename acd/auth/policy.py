@@ -543,6 +543,24 @@ ROUTES: tuple[RouteSpec, ...] = (
 BY_KEY: dict[tuple[str, str], RouteSpec] = {spec.key: spec for spec in ROUTES}
 assert len(BY_KEY) == len(ROUTES), "a route is listed twice"
 
+# The routes that act on the agent's offer, call or wrap-up: with several nodes, answered by
+# the node that holds the call, whichever node received them (acd.desk_forwarding).
+ON_THE_CALL = frozenset(
+    {
+        "agent.contact",
+        "agent.contact_close",
+        "agent.escalations",
+        "agent.email_preview",
+        "agent.transfer",
+        "agent.escalate_email",
+        "agent.survey",
+        "agent.monitor_start",
+        "agent.monitor_stop",
+        "agent.record",
+    }
+)
+assert {spec.action for spec in ROUTES} >= ON_THE_CALL, "ON_THE_CALL names no such route"
+
 
 def spec_for(method: str, path: str) -> RouteSpec | None:
     # aiohttp answers HEAD with the GET handler.

@@ -57,6 +57,9 @@ class RedisSettings(ConfigModel):
     # lease_ttl_s is taken as gone and its reservations are released.
     lease_ttl_s: Seconds = 15.0
     lease_renew_s: Seconds = 5.0
+    # An agent's desk request (close, transfer, ...) for a call another node holds is
+    # forwarded to that node (acd.desk_forwarding); past this, the agent gets 503.
+    forward_timeout_s: Seconds = 2.0
 
     @model_validator(mode="after")
     def _renew_within_ttl(self) -> Self:

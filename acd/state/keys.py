@@ -24,6 +24,10 @@ NODE = "node:{}"  # hash per node: started_at, renewed_at, calls (expires with t
 # stream: every change to an agent's shared record, in the order the records changed (the
 # nodes' replicas of the agent pool read it; acd.state.pool)
 AGENT_FEED = "agent-feed"
+# list per node: the desk requests other nodes forward to it, for the agents' calls it holds
+# (acd.state.desk_link); expires when no node forwards for a while
+DESK_REQUESTS = "desk-requests:{}"
+DESK_REPLY = "desk-reply:{}"  # list per forwarded request: its one answer, short-lived
 
 _PREFIX = re.compile(r"[A-Za-z0-9_.:{}-]{1,64}")
 DEFAULT_PREFIX = "{acd}:"
@@ -84,6 +88,12 @@ class Keys:
     @property
     def agent_feed(self) -> str:
         return self._key(AGENT_FEED)
+
+    def desk_requests(self, node_id: str) -> str:
+        return self._key(DESK_REQUESTS, node_id)
+
+    def desk_reply(self, request_id: str) -> str:
+        return self._key(DESK_REPLY, request_id)
 
     def pattern(self) -> str:
         """A SCAN pattern for every key under this prefix (tests clean up with it)."""

@@ -318,3 +318,17 @@ table.sort(released)
 return {released, conflicts}
 """
 )
+
+# KEYS: nodes, desk-requests of the owner; ARGV: prefix, owner, now, lease (s), request,
+# keep (ms).  Queues a desk request another node forwards only while the owner's lease holds
+# (acd.state.desk_link); the owner's last renewal either way (false: not a member).
+FORWARD_DESK = """
+local renewed = redis.call("ZSCORE", KEYS[1], ARGV[2])
+if not renewed then return false end
+if tonumber(renewed) >= tonumber(ARGV[3]) - tonumber(ARGV[4]) then
+    redis.call("RPUSH", KEYS[2], ARGV[5])
+    redis.call("PEXPIRE", KEYS[2], ARGV[6])
+    return {1, renewed}
+end
+return {0, renewed}
+"""

@@ -30,6 +30,14 @@ def test_two_nodes_share_their_agents_with_no_double_offer_and_nothing_lost() ->
     assert node_2["answered_by_agents_of_other_nodes"] > 0
     assert summary["answered"] + summary["abandoned"] <= summary["offered"]
     assert summary["agent_occupancy"] > 0.5  # a load where agents are mostly busy
+    # Each agent registers their calls through the node they logged in through; those on the
+    # other node's calls are forwarded there, and every one closes the contact it showed.
+    registrations = summary["registrations"]
+    assert registrations["forwarded"] > 0
+    assert registrations["here"] > 0
+    assert (registrations["refused"], registrations["wrong_contact"]) == (0, 0)
+    assert node_1["desk_requests_answered"] > 0
+    assert node_2["desk_requests_answered"] > 0
     assert asyncio.run(_keys_left(prefix)) == []
 
 
