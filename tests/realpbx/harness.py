@@ -219,6 +219,11 @@ class Asterisk:
             str(etc),
         ]
         run_asterisk_start(pbx, command)
+        # Asterisk records into <astspooldir>/recording and refuses (500 "Unrecognized
+        # recording error: No such file or directory") when that folder is missing: it resolves
+        # it with realpath() before each recording.  `make install` creates it; run-asterisk
+        # unpacks a stripped tree without it.
+        pbx.recordings.mkdir(parents=True, exist_ok=True)
         return pbx
 
     def stop(self) -> None:
@@ -230,8 +235,18 @@ class Asterisk:
         )
 
     @property
+    def prefix(self) -> Path:
+        """Where run-asterisk unpacked this Asterisk (the paths of the shared asterisk.conf)."""
+        return self.root / "pbx" / "asterisk-22.10.1"
+
+    @property
     def log(self) -> Path:
-        return self.root / "pbx" / "asterisk-22.10.1" / "var" / "log" / "asterisk" / "messages.log"
+        return self.prefix / "var" / "log" / "asterisk" / "messages.log"
+
+    @property
+    def recordings(self) -> Path:
+        """Where ARI recordings land: ``astspooldir``/recording."""
+        return self.prefix / "var" / "spool" / "asterisk" / "recording"
 
     @property
     def ari_url(self) -> str:

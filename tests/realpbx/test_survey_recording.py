@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,12 +42,6 @@ def answers(pbx: Pbx, contact: str) -> list[tuple[str, int]]:
         contact,
     )
     return [(r["question"], r["score"]) for r in rows]
-
-
-def spool(pbx: Pbx) -> Path:
-    """Where Asterisk writes recordings (``astspooldir``/recording of the shared asterisk.conf)."""
-    prefix = pbx.asterisk.root / "pbx" / "asterisk-22.10.1"
-    return prefix / "var" / "spool" / "asterisk" / "recording"
 
 
 def test_to_survey_stores_every_answer_keyed_and_the_recording_lands_in_the_spool(
@@ -92,7 +85,7 @@ def test_to_survey_stores_every_answer_keyed_and_the_recording_lands_in_the_spoo
     )
     assert row["name"] == f"rec-{record['id']}"
     assert row["started_at"] < row["ended_at"] <= record["survey_started_at"]
-    file = spool(pbx) / f"{row['name']}.wav"
+    file = pbx.asterisk.recordings / f"{row['name']}.wav"
     assert file.exists()
     assert file.stat().st_size > 44  # more than a WAV header: the conversation is in it
     assert pbx.asterisk.ari("GET", f"/recordings/stored/{row['name']}")[0] == 200
