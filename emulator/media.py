@@ -14,8 +14,8 @@
 - A missing sound (``SoundLibrary.missing_fail``), as ``res_stasis_playback.c`` of Asterisk 22
   handles a file that does not open: the ``201`` first, then ``PlaybackStarted`` and at once
   ``PlaybackContinuing`` to the next item, or ``PlaybackFinished`` ``failed`` when it was the
-  last (Asterisk logs ``Playback failed for sound:...``).  From the source: no trace yet
-  (``tests/realpbx/record_playback_missing.py`` records one).
+  last (Asterisk logs ``Playback failed for sound:...``); ``playback_missing.jsonl``,
+  recorded by ``tests/realpbx/record_playback_missing.py``.
 - ``addChannel`` waits for the playbacks queued on the channel before it
   (``said_add_channel.jsonl``): Asterisk runs both on the channel's control queue, so the
   ``ChannelEnteredBridge`` and the ``204`` come only once they have finished.  A stopped sound

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,16 +23,31 @@ async def context(request: web.Request) -> tuple[Pbx, Params]:
     return request.app[PBX_KEY], await Params.read(request)
 
 
+#: On every answer of Asterisk's HTTP server but static files (main/http.c).
+NO_CACHE = {"Cache-Control": "no-cache, no-store"}
+
+
+def ari_json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """A JSON answer as Asterisk 22's ARI sends one (``recording_file.jsonl``): compact JSON
+    (``pretty = no`` in ari.conf), ``Content-Type: application/json`` without a charset, and
+    ``Cache-Control: no-cache, no-store``."""
+    return web.Response(
+        body=json.dumps(body, separators=(",", ":")).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **NO_CACHE, **(headers or {})},
+    )
+
+
 def ok(body: Any) -> web.Response:
-    return web.json_response(body)
+    return ari_json(body)
 
 
 def created(body: dict[str, Any], location: str) -> web.Response:
-    return web.json_response(body, status=201, headers={"Location": location})
+    return ari_json(body, status=201, headers={"Location": location})
 
 
 def no_content() -> web.Response:
-    return web.Response(status=204)
+    return web.Response(status=204, headers=NO_CACHE)
 
 
 def match(request: web.Request, name: str) -> str:

@@ -22,7 +22,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from emulator import control, rest_bridges, rest_channels, rest_resources, ws_rest
 from emulator.bus import Connection
 from emulator.errors import AriHttpError
-from emulator.rest import PBX_KEY, STATE_KEY, EmulatorState, Handler, RequestRecord
+from emulator.rest import PBX_KEY, STATE_KEY, EmulatorState, Handler, RequestRecord, ari_json
 
 log = logging.getLogger(__name__)
 
@@ -86,22 +86,33 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except AriHttpError as exc:
-        return web.json_response(exc.body(), status=exc.status)
+        return ari_json(exc.body(), status=exc.status)
     except web.HTTPNotFound:
-        return web.json_response({"message": "Resource not found"}, status=404)
-    except web.HTTPMethodNotAllowed:
-        return web.json_response({"message": "Invalid method"}, status=405)
+        return ari_json({"message": "Resource not found"}, status=404)
+    except web.HTTPMethodNotAllowed as exc:
+        # As res_ari.c: the path's methods after OPTIONS, in Asterisk's enum order.  A HEAD
+        # gets this too (recording_file.jsonl; Asterisk even sends the body after it).
+        allowed = [m for m in _METHOD_ORDER if m in exc.allowed_methods]
+        return ari_json(
+            {"message": "Invalid method"},
+            status=405,
+            headers={"Allow": ",".join(["OPTIONS", *allowed])},
+        )
     except web.HTTPException:
         raise
     except Exception:
         log.exception("emulator failed on %s %s", request.method, request.path)
-        return web.json_response({"message": "Internal emulator error"}, status=500)
+        return ari_json({"message": "Internal emulator error"}, status=500)
+
+
+#: ``enum ast_http_method`` (include/asterisk/http.h), the order of an ``Allow`` header.
+_METHOD_ORDER = ("GET", "POST", "HEAD", "PUT", "DELETE")
 
 
 @web.middleware
 async def _auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith(_PROTECTED) and not _authorized(request):
-        return web.json_response(
+        return ari_json(
             {"message": "Authentication required"},
             status=401,
             headers={"WWW-Authenticate": 'Basic realm="Asterisk REST Interface"'},

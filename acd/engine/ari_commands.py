@@ -215,6 +215,9 @@ class AriCommands:
     def _not_found(self, c: cmd.AriCommand, exc: AriNotFound) -> None:
         if isinstance(c, cmd.Hangup | cmd.DestroyBridge | cmd.StopPlayback):
             return  # already gone: exactly what we wanted
+        if isinstance(c, cmd.RecordBridge):
+            self._submit(inp.RecordingRefused(c.name, str(exc)))  # the bridge went first
+            return
         if isinstance(c, cmd.Originate):
             self._submit(inp.OriginateFailed(c.channel_id, str(exc)))
             return
@@ -242,6 +245,10 @@ class AriCommands:
         elif isinstance(c, cmd.Play):
             # A prompt that cannot play must not hold the caller in silence until the guard.
             self._submit(inp.PlaybackDone(c.playback_id))
+        elif isinstance(c, cmd.RecordBridge) and not isinstance(exc, AriUnavailable):
+            # Asterisk answered: no file (a real Asterisk without its spool's recording
+            # folder answers 500).  Unreachable, it may have started one: the row stays.
+            self._submit(inp.RecordingRefused(c.name, str(exc)))
 
 
 def independent_batches(commands: list[cmd.AriCommand]) -> list[list[cmd.AriCommand]]:

@@ -167,6 +167,9 @@ class RecordingStep:
     started_at: datetime
     ended_at: datetime | None = None
     on_demand: bool = False
+    # Asterisk refused to record (a 500 when its spool's recording folder is missing, the
+    # bridge gone): there is no file, so the store drops the row written at the start.
+    refused: bool = False
 
 
 class SurveyStepKind(StrEnum):

@@ -194,6 +194,7 @@ class EngineCore:
                 | inp.EmailEscalated()
                 | inp.SurveyRequested()
                 | inp.RecordRequested()
+                | inp.RecordingRefused()
             ):
                 self._call_request(event, now, out)
 
@@ -211,15 +212,18 @@ class EngineCore:
             | inp.EmailEscalated
             | inp.SurveyRequested
             | inp.RecordRequested
+            | inp.RecordingRefused
         ),
         now: datetime,
         out: list[cmd.Command],
     ) -> None:
         """Requests on a connected call: a transfer, an e-mail escalation, the survey, a
-        recording."""
+        recording (and Asterisk's refusal to make it)."""
         match event:
             case inp.RecordRequested():
                 self._recordings.request(event, now, out)
+            case inp.RecordingRefused():
+                self._recordings.refused(event, now, out)
             case inp.SurveyRequested():
                 self._surveys.request(event, now, out)
             case inp.EmailEscalated():

@@ -242,6 +242,14 @@ class RecordRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordingRefused:
+    """Asterisk answered ``POST /bridges/{id}/record`` with an error: no file is being made."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class AgentLogin:
     agent_id: str
 
@@ -314,6 +322,7 @@ Input = (
     | EscalationAnswered
     | SurveyRequested
     | RecordRequested
+    | RecordingRefused
     | AgentLogin
     | AgentLogout
     | SetPresence

@@ -72,6 +72,21 @@ class Recordings:
         out += [cmd.RecordBridge(contact.bridge_id, step.name, step.format), step]
         self._table.emit(contact, ContactEventKind.RECORDING_STARTED, now, out)
 
+    def refused(self, ev: inp.RecordingRefused, now: datetime, out: list[cmd.Command]) -> None:
+        """Asterisk refused the recording: the contact is not recorded (nor taken up as
+        recorded after a restart), and its row goes, as there is no file to list or keep."""
+        contact_id = ev.name.removeprefix("rec-")
+        log.warning("contact %s: recording %s refused: %s", contact_id, ev.name, ev.reason)
+        contact = self._table.get(contact_id)
+        step = None if contact is None else contact.recording
+        if contact is None or step is None or step.name != ev.name:
+            # The call ended before the refusal came back: only the name matters to the store.
+            out.append(cmd.RecordingStep(ev.name, contact_id, None, "", "", "", now, refused=True))
+            return
+        out.append(replace(step, refused=True))
+        contact.recording = None
+        contact.record.recording_started_at = None
+
 
 def taken_up(contact: ContactState) -> cmd.RecordingStep | None:
     """The recording an earlier run started on this contact's bridge, as its store has it

@@ -1,5 +1,6 @@
 """Call recordings' metadata in SQL: written when a recording starts and again when it ends
-(the row replaced whole: the core's step carries every field), read back by contact or day.
+(the row replaced whole: the core's step carries every field), read back by contact or day; a
+recording Asterisk refused has no file, and its row is deleted.
 
 The files are Asterisk's (ARI bridge recordings, ``name`` + ``format``); this table says whose
 conversation each one holds, so they can be listed per agent, line code and date.
@@ -11,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -47,12 +48,20 @@ class RecordingStore(SqlStore):
         )
 
     async def save_many(self, steps: Sequence[RecordingStep]) -> None:
+        """Each step's row written whole; a refused recording's row deleted (no file)."""
         if not steps:
             return
-        rows = [{name: getattr(step, name) for name in _FIELDS} for step in steps]
+        kept = [step for step in steps if not step.refused]
+        rows = [{name: getattr(step, name) for name in _FIELDS} for step in kept]
+        gone = sorted(step.name for step in steps if step.refused)
         with self._hold():
             async with self._engine.begin() as connection:
-                await connection.execute(self._upsert, sorted(rows, key=lambda r: r["name"]))
+                if rows:
+                    await connection.execute(self._upsert, sorted(rows, key=lambda r: r["name"]))
+                if gone:
+                    await connection.execute(
+                        delete(RecordingRow).where(RecordingRow.name.in_(gone))
+                    )
 
     async def expired(
         self, now: datetime, retention_days: Mapping[str, int], default_days: int

@@ -40,6 +40,8 @@ def recorded_exchanges(*names: str) -> dict[Key, tuple[int, Any]]:
                 pending.setdefault((rec["method"], rec["path"]), []).append(rec)
             elif rec["dir"] == "response":
                 req = pending[(rec["method"], rec["path"])].pop(0)
+                if "body" not in rec:
+                    continue  # a file's answer (recording_file.jsonl): its bytes are not kept
                 key = _key(req["method"], req["path"], req.get("query") or {})
                 answers.setdefault(key, (rec["status"], rec["body"]))
     return answers

@@ -163,6 +163,12 @@ def _compare_exchanges(exchanges: list[Exchange], ids: IdMap, known: set[str]) -
         if x.status != x.recorded_status:
             problems.append(f"{where}: status {x.status}, recorded {x.recorded_status}: {x.body}")
             continue
+        if x.file:
+            if x.body != x.recorded_body:
+                problems.append(
+                    f"{where}: file answer\n    got      {x.body}\n    recorded {x.recorded_body}"
+                )
+            continue
         want = _body_view(x.path, ids.apply(x.recorded_body), known)
         got = _body_view(x.path, x.body, known)
         if want != got:

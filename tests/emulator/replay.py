@@ -31,6 +31,7 @@ import aiohttp
 from emulator import Emulator
 from tests.emulator.comparison import compare as compare  # re-exported for the test module
 from tests.emulator.comparison import is_noise
+from tests.emulator.file_answers import emulated_view, is_file_answer, recorded_view
 from tests.traces import trace_path
 
 CAUSAL_WAIT_S = 2.0
@@ -69,6 +70,7 @@ class Exchange:
     recorded_body: Any
     status: int
     body: Any
+    file: bool = False  # a file answer: the bodies are views (tests.emulator.file_answers)
 
 
 @dataclass
@@ -260,10 +262,23 @@ class Replayer:
                 f"{self.emu.url}{path}",
                 params=query,
                 json=raw.get("body"),
-                headers=self._auth,
+                headers=self._auth | (raw.get("headers") or {}),
             ) as answer:
-                text = await answer.text()
-                body = json.loads(text) if text else None
+                data = await answer.read()
+            if is_file_answer(response):
+                self.exchanges.append(
+                    Exchange(
+                        raw["method"],
+                        str(raw["path"]),
+                        int(response["status"]),
+                        recorded_view(response),
+                        answer.status,
+                        emulated_view(raw["method"], answer.headers, data),
+                        file=True,
+                    )
+                )
+                return
+            body = json.loads(data) if data else None
             self._learn_ids(response.get("body"), body)
             self.exchanges.append(
                 Exchange(

@@ -1,6 +1,7 @@
 """``GET /recordings/stored/{name}/file``: the stored recording's file as Asterisk 22 sends it
 (res/ari/resource_recordings.c, main/http.c): whole, ``audio/<format>``, a ``Range`` ignored,
-404 for an unknown or deleted recording (docs/roadmap.md, issue 15, says why no trace yet)."""
+404 for an unknown or deleted recording; ``recording_file.jsonl`` (a real Asterisk 22.10.1) is
+replayed by ``test_trace_replay.py``."""
 
 from __future__ import annotations
 
@@ -88,3 +89,30 @@ async def test_an_unknown_or_deleted_recording_is_404_as_asterisk_says(tmp_path:
         assert (await ari.call("DELETE", "/recordings/stored/rec-c4"))[0] == 204
         status, _, body = await _file(session, emu, "rec-c4")
     assert (status, json.loads(body)) == (404, {"message": "Recording not found"})
+
+
+async def test_a_head_is_refused_as_asterisk_refuses_it(tmp_path: Path) -> None:
+    """Asterisk 22 answers HEAD on any ARI path 405 (``recording_file.jsonl``): a client that
+    checks a file's size first must GET it."""
+    config = replace(reference_config(), recordings_dir=tmp_path)
+    async with run_emulator(config=config) as emu, aiohttp.ClientSession() as session:
+        await _recorded(emu, Ari(emu, session), "rec-c5", "wav", 1.0)
+        auth = {"Authorization": aiohttp.encode_basic_auth(emu.username, emu.password)}
+        url = f"{emu.url}/ari/recordings/stored/rec-c5/file"
+        async with session.head(url, headers=auth) as response:
+            status, headers = response.status, response.headers
+    assert status == 405
+    assert headers["Allow"] == "OPTIONS,GET"
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Cache-Control"] == "no-cache, no-store"
+
+
+async def test_json_answers_are_compact_and_not_cached_as_asterisk_sends_them() -> None:
+    async with run_emulator(config=reference_config()) as emu, aiohttp.ClientSession() as session:
+        auth = {"Authorization": aiohttp.encode_basic_auth(emu.username, emu.password)}
+        url = f"{emu.url}/ari/recordings/stored/no-such-recording/file"
+        async with session.get(url, headers=auth) as response:
+            headers, body = response.headers, await response.read()
+    assert body == b'{"message":"Recording not found"}'
+    assert (headers["Content-Type"], headers["Content-Length"]) == ("application/json", "33")
+    assert headers["Cache-Control"] == "no-cache, no-store"

@@ -34,6 +34,10 @@ EXTRA_ENDPOINTS: dict[str, tuple[EndpointSpec, ...]] = {
     ),
 }
 
+#: Flows recorded on a stock Asterisk that has no file for a sound a deployment records
+#: (the survey's ``sound:acd-survey-*``): a sound the emulator does not know fails at once.
+MISSING_SOUNDS_FAIL = {"playback_missing"}
+
 FLOWS = [name.removesuffix(".jsonl") for name in trace_names()]
 
 
@@ -47,6 +51,10 @@ def flow_config(flow: str) -> PbxConfig:
     config = dataclasses.replace(config, endpoints=endpoints)
     for extra in EXTRA_ENDPOINTS.get(flow, ()):
         config = config.with_endpoint(extra)
+    if flow in MISSING_SOUNDS_FAIL:
+        config = dataclasses.replace(
+            config, sounds=dataclasses.replace(config.sounds, missing_fail=True)
+        )
     return config
 
 

@@ -65,3 +65,31 @@ def test_the_share_per_line_code_is_respected_within_statistical_bounds() -> Non
     rule = RecordingRule(share=0.0, by_line_code={GENERAL: 1.0})
     assert rule.share_for(GENERAL) == 1.0
     assert rule.share_for("other") == 0.0
+
+
+def test_a_refused_recording_is_forgotten_and_its_call_never_taken_up_as_recorded() -> None:
+    h = recording(RecordingRule(share=1.0))
+    h.login("a1")
+    welcome = only(h.arrive("c1"), cmd.Play)
+    leg = only(h.feed(inp.PlaybackDone(welcome.playback_id)), cmd.Originate).channel_id
+    start = only(h.answer(leg, after_s=2), cmd.RecordBridge)
+    out = h.feed(inp.RecordingRefused(start.name, "500 Internal Server Error"))
+    (step,) = of(out, cmd.RecordingStep)
+    assert (step.name, step.refused, step.agent_id) == (start.name, True, "a1")
+    (contact,) = h.core.contacts.values()
+    assert contact.record.recording_started_at is None  # recovery would take it up
+    assert not of(h.feed(inp.ChannelGone("c1", 16), after_s=30), cmd.RecordingStep)
+
+
+def test_a_refusal_after_the_call_ended_still_drops_the_row() -> None:
+    h = recording(RecordingRule(share=1.0))
+    h.login("a1")
+    welcome = only(h.arrive("c1"), cmd.Play)
+    leg = only(h.feed(inp.PlaybackDone(welcome.playback_id)), cmd.Originate).channel_id
+    start = only(h.answer(leg, after_s=2), cmd.RecordBridge)
+    (ended,) = of(h.feed(inp.ChannelGone("c1", 16), after_s=1), cmd.RecordingStep)
+    assert ended.ended_at is not None
+    (step,) = of(
+        h.feed(inp.RecordingRefused(start.name, "404 Bridge not found")), cmd.RecordingStep
+    )
+    assert (step.name, step.refused) == (start.name, True)

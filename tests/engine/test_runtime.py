@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
+
+import pytest
 
 from acd.ari import events as ev
 from acd.engine import inputs as inp
 from acd.engine.ari_commands import ANSWER_RETRY_DELAYS_S
+from acd.engine.commands import RecordingStep
 from acd.engine.contacts import Phase
 from acd.engine.core import EngineCore
+from acd.engine.model import RecordingRule
 from acd.engine.runtime import EngineRuntime
 from foundation.clock import Clock
 from foundation.contact import (
@@ -219,3 +224,71 @@ async def test_a_caller_gone_as_the_agent_answers_frees_the_agent_instead_of_lea
     assert runtime.core.agents["a1"].activity is not Activity.ON_CALL
     assert not runtime.core.contacts
     assert sink.contacts[-1].kind is ContactEventKind.ENDED
+
+
+def recorded_runtime(ari: FakeAriClient) -> tuple[EngineRuntime, list[RecordingStep]]:
+    """A runtime whose first line records every call, and the recording steps it files."""
+    base = make_config()
+    lines = (replace(base.lines[0], recording=RecordingRule(share=1.0)), *base.lines[1:])
+    runtime = EngineRuntime(EngineCore(make_config(lines=lines)), ari, Clock(), [Events()], "acd")
+    steps: list[RecordingStep] = []
+    runtime.recording_sinks.append(steps.append)
+    runtime.start()
+    return runtime, steps
+
+
+async def bridged(runtime: EngineRuntime, ari: FakeAriClient) -> None:
+    runtime.submit(inp.AgentLogin("a1"))
+    runtime.on_event(stasis_start("c1", "inbound", "1700"))
+    await runtime.drain()
+    (playback_id,) = [args[2] for args in ari.called("play")]
+    runtime.on_event(playback_finished(playback_id))
+    await runtime.drain()
+    (originate,) = [c for c in ari.calls if c.name == "originate"]
+    runtime.on_event(stasis_start(originate.kwargs["channel_id"], *originate.kwargs["app_args"]))
+    await runtime.drain()
+    await runtime.drain()
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        # A real Asterisk 22 whose spool has no recording/ folder (tests/realpbx found it).
+        AriServerError(500, "Internal Server Error"),
+        AriNotFound(404, "Bridge not found"),  # the bridge went before the request
+    ],
+)
+async def test_a_recording_asterisk_refuses_leaves_no_row_and_the_call_goes_on(
+    refusal: AriError,
+) -> None:
+    ari = FakeAriClient({"record_bridge": refusal})
+    runtime, steps = recorded_runtime(ari)
+    await bridged(runtime, ari)
+    assert len(ari.called("record_bridge")) == 1
+    (contact,) = runtime.core.contacts.values()
+    assert contact.phase is Phase.CONNECTED
+    assert contact.recording is None
+    assert contact.record.recording_started_at is None
+    name = f"rec-{contact.id}"
+    assert [(s.name, s.refused) for s in steps] == [(name, False), (name, True)]
+    runtime.on_event(
+        ev.parse_event(
+            {
+                "type": "StasisEnd",
+                "application": "acd",
+                "channel": {"id": "c1", "name": "PJSIP/caller-1", "state": "Up"},
+            }
+        )
+    )
+    await runtime.drain()
+    assert len(steps) == 2  # no end for a recording that never was
+
+
+async def test_a_recording_request_lost_on_the_way_keeps_its_row() -> None:
+    # Asterisk unreachable: it may have started the recording; the row keeps its file findable.
+    ari = FakeAriClient({"record_bridge": AriUnavailable(0, "ConnectionResetError")})
+    runtime, steps = recorded_runtime(ari)
+    await bridged(runtime, ari)
+    (contact,) = runtime.core.contacts.values()
+    assert contact.recording is not None
+    assert [s.refused for s in steps] == [False]

@@ -4,6 +4,7 @@ clock, the deletion logged and kept; a held one stays; a refused delete is tried
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -96,3 +97,19 @@ async def test_a_file_already_gone_counts_as_deleted(db_url: str) -> None:
         retention = RecordingRetention(store, ari.delete_stored, Clock(), {}, default_days=90)
         assert name in await retention.sweep(T0)
         assert name not in await retention.sweep(T0)
+
+
+async def test_a_refused_recording_leaves_no_row(db_url: str) -> None:
+    # Asterisk answered the record request with an error: there is no file to list or keep.
+    tag = db_url[-6:].replace("/", "")
+    kept, refused = f"rec-kept-{tag}", f"rec-refused-{tag}"
+    async with RecordingStore.open(db_url, hold=hold_clock) as store:
+        await store.save_many([_recording(kept), _recording(refused)])
+        await store.save_many([replace(_recording(refused), refused=True)])
+        assert await store.get(refused) is None
+        found = await store.get(kept)
+        assert found is not None
+        assert found[0].name == kept
+        # A refusal filed in the same batch as the start (the writer keeps the last step).
+        await store.save_many([replace(_recording(f"{refused}-2"), refused=True)])
+        assert await store.get(f"{refused}-2") is None

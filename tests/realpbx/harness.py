@@ -1,7 +1,17 @@
 """The real-PBX tier's processes: a real Asterisk 22.10.1 (../shared/asterisk/run-asterisk), the
 engine (`acd run`) as a subprocess, and sipp phones.  Everything listens on free loopback ports
 chosen here, so two runs on one machine never collide, and everything is polled with a
-deadline: the PBX is real, so time is real, but no test waits longer than it must."""
+deadline: the PBX is real, so time is real, but no test waits longer than it must.
+
+Where the shared build cannot run on the CPU (it needs AVX-512: SIGILL at start, and the tier
+is one skip line naming the CPU), ``$ASTERISK_SHARED_DIR`` may name a copy of the shared folder
+(README, ``run-asterisk``, ``etc/``, ``sipp/``) whose ``dist/asterisk-22.10.1.tar.xz`` is a build
+of the same tag (22.10.1, bundled pjproject 2.17) for a baseline x86-64 CPU with the same tree:
+``asterisk-22.10.1/sbin/asterisk``, ``lib/libasteriskpj.so.2``, ``lib/libasteriskssl.so.1``,
+``lib/asterisk/modules/`` holding the modules of the shared tarball (``tar tJf`` lists them;
+``etc/modules.conf`` loads them), ``var/lib/asterisk/rest-api/``.  Such a build is a local tool
+of the machine that made it, outside the repository, and no CI or README command uses one;
+the whole tier passed on one on 2026-12-03 (docs/roadmap.md, issue 10)."""
 
 from __future__ import annotations
 
@@ -219,6 +229,11 @@ class Asterisk:
             str(etc),
         ]
         run_asterisk_start(pbx, command)
+        # Asterisk records into <astspooldir>/recording and refuses (500 "Unrecognized
+        # recording error: No such file or directory") when that folder is missing: it resolves
+        # it with realpath() before each recording.  `make install` creates it; run-asterisk
+        # unpacks a stripped tree without it.
+        pbx.recordings.mkdir(parents=True, exist_ok=True)
         return pbx
 
     def stop(self) -> None:
@@ -230,8 +245,18 @@ class Asterisk:
         )
 
     @property
+    def prefix(self) -> Path:
+        """Where run-asterisk unpacked this Asterisk (the paths of the shared asterisk.conf)."""
+        return self.root / "pbx" / "asterisk-22.10.1"
+
+    @property
     def log(self) -> Path:
-        return self.root / "pbx" / "asterisk-22.10.1" / "var" / "log" / "asterisk" / "messages.log"
+        return self.prefix / "var" / "log" / "asterisk" / "messages.log"
+
+    @property
+    def recordings(self) -> Path:
+        """Where ARI recordings land: ``astspooldir``/recording."""
+        return self.prefix / "var" / "spool" / "asterisk" / "recording"
 
     @property
     def ari_url(self) -> str:

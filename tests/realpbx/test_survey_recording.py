@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,12 +42,6 @@ def answers(pbx: Pbx, contact: str) -> list[tuple[str, int]]:
         contact,
     )
     return [(r["question"], r["score"]) for r in rows]
-
-
-def spool(pbx: Pbx) -> Path:
-    """Where Asterisk writes recordings (``astspooldir``/recording of the shared asterisk.conf)."""
-    prefix = pbx.asterisk.root / "pbx" / "asterisk-22.10.1"
-    return prefix / "var" / "spool" / "asterisk" / "recording"
 
 
 def test_to_survey_stores_every_answer_keyed_and_the_recording_lands_in_the_spool(
@@ -92,7 +85,7 @@ def test_to_survey_stores_every_answer_keyed_and_the_recording_lands_in_the_spoo
     )
     assert row["name"] == f"rec-{record['id']}"
     assert row["started_at"] < row["ended_at"] <= record["survey_started_at"]
-    file = spool(pbx) / f"{row['name']}.wav"
+    file = pbx.asterisk.recordings / f"{row['name']}.wav"
     assert file.exists()
     assert file.stat().st_size > 44  # more than a WAV header: the conversation is in it
     assert pbx.asterisk.ari("GET", f"/recordings/stored/{row['name']}")[0] == 200
@@ -131,3 +124,30 @@ async def sweep(pbx: Pbx, now: datetime) -> list[str]:
     ):
         retention = RecordingRetention(store, ari.delete_stored_recording, Clock(), {"1704": 90})
         return await retention.sweep(now)
+
+
+def test_a_recording_asterisk_refuses_leaves_no_row_and_the_call_goes_on(
+    pbx: Pbx, phones: Phones
+) -> None:
+    # Without its spool's recording folder Asterisk 22 answers the record request 500
+    # ("Unrecognized recording error: No such file or directory" in its log).
+    folder = pbx.asterisk.recordings
+    aside = folder.with_name("recording-aside")
+    folder.rename(aside)
+    try:
+        before = pbx.known_records()
+        log_from = pbx.asterisk.log.stat().st_size
+        phones.agent(AGENT, "uas_answer_bye", delay_ms=1000)
+        pbx.engine.login(AGENT)
+        caller = phones.caller("1704", [6000])  # in the survey by then; hangs up
+        assert caller.wait(20) == 0
+        (record,) = ended_records(pbx.engine, before)
+    finally:
+        aside.rename(folder)
+    assert (record["outcome"], record["agent_id"]) == ("answered", AGENT)
+    assert record["survey_started_at"] is not None  # the call went on to its survey
+    with pbx.asterisk.log.open("rb") as log:
+        log.seek(log_from)
+        assert "Unrecognized recording error" in log.read().decode(errors="replace")
+    rows = select(pbx, "SELECT * FROM call_recordings WHERE contact_id = ?", record["id"])
+    assert rows == []
