@@ -153,8 +153,10 @@ def test_an_agent_phone_ringing_when_the_engine_is_killed_is_answered_and_bridge
     tmp_path: Path,
 ) -> None:
     with emulator_and_engine(tmp_path) as pbx:
-        # Rings long enough for the restart, then the agent answers.
-        pbx.emulator.put("/emulator/endpoints/PJSIP/1001", {"mode": "answer", "ring_s": 12})
+        # Rings long enough for the restart, then the agent answers: 30 s, as a kill -9 and a
+        # start of `acd run` took more than 12 s on a loaded 2-core machine (an answer while
+        # no engine listens is hung up by Asterisk, and the agent rung again).
+        pbx.emulator.put("/emulator/endpoints/PJSIP/1001", {"mode": "answer", "ring_s": 30})
         with pbx.engine("engine-1") as (api, first):
             api.post(f"/api/agents/{AGENT}/login", {})
             caller = pbx.call()
