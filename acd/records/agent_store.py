@@ -2,13 +2,15 @@
 contact records and migrated with them.
 
 ``save_many`` upserts the newest :class:`~foundation.contact.AgentRecord` of each agent in one
-transaction (written by :class:`acd.records.AgentStateWriter`); ``load`` reads them all back,
-once, when an engine starts.  The last write wins: one engine per ARI application (the lease)
+transaction (written by :class:`acd.records.AgentStateWriter`), and with it the agent's row of
+that day in ``agent_days`` (:mod:`acd.records.agent_days`, the report's occupancy); ``load``
+reads the states back, once, when an engine starts.  The last write wins: one engine per ARI application (the lease)
 writes them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,10 +18,11 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from acd.records.agent_days import day_values, seconds_json
 from acd.records.on_cursor import CursorStatement
-from acd.records.schema import AgentStateRow
+from acd.records.schema import AgentDayRow, AgentStateRow
 from foundation.clock import Hold, no_hold
-from foundation.contact import AgentRecord
+from foundation.contact import Activity, AgentRecord
 from foundation.sql import SqlStore, compiled_once
 
 
@@ -29,20 +32,15 @@ class AgentStateStore(SqlStore):
     def __init__(self, engine: AsyncEngine, *, hold: Hold = no_hold) -> None:
         super().__init__(engine, hold=hold)
         dialect = engine.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(AgentStateRow)
+        upsert = _upsert(AgentStateRow, ("agent_id",), dialect)
+        days = _upsert(AgentDayRow, ("agent_id", "day"), dialect)
         # Built once, values as parameters, and compiled once per engine (compiled_once).
-        upsert = statement.on_conflict_do_update(
-            index_elements=[AgentStateRow.agent_id],
-            set_={
-                column.name: statement.excluded[column.name]
-                for column in AgentStateRow.__table__.columns
-                if column.name != "agent_id"
-            },
-        )
         self._upsert = compiled_once(upsert, dialect, "agent_states.upsert")
-        # The same upsert for a sqlite3 cursor (write_on_cursor).
-        self._on_cursor = CursorStatement(upsert, engine.dialect) if dialect == "sqlite" else None
+        self._days = compiled_once(days, dialect, "agent_days.upsert")
+        # The same upserts for a sqlite3 cursor (write_on_cursor).
+        sqlite_only = dialect == "sqlite"
+        self._on_cursor = CursorStatement(upsert, engine.dialect) if sqlite_only else None
+        self._days_on_cursor = CursorStatement(days, engine.dialect) if sqlite_only else None
 
     async def save_many(self, records: Sequence[AgentRecord]) -> None:
         """Insert or replace several agents' states in one transaction (all or, if it raises,
@@ -60,14 +58,20 @@ class AgentStateStore(SqlStore):
         # In id order, as the contact store does: concurrent writers lock rows in one order.
         ordered = sorted(records, key=lambda record: record.agent_id)
         connection.execute(self._upsert, [_values(record) for record in ordered])
+        days = _days(ordered)
+        if days:
+            connection.execute(self._days, days)
 
     def write_on_cursor(self, cursor: Any, records: Sequence[AgentRecord]) -> None:
         """:meth:`write` on a sqlite3 cursor inside the caller's transaction (SQLite only),
         storing exactly what :meth:`write` stores (``acd.records.on_cursor``)."""
-        if self._on_cursor is None:
+        if self._on_cursor is None or self._days_on_cursor is None:
             raise RuntimeError("write_on_cursor is for SQLite only")
         ordered = sorted(records, key=lambda record: record.agent_id)
         self._on_cursor.run_many(cursor, [_values(record) for record in ordered])
+        days = _days(ordered)
+        if days:
+            self._days_on_cursor.run_many(cursor, days)
 
     async def load(self) -> list[AgentRecord]:
         """Every stored agent state, by agent id."""
@@ -89,7 +93,32 @@ def _values(record: AgentRecord) -> dict[str, Any]:
         "talk_time_today_s": record.talk_time_today_s,
         "missed_in_a_row": record.missed_in_a_row,
         "updated_at": record.at,
+        "presence_seconds_today": seconds_json(record.presence_seconds_today),
+        "wrap_up_today_s": record.wrap_up_today_s,
+        "staffed_today_s": record.staffed_today_s,
+        "handling_today_s": record.handling_today_s,
+        "state_since": record.state_since,
+        "state_activity": record.state_activity,
     }
+
+
+def _days(ordered: Sequence[AgentRecord]) -> list[dict[str, Any]]:
+    """The ``agent_days`` rows of the records that have a day (an agent never counted has
+    none yet)."""
+    return [day_values(record) for record in ordered if record.stats_day is not None]
+
+
+def _upsert(table: type[AgentStateRow | AgentDayRow], keys: tuple[str, ...], dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={
+            column.name: statement.excluded[column.name]
+            for column in table.__table__.columns
+            if column.name not in keys
+        },
+    )
 
 
 def _record(row: AgentStateRow) -> AgentRecord:
@@ -104,4 +133,11 @@ def _record(row: AgentStateRow) -> AgentRecord:
         talk_time_today_s=row.talk_time_today_s,
         missed_in_a_row=row.missed_in_a_row,
         at=row.updated_at,
+        # A row of an earlier release (records migration 0009) has no time figures: zero.
+        presence_seconds_today=json.loads(row.presence_seconds_today or "{}"),
+        wrap_up_today_s=row.wrap_up_today_s,
+        staffed_today_s=row.staffed_today_s,
+        handling_today_s=row.handling_today_s,
+        state_since=row.state_since,
+        state_activity=row.state_activity or Activity.IDLE,
     )

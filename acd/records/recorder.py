@@ -143,14 +143,19 @@ class AgentChanges:
 
 
 # Every field of an agent record but its time stamp, presence and reason first; one C call
-# per event (a dataclasses.replace was ten times dearer, and agents' events are many).
+# per event (a dataclasses.replace was ten times dearer, and agents' events are many).  The
+# occupancy's figures change with every activity (reserved, ringing, on call...): they ride
+# along with the writes made anyway (a presence, the counters, the idle order at the end of
+# a call), so a call costs no more writes; a restart counts the stretch stored last, up to
+# the restart, as the state it was stored in (acd.engine.agent_time.restore_figures).
+_RIDING_ALONG = ("at", "staffed_today_s", "handling_today_s", "state_since", "state_activity")
 _stored_fields = operator.attrgetter(
     "presence",
     "reason",
     *(
         f.name
         for f in dataclasses.fields(AgentRecord)
-        if f.name not in ("presence", "reason", "at")
+        if f.name not in ("presence", "reason", *_RIDING_ALONG)
     ),
 )
 
