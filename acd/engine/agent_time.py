@@ -66,6 +66,7 @@ def count_presence(agent: AgentState, now: datetime) -> None:
 def count_state(agent: AgentState, now: datetime) -> None:
     """Presence or activity changes now: add the stretch since state_since to today's staffed
     and handling seconds as the state it ends counts, and start the next stretch now."""
+    roll_day(agent, now)  # the stored stretch is of the record's day: never of an older one
     add_stretch(agent, agent.presence, agent.activity, agent.state_since, now)
     agent.state_since = now
 
