@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
 
 from acd.records.agent_days import AgentDay
@@ -57,6 +57,7 @@ def occupancy_rows(
     """A row per agent with staffed time in the period's days, by agent id, then the sum
     over all agents (when any)."""
     first, last = report_days(period)
+    made_at = made_at.astimezone(UTC)
     rows = []
     ordered = sorted(days, key=lambda d: (d.agent_id, d.day))
     for agent_id, of_agent in groupby(ordered, key=lambda d: d.agent_id):
@@ -95,15 +96,18 @@ def _agent_days(
 
 
 def _bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(), BRUSSELS)
-    return start, datetime.combine(day + timedelta(days=1), time(), BRUSSELS)
+    """The day's start and end in UTC: Python subtracts two times of one zone by their wall
+    clocks, which would make the days the clocks change 24 hours long."""
+    start = datetime.combine(day, time(), BRUSSELS).astimezone(UTC)
+    return start, datetime.combine(day + timedelta(days=1), time(), BRUSSELS).astimezone(UTC)
 
 
 def _stretch(row: AgentDay, start: datetime, end: datetime) -> tuple[float, float]:
     """The part in ``[start, end)`` of the stretch ``row`` ended in."""
     if row.state_since is None:
         return 0.0, 0.0
-    seconds = max(0.0, (end - max(row.state_since, start)).total_seconds())
+    since = row.state_since.astimezone(UTC)
+    seconds = max(0.0, (end - max(since, start)).total_seconds())
     return (
         seconds if staffed(row.presence, row.state_activity) else 0.0,
         seconds if handling(row.presence, row.state_activity) else 0.0,

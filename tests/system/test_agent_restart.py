@@ -15,7 +15,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from acd.engine import inputs as inp
+from acd.engine.desk import agent_today
 from acd.records import AgentStateStore
+from acd.reports.load import report_for
+from acd.reports.period import Period
 from foundation.clock import hold_clock
 from foundation.contact import Activity, AgentRecord, Presence
 from tests.system.harness import CONFIG, system
@@ -115,3 +118,50 @@ def on_lunch(storage: str, agent_id: str) -> bool:
             return await store.load()
 
     return any(r.agent_id == agent_id and r.reason == "lunch" for r in asyncio.run(stored()))
+
+
+async def test_the_agents_time_today_survives_a_restart_and_the_report_has_its_occupancy(
+    tmp_path: Path,
+):
+    async with system(tmp_path) as s:
+        s.login("1001")
+        caller = s.emu.pbx.place_call("1700")
+        await s.until(lambda: s.bridged_agent(caller))
+        await s.wait(60)
+        s.emu.pbx.hangup_from_phone(caller)
+        await s.until(lambda: s.agent("1001").activity is Activity.IDLE)  # after the wrap-up
+        s.engine.runtime.submit(inp.SetPresence("1001", Presence.NOT_AVAILABLE, "lunch"))
+        await s.until(lambda: s.agent("1001").presence is Presence.NOT_AVAILABLE)
+        await s.wait(120)
+        stopped_at = s.engine.clock.now()
+        before = agent_today(s.agent("1001"), stopped_at)
+    assert before["contacts"] == 1
+    assert before["talk_time_s"] >= 60  # type: ignore[operator]
+    assert before["wrap_up_s"] == 10.0  # the test config's maximum
+    assert before["handling_s"] == before["talk_time_s"] + before["wrap_up_s"]  # type: ignore[operator]
+    assert 0 < before["occupancy"] < 1  # type: ignore[operator]
+
+    async with system(tmp_path, start=stopped_at + timedelta(minutes=1)) as s:
+        now = s.engine.clock.now()
+        after = agent_today(s.agent("1001"), now)
+        status, shown = await s.api("GET", "/api/agents/1001/today")
+        await s.engine.recorder.flush()
+        day = Period(now.replace(hour=0, minute=0), now + timedelta(seconds=1))
+        report = await report_for(s.engine.settings, day, made_at=now, hold=s.engine.clock.hold)
+    # Everything as before the restart; the lunch went on while the engine was down.
+    down_s = (now - stopped_at).total_seconds()
+    lunch = "not_available:lunch"
+    seconds = before["presence_seconds"]
+    assert isinstance(seconds, dict)
+    assert after["presence_seconds"] == seconds | {lunch: seconds[lunch] + down_s}
+    for name in ("contacts", "talk_time_s", "wrap_up_s", "staffed_s", "handling_s", "occupancy"):
+        assert after[name] == before[name], name
+    assert status == 200
+    assert (shown["staffed_s"], shown["handling_s"]) == (after["staffed_s"], after["handling_s"])
+    rows = {row[0]: row for row in report.table("occupancy").rows}
+    assert rows["1001"] == (
+        "1001",
+        round(after["staffed_s"], 4),  # type: ignore[call-overload]
+        round(after["handling_s"], 4),  # type: ignore[call-overload]
+        round(after["occupancy"], 4),  # type: ignore[call-overload]
+    )
