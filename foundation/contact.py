@@ -10,10 +10,10 @@ restart restores.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from collections.abc import Mapping
 from typing import Protocol
 
 

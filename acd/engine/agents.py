@@ -20,7 +20,7 @@ import itertools
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
 from acd.engine import commands as cmd
@@ -296,6 +296,14 @@ class AgentBook:
                 continue
             self._restore_one(agent, record, now, out)
 
+    def restore_figures(self, records: Iterable[AgentRecord], now: datetime) -> None:
+        """Only the day's time figures, of agents whose presence and counters the shared pool
+        brings back (several nodes): the pool holds no seconds per presence or occupancy."""
+        for record in records:
+            agent = self._agents.get(record.agent_id)
+            if agent is not None and not agent.logged_in:
+                restore_figures(agent, record, now)
+
     def _restore_one(
         self, agent: AgentState, record: AgentRecord, now: datetime, out: list[cmd.Command]
     ) -> None:
@@ -349,7 +357,9 @@ class AgentBook:
         follows_activity = ev.activity is not None and not self.is_ours(agent)
         after = (
             ev.presence.presence if ev.presence is not None else agent.presence,
-            ev.activity.activity if ev.activity is not None and follows_activity else agent.activity,
+            ev.activity.activity
+            if ev.activity is not None and follows_activity
+            else agent.activity,
         )
         if after != before[:2]:
             count_state(agent, now)  # the replica's time figures, stored with its records
@@ -362,7 +372,7 @@ class AgentBook:
         if ev.activity is not None and follows_activity:
             agent.activity = ev.activity.activity
             agent.idle_since = ev.activity.idle_since
-        if ev.counters is not None:
+        if ev.counters is not None and _not_older(ev.counters.day, agent.stats_day):
             counters = ev.counters
             if counters.day != agent.stats_day:
                 roll_day(agent, now)  # the other node's new day: this one's figures too
@@ -473,3 +483,9 @@ class AgentBook:
         for code in agent.config.line_codes:
             self._available[code] += available - was_available
             self._free[code] += free - was_free
+
+
+def _not_older(day: date | None, than: date | None) -> bool:
+    """Counters of ``day`` are not of a day before ``than`` (a pool's record of yesterday
+    would hide today's figures restored from SQL)."""
+    return day is None or than is None or day >= than

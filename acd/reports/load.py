@@ -71,9 +71,7 @@ def make_report(
         recording_scores=records.recording_scores,
     )
     occupancy = occupancy_rows(period, records.agent_days, made_at=made_at)
-    return Report(
-        period, made_at, build_tables(intervals, totals, content, occupancy), intervals
-    )
+    return Report(period, made_at, build_tables(intervals, totals, content, occupancy), intervals)
 
 
 async def load_records(

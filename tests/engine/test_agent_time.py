@@ -116,9 +116,7 @@ def test_a_record_of_an_earlier_day_gives_no_figures_but_todays_part_of_its_stre
 
 
 @pytest.mark.parametrize(("presence", "activity"), list(product(Presence, Activity)))
-def test_staffed_and_handling_are_the_metrics_agent_seconds(
-    presence: Presence, activity: Activity
-):
+def test_staffed_and_handling_are_the_metrics_agent_seconds(presence: Presence, activity: Activity):
     labels = {"presence": presence.value, "activity": activity.value}
 
     def counted(field: str) -> bool:
