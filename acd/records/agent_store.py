@@ -4,8 +4,8 @@ contact records and migrated with them.
 ``save_many`` upserts the newest :class:`~foundation.contact.AgentRecord` of each agent in one
 transaction (written by :class:`acd.records.AgentStateWriter`), and with it the agent's row of
 that day in ``agent_days`` (:mod:`acd.records.agent_days`, the report's occupancy); ``load``
-reads the states back, once, when an engine starts.  The last write wins: one engine per ARI application (the lease)
-writes them.
+reads the states back, once, when an engine starts.  The last write wins: one engine per ARI
+application (the lease) writes them.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ seconds) is stored with the agent's record and restored by a restarted engine, o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import product
 
 import pytest
@@ -99,7 +99,7 @@ def test_yesterdays_seconds_do_not_carry_into_today_in_brussels():
     assert today(after) == figures
     # The first change after midnight starts the day afresh in the engine too.
     after.feed(LUNCH, after_s=60)
-    assert after.stored()["a1"].stats_day.isoformat() == "2027-03-31"  # type: ignore[union-attr]
+    assert after.stored()["a1"].stats_day == date(2027, 3, 31)
     assert after.stored()["a1"].presence_seconds_today == {"available": 1860.0}
     assert after.stored()["a1"].staffed_today_s == 1860.0
 
@@ -136,3 +136,27 @@ def test_the_day_the_clocks_go_forward_has_23_hours():
     assert figures["staffed_s"] == 11 * 3600.0
     h.feed(LUNCH)
     assert h.stored()["a1"].staffed_today_s == 11 * 3600.0
+
+
+def test_a_node_of_several_takes_the_day_figures_from_sql_and_the_rest_from_the_pool():
+    h = Recorded()
+    h.login("a1")
+    a_call(h)
+    h.feed(LUNCH, after_s=25)  # 99 s available, 70 handling
+    stored = h.stored()["a1"]
+    assert stored.stats_day is not None
+    yesterday = stored.stats_day - timedelta(days=1)
+    other = Recorded()
+    other.now = h.now + timedelta(seconds=60)
+    other.core.restore_agent_figures([stored], other.now)
+    # The pool then says where the agent is, with counters of yesterday (an old pool record).
+    pool = inp.AgentShared(
+        "a1",
+        presence=inp.SharedPresence(Presence.NOT_AVAILABLE, "lunch", stored.presence_since),
+        counters=inp.SharedCounters(yesterday, 9, 999.0, 0),
+    )
+    other.feed(pool)
+    figures = today(other)
+    assert figures["presence_seconds"] == {"available": 99.0, "not_available:lunch": 60.0}
+    assert (figures["staffed_s"], figures["handling_s"], figures["wrap_up_s"]) == (99.0, 70.0, 10.0)
+    assert (figures["contacts"], figures["talk_time_s"]) == (1, 60.0)  # today's, not the pool's

@@ -136,10 +136,10 @@ async def test_the_agents_time_today_survives_a_restart_and_the_report_has_its_o
         stopped_at = s.engine.clock.now()
         before = agent_today(s.agent("1001"), stopped_at)
     assert before["contacts"] == 1
-    assert before["talk_time_s"] >= 60  # type: ignore[operator]
+    assert before["talk_time_s"] >= 60
     assert before["wrap_up_s"] == 10.0  # the test config's maximum
-    assert before["handling_s"] == before["talk_time_s"] + before["wrap_up_s"]  # type: ignore[operator]
-    assert 0 < before["occupancy"] < 1  # type: ignore[operator]
+    assert before["handling_s"] == before["talk_time_s"] + before["wrap_up_s"]
+    assert 0 < before["occupancy"] < 1
 
     async with system(tmp_path, start=stopped_at + timedelta(minutes=1)) as s:
         now = s.engine.clock.now()
@@ -161,7 +161,7 @@ async def test_the_agents_time_today_survives_a_restart_and_the_report_has_its_o
     rows = {row[0]: row for row in report.table("occupancy").rows}
     assert rows["1001"] == (
         "1001",
-        round(after["staffed_s"], 4),  # type: ignore[call-overload]
-        round(after["handling_s"], 4),  # type: ignore[call-overload]
-        round(after["occupancy"], 4),  # type: ignore[call-overload]
+        round(after["staffed_s"], 4),
+        round(after["handling_s"], 4),
+        round(after["occupancy"], 4),
     )
