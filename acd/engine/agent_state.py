@@ -122,7 +122,8 @@ class AgentState:
             talk_time_today_s=self.talk_time_today_s,
             missed_in_a_row=self.missed_in_a_row,
             at=now,
-            presence_seconds_today=dict(self.presence_seconds_today),
+            # Never changed in place (acd.engine.agent_time replaces it): shared, not copied.
+            presence_seconds_today=self.presence_seconds_today,
             wrap_up_today_s=self.wrap_up_today_s,
             staffed_today_s=self.staffed_today_s,
             handling_today_s=self.handling_today_s,

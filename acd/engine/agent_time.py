@@ -12,7 +12,7 @@ date there, not 24 hours: the days the clocks change are not).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from acd.engine.agent_state import AgentState
@@ -26,15 +26,36 @@ def presence_key(presence: Presence, reason: str | None) -> str:
     return f"{presence}:{reason}" if reason else str(presence)
 
 
+class _Day:
+    """The Brussels day of the last moment asked about, kept: every move of an agent asks,
+    and a time zone conversion costs more than the comparison."""
+
+    __slots__ = ("date", "end", "start")
+
+    def __init__(self) -> None:
+        self.start = self.end = datetime.min.replace(tzinfo=UTC)
+        self.date = date.min
+
+    def of(self, now: datetime) -> _Day:
+        if not self.start <= now < self.end:
+            local = now.astimezone(_LOCAL)
+            self.start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+            self.date = local.date()
+            self.end = datetime.combine(self.date + timedelta(days=1), time(), _LOCAL)
+        return self
+
+
+_day = _Day()
+
+
 def day_start(now: datetime) -> datetime:
-    """Midnight in Brussels of ``now``'s day."""
-    local = now.astimezone(_LOCAL)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+    """Midnight in Brussels of ``now``'s day (in Brussels time)."""
+    return _day.of(now).start
 
 
 def today(now: datetime) -> date:
     """The calendar day in Brussels."""
-    return now.astimezone(_LOCAL).date()
+    return _day.of(now).date
 
 
 def roll_day(agent: AgentState, now: datetime) -> None:

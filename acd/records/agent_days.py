@@ -1,6 +1,7 @@
-"""Each agent's figures per day in SQL (table ``agent_days``, one row per agent and Brussels
-day): the newest record of that day, written with the agent's state
-(:class:`acd.records.AgentStateStore`), and read back by the report for its occupancy.
+"""Each agent's figures per day in SQL, read back for the report's occupancy: the finished
+days in ``agent_days`` (one row per agent and Brussels day, the last state of that day, copied
+by :class:`acd.records.AgentStateStore` when a record of a later day replaces it) and the
+newest day in ``agent_states``.
 """
 
 from __future__ import annotations
@@ -9,13 +10,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from acd.records.schema import AgentDayRow
-from foundation.contact import Activity, AgentRecord, Presence
+from acd.records.schema import AgentDayRow, AgentStateRow
+from foundation.contact import Activity, Presence
 from foundation.sql import SqlStore
 
 
@@ -42,30 +42,14 @@ def seconds_json(seconds: Mapping[str, float]) -> str:
     return json.dumps(dict(seconds), sort_keys=True)
 
 
-def day_values(record: AgentRecord) -> dict[str, Any]:
-    """The ``agent_days`` row of a record (which has a day: ``stats_day`` set)."""
-    return {
-        "agent_id": record.agent_id,
-        "day": record.stats_day,
-        "presence": record.presence,
-        "state_activity": record.state_activity,
-        "state_since": record.state_since,
-        "presence_seconds": seconds_json(record.presence_seconds_today),
-        "contacts": record.contacts_today,
-        "talk_time_s": record.talk_time_today_s,
-        "wrap_up_s": record.wrap_up_today_s,
-        "staffed_s": record.staffed_today_s,
-        "handling_s": record.handling_today_s,
-        "updated_at": record.at,
-    }
-
-
 class AgentDayStore(SqlStore):
-    """Reads ``agent_days`` (the writer is :class:`acd.records.AgentStateStore`)."""
+    """Reads ``agent_days`` and ``agent_states`` (the writer is
+    :class:`acd.records.AgentStateStore`)."""
 
     async def between(self, first: date, last: date) -> list[AgentDay]:
         """Every agent's days from ``first`` to ``last`` (both included), and each agent's
-        last day before ``first``, whose stretch may go on into the period; by agent, day."""
+        last day before ``first``, whose stretch may go on into the period; by agent, day.
+        An agent's newest day is their stored state's."""
         earlier = (
             select(AgentDayRow.agent_id, func.max(AgentDayRow.day).label("day"))
             .where(AgentDayRow.day < first)
@@ -86,8 +70,14 @@ class AgentDayStore(SqlStore):
                     )
                 )
                 found.extend(before)
-        days = [_day(row) for row in found]
-        return sorted(days, key=lambda d: (d.agent_id, d.day))
+                states = await session.scalars(
+                    select(AgentStateRow).where(AgentStateRow.stats_day <= last)
+                )
+                newest = [_newest(row) for row in states]
+        days = {(d.agent_id, d.day): d for d in map(_day, found)}
+        for day in newest:
+            days[(day.agent_id, day.day)] = day  # the same day again: the state is newer
+        return _in_period(sorted(days.values(), key=lambda d: (d.agent_id, d.day)), first)
 
 
 def _day(row: AgentDayRow) -> AgentDay:
@@ -105,3 +95,32 @@ def _day(row: AgentDayRow) -> AgentDay:
         handling_s=row.handling_s,
         updated_at=row.updated_at,
     )
+
+
+def _newest(row: AgentStateRow) -> AgentDay:
+    assert row.stats_day is not None  # selected so
+    return AgentDay(
+        agent_id=row.agent_id,
+        day=row.stats_day,
+        presence=row.presence,
+        state_activity=row.state_activity or Activity.IDLE,
+        state_since=row.state_since,
+        presence_seconds=json.loads(row.presence_seconds_today or "{}"),
+        contacts=row.contacts_today,
+        talk_time_s=row.talk_time_today_s,
+        wrap_up_s=row.wrap_up_today_s,
+        staffed_s=row.staffed_today_s,
+        handling_s=row.handling_today_s,
+        updated_at=row.updated_at,
+    )
+
+
+def _in_period(days: list[AgentDay], first: date) -> list[AgentDay]:
+    """The days from ``first`` on, and of the earlier ones each agent's last only."""
+    kept: list[AgentDay] = []
+    for day in days:
+        if day.day < first and kept and kept[-1].agent_id == day.agent_id and kept[-1].day < first:
+            kept[-1] = day  # a later day before the period
+        else:
+            kept.append(day)
+    return kept

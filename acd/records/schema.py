@@ -99,10 +99,10 @@ class AgentStateRow(Base):
 
 
 class AgentDayRow(Base):
-    """An agent's figures of one day (Brussels), the newest of that day: what the report's
-    occupancy is made from.  The stretch the agent was in at the newest record (``presence``
-    and ``state_activity`` since ``state_since``) goes on until a later record, so a report
-    adds its part of each day until then."""
+    """An agent's figures of one finished day (Brussels): their stored state of that day when
+    a record of a later day replaced it (the newest day is in ``agent_states``).  What the
+    report's occupancy is made from, with the stretch the agent was in then (``presence`` and
+    ``state_activity`` since ``state_since``), which went on until that later record."""
 
     __tablename__ = "agent_days"
 
