@@ -60,9 +60,7 @@ class AgentStateStore(SqlStore):
         """:meth:`save_many`'s work inside the caller's transaction, synchronously."""
         # In id order, as the contact store does: concurrent writers lock rows in one order.
         ordered = sorted(records, key=lambda record: record.agent_id)
-        days = _days(ordered)
-        if days:
-            connection.execute(self._days, days)
+        connection.execute(self._days, _days(ordered))
         connection.execute(self._upsert, [_values(record) for record in ordered])
 
     def write_on_cursor(self, cursor: Any, records: Sequence[AgentRecord]) -> None:
@@ -71,9 +69,7 @@ class AgentStateStore(SqlStore):
         if self._on_cursor is None or self._days_on_cursor is None:
             raise RuntimeError("write_on_cursor is for SQLite only")
         ordered = sorted(records, key=lambda record: record.agent_id)
-        days = _days(ordered)
-        if days:
-            self._days_on_cursor.run_many(cursor, days)
+        self._days_on_cursor.run_many(cursor, _days(ordered))
         self._on_cursor.run_many(cursor, [_values(record) for record in ordered])
 
     async def load(self) -> list[AgentRecord]:
@@ -106,13 +102,9 @@ def _values(record: AgentRecord) -> dict[str, Any]:
 
 
 def _days(ordered: Sequence[AgentRecord]) -> list[dict[str, Any]]:
-    """The day copy's parameters: each record that has a day (an agent never counted has
-    none) may end the stored state's."""
-    return [
-        {"agent_id": record.agent_id, "day": record.stats_day}
-        for record in ordered
-        if record.stats_day is not None
-    ]
+    """The day copy's parameters: every record may end the stored state's day, one without
+    a day too (an agent restored the next day, logged out, has not been counted yet)."""
+    return [{"agent_id": record.agent_id, "day": record.stats_day} for record in ordered]
 
 
 def _day_copy(dialect: str) -> Any:
@@ -136,7 +128,7 @@ def _day_copy(dialect: str) -> Any:
     ).where(
         state.agent_id == bindparam("agent_id", type_=String),
         state.stats_day.is_not(None),
-        state.stats_day != bindparam("day", type_=Date),
+        state.stats_day.is_distinct_from(bindparam("day", type_=Date)),
     )
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     columns = [column.name for column in AgentDayRow.__table__.columns]

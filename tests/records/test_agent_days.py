@@ -198,3 +198,16 @@ NEW_COLUMNS = [
     "state_since",
     "state_activity",
 ]
+
+
+async def test_a_day_is_kept_when_the_next_days_first_record_has_no_day_yet(
+    agents: AgentStateStore, db_url: str
+):
+    # Logged out on Monday evening; restored on Tuesday, the agent has no day until counted.
+    monday = with_figures(presence=Presence.LOGGED_OUT, reason=None)
+    tuesday = lunch(monday.agent_id, presence=Presence.LOGGED_OUT, reason=None, stats_day=None)
+    await agents.save_many([monday])
+    await agents.save_many([tuesday])
+    await agents.save_many([tuesday])  # and again: the copy is made once, from a day's state
+    (day,) = await days_of(db_url, monday.agent_id, DAY, DAY + timedelta(days=1))
+    assert (day.day, day.staffed_s, day.handling_s) == (DAY, 3700.5, 2900.25)

@@ -11,14 +11,17 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from acd.engine import inputs as inp
 from acd.engine.desk import agent_today
 from acd.records import AgentStateStore
 from acd.reports.load import report_for
-from acd.reports.period import Period
+from acd.reports.period import Period, parse_period
 from foundation.clock import hold_clock
 from foundation.contact import Activity, AgentRecord, Presence
 from tests.system.harness import CONFIG, system
@@ -165,3 +168,43 @@ async def test_the_agents_time_today_survives_a_restart_and_the_report_has_its_o
         round(after["handling_s"], 4),
         round(after["occupancy"], 4),
     )
+
+
+async def test_the_report_has_each_days_occupancy_after_a_restart_the_next_day(tmp_path: Path):
+    async with system(tmp_path) as s:
+        s.login("1001")
+        caller = s.emu.pbx.place_call("1700")
+        await s.until(lambda: s.bridged_agent(caller))
+        await s.wait(60)
+        s.emu.pbx.hangup_from_phone(caller)
+        await s.until(lambda: s.agent("1001").activity is Activity.IDLE)
+        await s.wait(600)
+        s.engine.runtime.submit(inp.AgentLogout("1001"))
+        await s.until(lambda: s.agent("1001").presence is Presence.LOGGED_OUT)
+        first_day = agent_today(s.agent("1001"), s.engine.clock.now())
+        stopped_at = s.engine.clock.now()
+
+    async with system(tmp_path, start=stopped_at + timedelta(days=1)) as s:
+        assert agent_today(s.agent("1001"), s.engine.clock.now())["staffed_s"] == 0
+        s.login("1001")
+        await s.wait(300)
+        now = s.engine.clock.now()
+        second_day = agent_today(s.agent("1001"), now)
+        await s.engine.recorder.flush()
+
+        async def occupancy(first: date, last: date) -> tuple[Any, ...]:
+            period = parse_period(first.isoformat(), last.isoformat())
+            report = await report_for(
+                s.engine.settings, period, made_at=now, hold=s.engine.clock.hold
+            )
+            return next(r for r in report.table("occupancy").rows if r[0] == "1001")
+
+        day_one, day_two = stopped_at.date(), now.date()
+        both = await occupancy(day_one, day_two)
+        only_first = await occupancy(day_one, day_one)
+        only_second = await occupancy(day_two, day_two)
+    assert first_day["handling_s"] > 60
+    assert only_first[1:3] == (round(first_day["staffed_s"], 4), round(first_day["handling_s"], 4))
+    assert only_second[1:3] == (300.0, 0.0)
+    assert second_day["staffed_s"] == 300.0
+    assert both[1] == pytest.approx(only_first[1] + 300.0)
