@@ -12,6 +12,7 @@ import pytest
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine.desk import agent_today
+from acd.records.recorder import AgentChanges
 from foundation.contact import Activity, Presence, handling, staffed
 from sla.sources import SOURCES
 from tests.engine.test_agent_records import Recorded
@@ -160,3 +161,21 @@ def test_a_node_of_several_takes_the_day_figures_from_sql_and_the_rest_from_the_
     assert figures["presence_seconds"] == {"available": 99.0, "not_available:lunch": 60.0}
     assert (figures["staffed_s"], figures["handling_s"], figures["wrap_up_s"]) == (99.0, 70.0, 10.0)
     assert (figures["contacts"], figures["talk_time_s"]) == (1, 60.0)  # today's, not the pool's
+
+
+def test_a_restart_mid_call_counts_the_call_as_handling_from_what_the_writer_stores():
+    # What the records writer keeps: events that change nothing stored are not written
+    # (reserved, ringing); the answer is (a contact counted), so the stored stretch is the call.
+    h = Recorded()
+    h.login("a1")
+    leg = only(h.queue("c1"), cmd.Originate).channel_id
+    h.feed(inp.AgentLegRinging(leg), after_s=1)
+    h.answer(leg, after_s=4)
+    h.now += timedelta(seconds=100)  # talking
+    changes = AgentChanges()
+    written = [e.record for e in h.agent_events if changes.urgency(e.record) is not None]
+    assert written[-1].state_activity is Activity.ON_CALL
+    h.agent_events = [e for e in h.agent_events if e.record in written]
+    after = h.restarted(after_s=20)
+    figures = today(after)
+    assert (figures["staffed_s"], figures["handling_s"]) == (125.0, 120.0)
