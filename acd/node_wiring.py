@@ -63,7 +63,10 @@ class NodeWiring:
             )
             runtime.add_sink(self.pool)
             snapshot = await load_pool(self.pool, redis)
-            stored = [a for a in stored if a.agent_id not in self.pool.known(snapshot)]
+            # The pool holds no time figures of the day: those of its agents come from SQL.
+            known = self.pool.known(snapshot)
+            runtime.restore_agent_figures([a for a in stored if a.agent_id in known])
+            stored = [a for a in stored if a.agent_id not in known]
         runtime.restore_agents(stored)
         if self.pool is not None and snapshot is not None:
             self.pool.apply(snapshot, starting=True)

@@ -10,6 +10,7 @@ restart restores.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -63,6 +64,24 @@ class Activity(StrEnum):
     RINGING = "ringing"
     ON_CALL = "on_call"
     WRAP_UP = "wrap_up"
+
+
+# Occupancy's two sides, as the metrics count them (``sla.sources``: the agent-seconds of
+# ``acd_agent_state_seconds_total``) and the reports and the agent's figures alike.
+_HANDLING = frozenset({Activity.ON_CALL, Activity.WRAP_UP})
+
+
+def handling(presence: Presence, activity: Activity) -> bool:
+    """On a call or in its after-call work, logged in (whatever the presence)."""
+    return presence is not Presence.LOGGED_OUT and activity in _HANDLING
+
+
+def staffed(presence: Presence, activity: Activity) -> bool:
+    """Logged in and not on a break: available (waiting, ringing or handling), or not
+    available but still busy with a contact (a call goes on whatever the presence becomes)."""
+    if presence is Presence.AVAILABLE:
+        return True
+    return presence is Presence.NOT_AVAILABLE and activity is not Activity.IDLE
 
 
 @dataclass(slots=True)
@@ -170,6 +189,17 @@ class AgentRecord:
     talk_time_today_s: float
     missed_in_a_row: int
     at: datetime  # when this snapshot was taken
+    # The agent's own figures of ``stats_day`` (records migration 0009), so a restart does not
+    # count the day anew: seconds per presence ("available", "not_available:lunch") up to
+    # ``presence_since``, after-call work, and the occupancy's staffed and handling seconds
+    # (:func:`staffed`, :func:`handling`) up to ``state_since``, when the agent's presence
+    # or activity last changed (``state_activity``: the activity then; it is not restored).
+    presence_seconds_today: Mapping[str, float] = field(default_factory=dict)
+    wrap_up_today_s: float = 0.0
+    staffed_today_s: float = 0.0
+    handling_today_s: float = 0.0
+    state_since: datetime | None = None
+    state_activity: Activity = Activity.IDLE
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,10 @@ class AgentTodayOut(BaseModel):
     average_handling_time_s: float | None
     # Seconds per presence today; not available per reason as "not_available:<reason>".
     presence_seconds: dict[str, float]
+    # Occupancy: handling_s (on a call or its wrap-up) / staffed_s (logged in, not on a break).
+    staffed_s: float
+    handling_s: float
+    occupancy: float | None
 
 
 class PresenceReasonsOut(BaseModel):

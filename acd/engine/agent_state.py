@@ -72,9 +72,14 @@ class AgentState:
     handled: Handled | None = None
     closed_contact_id: str | None = None
     # Today's time per presence ("available", "not_available:lunch", ...) up to presence_since,
-    # and after-call work: for the agent's own figures.  In memory: a restart starts them anew.
+    # after-call work, and occupancy's staffed and handling seconds up to state_since (the last
+    # change of presence or activity): the agent's own figures and the report's occupancy.
+    # Stored with the record and restored at start (AgentBook.restore) if of today.
     presence_seconds_today: dict[str, float] = field(default_factory=dict)
     wrap_up_today_s: float = 0.0
+    staffed_today_s: float = 0.0
+    handling_today_s: float = 0.0
+    state_since: datetime | None = None
 
     @property
     def id(self) -> str:
@@ -117,6 +122,13 @@ class AgentState:
             talk_time_today_s=self.talk_time_today_s,
             missed_in_a_row=self.missed_in_a_row,
             at=now,
+            # Never changed in place (acd.engine.agent_time replaces it): shared, not copied.
+            presence_seconds_today=self.presence_seconds_today,
+            wrap_up_today_s=self.wrap_up_today_s,
+            staffed_today_s=self.staffed_today_s,
+            handling_today_s=self.handling_today_s,
+            state_since=self.state_since,
+            state_activity=self.activity,
         )
 
 

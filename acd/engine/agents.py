@@ -22,11 +22,18 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
-from zoneinfo import ZoneInfo
 
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine.agent_state import AgentState, Handled, check_move
+from acd.engine.agent_time import (
+    count_presence,
+    count_state,
+    day_start,
+    presence_key,
+    restore_figures,
+    roll_day,
+)
 from acd.engine.model import EngineConfig
 from acd.engine.timers import TimerKey, TimerKind
 from foundation.contact import (
@@ -42,7 +49,7 @@ from skills.router import AgentAvailability
 
 log = logging.getLogger(__name__)
 
-_LOCAL = ZoneInfo("Europe/Brussels")  # where "today" starts for the per-agent day counters
+__all__ = ["AgentBook", "day_start", "presence_key"]  # the last two: the desk's and app's
 
 
 class AgentBook:
@@ -133,7 +140,7 @@ class AgentBook:
     def end_wrap_up(self, agent: AgentState, now: datetime, out: list[cmd.Command]) -> None:
         """Wrap-up over (its maximum reached, or the agent closed the contact): idle."""
         if agent.handled is not None:
-            self._roll_day(agent, now)
+            roll_day(agent, now)
             agent.wrap_up_today_s += (now - agent.handled.since).total_seconds()
             agent.handled = None
         out.append(cmd.CancelTimer(TimerKey(TimerKind.WRAP_UP, agent.id)))
@@ -169,6 +176,7 @@ class AgentBook:
             # The shared pool's word for it, set by the node this engine replaces (or by this
             # node before its restart): the call ARI still holds is ours from here.
             was = (agent.available, agent.offerable)
+            count_state(agent, now)
             agent.activity = Activity.IDLE
             self._sync_router(agent, agent.logged_in, was[1], now)
             self._recount(agent, *was)
@@ -178,7 +186,7 @@ class AgentBook:
     def answered(self, agent: AgentState, now: datetime, *, counts: bool) -> None:
         """The agent picked up an offer; ``counts``: a contact for today's tally."""
         if counts:
-            self._roll_day(agent, now)
+            roll_day(agent, now)
             agent.contacts_today += 1
         agent.missed_in_a_row = 0
         self._unsaved[agent.id] = None  # emitted with the move to on call that follows
@@ -239,7 +247,7 @@ class AgentBook:
     def add_talk_time(self, agent_id: str | None, seconds: float, now: datetime) -> None:
         agent = self._agents.get(agent_id or "")
         if agent is not None:
-            self._roll_day(agent, now)
+            roll_day(agent, now)
             agent.talk_time_today_s += seconds
             self._unsaved[agent.id] = None  # the call has ended: often after the agent's move
 
@@ -270,8 +278,9 @@ class AgentBook:
     ) -> None:
         """Bring agents back as a previous engine stored them (before any call is known).
 
-        Presence, reason and their start, the longest-idle order, and the day counters if
-        they are of today (Europe/Brussels); the activity stays idle.  An agent no longer
+        Presence, reason and their start, the longest-idle order, and the day counters and
+        time figures if they are of today (Europe/Brussels, :func:`restore_figures`); the
+        activity stays idle.  An agent no longer
         configured is skipped; a reason no longer configured is kept (the agent chose it, and
         choosing any other is up to them).  Each is logged.
         """
@@ -287,13 +296,18 @@ class AgentBook:
                 continue
             self._restore_one(agent, record, now, out)
 
+    def restore_figures(self, records: Iterable[AgentRecord], now: datetime) -> None:
+        """Only the day's time figures, of agents whose presence and counters the shared pool
+        brings back (several nodes): the pool holds no seconds per presence or occupancy."""
+        for record in records:
+            agent = self._agents.get(record.agent_id)
+            if agent is not None and not agent.logged_in:
+                restore_figures(agent, record, now)
+
     def _restore_one(
         self, agent: AgentState, record: AgentRecord, now: datetime, out: list[cmd.Command]
     ) -> None:
-        if record.stats_day == _today(now):
-            agent.stats_day = record.stats_day
-            agent.contacts_today = record.contacts_today
-            agent.talk_time_today_s = record.talk_time_today_s
+        restore_figures(agent, record, now)
         agent.missed_in_a_row = record.missed_in_a_row  # "in a row" spans days
         agent.idle_since = record.idle_since
         reason = record.reason
@@ -340,17 +354,28 @@ class AgentBook:
             return  # not configured on this node
         before = (agent.presence, agent.activity, agent.reason)
         was = (agent.logged_in, agent.available, agent.offerable)
+        follows_activity = ev.activity is not None and not self.is_ours(agent)
+        after = (
+            ev.presence.presence if ev.presence is not None else agent.presence,
+            ev.activity.activity
+            if ev.activity is not None and follows_activity
+            else agent.activity,
+        )
+        if after != before[:2]:
+            count_state(agent, now)  # the replica's time figures, stored with its records
         if ev.presence is not None:
             new = (ev.presence.presence, ev.presence.reason)
             if new != (agent.presence, agent.reason):
-                self._count_presence(agent, now)
+                count_presence(agent, now)
                 agent.presence, agent.reason = new
                 agent.presence_since = ev.presence.since
-        if ev.activity is not None and not self.is_ours(agent):
+        if ev.activity is not None and follows_activity:
             agent.activity = ev.activity.activity
             agent.idle_since = ev.activity.idle_since
-        if ev.counters is not None:
+        if ev.counters is not None and _not_older(ev.counters.day, agent.stats_day):
             counters = ev.counters
+            if counters.day != agent.stats_day:
+                roll_day(agent, now)  # the other node's new day: this one's figures too
             agent.stats_day, agent.contacts_today = counters.day, counters.contacts
             agent.talk_time_today_s = counters.talk_time_s
             agent.missed_in_a_row = counters.missed_in_a_row
@@ -399,9 +424,11 @@ class AgentBook:
             agent.available,
             agent.offerable,
         )
+        if (presence or agent.presence, activity or agent.activity) != before[:2]:
+            count_state(agent, now)
         if presence is not None:  # a reason goes with a presence and only with one
             if (presence, reason) != (before[0], before[2]):
-                self._count_presence(agent, now)
+                count_presence(agent, now)
             agent.presence = presence
             agent.reason = reason
             if (presence, reason) != (before[0], before[2]):
@@ -442,7 +469,7 @@ class AgentBook:
             self._router.set_logged_in(agent.id, agent.logged_in)
             was_offerable = False  # logging in or out leaves the agent busy in the router
         if agent.offerable and not was_offerable:
-            self._roll_day(agent, now)
+            roll_day(agent, now)
             not_before = agent.not_before.timestamp() if agent.not_before else None
             self._router.agent_free(agent.id, now.timestamp(), agent.routing_stats(now), not_before)
         elif was_offerable and not agent.offerable:
@@ -457,39 +484,8 @@ class AgentBook:
             self._available[code] += available - was_available
             self._free[code] += free - was_free
 
-    def _count_presence(self, agent: AgentState, now: datetime) -> None:
-        """Add the time since presence_since to today's time in the presence ending now."""
-        if agent.presence_since is None or agent.presence is Presence.LOGGED_OUT:
-            return
-        self._roll_day(agent, now)
-        start = max(agent.presence_since, day_start(now))
-        seconds = (now - start).total_seconds()
-        if seconds > 0:
-            key = presence_key(agent.presence, agent.reason)
-            agent.presence_seconds_today[key] = agent.presence_seconds_today.get(key, 0.0) + seconds
 
-    @staticmethod
-    def _roll_day(agent: AgentState, now: datetime) -> None:
-        today = _today(now)
-        if agent.stats_day != today:
-            agent.stats_day = today
-            agent.contacts_today = 0
-            agent.talk_time_today_s = 0.0
-            agent.presence_seconds_today = {}
-            agent.wrap_up_today_s = 0.0
-
-
-def presence_key(presence: Presence, reason: str | None) -> str:
-    """How today's time per presence is keyed: ``available``, ``not_available:lunch``."""
-    return f"{presence}:{reason}" if reason else str(presence)
-
-
-def day_start(now: datetime) -> datetime:
-    """Midnight in Brussels of ``now``'s day."""
-    local = now.astimezone(_LOCAL)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def _today(now: datetime) -> date:
-    """The calendar day in Brussels: a day is a date there, not 24 hours (DST days are not)."""
-    return now.astimezone(_LOCAL).date()
+def _not_older(day: date | None, than: date | None) -> bool:
+    """Counters of ``day`` are not of a day before ``than`` (a pool's record of yesterday
+    would hide today's figures restored from SQL)."""
+    return day is None or than is None or day >= than

@@ -131,6 +131,10 @@ class EngineCore:
         self._agents.emit_unsaved(now, out)
         return out
 
+    def restore_agent_figures(self, records: Iterable[AgentRecord], now: datetime) -> None:
+        """Only the day's time figures (:meth:`AgentBook.restore_figures`)."""
+        self._agents.restore_figures(records, now)
+
     def pause_offers(self) -> None:
         """Make no offers until :meth:`resume_offers` (the shared state is unreachable)."""
         self._offers.paused = True

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from acd.engine.agents import day_start, presence_key
+from acd.engine.agent_time import day_start, presence_key
 from acd.engine.view import AgentView, EngineView
-from foundation.contact import Activity, ContactRecord, Presence
+from foundation.contact import Activity, ContactRecord, Presence, handling, staffed
 
 _STATE = {
     Activity.RESERVED: "ringing",
@@ -77,7 +77,9 @@ def _waited(record: ContactRecord, now: datetime) -> float | None:
 
 def agent_today(agent: AgentView, now: datetime) -> dict[str, Any]:
     """The agent's own figures today (Europe/Brussels): contacts, average handling time (talk
-    plus wrap-up per contact), and seconds per presence (``not_available:<reason>``)."""
+    plus wrap-up per contact), seconds per presence (``not_available:<reason>``), and
+    occupancy: handling seconds (on a call or in its wrap-up) over staffed seconds (logged in
+    and not on a break)."""
     start = day_start(now)
     of_today = agent.stats_day == start.date()
     contacts = agent.contacts_today if of_today else 0
@@ -88,6 +90,12 @@ def agent_today(agent: AgentView, now: datetime) -> dict[str, Any]:
         key = presence_key(agent.presence, agent.reason)
         running = (now - max(agent.presence_since, start)).total_seconds()
         seconds[key] = seconds.get(key, 0.0) + max(0.0, running)
+    staffed_s = agent.staffed_today_s if of_today else 0.0
+    handling_s = agent.handling_today_s if of_today else 0.0
+    if agent.state_since is not None:
+        running = max(0.0, (now - max(agent.state_since, start)).total_seconds())
+        staffed_s += running if staffed(agent.presence, agent.activity) else 0.0
+        handling_s += running if handling(agent.presence, agent.activity) else 0.0
     return {
         "agent_id": agent.id,
         "day": start.date().isoformat(),
@@ -96,4 +104,8 @@ def agent_today(agent: AgentView, now: datetime) -> dict[str, Any]:
         "wrap_up_s": wrap,
         "average_handling_time_s": (talk + wrap) / contacts if contacts else None,
         "presence_seconds": seconds,
+        # Occupancy as the report and the metrics have it (docs/sla.md).
+        "staffed_s": staffed_s,
+        "handling_s": handling_s,
+        "occupancy": handling_s / staffed_s if staffed_s > 0 else None,
     }

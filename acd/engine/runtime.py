@@ -138,6 +138,11 @@ class EngineRuntime:
         """Agents back as a previous engine stored them: call before :meth:`start`."""
         self._apply(self.core.restore_agents(records, self._clock.now()))
 
+    def restore_agent_figures(self, records: Iterable[AgentRecord]) -> None:
+        """Only the day's time figures of agents the shared pool brings back (presence and
+        counters come from the pool): call before :meth:`start`."""
+        self.core.restore_agent_figures(records, self._clock.now())
+
     # ------------------------------------------------------------------ inputs
 
     def submit(self, event: inp.Input) -> None:

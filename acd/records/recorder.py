@@ -22,6 +22,7 @@ from acd.records.writer import (
     Saver,
 )
 from foundation.contact import (
+    Activity,
     AgentEvent,
     AgentRecord,
     ContactEvent,
@@ -134,7 +135,8 @@ class AgentChanges:
         """None: nothing stored changed; else whether the write is urgent.  What the agent
         chose (presence, reason) is on disk within the write interval; the counters and the
         idle order may wait up to the linger."""
-        stored = _stored_fields(record)  # (presence, reason, ...) first
+        # (presence, reason, ...) first; and whether the agent handles a contact now.
+        stored = (*_stored_fields(record), record.state_activity in _HANDLING)
         filed = self._filed.get(record.agent_id)
         if filed == stored:
             return None
@@ -143,14 +145,22 @@ class AgentChanges:
 
 
 # Every field of an agent record but its time stamp, presence and reason first; one C call
-# per event (a dataclasses.replace was ten times dearer, and agents' events are many).
+# per event (a dataclasses.replace was ten times dearer, and agents' events are many).  The
+# occupancy's figures change with every activity (reserved, ringing, on call...): they ride
+# along with the writes made anyway, and a record is written when the agent starts or stops
+# handling a contact (for an inbound call the answer and the wrap-up's end are written anyway:
+# a contact counted, the idle order), so a call costs no more writes; a restart counts the
+# stretch stored last, up to the restart, as the state it was stored in
+# (acd.engine.agent_time.restore_figures): reserved and ringing are staffed like idle.
+_HANDLING = frozenset({Activity.ON_CALL, Activity.WRAP_UP})
+_RIDING_ALONG = ("at", "staffed_today_s", "handling_today_s", "state_since", "state_activity")
 _stored_fields = operator.attrgetter(
     "presence",
     "reason",
     *(
         f.name
         for f in dataclasses.fields(AgentRecord)
-        if f.name not in ("presence", "reason", "at")
+        if f.name not in ("presence", "reason", *_RIDING_ALONG)
     ),
 )
 

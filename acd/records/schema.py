@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from foundation.contact import OfferResult, Outcome, Presence
+from foundation.contact import Activity, OfferResult, Outcome, Presence
 from foundation.sql import UtcDateTime, enum_column, named_metadata
 
 
@@ -89,6 +89,35 @@ class AgentStateRow(Base):
     talk_time_today_s: Mapped[float] = mapped_column(Float)
     missed_in_a_row: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the record's ``at``
+    # The day's time figures (records migration 0009): seconds per presence as JSON.
+    presence_seconds_today: Mapped[str | None] = mapped_column(Text)
+    wrap_up_today_s: Mapped[float] = mapped_column(Float, server_default="0")
+    staffed_today_s: Mapped[float] = mapped_column(Float, server_default="0")
+    handling_today_s: Mapped[float] = mapped_column(Float, server_default="0")
+    state_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    state_activity: Mapped[Activity | None] = mapped_column(enum_column(Activity, 16))
+
+
+class AgentDayRow(Base):
+    """An agent's figures of one finished day (Brussels): their stored state of that day when
+    a record of a later day replaced it (the newest day is in ``agent_states``).  What the
+    report's occupancy is made from, with the stretch the agent was in then (``presence`` and
+    ``state_activity`` since ``state_since``), which went on until that later record."""
+
+    __tablename__ = "agent_days"
+
+    agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    presence: Mapped[Presence] = mapped_column(enum_column(Presence, 16))
+    state_activity: Mapped[Activity] = mapped_column(enum_column(Activity, 16))
+    state_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    presence_seconds: Mapped[str] = mapped_column(Text)  # JSON: seconds per presence
+    contacts: Mapped[int] = mapped_column(Integer)
+    talk_time_s: Mapped[float] = mapped_column(Float)
+    wrap_up_s: Mapped[float] = mapped_column(Float)
+    staffed_s: Mapped[float] = mapped_column(Float)
+    handling_s: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class WrapUpRow(Base):

@@ -9,7 +9,9 @@ from datetime import datetime
 
 from acd.quality.scores import RecordingScore
 from acd.quality.surveys import SurveyAnswer
+from acd.records.agent_days import AgentDay
 from acd.reports.content import content_report
+from acd.reports.occupancy import occupancy_rows, report_days
 from acd.reports.operational import Group, OperationalRow, operational_rows
 from acd.reports.period import Period
 from acd.reports.tables import Report, build_tables
@@ -34,6 +36,8 @@ class Records:
     wrap_ups: Mapping[str, float]  # contact id -> seconds of after-call work
     survey_answers: Sequence[SurveyAnswer] = ()
     recording_scores: Sequence[RecordingScore] = ()  # listening sessions' verdicts
+    # The agents' figures per day, the period's and each agent's last before (occupancy).
+    agent_days: Sequence[AgentDay] = ()
 
 
 def make_report(
@@ -66,7 +70,8 @@ def make_report(
         survey_answers=records.survey_answers,
         recording_scores=records.recording_scores,
     )
-    return Report(period, made_at, build_tables(intervals, totals, content), intervals)
+    occupancy = occupancy_rows(period, records.agent_days, made_at=made_at)
+    return Report(period, made_at, build_tables(intervals, totals, content, occupancy), intervals)
 
 
 async def load_records(
@@ -86,6 +91,7 @@ async def load_records(
     from acd.quality.surveys import SurveyStore
     from acd.records import ContactStore
     from acd.records import migrate as migrate_records
+    from acd.records.agent_days import AgentDayStore
     from acd.records.wrap_ups import WrapUpStore
     from callbacks.migrate import migrate as migrate_callbacks
     from callbacks.store import CallbackStore
@@ -115,7 +121,11 @@ async def load_records(
         answers = await surveys.between(period.start, period.end)
     async with ScoreStore.open(url, hold=hold) as scores:
         verdicts = await scores.between(period.start, period.end)
-    return Records(found, requested, rated, list(points.values()), wrap_ups, answers, verdicts)
+    async with AgentDayStore.open(url, hold=hold) as agent_days:
+        days = await agent_days.between(*report_days(period))
+    return Records(
+        found, requested, rated, list(points.values()), wrap_ups, answers, verdicts, days
+    )
 
 
 async def report_for(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from acd.reports.content import Content, RatingFigures
+from acd.reports.occupancy import OccupancyRow
 from acd.reports.operational import OperationalRow
 from acd.reports.period import BRUSSELS, Period
 from escalations.ratings import Criterion
@@ -41,7 +42,16 @@ class Report:
         return next(t for t in self.tables if t.name == name)
 
 
-TABLE_NAMES = ("operational", "totals", "points", "themes", "reasons", "survey", "quality")
+TABLE_NAMES = (
+    "operational",
+    "totals",
+    "points",
+    "themes",
+    "reasons",
+    "survey",
+    "quality",
+    "occupancy",
+)
 
 _OPERATIONAL_HEADER = (
     "line",
@@ -112,7 +122,10 @@ _RATING_HEADER = ("ratings", *(f"avg_{c.value}" for c in Criterion))
 
 
 def build_tables(
-    intervals: Sequence[OperationalRow], totals: Sequence[OperationalRow], content: Content
+    intervals: Sequence[OperationalRow],
+    totals: Sequence[OperationalRow],
+    content: Content,
+    occupancy: Sequence[OccupancyRow] = (),
 ) -> list[Table]:
     empty = "no contacts or callbacks in the period"
     return [
@@ -206,5 +219,16 @@ def build_tables(
                 for r in content.quality
             ],
             "" if content.quality else "no recordings scored in the period",
+        ),
+        Table(
+            "occupancy",
+            "Occupancy per agent: handling (on a call or its wrap-up) / staffed (logged in, "
+            "not on a break), by whole days (Europe/Brussels)",
+            ("agent", "staffed_s", "handling_s", "occupancy"),
+            [
+                (r.agent_id, _round(r.staffed_s), _round(r.handling_s), _round(r.occupancy))
+                for r in occupancy
+            ],
+            "" if occupancy else "no agent logged in on the period's days",
         ),
     ]

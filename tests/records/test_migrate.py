@@ -29,7 +29,7 @@ async def test_migrating_twice_is_a_no_op(db_url: str):
         await store.save(record)
         await migrate(db_url, hold=hold_clock)
         assert await store.get(record.id) == record
-    assert await applied_versions(db_url, VERSION_TABLE) == ["0008"]
+    assert await applied_versions(db_url, VERSION_TABLE) == ["0009"]
 
 
 async def test_a_database_of_an_earlier_release_is_upgraded_and_keeps_its_contacts(
@@ -54,7 +54,7 @@ async def test_a_database_of_an_earlier_release_is_upgraded_and_keeps_its_contac
         assert await store.get(record.id) == record
     async with AgentStateStore.open(url, hold=hold_clock) as agents:
         assert await agents.load() == []
-    assert await applied_versions(url, VERSION_TABLE) == ["0008"]
+    assert await applied_versions(url, VERSION_TABLE) == ["0009"]
 
 
 async def test_the_models_match_the_migrations(db_url: str):
@@ -70,4 +70,4 @@ async def test_migrate_creates_the_sqlite_directory(tmp_path: Path):
 @pytest.mark.unit
 def test_the_migrations_are_found_by_package_path():
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0008"]
+    assert scripts.get_heads() == ["0009"]

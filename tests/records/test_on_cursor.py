@@ -17,6 +17,7 @@ from acd.records.together import Record, RecordsStore
 from acd.records.wrap_ups import WrapUp
 from foundation.clock import hold_clock
 from foundation.contact import (
+    Activity,
     ContactRecord,
     Offer,
     OfferResult,
@@ -34,6 +35,7 @@ TABLES = {
     "contact_offers": "contact_id, seq",
     "agent_states": "agent_id",
     "contact_wrap_ups": "contact_id",
+    "agent_days": "agent_id, day",
 }
 
 
@@ -64,7 +66,18 @@ def batches() -> list[list[Record]]:
     available = lunch(
         "a2", presence=Presence.AVAILABLE, reason=None, idle_since=None, stats_day=None
     )
-    back = lunch("a1", presence=Presence.AVAILABLE, reason=None, stats_day=date(2027, 3, 30))
+    back = lunch(
+        "a1",
+        presence=Presence.AVAILABLE,
+        reason=None,
+        stats_day=date(2027, 3, 30),
+        presence_seconds_today={"available": 60.25, "not_available:lunch": 1800.0},
+        wrap_up_today_s=41.5,
+        staffed_today_s=99.5,
+        handling_today_s=70.0,
+        state_since=T0.astimezone(BRUSSELS_SUMMER),
+        state_activity=Activity.ON_CALL,
+    )
     wrap_up = WrapUp(
         "c-full", "a2", T0 + timedelta(minutes=5), T0 + timedelta(minutes=5, seconds=41.5)
     )
@@ -112,7 +125,8 @@ async def test_rows_written_on_the_cursor_are_those_sqlalchemy_writes(tmp_path: 
             rows(tmp_path / "cursor.db"),
             rows(tmp_path / "sqlalchemy.db"),
         )
-        assert [len(on_cursor[t]) for t in TABLES] == [3, 5, 2, 2]
+        # agent_days: a1's finished day, copied when a record of the next day came.
+        assert [len(on_cursor[t]) for t in TABLES] == [3, 5, 2, 2, 1]
         assert on_cursor == through_sqlalchemy
         # And read back through the stores, as a restart and the reports read them.
         cursor, other = stores["cursor"], stores["sqlalchemy"]

@@ -59,6 +59,7 @@ def test_xlsx_and_html_files(url: str, tmp_path: Path) -> None:
         "reasons",
         "survey",
         "quality",
+        "occupancy",
     ]
     page = tmp_path / "march.html"
     assert (

@@ -12,8 +12,10 @@ import pytest
 
 from acd.demo_figures import sla_figures
 from acd.reports.load import report_for
+from acd.reports.occupancy import ALL_AGENTS
 from acd.reports.period import Interval, Period
 from sla.service_level import FIGURES
+from sla.service_level import occupancy as occupancy_figure
 from sla.sources import tally_from_exposition
 from tests.system.harness import START, system
 from tests.system.test_prometheus import LINE, scenario
@@ -44,6 +46,7 @@ async def test_the_report_figures_equal_the_metrics_for_the_same_period(tmp_path
         # The engine started at START; the scenario took a few virtual minutes.
         period = Period(START, now + timedelta(seconds=1), Interval.HOUR)
         report = await report_for(s.engine.settings, period, made_at=now, hold=s.engine.clock.hold)
+    occupancy = report.table("occupancy").rows
 
     metrics = tally_from_exposition(exposition, **LINE)
     totals = [r for r in report.table("totals").rows if (r[0], r[1]) == tuple(LINE.values())]
@@ -64,6 +67,15 @@ async def test_the_report_figures_equal_the_metrics_for_the_same_period(tmp_path
     for figure in FIGURES:
         if figure.per_line:
             assert figure(recorded) == pytest.approx(figure(metrics), rel=1e-9), figure.name
+    # Occupancy: the agents' staffed and handling seconds, all lines (agents serve several).
+    every_line = tally_from_exposition(exposition)
+    header = report.table("occupancy").header
+    everyone = dict(zip(header, occupancy[-1], strict=True))
+    assert everyone["agent"] == ALL_AGENTS
+    assert everyone["staffed_s"] == pytest.approx(every_line.staffed_agent_s, abs=1e-3)
+    assert everyone["handling_s"] == pytest.approx(every_line.handling_agent_s, abs=1e-3)
+    assert float(everyone["handling_s"] or 0) > 0
+    assert everyone["occupancy"] == round(occupancy_figure(every_line) or 0, 4)
     # And as the demo summary prints them (rounded to 4 places, as the report's tables).
     summary = sla_figures(exposition)
     header = report.table("totals").header

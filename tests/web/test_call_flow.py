@@ -4,6 +4,7 @@ caller, who waited meanwhile, is offered at once rather than after the wrap-up t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from playwright.sync_api import Page, expect
@@ -39,6 +40,12 @@ def register_and_close(page: Page) -> None:
     page.get_by_role("button", name="Contact afsluiten").click()
 
 
+def occupancy_shown(page: Page) -> None:
+    """The agent's figures today include their occupancy, as a percentage."""
+    figures = page.locator("#today")
+    expect(figures).to_contain_text(re.compile(r"Bezettingsgraad\s*\d+ %"), timeout=LIVE_MS)
+
+
 async def test_a_call_shows_at_once_is_registered_and_the_next_call_follows_at_once(tmp_path):
     async with system(tmp_path) as s, chromium(s) as browser:
         await add_users(s)
@@ -61,6 +68,7 @@ async def test_a_call_shows_at_once_is_registered_and_the_next_call_follows_at_o
 
         await browser.run(register_and_close, page)
         await browser.run(offered, page, "0470222222")
+        await browser.run(occupancy_shown, page)
         records = {r.caller_number: r for r in await s.records()}
         registration = records["0470111111"].registration
         assert registration is not None

@@ -231,6 +231,9 @@
     if (today) {
       rows.push([t("today.contacts"), today.contacts ?? "–"]);
       rows.push([t("today.aht"), duration(today.average_handling_time_s)]);
+      // Handling over staffed time (docs/sla.md), as a whole percentage.
+      const occupancy = today.occupancy;
+      rows.push([t("today.occupancy"), occupancy == null ? "–" : Math.round(occupancy * 100) + " %"]);
       // Keys are "available" or "not_available:<reason>".
       for (const [key, seconds] of Object.entries(today.presence_seconds || {})) {
         const [presence, reason] = key.split(":");
