@@ -153,6 +153,9 @@ class ContactState:
     survey: Survey | None = None
     talk_ended_at: datetime | None = None  # the agent left for good, the caller stayed on
     recording: cmd.RecordingStep | None = None  # the bridge is being recorded
+    # A call a restart found with no record: it has waited since Asterisk made its channel,
+    # so its wait counts from then (an honest, never flattering service level).
+    waiting_since: datetime | None = None
 
     @property
     def id(self) -> str:

@@ -68,14 +68,17 @@ class Inbound:
             return  # duplicate StasisStart (e.g. subscribed twice): already handled
         call = legs.InboundCall(ev.args)
         line = self._config.line_for(call.line, ev.exten)
+        arrived_at = now if ev.arrived_at is None else min(ev.arrived_at, now)
         record = ContactRecord(
             id=self._ids("ct"),
             channel_id=ev.channel_id,
             line=line.id if line else None,
             caller_number=ev.caller_number,
-            arrived_at=now,
+            arrived_at=arrived_at,
         )
         contact = self._table.add(record, line)
+        if ev.arrived_at is not None:
+            contact.waiting_since = arrived_at
         out.append(cmd.Answer(ev.channel_id))
         if line is None:
             log.warning(
@@ -267,7 +270,7 @@ class Inbound:
                     rule.fallback_line_code,
                 )
                 record.line_code = rule.fallback_line_code
-        record.queued_at = self._table.rejoined_at(contact, now) or now
+        record.queued_at = self._table.rejoined_at(contact, now) or contact.waiting_since or now
         self._table.to_phase(contact, Phase.QUEUED)
         self._table.route(contact, now, record.queued_at)
         out.append(cmd.StartMoh(contact.caller_channel, line.moh_class))

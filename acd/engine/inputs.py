@@ -21,6 +21,9 @@ class CallArrived:
     exten: str
     caller_number: str
     caller_name: str = ""
+    # When Asterisk made the channel, for a call found on the PBX by a restart with no stored
+    # record (it came, or its record was still lingering, as the engine died); None: now.
+    arrived_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

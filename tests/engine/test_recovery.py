@@ -256,6 +256,30 @@ def test_a_caller_with_no_stored_record_is_a_new_arrival():
     assert only(out, cmd.Play).media == ("sound:welcome",)
 
 
+def test_a_call_found_with_no_record_waits_from_when_asterisk_made_its_channel():
+    # The engine died moments after queuing c9, before its lingering record reached the disk
+    # (seen on a real Asterisk): the restart adopts the call, and its wait and its place count
+    # from the channel's creation, not from the restart.
+    after = restarted(Harness())
+    made = after.now - timedelta(seconds=40)
+    pbx = Pbx()
+    pbx.channels.append(
+        inp.LiveChannel(
+            "c9", "PJSIP/caller-c9", True, legs.InboundCall(("inbound", "1700")), created_at=made
+        )
+    )
+    out = after.feed(pbx.state([]))
+    out = after.feed(inp.PlaybackDone(only(out, cmd.Play).playback_id), after_s=3)
+    (contact,) = after.core.contacts.values()
+    assert (contact.record.arrived_at, contact.record.queued_at) == (made, made)
+    after.queue("c10")  # arrived after the restart: behind the adopted caller
+    out = after.feed(inp.AgentLogin("a1"), after_s=1)
+    assert only(out, cmd.Originate).originator == "c9"
+    out = after.answer(only(out, cmd.Originate).channel_id, after_s=2)
+    answered = [e.contact for e in after.events if e.kind is ContactEventKind.ANSWERED]
+    assert answered[-1].wait_seconds == 46.0  # 40 before the restart, 3 + 1 + 2 after
+
+
 def test_a_callback_conversation_goes_on_and_its_callback_is_not_recorded_twice():
     h = Harness()
     h.login("a1")

@@ -47,3 +47,28 @@ def test_a_conversation_goes_on_through_a_kill_9_of_the_engine(pbx: Pbx, phones:
 def utc(stored: str) -> datetime:
     """A time as the SQLite store keeps it: UTC, written without its offset."""
     return datetime.fromisoformat(stored).replace(tzinfo=UTC)
+
+
+def test_a_queued_caller_keeps_their_place_through_a_kill_9_and_is_served_after(
+    pbx: Pbx, phones: Phones
+) -> None:
+    before = pbx.known_records()
+    caller = phones.caller("1701", hang_up=False)  # nobody logged in: waits for the PBX's BYE
+    wait_for(lambda: pbx.engine.waiting() == 1, 5, "the caller waits in the queue")
+    queued_at = datetime.now(UTC)
+
+    pbx.engine = pbx.engine.killed_and_restarted(pbx.asterisk)
+    # Asterisk kept the caller in Stasis; the restarted engine finds them waiting again.
+    wait_for(lambda: pbx.engine.waiting() == 1, 10, "the caller waits after the restart")
+    assert caller.process.poll() is None  # never hung up
+
+    agent1 = phones.agent("agent1", "uas_answer_bye", delay_ms=500)  # answers, BYE 0.5 s later
+    pbx.engine.login("agent1")
+    assert agent1.wait(10) == 0
+    assert caller.wait(10) == 0  # hung up by the engine once the agent left: not before
+    (record,) = ended_records(pbx.engine, before)
+    assert (record["outcome"], record["agent_id"]) == ("answered", "agent1")
+    assert [(o["agent_id"], o["result"]) for o in record["offers"]] == [("agent1", "answered")]
+    # The wait counts from the first arrival, across the restart, not from the restart.
+    waited = (datetime.now(UTC) - queued_at).total_seconds()
+    assert record["wait_seconds"] >= waited - 3.0
