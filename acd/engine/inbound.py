@@ -27,6 +27,7 @@ from acd.engine.contacts import (
     Trigger,
 )
 from acd.engine.model import EngineConfig, LineConfig, NoAgentsAction
+from acd.engine.offer_user import OfferUser
 from acd.engine.offers import Offers
 from acd.engine.timers import TimerKey, TimerKind
 from callbacks.schedule import due_by
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 _ASK_LATER_S = 15.0  # an agent is ringing when the callback offer is due: ask this much later
 
 
-class Inbound:
+class Inbound(OfferUser):
     def __init__(
         self,
         config: EngineConfig,
@@ -53,11 +54,7 @@ class Inbound:
         table: ContactTable,
         offers: Offers,
     ) -> None:
-        self._config = config
-        self._ids = ids
-        self._agents = agents
-        self._table = table
-        self._offers = offers
+        super().__init__(config, ids, agents, table, offers)
         # Each line's status is computed once per change (open, closed, reason), not per call.
         self._hours = StatusCache()
 

@@ -10,7 +10,7 @@ from acd.engine.offers import Offers
 
 
 class OfferUser:
-    """The base of the callback placing, the transfers and the surveys."""
+    """The base of the inbound flow, the callback placing, the transfers and the surveys."""
 
     def __init__(
         self,
