@@ -91,14 +91,10 @@ class CallbackPlacing(OfferUser):
         callback = contact.callback
         assert callback is not None
         agent = self._agents.require(contact.agent_id or "")
-        bridge_id = legs.bridge_id(contact.id)
-        contact.bridge_id = bridge_id
         media = (*self._config.callback_whisper, *number_media(callback.number))
-        out += [
-            cmd.CancelTimer(TimerKey(TimerKind.RING, ev.channel_id)),
-            cmd.CreateBridge(bridge_id),
-            cmd.AddToBridge(bridge_id, (ev.channel_id,)),
-        ]
+        out.append(cmd.CancelTimer(TimerKey(TimerKind.RING, ev.channel_id)))
+        bridge_id = self._table.take_bridge(contact, out)
+        out.append(cmd.AddToBridge(bridge_id, (ev.channel_id,)))
         self._table.play(contact, ev.channel_id, media, Prompt.WHISPER, out)
         self._table.unroute(contact)
         contact.record.agent_id = agent.id

@@ -22,6 +22,7 @@ from types import MappingProxyType
 from acd.engine import commands as cmd
 from acd.engine import ivr_glue
 from acd.engine.agents import AgentBook
+from acd.engine.bridges import BridgePool
 from acd.engine.model import EngineConfig, LineConfig
 from acd.engine.timers import TimerKey, TimerKind
 from foundation.contact import ContactEvent, ContactEventKind, ContactRecord, Outcome
@@ -73,6 +74,17 @@ PHASE_MOVES: Mapping[Phase, frozenset[Phase]] = {
     Phase.FAREWELL: frozenset({Phase.FAREWELL, Phase.ENDED}),
     Phase.ENDED: frozenset(),
 }
+# Phases in which someone may be in the contact's bridge.
+_BRIDGED = frozenset(
+    {
+        Phase.WHISPER,
+        Phase.DIALING,
+        Phase.CONNECTED,
+        Phase.TRANSFERRING,
+        Phase.ESCALATED,
+        Phase.SURVEY,
+    }
+)
 WAITING = (Phase.QUEUED, Phase.RINGING)
 
 
@@ -144,6 +156,9 @@ class ContactState:
     # contact counts as answered only once the addChannel has succeeded, so a caller who hangs
     # up in those milliseconds is an abandon, not an answered call of no length.
     bridging: bool = False
+    # Something besides the call's two parties has been in the bridge (a recorder, a barging
+    # supervisor, an escalation point): it is destroyed at the end, never kept for another call.
+    bridge_shared: bool = False
     farewell: Outcome | None = None  # the outcome recorded once the farewell ends the call
     menu: Menu | None = None
     announcer: AnnouncementScheduler | None = None
@@ -193,6 +208,8 @@ class ContactTable:
         self.handle_times = HandleTimes(window=config.handle_time_window)
         # (line, caller number) -> (original queue time, until when a call back rejoins there)
         self._rejoin: dict[tuple[str, str], tuple[datetime, datetime]] = {}
+        # No more calls than agents are bridged at once: no more bridges are worth keeping.
+        self.bridges = BridgePool(capacity=len(config.agents))
 
     # ------------------------------------------------------------------ lookups
 
@@ -285,6 +302,28 @@ class ContactTable:
         log.debug("contact %s: %s -> %s", contact.id, contact.phase, phase)
         contact.phase = phase
 
+    def take_bridge(self, contact: ContactState, out: list[cmd.Command]) -> str:
+        """The mixing bridge of ``contact``'s call: a kept one, else made now."""
+        contact.bridge_id = self.bridges.take(contact.id, out)
+        return contact.bridge_id
+
+    def release_bridge(
+        self, contact: ContactState, leaving: tuple[str, ...] | None, out: list[cmd.Command]
+    ) -> None:
+        """The contact is done with its bridge.  ``leaving``: the channels (being hung up) that
+        may still be in it, or None when one may stay in it (a caller kept for the survey):
+        such a bridge, and one that held anything besides the call, is destroyed; any other is
+        kept for the next call (:mod:`acd.engine.bridges`)."""
+        bridge_id = contact.bridge_id
+        if bridge_id is None:
+            return
+        contact.bridge_id = None
+        if leaving is None or contact.bridge_shared:
+            out.append(cmd.DestroyBridge(bridge_id))
+        else:
+            self.bridges.give_back(bridge_id, leaving, out)
+        contact.bridge_shared = False
+
     def emit(
         self, contact: ContactState, kind: ContactEventKind, now: datetime, out: list[cmd.Command]
     ) -> None:
@@ -374,9 +413,10 @@ class ContactTable:
             contact.recording = None
         if contact.bridge_id is not None:
             # Made for an offer and kept for the next one, which never came (the caller left
-            # the queue); a bridged call's own teardown has destroyed it already.
-            out.append(cmd.DestroyBridge(contact.bridge_id))
-            contact.bridge_id = None
+            # the queue): empty, unless the contact ends while in it; a bridged call's own
+            # teardown has given it up already.
+            in_it = contact.bridging or contact.phase in _BRIDGED
+            self.release_bridge(contact, None if in_it else (), out)
         if self.cancel_callback_offer(contact, now, out) and outcome is Outcome.ABANDONED:
             outcome = Outcome.CALLBACK_REQUESTED  # hung up during the confirmation: still owed
         self.unroute(contact)

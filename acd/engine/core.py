@@ -149,6 +149,11 @@ class EngineCore:
         return out
 
     @property
+    def kept_bridges(self) -> tuple[str, ...]:
+        """Empty mixing bridges kept for the next calls (:mod:`acd.engine.bridges`)."""
+        return self._table.bridges.idle
+
+    @property
     def offers_paused(self) -> bool:
         return self._offers.paused
 
@@ -370,6 +375,7 @@ class EngineCore:
     ) -> None:
         """A channel ended: the caller's (or citizen's) leg, or an agent's, or a monitoring
         supervisor's phone or snoop."""
+        self._table.bridges.channel_gone(channel_id)  # a kept bridge it was leaving
         if self._monitoring.owns(channel_id):
             self._monitoring.channel_gone(channel_id, now, out)
             return
@@ -400,6 +406,7 @@ class EngineCore:
         """What ARI says exists after a (re)connection: replay what the lost events would have
         told about the contacts we know, then take up the calls we do not (after a restart)."""
         live = {c.id for c in ev.channels}
+        self._table.bridges.resynced(live, {b.id for b in ev.bridges})
         up_in_app = {c.id for c in ev.channels if c.up and c.role is not None}
         for contact in list(self._table.contacts.values()):
             leg = contact.agent_channel

@@ -177,6 +177,7 @@ class Monitoring:
         if session.mode is MonitorMode.BARGE:
             if contact.bridge_id is not None:
                 session.call_bridge_id = contact.bridge_id
+                contact.bridge_shared = True
                 out.append(cmd.AddToBridge(contact.bridge_id, (session.leg_id,)))
             return
         snoop_id = legs.leg_id(legs.SNOOP_PREFIX, self._ids(legs.SNOOP_PREFIX), contact.id)

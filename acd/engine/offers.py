@@ -115,12 +115,12 @@ class Offers:
             )
         )
         if contact.callback is None and contact.bridge_id is None:
-            # The mixing bridge is made while the agent's phone rings, so that their answer
-            # costs one addChannel (both channels) rather than three requests in a row.  The
-            # caller stays on hold outside it until then.  Asked after the originate: the
-            # runtime sends the two at once (other resources), the agent's phone first.
-            contact.bridge_id = legs.bridge_id(contact.id)
-            out.append(cmd.CreateBridge(contact.bridge_id))
+            # The mixing bridge is ready while the agent's phone rings (a kept one, else made
+            # now), so that their answer costs one addChannel (both channels) rather than
+            # three requests in a row.  The caller stays on hold outside it until then.  Asked
+            # after the originate: the runtime sends the two at once (other resources), the
+            # agent's phone first.
+            self._table.take_bridge(contact, out)
         out.append(
             cmd.StartTimer(
                 TimerKey(TimerKind.RING, channel_id),
@@ -209,6 +209,9 @@ class Offers:
         contact.agent_id = agent.id
         contact.agent_channel = channel_id
         contact.bridge_id = bridge_id
+        # Who else an earlier run let in (a recorder, a barging supervisor) is not known here:
+        # the bridge goes with the call rather than being kept for another.
+        contact.bridge_shared = True
         self._table.add_leg(contact, channel_id)
         if record.offers and record.offers[-1].result is None:
             self.close_offer(contact, OfferResult.ANSWERED, None, record.answered_at or bridged_at)
@@ -249,14 +252,13 @@ class Offers:
             return
         self._table.stop_dialogues(contact, now, out)  # the agent connection always wins
         self._table.cancel_callback_offer(contact, now, out)
-        if contact.bridge_id is None:  # made at offer time, unless a restart came between
-            contact.bridge_id = legs.bridge_id(contact.id)
-            out.append(cmd.CreateBridge(contact.bridge_id))
+        # Taken at offer time, unless a restart came between.
+        bridge_id = contact.bridge_id or self._table.take_bridge(contact, out)
         # Both in one request, and the music stopped only once the caller is in the bridge:
         # channel MOH goes on inside a mixing bridge (transfer.jsonl), so the caller hears
         # music, then the agent, never silence in between.
         out += [
-            cmd.AddToBridge(contact.bridge_id, (contact.caller_channel, ev.channel_id)),
+            cmd.AddToBridge(bridge_id, (contact.caller_channel, ev.channel_id)),
             cmd.StopMoh(contact.caller_channel),
         ]
         contact.bridging = True
@@ -334,9 +336,7 @@ class Offers:
             # The agent answered and left before the bridging was done: the caller, perhaps
             # already in the bridge and off music, is queued again with music and no bridge.
             contact.bridging = False
-            if contact.bridge_id is not None:
-                out.append(cmd.DestroyBridge(contact.bridge_id))
-                contact.bridge_id = None
+            self._table.release_bridge(contact, None, out)  # the caller may be in it
             assert contact.line is not None  # an inbound contact's
             out.append(cmd.StartMoh(contact.caller_channel, contact.line.moh_class))
         # The bridge stays for the caller's next offer (two requests fewer per offer that
@@ -403,19 +403,17 @@ class Offers:
         offer.ended_at = now
         offer.cause = cause
 
-    @staticmethod
-    def drop_bridge(contact: ContactState, out: list[cmd.Command]) -> None:
-        """The caller leaves while their agent rings: the bridge made for them goes now."""
-        if contact.bridge_id is not None and contact.phase is Phase.RINGING:
-            out.append(cmd.DestroyBridge(contact.bridge_id))
-            contact.bridge_id = None
+    def drop_bridge(self, contact: ContactState, out: list[cmd.Command]) -> None:
+        """The ring is cancelled: the bridge taken for it is given up (empty unless the
+        agent's answer was being bridged)."""
+        if contact.phase is Phase.RINGING:
+            self._table.release_bridge(contact, None if contact.bridging else (), out)
 
-    @staticmethod
     def hang_up_leg_and_bridge(
-        contact: ContactState, other: str | None, out: list[cmd.Command]
+        self, contact: ContactState, other: str | None, out: list[cmd.Command]
     ) -> None:
+        """The call is over: ``other``, the party still on, is hung up (None: the one still
+        on stays in the app, and so in the bridge until it goes), and the bridge given up."""
         if other is not None:
             out.append(cmd.Hangup(other))
-        if contact.bridge_id is not None:
-            out.append(cmd.DestroyBridge(contact.bridge_id))
-            contact.bridge_id = None
+        self._table.release_bridge(contact, None if other is None else (other,), out)

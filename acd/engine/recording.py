@@ -67,6 +67,7 @@ class Recordings:
         assert contact.bridge_id is not None
         step = _step(contact, now, on_demand)
         contact.recording = step
+        contact.bridge_shared = True  # Asterisk's recorder channel joins the bridge
         contact.record.recording_started_at = now
         log.info("contact %s: recording %s", contact.id, step.name)
         out += [cmd.RecordBridge(contact.bridge_id, step.name, step.format), step]

@@ -30,7 +30,10 @@ a stored record, no caller any more                         ended now (answered 
 caller and an escalation point's leg together in a bridge   escalated: ends as such
 an escalation point still ringing                           hung up; the caller back with
                                                             the waiting agent, else queued
-a leg or bridge of ours that no contact claims              hung up, destroyed
+a leg of ours that no contact claims, or a bridge with       hung up, destroyed
+someone in it
+an empty bridge of ours that no contact claims              kept for the next call
+                                                            (:mod:`acd.engine.bridges`)
 ==========================================================  ===============================
 
 The caller's own record is taken up, never a new one: a call is recorded once, when it ends.
@@ -208,7 +211,7 @@ class Recovery:
         agent = self._idle_agent(answered_leg.role.agent_id, record)
         if agent is not None and bridge is not None and answered_leg.id in bridge.channels:
             contact = self._table.add(record, line, phase=Phase.CONNECTED)
-            bridged_at = bridge.created_at or answered_leg.created_at or now
+            bridged_at = _bridged_at(bridge, answered_leg) or now
             self._offers.resume_connected(
                 contact, agent, answered_leg.id, bridge.id, bridged_at, now, out
             )
@@ -249,6 +252,7 @@ class Recovery:
         contact = self._table.add(record, line, phase=Phase.ESCALATED)
         contact.escalation_channel = point_leg.id
         contact.bridge_id = bridge.id
+        contact.bridge_shared = True
         contact.recording = taken_up(contact)
         self._table.add_leg(contact, point_leg.id)
         record.transferred_at = record.transferred_at or bridge.created_at or now
@@ -292,7 +296,7 @@ class Recovery:
             agent = self._idle_agent(agent_leg.role.agent_id, record)
             if agent is not None and agent_leg.id in bridge.channels:
                 contact = self._table.add(record, line, phase=Phase.CONNECTED)
-                bridged_at = record.answered_at or bridge.created_at or now
+                bridged_at = record.answered_at or _bridged_at(bridge, agent_leg) or now
                 self._offers.resume_connected(
                     contact, agent, agent_leg.id, bridge.id, bridged_at, now, out
                 )
@@ -346,8 +350,18 @@ class Recovery:
                 # callback it belonged to is dialled again: the citizen's phone would ring twice).
                 log.warning("hanging up orphaned leg %s", ch.id)
                 out.append(cmd.Hangup(ch.id))
-        for bridge in ev.bridges:
-            if bridge.ours and bridge.id not in taken | keep and bridge.id not in known_bridges:
+        unclaimed = [
+            bridge
+            for bridge in ev.bridges
+            if bridge.ours
+            and bridge.id not in taken | keep
+            and bridge.id not in known_bridges
+            and not self._table.bridges.holds(bridge.id)
+        ]
+        # An empty one is kept for the next call, as one this run emptied would be.
+        self._table.bridges.adopt((b.id for b in unclaimed if not b.channels), out)
+        for bridge in unclaimed:
+            if bridge.channels:
                 log.info("destroying bridge %s, left by an earlier run", bridge.id)
                 out.append(cmd.DestroyBridge(bridge.id))
 
@@ -359,6 +373,13 @@ class Recovery:
         contact = self._table.add(record, self._lines.get(record.line or ""), phase=Phase.QUEUED)
         _recording_ended(contact, record.survey_started_at or now, out)
         self._table.end(contact, outcome, now, out)
+
+
+def _bridged_at(bridge: inp.LiveBridge, leg: inp.LiveChannel) -> datetime | None:
+    """When caller and agent were bridged, as near as ARI tells: not before the agent's leg
+    was made, nor before the bridge (a bridge kept from an earlier call is older than both)."""
+    known = [t for t in (bridge.created_at, leg.created_at) if t is not None]
+    return max(known) if known else None
 
 
 def _recording_ended(contact: ContactState, at: datetime, out: list[cmd.Command]) -> None:

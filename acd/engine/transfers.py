@@ -94,6 +94,7 @@ class Transfers(OfferUser):
         assert contact.bridge_id is not None
         self._quiet(contact, out)
         out.append(cmd.AddToBridge(contact.bridge_id, (ev.channel_id,)))
+        contact.bridge_shared = True
         contact.record.transferred_at = now
         if contact.agent_channel is not None:  # the agent's part is over
             out.append(cmd.Hangup(contact.agent_channel))
@@ -165,8 +166,7 @@ class Transfers(OfferUser):
             return
         # Out of the old bridge: the next agent's answer makes a new one.
         out += [cmd.RemoveFromBridge(contact.bridge_id, (contact.caller_channel,))]
-        out.append(cmd.DestroyBridge(contact.bridge_id))
-        contact.bridge_id = None
+        self._table.release_bridge(contact, None, out)
         contact.priority = FRONT_OF_QUEUE
         record = contact.record
         self._table.to_phase(contact, Phase.QUEUED)

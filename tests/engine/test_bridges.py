@@ -1,6 +1,7 @@
-"""The contact's mixing bridge: made while the agent's phone rings, both channels put in it by
+"""The contact's mixing bridge: ready while the agent's phone rings, both channels put in it by
 one request when the agent answers, the caller's music stopped only once they are in it; kept
-for the next offer when one rings out, and never left behind by a caller who leaves."""
+for the next offer when one rings out, and for the next call once the call's channels have left
+it (acd/engine/bridges.py), never while anything of an earlier call may be in it."""
 
 from __future__ import annotations
 
@@ -123,22 +124,82 @@ def test_the_bridge_of_an_offer_that_fails_serves_the_next_offer(ending, result)
     assert of(out, cmd.AddToBridge) == [cmd.AddToBridge(BRIDGE, ("c1", leg2))]
 
 
-def test_a_caller_who_leaves_the_queue_after_a_failed_offer_leaves_no_bridge():
+def next_offer(h: Harness, channel: str, agent: str) -> tuple[list[cmd.Command], str]:
+    """Another caller, offered to ``agent`` (logged in now); returns the offer and its leg."""
+    h.login(agent)
+    out = h.queue(channel)
+    return out, only(out, cmd.Originate).channel_id
+
+
+def test_a_caller_who_leaves_the_queue_after_a_failed_offer_leaves_the_bridge_to_the_next():
     h = Harness()
     _, leg = ringing(h)
     h.feed(inp.ChannelGone(leg, 19), after_s=15)
     out = h.feed(inp.ChannelGone("c1"), after_s=30)  # nobody else answers: the caller gives up
-    assert of(out, cmd.DestroyBridge) == [cmd.DestroyBridge(BRIDGE)]
+    assert not of(out, cmd.DestroyBridge)
     assert not h.core.contacts
+    assert h.core.kept_bridges == (BRIDGE,)
+    out, leg2 = next_offer(h, "c2", "a2")
+    assert not of(out, cmd.CreateBridge)
+    assert only(h.answer(leg2, after_s=2), cmd.AddToBridge) == cmd.AddToBridge(BRIDGE, ("c2", leg2))
 
 
-def test_a_caller_gone_while_the_agent_rings_leaves_no_bridge():
+def test_a_caller_gone_while_the_agent_rings_leaves_the_bridge_to_the_next():
     h = Harness()
     _, leg = ringing(h)
     out = h.feed(inp.ChannelGone("c1"), after_s=5)
     assert cmd.Hangup(leg) in out
-    assert of(out, cmd.DestroyBridge) == [cmd.DestroyBridge(BRIDGE)]  # once
-    assert not h.core.contacts
+    assert not of(out, cmd.DestroyBridge)
+    assert h.core.kept_bridges == (BRIDGE,)  # the ringing leg was never in it: free at once
+    out, _ = next_offer(h, "c2", "a2")
+    assert not of(out, cmd.CreateBridge)
+
+
+def test_a_bridged_calls_bridge_serves_another_call_only_once_the_hung_up_leg_has_left():
+    h = Harness(wrap_up_s=0.0)
+    _, leg = ringing(h)
+    h.answer(leg, after_s=2)
+    out = h.feed(inp.ChannelGone("c1"), after_s=60)  # the caller hangs up
+    assert cmd.Hangup(leg) in out
+    assert not of(out, cmd.DestroyBridge)
+    assert not h.core.kept_bridges  # the agent's leg is in it until Asterisk ends it
+    out, leg2 = next_offer(h, "c2", "a2")  # meanwhile: a bridge of its own
+    (made,) = of(out, cmd.CreateBridge)
+    assert made.bridge_id != BRIDGE
+    h.feed(inp.ChannelGone(leg, 16))  # the agent's leg is gone
+    assert h.core.kept_bridges == (BRIDGE,)
+    h.feed(inp.ChannelGone(leg2, 19), after_s=20)  # c2's offer rings out
+    out = h.feed(inp.AgentLogin("a1"))  # c2 to a1, in the bridge taken for it
+    assert not of(out, cmd.CreateBridge)
+    (c2,) = h.core.contacts.values()
+    assert c2.bridge_id == made.bridge_id
+    assert h.core.kept_bridges == (BRIDGE,)
+
+
+def test_a_recorded_calls_bridge_goes_with_the_call():
+    h = Harness()
+    _, leg = ringing(h)
+    h.answer(leg, after_s=2)
+    assert of(h.feed(inp.RecordRequested("a1")), cmd.RecordBridge)
+    out = h.feed(inp.ChannelGone("c1"), after_s=60)
+    assert cmd.DestroyBridge(BRIDGE) in out  # Asterisk's recorder is in it
+    assert not h.core.kept_bridges
+
+
+def test_a_reconnection_frees_a_bridge_whose_leg_left_unseen_and_forgets_one_asterisk_lost():
+    h = Harness()
+    _, leg = ringing(h)
+    h.answer(leg, after_s=2)
+    h.feed(inp.ChannelGone("c1"), after_s=60)
+    assert not h.core.kept_bridges
+    # The events socket dropped; the agent's leg went meanwhile; the bridge is still there.
+    h.feed(inp.AriState(channels=(), bridges=(inp.LiveBridge(BRIDGE, frozenset(), True),)))
+    assert h.core.kept_bridges == (BRIDGE,)
+    # Asterisk restarted: no bridge of ours is left, so none is handed out.
+    h.feed(inp.AriState(channels=(), bridges=()))
+    assert not h.core.kept_bridges
+    out, _ = next_offer(h, "c2", "a2")
+    assert len(of(out, cmd.CreateBridge)) == 1
 
 
 def test_a_restart_keeps_the_bridge_of_a_ringing_offer_and_the_answer_uses_it():
@@ -173,14 +234,21 @@ def test_a_restart_bridges_an_agent_who_answered_meanwhile_in_the_bridge_already
     assert only(out, cmd.AddToBridge) == cmd.AddToBridge(BRIDGE, ("c1", originate.channel_id))
 
 
-def test_a_restart_destroys_the_empty_bridge_of_an_offer_that_ended_meanwhile():
+def test_a_restart_keeps_the_empty_bridge_of_an_offer_that_ended_meanwhile_for_the_next():
     h = Harness()
     ringing(h)
     pbx = Pbx()
     pbx.caller("c1")  # the agent's leg is gone: the caller waits alone
     pbx.bridge(BRIDGE)
-    out = restarted(h, "a1").feed(pbx.state(stored(h)))
-    assert cmd.DestroyBridge(BRIDGE) in out
+    pbx.bridge("br-ct-0", "someone")  # one with a channel no contact claims: destroyed
+    after = restarted(h, "a1")
+    out = after.feed(pbx.state(stored(h)))
+    assert of(out, cmd.DestroyBridge) == [cmd.DestroyBridge("br-ct-0")]
+    # The caller, queued again, is offered to a1 at once, in the bridge kept: none made.
+    (contact,) = after.core.contacts.values()
+    assert of(out, cmd.Originate)
+    assert not of(out, cmd.CreateBridge)
+    assert contact.bridge_id == BRIDGE
 
 
 def test_commands_on_other_resources_run_apart_and_shared_ones_keep_their_order():

@@ -136,7 +136,7 @@ def test_answer_bridges_caller_and_agent_and_agent_hangup_ends_the_call_then_wra
 
     out = h.feed(inp.ChannelGone(leg), after_s=60)  # the agent hangs up first
     assert cmd.Hangup("c1") in out
-    assert cmd.DestroyBridge(bridge) in out
+    assert not of(out, cmd.DestroyBridge)  # kept for another call (tests/engine/test_bridges.py)
     assert h.core.agents["a1"].activity is Activity.WRAP_UP
     timer = only(out, cmd.StartTimer)
     assert timer == cmd.StartTimer(TimerKey(TimerKind.WRAP_UP, "a1"), 10.0)

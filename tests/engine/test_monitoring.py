@@ -63,6 +63,9 @@ def test_barge_adds_the_phone_to_the_calls_bridge_and_the_call_ending_hangs_it_u
     assert cmd.Hangup(phone.channel_id) in out
     assert only(out, cmd.NotifyMonitor).event.reason == "call_ended"
     assert not h.core.monitor_sessions
+    # A bridge a supervisor was in is not kept for another call: destroyed with this one.
+    assert cmd.DestroyBridge(call_bridge.bridge_id) in out
+    assert not h.core.kept_bridges
 
 
 def test_the_agents_leg_ending_takes_the_snoop_and_the_phone_and_the_spy_bridge():

@@ -42,9 +42,14 @@ async def test_channel_events_delivered_twice_by_an_endpoint_subscription_do_not
     await replay.run()
     # The recorded teardown of the agent leg stands for the agent hanging up.
     assert ari.names() == [
-        "answer", "create_bridge", "start_moh", "originate", "add_channel", "stop_moh",
-        "hangup", "destroy_bridge",
-    ]  # fmt: skip
+        "answer",
+        "create_bridge",
+        "start_moh",
+        "originate",
+        "add_channel",
+        "stop_moh",
+        "hangup",
+    ]  # fmt: skip: the bridge is kept for the next call
     assert ari.one("hangup").args[0] == caller
     assert sink.kinds() == [K.ARRIVED, K.QUEUED, K.OFFERED, K.ANSWERED, K.ENDED]
     assert sink.activities("agent1") == [
@@ -126,7 +131,8 @@ async def test_the_noise_of_every_recorded_flow_changes_nothing_in_a_connected_c
     assert contact(replay).phase is Phase.CONNECTED
 
     await replay.run()  # and the call still ends as it should
-    assert replay.ari.names()[-2:] == ["hangup", "destroy_bridge"]
+    assert replay.ari.names()[-1] == "hangup"
+    assert "destroy_bridge" not in replay.ari.names()  # kept for the next call
     assert sink.last().outcome is Outcome.ANSWERED
 
 

@@ -5,6 +5,7 @@ Time is virtual: a 15 s ring timeout or a 10 s wrap-up pass in milliseconds."""
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 import pytest
 
@@ -27,7 +28,10 @@ async def test_call_reaches_the_longest_idle_skilled_agent_and_is_bridged(tmp_pa
 
         s.emu.pbx.hangup_from_phone(caller)  # the caller ends the call
         await s.until(lambda: not s.emu.pbx.channels)  # the engine hung up the agent too
-        assert not s.emu.pbx.bridges  # and tore the bridge down
+        # The bridge, empty, is kept for the next call rather than torn down and made again.
+        (bridge,) = s.emu.pbx.bridges.values()
+        assert not bridge.channel_ids
+        assert not s.emu.requests("DELETE", "/ari/bridges/")
 
         (record,) = await s.records()
         assert (record.outcome, record.agent_id) == (Outcome.ANSWERED, "1002")
@@ -110,6 +114,26 @@ async def test_caller_abandons_while_the_agent_rings_and_the_agent_leg_is_cancel
         assert [o.result for o in record.offers] == [OfferResult.CANCELLED]
 
 
+async def test_the_next_call_talks_in_the_bridge_the_last_one_left_empty(tmp_path):
+    async with system(tmp_path) as s:
+        s.login("1001")
+        bridges = []
+        for _ in range(3):
+            caller = s.emu.pbx.place_call("1700")
+            await s.until(partial(s.bridged_agent, caller))
+            (bridge,) = [b for b in s.emu.pbx.bridges.values() if caller in b.channel_ids]
+            bridges.append(bridge.id)
+            s.emu.pbx.hangup_from_phone(caller)
+            await s.until(lambda: not s.emu.pbx.channels)
+            await s.wait(15)  # the agent's wrap-up
+        assert len(set(bridges)) == 1  # one bridge served all three calls
+        made = [r for r in s.emu.requests("POST", "/ari/bridges") if r.path.count("/") == 3]
+        assert len(made) == 1  # made once, for the first call
+        assert not s.emu.requests("DELETE", "/ari/bridges/")
+        records = await s.records()
+        assert [r.outcome for r in records] == [Outcome.ANSWERED] * 3
+
+
 async def test_agent_hangs_up_first_and_the_caller_is_hung_up(tmp_path):
     behaviours = {"1001": EndpointBehaviour.answer(1.0, hangup_after_s=20.0)}
     async with system(tmp_path, behaviours) as s:
@@ -118,7 +142,7 @@ async def test_agent_hangs_up_first_and_the_caller_is_hung_up(tmp_path):
         await s.until(lambda: s.bridged_agent(caller))
         await s.until(lambda: not s.channel_exists(caller))  # hung up by the engine
         assert s.emu.requests("DELETE", f"/ari/channels/{caller}")
-        assert not s.emu.pbx.bridges
+        assert all(not b.channel_ids for b in s.emu.pbx.bridges.values())  # no one left in one
         (record,) = await s.records()
         assert (record.outcome, record.agent_id) == (Outcome.ANSWERED, "1001")
 
