@@ -138,3 +138,39 @@ def test_a_bridged_caller_and_agent_hear_each_other(pbx: Pbx, phones: Phones) ->
     assert caller.wait(15) == 0
     (record,) = ended_records(pbx.engine, before)
     assert (record["outcome"], record["agent_id"]) == ("answered", "agent1")
+
+
+def test_the_next_call_is_bridged_in_the_bridge_the_last_one_left_empty(
+    pbx: Pbx, phones: Phones
+) -> None:
+    """A bridge is kept for the next call once its call's channels have left it: Asterisk
+    takes two new channels into it as into a new one (acd/engine/bridges.py)."""
+    before = pbx.known_records()
+    phones.agent("agent1", "uas_answer", delay_ms=300)
+    phones.agent("agent2", "uas_answer", delay_ms=300)
+    pbx.engine.login("agent1", "agent2")
+
+    def caller_bridge() -> str | None:
+        names = {c["id"]: c["name"] for c in pbx.asterisk.channels()}
+        return next(
+            (
+                b["id"]
+                for b in pbx.asterisk.bridges()
+                if len(b["channels"]) == 2
+                and any("caller" in names.get(ch, "") for ch in b["channels"])
+            ),
+            None,
+        )
+
+    used = []
+    for _ in range(2):
+        caller = phones.caller("1701", [1500])
+        used.append(wait_for(caller_bridge, 10, "the caller bridged with an agent"))
+        assert caller.wait(15) == 0
+        wait_for(lambda: not pbx.asterisk.channels(), 10, "both legs gone")
+        kept = {b["id"]: b["channels"] for b in pbx.asterisk.bridges()}
+        assert kept.get(used[-1]) == []  # still there, empty
+    assert used[0] == used[1]
+    records = ended_records(pbx.engine, before, count=2)
+    assert [r["outcome"] for r in records] == ["answered", "answered"]
+    assert {r["agent_id"] for r in records} == {"agent1", "agent2"}
