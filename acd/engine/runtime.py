@@ -283,14 +283,19 @@ class EngineRuntime:
                     log.exception("monitor listener %r failed on %s", listener, c.event)
             return
         event = c.event
-        for sink in self._sinks:
-            try:
-                if isinstance(event, ContactEvent):
+        # The kind of event decided once, not once per sink (some ten events a call).
+        if isinstance(event, ContactEvent):
+            for sink in self._sinks:
+                try:
                     sink.contact_event(event)
-                else:
+                except Exception:
+                    log.exception("event sink %r failed on %s", sink, event)
+        else:
+            for sink in self._sinks:
+                try:
                     sink.agent_event(event)
-            except Exception:
-                log.exception("event sink %r failed on %s", sink, event)
+                except Exception:
+                    log.exception("event sink %r failed on %s", sink, event)
 
     def _survey_step(self, step: cmd.SurveyStep) -> None:
         for sink in self.survey_sinks:
