@@ -6,6 +6,7 @@ channels an ``addChannel`` found gone), and an accepted ``addChannel`` as ``Legs
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, Protocol
@@ -94,12 +95,13 @@ class AriCommands:
         before = [self._tails[k] for k in keys if k in self._tails]
         task = asyncio.get_running_loop().create_task(self._execute(batch, before))
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
         for k in keys:
             self._tails[k] = task
-        task.add_done_callback(lambda t: self._drop_tails(keys, t))
+        # One done callback, not two: each is a handle of its own on the loop (issue 10).
+        task.add_done_callback(functools.partial(self._finished, keys))
 
-    def _drop_tails(self, keys: Iterable[str], task: asyncio.Future[None]) -> None:
+    def _finished(self, keys: Iterable[str], task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
         for k in keys:
             if self._tails.get(k) is task:
                 del self._tails[k]
