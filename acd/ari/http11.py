@@ -213,6 +213,9 @@ class Http11Transport(HttpTransportBase):
         self._connecting = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
+        # The loop of the first request, as its connections are: asyncio.get_running_loop()
+        # makes a getpid() system call each time, some eight requests a call (issue 10).
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def connections(self) -> int:
@@ -245,7 +248,9 @@ class Http11Transport(HttpTransportBase):
             data = line + self._head
         else:
             data = line + self._head_empty
-        loop = asyncio.get_running_loop()
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
         started = loop.time()
         conn = self._idle_connection(started)
         waiter: asyncio.Future[_Answer] = loop.create_future()

@@ -78,6 +78,15 @@ class AriCommands:
         self._submit = submit
         self._tails: dict[str, asyncio.Future[None]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the batches run on, asked for once, as :class:`foundation.clock.Clock`
+        does: ``asyncio.get_running_loop()`` makes a ``getpid()`` system call each time."""
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
 
     def run_all(self, commands: list[cmd.AriCommand]) -> None:
         """One input's ARI commands: unrelated ones at once, related ones in order."""
@@ -85,7 +94,7 @@ class AriCommands:
             self._run(batch)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
+        task = self.loop.create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
@@ -93,7 +102,7 @@ class AriCommands:
         """Run a batch in order, after earlier batches that touch the same channels/bridges."""
         keys = {k for c in batch for k in _resources(c)}
         before = [self._tails[k] for k in keys if k in self._tails]
-        task = asyncio.get_running_loop().create_task(self._execute(batch, before))
+        task = self.loop.create_task(self._execute(batch, before))
         self.tasks.add(task)
         for k in keys:
             self._tails[k] = task
