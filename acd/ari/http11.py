@@ -62,7 +62,7 @@ _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.~/:,@-]*").fullmatch
 def query_string(query: Mapping[str, str]) -> str:
     """``k=v&...`` percent-encoded as urllib would, without its cost for plain names and
     values."""
-    return "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in query.items())
+    return "&".join([f"{_quoted(k)}={_quoted(v)}" for k, v in query.items()])  # as ari_path
 
 
 def _quoted(text: str) -> str:
