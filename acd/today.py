@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from acd.engine import agent_time
 from acd.engine.legs import is_originated_leg
 from foundation.contact import (
     AgentEvent,
@@ -128,7 +129,7 @@ class TodayFigures:
         return found
 
     def _roll(self, now: datetime) -> None:
-        today = now.astimezone(_LOCAL).date()
+        today = agent_time.today(now)  # the Brussels day kept, not converted every event
         if today != self.day:
             self.day = today
             self._counts.clear()

@@ -9,7 +9,6 @@ restart restores.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -92,6 +91,16 @@ class Offer:
     ended_at: datetime | None = None
     cause: int | None = None  # the ARI hang-up cause, when the leg failed
 
+    def copy(self) -> Offer:
+        """An independent copy (see :meth:`ContactRecord.snapshot`)."""
+        copy = object.__new__(Offer)
+        copy.agent_id = self.agent_id
+        copy.offered_at = self.offered_at
+        copy.result = self.result
+        copy.ended_at = self.ended_at
+        copy.cause = self.cause
+        return copy
+
 
 @dataclass(frozen=True, slots=True)
 class Registration:
@@ -132,8 +141,34 @@ class ContactRecord:
     recording_started_at: datetime | None = None  # the bridge's recording ``rec-<id>`` began
 
     def snapshot(self) -> ContactRecord:
-        """A deep copy, safe to hand to consumers that keep it."""
-        return dataclasses.replace(self, offers=[dataclasses.replace(o) for o in self.offers])
+        """A deep copy, safe to hand to consumers that keep it.
+
+        Every contact event takes one, so it is written out field by field: a tenth of what
+        ``dataclasses.replace`` costs (issue 10).  The other fields are immutable values;
+        tests/test_contact_record.py fails when a field is left out here."""
+        copy = object.__new__(ContactRecord)
+        copy.id = self.id
+        copy.channel_id = self.channel_id
+        copy.line = self.line
+        copy.caller_number = self.caller_number
+        copy.arrived_at = self.arrived_at
+        copy.line_code = self.line_code
+        copy.queued_at = self.queued_at
+        copy.offered_at = self.offered_at
+        copy.answered_at = self.answered_at
+        copy.ended_at = self.ended_at
+        copy.outcome = self.outcome
+        copy.agent_id = self.agent_id
+        copy.escalation_point = self.escalation_point
+        copy.transferred_at = self.transferred_at
+        copy.emailed_to = self.emailed_to
+        copy.kind = self.kind
+        copy.registration = self.registration
+        copy.survey_started_at = self.survey_started_at
+        copy.survey_question = self.survey_question
+        copy.recording_started_at = self.recording_started_at
+        copy.offers = [offer.copy() for offer in self.offers]
+        return copy
 
     @property
     def wait_seconds(self) -> float | None:

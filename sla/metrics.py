@@ -240,9 +240,13 @@ class EngineMetrics:
             registry=self.registry,
         )
         # Every combination exists from the start, so dashboards show 0 rather than no data.
-        for presence in Presence:
-            for activity in Activity:
-                self.agents.labels(presence.value, activity.value)
+        # Kept by the enums themselves: each agent event moves an agent between two of them,
+        # and an enum's ``.value`` is a Python-level property (3.11).
+        self._agent_series = {
+            (presence, activity): self.agents.labels(presence.value, activity.value)
+            for presence in Presence
+            for activity in Activity
+        }
         self._progress: dict[str, _Progress] = {}
         self._agent_states: dict[str, tuple[Presence, Activity, str | None]] = {}
         self._waiting = WaitingContacts()
@@ -346,15 +350,19 @@ class EngineMetrics:
         # Our own record of each agent decides what to take back, not previous_*: an agent
         # seen for the first time mid-shift must not decrement a series it was never in.
         reason = event.reason if event.presence is Presence.NOT_AVAILABLE else None
+        state = (event.presence, event.activity, reason)
         before = self._agent_states.get(event.agent_id)
-        if before is not None:
-            self._labelled(self.agents, before[0].value, before[1].value).dec()
-            if before[2] is not None:
-                self._labelled(self.agents_not_available, before[2]).dec()
-        self._labelled(self.agents, event.presence.value, event.activity.value).inc()
-        if reason is not None:
-            self._labelled(self.agents_not_available, reason).inc()
-        self._agent_states[event.agent_id] = (event.presence, event.activity, reason)
+        # Unchanged (only the agent's counters moved): taking it out of its series and putting
+        # it back would leave every gauge where it is.
+        if before != state:
+            if before is not None:
+                self._agent_series[before[0], before[1]].dec()
+                if before[2] is not None:
+                    self._labelled(self.agents_not_available, before[2]).dec()
+            self._agent_series[event.presence, event.activity].inc()
+            if reason is not None:
+                self._labelled(self.agents_not_available, reason).inc()
+            self._agent_states[event.agent_id] = state
         if event.remote:
             # Another node's change (several nodes): the gauges show the whole pool on every
             # node; the time counters and wrap-ups are the node's that made the change.

@@ -62,7 +62,7 @@ _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.~/:,@-]*").fullmatch
 def query_string(query: Mapping[str, str]) -> str:
     """``k=v&...`` percent-encoded as urllib would, without its cost for plain names and
     values."""
-    return "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in query.items())
+    return "&".join([f"{_quoted(k)}={_quoted(v)}" for k, v in query.items()])  # as ari_path
 
 
 def _quoted(text: str) -> str:
@@ -213,6 +213,9 @@ class Http11Transport(HttpTransportBase):
         self._connecting = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
+        # The loop of the first request, as its connections are: asyncio.get_running_loop()
+        # makes a getpid() system call each time, some eight requests a call (issue 10).
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def connections(self) -> int:
@@ -245,7 +248,9 @@ class Http11Transport(HttpTransportBase):
             data = line + self._head
         else:
             data = line + self._head_empty
-        loop = asyncio.get_running_loop()
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
         started = loop.time()
         conn = self._idle_connection(started)
         waiter: asyncio.Future[_Answer] = loop.create_future()

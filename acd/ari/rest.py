@@ -75,7 +75,8 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 
 def ari_path(*segments: str) -> str:
     """``/ari/<segment>/...`` with every segment quoted, so an id can never add a path level."""
-    return "/ari/" + "/".join(s if _UNRESERVED(s) else quote(s, safe="") for s in segments)
+    # A list, not a generator: join makes one anyway, and each step of a generator is a call.
+    return "/ari/" + "/".join([s if _UNRESERVED(s) else quote(s, safe="") for s in segments])
 
 
 def encode_params(params: Params) -> dict[str, str]:

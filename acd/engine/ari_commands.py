@@ -6,6 +6,7 @@ channels an ``addChannel`` found gone), and an accepted ``addChannel`` as ``Legs
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, Protocol
@@ -77,6 +78,15 @@ class AriCommands:
         self._submit = submit
         self._tails: dict[str, asyncio.Future[None]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the batches run on, asked for once, as :class:`foundation.clock.Clock`
+        does: ``asyncio.get_running_loop()`` makes a ``getpid()`` system call each time."""
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
 
     def run_all(self, commands: list[cmd.AriCommand]) -> None:
         """One input's ARI commands: unrelated ones at once, related ones in order."""
@@ -84,7 +94,7 @@ class AriCommands:
             self._run(batch)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
+        task = self.loop.create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
@@ -92,14 +102,15 @@ class AriCommands:
         """Run a batch in order, after earlier batches that touch the same channels/bridges."""
         keys = {k for c in batch for k in _resources(c)}
         before = [self._tails[k] for k in keys if k in self._tails]
-        task = asyncio.get_running_loop().create_task(self._execute(batch, before))
+        task = self.loop.create_task(self._execute(batch, before))
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
         for k in keys:
             self._tails[k] = task
-        task.add_done_callback(lambda t: self._drop_tails(keys, t))
+        # One done callback, not two: each is a handle of its own on the loop (issue 10).
+        task.add_done_callback(functools.partial(self._finished, keys))
 
-    def _drop_tails(self, keys: Iterable[str], task: asyncio.Future[None]) -> None:
+    def _finished(self, keys: Iterable[str], task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
         for k in keys:
             if self._tails.get(k) is task:
                 del self._tails[k]

@@ -23,7 +23,7 @@ of API requests (:class:`UnknownAgent`, :class:`RefusedTransition`) go back to t
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 
@@ -68,7 +68,8 @@ _TRANSFERRING = (Phase.TRANSFERRING, Phase.ESCALATED)
 
 
 def random_ids(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+    # The 48 random bits uuid4().hex[:12] gave, without building a UUID (some 5 ids a call).
+    return f"{prefix}-{os.urandom(6).hex()}"
 
 
 class EngineCore:

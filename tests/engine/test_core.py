@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
 from acd.engine import legs
-from acd.engine.core import EngineCore
+from acd.engine.core import EngineCore, random_ids
 from acd.engine.model import AgentConfig, EngineConfig, LineConfig
 from acd.engine.timers import TimerKey, TimerKind
 from foundation.contact import (
@@ -428,3 +429,9 @@ def test_per_line_code_agent_tallies_equal_a_recount_through_a_shift():
     h.feed(inp.TimerFired(TimerKey(TimerKind.WRAP_UP, "a1")), after_s=10)
     h.feed(inp.AgentLogout("a3"))
     check()
+
+
+def test_engine_ids_are_the_prefix_and_12_random_hex_digits():
+    ids = {random_ids("ct") for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(re.fullmatch(r"ct-[0-9a-f]{12}", i) for i in ids)

@@ -292,3 +292,35 @@ async def test_a_recording_request_lost_on_the_way_keeps_its_row() -> None:
     (contact,) = runtime.core.contacts.values()
     assert contact.recording is not None
     assert [s.refused for s in steps] == [False]
+
+
+class BrokenSink:
+    def contact_event(self, event: ContactEvent) -> None:
+        raise RuntimeError("disk full")
+
+    def agent_event(self, event: Any) -> None:
+        raise RuntimeError("disk full")
+
+
+class AgentEvents(Events):
+    def __init__(self) -> None:
+        super().__init__()
+        self.agents: list[Any] = []
+
+    def agent_event(self, event: Any) -> None:
+        self.agents.append(event)
+
+
+async def test_a_failing_sink_neither_stops_the_call_nor_the_sinks_after_it(caplog):
+    after = AgentEvents()
+    runtime = EngineRuntime(
+        EngineCore(make_config()), FakeAriClient(), Clock(), [BrokenSink(), after], "acd"
+    )
+    runtime.start()
+    runtime.submit(inp.AgentLogin("a1"))
+    runtime.on_event(stasis_start("c1", "inbound", "1700"))
+    await runtime.drain()
+    assert after.agents[-1].agent_id == "a1"  # the login, after the agents at start
+    assert after.contacts[0].kind is ContactEventKind.ARRIVED
+    assert "event sink" in caplog.text
+    assert "disk full" in caplog.text
