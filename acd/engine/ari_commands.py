@@ -232,6 +232,13 @@ class AriCommands:
         if isinstance(c, cmd.Originate):
             self._submit(inp.OriginateFailed(c.channel_id, str(exc)))
             return
+        if isinstance(c, cmd.AddToBridge):
+            # 404 names the bridge ("Bridge not found"; a gone channel is a 400): the core
+            # bridges the call in another, and a channel gone as well is found out after.
+            log.warning("%s: bridge %s gone (%s)", type(c).__name__, c.bridge_id, exc)
+            self._submit(inp.BridgeMissing(c.bridge_id))
+            self._spawn(self._which_gone(c.channel_ids))
+            return
         channel = getattr(c, "channel_id", None)
         log.info("%s: channel gone (%s)", type(c).__name__, exc)
         if isinstance(channel, str):

@@ -84,6 +84,13 @@ class BridgePool:
             if bridge_id not in self._idle and bridge_id not in self._draining:
                 self.give_back(bridge_id, (), out)
 
+    def forget(self, bridge_id: str) -> None:
+        """A bridge Asterisk no longer has (it answered 404 for it)."""
+        if bridge_id in self._idle:
+            self._idle.remove(bridge_id)
+        for channel_id in self._draining.pop(bridge_id, ()):
+            self._bridge_of.pop(channel_id, None)
+
     def holds(self, bridge_id: str) -> bool:
         return bridge_id in self._draining or bridge_id in self._idle
 

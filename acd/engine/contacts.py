@@ -159,6 +159,7 @@ class ContactState:
     # Something besides the call's two parties has been in the bridge (a recorder, a barging
     # supervisor, an escalation point): it is destroyed at the end, never kept for another call.
     bridge_shared: bool = False
+    bridged_anew: bool = False  # its bridge went missing once and another was taken
     farewell: Outcome | None = None  # the outcome recorded once the farewell ends the call
     menu: Menu | None = None
     announcer: AnnouncementScheduler | None = None
@@ -323,6 +324,23 @@ class ContactTable:
         else:
             self.bridges.give_back(bridge_id, leaving, out)
         contact.bridge_shared = False
+
+    def bridge_missing(self, bridge_id: str, out: list[cmd.Command]) -> None:
+        """A bridge of ours is gone from Asterisk: never handed out again, and a call that
+        was being put in it, or talked in it, is put in another."""
+        self.bridges.forget(bridge_id)
+        contact = next((c for c in self._contacts.values() if c.bridge_id == bridge_id), None)
+        if contact is None:
+            return
+        contact.bridge_id = None
+        contact.bridge_shared = False
+        talking = contact.bridging or contact.phase is Phase.CONNECTED
+        if talking and contact.agent_channel is not None and not contact.bridged_anew:
+            contact.bridged_anew = True  # once: a second bridge lost is no stray console
+            log.warning("contact %s: bridge %s gone; bridged anew", contact.id, bridge_id)
+            both = (contact.caller_channel, contact.agent_channel)
+            out.append(cmd.AddToBridge(self.take_bridge(contact, out), both))
+        # Otherwise it was kept for the contact's next offer: the answer takes another.
 
     def emit(
         self, contact: ContactState, kind: ContactEventKind, now: datetime, out: list[cmd.Command]

@@ -194,8 +194,8 @@ class EngineCore:
                 self._channel_gone(channel_id, cause, now, out)
             case inp.ChannelMissing(channel_id=channel_id):
                 self._channel_gone(channel_id, None, now, out)
-            case inp.OriginateFailed():
-                self._originate_failed(event, now, out)
+            case inp.OriginateFailed() | inp.BridgeMissing():
+                self._refused(event, now, out)
             case inp.AriState():
                 self._resynced(event, now, out)
             case (
@@ -324,6 +324,15 @@ class EngineCore:
             self._placing.agent_answered(event, now, out)
         else:
             self._offers.answered(event, now, out)
+
+    def _refused(
+        self, event: inp.OriginateFailed | inp.BridgeMissing, now: datetime, out: list[cmd.Command]
+    ) -> None:
+        """ARI refused a leg or lost a bridge."""
+        if isinstance(event, inp.BridgeMissing):
+            self._table.bridge_missing(event.bridge_id, out)
+        else:
+            self._originate_failed(event, now, out)
 
     def _originate_failed(
         self, event: inp.OriginateFailed, now: datetime, out: list[cmd.Command]

@@ -127,6 +127,14 @@ class ChannelMissing:
 
 
 @dataclass(frozen=True, slots=True)
+class BridgeMissing:
+    """ARI answered 404 for a bridge of ours (an ``addChannel``): it was destroyed behind the
+    engine's back, e.g. a kept one by someone at Asterisk's console."""
+
+    bridge_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class LiveChannel:
     """A channel as ``GET /channels`` shows it, in the core's terms."""
 
@@ -319,6 +327,7 @@ Input = (
     | CallbackStoreFailed
     | OriginateFailed
     | ChannelMissing
+    | BridgeMissing
     | AriState
     | TransferRequested
     | EmailEscalated

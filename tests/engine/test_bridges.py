@@ -306,3 +306,25 @@ async def test_over_the_wire_the_caller_is_in_the_bridge_before_the_music_stops(
     ((_, added), (stopped, _)) = ari.spans["add_channel"][0], ari.spans["stop_moh"][-1]
     assert added <= stopped
     assert runtime.core.agents["a1"].activity is Activity.ON_CALL
+
+
+def test_a_kept_bridge_destroyed_behind_the_engines_back_is_replaced_at_the_answer():
+    h = Harness()
+    ringing(h)
+    h.feed(inp.ChannelGone("c1"), after_s=5)  # c1 leaves; its bridge is kept
+    _, leg2 = next_offer(h, "c2", "a2")  # c2's offer takes it
+    out = h.feed(inp.AgentLegAnswered(leg2), after_s=2)
+    assert only(out, cmd.AddToBridge).bridge_id == BRIDGE
+    out = h.feed(inp.BridgeMissing(BRIDGE))  # addChannel answered 404 "Bridge not found"
+    (made,) = of(out, cmd.CreateBridge)
+    assert made.bridge_id != BRIDGE
+    assert only(out, cmd.AddToBridge) == cmd.AddToBridge(made.bridge_id, ("c2", leg2))
+    h.feed(inp.LegsBridged(made.bridge_id, ("c2", leg2)))
+    (contact,) = h.core.contacts.values()
+    assert h.core.agents[contact.agent_id or ""].activity is Activity.ON_CALL
+    # Lost again: not retried without end (the ring guard settles the offer).
+    assert not h.feed(inp.BridgeMissing(made.bridge_id))
+    # The lost bridge is never handed out again.
+    h.feed(inp.ChannelGone("c2"), after_s=30)
+    h.feed(inp.ChannelGone(leg2, 16))
+    assert BRIDGE not in h.core.kept_bridges

@@ -134,6 +134,28 @@ async def test_the_next_call_talks_in_the_bridge_the_last_one_left_empty(tmp_pat
         assert [r.outcome for r in records] == [Outcome.ANSWERED] * 3
 
 
+async def test_a_kept_bridge_destroyed_at_the_console_does_not_keep_the_next_call_apart(
+    tmp_path,
+):
+    async with system(tmp_path) as s:
+        s.login("1001")
+        caller = s.emu.pbx.place_call("1700")
+        await s.until(partial(s.bridged_agent, caller))
+        s.emu.pbx.hangup_from_phone(caller)
+        await s.until(lambda: not s.emu.pbx.channels)
+        (kept,) = s.emu.pbx.bridges
+        s.emu.pbx.bridging.destroy(kept)  # `bridge destroy` at Asterisk's console
+        await s.wait(15)
+        caller = s.emu.pbx.place_call("1700")
+        await s.until(partial(s.bridged_agent, caller))  # in a bridge made anew
+        assert s.agent("1001").activity is Activity.ON_CALL
+        assert kept not in s.emu.pbx.bridges
+        s.emu.pbx.hangup_from_phone(caller)
+        await s.until(lambda: not s.emu.pbx.channels)
+        records = await s.records()
+        assert [r.outcome for r in records] == [Outcome.ANSWERED] * 2
+
+
 async def test_agent_hangs_up_first_and_the_caller_is_hung_up(tmp_path):
     behaviours = {"1001": EndpointBehaviour.answer(1.0, hangup_after_s=20.0)}
     async with system(tmp_path, behaviours) as s:
