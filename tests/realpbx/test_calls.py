@@ -174,3 +174,31 @@ def test_the_next_call_is_bridged_in_the_bridge_the_last_one_left_empty(
     records = ended_records(pbx.engine, before, count=2)
     assert [r["outcome"] for r in records] == ["answered", "answered"]
     assert {r["agent_id"] for r in records} == {"agent1", "agent2"}
+
+
+def test_a_kept_bridge_destroyed_behind_the_engines_back_does_not_keep_the_next_call_apart(
+    pbx: Pbx, phones: Phones
+) -> None:
+    before = pbx.known_records()
+    phones.agent("agent1", "uas_answer", delay_ms=300)
+    pbx.engine.login("agent1")
+    caller = phones.caller("1701", [1000])
+    wait_for(lambda: pbx.bridged_with_caller("agent1"), 10, "caller and agent1 in one bridge")
+    assert caller.wait(15) == 0
+    wait_for(lambda: not pbx.asterisk.channels(), 10, "both legs gone")
+    for bridge in pbx.asterisk.bridges():  # as `bridge destroy` at the console would
+        status, _ = pbx.asterisk.ari("DELETE", f"/bridges/{bridge['id']}")
+        assert status == 204
+    phones.agent("agent2", "uas_answer", delay_ms=300)  # agent1 is in wrap-up
+    pbx.engine.login("agent2")
+    caller = phones.caller("1701", [1500])
+    # addChannel answers 404 "Bridge not found": the engine makes another and bridges them.
+    log_from = pbx.engine.log.stat().st_size
+    wait_for(lambda: pbx.bridged_with_caller("agent2"), 10, "the next caller bridged anew")
+    assert "gone; bridged anew" in pbx.engine.log.read_text()[log_from:]
+    assert caller.wait(15) == 0
+    records = ended_records(pbx.engine, before, count=2)
+    assert [(r["outcome"], r["agent_id"]) for r in records] == [
+        ("answered", "agent1"),
+        ("answered", "agent2"),
+    ]
