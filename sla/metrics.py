@@ -18,7 +18,6 @@ they read like counts but hold timestamps.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
@@ -47,6 +46,14 @@ from foundation.contact import (
     Outcome,
     Presence,
 )
+from sla.contact_progress import (
+    RING_ENDS,
+    TRANSFER_OUTCOMES,
+    TRANSFER_STEPS,
+    Progress,
+    answer_counted,
+    line_labels,
+)
 from sla.live import AgentTime, LiveCollector, WaitingContacts
 
 # Dense around the 150 s callback offer, so "answered within N s" can be read for the usual
@@ -63,23 +70,6 @@ ESCALATION_OUTCOMES = {
     "phone": ("connected", "not_reached", "caller_hung_up"),
     "email": ("queued", "delivered"),
 }
-
-_RING_ENDS = frozenset(
-    {ContactEventKind.OFFER_ENDED, ContactEventKind.ANSWERED, ContactEventKind.ENDED}
-)
-
-
-@dataclass(slots=True)
-class _Progress:
-    """What has been counted of one contact that has not ended yet."""
-
-    queued: bool = False
-    answered: bool = False
-    answer_labels: tuple[str, str] | None = None  # the line labels it was answered under
-    waiting_labels: tuple[str, str] | None = None  # the series it was added to while waiting
-    transfer_to: str | None = None  # the escalation point being dialled for it, if any
-    rings_counted: set[int] = field(default_factory=set)  # indexes into the contact's offers
-
 
 _Family = TypeVar("_Family", bound=MetricWrapperBase)
 
@@ -247,7 +237,7 @@ class EngineMetrics:
             for presence in Presence
             for activity in Activity
         }
-        self._progress: dict[str, _Progress] = {}
+        self._progress: dict[str, Progress] = {}
         self._agent_states: dict[str, tuple[Presence, Activity, str | None]] = {}
         self._waiting = WaitingContacts()
         self._agent_time = AgentTime()
@@ -316,14 +306,14 @@ class EngineMetrics:
         if contact.kind is ContactKind.CALLBACK:
             self._callback_placement(event)
             return
-        progress = self._progress.setdefault(contact.id, _Progress())
+        progress = self._progress.setdefault(contact.id, Progress())
         if event.kind is ContactEventKind.QUEUED:
             self._queued(contact, progress)
-        if event.kind in _RING_ENDS:
+        if event.kind in RING_ENDS:
             self._count_rings(contact, progress)
         if event.kind is ContactEventKind.ANSWERED:
             self._answered(contact, progress)
-        elif event.kind in _TRANSFER_STEPS:
+        elif event.kind in TRANSFER_STEPS:
             self._transfer_step(event.kind, contact, progress)
         elif event.kind is ContactEventKind.ENDED:
             self._transfer_step(event.kind, contact, progress)
@@ -389,20 +379,20 @@ class EngineMetrics:
         contact = event.contact
         if contact.agent_id is not None:
             self._last_call.pop(contact.agent_id, None)
-        if event.kind in _RING_ENDS:
-            self._count_rings(contact, self._progress.setdefault(contact.id, _Progress()))
+        if event.kind in RING_ENDS:
+            self._count_rings(contact, self._progress.setdefault(contact.id, Progress()))
         if event.kind is not ContactEventKind.ENDED:
             return
         self._progress.pop(contact.id, None)
         wait = contact.wait_seconds
         if wait is not None:
             outcome = contact.outcome.value if contact.outcome is not None else ""
-            self._labelled(self.callback_placement_wait, *_line_labels(contact), outcome).observe(
+            self._labelled(self.callback_placement_wait, *line_labels(contact), outcome).observe(
                 wait
             )
 
     def _transfer_step(
-        self, kind: ContactEventKind, contact: ContactRecord, progress: _Progress
+        self, kind: ContactEventKind, contact: ContactRecord, progress: Progress
     ) -> None:
         """A phone transfer counts once, when it ends: connected, not reached, or cut short by
         the caller hanging up while the point rang."""
@@ -413,24 +403,24 @@ class EngineMetrics:
         if point is None:
             return
         progress.transfer_to = None
-        outcome = _TRANSFER_OUTCOMES[kind]
+        outcome = TRANSFER_OUTCOMES[kind]
         self.escalation(contact.line_code or "", point, "phone", outcome)
 
-    def _queued(self, contact: ContactRecord, progress: _Progress) -> None:
+    def _queued(self, contact: ContactRecord, progress: Progress) -> None:
         if progress.queued:  # back in the queue after a missed ring: still the same contact
             return
         progress.queued = True
-        labels = _line_labels(contact)
+        labels = line_labels(contact)
         self._labelled(self.contacts_offered, *labels).inc()
         self._labelled(self.contacts_waiting, *labels).inc()
         progress.waiting_labels = labels
         self._waiting.add(contact.id, labels, contact.queued_at or contact.arrived_at)
 
-    def _answered(self, contact: ContactRecord, progress: _Progress) -> None:
+    def _answered(self, contact: ContactRecord, progress: Progress) -> None:
         self._stop_waiting(contact.id, progress)
         if not progress.answered:
             progress.answered = True
-            labels = _line_labels(contact)
+            labels = line_labels(contact)
             progress.answer_labels = labels
             self._labelled(self.contacts_answered, *labels).inc()
             if contact.wait_seconds is not None:
@@ -438,10 +428,10 @@ class EngineMetrics:
             if contact.agent_id is not None:
                 self._last_call[contact.agent_id] = labels
 
-    def _ended(self, contact: ContactRecord, progress: _Progress) -> None:
+    def _ended(self, contact: ContactRecord, progress: Progress) -> None:
         self._stop_waiting(contact.id, progress)
         outcome = contact.outcome.value if contact.outcome is not None else ""
-        line, line_code = _line_labels(contact)
+        line, line_code = line_labels(contact)
         self._labelled(self.contacts, line, line_code, outcome).inc()
         if progress.answer_labels is not None and contact.answered_at is not None:
             # The agent's part ends when the escalation point takes the caller over.
@@ -457,13 +447,13 @@ class EngineMetrics:
             if wait < self.short_abandon_s:
                 self._labelled(self.contacts_abandoned_short, line, line_code).inc()
 
-    def _stop_waiting(self, contact_id: str, progress: _Progress) -> None:
+    def _stop_waiting(self, contact_id: str, progress: Progress) -> None:
         self._waiting.remove(contact_id)
         if progress.waiting_labels is not None:
             self._labelled(self.contacts_waiting, *progress.waiting_labels).dec()
             progress.waiting_labels = None
 
-    def _count_rings(self, contact: ContactRecord, progress: _Progress) -> None:
+    def _count_rings(self, contact: ContactRecord, progress: Progress) -> None:
         # Every ring is counted once, when its result is first seen: a ring cut short by the
         # caller hanging up only shows its result in the ENDED snapshot.
         line_code = contact.line_code or ""
@@ -471,38 +461,12 @@ class EngineMetrics:
             if offer.result is not None and index not in progress.rings_counted:
                 progress.rings_counted.add(index)
                 self._labelled(self.agent_offers, line_code, offer.result.value).inc()
-        if contact.answered_at is not None and not _answer_counted(contact, progress):
+        if contact.answered_at is not None and not answer_counted(contact, progress):
             # Answered, but the snapshot has not closed the ring yet: it was the last one.
             index = len(contact.offers) - 1
             if index >= 0 and index not in progress.rings_counted:
                 progress.rings_counted.add(index)
                 self._labelled(self.agent_offers, line_code, OfferResult.ANSWERED.value).inc()
-
-
-_TRANSFER_OUTCOMES = {
-    ContactEventKind.ESCALATED: "connected",
-    ContactEventKind.TRANSFER_FAILED: "not_reached",
-    ContactEventKind.ENDED: "caller_hung_up",
-}
-_TRANSFER_STEPS = frozenset(
-    {
-        ContactEventKind.TRANSFER_STARTED,
-        ContactEventKind.ESCALATED,
-        ContactEventKind.TRANSFER_FAILED,
-    }
-)
-
-
-def _answer_counted(contact: ContactRecord, progress: _Progress) -> bool:
-    return any(
-        offer.result is OfferResult.ANSWERED
-        for index, offer in enumerate(contact.offers)
-        if index in progress.rings_counted
-    )
-
-
-def _line_labels(contact: ContactRecord) -> tuple[str, str]:
-    return contact.line or "", contact.line_code or ""
 
 
 def _version() -> str:
