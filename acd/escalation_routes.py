@@ -41,6 +41,7 @@ from acd.engine import inputs as inp
 from acd.engine.contacts import Phase
 from acd.engine.runtime import EngineRuntime
 from acd.engine.view import ContactView
+from acd.escalation_views import NOT_ON_CALL, check_view, options_view
 from acd.settings import EscalationPointConfig
 from acd.settings.problems import problems_of
 from escalations import EscalationPoint, as_of, check_transfer, options, uncovered_line_codes
@@ -54,7 +55,7 @@ from escalations.mail import (
     escalate_by_email,
     render_email,
 )
-from escalations.rules import PointOptions, TransferCheck, Window, local_day
+from escalations.rules import local_day
 from escalations.store import EscalationExists, EscalationNotFound, EscalationStore
 from foundation.contact import Activity, ContactRecord
 from foundation.errors import ApiError, UnknownAgent
@@ -213,10 +214,10 @@ class _Routes:
             )
         at = self._now()
         found = options(await self._store.list(), line_code, at)
-        views = [_options_view(option) for option in found]
+        views = [options_view(option) for option in found]
         if contact.wrap_up:
             for view in views:
-                view["phone_transfer"] = _NOT_ON_CALL
+                view["phone_transfer"] = NOT_ON_CALL
         return web.json_response(
             {
                 "agent_id": agent_id,
@@ -238,7 +239,7 @@ class _Routes:
         if check.reason is not None:  # set exactly when the transfer is not possible
             self._on_refused(point_id, check.reason.value)
             raise ApiError(
-                409, check.reason.value, check.message, {"point_id": point_id, **_check_view(check)}
+                409, check.reason.value, check.message, {"point_id": point_id, **check_view(check)}
             )
         number = as_of(point, local_day(at)).phone_e164
         assert number is not None  # a possible transfer has a number
@@ -434,17 +435,6 @@ _BAD_REQUEST = frozenset(
 )
 
 
-# A point's phone transfer in wrap-up: the call is over (as the transfer route refuses it).
-_NOT_ON_CALL: dict[str, Any] = {
-    "possible": False,
-    "reason": "not_on_call",
-    "message": "the call is over: transfer by phone only during the call",
-    "deviation_text": None,
-    "next_window": None,
-    "slots": None,
-}
-
-
 def _not_on_call(agent_id: str) -> ApiError:
     return ApiError(
         409,
@@ -462,41 +452,3 @@ def _not_found(point_id: str) -> ApiError:
     return ApiError(
         404, "escalation_point_not_found", f"no escalation point {point_id!r}", {"id": point_id}
     )
-
-
-def _window_view(window: Window | None) -> dict[str, str | None] | None:
-    if window is None:
-        return None
-    end = window.end.isoformat() if window.end else None
-    return {"start": window.start.isoformat(), "end": end}
-
-
-def _check_view(check: TransferCheck) -> dict[str, Any]:
-    return {
-        "possible": check.possible,
-        "reason": check.reason.value if check.reason else None,
-        "message": check.message,
-        "deviation_text": check.deviation_text,
-        "next_window": _window_view(check.next_window),
-        "slots": check.weekly,
-    }
-
-
-def _options_view(option: PointOptions) -> dict[str, Any]:
-    point = option.point
-    return {
-        "id": point.id,
-        "title": point.public_title,
-        "editorial_title": point.editorial_title,
-        "instructions": point.instructions,
-        "content": point.content,
-        "phone": point.phone,
-        "email": point.email,
-        "phone_transfer": _check_view(option.transfer),
-        "may_give_number": option.may_give_number,
-        "may_send_email": option.may_send_email,
-        "may_give_email": option.may_give_email,
-        "mail_channel": point.mail_channel.value,
-        "handling_days": point.handling_days,
-        "handling_info": point.handling_info,
-    }
