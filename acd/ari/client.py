@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 import aiohttp
 
+from acd.ari.client_params import Media, join_args, media_param, parsed, variables_body
 from acd.ari.events import Bridge, Channel, Playback
 from acd.ari.http11 import Http11Transport
 from acd.ari.models import Endpoint, LiveRecording, StoredRecording
@@ -43,9 +44,6 @@ class RestPort(Protocol):
     ) -> Any: ...
 
     async def close(self) -> None: ...
-
-
-Media = str | Sequence[str]
 
 
 class AriClient:
@@ -135,13 +133,13 @@ class AriClient:
         json_body: Mapping[str, Any] | None = None,
     ) -> T:
         body = await self._call(method, path, params, json_body=json_body)
-        return _parsed(parse, body, method, path)
+        return parsed(parse, body, method, path)
 
     async def _many(self, parse: Callable[[Mapping[str, Any]], T], path: str) -> list[T]:
         body = await self._call("GET", path)
         if not isinstance(body, list):
             raise AriServerError(200, f"expected a list, got {type(body).__name__}", "GET", path)
-        return [_parsed(parse, item, "GET", path) for item in body]
+        return [parsed(parse, item, "GET", path) for item in body]
 
     async def _dict(
         self,
@@ -248,12 +246,14 @@ class AriClient:
         params: Params = {
             "endpoint": endpoint,
             "app": app or self.app,
-            "appArgs": _join_args(app_args),
+            "appArgs": join_args(app_args),
             "callerId": caller_id,
             "timeout": timeout_s,
             "originator": originator,
         }
-        return await self._one(Channel.parse, "POST", path, params, json_body=_vars(variables))
+        return await self._one(
+            Channel.parse, "POST", path, params, json_body=variables_body(variables)
+        )
 
     async def create_channel(
         self,
@@ -270,12 +270,14 @@ class AriClient:
         params: Params = {
             "endpoint": endpoint,
             "app": app or self.app,
-            "appArgs": _join_args(app_args),
+            "appArgs": join_args(app_args),
             "channelId": channel_id,
             "originator": originator,
         }
         path = ari_path("channels", "create")
-        return await self._one(Channel.parse, "POST", path, params, json_body=_vars(variables))
+        return await self._one(
+            Channel.parse, "POST", path, params, json_body=variables_body(variables)
+        )
 
     async def dial(
         self, channel_id: str, caller: str | None = None, timeout_s: int | None = None
@@ -322,7 +324,7 @@ class AriClient:
 
         DTMF does not stop a playback: :meth:`stop_playback` on the first digit is ours to do."""
         segments = ("channels", channel_id, "play") + ((playback_id,) if playback_id else ())
-        params: Params = {"media": _media(media), "lang": lang}
+        params: Params = {"media": media_param(media), "lang": lang}
         return await self._one(Playback.parse, "POST", ari_path(*segments), params)
 
     async def set_variable(self, channel_id: str, variable: str, value: str) -> None:
@@ -368,7 +370,7 @@ class AriClient:
             "spy": spy,
             "whisper": whisper,
             "app": app or self.app,
-            "appArgs": _join_args(app_args),
+            "appArgs": join_args(app_args),
         }
         return await self._one(Channel.parse, "POST", ari_path(*segments), params)
 
@@ -429,7 +431,7 @@ class AriClient:
         """In a holding bridge with MOH this answers 201 but the playback fails at once
         (``PlaybackFinished`` state ``failed``): only one announcer per bridge."""
         segments = ("bridges", bridge_id, "play") + ((playback_id,) if playback_id else ())
-        params: Params = {"media": _media(media), "lang": lang}
+        params: Params = {"media": media_param(media), "lang": lang}
         return await self._one(Playback.parse, "POST", ari_path(*segments), params)
 
     async def record_bridge(
@@ -482,30 +484,3 @@ class AriClient:
 
     async def delete_stored_recording(self, name: str) -> None:
         await self._call("DELETE", ari_path("recordings", "stored", name))
-
-
-def _join_args(args: Sequence[str]) -> str | None:
-    """Stasis arguments travel comma-joined in one parameter, so a comma inside one would
-    silently split it into two on the other side: refuse it here."""
-    if isinstance(args, str):
-        raise TypeError("app_args must be a sequence of strings, not a string")
-    for arg in args:
-        if "," in arg:
-            raise ValueError(f"ARI application argument {arg!r} contains a comma")
-    return ",".join(args) if args else None
-
-
-def _media(media: Media) -> str:
-    return media if isinstance(media, str) else ",".join(media)
-
-
-def _vars(variables: Mapping[str, str] | None) -> dict[str, Any] | None:
-    # ARI takes channel variables only in a JSON body, never in the query string.
-    return {"variables": dict(variables)} if variables else None
-
-
-def _parsed(parse: Callable[[Mapping[str, Any]], T], body: Any, method: str, path: str) -> T:
-    try:
-        return parse(body)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise AriServerError(200, f"unexpected answer: {exc!r}", method, path) from exc
