@@ -9,6 +9,7 @@ import pytest
 
 from acd.engine import commands as cmd
 from acd.engine import inputs as inp
+from acd.engine.ari_commands import independent_batches
 from acd.engine.contacts import Phase
 from acd.engine.model import SurveyRule
 from acd.engine.survey import chosen
@@ -125,3 +126,16 @@ def test_the_share_sends_about_that_many_callers_on_and_to_survey_refused_off_ca
         h.feed(inp.SurveyRequested("a1"))
     agent_leg, _ = talking(h)
     assert cmd.Hangup("c1") in h.feed(inp.ChannelGone(agent_leg, 16))
+
+
+def test_the_caller_leaves_the_bridge_before_the_first_prompt_is_asked_for() -> None:
+    # A prompt queued on a channel still in a bridge is lost when the bridge goes (on the
+    # real Asterisk, about one intro in two): caller out, bridge gone, then the prompt.
+    h = surveyed()
+    _, bridge = talking(h)
+    out = h.feed(inp.SurveyRequested("a1"))
+    ari = [c for c in out if isinstance(c, cmd.AriCommand)]
+    (batch,) = [b for b in independent_batches(ari) if any(isinstance(c, cmd.Play) for c in b)]
+    kinds = [type(c) for c in batch]
+    assert kinds[:3] == [cmd.RemoveFromBridge, cmd.DestroyBridge, cmd.Play]
+    assert batch[0] == cmd.RemoveFromBridge(bridge, ("c1",))
