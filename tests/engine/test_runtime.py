@@ -207,18 +207,10 @@ async def test_a_caller_gone_as_the_agent_answers_frees_the_agent_instead_of_lea
     # is gone, so the agent is hung up and freed rather than left alone in the bridge.
     ari = FakeAriClient({"add_channel": AriBadRequest(400, "Channel not found")})
     runtime, sink = runtime_with(ari)
-    runtime.submit(inp.AgentLogin("a1"))
-    runtime.on_event(stasis_start("c1", "inbound", "1700"))
-    await runtime.drain()
-    (playback_id,) = [args[2] for args in ari.called("play")]
-    runtime.on_event(playback_finished(playback_id))
-    await runtime.drain()
-    (originate,) = [c for c in ari.calls if c.name == "originate"]
+    originate = await offered(runtime, ari)
     leg = originate.kwargs["channel_id"]
     ari.channels = [ev.Channel(leg, "PJSIP/a1-00000001", "Up")]  # the caller is gone
-    runtime.on_event(stasis_start(leg, *originate.kwargs["app_args"]))
-    await runtime.drain()
-    await runtime.drain()
+    await answered(runtime, originate)
     assert ari.called("add_channel")
     assert (leg, None) in ari.called("hangup")
     assert runtime.core.agents["a1"].activity is not Activity.ON_CALL
@@ -237,7 +229,8 @@ def recorded_runtime(ari: FakeAriClient) -> tuple[EngineRuntime, list[RecordingS
     return runtime, steps
 
 
-async def bridged(runtime: EngineRuntime, ari: FakeAriClient) -> None:
+async def offered(runtime: EngineRuntime, ari: FakeAriClient) -> AriCall:
+    """Caller c1 welcomed and queued, a1 logged in and dialled: the originate."""
     runtime.submit(inp.AgentLogin("a1"))
     runtime.on_event(stasis_start("c1", "inbound", "1700"))
     await runtime.drain()
@@ -245,9 +238,18 @@ async def bridged(runtime: EngineRuntime, ari: FakeAriClient) -> None:
     runtime.on_event(playback_finished(playback_id))
     await runtime.drain()
     (originate,) = [c for c in ari.calls if c.name == "originate"]
+    return originate
+
+
+async def answered(runtime: EngineRuntime, originate: AriCall) -> None:
+    """The dialled agent's leg enters the app (they picked up), and what follows is run."""
     runtime.on_event(stasis_start(originate.kwargs["channel_id"], *originate.kwargs["app_args"]))
     await runtime.drain()
     await runtime.drain()
+
+
+async def bridged(runtime: EngineRuntime, ari: FakeAriClient) -> None:
+    await answered(runtime, await offered(runtime, ari))
 
 
 @pytest.mark.parametrize(
