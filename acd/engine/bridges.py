@@ -79,10 +79,10 @@ class BridgePool:
                 self._bridge_of.pop(channel_id, None)
 
     def adopt(self, bridge_ids: Iterable[str], out: list[cmd.Command]) -> None:
-        """Empty bridges of ours that an earlier run left and no contact claims."""
+        """Empty bridges of ours that an earlier run left, that no contact claims and that
+        this pool does not hold already."""
         for bridge_id in bridge_ids:
-            if bridge_id not in self._idle and bridge_id not in self._draining:
-                self.give_back(bridge_id, (), out)
+            self.give_back(bridge_id, (), out)
 
     def forget(self, bridge_id: str) -> None:
         """A bridge Asterisk no longer has (it answered 404 for it)."""
