@@ -59,6 +59,7 @@ from acd.records.together import Record, RecordsStore
 from acd.settings import load_settings
 from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
+from foundation.sql import sqlite_file_engine
 
 LINE_CODE = "1700 Andere Vragen"
 # --profile: cProfile the measured window (its CPU figure is then not comparable); with
@@ -711,9 +712,16 @@ _ON_CURSOR = RecordsStore._transaction
 def _through_sqlalchemy(store: RecordsStore, records: Sequence[Record]) -> None:
     """The records thread's transaction as it was before the statements ran on the sqlite3
     cursor: each through SQLAlchemy's execution (``RecordsStore._write``)."""
-    assert store._direct is not None
-    with store._direct.begin() as connection:
+    global _SYNC_ENGINE
+    if _SYNC_ENGINE is None:
+        assert store._file is not None
+        _SYNC_ENGINE = sqlite_file_engine(f"sqlite:///{store._file}")
+    assert _SYNC_ENGINE is not None
+    with _SYNC_ENGINE.begin() as connection:
         store._write(connection, records)
+
+
+_SYNC_ENGINE: sqlalchemy.Engine | None = None
 
 
 if __name__ == "__main__":

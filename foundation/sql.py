@@ -4,6 +4,7 @@ naming convention every component's tables use."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -42,20 +43,37 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
-def sqlite_file_engine(url: str) -> Engine | None:
-    """A synchronous engine on the same SQLite file as ``url`` (pysqlite, the same pragmas),
-    for work done in a thread of its own: a whole transaction in one hand-off instead of
-    several per statement through aiosqlite.  None unless ``url`` is a SQLite file (an
-    in-memory database is private to its connection, another engine would not see it)."""
+def sqlite_file_path(url: str) -> str | None:
+    """The file of ``url`` when it is a SQLite file, else None (another backend, or an
+    in-memory database, which is private to its connection: a second connection would not see
+    it)."""
     parsed = make_url(url)
     database = parsed.database
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return None
     if database.startswith("file:") or parsed.query.get("mode") == "memory":
         return None
-    engine = create_sync_engine(parsed.set(drivername="sqlite+pysqlite"))
+    return database
+
+
+def sqlite_file_engine(url: str) -> Engine | None:
+    """A synchronous SQLAlchemy engine on the same SQLite file as ``url`` (pysqlite, the same
+    pragmas); None unless ``url`` is a SQLite file (:func:`sqlite_file_path`)."""
+    if sqlite_file_path(url) is None:
+        return None
+    engine = create_sync_engine(make_url(url).set(drivername="sqlite+pysqlite"))
     event.listen(engine, "connect", _sqlite_on_connect)
     return engine
+
+
+def sqlite_file_connection(path: str) -> sqlite3.Connection:
+    """A plain sqlite3 connection on the SQLite file ``path`` with the pragmas every engine
+    connection gets, in autocommit mode: the caller says ``BEGIN`` and ``COMMIT`` itself.
+    For a whole transaction run in a thread of its own (``acd.records.together``), where
+    SQLAlchemy's begin, pool checkout and commit cost as much CPU as the statements."""
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    _sqlite_on_connect(connection, None)
+    return connection
 
 
 class SqlStore:

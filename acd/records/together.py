@@ -14,6 +14,7 @@ wrap-up is urgent, as it was under its own writer.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -28,7 +29,7 @@ from acd.records.wrap_ups import WrapUp, WrapUpStore, WrapUpTimer
 from acd.records.writer import DEFAULT_LINGER, BatchWriter, Saver
 from foundation.clock import Hold, no_hold
 from foundation.contact import AgentEvent, AgentRecord, ContactEvent, ContactRecord
-from foundation.sql import sqlite_file_engine
+from foundation.sql import sqlite_file_connection, sqlite_file_path
 
 Record = ContactRecord | AgentRecord | WrapUp
 
@@ -62,10 +63,11 @@ class RecordsStore:
         self.contacts = ContactStore(engine, hold=hold, engine_key=engine_key)
         self.agents = AgentStateStore(engine, hold=hold)
         self.wrap_ups = WrapUpStore(engine, hold=hold)
-        self._direct = None if url is None else sqlite_file_engine(url)
+        self._file = None if url is None else sqlite_file_path(url)
+        self._connection: sqlite3.Connection | None = None  # opened in the thread, on use
         self._thread = (
             None
-            if self._direct is None
+            if self._file is None
             else ThreadPoolExecutor(max_workers=1, thread_name_prefix="records-sql")
         )
 
@@ -83,25 +85,39 @@ class RecordsStore:
 
     async def close(self) -> None:
         """Close the thread's connection and end the thread (after a batch still running)."""
-        thread, direct = self._thread, self._direct
-        if thread is None or direct is None:
+        thread = self._thread
+        if thread is None:
             return
         self._thread = None
         with self._hold():
-            await asyncio.get_running_loop().run_in_executor(thread, direct.dispose)
+            await asyncio.get_running_loop().run_in_executor(thread, self._disconnect)
         thread.shutdown(wait=False)
 
+    def _disconnect(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
     def _transaction(self, records: Sequence[Record]) -> None:
-        assert self._direct is not None
-        with self._direct.begin() as connection:
-            # The statements straight on the sqlite3 cursor (acd.records.on_cursor): the
-            # thread's CPU was ~90 % SQLAlchemy's execution machinery around them.  The
-            # transaction (begin, commit, rollback on error) stays SQLAlchemy's.
-            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            try:
-                self._write_on_cursor(cursor, records)
-            finally:
-                cursor.close()
+        # The statements straight on a sqlite3 cursor (acd.records.on_cursor) and the
+        # transaction a plain BEGIN ... COMMIT: SQLAlchemy's execution machinery, and then its
+        # begin, pool checkout and commit, cost the thread more CPU than the statements.
+        if self._connection is None:
+            assert self._file is not None
+            self._connection = sqlite_file_connection(self._file)
+        connection = self._connection
+        cursor = connection.cursor()
+        try:
+            cursor.execute("BEGIN")
+            self._write_on_cursor(cursor, records)
+            cursor.execute("COMMIT")
+        except BaseException:
+            # All or nothing, a failed COMMIT (the file busy past the timeout) included.
+            if connection.in_transaction:
+                connection.rollback()
+            raise
+        finally:
+            cursor.close()
 
     def _write_on_cursor(self, cursor: Any, records: Sequence[Record]) -> None:
         for store, rows in self._by_store(records):

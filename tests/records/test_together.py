@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sqlite3
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -13,10 +14,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy import event as sql_event
 
+from acd.records import together
 from acd.records.together import Record, RecordsStore, RecordsWriter
 from foundation.clock import hold_clock
 from foundation.contact import Activity, AgentEvent, ContactEventKind, Presence
-from foundation.sql import create_engine
+from foundation.sql import create_engine, sqlite_file_connection
 from tests.records.contacts import T0, answered_after_one_no_answer, arrived, ended, event
 from tests.records.test_agent_states import lunch
 
@@ -33,13 +35,21 @@ def agent_event(record: Any, activity: Activity = Activity.IDLE) -> AgentEvent:
 
 @pytest.mark.parametrize("own_thread", [True, False], ids=["own-thread", "through-engine"])
 async def test_a_call_its_agent_and_the_wrap_up_are_saved_in_one_transaction(
-    db_url: str, own_thread: bool
+    db_url: str, own_thread: bool, monkeypatch: pytest.MonkeyPatch
 ):
-    # own_thread: a SQLite file is written in a thread of its own (PostgreSQL never is).
+    # own_thread: a SQLite file is written in a thread of its own (PostgreSQL never is), on a
+    # plain sqlite3 connection: its COMMITs are seen in its statement trace.
     engine = create_engine(db_url)
     commits: list[object] = []
     commit = commits.append  # one bound method, to remove the listener by
-    sql_event.listen(Engine, "commit", commit)  # every engine's, the thread's own too
+    sql_event.listen(Engine, "commit", commit)
+
+    def traced(path: str) -> sqlite3.Connection:
+        connection = sqlite_file_connection(path)
+        connection.set_trace_callback(lambda sql: commit(sql) if sql == "COMMIT" else None)
+        return connection
+
+    monkeypatch.setattr(together, "sqlite_file_connection", traced)
     store = RecordsStore(engine, hold=hold_clock, url=db_url if own_thread else None)
     try:
         call = answered_after_one_no_answer(arrived())
