@@ -43,9 +43,12 @@ class CursorStatement:
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
         """One row's parameters in the SQL's order, processed as SQLAlchemy would."""
+        # A list comprehension, not a generator: no generator frame resumed per column.
         return tuple(
-            values[name] if processor is None else processor(values[name])
-            for name, processor in self._processors
+            [
+                values[name] if processor is None else processor(values[name])
+                for name, processor in self._processors
+            ]
         )
 
     def run_many(self, cursor: Any, rows: Sequence[Mapping[str, Any]]) -> None:
