@@ -27,6 +27,7 @@ import os
 import platform
 import pstats
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -59,7 +60,7 @@ from acd.records.together import Record, RecordsStore
 from acd.settings import load_settings
 from foundation.clock import Clock
 from foundation.contact import AgentEvent, ContactEvent, ContactEventKind
-from foundation.sql import sqlite_file_engine
+from foundation.sql import sqlite_file_connection
 
 LINE_CODE = "1700 Andere Vragen"
 # --profile: cProfile the measured window (its CPU figure is then not comparable); with
@@ -714,14 +715,22 @@ def _through_sqlalchemy(store: RecordsStore, records: Sequence[Record]) -> None:
     cursor: each through SQLAlchemy's execution (``RecordsStore._write``)."""
     global _SYNC_ENGINE
     if _SYNC_ENGINE is None:
-        assert store._file is not None
-        _SYNC_ENGINE = sqlite_file_engine(f"sqlite:///{store._file}")
-    assert _SYNC_ENGINE is not None
+        path = store._file
+        assert path is not None
+        _SYNC_ENGINE = sqlalchemy.create_engine("sqlite://", creator=lambda: _pysqlite(path))
     with _SYNC_ENGINE.begin() as connection:
         store._write(connection, records)
 
 
 _SYNC_ENGINE: sqlalchemy.Engine | None = None
+
+
+def _pysqlite(path: str) -> sqlite3.Connection:
+    """The records' connection as pysqlite makes it by default: a transaction begun by the
+    driver before the first write, as SQLAlchemy's pysqlite dialect expects."""
+    connection = sqlite_file_connection(path)
+    connection.isolation_level = "DEFERRED"
+    return connection
 
 
 if __name__ == "__main__":

@@ -21,8 +21,7 @@ from sqlalchemy import (
     event,
     lambda_stmt,
 )
-from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
@@ -54,16 +53,6 @@ def sqlite_file_path(url: str) -> str | None:
     if database.startswith("file:") or parsed.query.get("mode") == "memory":
         return None
     return database
-
-
-def sqlite_file_engine(url: str) -> Engine | None:
-    """A synchronous SQLAlchemy engine on the same SQLite file as ``url`` (pysqlite, the same
-    pragmas); None unless ``url`` is a SQLite file (:func:`sqlite_file_path`)."""
-    if sqlite_file_path(url) is None:
-        return None
-    engine = create_sync_engine(make_url(url).set(drivername="sqlite+pysqlite"))
-    event.listen(engine, "connect", _sqlite_on_connect)
-    return engine
 
 
 def sqlite_file_connection(path: str) -> sqlite3.Connection:
