@@ -76,7 +76,8 @@ class Inbound(OfferUser):
         contact = self._table.add(record, line)
         if ev.arrived_at is not None:
             contact.waiting_since = arrived_at
-        out.append(cmd.Answer(ev.channel_id))
+        if not ev.up:
+            out.append(cmd.Answer(ev.channel_id))
         if line is None:
             log.warning(
                 "unknown line for channel %s: Stasis args %s, dialled %r; refusing politely",

@@ -24,6 +24,9 @@ class CallArrived:
     # When Asterisk made the channel, for a call found on the PBX by a restart with no stored
     # record (it came, or its record was still lingering, as the engine died); None: now.
     arrived_at: datetime | None = None
+    # Answered already (the dialplan ran ``Answer()`` before ``Stasis()``): not answered
+    # again, one ARI request fewer for the engine and for Asterisk.
+    up: bool = False
 
 
 @dataclass(frozen=True, slots=True)

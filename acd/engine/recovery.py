@@ -408,7 +408,7 @@ def _outcome_unseen(record: ContactRecord) -> Outcome:
 def _arrival(ch: inp.LiveChannel) -> inp.CallArrived:
     assert isinstance(ch.role, legs.InboundCall)
     return inp.CallArrived(
-        ch.id, ch.role.args, ch.exten, ch.caller_number, ch.caller_name, ch.created_at
+        ch.id, ch.role.args, ch.exten, ch.caller_number, ch.caller_name, ch.created_at, ch.up
     )
 
 

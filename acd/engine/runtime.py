@@ -382,4 +382,6 @@ def _entered(ch: Channel, args: tuple[str, ...]) -> inp.Input:
         case legs.SupervisorLeg() | legs.SnoopLeg():
             return inp.MonitorLegEntered(ch.id)
         case legs.InboundCall():
-            return inp.CallArrived(ch.id, args, ch.exten, ch.caller_number, ch.caller_name)
+            return inp.CallArrived(
+                ch.id, args, ch.exten, ch.caller_number, ch.caller_name, up=ch.state == "Up"
+            )

@@ -56,7 +56,7 @@ def runtime_with(ari: FakeAriClient) -> tuple[EngineRuntime, Events]:
     return runtime, sink
 
 
-def stasis_start(channel_id: str, *args: str) -> ev.AriEvent:
+def stasis_start(channel_id: str, *args: str, state: str = "Ring") -> ev.AriEvent:
     return ev.parse_event(
         {
             "type": "StasisStart",
@@ -65,7 +65,7 @@ def stasis_start(channel_id: str, *args: str) -> ev.AriEvent:
             "channel": {
                 "id": channel_id,
                 "name": "PJSIP/caller-1",
-                "state": "Ring",
+                "state": state,
                 "caller": {"number": "0470"},
                 "dialplan": {"exten": args[1]},
             },
@@ -125,6 +125,17 @@ async def test_unknown_and_malformed_events_are_survived(caplog):
     runtime.on_event(ev.parse_event({"type": "StasisStart", "application": "acd"}))
     assert "malformed StasisStart" in caplog.text
     assert runtime.events_handled == 2
+
+
+async def test_a_caller_the_dialplan_answered_is_welcomed_without_a_second_answer():
+    ari = FakeAriClient()
+    runtime, _ = runtime_with(ari)
+    runtime.on_event(stasis_start("c1", "inbound", "1700", state="Up"))
+    await runtime.drain()
+    assert not ari.called("answer")
+    assert [c.name for c in ari.calls] == ["play"]  # straight to the welcome
+    (contact,) = runtime.core.contacts.values()
+    assert contact.phase is Phase.WELCOME
 
 
 class FlakyAnswer(FakeAriClient):
