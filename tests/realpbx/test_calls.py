@@ -29,9 +29,7 @@ def test_a_caller_talks_to_the_agent_and_hangs_up(pbx: Pbx, phones: Phones) -> N
     assert [o["result"] for o in record["offers"]] == ["answered"]
 
 
-def test_a_caller_the_dialplan_answered_first_is_served_the_same(
-    pbx: Pbx, phones: Phones
-) -> None:
+def test_a_caller_the_dialplan_answered_first_is_served_the_same(pbx: Pbx, phones: Phones) -> None:
     # 1705 runs Answer() before Stasis(acd,inbound,1701): the engine sees the channel Up and
     # does not answer it again (tests/engine/test_runtime.py checks the request is not sent).
     before = pbx.known_records()
