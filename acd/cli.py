@@ -157,6 +157,10 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config, overrides=_overrides(args))
     _setup_logging(settings.log_level)
+    try:
+        event_loop.keep_to(settings.cpu_affinity)
+    except OSError as exc:
+        raise StartupRefused(str(exc)) from None
 
     async def serve() -> int:
         async with running_engine(settings, take_over=args.take_over) as engine:

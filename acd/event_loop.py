@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+import os
+from collections.abc import Callable, Collection, Coroutine
 from typing import Any, Literal, TypeVar
 
 log = logging.getLogger(__name__)
@@ -36,3 +37,20 @@ def run(main: Coroutine[Any, Any, T], kind: LoopKind) -> T:
     """``asyncio.run(main)`` on the loop ``kind`` names."""
     with asyncio.Runner(loop_factory=loop_factory(kind)) as runner:
         return runner.run(main)
+
+
+def keep_to(cpus: Collection[int]) -> None:
+    """Keep this process, every thread it has and any it starts, to ``cpus`` (acd.yaml
+    ``cpu_affinity``); none: leave it to the OS.  Raises ``OSError`` naming the processors
+    when the OS refuses them (outside this container's cpuset, say)."""
+    if not cpus:
+        return
+    wanted = set(cpus)
+    try:
+        # A thread starts with its creator's affinity: pinning the ones there are now covers
+        # every later one.
+        for tid in os.listdir("/proc/self/task"):
+            os.sched_setaffinity(int(tid), wanted)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cpu_affinity {sorted(wanted)}: {exc.strerror}") from None
+    log.info("running on processors %s", ", ".join(map(str, sorted(wanted))))

@@ -21,7 +21,7 @@ p50/p99, both from Asterisk's own events (millisecond timestamps) on an observer
 
     .venv/bin/python bench/realpbx_e2e.py [--rates 20,40,60,90] [--seconds 10] [--agents 50]
                                           [--lines office,always] [--compare http|filter]
-                                          [--json]
+                                          [--pin] [--json]
 """
 
 from __future__ import annotations
@@ -151,7 +151,9 @@ def run(
     idle_s: float = IDLE_S,
     workdir: Path | None = None,
     compare: str = "http",
+    pin: bool = False,
 ) -> dict[str, Any]:
+    engine_cpus = pin_processors() if pin else ()
     shared = shared_dir()
     if not (shared / "run-asterisk").exists():
         raise SystemExit(f"no real Asterisk at {shared} (see tests/realpbx/harness.py)")
@@ -165,14 +167,20 @@ def run(
         started.append(start_agent_phones(pbx, root))
         second = ("http", True) if compare == "http" else ("websocket", False)
         engines = {
-            True: BenchEngine.start(root, pbx, agents, True, "websocket", first=True),
-            False: BenchEngine.start(root, pbx, agents, second[1], second[0], first=False),
+            True: BenchEngine.start(
+                root, pbx, agents, True, "websocket", first=True, cpus=engine_cpus
+            ),
+            False: BenchEngine.start(
+                root, pbx, agents, second[1], second[0], first=False, cpus=engine_cpus
+            ),
         }
         labels = {
             True: "websocket, filter on",
             False: f"{second[0]}, filter {'on' if second[1] else 'off'}",
         }
         started.extend(engines.values())
+        # What the engines run on, as the OS has it: their cpu_affinity applied, or not.
+        engine_processors = sorted(os.sched_getaffinity(engines[True].engine.process.pid))
         idle_cpu = _idle_cpu(pbx, engines[True], idle_s)
         rows = []
         for rate in rates:
@@ -215,6 +223,7 @@ def run(
     return {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "setup": {
+            "engine_processors": engine_processors if engine_cpus else "any",
             "agents": agents,
             "seconds_per_scenario": seconds,
             "agent_ring_ms": RING_MS,
@@ -225,6 +234,16 @@ def run(
         "idle_cpu_ms_per_s": idle_cpu,
         "scenarios": rows,
     }
+
+
+def pin_processors() -> tuple[int, ...]:
+    """``--pin``: the bench, and so Asterisk and sipp that it starts, on every processor but
+    the last; the engines on the last, of their own (their ``cpu_affinity``)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit("--pin needs at least 2 processors: the engines get one of their own")
+    os.sched_setaffinity(0, cpus[:-1])
+    return (cpus[-1],)
 
 
 def _progress(row: dict[str, Any]) -> None:
@@ -308,6 +327,12 @@ def main(argv: list[str] | None = None) -> int:
         default="http",
         help="the second engine: REST over HTTP, or the event filter off",
     )
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="the engines on the last processor, of their own (acd.yaml cpu_affinity); "
+        "Asterisk, sipp and the bench on the others",
+    )
     args = parser.parse_args(argv)
     result = run(
         args.rates,
@@ -317,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         args.idle_seconds,
         args.workdir,
         args.compare,
+        args.pin,
     )
     print(json.dumps(result, indent=2) if args.json else table(result))
     return 0

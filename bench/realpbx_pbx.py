@@ -136,10 +136,16 @@ def process_cpu_s(pid: int) -> float:
 
 
 def write_engine_config(
-    directory: Path, agents: int, event_filter: bool, rest_over: str = "websocket", *, first: bool
+    directory: Path,
+    agents: int,
+    event_filter: bool,
+    rest_over: str = "websocket",
+    *,
+    first: bool,
+    cpus: tuple[int, ...] = (),
 ) -> None:
     """The bench engine's configuration; ``first`` picks its ARI app and numbers (the first
-    engine, or the second it is compared with)."""
+    engine, or the second it is compared with); ``cpus``, its ``cpu_affinity``."""
     directory.mkdir(parents=True, exist_ok=True)
     days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     files: dict[str, Any] = {
@@ -159,6 +165,7 @@ def write_engine_config(
                 "missed_in_a_row_before_not_available": 1_000_000,
             },
             "log_level": "WARNING",
+            "cpu_affinity": list(cpus),
         },
         "line_codes.yaml": {"line_codes": [{"name": "bench"}]},
         "calendars.yaml": {
@@ -232,12 +239,13 @@ class BenchEngine:
         rest_over: str = "websocket",
         *,
         first: bool,
+        cpus: tuple[int, ...] = (),
     ) -> BenchEngine:
         """`acd run` through bench/realpbx_engine.py, on a fresh SQLite store."""
         name = f"{'first' if first else 'second'}-filter-{'on' if event_filter else 'off'}"
         name += f"-rest-{rest_over}"
         config = root / f"config-{name}"
-        write_engine_config(config, agents, event_filter, rest_over, first=first)
+        write_engine_config(config, agents, event_filter, rest_over, first=first, cpus=cpus)
         port = free_tcp_port()
         database, log = root / f"{name}.sqlite3", root / f"{name}.log"
         counts = root / f"{name}.counts.json"

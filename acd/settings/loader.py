@@ -106,6 +106,7 @@ def load_settings(
         quality=acd.quality,
         log_level=acd.log_level,
         event_loop=acd.event_loop,
+        cpu_affinity=acd.cpu_affinity,
         line_codes=_all(codes),
         calendars=_all(calendars),
         lines=_all(lines),

@@ -55,6 +55,7 @@ class Settings(ConfigModel):
     quality: QualitySettings = Field(default_factory=QualitySettings)  # listening sessions
     log_level: LogLevel = "INFO"
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"  # acd run's loop (acd.event_loop)
+    cpu_affinity: tuple[int, ...] = ()  # the processors acd run keeps to; empty: any
     line_codes: tuple[LineCode, ...]
     lines: tuple[Line, ...]
     agents: tuple[Agent, ...]

@@ -6,6 +6,7 @@ and through app_queue alike."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -23,19 +24,28 @@ SECOND = {
 }
 
 
-@pytest.mark.parametrize("compare", ["http", "filter"])
+@pytest.mark.parametrize(("compare", "pin"), [("http", False), ("filter", True)])
 def test_the_benchmark_reports_every_figure_and_callers_reach_agents(
-    shared_asterisk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], compare: str
+    shared_asterisk: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    compare: str,
+    pin: bool,
 ) -> None:
     args = ["--rates", "2", "--seconds", "2", "--agents", "6", "--lines", "office"]
     args += ["--compare", compare, "--idle-seconds", "0.5", "--workdir", str(tmp_path), "--json"]
+    processors = os.sched_getaffinity(0)
     try:
-        assert main(args) == 0
+        assert main(args + (["--pin"] if pin else [])) == 0
     except AsteriskCannotRunHere as exc:
         pytest.skip(f"{NOT_RUN}: {exc}")
+    finally:
+        os.sched_setaffinity(0, processors)  # --pin moved this process off the last one
     result = json.loads(capsys.readouterr().out)
 
     assert result["setup"]["agents"] == 6
+    # --pin: the engines on the last processor (their cpu_affinity), the rest elsewhere.
+    assert result["setup"]["engine_processors"] == ([max(processors)] if pin else "any")
     assert set(result["idle_cpu_ms_per_s"]) == {"engine", "asterisk"}
     rows = {row["scenario"]: row for row in result["scenarios"]}
     first = "engine office (websocket, filter on)"

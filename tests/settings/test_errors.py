@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 from acd.settings import load_settings
 from foundation.errors import ConfigError, ConfigErrors
 from tests.settings.conftest import LINE_CODES, WriteConfig
+
+CPUS = os.cpu_count() or 1
 
 
 def messages(config_dir: Path, env: dict[str, str] | None = None) -> list[str]:
@@ -127,6 +130,16 @@ CASES = [
         "acd.yaml",
         "ari: {reconnect_min_s: 5, reconnect_max_s: 1}",
         "config/acd.yaml: ari.reconnect_max_s: must be at least reconnect_min_s (5)",
+    ),
+    (
+        "acd.yaml",
+        "cpu_affinity: [4096]",
+        f"config/acd.yaml: cpu_affinity: this machine has processors 0-{CPUS - 1}, not 4096",
+    ),
+    (
+        "acd.yaml",
+        "cpu_affinity: [0, 0]",
+        "config/acd.yaml: cpu_affinity: a processor listed twice: (0, 0)",
     ),
     (
         "acd.yaml",
