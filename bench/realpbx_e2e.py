@@ -19,6 +19,9 @@ Per scenario: engine CPU ms per offered call and Asterisk CPU ms per offered cal
 bridge with one) out of those offered, and agent answered -> caller and agent in one bridge,
 p50/p99, both from Asterisk's own events (millisecond timestamps) on an observer application.
 
+``--pin`` gives the engines a processor of their own (the last; their acd.yaml
+``cpu_affinity``) and keeps the bench, Asterisk and sipp on the others.
+
     .venv/bin/python bench/realpbx_e2e.py [--rates 20,40,60,90] [--seconds 10] [--agents 50]
                                           [--lines office,always] [--compare http|filter]
                                           [--pin] [--json]

@@ -260,7 +260,7 @@ class AcdFile(ConfigModel):
     # The processors `acd run` keeps to (Linux), every thread of it; empty: wherever the OS
     # puts it.  A core of its own, away from Asterisk and its phones, costs the engine about a
     # quarter less CPU per call at 20 calls/s: its caches stay warm between a call's bursts
-    # (docs/performance.md, "A core of its own").
+    # (docs/performance.md, "One request fewer, a core of its own").
     cpu_affinity: tuple[Annotated[int, Field(ge=0)], ...] = ()
 
     @model_validator(mode="after")
