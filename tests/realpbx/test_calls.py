@@ -11,36 +11,27 @@ from tests.realpbx.harness import Pbx, Phones, ended_records, wait_for
 pytestmark = pytest.mark.realpbx
 
 
-def test_a_caller_talks_to_the_agent_and_hangs_up(pbx: Pbx, phones: Phones) -> None:
+# 1705 is line 1701 with Answer() before Stasis(acd,inbound,1701): the engine sees the
+# channel Up and does not answer it again (tests/engine/test_runtime.py checks the request is
+# not sent); the caller is served the same.
+@pytest.mark.parametrize("number", ["1701", "1705"], ids=["engine answers", "dialplan answered"])
+def test_a_caller_talks_to_the_agent_and_hangs_up(pbx: Pbx, phones: Phones, number: str) -> None:
     before = pbx.known_records()
     agent1 = phones.agent("agent1", "uas_answer", delay_ms=500)
     pbx.engine.login("agent1")
-    caller = phones.caller("1701", [4000])
+    caller = phones.caller(number, [4000])
     wait_for(lambda: pbx.bridged_with_caller("agent1"), 10, "caller and agent1 in one bridge")
     assert caller.wait(15) == 0
     assert agent1.wait(10) == 0  # the engine hung the agent's phone up after the caller left
     (record,) = ended_records(pbx.engine, before)
-    assert (record["outcome"], record["agent_id"], record["line_code"]) == (
+    assert (record["outcome"], record["agent_id"], record["line"], record["line_code"]) == (
         "answered",
         "agent1",
+        "1701",
         "sales",
     )
     assert 0.3 <= record["wait_seconds"] < 3  # queued, agent1 rang 0.5 s, answered
     assert [o["result"] for o in record["offers"]] == ["answered"]
-
-
-def test_a_caller_the_dialplan_answered_first_is_served_the_same(pbx: Pbx, phones: Phones) -> None:
-    # 1705 runs Answer() before Stasis(acd,inbound,1701): the engine sees the channel Up and
-    # does not answer it again (tests/engine/test_runtime.py checks the request is not sent).
-    before = pbx.known_records()
-    agent1 = phones.agent("agent1", "uas_answer", delay_ms=500)
-    pbx.engine.login("agent1")
-    caller = phones.caller("1705", [4000])
-    wait_for(lambda: pbx.bridged_with_caller("agent1"), 10, "caller and agent1 in one bridge")
-    assert caller.wait(15) == 0
-    assert agent1.wait(10) == 0
-    (record,) = ended_records(pbx.engine, before)
-    assert (record["outcome"], record["agent_id"], record["line"]) == ("answered", "agent1", "1701")
 
 
 def test_an_agent_who_lets_it_ring_out_is_passed_over_for_the_next(
