@@ -10,6 +10,7 @@ are built on it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Callable, Collection, Coroutine
@@ -50,7 +51,8 @@ def keep_to(cpus: Collection[int]) -> None:
         # A thread starts with its creator's affinity: pinning the ones there are now covers
         # every later one.
         for tid in os.listdir("/proc/self/task"):
-            os.sched_setaffinity(int(tid), wanted)
+            with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
+                os.sched_setaffinity(int(tid), wanted)
     except OSError as exc:
         raise OSError(exc.errno, f"cpu_affinity {sorted(wanted)}: {exc.strerror}") from None
     log.info("running on processors %s", ", ".join(map(str, sorted(wanted))))
